@@ -1,0 +1,115 @@
+// swift-tools-version: 6.1
+// Paystream: a Kafka-driven payment platform. Layers (arrows point down only):
+//   1 C shims (system libraries)  ->  2 clients (Kafka, Postgres, Redis, Cryptography)
+//   -> 3 domain core (PaystreamCore)  ->  4 adapters (EventBus, LedgerStore)
+//   -> 5 services (PaystreamRuntime)  ->  6 executables (Sources/Executables/*)
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Paystream",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "paystream", targets: ["paystream"]),
+        .executable(name: "paystream-api", targets: ["paystream-api"]),
+        .executable(name: "paystream-worker", targets: ["paystream-worker"]),
+        .executable(name: "paystream-scheduler", targets: ["paystream-scheduler"]),
+        .executable(name: "paystream-dlq", targets: ["paystream-dlq"]),
+        .executable(name: "paystream-sim", targets: ["paystream-sim"]),
+        .executable(name: "paystream-broker", targets: ["paystream-broker"]),
+        .executable(name: "paystream-bench", targets: ["paystream-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+    ],
+    targets: [
+        // 1. C shims: only the client modules import these.
+        .systemLibrary(name: "CRdKafka", pkgConfig: "rdkafka", providers: [.apt(["librdkafka-dev"])]),
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+
+        // 2. Clients: generic, know nothing about payments, never show a C type.
+        .target(name: "BlockingIO", swiftSettings: strict),
+        .target(
+            name: "Kafka",
+            dependencies: ["CRdKafka", "BlockingIO", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .target(
+            name: "Postgres",
+            dependencies: ["CLibPQ", "BlockingIO", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .target(
+            name: "Redis",
+            dependencies: ["CHiredis", "BlockingIO", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        .target(name: "Cryptography", dependencies: ["COpenSSL"], swiftSettings: strict),
+
+        // 3. Domain core: pure Swift, no I/O.
+        .target(name: "PaystreamCore", swiftSettings: strict),
+
+        // 4. Adapters: the event bus (topics/ registry over Kafka) and the ledger store (PostgreSQL).
+        .target(name: "EventBus", dependencies: ["Kafka", "PaystreamCore"], swiftSettings: strict),
+        .target(
+            name: "LedgerStore", dependencies: ["Postgres", "PaystreamCore"],
+            resources: [.copy("Migrations")], swiftSettings: strict),
+
+        // 5. Services: configuration, logging, metrics, lifecycle and the roles' wiring.
+        .target(
+            name: "PaystreamRuntime",
+            dependencies: [
+                "Kafka", "Postgres", "Redis", "EventBus", "LedgerStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
+
+        // 6. Executables: one thin main per role.
+        .executableTarget(
+            name: "paystream", dependencies: ["PaystreamRuntime"],
+            path: "Sources/Executables/paystream", swiftSettings: strict),
+        .executableTarget(
+            name: "paystream-api", dependencies: ["PaystreamRuntime"],
+            path: "Sources/Executables/paystream-api", swiftSettings: strict),
+        .executableTarget(
+            name: "paystream-worker", dependencies: ["PaystreamRuntime"],
+            path: "Sources/Executables/paystream-worker", swiftSettings: strict),
+        .executableTarget(
+            name: "paystream-scheduler", dependencies: ["PaystreamRuntime"],
+            path: "Sources/Executables/paystream-scheduler", swiftSettings: strict),
+        .executableTarget(
+            name: "paystream-dlq", dependencies: ["PaystreamRuntime"],
+            path: "Sources/Executables/paystream-dlq", swiftSettings: strict),
+        .executableTarget(
+            name: "paystream-sim", dependencies: ["PaystreamRuntime"],
+            path: "Sources/Executables/paystream-sim", swiftSettings: strict),
+        .executableTarget(
+            name: "paystream-broker", dependencies: ["PaystreamRuntime"],
+            path: "Sources/Executables/paystream-broker", swiftSettings: strict),
+        .executableTarget(
+            name: "paystream-bench", dependencies: ["PaystreamRuntime"],
+            path: "Sources/Executables/paystream-bench", swiftSettings: strict),
+
+        // Tests: clients against the real services (URLs from the environment set by deploy/local/test).
+        .target(name: "TestSupport", dependencies: ["Kafka", "Postgres", "Redis"], path: "Tests/TestSupport",
+                swiftSettings: strict),
+        .testTarget(name: "KafkaTests", dependencies: ["Kafka", "EventBus", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "PostgresTests", dependencies: ["Postgres", "LedgerStore", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "CryptographyTests", dependencies: ["Cryptography", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "PaystreamCoreTests", dependencies: ["PaystreamCore"], swiftSettings: strict),
+    ]
+)

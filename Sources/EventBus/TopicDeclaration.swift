@@ -1,0 +1,43 @@
+/// One file of `topics/`: a topic family as Paystream declares it — the main topic, its retry topics and
+/// its dead-letter topic, what the key is, the message schema and the consumer group that owns it.
+public struct TopicDeclaration: Codable, Sendable, Equatable {
+    public struct Key: Codable, Sendable, Equatable {
+        /// The message field whose value is the key (the order that owns the money).
+        public var field: String
+        public var meaning: String
+    }
+
+    public struct Schema: Codable, Sendable, Equatable {
+        public var name: String
+        public var version: Int
+        public var contentType: String
+    }
+
+    public struct Retry: Codable, Sendable, Equatable {
+        /// One retry topic per delay, tried in order; after the last, the dead-letter topic.
+        public var delaysMs: [Int]
+    }
+
+    public struct DeadLetter: Codable, Sendable, Equatable {
+        public var retentionMs: String
+    }
+
+    public var name: String
+    public var description: String
+    public var partitions: Int
+    public var replicationFactor: Int
+    public var config: [String: String]
+    public var key: Key
+    public var schema: Schema
+    public var consumerGroup: String
+    public var retry: Retry?
+    public var deadLetter: DeadLetter?
+
+    /// The retry topics, first to last: `<name>.retry.<n>` with the delay a message waits there.
+    public var retryTopics: [(name: String, delayMs: Int)] {
+        (retry?.delaysMs ?? []).enumerated().map { ("\(name).retry.\($0.offset + 1)", $0.element) }
+    }
+
+    /// `<name>.dlq`, when the family has a dead-letter topic.
+    public var deadLetterTopic: String? { deadLetter == nil ? nil : "\(name).dlq" }
+}

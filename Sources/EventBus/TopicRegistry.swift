@@ -1,0 +1,83 @@
+import Foundation
+import Kafka
+
+/// The topics of `topics/`, read and validated: the single source of truth for what exists on a cluster.
+/// `paystream topics apply` creates ``allTopics`` on any cluster; the embedded broker creates them at start;
+/// producers and workers look names up here instead of spelling them.
+public struct TopicRegistry: Sendable {
+    public struct InvalidDeclaration: Error, CustomStringConvertible {
+        public let file: String
+        public let reason: String
+        public var description: String { "topics/\(file): \(reason)" }
+    }
+
+    public let declarations: [TopicDeclaration]
+
+    public init(declarations: [TopicDeclaration]) throws {
+        var seen: Set<String> = []
+        for d in declarations {
+            let file = d.name
+            guard d.partitions > 0 else { throw InvalidDeclaration(file: file, reason: "partitions must be > 0") }
+            guard d.replicationFactor > 0 else {
+                throw InvalidDeclaration(file: file, reason: "replicationFactor must be > 0")
+            }
+            guard d.schema.version > 0 else { throw InvalidDeclaration(file: file, reason: "schema version must be > 0") }
+            guard !d.consumerGroup.isEmpty, !d.key.field.isEmpty else {
+                throw InvalidDeclaration(file: file, reason: "consumerGroup and key.field are required")
+            }
+            guard (d.retry?.delaysMs ?? []).allSatisfy({ $0 > 0 }) else {
+                throw InvalidDeclaration(file: file, reason: "retry delays must be > 0 ms")
+            }
+            for name in [d.name] + d.retryTopics.map(\.name) + [d.deadLetterTopic].compactMap({ $0 }) {
+                guard Self.isValidTopicName(name) else { throw InvalidDeclaration(file: file, reason: "invalid topic name \(name)") }
+                guard seen.insert(name).inserted else { throw InvalidDeclaration(file: file, reason: "topic \(name) declared twice") }
+            }
+        }
+        self.declarations = declarations.sorted { $0.name < $1.name }
+    }
+
+    /// Reads every `*.json` file of `directory`.
+    public static func load(directory: String) throws -> TopicRegistry {
+        let url = URL(fileURLWithPath: directory, isDirectory: true)
+        let files = try FileManager.default.contentsOfDirectory(atPath: directory)
+            .filter { $0.hasSuffix(".json") }.sorted()
+        guard !files.isEmpty else {
+            throw InvalidDeclaration(file: directory, reason: "no topic declarations (*.json) found")
+        }
+        let decoder = JSONDecoder()
+        let declarations = try files.map { file -> TopicDeclaration in
+            do {
+                return try decoder.decode(TopicDeclaration.self, from: Data(contentsOf: url.appendingPathComponent(file)))
+            } catch {
+                throw InvalidDeclaration(file: file, reason: "\(error)")
+            }
+        }
+        return try TopicRegistry(declarations: declarations)
+    }
+
+    /// Every concrete topic: main, retry and dead-letter topics of every family.
+    public var allTopics: [TopicSpec] {
+        declarations.flatMap { d -> [TopicSpec] in
+            var specs = [TopicSpec(name: d.name, partitions: d.partitions, replicationFactor: d.replicationFactor, config: d.config)]
+            for retry in d.retryTopics {
+                specs.append(TopicSpec(name: retry.name, partitions: d.partitions, replicationFactor: d.replicationFactor, config: d.config))
+            }
+            if let dlq = d.deadLetterTopic, let deadLetter = d.deadLetter {
+                var config = d.config
+                config["retention.ms"] = deadLetter.retentionMs
+                specs.append(TopicSpec(name: dlq, partitions: d.partitions, replicationFactor: d.replicationFactor, config: config))
+            }
+            return specs
+        }
+    }
+
+    public func declaration(named name: String) -> TopicDeclaration? {
+        declarations.first { $0.name == name }
+    }
+
+    /// Kafka's rule: 1 to 249 characters of [a-zA-Z0-9._-].
+    static func isValidTopicName(_ name: String) -> Bool {
+        !name.isEmpty && name.count < 250 && name != "." && name != ".."
+            && name.unicodeScalars.allSatisfy { CharacterSet.alphanumerics.contains($0) && $0.isASCII || "._-".unicodeScalars.contains($0) }
+    }
+}

@@ -1,0 +1,3 @@
+import PaystreamRuntime
+
+PendingRole.api.announce()

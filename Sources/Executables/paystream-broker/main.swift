@@ -1,0 +1,3 @@
+import PaystreamRuntime
+
+await CommandRunner.run(BrokerCommand.self)

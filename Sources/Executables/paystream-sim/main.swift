@@ -1,0 +1,3 @@
+import PaystreamRuntime
+
+PendingRole.sim.announce()

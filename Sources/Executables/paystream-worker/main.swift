@@ -1,0 +1,3 @@
+import PaystreamRuntime
+
+PendingRole.worker.announce()

@@ -1,0 +1,98 @@
+/// Settings shared by every Kafka client of Paystream.
+///
+/// Defaults are the production-safe ones; anything librdkafka understands (SASL, TLS, tuning) passes
+/// through ``properties`` unchanged, so a real cluster needs only another bootstrap address and, if it
+/// is secured, its security properties.
+public struct KafkaConfiguration: Sendable {
+    /// Comma-separated `host:port` list.
+    public var bootstrapServers: String
+    public var clientID: String
+    /// Raw librdkafka properties applied last (they win over everything Paystream sets).
+    public var properties: [String: String]
+
+    public init(bootstrapServers: String, clientID: String = "paystream", properties: [String: String] = [:]) {
+        self.bootstrapServers = bootstrapServers
+        self.clientID = clientID
+        self.properties = properties
+    }
+}
+
+/// Producer settings. Paystream's producers are always idempotent with `acks=all`.
+public struct KafkaProducerConfiguration: Sendable {
+    public var client: KafkaConfiguration
+    /// How long librdkafka keeps trying to deliver one message before the send fails (delivery.timeout.ms).
+    public var deliveryTimeoutMilliseconds: Int
+    /// How long to wait for more messages to fill a batch (linger.ms).
+    public var lingerMilliseconds: Int
+    /// Upper bound of messages waiting in librdkafka's queue; a send waits while the queue is full.
+    public var maxQueuedMessages: Int
+
+    public init(
+        client: KafkaConfiguration, deliveryTimeoutMilliseconds: Int = 30_000, lingerMilliseconds: Int = 5,
+        maxQueuedMessages: Int = 100_000
+    ) {
+        self.client = client
+        self.deliveryTimeoutMilliseconds = deliveryTimeoutMilliseconds
+        self.lingerMilliseconds = lingerMilliseconds
+        self.maxQueuedMessages = maxQueuedMessages
+    }
+
+    var librdkafkaProperties: [String: String] {
+        var p: [String: String] = [
+            "bootstrap.servers": client.bootstrapServers,
+            "client.id": client.clientID,
+            "enable.idempotence": "true",
+            "acks": "all",
+            "max.in.flight.requests.per.connection": "5",
+            // Java-compatible keyed partitioning: murmur2 of the key bytes, random for null keys.
+            "partitioner": "murmur2_random",
+            "linger.ms": String(lingerMilliseconds),
+            "message.timeout.ms": String(deliveryTimeoutMilliseconds),
+            "queue.buffering.max.messages": String(maxQueuedMessages),
+        ]
+        p.merge(client.properties) { _, new in new }
+        return p
+    }
+}
+
+/// Consumer-group settings. Offsets are committed only by the application, after processing.
+public struct KafkaConsumerConfiguration: Sendable {
+    public enum OffsetReset: String, Sendable { case earliest, latest }
+
+    public var client: KafkaConfiguration
+    public var groupID: String
+    public var topics: [String]
+    /// Where a group with no committed offset starts. Money topics start at the earliest message.
+    public var offsetReset: OffsetReset
+    public var sessionTimeoutMilliseconds: Int
+    /// A member that does not poll within this time is removed from the group.
+    public var maxPollIntervalMilliseconds: Int
+
+    public init(
+        client: KafkaConfiguration, groupID: String, topics: [String], offsetReset: OffsetReset = .earliest,
+        sessionTimeoutMilliseconds: Int = 10_000, maxPollIntervalMilliseconds: Int = 300_000
+    ) {
+        self.client = client
+        self.groupID = groupID
+        self.topics = topics
+        self.offsetReset = offsetReset
+        self.sessionTimeoutMilliseconds = sessionTimeoutMilliseconds
+        self.maxPollIntervalMilliseconds = maxPollIntervalMilliseconds
+    }
+
+    var librdkafkaProperties: [String: String] {
+        var p: [String: String] = [
+            "bootstrap.servers": client.bootstrapServers,
+            "client.id": client.clientID,
+            "group.id": groupID,
+            "enable.auto.commit": "false",
+            "enable.auto.offset.store": "false",
+            "auto.offset.reset": offsetReset.rawValue,
+            "enable.partition.eof": "false",
+            "session.timeout.ms": String(sessionTimeoutMilliseconds),
+            "max.poll.interval.ms": String(maxPollIntervalMilliseconds),
+        ]
+        p.merge(client.properties) { _, new in new }
+        return p
+    }
+}

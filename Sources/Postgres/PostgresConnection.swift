@@ -1,0 +1,93 @@
+import BlockingIO
+import Logging
+
+/// One connection to PostgreSQL.
+///
+/// Guarantees: statements on one connection run one at a time, in the order they were called; libpq's
+/// blocking calls run on the connection's own thread (a `BlockingExecutor`), never on Swift's cooperative
+/// pool. Values are always sent as typed parameters. After `close()` every call throws `.closed`; a connection
+/// whose server link broke throws `.connectionFailed` and reports `isUsable == false`.
+/// Prefer `PostgresClient`, which pools connections and runs transactions.
+public final class PostgresConnection: Sendable {
+    private let executor: BlockingExecutor
+    // Sendable only by the discipline documented on LibPQConnection: touched solely through `executor`.
+    private let connection: LibPQConnection
+    public let configuration: PostgresConfiguration
+    let logger: Logger
+
+    private init(executor: BlockingExecutor, connection: LibPQConnection, configuration: PostgresConfiguration, logger: Logger) {
+        self.executor = executor
+        self.connection = connection
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Opens a connection. Fails with `.connectionFailed`, naming host:port, within
+    /// `configuration.connectTimeoutSeconds` (plus scheduling slack) when the server cannot be reached.
+    public static func connect(configuration: PostgresConfiguration, logger: Logger) async throws -> PostgresConnection {
+        let executor = BlockingExecutor(label: "postgres.connection.\(configuration.endpoint)")
+        let connection = try await executor.run { () throws(PostgresError) -> LibPQConnection in
+            try LibPQConnection.connect(configuration: configuration, logger: logger)
+        }
+        return PostgresConnection(executor: executor, connection: connection, configuration: configuration, logger: logger)
+    }
+
+    /// Runs one statement and returns all its rows.
+    public func query(_ query: PostgresQuery) async throws -> PostgresRows {
+        let connection = self.connection
+        return try await executor.run { try connection.execute(query) }
+    }
+
+    /// Runs one statement and returns the number of rows it affected.
+    @discardableResult
+    public func execute(_ query: PostgresQuery) async throws -> Int {
+        try await self.query(query).affectedRows
+    }
+
+    /// Runs a script of one or more statements separated by semicolons, without parameters (for migrations
+    /// and schema setup). Statements run in one implicit transaction unless the script itself contains
+    /// BEGIN/COMMIT or the connection is already inside a transaction. Never build `sql` from outside input.
+    public func simpleQuery(_ sql: String) async throws {
+        let connection = self.connection
+        _ = try await executor.run { try connection.executeScript(sql) }
+    }
+
+    /// Writes `rows` into `table`'s `columns` with COPY FROM STDIN and returns the number of rows copied.
+    /// Each row must have one value per column. All rows are copied or, on any error, none.
+    public func copyFrom(
+        schema: String? = nil, table: String, columns: [String], rows: [[PostgresValue]]
+    ) async throws -> Int {
+        precondition(!columns.isEmpty, "COPY needs at least one column")
+        var target = schema.map { PostgresQuery.quoteIdentifier($0) + "." } ?? ""
+        target += PostgresQuery.quoteIdentifier(table)
+        let columnList = columns.map(PostgresQuery.quoteIdentifier).joined(separator: ", ")
+        let sql = "COPY \(target) (\(columnList)) FROM STDIN"
+        try LibPQConnection.checkNoZeroByte(sql, what: "a COPY table or column name")
+        let connection = self.connection
+        return try await executor.run { try connection.copyIn(sql, columnCount: columns.count, rows: rows) }
+    }
+
+    /// The server process id serving this connection (for diagnostics, pg_stat_activity, pg_cancel_backend).
+    public func backendPID() async throws -> Int32 {
+        let connection = self.connection
+        return try await executor.run { connection.backendPID }
+    }
+
+    /// True while the connection is open and its server link is intact.
+    public func isUsable() async -> Bool {
+        let connection = self.connection
+        return (try? await executor.run { connection.isUsable }) ?? false
+    }
+
+    /// Rolls back a transaction left open; false if the connection must be discarded. Used by the pool.
+    func resetForReuse() async -> Bool {
+        let connection = self.connection
+        return (try? await executor.run { connection.resetForReuse() }) ?? false
+    }
+
+    /// Closes the connection. Safe to call more than once.
+    public func close() async {
+        let connection = self.connection
+        _ = try? await executor.run { connection.finish() }
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+import Kafka
+import Testing
+import TestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A port on 127.0.0.1 where nothing listens (bound, read, closed).
+func closedLoopbackPort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    _ = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+@Suite("Kafka failures are clear and bounded")
+struct KafkaFailureTests {
+    let deadBroker = "127.0.0.1:\(closedLoopbackPort())"
+
+    @Test func sendToAnUnreachableBrokerFailsWithinTheDeliveryTimeout() async throws {
+        let producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(
+                client: KafkaConfiguration(bootstrapServers: deadBroker), deliveryTimeoutMilliseconds: 1_500))
+        let started = Date()
+        await #expect(throws: KafkaError.self) {
+            try await producer.send(KafkaOutgoingMessage(topic: "paystream.diagnostics", key: "k", value: "v"))
+        }
+        #expect(Date().timeIntervalSince(started) < 10)
+        await producer.shutdown(timeoutMilliseconds: 100)
+    }
+
+    @Test func metadataFromAnUnreachableBrokerFailsWithinItsTimeout() async throws {
+        let admin = try KafkaAdmin(configuration: KafkaConfiguration(bootstrapServers: deadBroker))
+        let started = Date()
+        do {
+            _ = try await admin.listTopics(timeoutMilliseconds: 1_000)
+            Issue.record("listing topics of an unreachable cluster succeeded")
+        } catch let error as KafkaError {
+            #expect(error.isRetriable)
+            #expect(error.message.contains(deadBroker), "the error names the address: \(error)")
+        }
+        #expect(Date().timeIntervalSince(started) < 5)
+        await admin.close()
+
+        let consumer = try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(
+                client: KafkaConfiguration(bootstrapServers: deadBroker), groupID: "g", topics: ["paystream.diagnostics"]))
+        await #expect(throws: KafkaError.self) { try await consumer.checkConnection(timeoutMilliseconds: 1_000) }
+        await consumer.close()
+    }
+
+    @Test func anInvalidPropertyIsRefusedWithItsName() throws {
+        #expect {
+            _ = try KafkaProducer(
+                configuration: KafkaProducerConfiguration(
+                    client: KafkaConfiguration(bootstrapServers: deadBroker, properties: ["no.such.property": "1"])))
+        } throws: { error in
+            (error as? KafkaError)?.message.contains("no.such.property") == true
+        }
+    }
+
+    @Test func aProducerSurvivesABrokerGoingDownAndUp() async throws {
+        let topic = try KafkaTestCluster.createTopic(partitions: 3)
+        let producer = try KafkaTestCluster.producer()
+        try KafkaTestCluster.control("DOWN 2")
+        // Retriable request errors on Produce (apiKey 0): NOT_ENOUGH_REPLICAS (19) twice, then a dropped connection.
+        try KafkaTestCluster.control("ERRORS 0 19,19,-195")
+        let sending = Task { try await producer.sendAll((0..<300).map { KafkaOutgoingMessage(topic: topic, key: "k\($0)", value: "v\($0)") }) }
+        try await Task.sleep(nanoseconds: 1_000_000_000)
+        try KafkaTestCluster.control("UP 2")
+        let reports = try await sending.value
+        #expect(reports.count == 300)
+        await producer.shutdown()
+        // Idempotence: exactly 300 messages in the log, none duplicated by the retries.
+        let consumer = try KafkaTestCluster.consumer(group: TestEnvironment.uniqueName("g"), topics: [topic])
+        let received = try await KafkaTestCluster.consume(consumer, count: 300)
+        let extra = try await consumer.poll(maxMessages: 10, timeoutMilliseconds: 1_000)
+        await consumer.close()
+        #expect(received.count == 300)
+        #expect(extra.isEmpty)
+        #expect(Set(received.map(\.valueString)).count == 300)
+    }
+}

@@ -1,0 +1,165 @@
+# Shared by deploy/local/{up,down,demo,test}. Source it; do not run it.
+# PAYSTREAM_PROFILE=dev (default) or test chooses ports and the run directory, so a developer's stack and
+# a test run never collide. Every service binds 127.0.0.1 only.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+PROFILE=${PAYSTREAM_PROFILE:-dev}
+case "$PROFILE" in
+  dev)  PG_PORT=${PAYSTREAM_LOCAL_PG_PORT:-55432}; REDIS_PORT=${PAYSTREAM_LOCAL_REDIS_PORT:-56379}; RUN_DIR="$ROOT/deploy/local/run" ;;
+  test) PG_PORT=${PAYSTREAM_LOCAL_PG_PORT:-55442}; REDIS_PORT=${PAYSTREAM_LOCAL_REDIS_PORT:-56389}; RUN_DIR="$ROOT/deploy/local/run-test" ;;
+  *) echo "PAYSTREAM_PROFILE must be dev or test" >&2; exit 2 ;;
+esac
+BUILD_CONFIG=${PAYSTREAM_BUILD_CONFIG:-debug}
+# PostgreSQL refuses to run as root: as root its data lives in a directory owned by the postgres user,
+# outside the checkout (whose parents may not be readable by that user).
+if [ "$(id -u)" = 0 ]; then
+  PG_DATA="/var/tmp/paystream-$(printf '%s' "$ROOT" | md5sum | cut -c1-10)-$PROFILE/pg"
+else
+  PG_DATA="$RUN_DIR/pg"
+fi
+PG_SOCKET_DIR=$(dirname "$PG_DATA")
+APT_PACKAGES=(pkg-config librdkafka-dev libpq-dev libhiredis-dev libssl-dev postgresql redis-server kcat)
+
+log() { printf '[paystream %s] %s\n' "$PROFILE" "$*" >&2; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
+
+ensure_packages() {
+  local missing=()
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]}"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1; }
+
+as_pg_owner() {
+  if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+build_products() {
+  log "building ($BUILD_CONFIG): $*"
+  local args=()
+  for p in "$@"; do args+=(--product "$p"); done
+  (cd "$ROOT" && swift build -c "$BUILD_CONFIG" "${args[@]}")
+}
+
+bin_path() { echo "$ROOT/.build/$BUILD_CONFIG/$1"; }
+
+start_postgres() {
+  local bin; bin=$(pg_bin)
+  [ -n "$bin" ] || { log "no PostgreSQL server binaries under /usr/lib/postgresql"; exit 1; }
+  mkdir -p "$PG_SOCKET_DIR"
+  [ "$(id -u)" = 0 ] && chown postgres "$PG_SOCKET_DIR"
+  if [ "$PROFILE" = test ] && [ -d "$PG_DATA" ] && ! as_pg_owner "$bin/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
+    rm -rf "$PG_DATA"   # test runs start from an empty database
+  fi
+  if [ ! -f "$PG_DATA/PG_VERSION" ]; then
+    log "initdb $PG_DATA"
+    as_pg_owner "$bin/initdb" -D "$PG_DATA" -U paystream --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  fi
+  if as_pg_owner "$bin/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
+    log "PostgreSQL already running on 127.0.0.1:$PG_PORT"
+  else
+    log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+    as_pg_owner "$bin/pg_ctl" -D "$PG_DATA" -w -t 60 -l "$PG_SOCKET_DIR/postgresql.log" \
+      -o "-p $PG_PORT -k $PG_SOCKET_DIR -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+  fi
+  psql "postgres://paystream@127.0.0.1:$PG_PORT/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname='paystream'" | grep -q 1 \
+    || psql "postgres://paystream@127.0.0.1:$PG_PORT/postgres" -qc "CREATE DATABASE paystream" >/dev/null
+}
+
+stop_postgres() {
+  local bin; bin=$(pg_bin)
+  if [ -n "$bin" ] && [ -f "$PG_DATA/postmaster.pid" ]; then
+    log "stopping PostgreSQL"
+    as_pg_owner "$bin/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null || true
+  fi
+}
+
+start_redis() {
+  if [ -f "$RUN_DIR/redis.pid" ] && kill -0 "$(cat "$RUN_DIR/redis.pid")" 2>/dev/null; then
+    log "Redis already running on 127.0.0.1:$REDIS_PORT"; return
+  fi
+  log "starting Redis on 127.0.0.1:$REDIS_PORT"
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --daemonize yes --pidfile "$RUN_DIR/redis.pid" \
+    --dir "$RUN_DIR" --logfile "$RUN_DIR/redis.log" --save "" --appendonly no
+  for _ in $(seq 1 50); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && return; sleep 0.1; done
+  log "Redis did not answer on port $REDIS_PORT"; exit 1
+}
+
+stop_redis() {
+  if [ -f "$RUN_DIR/redis.pid" ]; then
+    log "stopping Redis"
+    redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || kill "$(cat "$RUN_DIR/redis.pid")" 2>/dev/null || true
+    rm -f "$RUN_DIR/redis.pid"
+  fi
+}
+
+start_broker() {
+  if [ -f "$RUN_DIR/broker.pid" ] && kill -0 "$(cat "$RUN_DIR/broker.pid")" 2>/dev/null; then
+    log "embedded broker already running: $(cat "$RUN_DIR/broker.bootstrap")"; return
+  fi
+  rm -f "$RUN_DIR/broker.bootstrap" "$RUN_DIR/broker.control-port"
+  log "starting the embedded Kafka broker (in memory, not durable)"
+  nohup "$(bin_path paystream-broker)" --state-dir "$RUN_DIR" --topics-dir "$ROOT/topics" --log-format text \
+    >"$RUN_DIR/broker.log" 2>&1 </dev/null &
+  echo $! >"$RUN_DIR/broker.pid"
+  for _ in $(seq 1 100); do
+    [ -s "$RUN_DIR/broker.control-port" ] && return
+    kill -0 "$(cat "$RUN_DIR/broker.pid")" 2>/dev/null || { cat "$RUN_DIR/broker.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  log "the embedded broker did not start"; cat "$RUN_DIR/broker.log" >&2; exit 1
+}
+
+stop_broker() {
+  if [ -f "$RUN_DIR/broker.pid" ]; then
+    local pid; pid=$(cat "$RUN_DIR/broker.pid")
+    if kill -0 "$pid" 2>/dev/null; then
+      log "stopping the embedded broker"
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$RUN_DIR/broker.pid" "$RUN_DIR/broker.bootstrap" "$RUN_DIR/broker.control-port"
+  fi
+}
+
+write_env() {
+  cat >"$RUN_DIR/env" <<ENV
+# Written by deploy/local/up ($PROFILE profile). Source it: . $RUN_DIR/env
+export PAYSTREAM_KAFKA_BOOTSTRAP=$(cat "$RUN_DIR/broker.bootstrap")
+export PAYSTREAM_KAFKA_CONTROL_PORT=$(cat "$RUN_DIR/broker.control-port")
+export PAYSTREAM_PG_URL=postgres://paystream@127.0.0.1:$PG_PORT/paystream
+export PAYSTREAM_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0
+export PAYSTREAM_TOPICS_DIR=$ROOT/topics
+ENV
+}
+
+stack_up() {
+  mkdir -p "$RUN_DIR"
+  ensure_packages
+  build_products paystream-broker paystream
+  start_postgres
+  start_redis
+  start_broker
+  write_env
+  # shellcheck disable=SC1091
+  . "$RUN_DIR/env"
+  log "applying migrations"
+  "$(bin_path paystream)" migrate --log-format text
+  log "stack is up; environment in $RUN_DIR/env"
+}
+
+stack_down() {
+  stop_broker
+  stop_redis
+  stop_postgres
+}
