@@ -104,12 +104,17 @@ let package = Package(
             path: "Sources/Executables/paystream-bench", swiftSettings: strict),
 
         // Tests: clients against the real services (URLs from the environment set by deploy/local/test).
-        .target(name: "TestSupport", dependencies: ["Kafka", "Postgres", "Redis"], path: "Tests/TestSupport",
+        .target(name: "TestSupport", dependencies: ["Kafka", "Postgres", "Redis", "LedgerStore"], path: "Tests/TestSupport",
                 swiftSettings: strict),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "EventBus", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "LedgerStore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "CryptographyTests", dependencies: ["Cryptography", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "PaystreamCoreTests", dependencies: ["PaystreamCore"], swiftSettings: strict),
+        .testTarget(name: "LedgerTests", dependencies: ["LedgerStore", "PaystreamCore", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "PipelineTests",
+            dependencies: ["PaystreamRuntime", "EventBus", "LedgerStore", "PaystreamCore", "Kafka", "Postgres", "TestSupport"],
+            swiftSettings: strict),
     ]
 )

@@ -16,6 +16,8 @@ public struct TopicDeclaration: Codable, Sendable, Equatable {
     public struct Retry: Codable, Sendable, Equatable {
         /// One retry topic per delay, tried in order; after the last, the dead-letter topic.
         public var delaysMs: [Int]
+
+        public init(delaysMs: [Int]) { self.delaysMs = delaysMs }
     }
 
     public struct DeadLetter: Codable, Sendable, Equatable {

@@ -31,7 +31,7 @@ struct ConnectTests {
             try await PostgresConnection.connect(configuration: configuration(port: listener.port, timeoutSeconds: 2), logger: PG.logger)
         }
         let elapsed = PG.elapsedSeconds(since: start)
-        #expect(elapsed >= 1.5 && elapsed < 4.5, "took \(elapsed) s")
+        #expect(elapsed >= 1.5 && elapsed < 8, "took \(elapsed) s")
         #expect(error.code == .connectionFailed)
         #expect(error.message.contains("127.0.0.1:\(listener.port)") && error.message.contains("timed out"), "\(error)")
         withExtendedLifetime(listener) {}
@@ -46,7 +46,7 @@ struct ConnectTests {
             let start = ContinuousClock.now
             let error = try await #require(throws: PostgresError.self) { try await client.query("SELECT 1") }
             #expect(error.code == .connectionFailed)
-            #expect(PG.elapsedSeconds(since: start) < 4.5)
+            #expect(PG.elapsedSeconds(since: start) < 8)
             #expect(client.statistics().openConnections == 0)
         }
         withExtendedLifetime(listener) {}

@@ -16,7 +16,8 @@ import Testing
         #expect(error?.message.contains("127.0.0.1:\(port)") == true)
         #expect(error?.message.lowercased().contains("refused") == true)
         #expect(error?.isRetriable == true)
-        #expect(elapsedMilliseconds < 1000)
+        // Refused, not timed out: well under a hang, whatever the load of the test machine.
+        #expect(elapsedMilliseconds < 5000)
 
         // Through the pool: each failed connect gives its slot back, so the next call fails the same way
         // instead of waiting for a slot.
@@ -30,7 +31,7 @@ import Testing
     @Test func silentServerMakesCommandsTimeOut() async throws {
         let listener = try SilentListener()
         let configuration = RedisConfiguration(
-            host: "127.0.0.1", port: listener.port, commandTimeoutMilliseconds: 500, poolSize: 1)
+            host: "127.0.0.1", port: listener.port, commandTimeoutMilliseconds: 2_000, poolSize: 1)
 
         let connection = try await RedisConnection.connect(configuration: configuration)
         let (error, elapsedMilliseconds) = await measureMilliseconds {
@@ -38,14 +39,15 @@ import Testing
         }
         #expect(error?.code == .timeout)
         #expect(error?.isRetriable == true)
-        #expect(elapsedMilliseconds >= 400 && elapsedMilliseconds < 5000)
+        #expect(elapsedMilliseconds >= 1_800 && elapsedMilliseconds < 8_000)
         #expect(connection.isBroken)
         // A broken connection fails at once, without touching the socket again.
         let (again, againMilliseconds) = await measureMilliseconds {
             await redisError { try await connection.send(["PING"]) }
         }
         #expect(again?.code == .timeout)
-        #expect(againMilliseconds < 100)
+        // Well below the 2 s command timeout: it did not wait on the socket (a loose bound, for loaded machines).
+        #expect(againMilliseconds < 1_500)
         await connection.close()
 
         // Through the pool, twice: the broken connection is dropped and a new one times out again.
@@ -55,7 +57,7 @@ import Testing
                 await redisError { try await client.send(["PING"]) }
             }
             #expect(error?.code == .timeout)
-            #expect(elapsedMilliseconds < 5000)
+            #expect(elapsedMilliseconds < 8_000)
         }
         let pipelined = try await client.pipeline([["PING"], ["PING"]])
         #expect(

@@ -1,3 +1,3 @@
 import PaystreamRuntime
 
-PendingRole.dlq.announce()
+await CommandRunner.run(DeadLetterCommand.self)

@@ -1,3 +1,3 @@
 import PaystreamRuntime
 
-PendingRole.worker.announce()
+await CommandRunner.run(WorkerCommand.self)

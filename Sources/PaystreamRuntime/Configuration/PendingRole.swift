@@ -2,18 +2,14 @@
 /// deployment manifests and scripts can name them; each states its role and that it does no work yet.
 public enum PendingRole: String, CaseIterable, Sendable {
     case api = "paystream-api"
-    case worker = "paystream-worker"
     case scheduler = "paystream-scheduler"
-    case dlq = "paystream-dlq"
     case sim = "paystream-sim"
     case bench = "paystream-bench"
 
     public var summary: String {
         switch self {
         case .api: "the front HTTP API: clients, merchants, channel notifies; produces commands and events to Kafka"
-        case .worker: "the consumer worker fleet: applies money events to the ledger exactly once"
         case .scheduler: "scheduled jobs: envelope expiry, grab compensation, reconciliation"
-        case .dlq: "the dead-letter tool: list, show, replay and drop dead letters"
         case .sim: "the channel sandbox: WeChat Pay, Alipay and Bill99 in their real formats (SIMULATED)"
         case .bench: "benchmarks: drives the system and prints figures"
         }

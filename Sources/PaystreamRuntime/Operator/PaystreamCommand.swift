@@ -5,7 +5,8 @@ public struct PaystreamCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "paystream",
         abstract: "Paystream operator commands.",
-        subcommands: [MigrateCommand.self, TopicsCommand.self, KafkaCommand.self])
+        subcommands: [MigrateCommand.self, TopicsCommand.self, KafkaCommand.self,
+            LedgerCommand.self])
 
     public init() {}
 }

@@ -1,0 +1,133 @@
+import Foundation
+import PaystreamCore
+import Postgres
+
+/// One money event to apply, with where it came from (`topic/partition/offset`, for tracing).
+public struct LedgerInput: Sendable {
+    public let event: MoneyEvent
+    public let source: String
+
+    public init(event: MoneyEvent, source: String) {
+        self.event = event
+        self.source = source
+    }
+}
+
+/// What happened to one input.
+public enum LedgerOutcome: Sendable, Equatable {
+    /// Its effects were written in this transaction.
+    case applied
+    /// Its idempotency key had been applied before (or earlier in the same batch): nothing was written.
+    case duplicate
+    /// A business rule refused it (e.g. `balance.insufficient_frozen`); its key is recorded as rejected,
+    /// so a replay after the cause is fixed is considered again.
+    case rejected(Rejection)
+}
+
+/// Applies a batch of money events to the ledger inside the caller's transaction, exactly once per
+/// idempotency key.
+///
+/// Guarantees (money.md):
+/// - The batch's keys are inserted into `processed_keys` with ON CONFLICT DO NOTHING first; only keys that
+///   are new (or were rejected before) are applied, and their effects are written in the same transaction,
+///   so a key is applied at most once and, with redelivery until commit, exactly once.
+/// - Events are evaluated in order by the pure ``LedgerRules`` against balances and orders read with
+///   `FOR UPDATE` (accounts locked in sorted order, so concurrent batches cannot deadlock on them).
+/// - Postings of one account are aggregated into one UPDATE per batch: a thousand grabs of one envelope
+///   are one row lock, not a thousand.
+/// - Every entry's postings are written in one INSERT statement, which the database's balance trigger
+///   checks; the CHECK constraints keep wallet buckets non-negative even if a rule were wrong.
+public struct LedgerBatchWriter: Sendable {
+    public init() {}
+
+    public func apply(_ inputs: [LedgerInput], on connection: PostgresConnection) async throws -> [LedgerOutcome] {
+        if inputs.isEmpty { return [] }
+        var outcomes = [LedgerOutcome?](repeating: nil, count: inputs.count)
+
+        // 1. The idempotency gate. The first occurrence of a key in the batch is the candidate.
+        var firstIndex: [String: Int] = [:]
+        for (i, input) in inputs.enumerated() {
+            if firstIndex[input.event.idempotencyKey] == nil { firstIndex[input.event.idempotencyKey] = i } else { outcomes[i] = .duplicate }
+        }
+        let keys = firstIndex.keys.sorted()
+        let sources = keys.map { inputs[firstIndex[$0]!].source }
+        let inserted = try await connection.query(
+            """
+            INSERT INTO processed_keys (idempotency_key, source, result)
+            SELECT k, s, 'applied' FROM unnest(\(keys)::text[], \(sources)::text[]) AS t(k, s)
+            ON CONFLICT (idempotency_key) DO NOTHING
+            RETURNING idempotency_key
+            """)
+        var open = Set(try inserted.map { try $0.decode(String.self, column: "idempotency_key") })
+        let reconsidered = try await connection.query(
+            """
+            UPDATE processed_keys SET result = 'applied'
+            WHERE idempotency_key = ANY(\(keys)::text[]) AND result LIKE 'rejected:%'
+            RETURNING idempotency_key
+            """)
+        for row in reconsidered { open.insert(try row.decode(String.self, column: "idempotency_key")) }
+        let candidates = firstIndex.filter { open.contains($0.key) }.map(\.value).sorted()
+        for (key, index) in firstIndex where !open.contains(key) { outcomes[index] = .duplicate }
+        if candidates.isEmpty { return outcomes.map { $0! } }
+
+        // 2. State: orders and accounts the candidates touch, locked; then the rules, in order.
+        let events = candidates.map { inputs[$0].event }
+        let orders = try await LedgerState.lockOrders(LedgerState.orderIDs(of: events), on: connection)
+        var accountIDs = LedgerState.accounts(of: events, orders: orders)
+        var evaluation: LedgerEvaluation
+        while true {
+            let balances = try await LedgerState.lockAccounts(accountIDs, on: connection)
+            evaluation = try LedgerEvaluation.run(events, balances: balances, orders: orders)
+            let missing = evaluation.postedAccounts.subtracting(accountIDs)
+            if missing.isEmpty { break }
+            // A rule credited an account not predicted: lock it too and evaluate again from the start.
+            accountIDs.formUnion(missing)
+        }
+
+        // 3. Write the effects of the applied events, and record the rejections.
+        try await LedgerWrites.write(evaluation, inputs: candidates.map { inputs[$0] }, on: connection)
+        for (n, index) in candidates.enumerated() {
+            outcomes[index] = evaluation.results[n].map { _ in .applied } ?? .rejected(evaluation.rejections[n]!)
+        }
+        return outcomes.map { $0! }
+    }
+}
+
+/// The rules run over a batch: effects per event (nil where rejected) and rejections per event.
+struct LedgerEvaluation {
+    var results: [Effects?]
+    var rejections: [Rejection?]
+    var postedAccounts: Set<AccountID>
+
+    static func run(_ events: [MoneyEvent], balances: [AccountID: (available: Int64, frozen: Int64)], orders: [OrderSnapshot])
+        throws -> LedgerEvaluation
+    {
+        let view = InMemoryLedgerView()
+        for (account, balance) in balances {
+            try view.load(balanceFen: balance.available, account: account, bucket: .available)
+            try view.load(balanceFen: balance.frozen, account: account, bucket: .frozen)
+        }
+        for order in orders { try view.load(order) }
+        var evaluation = LedgerEvaluation(results: [], rejections: [], postedAccounts: [])
+        for event in events {
+            switch LedgerRules.effects(of: event, in: view) {
+            case .success(let effects):
+                do {
+                    // The view re-checks every invariant; a refusal here means a rule let something through.
+                    try view.apply(effects)
+                } catch {
+                    evaluation.results.append(nil)
+                    evaluation.rejections.append(Rejection(code: "ledger.invariant", message: "\(error)"))
+                    continue
+                }
+                evaluation.results.append(effects)
+                evaluation.rejections.append(nil)
+                for entry in effects.entries { for p in entry.postings { evaluation.postedAccounts.insert(p.account) } }
+            case .failure(let rejection):
+                evaluation.results.append(nil)
+                evaluation.rejections.append(rejection)
+            }
+        }
+        return evaluation
+    }
+}

@@ -1,0 +1,106 @@
+import PaystreamCore
+import Postgres
+
+/// Reads (and locks) the rows a batch of events touches. Internal to the ledger store.
+enum LedgerState {
+    /// Every order id an event may read or change.
+    static func orderIDs(of events: [MoneyEvent]) -> [String] {
+        var ids: Set<String> = []
+        for event in events {
+            switch event.payload {
+            case .paymentSucceeded(let p): ids.insert(p.orderID)
+            case .paymentFailed(let p): ids.insert(p.orderID)
+            case .transferRequested(let p): ids.insert(p.orderID); ids.insert(p.incomingOrderID)
+            case .envelopeGrabbed(let p): ids.insert(p.envelopeOrderID); ids.insert(p.incomingOrderID)
+            case .refundRequested(let p): ids.insert(p.refundOrderID); ids.insert(p.originalOrderID)
+            case .withdrawalRequested(let p): ids.insert(p.orderID)
+            case .withdrawalApproved(let p): ids.insert(p.orderID)
+            case .withdrawalPaidOut(let p): ids.insert(p.orderID)
+            case .withdrawalRejected(let p): ids.insert(p.orderID)
+            case .withdrawalFailed(let p): ids.insert(p.orderID)
+            }
+        }
+        return ids.sorted()
+    }
+
+    /// The accounts whose balances the rules read or change: named by the events, or owning their orders.
+    static func accounts(of events: [MoneyEvent], orders: [OrderSnapshot]) -> Set<AccountID> {
+        var accounts: Set<AccountID> = []
+        for event in events {
+            switch event.payload {
+            case .paymentSucceeded(let p): accounts.insert(p.payer); accounts.insert(.clearing(p.channel))
+            case .paymentFailed: break
+            case .transferRequested(let p): accounts.insert(p.from); accounts.insert(p.to)
+            case .envelopeGrabbed(let p): accounts.insert(p.sender); accounts.insert(p.grabber)
+            case .refundRequested(let p):
+                accounts.insert(p.payer)
+                switch p.destination {
+                case .channel(let channel): accounts.insert(.clearing(channel))
+                case .wallet(let account): accounts.insert(account)
+                }
+            case .withdrawalRequested(let p): accounts.insert(p.account); accounts.insert(.clearing(p.channel))
+            case .withdrawalApproved, .withdrawalPaidOut, .withdrawalRejected, .withdrawalFailed: break
+            }
+        }
+        for order in orders {
+            accounts.insert(order.owner)
+            if let channel = order.channel { accounts.insert(.clearing(channel)) }
+        }
+        return accounts
+    }
+
+    static func lockOrders(_ ids: [String], on connection: PostgresConnection) async throws -> [OrderSnapshot] {
+        if ids.isEmpty { return [] }
+        let rows = try await connection.query(
+            """
+            SELECT order_id, kind, status, owner_account, counterparty_account, amount_fen, settled_fen, channel,
+                   parent_order_id
+            FROM orders WHERE order_id = ANY(\(ids)::text[]) ORDER BY order_id FOR UPDATE
+            """)
+        return try rows.map { row in
+            let kind = try row.decode(String.self, column: "kind")
+            let status = try row.decode(String.self, column: "status")
+            guard let orderKind = OrderKind(rawValue: kind), let orderStatus = OrderStatus(rawValue: status),
+                let owner = AccountID(try row.decode(String.self, column: "owner_account"))
+            else { throw LedgerStoreError(message: "order row \(try row.decode(String.self, column: "order_id")) is unreadable") }
+            return OrderSnapshot(
+                orderID: try row.decode(String.self, column: "order_id"), kind: orderKind, status: orderStatus, owner: owner,
+                counterparty: try row.decode(String?.self, column: "counterparty_account").flatMap(AccountID.init),
+                amount: try Amount(fen: row.decode(Int64.self, column: "amount_fen")),
+                channel: try row.decode(String?.self, column: "channel").flatMap(Channel.init(rawValue:)),
+                parentOrderID: try row.decode(String?.self, column: "parent_order_id"),
+                settledFen: try row.decode(Int64.self, column: "settled_fen"))
+        }
+    }
+
+    /// Creates missing accounts (empty), then locks all of them in account-id order.
+    static func lockAccounts(_ accounts: Set<AccountID>, on connection: PostgresConnection) async throws
+        -> [AccountID: (available: Int64, frozen: Int64)]
+    {
+        let ids = accounts.map(\.description).sorted()
+        let kinds = accounts.sorted { $0.description < $1.description }.map(\.kind.rawValue)
+        try await connection.execute(
+            """
+            INSERT INTO accounts (account_id, kind)
+            SELECT id, kind FROM unnest(\(ids)::text[], \(kinds)::text[]) AS t(id, kind) ORDER BY id
+            ON CONFLICT (account_id) DO NOTHING
+            """)
+        let rows = try await connection.query(
+            """
+            SELECT account_id, available_fen, frozen_fen FROM accounts
+            WHERE account_id = ANY(\(ids)::text[]) ORDER BY account_id FOR UPDATE
+            """)
+        var balances: [AccountID: (available: Int64, frozen: Int64)] = [:]
+        for row in rows {
+            guard let id = AccountID(try row.decode(String.self, column: "account_id")) else { continue }
+            balances[id] = (try row.decode(Int64.self, column: "available_fen"), try row.decode(Int64.self, column: "frozen_fen"))
+        }
+        return balances
+    }
+}
+
+/// A ledger row that cannot be understood (a bug or manual corruption, never a client's fault).
+public struct LedgerStoreError: Error, CustomStringConvertible, Sendable {
+    public let message: String
+    public var description: String { "ledger store: \(message)" }
+}

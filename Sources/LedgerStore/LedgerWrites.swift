@@ -1,0 +1,199 @@
+import Foundation
+import PaystreamCore
+import Postgres
+
+/// Writes a batch's evaluated effects with a fixed number of set-based statements (unnest arrays),
+/// whatever the batch size. Internal to the ledger store.
+enum LedgerWrites {
+    static func write(_ evaluation: LedgerEvaluation, inputs: [LedgerInput], on connection: PostgresConnection) async throws {
+        let applied = zip(inputs, evaluation.results).compactMap { input, effects in effects.map { (input, $0) } }
+        let rejected = zip(inputs, evaluation.rejections).compactMap { input, rejection in rejection.map { (input, $0) } }
+
+        if !rejected.isEmpty {
+            try await connection.execute(
+                """
+                UPDATE processed_keys p SET result = 'rejected:' || t.code
+                FROM unnest(\(rejected.map(\.0.event.idempotencyKey))::text[], \(rejected.map(\.1.code))::text[]) AS t(k, code)
+                WHERE p.idempotency_key = t.k
+                """)
+        }
+        if applied.isEmpty { return }
+
+        try await writeJournal(applied, on: connection)
+        try await writeBalances(applied.flatMap { $0.1.entries }, on: connection)
+        try await writeOrders(applied, on: connection)
+        try await writeOutbox(applied, on: connection)
+    }
+
+    private static func writeJournal(_ applied: [(LedgerInput, Effects)], on connection: PostgresConnection) async throws {
+        var keys: [String] = [], kinds: [String] = [], orders: [String] = [], correlations: [String?] = []
+        for (input, effects) in applied {
+            for entry in effects.entries {
+                keys.append(entry.idempotencyKey)
+                kinds.append(entry.kind.rawValue)
+                orders.append(entry.orderID)
+                correlations.append(input.event.correlationID)
+            }
+        }
+        if keys.isEmpty { return }
+        let rows = try await connection.query(
+            """
+            INSERT INTO journal_entries (idempotency_key, kind, order_id, correlation_id)
+            SELECT * FROM unnest(\(keys)::text[], \(kinds)::text[], \(orders)::text[], \(correlations)::text[])
+            RETURNING entry_id, idempotency_key
+            """)
+        var entryIDs: [String: Int64] = [:]
+        for row in rows {
+            entryIDs[try row.decode(String.self, column: "idempotency_key")] = try row.decode(Int64.self, column: "entry_id")
+        }
+        var ids: [Int64] = [], accounts: [String] = [], buckets: [String] = [], amounts: [Int64] = []
+        for (_, effects) in applied {
+            for entry in effects.entries {
+                guard let id = entryIDs[entry.idempotencyKey] else {
+                    throw LedgerStoreError(message: "entry \(entry.idempotencyKey) was not inserted")
+                }
+                for posting in entry.postings {
+                    ids.append(id)
+                    accounts.append(posting.account.description)
+                    buckets.append(posting.bucket.rawValue)
+                    amounts.append(posting.amountFen)
+                }
+            }
+        }
+        // One statement for all postings: the balance trigger sees whole entries.
+        try await connection.execute(
+            """
+            INSERT INTO postings (entry_id, account_id, bucket, amount_fen)
+            SELECT * FROM unnest(\(ids)::bigint[], \(accounts)::text[], \(buckets)::text[], \(amounts)::bigint[])
+            """)
+    }
+
+    /// One UPDATE for all accounts, each with its net change over the batch.
+    private static func writeBalances(_ entries: [JournalEntry], on connection: PostgresConnection) async throws {
+        var delta: [AccountID: (available: Int64, frozen: Int64)] = [:]
+        for posting in entries.flatMap(\.postings) {
+            var d = delta[posting.account] ?? (0, 0)
+            switch posting.bucket {
+            case .available: d.available = try checkedAdd(d.available, posting.amountFen)
+            case .frozen: d.frozen = try checkedAdd(d.frozen, posting.amountFen)
+            }
+            delta[posting.account] = d
+        }
+        let sorted = delta.sorted { $0.key.description < $1.key.description }
+        let updated = try await connection.execute(
+            """
+            UPDATE accounts a SET available_fen = a.available_fen + d.da, frozen_fen = a.frozen_fen + d.df, updated_at = now()
+            FROM unnest(\(sorted.map(\.key.description))::text[], \(sorted.map(\.value.available))::bigint[],
+                        \(sorted.map(\.value.frozen))::bigint[]) AS d(id, da, df)
+            WHERE a.account_id = d.id
+            """)
+        guard updated == sorted.count else {
+            throw LedgerStoreError(message: "updated \(updated) of \(sorted.count) accounts")
+        }
+    }
+
+    private static func checkedAdd(_ a: Int64, _ b: Int64) throws -> Int64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        if overflow { throw LedgerStoreError(message: "balance change overflows 64 bits") }
+        return sum
+    }
+
+    /// Orders created in the batch are inserted with their final state; existing ones updated once each.
+    /// Every change is also a flow row.
+    private static func writeOrders(_ applied: [(LedgerInput, Effects)], on connection: PostgresConnection) async throws {
+        struct Final {
+            var change: OrderChange
+            var created: Bool
+            var settledDelta: Int64
+        }
+        var finals: [String: Final] = [:]
+        var order: [String] = []
+        var flowOrders: [String] = [], flowSteps: [String] = [], flowFrom: [String?] = [], flowTo: [String] = []
+        var flowAmounts: [Int64] = [], flowKeys: [String] = [], flowReasons: [String?] = []
+        for (input, effects) in applied {
+            for change in effects.orderChanges {
+                if var f = finals[change.orderID] {
+                    f.settledDelta += change.settledDeltaFen
+                    let created = f.created
+                    f.change = change
+                    f.created = created
+                    finals[change.orderID] = f
+                } else {
+                    finals[change.orderID] = Final(change: change, created: change.from == nil, settledDelta: change.settledDeltaFen)
+                    order.append(change.orderID)
+                }
+                flowOrders.append(change.orderID)
+                flowSteps.append(input.event.type.rawValue)
+                flowFrom.append(change.from?.rawValue)
+                flowTo.append(change.to.rawValue)
+                flowAmounts.append(change.settledDeltaFen != 0 ? change.settledDeltaFen : change.amount.fen)
+                flowKeys.append(input.event.idempotencyKey)
+                flowReasons.append(change.reason)
+            }
+        }
+        let created = order.compactMap { finals[$0] }.filter(\.created)
+        if !created.isEmpty {
+            let c = created.map(\.change)
+            try await connection.execute(
+                """
+                INSERT INTO orders (order_id, kind, status, owner_account, counterparty_account, amount_fen, settled_fen,
+                                    channel, parent_order_id, status_reason)
+                SELECT * FROM unnest(\(c.map(\.orderID))::text[], \(c.map(\.kind.rawValue))::text[], \(c.map(\.to.rawValue))::text[],
+                                     \(c.map(\.owner.description))::text[], \(c.map { $0.counterparty?.description })::text[],
+                                     \(c.map(\.amount.fen))::bigint[], \(created.map(\.settledDelta))::bigint[],
+                                     \(c.map { $0.channel?.rawValue })::text[], \(c.map(\.parentOrderID))::text[],
+                                     \(c.map(\.reason))::text[])
+                """)
+        }
+        let changed = order.compactMap { finals[$0] }.filter { !$0.created }
+        if !changed.isEmpty {
+            let c = changed.map(\.change)
+            let updated = try await connection.execute(
+                """
+                UPDATE orders o SET status = t.status, settled_fen = o.settled_fen + t.delta,
+                       status_reason = COALESCE(t.reason, o.status_reason), updated_at = now()
+                FROM unnest(\(c.map(\.orderID))::text[], \(c.map(\.to.rawValue))::text[], \(changed.map(\.settledDelta))::bigint[],
+                            \(c.map(\.reason))::text[]) AS t(id, status, delta, reason)
+                WHERE o.order_id = t.id
+                """)
+            guard updated == changed.count else {
+                throw LedgerStoreError(message: "updated \(updated) of \(changed.count) orders")
+            }
+        }
+        if !flowOrders.isEmpty {
+            try await connection.execute(
+                """
+                INSERT INTO order_flows (order_id, step, from_status, to_status, amount_fen, idempotency_key, reason)
+                SELECT * FROM unnest(\(flowOrders)::text[], \(flowSteps)::text[], \(flowFrom)::text[], \(flowTo)::text[],
+                                     \(flowAmounts)::bigint[], \(flowKeys)::text[], \(flowReasons)::text[])
+                """)
+        }
+    }
+
+    private static func writeOutbox(_ applied: [(LedgerInput, Effects)], on connection: PostgresConnection) async throws {
+        var topics: [String] = [], keys: [String] = [], payloads: [String] = [], headers: [String] = []
+        for (input, effects) in applied {
+            for followUp in effects.followUps {
+                topics.append(followUp.topicFamily)
+                keys.append(followUp.key)
+                payloads.append(String(decoding: followUp.payload, as: UTF8.self))
+                headers.append(outboxHeaders(correlationID: input.event.correlationID, cause: input.event.idempotencyKey))
+            }
+        }
+        if topics.isEmpty { return }
+        try await connection.execute(
+            """
+            INSERT INTO outbox (topic, message_key, payload, headers)
+            SELECT t, k, convert_to(p, 'UTF8'), h::jsonb
+            FROM unnest(\(topics)::text[], \(keys)::text[], \(payloads)::text[], \(headers)::text[]) AS x(t, k, p, h)
+            """)
+    }
+
+    /// The follow-up's headers: the correlation id it inherits and the key of the event that caused it.
+    static func outboxHeaders(correlationID: String?, cause: String) -> String {
+        var object: [String: String] = ["paystream-cause": cause]
+        if let correlationID { object["paystream-correlation-id"] = correlationID }
+        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -1,0 +1,26 @@
+/// What business step a journal entry records.
+///
+/// Guarantees: the raw value is stable (it is stored with every entry and used by reconciliation, e.g.
+/// "sum of `envelopeGrab` entries of an envelope").
+public enum EntryKind: String, Codable, Sendable, CaseIterable {
+    /// clearing(channel).available -X, user.available +X.
+    case rechargePaid
+    /// clearing(channel).available -X, sender.frozen +X.
+    case envelopeFunded
+    /// user.available -X, user.frozen +X.
+    case withdrawFreeze
+    /// user.frozen -X, clearing(channel).available +X.
+    case withdrawPaidOut
+    /// user.frozen -X, user.available +X.
+    case withdrawUnfreeze
+    /// from.frozen -X, to.available +X.
+    case transfer
+    /// sender.frozen -x, grabber.available +x.
+    case envelopeGrab
+    /// payer.available -X, clearing(channel).available or user.available +X.
+    case refund
+    /// The rest of an expired envelope leaving sender.frozen.
+    case envelopeRefund
+    /// A new entry reversing an earlier one (money.md rule 7: nothing is deleted).
+    case correction
+}

@@ -1,0 +1,69 @@
+/// Refunds: money of a completed order given back to where it came from.
+extension LedgerRules {
+    /// refundRequested:
+    /// - the refund order must not exist (`order.duplicate`); the original must exist (`order.unknown`) and be
+    ///   a `paid` recharge or collection or a `completed` transfer (`refund.not_refundable`);
+    /// - the payer is whoever the original credited: the owner of a recharge or collection, the receiver
+    ///   (counterparty) of a transfer (`refund.payer_mismatch`);
+    /// - the money goes back where it came from (`refund.destination_mismatch`): a recharge to its channel; a
+    ///   collection to its channel or to the paying user's wallet (its counterparty); a transfer to the
+    ///   sender's wallet;
+    /// - refunds so far + amount <= the original amount (`refund.exceeds_original`);
+    /// - payer.available >= amount (`balance.insufficient_available`).
+    /// Entry `refund`: payer.available -X, clearing(channel).available or wallet.available +X, owned by the
+    /// original order. The refund order is created `refunded` (owner payer, counterparty the credited account,
+    /// parent the original); the original keeps its status and its settled sum grows by X.
+    static func refundRequested(
+        _ p: RefundRequested, _ event: MoneyEvent, _ view: some LedgerView
+    ) throws(Rejection) -> Effects {
+        try requireAbsent(p.refundOrderID, in: view)
+        guard let original = view.order(p.originalOrderID) else {
+            throw reject("order.unknown", "no order \(p.originalOrderID)")
+        }
+        let expectedPayer: AccountID?
+        let destinationIsValid: Bool
+        switch (original.kind, original.status) {
+        case (.recharge, .paid):
+            expectedPayer = original.owner
+            destinationIsValid = original.channel.map { p.destination == .channel($0) } ?? false
+        case (.collection, .paid):
+            expectedPayer = original.owner
+            destinationIsValid =
+                original.channel.map { p.destination == .channel($0) } == true
+                || original.counterparty.map { p.destination == .wallet($0) } == true
+        case (.transfer, .completed):
+            expectedPayer = original.counterparty
+            destinationIsValid = p.destination == .wallet(original.owner)
+        default:
+            throw reject(
+                "refund.not_refundable",
+                "order \(original.orderID) is a \(original.status.rawValue) \(original.kind.rawValue)")
+        }
+        guard p.payer == expectedPayer else {
+            let credited = expectedPayer.map(String.init(describing:)) ?? "nobody"
+            throw reject("refund.payer_mismatch", "order \(original.orderID) credited \(credited), not \(p.payer)")
+        }
+        guard destinationIsValid else {
+            throw reject(
+                "refund.destination_mismatch",
+                "a refund of order \(original.orderID) cannot go to \(p.destination.account)")
+        }
+        _ = try settled(original, adding: p.amount, code: "refund.exceeds_original")
+        try requireBalance(p.payer, .available, atLeast: p.amount, in: view)
+        let journalEntry = try entry { () throws(LedgerRuleError) in
+            try .refund(
+                payer: p.payer, destination: p.destination, amount: p.amount, kind: .refund, key: event.idempotencyKey,
+                orderID: p.originalOrderID)
+        }
+        let channel: Channel? =
+            if case .channel(let channel) = p.destination { channel } else { nil }
+        let refundOrder = OrderChange(
+            orderID: p.refundOrderID, kind: .refund, from: nil, to: .refunded, owner: p.payer,
+            counterparty: p.destination.account, amount: p.amount, channel: channel, parentOrderID: original.orderID)
+        let originalChange = OrderChange(updating: original, to: original.status, settledDeltaFen: p.amount.fen)
+        let recipient = if case .wallet(let wallet) = p.destination { wallet } else { p.payer }
+        return Effects(
+            entries: [journalEntry], orderChanges: [refundOrder, originalChange],
+            followUps: [notify(recipient, orderID: p.refundOrderID, amount: p.amount, event: event)])
+    }
+}

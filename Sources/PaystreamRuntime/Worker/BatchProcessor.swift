@@ -1,0 +1,157 @@
+import EventBus
+import Foundation
+import Kafka
+import LedgerStore
+import Logging
+import Metrics
+import PaystreamCore
+import Postgres
+
+/// Applies one polled batch: partitions spread over parallel lanes, each lane one PostgreSQL transaction
+/// in offset order; refused and undecodable messages to the dead-letter topic, messages that fail
+/// unexpectedly to the next retry topic. Returns only when every effect of the batch is durable (ledger
+/// committed, dead letters and retries acknowledged by Kafka), so the caller may then commit offsets.
+struct BatchProcessor: Sendable {
+    let postgres: PostgresClient
+    let producer: KafkaProducer
+    let routes: [String: TopicRoute]
+    let settings: WorkerSettings
+    let logger: Logger
+    let writer = LedgerBatchWriter()
+
+    /// The outcome of one message.
+    enum Outcome {
+        case ledger(LedgerOutcome)
+        /// Not decodable or not valid: dead-lettered at once.
+        case invalid(code: String, message: String)
+        /// Applying it failed in a way no rule explains: retried through the retry topics.
+        case failed(String)
+    }
+
+    func process(_ batch: [KafkaMessage], isShuttingDown: @escaping @Sendable () -> Bool) async throws {
+        var lanes: [Int: [KafkaMessage]] = [:]
+        for message in batch {
+            let lane = Int(Murmur2.hash(Array("\(message.topic)/\(message.partition)".utf8)) % UInt32(max(1, settings.lanes)))
+            lanes[lane, default: []].append(message)
+        }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for messages in lanes.values {
+                group.addTask { try await processLane(messages, isShuttingDown: isShuttingDown) }
+            }
+            try await group.waitForAll()
+        }
+    }
+
+    private func processLane(_ messages: [KafkaMessage], isShuttingDown: @escaping @Sendable () -> Bool) async throws {
+        var outcomes: [Outcome?] = Array(repeating: nil, count: messages.count)
+        var inputs: [(index: Int, input: LedgerInput)] = []
+        for (i, message) in messages.enumerated() {
+            try await waitUntilDue(message, isShuttingDown: isShuttingDown)
+            switch decode(message) {
+            case .success(let event): inputs.append((i, LedgerInput(event: event, source: "\(message.topic)/\(message.partition)/\(message.offset)")))
+            case .failure(let error): outcomes[i] = .invalid(code: error.code, message: error.message)
+            }
+        }
+        let results = try await applyRetryingTransients(inputs.map(\.input), isShuttingDown: isShuttingDown)
+        for (n, result) in results.enumerated() { outcomes[inputs[n].index] = result }
+        FaultInjection.afterLedgerCommit()
+        try await forwardFailures(messages, outcomes.map { $0! })
+    }
+
+    /// Decodes and validates a message: the event, and a Kafka key equal to the order that owns the money.
+    private func decode(_ message: KafkaMessage) -> Result<MoneyEvent, EventDecodingError> {
+        let event: MoneyEvent
+        do { event = try MoneyEvent.decode(message.value) } catch {
+            return .failure(error)
+        }
+        guard message.keyString == event.payload.orderKey else {
+            return .failure(
+                EventDecodingError(
+                    code: "event.partition_key_mismatch",
+                    message: "Kafka key \(message.keyString ?? "null") is not the owning order \(event.payload.orderKey)"))
+        }
+        return .success(event)
+    }
+
+    /// One transaction for the lane. Transient failures (connection lost, serialization failure, deadlock)
+    /// are retried in place with back-off, so the partition is never reordered; any other failure is
+    /// narrowed down to the messages that cause it by applying them one by one.
+    private func applyRetryingTransients(_ inputs: [LedgerInput], isShuttingDown: @escaping @Sendable () -> Bool) async throws
+        -> [Outcome]
+    {
+        if inputs.isEmpty { return [] }
+        var attempt = 0
+        while true {
+            do {
+                let outcomes = try await postgres.withTransaction { connection in
+                    try await writer.apply(inputs, on: connection)
+                }
+                return outcomes.map { .ledger($0) }
+            } catch let error as PostgresError where error.isRetriable {
+                attempt += 1
+                if isShuttingDown() { throw error }
+                let backoff = min(settings.maxBackoffMilliseconds, 50 << min(attempt, 7))
+                logger.warning("transient ledger failure, retrying in place", metadata: ["attempt": "\(attempt)", "backoffMs": "\(backoff)", "error": "\(error)"])
+                Counter(label: "paystream_worker_transient_retries_total").increment()
+                try await Task.sleep(nanoseconds: UInt64(backoff) * 1_000_000)
+            } catch {
+                if inputs.count == 1 { return [.failed("\(error)")] }
+                logger.error("batch failed unexpectedly; applying its messages one by one", metadata: ["error": "\(error)"])
+                var outcomes: [Outcome] = []
+                for input in inputs { outcomes.append(contentsOf: try await applyRetryingTransients([input], isShuttingDown: isShuttingDown)) }
+                return outcomes
+            }
+        }
+    }
+
+    /// Holds a message from a retry topic until its time has come.
+    private func waitUntilDue(_ message: KafkaMessage, isShuttingDown: @escaping @Sendable () -> Bool) async throws {
+        guard let notBefore = message.header(PipelineHeaders.notBefore)?.stringValue.flatMap(Int64.init) else { return }
+        while true {
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            if now >= notBefore { return }
+            if isShuttingDown() { throw CancellationError() }
+            try await Task.sleep(nanoseconds: UInt64(min(notBefore - now, 200)) * 1_000_000)
+        }
+    }
+
+    /// Sends refused and invalid messages to the dead-letter topic and failed ones to the next retry topic,
+    /// waiting for Kafka's acknowledgement of each.
+    private func forwardFailures(_ messages: [KafkaMessage], _ outcomes: [Outcome]) async throws {
+        var outgoing: [KafkaOutgoingMessage] = []
+        for (message, outcome) in zip(messages, outcomes) {
+            guard let route = routes[message.topic] else { continue }
+            let family = route.family.name
+            let attempts = Int(message.header(PipelineHeaders.attempts)?.stringValue ?? "") ?? 0
+            switch outcome {
+            case .ledger(.applied):
+                Counter(label: "paystream_worker_messages_total", dimensions: [("family", family), ("outcome", "applied")]).increment()
+            case .ledger(.duplicate):
+                Counter(label: "paystream_worker_messages_total", dimensions: [("family", family), ("outcome", "duplicate")]).increment()
+            case .ledger(.rejected(let rejection)):
+                outgoing.append(contentsOf: deadLetter(message, route, code: rejection.code, error: rejection.message, attempts: attempts + 1))
+            case .invalid(let code, let text):
+                outgoing.append(contentsOf: deadLetter(message, route, code: code, error: text, attempts: attempts + 1))
+            case .failed(let text):
+                guard let next = route.next else { continue }
+                let letter = DeadLetter.of(message, errorCode: "processing.failed", error: text, attempts: attempts + 1)
+                let notBefore = next.delayMilliseconds.map { Int64(Date().timeIntervalSince1970 * 1000) + Int64($0) }
+                outgoing.append(letter.message(to: next.topic, notBeforeMilliseconds: notBefore))
+                let outcome = next.delayMilliseconds == nil ? "dead_lettered" : "retried"
+                Counter(label: "paystream_worker_messages_total", dimensions: [("family", family), ("outcome", outcome)]).increment()
+                logger.error("message failed; sent to \(next.topic)", metadata: ["source": "\(message.topic)/\(message.partition)/\(message.offset)", "error": "\(text)"])
+            }
+        }
+        if !outgoing.isEmpty { _ = try await producer.sendAll(outgoing) }
+    }
+
+    private func deadLetter(_ message: KafkaMessage, _ route: TopicRoute, code: String, error: String, attempts: Int) -> [KafkaOutgoingMessage] {
+        guard let dlq = route.family.deadLetterTopic else {
+            logger.critical("no dead-letter topic for \(route.family.name); message left in place", metadata: ["code": "\(code)"])
+            return []
+        }
+        Counter(label: "paystream_worker_messages_total", dimensions: [("family", route.family.name), ("outcome", "dead_lettered")]).increment()
+        logger.warning("dead-lettered", metadata: ["source": "\(message.topic)/\(message.partition)/\(message.offset)", "code": "\(code)", "reason": "\(error)"])
+        return [DeadLetter.of(message, errorCode: code, error: error, attempts: attempts).message(to: dlq)]
+    }
+}

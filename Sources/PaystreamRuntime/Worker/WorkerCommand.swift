@@ -1,0 +1,57 @@
+import ArgumentParser
+import EventBus
+import Kafka
+import Logging
+import Postgres
+import ServiceLifecycle
+
+/// `paystream-worker`: applies money events from Kafka to the ledger exactly once.
+public struct WorkerCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "paystream-worker",
+        abstract: "Consume money topics and apply them to the ledger exactly once (idempotency keys in the same transaction).")
+
+    @OptionGroup public var runtime: RuntimeOptions
+    @Option(help: "Comma-separated topic families to consume (default: every money family).")
+    public var families: String?
+    @Option(help: "Most messages per batch.") public var batchSize = 2_000
+    @Option(help: "Milliseconds a poll waits to fill a batch.") public var batchWaitMs = 20
+    @Option(help: "Parallel lanes per batch.") public var lanes = 4
+    @Flag(help: "Do not run the outbox relay in this process.") public var noOutboxRelay = false
+    @Flag(help: "Do not consume the retry topics.") public var noRetryTopics = false
+
+    public init() {}
+
+    public func run() async throws {
+        let configuration = try runtime.resolve(defaultOpsPort: 0)
+        Observability.bootstrap(configuration)
+        let logger = Logger(label: "paystream.worker")
+        let registry = try TopicRegistry.load(directory: configuration.topicsDirectory)
+        var settings = WorkerSettings()
+        if let families { settings.families = families.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+        settings.batchMaxMessages = batchSize
+        settings.batchWaitMilliseconds = batchWaitMs
+        settings.lanes = lanes
+        settings.runOutboxRelay = !noOutboxRelay
+        settings.consumeRetryTopics = !noRetryTopics
+
+        var pg = try PostgresConfiguration(url: configuration.postgresURL)
+        pg.poolSize = configuration.postgresPoolSize
+        pg.applicationName = "paystream-worker"
+        let postgres = PostgresClient(configuration: pg, logger: logger)
+        let producer = try KafkaProducer(
+            configuration: KafkaProducerConfiguration(client: configuration.kafka(clientID: "paystream-worker")), logger: logger)
+        var services: [any Service] = [
+            WorkerService(
+                settings: settings, registry: registry, configuration: configuration, postgres: postgres, producer: producer,
+                logger: logger)
+        ]
+        if configuration.opsPort > 0 {
+            services.append(OpsServer.make(host: configuration.opsHost, port: configuration.opsPort, serverName: "paystream-worker", logger: logger))
+        }
+        logger.info("worker starting", metadata: ["families": "\(settings.families)", "lanes": "\(settings.lanes)"])
+        try await ServiceGroup(
+            configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        ).run()
+    }
+}

@@ -1,0 +1,27 @@
+/// How a worker process consumes and applies money events.
+public struct WorkerSettings: Sendable {
+    /// Topic families (main topic names from topics/) this worker consumes.
+    public var families: [String]
+    /// Largest batch one poll returns (one PostgreSQL transaction per lane of a batch).
+    public var batchMaxMessages = 2_000
+    /// How long a poll waits to fill a batch.
+    public var batchWaitMilliseconds = 20
+    /// Parallel lanes per batch; the partitions of a batch are spread over them, each partition in order.
+    public var lanes = 4
+    /// Upper bound of the back-off between in-place retries of a transient failure.
+    public var maxBackoffMilliseconds = 5_000
+    /// Whether this process also runs the outbox relay (one relay is active per database at a time).
+    public var runOutboxRelay = true
+    /// Consume the families' retry topics too.
+    public var consumeRetryTopics = true
+
+    /// The money families of topics/: every family but outbound notifications and diagnostics.
+    public static let moneyFamilies = [
+        "paystream.payment.callbacks", "paystream.envelope.grabs", "paystream.transfer.requests", "paystream.refunds",
+        "paystream.withdrawals",
+    ]
+
+    public init(families: [String] = WorkerSettings.moneyFamilies) {
+        self.families = families
+    }
+}

@@ -1,0 +1,81 @@
+import EventBus
+import Foundation
+import Kafka
+import PaystreamCore
+import Testing
+import TestSupport
+
+@Suite("Worker pipeline: dead letters and replay", .serialized)
+struct DeadLetterPipelineTests {
+    @Test func aTransferLargerThanTheFrozenAmountIsRejectedDeadLetteredAndLaterReplayedOnce() async throws {
+        let h = try await PipelineHarness.make(stems: ["payment.callbacks", "transfer.requests"])
+        let producer = try KafkaTestCluster.producer()
+        let worker = try h.startWorker()
+        try await h.produce([try EventFactory.payment(order: "f-1", user: "bob", fen: 1_000)], to: "payment.callbacks", producer: producer)
+        #expect(await eventually { (try? await h.balance("user:bob").frozen) == 1_000 })
+
+        // 1,500 > 1,000 frozen: refused, dead-lettered with its reason, balances untouched.
+        try await h.produce([try EventFactory.transfer(order: "t-big", from: "bob", to: "carol", fen: 1_500)], to: "transfer.requests", producer: producer)
+        var letters: [KafkaMessage] = []
+        #expect(await eventually { letters = (try? await h.deadLetters("transfer.requests")) ?? []; return letters.count == 1 })
+        let letter = try #require(letters.first.flatMap(DeadLetter.init(message:)))
+        #expect(letter.errorCode == "balance.insufficient_frozen")
+        #expect(letter.originalTopic == h.family("transfer.requests"))
+        #expect(letter.attempts == 1)
+        #expect(letters.first?.header(PipelineHeaders.correlationID)?.stringValue == "test-transfer:t-big")
+        #expect(try await h.balance("user:bob") == (0, 1_000))
+        #expect(try await h.balance("user:carol") == (0, 0))
+        #expect(try await h.verify().isClean)
+
+        // The cause is fixed (bob is funded again); replay applies it once; a second replay changes nothing.
+        try await h.produce([try EventFactory.payment(order: "f-2", user: "bob", fen: 1_000)], to: "payment.callbacks", producer: producer)
+        #expect(await eventually { (try? await h.balance("user:bob").frozen) == 2_000 })
+        // Replay with the operator's tool, as a real process: applied once.
+        let address = [letters[0].topic, "\(letters[0].partition)", "\(letters[0].offset)"]
+        let common = ["--pg-url", h.database.url, "--kafka-bootstrap", try KafkaTestCluster.bootstrap(), "--topics-dir", h.topicsDirectory.path]
+        let replay = try ManagedProcess(executable: "paystream-dlq", arguments: ["replay"] + address + ["--reason", "bob funded"] + common, name: "dlq")
+        #expect(await replay.waitForExit(timeoutSeconds: 60) == 0, "\(replay.tail())")
+        #expect(await eventually { (try? await h.balance("user:carol").available) == 1_500 }, "\(worker.tail())")
+        // A second replay is refused without --force, and changes nothing with it.
+        let again = try ManagedProcess(executable: "paystream-dlq", arguments: ["replay"] + address + ["--reason", "again"] + common, name: "dlq")
+        #expect(await again.waitForExit(timeoutSeconds: 60) == 1, "\(again.tail())")
+        let forced = try ManagedProcess(
+            executable: "paystream-dlq", arguments: ["replay"] + address + ["--reason", "forced", "--force"] + common, name: "dlq")
+        #expect(await forced.waitForExit(timeoutSeconds: 60) == 0, "\(forced.tail())")
+        // Wait for the second replay to be consumed: a later message of another order must be applied first.
+        try await h.produce([try EventFactory.transfer(order: "t-small", from: "bob", to: "dave", fen: 10)], to: "transfer.requests", producer: producer)
+        #expect(await eventually { (try? await h.balance("user:dave").available) == 10 })
+        try await Task.sleep(nanoseconds: 1_000_000_000)
+        #expect(try await h.balance("user:carol") == (1_500, 0))
+        #expect(try await h.balance("user:bob") == (0, 490))
+        #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE idempotency_key = 'transfer:t-big'") == 1)
+        let report = try await h.verify()
+        #expect(report.isClean, "\(report.violations)")
+        await worker.terminate()
+        await producer.shutdown()
+        await h.close()
+    }
+
+    @Test func undecodableAndMisKeyedMessagesGoToTheDeadLetterTopicWithTheirReasons() async throws {
+        let h = try await PipelineHarness.make(stems: ["transfer.requests"])
+        let producer = try KafkaTestCluster.producer()
+        let worker = try h.startWorker()
+        let topic = h.family("transfer.requests")
+        let valid = try EventFactory.transfer(order: "t-1", from: "x", to: "y", fen: 5)
+        _ = try await producer.sendAll([
+            KafkaOutgoingMessage(topic: topic, key: "t-9", value: "{not json"),
+            KafkaOutgoingMessage(topic: topic, key: "t-9", value: #"{"type":"transferRequested","version":1,"idempotencyKey":"transfer:t-9","occurredAt":"2026-11-25T00:00:00.000Z","payload":{"orderId":"t-9","from":"user:x","to":"user:y","amountFen":12.5}}"#),
+            KafkaOutgoingMessage(topic: topic, key: Array("wrong-key".utf8), value: valid.encode()),
+        ])
+        var letters: [KafkaMessage] = []
+        #expect(await eventually { letters = (try? await h.deadLetters("transfer.requests")) ?? []; return letters.count == 3 }, "\(worker.tail())")
+        let codes = Set(letters.compactMap { $0.header(PipelineHeaders.errorCode)?.stringValue })
+        #expect(codes.contains("event.malformed_json"))
+        #expect(codes.contains("event.invalid_amount"))
+        #expect(codes.contains("event.partition_key_mismatch"))
+        #expect(try await h.count("SELECT count(*) FROM journal_entries") == 0)
+        await worker.terminate()
+        await producer.shutdown()
+        await h.close()
+    }
+}
