@@ -79,3 +79,50 @@ struct DeadLetterPipelineTests {
         await h.close()
     }
 }
+
+@Suite("Worker pipeline: retry topics", .serialized)
+struct RetryTopicTests {
+    @Test func aMessageThatKeepsFailingMovesThroughTheRetryTopicsToTheDeadLetterTopic() async throws {
+        let h = try await PipelineHarness.make(stems: ["payment.callbacks"], retryDelaysMs: [300, 600])
+        // A fault no rule explains: the database refuses this one order's journal entry (a stand-in for a
+        // bug or a broken constraint), while the rest of its batch must still be applied.
+        _ = try await h.database.client.execute(
+            """
+            CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'poison order refused by test trigger'; END $$;
+            """)
+        _ = try await h.database.client.execute(
+            """
+            CREATE TRIGGER refuse_poison BEFORE INSERT ON journal_entries FOR EACH ROW
+            WHEN (NEW.order_id = 'poison') EXECUTE FUNCTION refuse_poison()
+            """)
+        let producer = try KafkaTestCluster.producer()
+        let worker = try h.startWorker()
+        let started = Date()
+        try await h.produce(
+            [try EventFactory.payment(order: "ok-1", user: "erin", fen: 100, purpose: .recharge),
+             try EventFactory.payment(order: "poison", user: "erin", fen: 200, purpose: .recharge),
+             try EventFactory.payment(order: "ok-2", user: "erin", fen: 300, purpose: .recharge)],
+            to: "payment.callbacks", producer: producer)
+        var letters: [KafkaMessage] = []
+        #expect(await eventually { letters = (try? await h.deadLetters("payment.callbacks")) ?? []; return letters.count == 1 }, "\(worker.tail())")
+        let letter = try #require(letters.first.flatMap(DeadLetter.init(message:)))
+        // Main topic, retry 1, retry 2: three attempts, with the retry delays in between.
+        #expect(letter.attempts == 3)
+        #expect(letter.errorCode == "processing.failed")
+        #expect(letter.error.contains("poison order refused"))
+        #expect(letter.originalTopic == h.family("payment.callbacks"))
+        #expect(Date().timeIntervalSince(started) >= 0.9, "waited at least 300 + 600 ms of retry delays")
+        #expect(try await h.balance("user:erin").available == 400, "the rest of the batch was applied")
+
+        // Fixed: the replayed message is applied once.
+        _ = try await h.database.client.execute("DROP TRIGGER refuse_poison ON journal_entries")
+        _ = try await producer.send(letter.replayMessage(source: "test"))
+        #expect(await eventually { (try? await h.balance("user:erin").available) == 600 })
+        let report = try await h.verify()
+        #expect(report.isClean, "\(report.violations)")
+        await worker.terminate()
+        await producer.shutdown()
+        await h.close()
+    }
+}
