@@ -30,6 +30,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
     ],
     targets: [
         // 1. C shims: only the client modules import these.
@@ -37,6 +39,7 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .systemLibrary(name: "CHiredis", pkgConfig: "hiredis", providers: [.apt(["libhiredis-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CQREncode", pkgConfig: "libqrencode", providers: [.apt(["libqrencode-dev"])]),
 
         // 2. Clients: generic, know nothing about payments, never show a C type.
         .target(name: "BlockingIO", swiftSettings: strict),
@@ -53,6 +56,7 @@ let package = Package(
             dependencies: ["CHiredis", "BlockingIO", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .target(name: "Cryptography", dependencies: ["COpenSSL"], swiftSettings: strict),
+        .target(name: "QRCode", dependencies: ["CQREncode"], swiftSettings: strict),
 
         // 3. Domain core: pure Swift, no I/O.
         .target(name: "PaystreamCore", swiftSettings: strict),
@@ -62,6 +66,29 @@ let package = Package(
         .target(
             name: "LedgerStore", dependencies: ["Postgres", "PaystreamCore"],
             resources: [.copy("Migrations")], swiftSettings: strict),
+
+        // Channels: WeChat Pay v3, Alipay and Bill99 clients and notify verifiers behind one protocol.
+        .target(
+            name: "Channels",
+            dependencies: [
+                "Cryptography", "PaystreamCore", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict),
+        // Risk rules: a YAML rules file, counters in Redis.
+        .target(
+            name: "Risk",
+            dependencies: ["PaystreamCore", "Redis", .product(name: "Yams", package: "Yams"), .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+        // The channel sandbox (SIMULATED WeChat Pay, Alipay, Bill99), served by paystream-sim.
+        .target(
+            name: "ChannelSandbox",
+            dependencies: [
+                "Cryptography", "PaystreamCore", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: strict),
 
         // 5. Services: configuration, logging, metrics, lifecycle and the roles' wiring.
         .target(
@@ -94,7 +121,7 @@ let package = Package(
             name: "paystream-dlq", dependencies: ["PaystreamRuntime"],
             path: "Sources/Executables/paystream-dlq", swiftSettings: strict),
         .executableTarget(
-            name: "paystream-sim", dependencies: ["PaystreamRuntime"],
+            name: "paystream-sim", dependencies: ["PaystreamRuntime", "ChannelSandbox"],
             path: "Sources/Executables/paystream-sim", swiftSettings: strict),
         .executableTarget(
             name: "paystream-broker", dependencies: ["PaystreamRuntime"],
@@ -111,6 +138,9 @@ let package = Package(
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "CryptographyTests", dependencies: ["Cryptography", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "PaystreamCoreTests", dependencies: ["PaystreamCore"], swiftSettings: strict),
+        .testTarget(name: "ChannelsTests", dependencies: ["Channels", "ChannelSandbox", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ChannelSandboxTests", dependencies: ["ChannelSandbox", "Cryptography", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "RiskTests", dependencies: ["Risk", "QRCode", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "LedgerTests", dependencies: ["LedgerStore", "PaystreamCore", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "PipelineTests",

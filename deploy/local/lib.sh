@@ -19,7 +19,7 @@ else
   PG_DATA="$RUN_DIR/pg"
 fi
 PG_SOCKET_DIR=$(dirname "$PG_DATA")
-APT_PACKAGES=(pkg-config librdkafka-dev libpq-dev libhiredis-dev libssl-dev postgresql redis-server kcat)
+APT_PACKAGES=(pkg-config librdkafka-dev libpq-dev libhiredis-dev libssl-dev libqrencode-dev postgresql redis-server kcat)
 
 log() { printf '[paystream %s] %s\n' "$PROFILE" "$*" >&2; }
 
