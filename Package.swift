@@ -94,7 +94,7 @@ let package = Package(
         .target(
             name: "PaystreamRuntime",
             dependencies: [
-                "Kafka", "Postgres", "Redis", "EventBus", "LedgerStore",
+                "Kafka", "Postgres", "Redis", "EventBus", "LedgerStore", "PaystreamCore",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

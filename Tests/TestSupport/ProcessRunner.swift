@@ -37,6 +37,11 @@ public final class ManagedProcess: @unchecked Sendable {
         try process.run()
     }
 
+    /// A test that fails before stopping its process must not leave it running.
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
     public var isRunning: Bool { process.isRunning }
     public var pid: Int32 { process.processIdentifier }
 

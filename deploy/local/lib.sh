@@ -132,6 +132,28 @@ stop_broker() {
   fi
 }
 
+start_worker() {
+  if [ -f "$RUN_DIR/worker.pid" ] && kill -0 "$(cat "$RUN_DIR/worker.pid")" 2>/dev/null; then
+    log "paystream-worker already running"; return
+  fi
+  log "starting paystream-worker (log: $RUN_DIR/worker.log)"
+  nohup "$(bin_path paystream-worker)" --log-format json >"$RUN_DIR/worker.log" 2>&1 </dev/null &
+  echo $! >"$RUN_DIR/worker.pid"
+}
+
+stop_worker() {
+  if [ -f "$RUN_DIR/worker.pid" ]; then
+    local pid; pid=$(cat "$RUN_DIR/worker.pid")
+    if kill -0 "$pid" 2>/dev/null; then
+      log "stopping paystream-worker (SIGTERM: it finishes and commits its batch)"
+      kill -TERM "$pid" 2>/dev/null || true
+      for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$RUN_DIR/worker.pid"
+  fi
+}
+
 write_env() {
   cat >"$RUN_DIR/env" <<ENV
 # Written by deploy/local/up ($PROFILE profile). Source it: . $RUN_DIR/env
@@ -159,6 +181,7 @@ stack_up() {
 }
 
 stack_down() {
+  stop_worker
   stop_broker
   stop_redis
   stop_postgres

@@ -1,3 +1,3 @@
 import PaystreamRuntime
 
-PendingRole.bench.announce()
+await CommandRunner.run(BenchCommand.self)

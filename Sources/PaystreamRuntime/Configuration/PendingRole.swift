@@ -4,14 +4,12 @@ public enum PendingRole: String, CaseIterable, Sendable {
     case api = "paystream-api"
     case scheduler = "paystream-scheduler"
     case sim = "paystream-sim"
-    case bench = "paystream-bench"
 
     public var summary: String {
         switch self {
         case .api: "the front HTTP API: clients, merchants, channel notifies; produces commands and events to Kafka"
         case .scheduler: "scheduled jobs: envelope expiry, grab compensation, reconciliation"
         case .sim: "the channel sandbox: WeChat Pay, Alipay and Bill99 in their real formats (SIMULATED)"
-        case .bench: "benchmarks: drives the system and prints figures"
         }
     }
 

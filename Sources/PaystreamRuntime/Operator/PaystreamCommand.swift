@@ -5,7 +5,7 @@ public struct PaystreamCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "paystream",
         abstract: "Paystream operator commands.",
-        subcommands: [MigrateCommand.self, TopicsCommand.self, KafkaCommand.self,
+        subcommands: [MigrateCommand.self, TopicsCommand.self, KafkaCommand.self, DemoCommand.self,
             LedgerCommand.self])
 
     public init() {}

@@ -1,0 +1,45 @@
+import ArgumentParser
+import Logging
+
+/// `paystream-bench`: benchmarks that print figures (never timed tests).
+public struct BenchCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "paystream-bench", abstract: "Benchmarks: run the system for real and print figures.",
+        subcommands: [Ledger.self])
+
+    public init() {}
+
+    struct Ledger: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Worker throughput and produce-to-commit latency of transfers, with pgbench on the same PostgreSQL.")
+        @OptionGroup var runtime: RuntimeOptions
+        @Option(help: "Transfers to produce.") var transfers = 100_000
+        @Option(help: "Sender accounts (ignored with --hot).") var accounts = 1_000
+        @Flag(help: "Every transfer from one hot account.") var hot = false
+        @Option(help: "Worker processes.") var workers = 1
+        @Option(help: "Lanes per worker.") var lanes = 4
+        @Option(help: "Batch size.") var batchSize = 2_000
+        @Option(help: "Partitions of the benchmark topics.") var partitions = 12
+        @Option(help: "pgbench duration in seconds.") var pgbenchSeconds = 30
+        @Option(help: "pgbench clients.") var pgbenchClients = 8
+        @Option(help: "Write the figures as JSON to this file.") var json: String?
+
+        func run() async throws {
+            var configuration = try runtime.resolve()
+            if runtime.logLevel == nil { configuration.logLevel = "warning" }
+            Observability.bootstrap(configuration)
+            var settings = LedgerBenchmark.Settings()
+            settings.transfers = transfers
+            settings.accounts = accounts
+            settings.hotAccount = hot
+            settings.workers = workers
+            settings.lanes = lanes
+            settings.batchSize = batchSize
+            settings.partitions = partitions
+            settings.pgbenchSeconds = pgbenchSeconds
+            settings.pgbenchClients = pgbenchClients
+            settings.jsonPath = json
+            try await LedgerBenchmark(settings: settings, configuration: configuration, logger: Logger(label: "paystream.bench")).run()
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import EventBus
+import Foundation
+import LedgerStore
+import Logging
+import Postgres
+
+/// The payment and transfer families of topics/, renamed under a benchmark prefix.
+enum BenchTopics {
+    static func declare(prefix: String, partitions: Int, from source: String, into directory: URL) throws -> TopicRegistry {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var declarations: [TopicDeclaration] = []
+        for stem in ["payment.callbacks", "transfer.requests"] {
+            var d = try JSONDecoder().decode(
+                TopicDeclaration.self, from: Data(contentsOf: URL(fileURLWithPath: source).appendingPathComponent("\(stem).json")))
+            d.name = "\(prefix).\(stem)"
+            d.partitions = partitions
+            d.consumerGroup = "\(prefix)-\(d.consumerGroup)"
+            declarations.append(d)
+            try JSONEncoder().encode(d).write(to: directory.appendingPathComponent("\(stem).json"))
+        }
+        return try TopicRegistry(declarations: declarations)
+    }
+}
+
+/// A scratch database for one benchmark run, migrated.
+enum BenchDatabase {
+    static func create(serverURL: String, name: String, logger: Logger) async throws -> (String, PostgresClient) {
+        let admin = PostgresClient(configuration: try PostgresConfiguration(url: serverURL), logger: logger)
+        _ = try await admin.execute(PostgresQuery(sql: "CREATE DATABASE \(PostgresQuery.quoteIdentifier(name))", bindings: []))
+        await admin.shutdown()
+        var components = URLComponents(string: serverURL)!
+        components.path = "/" + name
+        let url = components.string!
+        var configuration = try PostgresConfiguration(url: url)
+        configuration.poolSize = 4
+        let client = PostgresClient(configuration: configuration, logger: logger)
+        _ = try await PostgresMigrator(client: client, logger: logger).migrate(MigrationCatalog.all())
+        return (url, client)
+    }
+}
+
+/// Watches the journal for newly committed entries: an entry becomes visible to this reader when its
+/// transaction commits, so the time it is first seen bounds its commit time (within one poll interval).
+struct BenchObserver: Sendable {
+    let postgres: PostgresClient
+    let pollMilliseconds: UInt64 = 10
+
+    /// Returns, for each idempotency key starting with `keyPrefix`, when it was first seen committed.
+    func observe(expected: Int, keyPrefix: String, timeoutSeconds: Double = 900) async throws -> [String: Double] {
+        var seen: [String: Double] = [:]
+        var lastID: Int64 = 0
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        var lastProgress = Date()
+        while seen.count < expected && Date() < deadline {
+            let rows = try await postgres.query(
+                "SELECT entry_id, idempotency_key FROM journal_entries WHERE entry_id > \(lastID) ORDER BY entry_id LIMIT 50000")
+            let now = Date().timeIntervalSince1970
+            for row in rows {
+                lastID = max(lastID, try row.decode(Int64.self, column: "entry_id"))
+                let key = try row.decode(String.self, column: "idempotency_key")
+                if key.hasPrefix(keyPrefix) && seen[key] == nil { seen[key] = now }
+            }
+            if Date().timeIntervalSince(lastProgress) >= 2 {
+                print("  committed \(seen.count)/\(expected)")
+                lastProgress = Date()
+            }
+            if rows.isEmpty { try await Task.sleep(nanoseconds: pollMilliseconds * 1_000_000) }
+        }
+        return seen
+    }
+
+    static func waitForCount(_ postgres: PostgresClient, sql: String, count: Int, timeoutSeconds: Double) async throws {
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while Date() < deadline {
+            let rows = try await postgres.query(PostgresQuery(sql: sql, bindings: []))
+            if try rows.first?.decode(Int64.self, at: 0) ?? 0 >= Int64(count) { return }
+            try await Task.sleep(nanoseconds: 100_000_000)
+        }
+        throw BenchError("timed out waiting for: \(sql) to reach \(count)")
+    }
+}
