@@ -75,6 +75,16 @@ public struct TopicRegistry: Sendable {
         declarations.first { $0.name == name }
     }
 
+    /// The declared family a follow-up names: the exact name, else the family with the same name after
+    /// its first component (`paystream.notifications.outbound` is `<prefix>.notifications.outbound` in a
+    /// registry declared under another prefix, as test and benchmark runs do).
+    public func resolve(family name: String) -> TopicDeclaration? {
+        if let exact = declaration(named: name) { return exact }
+        guard let dot = name.firstIndex(of: ".") else { return nil }
+        let stem = name[dot...]
+        return declarations.first { $0.name.hasSuffix(stem) }
+    }
+
     /// Kafka's rule: 1 to 249 characters of [a-zA-Z0-9._-].
     static func isValidTopicName(_ name: String) -> Bool {
         !name.isEmpty && name.count < 250 && name != "." && name != ".."

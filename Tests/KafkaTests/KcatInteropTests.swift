@@ -1,13 +1,23 @@
 import Foundation
+import BlockingIO
 import Kafka
 import Testing
 import TestSupport
+
+struct KcatFailed: Error, CustomStringConvertible {
+    let description: String
+}
 
 /// kcat is an independent Kafka client (its own build of librdkafka's CLI): it must read what Paystream
 /// writes and Paystream must read what it writes.
 @Suite("Interoperability with kcat", .serialized)
 struct KcatInteropTests {
-    private func kcat(_ arguments: [String], input: String? = nil) throws -> String {
+    /// Runs kcat on a thread of its own: waiting for a process must not block the cooperative pool.
+    private func kcat(_ arguments: [String], input: String? = nil) async throws -> String {
+        try await BlockingExecutor(label: "kcat").run { try Self.runKcat(arguments, input: input) }
+    }
+
+    private static func runKcat(_ arguments: [String], input: String?) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/kcat")
         process.arguments = arguments
@@ -21,7 +31,9 @@ struct KcatInteropTests {
         try stdin.fileHandleForWriting.close()
         let data = output.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        #expect(process.terminationStatus == 0, "kcat \(arguments) exited \(process.terminationStatus)")
+        guard process.terminationStatus == 0 else {
+            throw KcatFailed(description: "kcat \(arguments) exited \(process.terminationStatus)")
+        }
         return String(decoding: data, as: UTF8.self)
     }
 
@@ -29,7 +41,7 @@ struct KcatInteropTests {
         let topic = try KafkaTestCluster.createTopic(partitions: 4)
         let lines = (0..<200).map { "key-\($0 % 13)|value-\($0)" }.joined(separator: "\n") + "\n"
         // kcat with the Java-compatible partitioner, as Paystream's producers use.
-        _ = try kcat(["-P", "-b", try KafkaTestCluster.bootstrap(), "-t", topic, "-K", "|", "-X", "partitioner=murmur2_random"], input: lines)
+        _ = try await kcat(["-P", "-b", try KafkaTestCluster.bootstrap(), "-t", topic, "-K", "|", "-X", "partitioner=murmur2_random"], input: lines)
         let consumer = try KafkaTestCluster.consumer(group: TestEnvironment.uniqueName("g"), topics: [topic])
         let received = try await KafkaTestCluster.consume(consumer, count: 200)
         await consumer.close()
@@ -48,7 +60,7 @@ struct KcatInteropTests {
             KafkaOutgoingMessage(topic: topic, key: "order-\($0 % 11)", value: "v\($0)", headers: [KafkaHeader(name: "h", string: "x\($0)")])
         })
         await producer.shutdown()
-        let output = try kcat(["-C", "-b", try KafkaTestCluster.bootstrap(), "-t", topic, "-o", "beginning", "-e", "-q",
+        let output = try await kcat(["-C", "-b", try KafkaTestCluster.bootstrap(), "-t", topic, "-o", "beginning", "-e", "-q",
                                "-f", "%k|%s|%p|%o|%h\n"])
         let rows = output.split(separator: "\n").map { $0.split(separator: "|", omittingEmptySubsequences: false).map(String.init) }
         #expect(rows.count == 150)

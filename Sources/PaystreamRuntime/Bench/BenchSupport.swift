@@ -62,6 +62,7 @@ struct BenchObserver: Sendable {
             }
             if Date().timeIntervalSince(lastProgress) >= 2 {
                 print("  committed \(seen.count)/\(expected)")
+                fflush(nil)
                 lastProgress = Date()
             }
             if rows.isEmpty { try await Task.sleep(nanoseconds: pollMilliseconds * 1_000_000) }

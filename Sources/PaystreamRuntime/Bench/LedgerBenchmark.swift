@@ -22,7 +22,7 @@ struct LedgerBenchmark {
         var lanes = 4
         var batchSize = 2_000
         var partitions = 12
-        var pgbenchSeconds = 30
+        var pgbenchTransactionsPerClient = 3_000
         var pgbenchClients = 8
         var jsonPath: String?
     }
@@ -138,8 +138,9 @@ struct LedgerBenchmark {
         for w in workers { w.waitUntilExit() }
         await postgres.shutdown()
 
-        print("measuring pgbench TPC-B-like on the same server (\(settings.pgbenchClients) clients, \(settings.pgbenchSeconds) s)...")
-        let pgbench = try PgBench.run(serverURL: configuration.postgresURL, database: "\(prefix)_pgbench", scale: 10, clients: settings.pgbenchClients, seconds: settings.pgbenchSeconds)
+        fflush(nil)
+        print("measuring pgbench TPC-B-like on the same server (\(settings.pgbenchClients) clients x \(settings.pgbenchTransactionsPerClient) transactions)...")
+        let pgbench = try PgBench.run(serverURL: configuration.postgresURL, database: "\(prefix)_pgbench", scale: 10, clients: settings.pgbenchClients, transactionsPerClient: settings.pgbenchTransactionsPerClient)
 
         let rows: [(String, String)] = [
             ("transfers applied and committed", "\(seen.count) of \(settings.transfers)"),

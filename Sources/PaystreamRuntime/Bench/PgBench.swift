@@ -6,11 +6,13 @@ enum PgBench {
     struct Result: Sendable {
         let tps: Double
         let clients: Int
-        let seconds: Int
+        let transactionsPerClient: Int
         let scale: Int
     }
 
-    static func run(serverURL: String, database: String, scale: Int, clients: Int, seconds: Int) throws -> Result {
+    /// Runs a fixed number of transactions per client (`-t`), not a duration: pgbench's `-T` relies on
+    /// SIGALRM, which a child of this process inherits blocked, so a timed run would never end.
+    static func run(serverURL: String, database: String, scale: Int, clients: Int, transactionsPerClient: Int) throws -> Result {
         var components = URLComponents(string: serverURL)!
         components.path = "/\(database)"
         let url = components.string!
@@ -19,11 +21,11 @@ enum PgBench {
         _ = try shell("psql", [maintenance, "-qc", "CREATE DATABASE \(database)"])
         defer { _ = try? shell("psql", [maintenance, "-qc", "DROP DATABASE IF EXISTS \(database)"]) }
         _ = try shell("pgbench", ["-i", "-q", "-s", "\(scale)", url])
-        let output = try shell("pgbench", ["-c", "\(clients)", "-j", "2", "-T", "\(seconds)", "-M", "prepared", url])
+        let output = try shell("pgbench", ["-c", "\(clients)", "-j", "2", "-t", "\(transactionsPerClient)", "-M", "prepared", url])
         guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }),
             let tps = Double(line.dropFirst(6).split(separator: " ").first ?? "")
         else { throw BenchError("pgbench printed no tps line:\n\(output)") }
-        return Result(tps: tps, clients: clients, seconds: seconds, scale: scale)
+        return Result(tps: tps, clients: clients, transactionsPerClient: transactionsPerClient, scale: scale)
     }
 
     @discardableResult

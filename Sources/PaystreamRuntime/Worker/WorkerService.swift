@@ -50,7 +50,7 @@ public struct WorkerService: Service {
             if settings.runOutboxRelay {
                 let relay = OutboxRelay(
                     postgres: postgres, producer: producer, logger: logger,
-                    resolveTopic: { registry.declaration(named: $0)?.name ?? $0 })
+                    resolveTopic: { registry.resolve(family: $0)?.name ?? $0 })
                 group.addTask { try await relay.run() }
             }
             try await group.waitForAll()

@@ -1,0 +1,103 @@
+import Foundation
+import Hummingbird
+import Logging
+
+/// paystream-sim: SIMULATED WeChat Pay v3, Alipay and Bill99 channels for development and tests. It serves the
+/// channels' endpoints in their real formats, signs with its own keys, keeps orders in memory, "scans and pays"
+/// on request, sends real-format notifies with retries and injected faults, and produces daily bill files.
+///
+/// Guarantees: it is never a real channel and moves no money; its state lives in memory only and is gone when it
+/// stops; it binds to loopback unless configured otherwise; background work (notify retries, refunds and payouts
+/// finishing) runs inside ``run(stateDirectory:handleSignals:)`` and stops with it.
+public struct ChannelSandbox: Sendable {
+    public let configuration: SandboxConfiguration
+    public let keys: SandboxKeys
+    let core: SandboxCore
+
+    public init(
+        configuration: SandboxConfiguration = SandboxConfiguration(), keys: SandboxKeys,
+        logger: Logger = Logger(label: "paystream-sim")
+    ) throws {
+        try configuration.validate()
+        self.configuration = configuration
+        self.keys = keys
+        let state = SandboxState(maxOrders: configuration.maxOrders, maxNotifyRecords: configuration.maxNotifyRecords)
+        let work = BackgroundWork()
+        core = SandboxCore(
+            configuration: configuration, keys: keys, state: state, work: work,
+            notifier: NotifySender(
+                state: state, work: work, schedule: configuration.notifyRetrySchedule,
+                timeout: configuration.notifyTimeout, logger: logger),
+            wechatSigning: WeChatPaySigning(
+                keys: keys, merchantID: configuration.wechatMerchantID, tolerance: configuration.timestampTolerance),
+            bound: BoundAddress(host: configuration.host), logger: logger)
+    }
+
+    /// The port the server listens on, once it does (throws if it failed to start).
+    public func boundPort() async throws -> Int { try await core.bound.wait() }
+
+    /// `http://host:port` of the running server.
+    public func baseURL() async throws -> String {
+        _ = try await boundPort()
+        return core.bound.baseURL ?? ""
+    }
+
+    /// Every route of the sandbox: the three channels and the `/sandbox/` control API.
+    func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        WeChatPayEndpoints(core: core).register(on: router)
+        AlipayEndpoints(core: core).register(on: router)
+        Bill99Endpoints(core: core).register(on: router)
+        ControlEndpoints(core: core).register(on: router)
+        return router
+    }
+
+    /// Serves until the surrounding task is cancelled, or (with `handleSignals`) until SIGTERM or SIGINT.
+    /// Once listening it writes its public material and the merchant keys it expects to `stateDirectory`.
+    public func run(stateDirectory: URL? = nil, handleSignals: Bool = false) async throws {
+        let bound = core.bound
+        let app = Application(
+            router: makeRouter(),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "paystream-sim"),
+            onServerRunning: { channel in
+                if let port = channel.localAddress?.port { bound.set(port: port) }
+            },
+            logger: core.logger)
+        let core = self.core
+        do {
+            try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    await core.work.run()
+                    return false
+                }
+                group.addTask {
+                    if handleSignals { try await app.runService() } else { try await app.run() }
+                    return true
+                }
+                if let stateDirectory {
+                    group.addTask {
+                        _ = try await bound.wait()
+                        let summary = try SandboxStateFiles.write(
+                            keys: core.keys, configuration: core.configuration,
+                            baseURL: core.configuration.publicBaseURL ?? bound.baseURL ?? "", to: stateDirectory)
+                        core.logger.info(
+                            "paystream-sim (SIMULATED channels) listening",
+                            metadata: ["baseURL": "\(summary.baseURL)", "stateDir": "\(stateDirectory.path)"])
+                        return false
+                    }
+                }
+                while let serverFinished = try await group.next() {
+                    if serverFinished {
+                        core.work.finish()
+                        group.cancelAll()
+                        break
+                    }
+                }
+            }
+        } catch {
+            bound.fail(error)
+            throw error
+        }
+        bound.fail(CancellationError())  // wakes anyone still waiting for a port that will never come
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import PaystreamCore
+
+extension SandboxState {
+    // MARK: Refunds
+
+    /// Records a refund of a paid order. Repeating an `outRefundNo` returns the stored refund (the channel's
+    /// idempotency); a repeat with another amount throws `.conflict`; more than the unrefunded paid amount throws
+    /// `.refundExceedsPaid`. With `final` the refund is SUCCESS at once (Alipay), else PROCESSING (WeChat).
+    func createRefund(
+        _ channel: Channel, outTradeNo: String, outRefundNo: String, amountFen: Int64, reason: String?,
+        notifyURL: String?, final: Bool, scopedToTrade: Bool = false, now: Date
+    ) throws(SandboxFailure) -> (refund: SandboxRefund, isNew: Bool) {
+        // Alipay scopes out_request_no to its trade; WeChat's out_refund_no is unique per merchant.
+        let refundKey = Key(channel: channel, id: scopedToTrade ? "\(outTradeNo)#\(outRefundNo)" : outRefundNo)
+        if let existing = refunds[refundKey] {
+            guard existing.outTradeNo == outTradeNo, existing.amountFen == amountFen else {
+                throw .conflict("out_refund_no \(outRefundNo) was used for a different refund")
+            }
+            return (existing, false)
+        }
+        let orderKey = Key(channel: channel, id: outTradeNo)
+        guard var order = orders[orderKey] else { throw .orderNotFound(outTradeNo) }
+        guard order.state == .paid, let paid = order.paidFen else { throw .orderNotPaid(outTradeNo) }
+        guard amountFen > 0 else { throw .invalid("the refund amount must be positive") }
+        guard amountFen <= paid - order.refundedFen else {
+            throw .refundExceedsPaid("\(amountFen) fen asked, \(paid - order.refundedFen) fen refundable")
+        }
+        guard refunds.count < maxOrders else { throw .limitReached("the sandbox holds \(maxOrders) refunds; reset it") }
+        order.refundedFen += amountFen
+        orders[orderKey] = order
+        let refund = SandboxRefund(
+            channel: channel, outTradeNo: outTradeNo, tradeNo: order.tradeNo, outRefundNo: outRefundNo,
+            refundID: channel == .wechat ? SandboxID.wechatRefund(now) : SandboxID.alipayTrade(now),
+            amountFen: amountFen, orderTotalFen: paid, status: final ? "SUCCESS" : "PROCESSING", reason: reason,
+            notifyURL: notifyURL ?? order.notifyURL, createdAt: now, finishedAt: final ? now : nil)
+        refunds[refundKey] = refund
+        refundSequence.append(refundKey)
+        return (refund, true)
+    }
+
+    func refund(_ channel: Channel, _ outRefundNo: String) -> SandboxRefund? { refunds[Key(channel: channel, id: outRefundNo)] }
+
+    func allRefunds() -> [SandboxRefund] { refundSequence.compactMap { refunds[$0] } }
+
+    /// Finishes a PROCESSING refund as SUCCESS or ABNORMAL (an abnormal refund gives the amount back to the
+    /// order's refundable balance). Returns nil when it was already final.
+    func finishRefund(_ channel: Channel, _ outRefundNo: String, abnormal: Bool, now: Date) -> SandboxRefund? {
+        let key = Key(channel: channel, id: outRefundNo)
+        guard var refund = refunds[key], refund.status == "PROCESSING" else { return nil }
+        refund.status = abnormal ? "ABNORMAL" : "SUCCESS"
+        refund.finishedAt = now
+        refunds[key] = refund
+        if abnormal, var order = orders[Key(channel: channel, id: refund.outTradeNo)] {
+            order.refundedFen -= refund.amountFen
+            orders[Key(channel: channel, id: refund.outTradeNo)] = order
+        }
+        return refund
+    }
+
+    // MARK: Payouts
+
+    /// Records a payout, or returns the stored one for a repeated `outBillNo` with the same content; throws
+    /// `.conflict` for a repeat with different content.
+    func createPayout(_ payout: SandboxPayout) throws(SandboxFailure) -> (payout: SandboxPayout, isNew: Bool) {
+        let key = payout.rail.rawValue + "/" + payout.outBillNo
+        if let existing = payouts[key] {
+            guard existing.fingerprint == payout.fingerprint else {
+                throw .conflict("\(payout.outBillNo) was used for a different payout")
+            }
+            return (existing, false)
+        }
+        guard payouts.count < maxOrders else { throw .limitReached("the sandbox holds \(maxOrders) payouts; reset it") }
+        payouts[key] = payout
+        payoutSequence.append(key)
+        return (payout, true)
+    }
+
+    func payout(_ rail: SandboxPayout.Rail, _ outBillNo: String) -> SandboxPayout? { payouts[rail.rawValue + "/" + outBillNo] }
+
+    func allPayouts() -> [SandboxPayout] { payoutSequence.compactMap { payouts[$0] } }
+
+    /// Moves a payout to its final state, taking the payout faults in force now into account. Returns nil when
+    /// the payout is unknown or already final.
+    func finishPayout(_ rail: SandboxPayout.Rail, _ outBillNo: String, now: Date) -> SandboxPayout? {
+        let key = rail.rawValue + "/" + outBillNo
+        let finalStates: Set<String> = ["SUCCESS", "FAIL", "111", "112"]
+        guard var payout = payouts[key], !finalStates.contains(payout.state) else { return nil }
+        let fail = faults.payouts?.fail == true
+        switch rail {
+        case .wechatTransfer: payout.state = fail ? "FAIL" : "SUCCESS"
+        case .bill99: payout.state = fail ? "112" : "111"
+        }
+        if fail {
+            payout.failReason =
+                faults.payouts?.failReason ?? (rail == .wechatTransfer ? "PAYEE_ACCOUNT_ABNORMAL" : "收款账户异常")
+        }
+        payout.updatedAt = now
+        payouts[key] = payout
+        return payout
+    }
+}
