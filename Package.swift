@@ -94,7 +94,7 @@ let package = Package(
         .target(
             name: "PaystreamRuntime",
             dependencies: [
-                "Kafka", "Postgres", "Redis", "EventBus", "LedgerStore", "PaystreamCore",
+                "Kafka", "Postgres", "Redis", "EventBus", "LedgerStore", "PaystreamCore", "BlockingIO",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

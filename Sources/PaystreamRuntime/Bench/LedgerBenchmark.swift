@@ -1,3 +1,4 @@
+import BlockingIO
 import EventBus
 import Foundation
 import Kafka
@@ -135,12 +136,17 @@ struct LedgerBenchmark {
 
         let report = try await LedgerVerifier(client: postgres).verify()
         for w in workers where w.isRunning { kill(w.processIdentifier, SIGTERM) }
-        for w in workers { w.waitUntilExit() }
+        // Waiting for processes and running pgbench block: do it on a thread of its own.
+        let blocking = BlockingExecutor(label: "paystream.bench.processes")
+        let exited = SendableProcesses(workers)
+        try await blocking.run { for w in exited.processes { w.waitUntilExit() } }
         await postgres.shutdown()
 
         fflush(nil)
         print("measuring pgbench TPC-B-like on the same server (\(settings.pgbenchClients) clients x \(settings.pgbenchTransactionsPerClient) transactions)...")
-        let pgbench = try PgBench.run(serverURL: configuration.postgresURL, database: "\(prefix)_pgbench", scale: 10, clients: settings.pgbenchClients, transactionsPerClient: settings.pgbenchTransactionsPerClient)
+        let serverURL = configuration.postgresURL
+        let pgbenchSettings = settings
+        let pgbench = try await blocking.run { try PgBench.run(serverURL: serverURL, database: "\(prefix)_pgbench", scale: 10, clients: pgbenchSettings.pgbenchClients, transactionsPerClient: pgbenchSettings.pgbenchTransactionsPerClient) }
 
         let rows: [(String, String)] = [
             ("transfers applied and committed", "\(seen.count) of \(settings.transfers)"),
@@ -172,4 +178,11 @@ struct LedgerBenchmark {
     static func message(_ event: MoneyEvent, topic: String) -> KafkaOutgoingMessage {
         KafkaOutgoingMessage(topic: topic, key: Array(event.payload.orderKey.utf8), value: event.encode())
     }
+}
+
+/// Worker processes handed to the blocking executor to wait for; only `waitUntilExit` is called there,
+/// after the cooperative side has stopped touching them.
+private final class SendableProcesses: @unchecked Sendable {
+    let processes: [Process]
+    init(_ processes: [Process]) { self.processes = processes }
 }
