@@ -113,10 +113,9 @@ enum LedgerWrites {
         for (input, effects) in applied {
             for change in effects.orderChanges {
                 if var f = finals[change.orderID] {
+                    // The last change carries the final status; `created` stays as the first change set it.
                     f.settledDelta += change.settledDeltaFen
-                    let created = f.created
                     f.change = change
-                    f.created = created
                     finals[change.orderID] = f
                 } else {
                     finals[change.orderID] = Final(change: change, created: change.from == nil, settledDelta: change.settledDeltaFen)
