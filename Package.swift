@@ -104,12 +104,23 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // The HTTP API (Hummingbird): recharge, scan-to-collect, withdrawals with review, refunds, channel notifies,
+        // and the payout and refund dispatchers.
+        .target(
+            name: "PaystreamAPI",
+            dependencies: [
+                "PaystreamRuntime", "Channels", "Risk", "QRCode", "Cryptography",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict),
+
         // 6. Executables: one thin main per role.
         .executableTarget(
             name: "paystream", dependencies: ["PaystreamRuntime"],
             path: "Sources/Executables/paystream", swiftSettings: strict),
         .executableTarget(
-            name: "paystream-api", dependencies: ["PaystreamRuntime"],
+            name: "paystream-api", dependencies: ["PaystreamAPI", "PaystreamRuntime"],
             path: "Sources/Executables/paystream-api", swiftSettings: strict),
         .executableTarget(
             name: "paystream-worker", dependencies: ["PaystreamRuntime"],
@@ -142,6 +153,13 @@ let package = Package(
         .testTarget(name: "ChannelSandboxTests", dependencies: ["ChannelSandbox", "Cryptography", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "RiskTests", dependencies: ["Risk", "QRCode", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "LedgerTests", dependencies: ["LedgerStore", "PaystreamCore", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "PaymentFlowTests",
+            dependencies: [
+                "PaystreamCore", "LedgerStore", "Postgres", "Kafka", "Redis", "QRCode", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: strict),
         .testTarget(
             name: "PipelineTests",
             dependencies: ["PaystreamRuntime", "EventBus", "LedgerStore", "PaystreamCore", "Kafka", "Postgres", "TestSupport"],

@@ -302,7 +302,8 @@ struct LedgerCheck: Sendable {
                 ('withdraw', 'approved', 'withdrawFreeze'),
                 ('withdraw', 'paidOut', 'withdrawPaidOut'),
                 ('withdraw', 'invalid', 'withdrawUnfreeze'),
-                ('recharge', 'paid', 'rechargePaid')
+                ('recharge', 'paid', 'rechargePaid'),
+                ('collection', 'paid', 'collectionPaid')
             ),
             v AS (
                 SELECT 'order.terminal_without_entry' AS rule, o.order_id, o.kind, o.status, o.amount_fen, r.entry_kind

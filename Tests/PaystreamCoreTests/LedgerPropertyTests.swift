@@ -31,12 +31,15 @@ struct LedgerPropertyTests {
             switch pick(EventType.allCases) {
             case .paymentSucceeded:
                 let purpose = pick(PaymentSucceeded.Purpose.allCases)
-                let id = chance(80) ? fresh(purpose == .recharge ? "r" : "e") : orderID(ledger, kinds: [.recharge, .envelope])
+                let prefix = switch purpose { case .recharge: "r"; case .envelope: "e"; case .collection: "c" }
+                let id = chance(80) ? fresh(prefix) : orderID(ledger, kinds: [.recharge, .envelope, .collection])
                 let existing = ledger.order(id)
                 let amount = existing.map { chance(90) ? $0.amount.fen : fen(5000) } ?? fen(5000)
+                // A collection credits a merchant; the others credit the paying user.
+                let payer = purpose == .collection ? try! AccountID.merchant("shop") : user
                 return Fixture.paymentSucceeded(
                     order: id, channel: pick(Channel.allCases), transaction: fresh("tx"), fen: amount,
-                    payer: existing.map { chance(90) ? $0.owner : user } ?? user, purpose: purpose)
+                    payer: existing.map { chance(90) && $0.owner.kind == payer.kind ? $0.owner : payer } ?? payer, purpose: purpose)
             case .paymentFailed:
                 return Fixture.paymentFailed(order: orderID(ledger, kinds: [.recharge, .envelope]), channel: pick(Channel.allCases))
             case .transferRequested:
@@ -45,12 +48,12 @@ struct LedgerPropertyTests {
             case .envelopeGrabbed:
                 let id = orderID(ledger, kinds: [.envelope])
                 let envelope = ledger.order(id)
-                let sender = envelope.map { chance(95) ? $0.owner : user } ?? user
+                let sender = envelope.map { chance(95) && $0.owner.kind == .user ? $0.owner : user } ?? user
                 let rest = envelope.map { max(1, $0.amount.fen - $0.settledFen) } ?? 1000
                 let amount = chance(70) ? fen(rest) : fen(rest + 100)
                 return Fixture.grab(envelope: id, grab: chance(95) ? fresh("g") : "g-1", sender: sender, grabber: pick(users), fen: amount)
             case .refundRequested:
-                let id = orderID(ledger, kinds: [.recharge, .transfer])
+                let id = orderID(ledger, kinds: [.recharge, .collection, .transfer])
                 let original = ledger.order(id)
                 var payer = user
                 var destination: RefundDestination = .channel(pick(Channel.allCases))
@@ -112,7 +115,7 @@ struct LedgerPropertyTests {
         let ledger = InMemoryLedgerView()
         var applied = 0
         var codes: Set<String> = []
-        for step in 0..<400 {
+        for step in 0..<500 {
             let original = scenario.event(ledger)
             let event = try MoneyEvent.decode(original.encode())  // what a worker would see
             scenario.known.append(event.orderKey)

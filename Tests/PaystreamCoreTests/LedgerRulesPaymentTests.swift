@@ -44,6 +44,27 @@ struct LedgerRulesPaymentTests {
         #expect(ledger.balanceFen(alice, .available) == 0)
     }
 
+    @Test func collectionCreditsTheMerchantsAvailableBucket() throws {
+        let ledger = InMemoryLedgerView()
+        let shop = try AccountID.merchant("shop")
+        try ledger.load(OrderSnapshot(orderID: "c-1", kind: .collection, status: .created, owner: shop, amount: Fixture.fen(2500), channel: .alipay))
+        let effects = try Fixture.apply(
+            Fixture.paymentSucceeded(order: "c-1", channel: .alipay, fen: 2500, payer: shop, purpose: .collection), to: ledger)
+        #expect(effects.entries[0].kind == .collectionPaid)
+        #expect(effects.entries[0].postings == [p(.clearing(.alipay), .available, -2500), p(shop, .available, 2500)])
+        #expect(effects.orderChanges[0].to == .paid)
+        #expect(ledger.order("c-1")?.status == .paid)
+        // A collection's order is not a recharge, and a merchant cannot be named for a recharge at all.
+        try ledger.load(OrderSnapshot(orderID: "r-9", kind: .recharge, status: .created, owner: alice, amount: Fixture.fen(10)))
+        #expect(Fixture.rejection(Fixture.paymentSucceeded(order: "r-9", fen: 10, payer: shop, purpose: .collection), in: ledger) == "order.kind_mismatch")
+        #expect(throws: EventDecodingError.self) {
+            try PaymentSucceeded(orderID: "r-9", channel: .wechat, channelTransactionID: "t", amount: Fixture.fen(10), payer: shop, purpose: .recharge)
+        }
+        #expect(throws: EventDecodingError.self) {
+            try PaymentSucceeded(orderID: "c-9", channel: .wechat, channelTransactionID: "t", amount: Fixture.fen(10), payer: alice, purpose: .collection)
+        }
+    }
+
     @Test func paymentSucceededRejections() throws {
         let ledger = InMemoryLedgerView()
         try ledger.load(OrderSnapshot(orderID: "r-1", kind: .recharge, status: .created, owner: alice, amount: Fixture.fen(100), channel: .wechat))

@@ -46,10 +46,11 @@ struct RandomEventSource {
         let holding: [AccountID.Kind] = [.user, .merchant, .platform]
         switch pick(EventType.allCases) {
         case .paymentSucceeded:
+            let purpose = pick(PaymentSucceeded.Purpose.allCases)
             return .paymentSucceeded(
                 try! PaymentSucceeded(
                     orderID: id(), channel: pick(Channel.allCases), channelTransactionID: token(), amount: amount(),
-                    payer: account([.user]), purpose: pick(PaymentSucceeded.Purpose.allCases)))
+                    payer: account(purpose == .collection ? [.merchant] : [.user]), purpose: purpose))
         case .paymentFailed:
             return .paymentFailed(try! PaymentFailed(orderID: id(), channel: pick(Channel.allCases), reason: text()))
         case .transferRequested:

@@ -1,3 +1,4 @@
+import PaystreamAPI
 import PaystreamRuntime
 
-PendingRole.api.announce()
+await CommandRunner.run(APICommand.self)

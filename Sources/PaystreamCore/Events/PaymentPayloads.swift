@@ -1,6 +1,9 @@
-/// A channel reported (in a verified notify callback) that a payment for a recharge or an envelope succeeded.
+/// A channel reported (in a verified notify callback) that a payment for a recharge, an envelope or a
+/// merchant's collection succeeded.
 ///
-/// Guarantees: `orderID` is an order id, `channelTransactionID` a token, `amount > 0`, `payer` a user.
+/// Guarantees: `orderID` is an order id, `channelTransactionID` a token, `amount > 0`; `payer` is the platform
+/// account the payment is for: a user for a recharge or an envelope (the payer), a merchant for a collection
+/// (the payee; the paying person is outside the platform).
 /// Canonical key `notify:<channel>:<channelTransactionID>`: one channel transaction is applied once.
 /// JSON payload: `{"orderId","channel","channelTransactionId","amountFen","payer","purpose"}`.
 public struct PaymentSucceeded: Sendable, Hashable {
@@ -8,6 +11,11 @@ public struct PaymentSucceeded: Sendable, Hashable {
     public enum Purpose: String, Sendable, Codable, CaseIterable {
         case recharge
         case envelope
+        /// Scan-to-collect: the money goes to the merchant named as `payer`.
+        case collection
+
+        /// The account kinds that may be named as `payer` for this purpose.
+        var payerKinds: Set<AccountID.Kind> { self == .collection ? [.merchant] : [.user] }
     }
 
     public let orderID: String
@@ -25,7 +33,7 @@ public struct PaymentSucceeded: Sendable, Hashable {
         self.channel = channel
         self.channelTransactionID = try EventFieldRules.token(channelTransactionID, field: "payload.channelTransactionId")
         self.amount = try EventFieldRules.positive(amount, field: "payload.amountFen")
-        self.payer = try EventFieldRules.account(payer, field: "payload.payer", kinds: [.user])
+        self.payer = try EventFieldRules.account(payer, field: "payload.payer", kinds: purpose.payerKinds)
         self.purpose = purpose
     }
 
@@ -45,8 +53,8 @@ public struct PaymentSucceeded: Sendable, Hashable {
         let channel = try reader.channel("channel")
         let transactionID = try reader.string("channelTransactionId")
         let amount = try reader.amount("amountFen")
-        let payer = try reader.account("payer", kinds: [.user])
         let purpose = try reader.choice("purpose", as: Purpose.self)
+        let payer = try reader.account("payer", kinds: purpose.payerKinds)
         try self.init(
             orderID: orderID, channel: channel, channelTransactionID: transactionID, amount: amount, payer: payer,
             purpose: purpose)

@@ -7,6 +7,8 @@ public enum EntryKind: String, Codable, Sendable, CaseIterable {
     case rechargePaid
     /// clearing(channel).available -X, sender.frozen +X.
     case envelopeFunded
+    /// clearing(channel).available -X, merchant.available +X (scan-to-collect).
+    case collectionPaid
     /// user.available -X, user.frozen +X.
     case withdrawFreeze
     /// user.frozen -X, clearing(channel).available +X.

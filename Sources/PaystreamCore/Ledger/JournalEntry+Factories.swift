@@ -23,6 +23,16 @@ extension JournalEntry {
             debit: (.clearing(channel), .available), credit: (user, toFrozen ? .frozen : .available), amount: amount)
     }
 
+    /// clearing(channel).available -X, merchant.available +X (kind `collectionPaid`): a payer scanned the
+    /// merchant's collection code and paid.
+    public static func collectionPaid(
+        channel: Channel, merchant: AccountID, amount: Amount, key: String, orderID: String
+    ) throws(LedgerRuleError) -> JournalEntry {
+        try two(
+            .collectionPaid, key: key, orderID: orderID, debit: (.clearing(channel), .available),
+            credit: (merchant, .available), amount: amount)
+    }
+
     /// account.available -X, account.frozen +X (a withdrawal request by default).
     public static func freeze(
         account: AccountID, amount: Amount, kind: EntryKind = .withdrawFreeze, key: String, orderID: String

@@ -1,16 +1,22 @@
 /// Payment callbacks: money arriving from a channel for a recharge or an envelope.
 extension LedgerRules {
-    /// paymentSucceeded: the order (created now if it does not exist) must be a `recharge` for purpose
-    /// recharge or an `envelope` for purpose envelope, in status `created`, with the event's amount, payer
-    /// and channel. Entry `rechargePaid` (`envelopeFunded` for an envelope): clearing(channel).available -X,
-    /// payer.available +X (payer.frozen +X for an envelope). Order → `paid` (recharge) or `funded` (envelope).
+    /// paymentSucceeded: the order (created now if it does not exist) must be a `recharge`, `envelope` or
+    /// `collection` as the purpose says, in status `created`, with the event's amount, payer and channel.
+    /// Entry `rechargePaid` (`envelopeFunded` for an envelope, `collectionPaid` for a collection):
+    /// clearing(channel).available -X, payer.available +X (payer.frozen +X for an envelope; for a collection
+    /// the payer is the collecting merchant). Order → `paid` (recharge, collection) or `funded` (envelope).
     /// Rejections: `order.kind_mismatch`, `order.illegal_transition`, `order.amount_mismatch`,
     /// `order.owner_mismatch`, `order.channel_mismatch`.
     static func paymentSucceeded(
         _ p: PaymentSucceeded, _ event: MoneyEvent, _ view: some LedgerView
     ) throws(Rejection) -> Effects {
         let isEnvelope = p.purpose == .envelope
-        let kind: OrderKind = isEnvelope ? .envelope : .recharge
+        let kind: OrderKind =
+            switch p.purpose {
+            case .recharge: .recharge
+            case .envelope: .envelope
+            case .collection: .collection
+            }
         let target: OrderStatus = isEnvelope ? .funded : .paid
         let change: OrderChange
         if let order = view.order(p.orderID) {
@@ -38,9 +44,12 @@ extension LedgerRules {
                 channel: p.channel, channelTransactionID: p.channelTransactionID)
         }
         let journalEntry = try entry { () throws(LedgerRuleError) in
-            try .rechargePaid(
-                channel: p.channel, user: p.payer, amount: p.amount, toFrozen: isEnvelope, key: event.idempotencyKey,
-                orderID: p.orderID)
+            p.purpose == .collection
+                ? try .collectionPaid(
+                    channel: p.channel, merchant: p.payer, amount: p.amount, key: event.idempotencyKey, orderID: p.orderID)
+                : try .rechargePaid(
+                    channel: p.channel, user: p.payer, amount: p.amount, toFrozen: isEnvelope, key: event.idempotencyKey,
+                    orderID: p.orderID)
         }
         return Effects(
             entries: [journalEntry], orderChanges: [change],

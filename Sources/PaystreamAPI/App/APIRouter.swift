@@ -1,0 +1,41 @@
+import Foundation
+import Hummingbird
+import Logging
+
+/// Builds the API's router: every route answers JSON (or a PNG, or a channel's own acknowledgement), every
+/// failure a problem document with a code, every response carries `X-Request-Id`.
+enum APIRouter {
+    static func make(_ services: APIServices) -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.get("/healthz") { _, _ in "ok\n" }
+        AccountRoutes(services: services).register(on: router)
+        RechargeRoutes(services: services).register(on: router)
+        CollectionRoutes(services: services).register(on: router)
+        WithdrawalRoutes(services: services).register(on: router)
+        RefundRoutes(services: services).register(on: router)
+        NotifyRoutes(services: services).register(on: router)
+        return router
+    }
+}
+
+/// Runs a handler with the request's correlation id, turning every error into a problem document.
+func handle(
+    _ request: Request, _ services: APIServices, _ body: (String) async throws -> Response
+) async -> Response {
+    let correlationID = Caller.correlationID(of: request)
+    var response: Response
+    do {
+        response = try await body(correlationID)
+    } catch let error as APIError {
+        if error.status.code >= 500 {
+            services.logger.error("request failed", metadata: ["code": "\(error.code)", "error": "\(error.message)", "correlation_id": "\(correlationID)"])
+        }
+        response = .bytes(error.status, error.problem(correlationID: correlationID), contentType: "application/problem+json")
+    } catch {
+        services.logger.error("request failed unexpectedly", metadata: ["error": "\(error)", "correlation_id": "\(correlationID)", "path": "\(request.uri.path)"])
+        let problem = APIError(.internalServerError, "internal.error", "the request failed; it can be retried with the same order id")
+        response = .bytes(problem.status, problem.problem(correlationID: correlationID), contentType: "application/problem+json")
+    }
+    response.headers[HeaderField.Name("X-Request-Id")!] = correlationID
+    return response
+}

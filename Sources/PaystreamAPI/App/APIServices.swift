@@ -1,0 +1,35 @@
+import Foundation
+import Logging
+import PaystreamCore
+import Postgres
+import QRCode
+import Risk
+
+/// Everything the routes use: the store, the event publisher, the channels and the risk engine.
+struct APIServices: Sendable {
+    let store: PaymentStore
+    let publisher: EventPublisher
+    let channels: ChannelSet
+    let risk: RiskEngine
+    /// The URL clients and channels reach this API at (notify URLs and collection pages are built from it).
+    let publicURL: String
+    let logger: Logger
+    let now: @Sendable () -> Date
+
+    /// Largest amount one request may move (50,000.00 CNY), before any risk rule.
+    static let maxAmountFen: Int64 = 5_000_000
+
+    func amount(_ fen: Int64?, field: String = "amountFen") throws(APIError) -> Amount {
+        guard let fen else { throw .badRequest("request.missing_field", "\(field) is required (an integer number of fen)") }
+        guard fen > 0, fen <= Self.maxAmountFen else {
+            throw .badRequest("amount.out_of_range", "\(field) must be 1...\(Self.maxAmountFen) fen")
+        }
+        return try! Amount(fen: fen)
+    }
+
+    func png(_ text: String) throws(APIError) -> [UInt8] {
+        do { return try QRCode.png(for: text, scale: 8, border: 4) } catch {
+            throw APIError(.internalServerError, "qr.render_failed", "the QR code could not be rendered")
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import EventBus
+import Foundation
+import Kafka
+import PaystreamCore
+import Postgres
+
+/// Puts money events on their topics, keyed by the order that owns the money.
+///
+/// Two ways, with different guarantees:
+/// - ``publish(_:family:)`` returns only after Kafka acknowledged the message (idempotent producer, acks=all):
+///   for channel notifies, which are acknowledged to the channel only after this returns.
+/// - ``enqueue(_:family:on:)`` writes the event to the outbox inside the caller's PostgreSQL transaction, so the
+///   event exists if and only if the command's rows do; the outbox relay (in paystream-worker) publishes it.
+struct EventPublisher: Sendable {
+    let producer: KafkaProducer
+    let registry: TopicRegistry
+
+    /// Topic families, by the names used in topics/ (resolved under a test or bench prefix).
+    enum Family: String {
+        case paymentCallbacks = "paystream.payment.callbacks"
+        case withdrawals = "paystream.withdrawals"
+        case refunds = "paystream.refunds"
+        case transfers = "paystream.transfer.requests"
+    }
+
+    func topic(_ family: Family) throws -> String {
+        guard let declaration = registry.resolve(family: family.rawValue) else {
+            throw APIError(.internalServerError, "config.topic_missing", "topic family \(family.rawValue) is not declared")
+        }
+        return declaration.name
+    }
+
+    func publish(_ event: MoneyEvent, family: Family) async throws {
+        var headers: [KafkaHeader] = []
+        if let correlationID = event.correlationID { headers.append(KafkaHeader(name: PipelineHeaders.correlationID, string: correlationID)) }
+        _ = try await producer.send(
+            KafkaOutgoingMessage(topic: try topic(family), key: Array(event.orderKey.utf8), value: event.encode(), headers: headers))
+    }
+
+    func enqueue(_ event: MoneyEvent, family: Family, on connection: PostgresConnection) async throws {
+        var headers: [String: String] = ["paystream-cause": "api"]
+        if let correlationID = event.correlationID { headers[PipelineHeaders.correlationID] = correlationID }
+        let headerJSON = String(decoding: APIJSON.encode(headers), as: UTF8.self)
+        let payload = String(decoding: event.encode(), as: UTF8.self)
+        try await connection.execute(
+            """
+            INSERT INTO outbox (topic, message_key, payload, headers)
+            VALUES (\(family.rawValue), \(event.orderKey), convert_to(\(payload), 'UTF8'), \(headerJSON)::jsonb)
+            """)
+    }
+}

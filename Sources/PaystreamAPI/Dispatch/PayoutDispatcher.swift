@@ -1,0 +1,144 @@
+import Channels
+import Foundation
+import Logging
+import PaystreamCore
+import Postgres
+import ServiceLifecycle
+
+/// Pays approved withdrawals out through their channel and turns the channel's answer into the money event
+/// that settles or unfreezes them.
+///
+/// Guarantees:
+/// - a payout is requested with the withdrawal's order number as the channel's idempotency key (Bill99
+///   orderId, WeChat out_bill_no), so a retry after a timeout or a crash cannot pay twice;
+/// - rows are claimed with `FOR UPDATE SKIP LOCKED`, so several API processes can run dispatchers;
+/// - a final result (by answer, polling or notify) is recorded once, together with its event in the outbox
+///   (`withdrawalPaidOut` or `withdrawalFailed`), in one transaction; later reports of it change nothing;
+/// - a payout that is still processing is polled with growing intervals (2 s … 60 s).
+struct PayoutDispatcher: Service {
+    let services: APIServices
+    var interval: Duration = .milliseconds(500)
+
+    func run() async throws {
+        await runDispatchLoop("payout dispatch", interval: interval, logger: services.logger) { try await dispatchOnce() }
+    }
+
+    func dispatchOnce() async throws -> Int {
+        try await services.store.postgres.withTransaction { connection in
+            let rows = try await connection.query(
+                """
+                SELECT w.order_id, w.channel, w.amount_fen, w.destination::text AS destination, w.payout_state, w.payout_attempts
+                FROM withdrawal_requests w JOIN orders o ON o.order_id = w.order_id
+                WHERE o.status = 'approved'
+                  AND (w.payout_state IS NULL OR w.payout_state IN ('processing', 'awaitingUserConfirmation'))
+                  AND (w.next_attempt_at IS NULL OR w.next_attempt_at <= now())
+                ORDER BY w.updated_at LIMIT 10
+                FOR UPDATE OF w SKIP LOCKED
+                """)
+            for row in rows {
+                let orderID = try row.decode(String.self, column: "order_id")
+                let attempts = try row.decode(Int.self, column: "payout_attempts")
+                guard let channel = Channel(rawValue: try row.decode(String.self, column: "channel")) else { continue }
+                let client = services.channels.payouts(channel)
+                let sent = try row.decode(String?.self, column: "payout_state") != nil
+                do {
+                    let status: PayoutStatus
+                    if sent {
+                        status = try await client.queryPayout(payoutID: orderID)
+                    } else {
+                        let destination = try JSONDecoder().decode(
+                            WithdrawalRecord.Destination.self, from: Data(try row.decode(String.self, column: "destination").utf8))
+                        guard let to = destination.payout else {
+                            try await apply(failure: "destination is incomplete", orderID: orderID, on: connection)
+                            continue
+                        }
+                        status = try await client.requestPayout(
+                            PayoutRequest(
+                                payoutID: orderID, amount: try Amount(fen: row.decode(Int64.self, column: "amount_fen")), destination: to,
+                                remark: "Paystream 提现"))
+                    }
+                    try await apply(status, orderID: orderID, attempts: attempts, on: connection)
+                } catch let error as ChannelError {
+                    if error.code == .rejected && !sent {
+                        try await apply(failure: "\(channel.rawValue) refused the payout: \(error.channelMessage ?? error.message)", orderID: orderID, on: connection)
+                    } else if error.code == .notFound && sent {
+                        // The channel never got the request: send it again (same idempotency key).
+                        try await connection.execute(
+                            "UPDATE withdrawal_requests SET payout_state = NULL, updated_at = now() WHERE order_id = \(orderID)")
+                    } else {
+                        services.logger.warning("payout call failed; will retry", metadata: ["order_id": "\(orderID)", "error": "\(error)"])
+                        try await later(orderID, attempts: attempts, on: connection)
+                    }
+                }
+            }
+            return rows.count
+        }
+    }
+
+    /// Records a payout result reported by a notify (or any other source) for the withdrawal it names.
+    func record(_ status: PayoutStatus, source: String) async throws {
+        try await services.store.postgres.withTransaction { connection in
+            let rows = try await connection.query(
+                "SELECT payout_attempts FROM withdrawal_requests WHERE order_id = \(status.payoutID) FOR UPDATE")
+            guard let row = rows.first else {
+                services.logger.error("payout result for an unknown withdrawal", metadata: ["payout_id": "\(status.payoutID)", "source": "\(source)"])
+                return
+            }
+            try await apply(status, orderID: status.payoutID, attempts: try row.decode(Int.self, column: "payout_attempts"), on: connection)
+        }
+    }
+
+    /// Applies a channel's answer to a locked row.
+    private func apply(_ status: PayoutStatus, orderID: String, attempts: Int, on connection: PostgresConnection) async throws {
+        let current = try await connection.query("SELECT payout_state FROM withdrawal_requests WHERE order_id = \(orderID)")
+        if let state = try current.first?.decode(String?.self, column: "payout_state"), ["succeeded", "failed", "cancelled"].contains(state) {
+            return  // already final: a repeated report changes nothing
+        }
+        switch status.state {
+        case .succeeded:
+            let event = try MoneyEvent(
+                payload: .withdrawalPaidOut(try WithdrawalPaidOut(orderID: orderID, channelTransactionID: status.channelPayoutID ?? orderID)),
+                occurredAt: services.now(), correlationID: "payout-\(orderID)")
+            try await services.publisher.enqueue(event, family: .withdrawals, on: connection)
+            try await connection.execute(
+                """
+                UPDATE withdrawal_requests SET payout_state = 'succeeded', channel_payout_id = \(status.channelPayoutID),
+                       payout_attempts = payout_attempts + 1, updated_at = now() WHERE order_id = \(orderID)
+                """)
+            services.logger.info("withdrawal paid out", metadata: ["order_id": "\(orderID)", "channel_payout_id": "\(status.channelPayoutID ?? "")"])
+        case .failed, .cancelled:
+            try await apply(failure: status.failureReason ?? "payout \(status.rawState)", orderID: orderID, on: connection, state: status.state.rawValue)
+        case .processing, .awaitingUserConfirmation:
+            try await connection.execute(
+                """
+                UPDATE withdrawal_requests SET payout_state = \(status.state.rawValue), channel_payout_id = coalesce(\(status.channelPayoutID), channel_payout_id),
+                       payout_attempts = payout_attempts + 1, next_attempt_at = now() + make_interval(secs => \(Self.backoffSeconds(attempts))),
+                       updated_at = now() WHERE order_id = \(orderID)
+                """)
+        }
+    }
+
+    private func apply(failure reason: String, orderID: String, on connection: PostgresConnection, state: String = "failed") async throws {
+        let event = try MoneyEvent(
+            payload: .withdrawalFailed(try WithdrawalFailed(orderID: orderID, reason: String(reason.prefix(200)))),
+            occurredAt: services.now(), correlationID: "payout-\(orderID)")
+        try await services.publisher.enqueue(event, family: .withdrawals, on: connection)
+        try await connection.execute(
+            """
+            UPDATE withdrawal_requests SET payout_state = \(state), failure_reason = \(reason), payout_attempts = payout_attempts + 1,
+                   updated_at = now() WHERE order_id = \(orderID)
+            """)
+        services.logger.warning("withdrawal payout failed; it will be unfrozen", metadata: ["order_id": "\(orderID)", "reason": "\(reason)"])
+    }
+
+    private func later(_ orderID: String, attempts: Int, on connection: PostgresConnection) async throws {
+        try await connection.execute(
+            """
+            UPDATE withdrawal_requests SET payout_attempts = payout_attempts + 1,
+                   next_attempt_at = now() + make_interval(secs => \(Self.backoffSeconds(attempts))), updated_at = now()
+            WHERE order_id = \(orderID)
+            """)
+    }
+
+    static func backoffSeconds(_ attempts: Int) -> Int { min(60, 2 << min(attempts, 5)) }
+}

@@ -1,0 +1,104 @@
+import Channels
+import Foundation
+import Logging
+import PaystreamCore
+import Postgres
+import ServiceLifecycle
+
+/// Sends refunds the ledger has applied (the money left the payer's wallet) to the channel, and follows
+/// them to a final state.
+///
+/// Guarantees: the channel is asked with the refund order number as out_refund_no (its idempotency key), so
+/// asking again after a timeout or crash cannot refund twice; rows are claimed with SKIP LOCKED; a final
+/// state is recorded once. `closed` and `abnormal` refunds are logged as critical: the money is owed to the
+/// payer and an operator must settle it at the channel.
+struct RefundDispatcher: Service {
+    let services: APIServices
+    var interval: Duration = .milliseconds(500)
+
+    func run() async throws {
+        await runDispatchLoop("refund dispatch", interval: interval, logger: services.logger) { try await dispatchOnce() }
+    }
+
+    func dispatchOnce() async throws -> Int {
+        try await services.store.postgres.withTransaction { connection in
+            let rows = try await connection.query(
+                """
+                SELECT r.refund_order_id, r.original_order_id, r.channel, r.amount_fen, r.total_fen, r.reason, r.channel_state, r.attempts
+                FROM refund_requests r JOIN orders o ON o.order_id = r.refund_order_id
+                WHERE o.status = 'refunded' AND (r.channel_state IS NULL OR r.channel_state = 'processing')
+                  AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= now())
+                ORDER BY r.updated_at LIMIT 10
+                FOR UPDATE OF r SKIP LOCKED
+                """)
+            for row in rows {
+                let refundOrderID = try row.decode(String.self, column: "refund_order_id")
+                let originalOrderID = try row.decode(String.self, column: "original_order_id")
+                let attempts = try row.decode(Int.self, column: "attempts")
+                guard let channel = Channel(rawValue: try row.decode(String.self, column: "channel")) else { continue }
+                do {
+                    let client = try services.channels.payments(channel)
+                    let status: RefundStatus
+                    if try row.decode(String?.self, column: "channel_state") == nil {
+                        status = try await client.refund(
+                            RefundRequest(
+                                outTradeNo: originalOrderID, outRefundNo: refundOrderID,
+                                refundAmount: try Amount(fen: row.decode(Int64.self, column: "amount_fen")),
+                                totalAmount: try Amount(fen: row.decode(Int64.self, column: "total_fen")),
+                                reason: try row.decode(String?.self, column: "reason")))
+                    } else {
+                        status = try await client.queryRefund(outTradeNo: originalOrderID, outRefundNo: refundOrderID)
+                    }
+                    try await apply(refundOrderID: refundOrderID, state: status.state, rawState: status.rawState, refundID: status.refundID, attempts: attempts, on: connection)
+                } catch let error as ChannelError {
+                    services.logger.warning("refund call failed; will retry", metadata: ["refund_order_id": "\(refundOrderID)", "error": "\(error)"])
+                    try await connection.execute(
+                        """
+                        UPDATE refund_requests SET attempts = attempts + 1,
+                               next_attempt_at = now() + make_interval(secs => \(PayoutDispatcher.backoffSeconds(attempts))), updated_at = now()
+                        WHERE refund_order_id = \(refundOrderID)
+                        """)
+                }
+            }
+            return rows.count
+        }
+    }
+
+    /// Records a refund's state reported by a notify.
+    func record(refundOrderID: String, state: RefundState?, rawState: String, refundID: String?, source: String) async throws {
+        try await services.store.postgres.withTransaction { connection in
+            let rows = try await connection.query("SELECT attempts FROM refund_requests WHERE refund_order_id = \(refundOrderID) FOR UPDATE")
+            guard let row = rows.first else {
+                services.logger.error("refund result for an unknown refund", metadata: ["refund_order_id": "\(refundOrderID)", "source": "\(source)"])
+                return
+            }
+            try await apply(
+                refundOrderID: refundOrderID, state: state, rawState: rawState, refundID: refundID,
+                attempts: try row.decode(Int.self, column: "attempts"), on: connection)
+        }
+    }
+
+    private func apply(
+        refundOrderID: String, state: RefundState?, rawState: String, refundID: String?, attempts: Int, on connection: PostgresConnection
+    ) async throws {
+        let current = try await connection.query("SELECT channel_state FROM refund_requests WHERE refund_order_id = \(refundOrderID)")
+        if let existing = try current.first?.decode(String?.self, column: "channel_state"), existing != "processing" { return }
+        let name = state?.rawValue ?? "processing"
+        let isFinal = state != nil && state != .processing
+        try await connection.execute(
+            """
+            UPDATE refund_requests SET channel_state = \(name), channel_refund_id = coalesce(\(refundID), channel_refund_id),
+                   attempts = attempts + 1,
+                   next_attempt_at = \(isFinal ? nil : Int64(PayoutDispatcher.backoffSeconds(attempts))) * interval '1 second' + now(),
+                   updated_at = now()
+            WHERE refund_order_id = \(refundOrderID)
+            """)
+        switch state {
+        case .succeeded: services.logger.info("refund completed at the channel", metadata: ["refund_order_id": "\(refundOrderID)"])
+        case .closed, .abnormal:
+            services.logger.critical(
+                "refund did not complete at the channel; the payer is owed the money", metadata: ["refund_order_id": "\(refundOrderID)", "state": "\(rawState)"])
+        default: break
+        }
+    }
+}

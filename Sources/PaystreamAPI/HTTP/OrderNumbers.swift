@@ -1,0 +1,34 @@
+import Foundation
+import Cryptography
+
+/// Order numbers the platform hands to channels: `<prefix><yyyyMMddHHmmss><random>`, upper-case letters and
+/// digits only, 26 characters, which every channel accepts as out_trade_no / out_refund_no / out_bill_no and
+/// the ledger accepts as an order id. Time first, so numbers sort roughly by creation.
+enum OrderNumbers {
+    enum Kind: String {
+        case recharge = "RC"
+        case collection = "CO"
+        case withdrawal = "WD"
+        case refund = "RF"
+        case collectCode = "QR"
+    }
+
+    static func make(_ kind: Kind, now: Date = Date()) -> String {
+        kind.rawValue + stamp(now) + random(10)
+    }
+
+    static func stamp(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        return String(format: "%04d%02d%02d%02d%02d%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+    }
+
+    private static let alphabet = Array("ABCDEFGHJKLMNPQRSTUVWXYZ23456789")
+
+    /// `count` characters from a 32-letter alphabet, from the system's secure random source.
+    static func random(_ count: Int) -> String {
+        let bytes = SecureRandom.bytes(count: count)
+        return String(bytes.map { alphabet[Int($0 & 31)] })
+    }
+}

@@ -1,0 +1,56 @@
+import Foundation
+import Hummingbird
+import PaystreamCore
+
+/// A caller's balance and orders.
+///
+/// - `GET /v1/balance` → `{"account","availableFen","frozenFen"}`
+/// - `GET /v1/orders?limit=N` → `{"orders":[…]}` the caller's orders, newest first (N ≤ 100, default 20)
+/// - `GET /v1/orders/{orderId}` → the order (owner, counterparty or an admin only)
+/// - `GET /v1/orders/{orderId}/qr.png` → the QR code the payer scans, as a PNG
+struct AccountRoutes: Sendable {
+    let services: APIServices
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/v1/balance") { request, _ in
+            await handle(request, services) { _ in
+                let caller = try Caller.account(of: request)
+                return .json(.ok, try await services.store.balance(caller))
+            }
+        }
+        router.get("/v1/orders") { request, _ in
+            await handle(request, services) { _ in
+                let caller = try Caller.account(of: request)
+                let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 20
+                guard (1...100).contains(limit) else { throw APIError.badRequest("request.invalid_limit", "limit must be 1...100") }
+                struct Page: Encodable { var orders: [OrderRecord] }
+                return .json(.ok, Page(orders: try await services.store.orders(ownedBy: caller, limit: limit)))
+            }
+        }
+        router.get("/v1/orders/:orderId") { request, context in
+            await handle(request, services) { _ in
+                .json(.ok, try await visibleOrder(request, context))
+            }
+        }
+        router.get("/v1/orders/:orderId/qr.png") { request, context in
+            await handle(request, services) { _ in
+                let order = try await visibleOrder(request, context)
+                guard let text = order.codeUrl else {
+                    throw APIError.notFound("order.no_qr_code", "order \(order.orderId) has no QR code (pay it at its payUrl)")
+                }
+                return .bytes(.ok, try services.png(text), contentType: "image/png")
+            }
+        }
+    }
+
+    /// The order, if the caller may see it: its owner or counterparty, or an operator.
+    func visibleOrder(_ request: Request, _ context: BasicRequestContext) async throws -> OrderRecord {
+        let orderID = context.parameters.get("orderId") ?? ""
+        let isAdmin = request.header(Caller.adminHeader) != nil ? try Caller.admin(of: request) : nil
+        let caller = isAdmin == nil ? try Caller.account(of: request) : nil
+        guard let order = try await services.store.order(orderID),
+            isAdmin != nil || order.owner == caller?.description || order.counterparty == caller?.description
+        else { throw APIError.notFound("order.not_found", "no order \(orderID) for this caller") }
+        return order
+    }
+}

@@ -1,0 +1,125 @@
+import Foundation
+import Hummingbird
+import PaystreamCore
+
+/// Scan-to-collect for merchants.
+///
+/// - Static code: `POST /v1/collect-codes` `{"description","amountFen"?}` (merchant) → 201 a permanent code whose
+///   QR (`GET /v1/collect-codes/{codeId}/qr.png`) encodes the payer's page `<publicURL>/v1/collect/{codeId}`.
+///   The payer's page calls `POST /v1/collect/{codeId}` `{"channel","amountFen"}` (no account: the payer is
+///   outside the platform; the amount is typed by the payer unless the code fixes it) → 201 a collection order
+///   with the channel's `codeUrl` to pay.
+/// - Dynamic code: `POST /v1/collections` `{"amountFen","channel","description"?}` (merchant) → 201 a collection
+///   order for that amount with the channel's `codeUrl` (show `GET /v1/orders/{id}/qr.png` to the payer).
+/// Either way the merchant's available balance rises when the notify has been applied (order `paid`).
+struct CollectionRoutes: Sendable {
+    let services: APIServices
+
+    struct CodeBody: Decodable {
+        var description: String?
+        var amountFen: Int64?
+    }
+
+    struct PayBody: Decodable {
+        var channel: Channel?
+        var amountFen: Int64?
+    }
+
+    struct DynamicBody: Decodable {
+        var amountFen: Int64?
+        var channel: Channel?
+        var description: String?
+    }
+
+    struct CodeView: Encodable {
+        var code: PaymentStore.CollectCode
+        var payPageUrl: String
+        var qrImagePath: String
+    }
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/v1/collect-codes") { request, _ in
+            await handle(request, services) { _ in
+                var request = request
+                let merchant = try merchantCaller(request)
+                let body = try await request.decode(CodeBody.self)
+                let fixed = try body.amountFen.map { fen throws(APIError) in try services.amount(fen) }
+                let description = (body.description ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+                guard (1...127).contains(description.count) else {
+                    throw APIError.badRequest("request.invalid_field", "description must be 1...127 characters")
+                }
+                let code = PaymentStore.CollectCode(
+                    codeId: OrderNumbers.make(.collectCode, now: services.now()), merchant: merchant.description,
+                    amountFen: fixed?.fen, description: description)
+                try await services.store.insert(code)
+                return .json(.created, view(code))
+            }
+        }
+        router.get("/v1/collect-codes/:codeId") { request, context in
+            await handle(request, services) { _ in .json(.ok, view(try await code(context))) }
+        }
+        router.get("/v1/collect-codes/:codeId/qr.png") { request, context in
+            await handle(request, services) { _ in
+                .bytes(.ok, try services.png(view(try await code(context)).payPageUrl), contentType: "image/png")
+            }
+        }
+        router.post("/v1/collect/:codeId") { request, context in
+            await handle(request, services) { correlationID in
+                var request = request
+                let code = try await code(context)
+                let body = try await request.decode(PayBody.self)
+                guard let channel = body.channel else { throw APIError.badRequest("request.missing_field", "channel is required") }
+                let amount: Amount
+                if let fixed = code.amountFen {
+                    guard body.amountFen == nil || body.amountFen == fixed else {
+                        throw APIError.unprocessable("collect.amount_fixed", "this code collects exactly \(fixed) fen")
+                    }
+                    amount = try services.amount(fixed)
+                } else {
+                    amount = try services.amount(body.amountFen)
+                }
+                guard let merchant = AccountID(code.merchant) else {
+                    throw APIError(.internalServerError, "store.corrupt", "collect code \(code.codeId) names no merchant")
+                }
+                let order = try await PaymentOrders(services: services).create(
+                    orderID: OrderNumbers.make(.collection, now: services.now()), kind: .collection, purpose: .collection,
+                    account: merchant, amount: amount, channel: channel, page: false, description: code.description,
+                    collectCodeID: code.codeId, correlationID: correlationID)
+                return .json(.created, order)
+            }
+        }
+        router.post("/v1/collections") { request, _ in
+            await handle(request, services) { correlationID in
+                var request = request
+                let merchant = try merchantCaller(request)
+                let body = try await request.decode(DynamicBody.self)
+                let amount = try services.amount(body.amountFen)
+                guard let channel = body.channel else { throw APIError.badRequest("request.missing_field", "channel is required") }
+                let order = try await PaymentOrders(services: services).create(
+                    orderID: OrderNumbers.make(.collection, now: services.now()), kind: .collection, purpose: .collection,
+                    account: merchant, amount: amount, channel: channel, page: false,
+                    description: body.description ?? "Paystream 收款", collectCodeID: nil, correlationID: correlationID)
+                return .json(.created, order)
+            }
+        }
+    }
+
+    private func merchantCaller(_ request: Request) throws(APIError) -> AccountID {
+        let caller = try Caller.account(of: request)
+        guard caller.kind == .merchant else { throw .forbidden("collect.merchants_only", "only merchants collect payments") }
+        return caller
+    }
+
+    private func code(_ context: BasicRequestContext) async throws -> PaymentStore.CollectCode {
+        let codeID = context.parameters.get("codeId") ?? ""
+        guard let code = try await services.store.collectCode(codeID) else {
+            throw APIError.notFound("collect.code_not_found", "no collection code \(codeID)")
+        }
+        return code
+    }
+
+    private func view(_ code: PaymentStore.CollectCode) -> CodeView {
+        let base = services.publicURL.hasSuffix("/") ? String(services.publicURL.dropLast()) : services.publicURL
+        return CodeView(code: code, payPageUrl: "\(base)/v1/collect/\(code.codeId)", qrImagePath: "/v1/collect-codes/\(code.codeId)/qr.png")
+    }
+}

@@ -1,0 +1,196 @@
+import Foundation
+import Hummingbird
+import PaystreamCore
+import Risk
+
+/// Withdrawals to a bank card (Bill99) or a WeChat balance, with risk rules, freezing and back-office review.
+///
+/// - `POST /v1/withdrawals` `{"amountFen","channel":"bill99","bankAccount":{"accountNumber","holderName","bankName",…}}`
+///   or `{"amountFen","channel":"wechat","openId"}` → risk rules (a refusal is 403 with code `risk.<rule id>`) →
+///   202; the worker freezes the amount (order `requested`).
+/// - `GET /v1/withdrawals/{orderId}` → its state, payout included (owner or admin).
+/// - Back office (`X-Paystream-Admin`): `GET /v1/admin/withdrawals?status=requested`,
+///   `POST /v1/admin/withdrawals/{orderId}/approve`, `POST /v1/admin/withdrawals/{orderId}/reject` `{"reason"}`.
+///   Approval leads to the payout (the payout dispatcher calls the channel; the result, by notify or polling,
+///   settles the order `paidOut` or unfreezes it `invalid`); rejection unfreezes it (`invalid`).
+struct WithdrawalRoutes: Sendable {
+    let services: APIServices
+
+    struct Body: Decodable {
+        var amountFen: Int64?
+        var channel: Channel?
+        var bankAccount: BankAccountBody?
+        var openId: String?
+    }
+
+    struct BankAccountBody: Decodable {
+        var accountNumber: String
+        var holderName: String
+        var bankName: String
+        var branchName: String?
+        var province: String?
+        var city: String?
+        var mobile: String?
+    }
+
+    struct ReviewBody: Decodable { var reason: String? }
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/v1/withdrawals") { request, _ in
+            await handle(request, services) { correlationID in
+                var request = request
+                let caller = try Caller.account(of: request)
+                let body = try await request.decode(Body.self)
+                return .json(.accepted, try await requestWithdrawal(caller, body, correlationID: correlationID))
+            }
+        }
+        router.get("/v1/withdrawals/:orderId") { request, context in
+            await handle(request, services) { _ in
+                let orderID = context.parameters.get("orderId") ?? ""
+                let isAdmin = request.header(Caller.adminHeader) != nil
+                let caller = isAdmin ? nil : try Caller.account(of: request)
+                if isAdmin { _ = try Caller.admin(of: request) }
+                guard let record = try await services.store.withdrawal(orderID), isAdmin || record.account == caller?.description else {
+                    throw APIError.notFound("withdraw.not_found", "no withdrawal \(orderID) for this caller")
+                }
+                return .json(.ok, record)
+            }
+        }
+        router.get("/v1/admin/withdrawals") { request, _ in
+            await handle(request, services) { _ in
+                _ = try Caller.admin(of: request)
+                let status = request.uri.queryParameters.get("status").map { String($0) } ?? "requested"
+                struct Page: Encodable { var withdrawals: [WithdrawalRecord] }
+                return .json(.ok, Page(withdrawals: try await services.store.withdrawals(status: status, limit: 100)))
+            }
+        }
+        router.post("/v1/admin/withdrawals/:orderId/approve") { request, context in
+            await handle(request, services) { correlationID in
+                let admin = try Caller.admin(of: request)
+                return .json(.accepted, try await review(context.parameters.get("orderId") ?? "", admin: admin, reason: nil, correlationID: correlationID))
+            }
+        }
+        router.post("/v1/admin/withdrawals/:orderId/reject") { request, context in
+            await handle(request, services) { correlationID in
+                var request = request
+                let admin = try Caller.admin(of: request)
+                let body = try await request.decode(ReviewBody.self)
+                let reason = (body.reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+                guard !reason.isEmpty, reason.count <= 200 else {
+                    throw APIError.badRequest("request.invalid_field", "reason is required (1...200 characters)")
+                }
+                return .json(.accepted, try await review(context.parameters.get("orderId") ?? "", admin: admin, reason: reason, correlationID: correlationID))
+            }
+        }
+    }
+
+    func requestWithdrawal(_ caller: AccountID, _ body: Body, correlationID: String) async throws -> WithdrawalRecord {
+        let amount = try services.amount(body.amountFen)
+        let destination: WithdrawalRecord.Destination
+        switch body.channel {
+        case .bill99:
+            guard let card = body.bankAccount else {
+                throw APIError.badRequest("request.missing_field", "bankAccount is required for a Bill99 withdrawal")
+            }
+            guard (12...19).contains(card.accountNumber.count), card.accountNumber.allSatisfy(\.isASCII), card.accountNumber.allSatisfy(\.isNumber) else {
+                throw APIError.badRequest("withdraw.invalid_card", "accountNumber must be 12...19 digits")
+            }
+            guard !card.holderName.isEmpty, !card.bankName.isEmpty else {
+                throw APIError.badRequest("withdraw.invalid_card", "holderName and bankName are required")
+            }
+            destination = .init(
+                type: "bankAccount", accountNumber: card.accountNumber, holderName: card.holderName, bankName: card.bankName,
+                branchName: card.branchName, province: card.province, city: card.city, mobile: card.mobile)
+        case .wechat:
+            guard let openID = body.openId, (1...128).contains(openID.count) else {
+                throw APIError.badRequest("request.missing_field", "openId is required for a WeChat withdrawal")
+            }
+            destination = .init(type: "wechat", openId: openID)
+        case .alipay, nil:
+            throw APIError.badRequest("withdraw.channel_unsupported", "channel must be bill99 (bank card) or wechat (balance)")
+        }
+        guard let channel = body.channel else { throw APIError.badRequest("request.missing_field", "channel is required") }
+
+        // A quick answer for an obvious refusal; the worker's freeze is what decides, under the row lock.
+        let balance = try await services.store.balance(caller)
+        guard balance.availableFen >= amount.fen else {
+            throw APIError.conflict("balance.insufficient_available", "available \(balance.availableFen) fen is less than \(amount.fen) fen")
+        }
+
+        let orderID = OrderNumbers.make(.withdrawal, now: services.now())
+        let requestID = "withdraw:\(orderID)"
+        let scope: RiskScope = caller.kind == .merchant ? .merchant : .user
+        let decision = try await services.risk.check(
+            action: .withdraw, subjects: [scope: caller.name], amount: amount, requestID: requestID)
+        try await services.store.recordRiskDecision(
+            requestID: requestID, action: "withdraw", subject: caller.description, amount: amount,
+            outcome: decision.outcome.rawValue, ruleID: decision.ruleID, message: decision.message)
+        guard decision.isAllowed else {
+            throw APIError.forbidden(decision.code ?? "risk.refused", decision.message ?? "refused by the risk rules")
+        }
+
+        let event = try MoneyEvent(
+            payload: .withdrawalRequested(try WithdrawalRequested(orderID: orderID, account: caller, amount: amount, channel: channel)),
+            occurredAt: services.now(), correlationID: correlationID)
+        let destinationJSON = String(decoding: APIJSON.encode(destination), as: UTF8.self)
+        do {
+            try await services.store.postgres.withTransaction { connection in
+                try await connection.execute(
+                    """
+                    INSERT INTO withdrawal_requests (order_id, account_id, channel, amount_fen, destination, risk_request_id)
+                    VALUES (\(orderID), \(caller.description), \(channel.rawValue), \(amount.fen), \(destinationJSON)::jsonb, \(requestID))
+                    """)
+                try await services.publisher.enqueue(event, family: .withdrawals, on: connection)
+            }
+        } catch {
+            // Nothing was recorded: give the counted amount back to the day's limits.
+            _ = try? await services.risk.release(decision)
+            throw error
+        }
+        services.logger.info(
+            "withdrawal requested",
+            metadata: ["order_id": "\(orderID)", "account": "\(caller)", "fen": "\(amount.fen)", "channel": "\(channel.rawValue)", "correlation_id": "\(correlationID)"])
+        guard let record = try await services.store.withdrawal(orderID) else {
+            throw APIError(.internalServerError, "store.lost", "withdrawal \(orderID) vanished after insert")
+        }
+        return record
+    }
+
+    /// Approve (reason nil) or reject: only a withdrawal the worker has frozen (`requested`) can be reviewed,
+    /// once. The decision is an event in the outbox, written with the review in one transaction.
+    func review(_ orderID: String, admin: String, reason: String?, correlationID: String) async throws -> WithdrawalRecord {
+        let payload: MoneyEvent.Payload =
+            if let reason { .withdrawalRejected(try WithdrawalRejected(orderID: orderID, reason: reason)) } else {
+                .withdrawalApproved(try WithdrawalApproved(orderID: orderID, approvedBy: admin))
+            }
+        let event = try MoneyEvent(payload: payload, occurredAt: services.now(), correlationID: correlationID)
+        try await services.store.postgres.withTransaction { connection in
+            let rows = try await connection.query(
+                """
+                SELECT coalesce(o.status, 'pending') AS status, w.reviewed_by FROM withdrawal_requests w
+                LEFT JOIN orders o ON o.order_id = w.order_id WHERE w.order_id = \(orderID) FOR UPDATE OF w
+                """)
+            guard let row = rows.first else { throw APIError.notFound("withdraw.not_found", "no withdrawal \(orderID)") }
+            let status = try row.decode(String.self, column: "status")
+            if let reviewer = try row.decode(String?.self, column: "reviewed_by") {
+                throw APIError.conflict("withdraw.already_reviewed", "withdrawal \(orderID) was already reviewed by \(reviewer)")
+            }
+            guard status == "requested" else {
+                throw APIError.conflict("withdraw.not_reviewable", "withdrawal \(orderID) is \(status), not requested")
+            }
+            try await connection.execute(
+                """
+                UPDATE withdrawal_requests SET reviewed_by = \(admin), review_reason = \(reason), updated_at = now()
+                WHERE order_id = \(orderID)
+                """)
+            try await services.publisher.enqueue(event, family: .withdrawals, on: connection)
+        }
+        services.logger.notice(
+            reason == nil ? "withdrawal approved" : "withdrawal rejected",
+            metadata: ["order_id": "\(orderID)", "admin": "\(admin)", "reason": "\(reason ?? "")", "correlation_id": "\(correlationID)"])
+        guard let record = try await services.store.withdrawal(orderID) else {
+            throw APIError(.internalServerError, "store.lost", "withdrawal \(orderID) vanished")
+        }
+        return record
+    }
+}

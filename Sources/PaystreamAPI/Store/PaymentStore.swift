@@ -1,0 +1,140 @@
+import Foundation
+import PaystreamCore
+import Postgres
+
+/// The API's reads and writes in PostgreSQL. Writes never touch a balance: orders are created in status
+/// `created` (payment orders) or not at all (withdrawals and refunds are created by the worker from their
+/// events); every money movement is a journal entry the worker writes.
+struct PaymentStore: Sendable {
+    let postgres: PostgresClient
+
+    // MARK: Orders
+
+    func order(_ orderID: String) async throws -> OrderRecord? {
+        let rows = try await postgres.query("\(unsafeRaw: OrderRecord.selectSQL) WHERE o.order_id = \(orderID)")
+        return try rows.first.map(OrderRecord.init(row:))
+    }
+
+    /// Orders owned by `owner`, newest first.
+    func orders(ownedBy owner: AccountID, limit: Int) async throws -> [OrderRecord] {
+        let rows = try await postgres.query(
+            "\(unsafeRaw: OrderRecord.selectSQL) WHERE o.owner_account = \(owner.description) ORDER BY o.created_at DESC, o.order_id DESC LIMIT \(limit)")
+        return try rows.map(OrderRecord.init(row:))
+    }
+
+    /// A payment order waiting for its channel payment: the order row (`created`), its first flow row and the
+    /// channel side, in one transaction.
+    struct NewPayment: Sendable {
+        var orderID: String
+        var kind: OrderKind
+        var purpose: PaymentSucceeded.Purpose
+        var account: AccountID
+        var amount: Amount
+        var channel: Channel
+        var codeURL: String?
+        var payURL: String?
+        var collectCodeID: String?
+        var correlationID: String
+    }
+
+    func insert(_ p: NewPayment) async throws {
+        try await postgres.withTransaction { connection in
+            try await connection.execute(
+                """
+                INSERT INTO orders (order_id, kind, status, owner_account, amount_fen, channel)
+                VALUES (\(p.orderID), \(p.kind.rawValue), 'created', \(p.account.description), \(p.amount.fen), \(p.channel.rawValue))
+                """)
+            try await connection.execute(
+                """
+                INSERT INTO order_flows (order_id, step, from_status, to_status, amount_fen, idempotency_key)
+                VALUES (\(p.orderID), 'created', NULL, 'created', \(p.amount.fen), \("api-create:" + p.orderID))
+                """)
+            try await connection.execute(
+                """
+                INSERT INTO channel_payments (order_id, channel, purpose, account_id, amount_fen, code_url, pay_url,
+                                              collect_code_id, correlation_id)
+                VALUES (\(p.orderID), \(p.channel.rawValue), \(p.purpose.rawValue), \(p.account.description), \(p.amount.fen),
+                        \(p.codeURL), \(p.payURL), \(p.collectCodeID), \(p.correlationID))
+                """)
+        }
+    }
+
+    /// The channel side of a payment order, by the platform's order number (the channel's out_trade_no).
+    struct ChannelPayment: Sendable {
+        var orderID: String
+        var channel: Channel
+        var purpose: PaymentSucceeded.Purpose
+        var account: AccountID
+        var amount: Amount
+        var correlationID: String?
+    }
+
+    func channelPayment(_ orderID: String) async throws -> ChannelPayment? {
+        let rows = try await postgres.query(
+            "SELECT channel, purpose, account_id, amount_fen, correlation_id FROM channel_payments WHERE order_id = \(orderID)")
+        guard let row = rows.first else { return nil }
+        guard let channel = Channel(rawValue: try row.decode(String.self, column: "channel")),
+            let purpose = PaymentSucceeded.Purpose(rawValue: try row.decode(String.self, column: "purpose")),
+            let account = AccountID(try row.decode(String.self, column: "account_id"))
+        else { throw APIError(.internalServerError, "store.corrupt", "channel_payments row \(orderID) does not parse") }
+        return ChannelPayment(
+            orderID: orderID, channel: channel, purpose: purpose, account: account,
+            amount: try Amount(fen: row.decode(Int64.self, column: "amount_fen")),
+            correlationID: try row.decode(String?.self, column: "correlation_id"))
+    }
+
+    /// Records an authentic notify that is not credited (amount differs from the order); once per transaction.
+    func holdForReview(channel: Channel, orderID: String, transactionID: String, expected: Amount?, paid: Amount?, reason: String)
+        async throws
+    {
+        try await postgres.execute(
+            """
+            INSERT INTO payment_reviews (channel, order_id, channel_transaction_id, expected_fen, paid_fen, reason)
+            VALUES (\(channel.rawValue), \(orderID), \(transactionID), \(expected?.fen), \(paid?.fen), \(reason))
+            ON CONFLICT (channel, channel_transaction_id) DO NOTHING
+            """)
+    }
+
+    // MARK: Balances
+
+    struct Balance: Sendable, Encodable {
+        var account: String
+        var availableFen: Int64
+        var frozenFen: Int64
+    }
+
+    func balance(_ account: AccountID) async throws -> Balance {
+        let rows = try await postgres.query(
+            "SELECT available_fen, frozen_fen FROM accounts WHERE account_id = \(account.description)")
+        guard let row = rows.first else { return Balance(account: account.description, availableFen: 0, frozenFen: 0) }
+        return Balance(
+            account: account.description, availableFen: try row.decode(Int64.self, column: "available_fen"),
+            frozenFen: try row.decode(Int64.self, column: "frozen_fen"))
+    }
+
+    // MARK: Collection codes
+
+    struct CollectCode: Sendable, Encodable {
+        var codeId: String
+        var merchant: String
+        /// Nil for a static code: the payer types the amount.
+        var amountFen: Int64?
+        var description: String
+    }
+
+    func insert(_ code: CollectCode) async throws {
+        try await postgres.execute(
+            """
+            INSERT INTO collect_codes (code_id, merchant, amount_fen, description)
+            VALUES (\(code.codeId), \(code.merchant), \(code.amountFen), \(code.description))
+            """)
+    }
+
+    func collectCode(_ codeID: String) async throws -> CollectCode? {
+        let rows = try await postgres.query("SELECT merchant, amount_fen, description FROM collect_codes WHERE code_id = \(codeID)")
+        guard let row = rows.first else { return nil }
+        return CollectCode(
+            codeId: codeID, merchant: try row.decode(String.self, column: "merchant"),
+            amountFen: try row.decode(Int64?.self, column: "amount_fen"), description: try row.decode(String.self, column: "description"))
+    }
+}

@@ -1,0 +1,107 @@
+import Channels
+import Foundation
+import PaystreamCore
+import Postgres
+
+/// Withdrawal requests: where the money goes, who reviewed it, how far the payout got.
+struct WithdrawalRecord: Sendable, Encodable {
+    var orderId: String
+    var account: String
+    var channel: String
+    var amountFen: Int64
+    /// The ledger order's status (`requested`, `approved`, `paidOut`, `invalid`), or `pending` while the
+    /// worker has not applied the request yet (or refused it: see the dead-letter topic).
+    var status: String
+    var statusReason: String?
+    var destination: Destination
+    var reviewedBy: String?
+    var reviewReason: String?
+    var payoutState: String?
+    var channelPayoutId: String?
+    var failureReason: String?
+    var createdAt: Date
+
+    /// Where the money goes. Card numbers are shown masked.
+    struct Destination: Codable, Sendable {
+        var type: String
+        var accountNumber: String?
+        var holderName: String?
+        var bankName: String?
+        var branchName: String?
+        var province: String?
+        var city: String?
+        var mobile: String?
+        var openId: String?
+
+        var masked: Destination {
+            var copy = self
+            if let number = accountNumber { copy.accountNumber = String(repeating: "*", count: max(0, number.count - 4)) + number.suffix(4) }
+            return copy
+        }
+
+        var payout: PayoutDestination? {
+            switch type {
+            case "bankAccount":
+                guard let accountNumber, let holderName, let bankName else { return nil }
+                return .bankAccount(
+                    BankAccount(
+                        accountNumber: accountNumber, holderName: holderName, bankName: bankName, branchName: branchName,
+                        province: province, city: city, mobile: mobile))
+            case "wechat":
+                return openId.map { .wechatBalance(openID: $0) }
+            default: return nil
+            }
+        }
+    }
+
+    static let selectSQL = """
+        SELECT w.order_id, w.account_id, w.channel, w.amount_fen, coalesce(o.status, 'pending') AS status, o.status_reason,
+               w.destination::text AS destination, w.reviewed_by, w.review_reason, w.payout_state, w.channel_payout_id,
+               w.failure_reason, w.created_at
+        FROM withdrawal_requests w LEFT JOIN orders o ON o.order_id = w.order_id
+        """
+
+    init(row: PostgresRow, masked: Bool = true) throws {
+        orderId = try row.decode(String.self, column: "order_id")
+        account = try row.decode(String.self, column: "account_id")
+        channel = try row.decode(String.self, column: "channel")
+        amountFen = try row.decode(Int64.self, column: "amount_fen")
+        status = try row.decode(String.self, column: "status")
+        statusReason = try row.decode(String?.self, column: "status_reason")
+        let destination = try JSONDecoder().decode(Destination.self, from: Data(try row.decode(String.self, column: "destination").utf8))
+        self.destination = masked ? destination.masked : destination
+        reviewedBy = try row.decode(String?.self, column: "reviewed_by")
+        reviewReason = try row.decode(String?.self, column: "review_reason")
+        payoutState = try row.decode(String?.self, column: "payout_state")
+        channelPayoutId = try row.decode(String?.self, column: "channel_payout_id")
+        failureReason = try row.decode(String?.self, column: "failure_reason")
+        createdAt = try row.decode(Date.self, column: "created_at")
+    }
+}
+
+extension PaymentStore {
+    func withdrawal(_ orderID: String) async throws -> WithdrawalRecord? {
+        let rows = try await postgres.query("\(unsafeRaw: WithdrawalRecord.selectSQL) WHERE w.order_id = \(orderID)")
+        return try rows.first.map { try WithdrawalRecord(row: $0) }
+    }
+
+    /// Withdrawals whose ledger order is in `status` (`pending` for not applied yet), oldest first.
+    func withdrawals(status: String, limit: Int) async throws -> [WithdrawalRecord] {
+        let rows = try await postgres.query(
+            "\(unsafeRaw: WithdrawalRecord.selectSQL) WHERE coalesce(o.status, 'pending') = \(status) ORDER BY w.created_at, w.order_id LIMIT \(limit)")
+        return try rows.map { try WithdrawalRecord(row: $0) }
+    }
+
+    /// Records the risk decision taken for a request.
+    func recordRiskDecision(
+        requestID: String, action: String, subject: String, amount: Amount, outcome: String, ruleID: String?, message: String?,
+        on connection: PostgresConnection? = nil
+    ) async throws {
+        let query: PostgresQuery = """
+            INSERT INTO risk_decisions (request_id, action, subject, amount_fen, outcome, rule_id, message, decided_at)
+            VALUES (\(requestID), \(action), \(subject), \(amount.fen), \(outcome), \(ruleID), \(message), now())
+            ON CONFLICT (request_id) DO NOTHING
+            """
+        if let connection { try await connection.execute(query) } else { try await postgres.execute(query) }
+    }
+}

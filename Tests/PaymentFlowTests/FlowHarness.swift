@@ -1,0 +1,226 @@
+import AsyncHTTPClient
+import Foundation
+import Kafka
+import LedgerStore
+import NIOCore
+import NIOHTTP1
+import Postgres
+import TestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One whole Paystream for one test, as real processes: the channel sandbox (paystream-sim), paystream-api with
+/// its dispatchers, and paystream-worker, over the shared broker (topics under a unique prefix), a fresh
+/// migrated database and the test Redis (risk keys under a unique prefix).
+final class FlowHarness: Sendable {
+    let database: PostgresTestDatabase
+    let topicsDirectory: URL
+    let stateDirectory: URL
+    let prefix: String
+    let apiURL: String
+    let sandboxURL: String
+    let sim: ManagedProcess
+    let api: ManagedProcess
+    let worker: ManagedProcess
+
+    static let stems = ["payment.callbacks", "withdrawals", "refunds", "transfer.requests", "notifications.outbound"]
+
+    static func start(riskRules: String? = nil) async throws -> FlowHarness {
+        let prefix = "f" + TestEnvironment.uniqueName("").replacingOccurrences(of: "-", with: "")
+        let topics = FileManager.default.temporaryDirectory.appendingPathComponent(prefix)
+        try FileManager.default.createDirectory(at: topics, withIntermediateDirectories: true)
+        let source = TestEnvironment.repositoryRoot.appendingPathComponent("topics")
+        var families: [String] = []
+        for stem in stems {
+            var object = try JSONSerialization.jsonObject(with: Data(contentsOf: source.appendingPathComponent("\(stem).json"))) as! [String: Any]
+            object["name"] = "\(prefix).\(stem)"
+            object["partitions"] = 4
+            object["consumerGroup"] = "\(prefix)-\(object["consumerGroup"] as? String ?? stem)"
+            if object["retry"] != nil { object["retry"] = ["delaysMs": [200, 400]] }
+            try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+                .write(to: topics.appendingPathComponent("\(stem).json"))
+            families.append("\(prefix).\(stem)")
+            for suffix in ["", ".retry.1", ".retry.2", ".dlq"] {
+                _ = try? KafkaTestCluster.control("CREATE \(prefix).\(stem)\(suffix) 4 3")
+            }
+        }
+        let database = try await PostgresTestDatabase.create()
+        let state = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-sim")
+        let sim = try ManagedProcess(
+            executable: "paystream-sim",
+            arguments: ["--port", "0", "--state-dir", state.path, "--notify-retry-ms", "200,400,800,1600,3200"], name: "sim")
+        let summary = state.appendingPathComponent("sandbox.json")
+        guard await eventually(timeoutSeconds: 60, { FileManager.default.fileExists(atPath: summary.path) }) else {
+            throw HarnessError("the sandbox did not write \(summary.path); log: \(sim.logFile.path)")
+        }
+        let sandboxURL = (try JSONSerialization.jsonObject(with: Data(contentsOf: summary)) as! [String: Any])["baseURL"] as! String
+        let port = try freePort()
+        let rules = riskRules ?? TestEnvironment.repositoryRoot.appendingPathComponent("deploy/risk/rules.yaml").path
+        let common = [
+            "--topics-dir", topics.path, "--pg-url", database.url, "--kafka-bootstrap", try KafkaTestCluster.bootstrap(),
+            "--redis-url", try TestEnvironment.redisURL(), "--log-format", "json",
+        ]
+        let api = try ManagedProcess(
+            executable: "paystream-api",
+            arguments: common + [
+                "--port", "\(port)", "--sandbox-state-dir", state.path, "--risk-rules", rules, "--risk-key-prefix", "\(prefix):",
+            ],
+            name: "api")
+        let worker = try ManagedProcess(
+            executable: "paystream-worker",
+            arguments: common + ["--families", families.filter { !$0.hasSuffix("notifications.outbound") }.joined(separator: ","), "--batch-wait-ms", "20"],
+            name: "worker")
+        let harness = FlowHarness(
+            database: database, topicsDirectory: topics, stateDirectory: state, prefix: prefix, apiURL: "http://127.0.0.1:\(port)",
+            sandboxURL: sandboxURL, sim: sim, api: api, worker: worker)
+        let up = await eventually(timeoutSeconds: 60) { (try? await harness.get("/healthz").status) == 200 }
+        guard up else { throw HarnessError("paystream-api did not answer; log: \(api.logFile.path)") }
+        return harness
+    }
+
+    private init(
+        database: PostgresTestDatabase, topicsDirectory: URL, stateDirectory: URL, prefix: String, apiURL: String, sandboxURL: String,
+        sim: ManagedProcess, api: ManagedProcess, worker: ManagedProcess
+    ) {
+        self.database = database
+        self.topicsDirectory = topicsDirectory
+        self.stateDirectory = stateDirectory
+        self.prefix = prefix
+        self.apiURL = apiURL
+        self.sandboxURL = sandboxURL
+        self.sim = sim
+        self.api = api
+        self.worker = worker
+    }
+
+    func stop() async {
+        await api.terminate()
+        await worker.terminate()
+        await sim.terminate()
+        await database.close()
+        try? FileManager.default.removeItem(at: topicsDirectory)
+        try? FileManager.default.removeItem(at: stateDirectory)
+    }
+
+    // MARK: HTTP
+
+    struct Reply: Sendable {
+        let status: Int
+        let headers: [String: String]
+        let body: [UInt8]
+        var text: String { String(decoding: body, as: UTF8.self) }
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:] }
+        func string(_ key: String) -> String? { json[key] as? String }
+        func int(_ key: String) -> Int64? { (json[key] as? NSNumber)?.int64Value }
+    }
+
+    func send(
+        _ method: HTTPMethod, _ url: String, json: String? = nil, body: [UInt8]? = nil, headers: [String: String] = [:]
+    ) async throws -> Reply {
+        var request = HTTPClientRequest(url: url)
+        request.method = method
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let json {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(Array(json.utf8))
+        } else if let body {
+            request.body = .bytes(body)
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let buffer = try await response.body.collect(upTo: 1 << 22)
+        var fields: [String: String] = [:]
+        for header in response.headers { fields[header.name.lowercased()] = header.value }
+        return Reply(status: Int(response.status.code), headers: fields, body: Array(buffer.readableBytesView))
+    }
+
+    func get(_ path: String, as account: String? = nil, admin: String? = nil) async throws -> Reply {
+        try await send(.GET, apiURL + path, headers: identity(account, admin))
+    }
+
+    func post(_ path: String, _ json: String, as account: String? = nil, admin: String? = nil) async throws -> Reply {
+        try await send(.POST, apiURL + path, json: json, headers: identity(account, admin))
+    }
+
+    private func identity(_ account: String?, _ admin: String?) -> [String: String] {
+        var headers: [String: String] = [:]
+        if let account { headers["X-Paystream-Account"] = account }
+        if let admin { headers["X-Paystream-Admin"] = admin }
+        return headers
+    }
+
+    /// The payer scans and pays `orderID` in the sandbox (which then sends the channel's notify to the API).
+    @discardableResult
+    func pay(_ channel: String, _ orderID: String, amountFen: Int64? = nil) async throws -> Reply {
+        let amount = amountFen.map { ",\"amountFen\":\($0)" } ?? ""
+        return try await send(.POST, sandboxURL + "/sandbox/pay", json: "{\"channel\":\"\(channel)\",\"outTradeNo\":\"\(orderID)\"\(amount)}")
+    }
+
+    func sandbox(_ method: HTTPMethod, _ path: String, _ json: String? = nil) async throws -> Reply {
+        try await send(method, sandboxURL + path, json: json)
+    }
+
+    // MARK: Ledger
+
+    func balance(_ account: String) async throws -> (available: Int64, frozen: Int64) {
+        let rows = try await database.client.query("SELECT available_fen, frozen_fen FROM accounts WHERE account_id = \(account)")
+        guard let row = rows.first else { return (0, 0) }
+        return (try row.decode(Int64.self, column: "available_fen"), try row.decode(Int64.self, column: "frozen_fen"))
+    }
+
+    func orderStatus(_ orderID: String) async throws -> String? {
+        let rows = try await database.client.query("SELECT status FROM orders WHERE order_id = \(orderID)")
+        return try rows.first?.decode(String.self, column: "status")
+    }
+
+    /// Waits until the order reaches `status` (60 s at most); true if it did.
+    func waitFor(_ orderID: String, status: String) async -> Bool {
+        await eventually(timeoutSeconds: 60) { (try? await self.orderStatus(orderID)) == status }
+    }
+
+    func count(_ sql: String) async throws -> Int64 {
+        let rows = try await database.client.query(PostgresQuery(sql: sql, bindings: []))
+        return try rows.first?.decode(Int64.self, at: 0) ?? 0
+    }
+
+    func verify() async throws -> LedgerReport {
+        try await LedgerVerifier(client: database.client).verify()
+    }
+
+    /// A user with `fen` in their wallet, recharged through WeChat Pay in the sandbox.
+    func fundedUser(_ name: String, fen: Int64) async throws -> String {
+        let user = "user:\(name)\(prefix.suffix(6))"
+        let order = try await post("/v1/recharges", "{\"amountFen\":\(fen),\"channel\":\"wechat\"}", as: user)
+        guard order.status == 201, let orderID = order.string("orderId") else { throw HarnessError("recharge refused: \(order.text)") }
+        _ = try await pay("wechat", orderID)
+        guard await waitFor(orderID, status: "paid") else { throw HarnessError("recharge \(orderID) was not credited") }
+        return user
+    }
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A port nobody listens on right now (the kernel's choice for port 0).
+func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    guard fd >= 0 else { throw HarnessError("socket() failed") }
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    let bound = withUnsafePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    guard bound == 0 else { throw HarnessError("bind() failed") }
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let named = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+    }
+    guard named == 0 else { throw HarnessError("getsockname() failed") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
