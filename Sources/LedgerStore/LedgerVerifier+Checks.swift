@@ -269,12 +269,14 @@ struct LedgerCheck: Sendable {
         rules: [.orderSettledMismatch],
         sql: """
             WITH refunded AS (
-                SELECT r.parent_order_id AS order_id, -sum(p.amount_fen) AS refunded_fen
+                -- A refund entry belongs to the original order (the rules' choice: it is the Kafka key); an entry
+                -- filed under the refund order itself counts for that order's parent.
+                SELECT coalesce(r.parent_order_id, e.order_id) AS order_id, -sum(p.amount_fen) AS refunded_fen
                 FROM journal_entries e
-                JOIN orders r ON r.order_id = e.order_id AND r.kind = 'refund'
+                LEFT JOIN orders r ON r.order_id = e.order_id AND r.kind = 'refund'
                 JOIN postings p ON p.entry_id = e.entry_id AND p.amount_fen < 0
-                WHERE e.kind = 'refund' AND r.parent_order_id IS NOT NULL
-                GROUP BY r.parent_order_id
+                WHERE e.kind = 'refund'
+                GROUP BY coalesce(r.parent_order_id, e.order_id)
             ),
             v AS (
                 SELECT 'order.settled_mismatch' AS rule, o.order_id, o.kind, o.amount_fen, o.settled_fen,

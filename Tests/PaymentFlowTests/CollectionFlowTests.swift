@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Scan-to-collect: a merchant's static code (the payer types the amount) and dynamic orders (fixed amount), by
+/// WeChat Pay and Alipay; the merchant's available balance rises once the notify is applied.
+@Suite(.serialized) struct CollectionFlowTests {
+    @Test func staticAndDynamicCodesCreditTheMerchant() async throws {
+        let h = try await FlowHarness.start()
+        do {
+            let merchant = "merchant:shop\(h.prefix.suffix(6))"
+
+            // Static code: permanent, its QR encodes the payer's page.
+            let code = try await h.post("/v1/collect-codes", #"{"description":"Noodle shop"}"#, as: merchant)
+            #expect(code.status == 201, "\(code.text)")
+            let codeID = try #require((code.json["code"] as? [String: Any])?["codeId"] as? String)
+            let payPage = try #require(code.string("payPageUrl"))
+            #expect(payPage == h.apiURL + "/v1/collect/\(codeID)")
+            let png = try await h.get("/v1/collect-codes/\(codeID)/qr.png")
+            #expect(png.status == 200 && png.body.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+
+            // Two payers scan it: one pays 18.80 by WeChat, one 6.00 by Alipay.
+            let first = try await h.send(.POST, payPage, json: #"{"channel":"wechat","amountFen":1880}"#)
+            #expect(first.status == 201, "\(first.text)")
+            #expect(first.string("kind") == "collection" && first.string("owner") == merchant)
+            let second = try await h.send(.POST, payPage, json: #"{"channel":"alipay","amountFen":600}"#)
+            #expect(second.status == 201, "\(second.text)")
+            // The payer must type an amount on a static code.
+            let missing = try await h.send(.POST, payPage, json: #"{"channel":"wechat"}"#)
+            #expect(missing.status == 400 && missing.string("code") == "request.missing_field")
+
+            // Dynamic: a fixed-amount order shown as a QR code.
+            let dynamic = try await h.post("/v1/collections", #"{"amountFen":9900,"channel":"wechat","description":"Table 4"}"#, as: merchant)
+            #expect(dynamic.status == 201, "\(dynamic.text)")
+            #expect(dynamic.string("codeUrl")?.hasPrefix("weixin://") == true)
+            // Only merchants collect.
+            let byUser = try await h.post("/v1/collections", #"{"amountFen":100,"channel":"wechat"}"#, as: "user:nobody")
+            #expect(byUser.status == 403 && byUser.string("code") == "collect.merchants_only")
+
+            for (channel, reply) in [("wechat", first), ("alipay", second), ("wechat", dynamic)] {
+                try await h.pay(channel, try #require(reply.string("orderId")))
+            }
+            for reply in [first, second, dynamic] {
+                #expect(await h.waitFor(try #require(reply.string("orderId")), status: "paid"))
+            }
+            #expect(try await h.balance(merchant) == (1880 + 600 + 9900, 0))
+            #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'collectionPaid'") == 3)
+            let report = try await h.verify()
+            #expect(report.isClean, "\(report.violations)")
+        } catch {
+            await h.stop()
+            throw error
+        }
+        await h.stop()
+    }
+}

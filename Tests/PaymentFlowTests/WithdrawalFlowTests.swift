@@ -1,0 +1,136 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Withdrawals: request → risk → freeze → back-office review → payout through Bill99 or WeChat → settled, or
+/// unfrozen and INVALID on rejection or payout failure.
+@Suite(.serialized) struct WithdrawalFlowTests {
+    static let card = #"{"accountNumber":"6222020200112233445","holderName":"张三","bankName":"ICBC","branchName":"Shanghai Pudong","mobile":"13800000000"}"#
+
+    @Test func approvedWithdrawalsArePaidOutAndRejectedOnesUnfrozen() async throws {
+        let h = try await FlowHarness.start()
+        do {
+            let user = try await h.fundedUser("wd", fen: 100_000)
+
+            // Bill99 to a bank card, approved.
+            let toCard = try await h.post("/v1/withdrawals", #"{"amountFen":30000,"channel":"bill99","bankAccount":\#(Self.card)}"#, as: user)
+            #expect(toCard.status == 202, "\(toCard.text)")
+            let cardOrder = try #require(toCard.string("orderId"))
+            #expect((toCard.json["destination"] as? [String: Any])?["accountNumber"] as? String == "***************3445")
+            #expect(await h.waitFor(cardOrder, status: "requested"))
+            #expect(try await h.balance(user) == (70_000, 30_000))
+
+            // WeChat balance, approved; a third one rejected.
+            let toWeChat = try await h.post("/v1/withdrawals", #"{"amountFen":20000,"channel":"wechat","openId":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}"#, as: user)
+            #expect(toWeChat.status == 202, "\(toWeChat.text)")
+            let wechatOrder = try #require(toWeChat.string("orderId"))
+            let rejected = try await h.post("/v1/withdrawals", #"{"amountFen":10000,"channel":"bill99","bankAccount":\#(Self.card)}"#, as: user)
+            let rejectedOrder = try #require(rejected.string("orderId"))
+            #expect(await h.waitFor(wechatOrder, status: "requested"))
+            #expect(await h.waitFor(rejectedOrder, status: "requested"))
+            #expect(try await h.balance(user) == (40_000, 60_000))
+
+            // The review queue lists them; only an admin may act.
+            let queue = try await h.get("/v1/admin/withdrawals?status=requested", admin: "ops-lee")
+            #expect((queue.json["withdrawals"] as? [[String: Any]])?.count == 3)
+            #expect(try await h.post("/v1/admin/withdrawals/\(cardOrder)/approve", "{}", as: user).status == 401)
+
+            #expect(try await h.post("/v1/admin/withdrawals/\(cardOrder)/approve", "{}", admin: "ops-lee").status == 202)
+            #expect(try await h.post("/v1/admin/withdrawals/\(wechatOrder)/approve", "{}", admin: "ops-lee").status == 202)
+            let reject = try await h.post("/v1/admin/withdrawals/\(rejectedOrder)/reject", #"{"reason":"name does not match the card"}"#, admin: "ops-kim")
+            #expect(reject.status == 202, "\(reject.text)")
+            // A second review of the same withdrawal is refused.
+            let again = try await h.post("/v1/admin/withdrawals/\(cardOrder)/reject", #"{"reason":"late"}"#, admin: "ops-kim")
+            #expect(again.status == 409 && again.string("code") == "withdraw.already_reviewed")
+
+            #expect(await h.waitFor(cardOrder, status: "paidOut"))
+            #expect(await h.waitFor(wechatOrder, status: "paidOut"))
+            #expect(await h.waitFor(rejectedOrder, status: "invalid"))
+            #expect(try await h.balance(user) == (50_000, 0))
+            #expect(try await h.balance("clearing:bill99") == (30_000, 0))
+            #expect(try await h.balance("clearing:wechat") == (-100_000 + 20_000, 0))
+
+            let paid = try await h.get("/v1/withdrawals/\(cardOrder)", as: user)
+            #expect(paid.string("status") == "paidOut" && paid.string("payoutState") == "succeeded" && paid.string("channelPayoutId") != nil)
+            let payouts = try await h.sandbox(.GET, "/sandbox/payouts")
+            #expect(payouts.text.contains(cardOrder) && payouts.text.contains(wechatOrder) && !payouts.text.contains(rejectedOrder))
+
+            let report = try await h.verify()
+            #expect(report.isClean, "\(report.violations)")
+        } catch {
+            await h.stop()
+            throw error
+        }
+        await h.stop()
+    }
+
+    @Test func aFailedPayoutUnfreezesTheMoneyAndMarksTheOrderInvalid() async throws {
+        let h = try await FlowHarness.start()
+        do {
+            let user = try await h.fundedUser("wf", fen: 50_000)
+            let faults = try await h.sandbox(.POST, "/sandbox/faults", #"{"payouts":{"fail":true,"failReason":"ACCOUNT_FROZEN"}}"#)
+            #expect(faults.status == 200, "\(faults.text)")
+            let request = try await h.post("/v1/withdrawals", #"{"amountFen":12000,"channel":"bill99","bankAccount":\#(WithdrawalFlowTests.card)}"#, as: user)
+            let orderID = try #require(request.string("orderId"))
+            #expect(await h.waitFor(orderID, status: "requested"))
+            #expect(try await h.post("/v1/admin/withdrawals/\(orderID)/approve", "{}", admin: "ops-lee").status == 202)
+            #expect(await h.waitFor(orderID, status: "invalid"))
+            #expect(try await h.balance(user) == (50_000, 0))
+            let record = try await h.get("/v1/withdrawals/\(orderID)", as: user)
+            #expect(record.string("payoutState") == "failed")
+            #expect(try await h.balance("clearing:bill99") == (0, 0))
+            let report = try await h.verify()
+            #expect(report.isClean, "\(report.violations)")
+        } catch {
+            await h.stop()
+            throw error
+        }
+        await h.stop()
+    }
+
+    @Test func riskRulesLimitWithdrawalsPerDayEvenUnderConcurrency() async throws {
+        let h = try await FlowHarness.start()
+        do {
+            // Count: the 4th withdrawal of the day is refused with the rule's id.
+            let counted = try await h.fundedUser("rc", fen: 100_000)
+            for n in 1...3 {
+                let ok = try await h.post("/v1/withdrawals", #"{"amountFen":100,"channel":"wechat","openId":"o-\#(n)"}"#, as: counted)
+                #expect(ok.status == 202, "withdrawal \(n): \(ok.text)")
+            }
+            let fourth = try await h.post("/v1/withdrawals", #"{"amountFen":100,"channel":"wechat","openId":"o-4"}"#, as: counted)
+            #expect(fourth.status == 403 && fourth.string("code") == "risk.withdraw.daily_count", "\(fourth.text)")
+
+            // Amount: 10,000.00 a day passes, 10,000.01 does not.
+            let rich = try await h.fundedUser("ra", fen: 5_000_000)
+            let most = try await h.post("/v1/withdrawals", #"{"amountFen":999999,"channel":"wechat","openId":"o-a"}"#, as: rich)
+            #expect(most.status == 202, "\(most.text)")
+            let over = try await h.post("/v1/withdrawals", #"{"amountFen":2,"channel":"wechat","openId":"o-b"}"#, as: rich)
+            #expect(over.status == 403 && over.string("code") == "risk.withdraw.daily_amount", "\(over.text)")
+            let exact = try await h.post("/v1/withdrawals", #"{"amountFen":1,"channel":"wechat","openId":"o-c"}"#, as: rich)
+            #expect(exact.status == 202, "a total of exactly 10,000.00 is allowed: \(exact.text)")
+
+            // Concurrency: 20 requests at once, at most 3 pass.
+            let racer = try await h.fundedUser("rr", fen: 100_000)
+            let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+                for n in 0..<20 {
+                    group.addTask {
+                        try await h.post("/v1/withdrawals", #"{"amountFen":100,"channel":"wechat","openId":"o-r\#(n)"}"#, as: racer).status
+                    }
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(statuses.filter { $0 == 202 }.count == 3, "\(statuses)")
+            #expect(statuses.filter { $0 == 403 }.count == 17, "\(statuses)")
+            // Every decision is stored with the rule that decided it.
+            #expect(try await h.count("SELECT count(*) FROM risk_decisions WHERE outcome = 'refused' AND rule_id = 'withdraw.daily_count'") == 18)
+            #expect(try await h.count("SELECT count(*) FROM risk_decisions WHERE rule_id = 'withdraw.daily_amount'") == 1)
+            // An unaffordable request is refused before risk counts it.
+            let poor = try await h.post("/v1/withdrawals", #"{"amountFen":100,"channel":"wechat","openId":"o-p"}"#, as: "user:poor\(h.prefix.suffix(6))")
+            #expect(poor.status == 409 && poor.string("code") == "balance.insufficient_available")
+        } catch {
+            await h.stop()
+            throw error
+        }
+        await h.stop()
+    }
+}
