@@ -6,6 +6,7 @@ import NIOCore
 import NIOHTTP1
 import Postgres
 import TestSupport
+import Testing
 
 #if canImport(Glibc)
 import Glibc
@@ -27,7 +28,7 @@ final class FlowHarness: Sendable {
 
     static let stems = ["payment.callbacks", "withdrawals", "refunds", "transfer.requests", "notifications.outbound"]
 
-    static func start(riskRules: String? = nil) async throws -> FlowHarness {
+    static func start(riskRules: String? = nil, paymentQueryAfterSeconds: Double = 300) async throws -> FlowHarness {
         let prefix = "f" + TestEnvironment.uniqueName("").replacingOccurrences(of: "-", with: "")
         let topics = FileManager.default.temporaryDirectory.appendingPathComponent(prefix)
         try FileManager.default.createDirectory(at: topics, withIntermediateDirectories: true)
@@ -66,6 +67,7 @@ final class FlowHarness: Sendable {
             executable: "paystream-api",
             arguments: common + [
                 "--port", "\(port)", "--sandbox-state-dir", state.path, "--risk-rules", rules, "--risk-key-prefix", "\(prefix):",
+                "--payment-query-after-seconds", "\(paymentQueryAfterSeconds)",
             ],
             name: "api")
         let worker = try ManagedProcess(
@@ -78,6 +80,23 @@ final class FlowHarness: Sendable {
         let up = await eventually(timeoutSeconds: 60) { (try? await harness.get("/healthz").status) == 200 }
         guard up else { throw HarnessError("paystream-api did not answer; log: \(api.logFile.path)") }
         return harness
+    }
+
+    /// Starts a harness, runs `body`, checks that the ledger verifies clean, and stops every process, also
+    /// when `body` fails.
+    static func run(
+        riskRules: String? = nil, paymentQueryAfterSeconds: Double = 300, _ body: (FlowHarness) async throws -> Void
+    ) async throws {
+        let h = try await start(riskRules: riskRules, paymentQueryAfterSeconds: paymentQueryAfterSeconds)
+        do {
+            try await body(h)
+            let report = try await h.verify()
+            #expect(report.isClean, "ledger verify: \(report.violations)")
+        } catch {
+            await h.stop()
+            throw error
+        }
+        await h.stop()
     }
 
     private init(

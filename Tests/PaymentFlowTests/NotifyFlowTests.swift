@@ -28,8 +28,7 @@ import TestSupport
     }
 
     @Test func duplicatesAndReplaysAreCreditedOnceAndReorderingIsHarmless() async throws {
-        let h = try await FlowHarness.start()
-        do {
+        try await FlowHarness.run { h in
             let user = "user:dup\(h.prefix.suffix(6))"
             try await Self.faults(h, #"{"notify":{"duplicate":3}}"#)
             let wechat = try await Self.recharge(h, user, "wechat", fen: 1000)
@@ -62,18 +61,11 @@ import TestSupport
             try await Task.sleep(for: .seconds(2))
             #expect(try await h.balance(user) == (1000 + 2000 + 300 + 400, 0))
             #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'rechargePaid'") == 4)
-            let report = try await h.verify()
-            #expect(report.isClean, "\(report.violations)")
-        } catch {
-            await h.stop()
-            throw error
         }
-        await h.stop()
     }
 
     @Test func forgedExpiredMismatchedAndUnknownNotifiesAreNotCredited() async throws {
-        let h = try await FlowHarness.start()
-        do {
+        try await FlowHarness.run { h in
             let user = "user:bad\(h.prefix.suffix(6))"
             // Tampered body, wrong key, expired timestamp: each refused with its reason, nothing credited.
             for (fault, code) in [
@@ -114,12 +106,29 @@ import TestSupport
 
             #expect(try await h.balance(user) == (0, 0))
             #expect(try await h.count("SELECT count(*) FROM journal_entries") == 0)
-            let report = try await h.verify()
-            #expect(report.isClean, "\(report.violations)")
-        } catch {
-            await h.stop()
-            throw error
         }
-        await h.stop()
+    }
+
+    @Test func aPaymentWhoseNotifyIsLostIsFoundByQueryingTheChannel() async throws {
+        try await FlowHarness.run(paymentQueryAfterSeconds: 1) { h in
+            let user = "user:lost\(h.prefix.suffix(6))"
+            try await Self.faults(h, #"{"notify":{"drop":true}}"#)
+            let wechat = try await Self.recharge(h, user, "wechat", fen: 4200)
+            let alipay = try await Self.recharge(h, user, "alipay", fen: 1300)
+            try await h.pay("wechat", wechat)
+            try await h.pay("alipay", alipay)
+            #expect(await h.waitFor(wechat, status: "paid"))
+            #expect(await h.waitFor(alipay, status: "paid"))
+            // No notify was delivered: the poller found both.
+            #expect(try await Self.attempts(h, wechat).isEmpty)
+            #expect(try await Self.attempts(h, alipay).isEmpty)
+            #expect(try await h.balance(user) == (5500, 0))
+            // An order nobody pays stays created and keeps being asked about, with growing intervals.
+            let unpaid = try await Self.recharge(h, user, "wechat", fen: 100)
+            #expect(await eventually(timeoutSeconds: 30) {
+                (try? await h.count("SELECT query_attempts::bigint FROM channel_payments WHERE order_id = '\(unpaid)'")) ?? 0 >= 1
+            })
+            #expect(try await h.orderStatus(unpaid) == "created")
+        }
     }
 }

@@ -6,8 +6,7 @@ import TestSupport
 /// and produces → worker credits → balances, order states and ledger verify.
 @Suite(.serialized) struct RechargeFlowTests {
     @Test func wechatAndAlipayRechargesCreditTheWallet() async throws {
-        let h = try await FlowHarness.start()
-        do {
+        try await FlowHarness.run { h in
             let user = "user:alice\(h.prefix.suffix(6))"
 
             // WeChat Pay: Native order, code_url and its QR image.
@@ -62,12 +61,6 @@ import TestSupport
             let anonymous = try await h.post("/v1/recharges", #"{"amountFen":100,"channel":"wechat"}"#)
             #expect(anonymous.status == 401 && anonymous.string("code") == "auth.missing")
 
-            let report = try await h.verify()
-            #expect(report.isClean, "\(report.violations)")
-        } catch {
-            await h.stop()
-            throw error
         }
-        await h.stop()
     }
 }

@@ -8,8 +8,7 @@ import TestSupport
     static let card = #"{"accountNumber":"6222020200112233445","holderName":"张三","bankName":"ICBC","branchName":"Shanghai Pudong","mobile":"13800000000"}"#
 
     @Test func approvedWithdrawalsArePaidOutAndRejectedOnesUnfrozen() async throws {
-        let h = try await FlowHarness.start()
-        do {
+        try await FlowHarness.run { h in
             let user = try await h.fundedUser("wd", fen: 100_000)
 
             // Bill99 to a bank card, approved.
@@ -55,18 +54,11 @@ import TestSupport
             let payouts = try await h.sandbox(.GET, "/sandbox/payouts")
             #expect(payouts.text.contains(cardOrder) && payouts.text.contains(wechatOrder) && !payouts.text.contains(rejectedOrder))
 
-            let report = try await h.verify()
-            #expect(report.isClean, "\(report.violations)")
-        } catch {
-            await h.stop()
-            throw error
         }
-        await h.stop()
     }
 
     @Test func aFailedPayoutUnfreezesTheMoneyAndMarksTheOrderInvalid() async throws {
-        let h = try await FlowHarness.start()
-        do {
+        try await FlowHarness.run { h in
             let user = try await h.fundedUser("wf", fen: 50_000)
             let faults = try await h.sandbox(.POST, "/sandbox/faults", #"{"payouts":{"fail":true,"failReason":"ACCOUNT_FROZEN"}}"#)
             #expect(faults.status == 200, "\(faults.text)")
@@ -79,18 +71,11 @@ import TestSupport
             let record = try await h.get("/v1/withdrawals/\(orderID)", as: user)
             #expect(record.string("payoutState") == "failed")
             #expect(try await h.balance("clearing:bill99") == (0, 0))
-            let report = try await h.verify()
-            #expect(report.isClean, "\(report.violations)")
-        } catch {
-            await h.stop()
-            throw error
         }
-        await h.stop()
     }
 
     @Test func riskRulesLimitWithdrawalsPerDayEvenUnderConcurrency() async throws {
-        let h = try await FlowHarness.start()
-        do {
+        try await FlowHarness.run { h in
             // Count: the 4th withdrawal of the day is refused with the rule's id.
             let counted = try await h.fundedUser("rc", fen: 100_000)
             for n in 1...3 {
@@ -127,10 +112,6 @@ import TestSupport
             // An unaffordable request is refused before risk counts it.
             let poor = try await h.post("/v1/withdrawals", #"{"amountFen":100,"channel":"wechat","openId":"o-p"}"#, as: "user:poor\(h.prefix.suffix(6))")
             #expect(poor.status == 409 && poor.string("code") == "balance.insufficient_available")
-        } catch {
-            await h.stop()
-            throw error
         }
-        await h.stop()
     }
 }

@@ -16,6 +16,9 @@ CREATE TABLE channel_payments (
     pay_url        text,
     collect_code_id text,
     correlation_id text,
+    -- the payment poller's progress for an order whose notify has not come (dropped, or the channel is late)
+    query_attempts integer     NOT NULL DEFAULT 0,
+    next_query_at  timestamptz,
     created_at     timestamptz NOT NULL DEFAULT now(),
     CHECK (code_url IS NOT NULL OR pay_url IS NOT NULL)
 );

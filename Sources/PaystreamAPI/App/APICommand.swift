@@ -29,7 +29,9 @@ public struct APICommand: AsyncParsableCommand {
     public var channels: String?
     @Option(help: "The risk rules file (YAML), reloaded when it changes.") public var riskRules = "deploy/risk/rules.yaml"
     @Option(help: "Prefix of every risk key in Redis (tests isolate themselves with one).") public var riskKeyPrefix = ""
-    @Flag(help: "Do not run the payout and refund dispatchers in this process.") public var noDispatch = false
+    @Flag(help: "Do not run the payout and refund dispatchers and the payment poller in this process.") public var noDispatch = false
+    @Option(help: "Ask the channel about an unpaid order this many seconds after it was created (its notify may be lost).")
+    public var paymentQueryAfterSeconds = 60.0
 
     public init() {}
 
@@ -71,7 +73,12 @@ public struct APICommand: AsyncParsableCommand {
             onServerRunning: { _ in logger.info("paystream-api listening", metadata: ["host": "\(host)", "port": "\(port)", "publicURL": "\(publicURL)"]) },
             logger: logger)
         var group: [any Service] = [app, RuleReloader(rules: rules)]
-        if !noDispatch { group += [PayoutDispatcher(services: services), RefundDispatcher(services: services)] }
+        if !noDispatch {
+            group += [
+                PayoutDispatcher(services: services), RefundDispatcher(services: services),
+                PaymentPoller(services: services, queryAfter: .milliseconds(Int64(paymentQueryAfterSeconds * 1000))),
+            ]
+        }
         if configuration.opsPort > 0 {
             group.append(OpsServer.make(host: configuration.opsHost, port: configuration.opsPort, serverName: "paystream-api", logger: logger))
         }

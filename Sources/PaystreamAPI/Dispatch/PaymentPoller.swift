@@ -1,0 +1,72 @@
+import Channels
+import Foundation
+import Logging
+import PaystreamCore
+import Postgres
+import ServiceLifecycle
+
+/// Asks the channel about payment orders whose notify has not arrived (a dropped notify, a late channel), so a
+/// payment is credited even if its notify never comes, and closes orders left unpaid past their expiry.
+///
+/// Guarantees: a paid order found this way goes through the same ``PaymentIntake`` as a notify (same checks,
+/// same idempotency key `notify:<channel>:<transaction id>`), so a notify arriving as well is applied once.
+/// Orders are claimed with SKIP LOCKED; each is asked again with growing intervals (5 s … 10 min).
+struct PaymentPoller: Service {
+    let services: APIServices
+    /// How old an unpaid order must be before the channel is asked about it.
+    let queryAfter: Duration
+    /// How long an order may stay unpaid before it is closed at the channel and marked failed.
+    var expireAfter: Duration = .seconds(2 * 3600 + 15 * 60)
+    var interval: Duration = .seconds(1)
+
+    func run() async throws {
+        await runDispatchLoop("payment polling", interval: interval, logger: services.logger) { try await pollOnce() }
+    }
+
+    func pollOnce() async throws -> Int {
+        let queryAfterMs = Int64(queryAfter.components.seconds * 1000 + queryAfter.components.attoseconds / 1_000_000_000_000_000)
+        let expireAfterSeconds = expireAfter.components.seconds
+        return try await services.store.postgres.withTransaction { connection in
+            let rows = try await connection.query(
+                """
+                SELECT p.order_id, p.channel, p.query_attempts, (o.created_at < now() - \(expireAfterSeconds) * interval '1 second') AS expired
+                FROM channel_payments p JOIN orders o ON o.order_id = p.order_id
+                WHERE o.status = 'created' AND o.created_at < now() - \(queryAfterMs) * interval '1 millisecond'
+                  AND (p.next_query_at IS NULL OR p.next_query_at <= now())
+                ORDER BY p.next_query_at NULLS FIRST LIMIT 20
+                FOR UPDATE OF p SKIP LOCKED
+                """)
+            let intake = PaymentIntake(services: services)
+            for row in rows {
+                let orderID = try row.decode(String.self, column: "order_id")
+                let attempts = try row.decode(Int.self, column: "query_attempts")
+                guard let channel = Channel(rawValue: try row.decode(String.self, column: "channel")) else { continue }
+                do {
+                    let client = try services.channels.payments(channel)
+                    let status = try await client.queryPayment(outTradeNo: orderID)
+                    switch status.state {
+                    case .succeeded, .refunded:
+                        services.logger.notice("payment found by query (no notify yet)", metadata: ["order_id": "\(orderID)", "channel": "\(channel.rawValue)"])
+                        _ = try await intake.paid(channel: channel, outTradeNo: orderID, transactionID: status.transactionID, amount: status.amount)
+                    case .closed, .failed:
+                        _ = try await intake.failed(channel: channel, outTradeNo: orderID, reason: "\(channel.rawValue) \(status.rawState)")
+                    case .notPaid, .paying:
+                        if try row.decode(Bool.self, column: "expired") {
+                            try await client.closePayment(outTradeNo: orderID)
+                            _ = try await intake.failed(channel: channel, outTradeNo: orderID, reason: "expired unpaid")
+                        }
+                    }
+                } catch let error as ChannelError {
+                    services.logger.warning("payment query failed; will ask again", metadata: ["order_id": "\(orderID)", "error": "\(error)"])
+                }
+                try await connection.execute(
+                    """
+                    UPDATE channel_payments SET query_attempts = query_attempts + 1,
+                           next_query_at = now() + make_interval(secs => \(min(600, 5 << min(attempts, 7))))
+                    WHERE order_id = \(orderID)
+                    """)
+            }
+            return rows.count
+        }
+    }
+}
