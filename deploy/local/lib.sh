@@ -19,7 +19,7 @@ else
   PG_DATA="$RUN_DIR/pg"
 fi
 PG_SOCKET_DIR=$(dirname "$PG_DATA")
-APT_PACKAGES=(pkg-config librdkafka-dev libpq-dev libhiredis-dev libssl-dev libqrencode-dev postgresql redis-server kcat)
+APT_PACKAGES=(pkg-config librdkafka-dev libpq-dev libhiredis-dev libssl-dev libqrencode-dev postgresql redis-server kcat curl)
 
 log() { printf '[paystream %s] %s\n' "$PROFILE" "$*" >&2; }
 
@@ -131,26 +131,48 @@ stop_broker() {
   fi
 }
 
-start_worker() {
-  if [ -f "$RUN_DIR/worker.pid" ] && kill -0 "$(cat "$RUN_DIR/worker.pid")" 2>/dev/null; then
-    log "paystream-worker already running"; return
+# start_process NAME ARGS...: runs $(bin_path NAME) in the background with its log in $RUN_DIR/NAME.log and
+# its pid in $RUN_DIR/NAME.pid (nothing happens when it already runs).
+start_process() {
+  local name=$1; shift
+  if [ -f "$RUN_DIR/$name.pid" ] && kill -0 "$(cat "$RUN_DIR/$name.pid")" 2>/dev/null; then
+    log "$name already running"; return
   fi
-  log "starting paystream-worker (log: $RUN_DIR/worker.log)"
-  nohup "$(bin_path paystream-worker)" --log-format json >"$RUN_DIR/worker.log" 2>&1 </dev/null &
-  echo $! >"$RUN_DIR/worker.pid"
+  log "starting $name (log: $RUN_DIR/$name.log)"
+  nohup "$(bin_path "$name")" "$@" >"$RUN_DIR/$name.log" 2>&1 </dev/null &
+  echo $! >"$RUN_DIR/$name.pid"
 }
 
-stop_worker() {
-  if [ -f "$RUN_DIR/worker.pid" ]; then
-    local pid; pid=$(cat "$RUN_DIR/worker.pid")
+# stop_process NAME: SIGTERM (the process finishes what it holds, e.g. the worker commits its batch),
+# SIGKILL after 10 s.
+stop_process() {
+  local name=$1
+  if [ -f "$RUN_DIR/$name.pid" ]; then
+    local pid; pid=$(cat "$RUN_DIR/$name.pid")
     if kill -0 "$pid" 2>/dev/null; then
-      log "stopping paystream-worker (SIGTERM: it finishes and commits its batch)"
+      log "stopping $name"
       kill -TERM "$pid" 2>/dev/null || true
       for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
       kill -KILL "$pid" 2>/dev/null || true
     fi
-    rm -f "$RUN_DIR/worker.pid"
+    rm -f "$RUN_DIR/$name.pid"
   fi
+}
+
+start_worker() { start_process paystream-worker --log-format json; }
+
+# The channel sandbox (SIMULATED WeChat Pay, Alipay, Bill99) and the API configured against it.
+SIM_PORT=${PAYSTREAM_LOCAL_SIM_PORT:-58090}
+API_PORT=${PAYSTREAM_LOCAL_API_PORT:-58080}
+start_sim_and_api() {
+  rm -f "$RUN_DIR/sim/sandbox.json"
+  start_process paystream-sim --port "$SIM_PORT" --state-dir "$RUN_DIR/sim" --keys-dir "$RUN_DIR/sim"
+  for _ in $(seq 1 300); do [ -f "$RUN_DIR/sim/sandbox.json" ] && break; sleep 0.1; done
+  [ -f "$RUN_DIR/sim/sandbox.json" ] || { log "paystream-sim did not start; see $RUN_DIR/paystream-sim.log"; exit 1; }
+  start_process paystream-api --port "$API_PORT" --sandbox-state-dir "$RUN_DIR/sim" --log-format json \
+    --risk-rules "$ROOT/deploy/risk/rules.yaml"
+  for _ in $(seq 1 300); do curl -fsS "http://127.0.0.1:$API_PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+  curl -fsS "http://127.0.0.1:$API_PORT/healthz" >/dev/null || { log "paystream-api did not start; see $RUN_DIR/paystream-api.log"; exit 1; }
 }
 
 write_env() {
@@ -180,7 +202,9 @@ stack_up() {
 }
 
 stack_down() {
-  stop_worker
+  stop_process paystream-api
+  stop_process paystream-sim
+  stop_process paystream-worker
   stop_broker
   stop_redis
   stop_postgres

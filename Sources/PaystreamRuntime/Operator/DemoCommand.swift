@@ -11,7 +11,7 @@ import Postgres
 /// `paystream-worker` to apply each step, and prints balances and orders from the ledger.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "demo", abstract: "Demonstrations against a running stack.", subcommands: [Ledger.self])
+        commandName: "demo", abstract: "Demonstrations against a running stack.", subcommands: [Ledger.self, PaymentsDemo.self])
 
     struct Ledger: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -1,0 +1,166 @@
+import ArgumentParser
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// `paystream demo payments`: the payment story told the way clients, payers and the back office live it,
+/// over HTTP against a running paystream-api and the channel sandbox (paystream-sim, SIMULATED channels):
+/// recharges by WeChat Pay and Alipay, a merchant collecting by QR code, a withdrawal approved and paid out,
+/// another rejected and unfrozen, a refund; balances after each step as the API reports them.
+struct PaymentsDemo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "payments",
+        abstract: "Recharge (WeChat Pay, Alipay), scan-to-collect, withdrawals (paid out, rejected), a refund: over HTTP.")
+
+    @Option(help: "paystream-api base URL.") var api = "http://127.0.0.1:58080"
+    @Option(help: "paystream-sim base URL (the SIMULATED channels).") var sandbox = "http://127.0.0.1:58090"
+    @Option(help: "Seconds to wait for each step to reach the ledger.") var stepTimeout = 60.0
+
+    func run() async throws {
+        let run = String(Int(Date().timeIntervalSince1970) % 1_000_000)
+        let alice = "user:alice-\(run)", shop = "merchant:noodles-\(run)"
+        let story = PaymentsStory(api: api, sandbox: sandbox, timeout: stepTimeout)
+
+        print("Everyone is new (run \(run)). Channels: paystream-sim at \(sandbox) (SIMULATED, no real money).")
+        // Recharges.
+        let wechat = try await story.call("POST", "/v1/recharges", #"{"amountFen":80000,"channel":"wechat"}"#, as: alice)
+        print("\n1. alice recharges 800.00 by WeChat Pay: order \(wechat["orderId"]!) \(wechat["status"]!), QR code \(wechat["codeUrl"]!)")
+        try await story.pay("wechat", wechat["orderId"] as! String)
+        try await story.waitForOrder(wechat["orderId"] as! String, status: "paid", as: alice)
+        print("   she scans it in the sandbox and pays; the notify is verified, put on Kafka, applied by the worker.")
+        try await story.balance(alice)
+
+        let alipay = try await story.call("POST", "/v1/recharges", #"{"amountFen":20000,"channel":"alipay","mode":"page"}"#, as: alice)
+        let payURL = alipay["payUrl"] as! String
+        print("\n2. alice recharges 200.00 by Alipay on the cashier page: \(String(payURL.prefix(90)))…")
+        let cashier = try await story.raw("GET", "", base: payURL)
+        guard cashier.status == 200 else { throw PaymentsStory.Failed(description: "the cashier page answered \(cashier.status)") }
+        print("   her browser opens the signed cashier URL; she pays there.")
+        try await story.pay("alipay", alipay["orderId"] as! String)
+        try await story.waitForOrder(alipay["orderId"] as! String, status: "paid", as: alice)
+        try await story.balance(alice)
+
+        // Collection.
+        let code = try await story.call("POST", "/v1/collect-codes", #"{"description":"Noodle shop counter"}"#, as: shop)
+        let page = code["payPageUrl"] as! String
+        print("\n3. the noodle shop prints its static QR code: \(page)")
+        let collected = try await story.call("POST", String(page.dropFirst(api.count)), #"{"channel":"alipay","amountFen":3650}"#, as: nil)
+        print("   a passer-by scans it, types 36.50 and pays by Alipay (order \(collected["orderId"]!))")
+        try await story.pay("alipay", collected["orderId"] as! String)
+        try await story.waitForOrder(collected["orderId"] as! String, status: "paid", as: shop)
+        let dynamic = try await story.call("POST", "/v1/collections", #"{"amountFen":1800,"channel":"wechat","description":"Table 4"}"#, as: shop)
+        print("   and shows a 18.00 dynamic code to table 4, paid by WeChat Pay (order \(dynamic["orderId"]!))")
+        try await story.pay("wechat", dynamic["orderId"] as! String)
+        try await story.waitForOrder(dynamic["orderId"] as! String, status: "paid", as: shop)
+        try await story.balance(shop)
+
+        // Withdrawals.
+        let card = #"{"accountNumber":"6222020200112233445","holderName":"Alice","bankName":"ICBC","branchName":"Pudong"}"#
+        let first = try await story.call("POST", "/v1/withdrawals", #"{"amountFen":30000,"channel":"bill99","bankAccount":\#(card)}"#, as: alice)
+        let firstID = first["orderId"] as! String
+        try await story.waitForWithdrawal(firstID, status: "requested", as: alice)
+        print("\n4. alice asks to withdraw 300.00 to her card \((first["destination"] as! [String: Any])["accountNumber"]!): risk rules pass, the money is frozen")
+        try await story.balance(alice)
+        _ = try await story.call("POST", "/v1/admin/withdrawals/\(firstID)/approve", "{}", admin: "ops-lee")
+        try await story.waitForWithdrawal(firstID, status: "paidOut", as: alice)
+        print("   ops-lee approves it; Bill99 pays it out and its notify settles it (paidOut)")
+        try await story.balance(alice)
+
+        let second = try await story.call("POST", "/v1/withdrawals", #"{"amountFen":10000,"channel":"wechat","openId":"oDemo\#(run)"}"#, as: alice)
+        let secondID = second["orderId"] as! String
+        try await story.waitForWithdrawal(secondID, status: "requested", as: alice)
+        print("\n5. alice asks to withdraw 100.00 to her WeChat balance (frozen)")
+        _ = try await story.call("POST", "/v1/admin/withdrawals/\(secondID)/reject", #"{"reason":"please verify your identity first"}"#, admin: "ops-kim")
+        try await story.waitForWithdrawal(secondID, status: "invalid", as: alice)
+        print("   ops-kim rejects it: unfrozen, the order is INVALID")
+        try await story.balance(alice)
+
+        // Refund.
+        let refund = try await story.call("POST", "/v1/refunds", #"{"orderId":"\#(alipay["orderId"]!)","amountFen":5000,"reason":"overpaid"}"#, as: alice)
+        let refundID = refund["refundOrderId"] as! String
+        try await story.waitFor("/v1/refunds/\(refundID)", field: "channelState", equals: "succeeded", as: alice)
+        print("\n6. alice has 50.00 of her Alipay recharge refunded: taken from her wallet, refunded by Alipay (\(refundID))")
+        try await story.balance(alice)
+
+        // Limits.
+        var refused = ""
+        for n in 1...4 {
+            let reply = try await story.raw("POST", "/v1/withdrawals", #"{"amountFen":100,"channel":"wechat","openId":"oDemo\#(run)-\#(n)"}"#, as: alice)
+            if reply.status == 403 { refused = reply.json["code"] as? String ?? "?" }
+        }
+        print("\n7. alice tries four more 1.00 withdrawals today: the rules allow three a day; the last one is refused with \(refused)")
+        print("\nDone. The ledger check follows (paystream ledger verify).")
+    }
+}
+
+/// The demo's HTTP calls and the waits between steps.
+struct PaymentsStory {
+    let api: String
+    let sandbox: String
+    let timeout: Double
+
+    struct Reply {
+        let status: Int
+        let json: [String: Any]
+        let text: String
+    }
+
+    struct Failed: Error, CustomStringConvertible { let description: String }
+
+    func raw(_ method: String, _ path: String, _ body: String? = nil, as account: String? = nil, admin: String? = nil, base: String? = nil)
+        async throws -> Reply
+    {
+        var request = HTTPClientRequest(url: (base ?? api) + path)
+        request.method = method == "GET" ? .GET : .POST
+        if let account { request.headers.add(name: "X-Paystream-Account", value: account) }
+        if let admin { request.headers.add(name: "X-Paystream-Admin", value: admin) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(Array(body.utf8))
+        }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        let text = String(buffer: bytes)
+        let json = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
+        return Reply(status: Int(response.status.code), json: json, text: text)
+    }
+
+    func call(_ method: String, _ path: String, _ body: String? = nil, as account: String? = nil, admin: String? = nil) async throws -> [String: Any] {
+        let reply = try await raw(method, path, body, as: account, admin: admin)
+        guard (200..<300).contains(reply.status) else { throw Failed(description: "\(method) \(path) answered \(reply.status): \(reply.text)") }
+        return reply.json
+    }
+
+    /// The payer scans and pays in the sandbox.
+    func pay(_ channel: String, _ orderID: String) async throws {
+        let reply = try await raw("POST", "/sandbox/pay", #"{"channel":"\#(channel)","outTradeNo":"\#(orderID)"}"#, base: sandbox)
+        guard reply.status == 200 else { throw Failed(description: "the sandbox did not pay \(orderID): \(reply.text)") }
+    }
+
+    func waitFor(_ path: String, field: String, equals value: String, as account: String) async throws {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if try await raw("GET", path, as: account).json[field] as? String == value { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw Failed(description: "\(path) did not reach \(field)=\(value) within \(timeout) s")
+    }
+
+    func waitForOrder(_ orderID: String, status: String, as account: String) async throws {
+        try await waitFor("/v1/orders/\(orderID)", field: "status", equals: status, as: account)
+    }
+
+    func waitForWithdrawal(_ orderID: String, status: String, as account: String) async throws {
+        try await waitFor("/v1/withdrawals/\(orderID)", field: "status", equals: status, as: account)
+    }
+
+    func balance(_ account: String) async throws {
+        let b = try await call("GET", "/v1/balance", as: account)
+        func yuan(_ key: String) -> String {
+            let fen = (b[key] as? NSNumber)?.int64Value ?? 0
+            return String(format: "%lld.%02lld", fen / 100, fen % 100)
+        }
+        print("   balance of \(account): available \(yuan("availableFen")), frozen \(yuan("frozenFen"))")
+    }
+}
