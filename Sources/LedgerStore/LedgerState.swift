@@ -51,11 +51,15 @@ enum LedgerState {
 
     static func lockOrders(_ ids: [String], on connection: PostgresConnection) async throws -> [OrderSnapshot] {
         if ids.isEmpty { return [] }
+        // `IN (SELECT unnest(ids))` is planned as one index probe per id, each pruned to its hash partition at
+        // run time (about 2 µs an id). `order_id = ANY(ids)` was planned as a sequential scan of every partition
+        // once a batch held a few thousand ids (plus ~20 ms of planning to prune the array): a cost that grew
+        // with the table. Rows are locked in order_id order, as before.
         let rows = try await connection.query(
             """
             SELECT order_id, kind, status, owner_account, counterparty_account, amount_fen, settled_fen, channel,
                    parent_order_id
-            FROM orders WHERE order_id = ANY(\(ids)::text[]) ORDER BY order_id FOR UPDATE
+            FROM orders WHERE order_id IN (SELECT unnest(\(ids)::text[])) ORDER BY order_id FOR UPDATE
             """)
         return try rows.map { row in
             let kind = try row.decode(String.self, column: "kind")
