@@ -28,8 +28,9 @@ public enum LedgerOutcome: Sendable, Equatable {
 /// idempotency key.
 ///
 /// Guarantees (money.md):
-/// - The batch's keys are inserted into `processed_keys` with ON CONFLICT DO NOTHING first; only keys that
-///   are new (or were rejected before) are applied, and their effects are written in the same transaction,
+/// - The batch's keys are inserted into `processed_keys` first (ON CONFLICT: a key rejected before is
+///   reconsidered, any other existing key is left alone); only keys that are new (or were rejected before)
+///   are applied, and their effects are written in the same transaction,
 ///   so a key is applied at most once and, with redelivery until commit, exactly once.
 /// - Events are evaluated in order by the pure ``LedgerRules`` against balances and orders read with
 ///   `FOR UPDATE` (accounts locked in sorted order, so concurrent batches cannot deadlock on them).
@@ -39,6 +40,15 @@ public enum LedgerOutcome: Sendable, Equatable {
 ///   checks; the CHECK constraints keep wallet buckets non-negative even if a rule were wrong.
 public struct LedgerBatchWriter: Sendable {
     public init() {}
+
+    /// The rows an event names directly: its accounts (`a:<id>`) and orders (`o:<id>`). Two batches whose
+    /// events share none of these never wait for each other's row locks on them, so a caller may apply them
+    /// in parallel transactions. Accounts reached only through an order's owner (a withdrawal approval, say)
+    /// are not included: such a batch may still wait for a lock, which costs time but never correctness.
+    public static func conflictKeys(of event: MoneyEvent) -> [String] {
+        LedgerState.orderIDs(of: [event]).map { "o:" + $0 }
+            + LedgerState.accounts(of: [event], orders: []).map { "a:" + $0.description }
+    }
 
     public func apply(_ inputs: [LedgerInput], on connection: PostgresConnection) async throws -> [LedgerOutcome] {
         if inputs.isEmpty { return [] }
@@ -51,21 +61,18 @@ public struct LedgerBatchWriter: Sendable {
         }
         let keys = firstIndex.keys.sorted()
         let sources = keys.map { inputs[firstIndex[$0]!].source }
-        let inserted = try await connection.query(
+        // One statement: a new key is inserted as 'applied'; a key recorded as rejected before is turned back
+        // to 'applied' (reconsidered: a replay after the cause was fixed). ON CONFLICT locks the existing row
+        // and judges its latest committed version, so a key committed concurrently by another transaction is
+        // seen exactly as the former separate UPDATE saw it. Returned: the keys to apply now.
+        let opened = try await connection.query(
             """
-            INSERT INTO processed_keys (idempotency_key, source, result)
+            INSERT INTO processed_keys AS p (idempotency_key, source, result)
             SELECT k, s, 'applied' FROM unnest(\(keys)::text[], \(sources)::text[]) AS t(k, s)
-            ON CONFLICT (idempotency_key) DO NOTHING
+            ON CONFLICT (idempotency_key) DO UPDATE SET result = 'applied' WHERE p.result LIKE 'rejected:%'
             RETURNING idempotency_key
             """)
-        var open = Set(try inserted.map { try $0.decode(String.self, column: "idempotency_key") })
-        let reconsidered = try await connection.query(
-            """
-            UPDATE processed_keys SET result = 'applied'
-            WHERE idempotency_key = ANY(\(keys)::text[]) AND result LIKE 'rejected:%'
-            RETURNING idempotency_key
-            """)
-        for row in reconsidered { open.insert(try row.decode(String.self, column: "idempotency_key")) }
+        let open = Set(try opened.map { try $0.decode(String.self, column: "idempotency_key") })
         let candidates = firstIndex.filter { open.contains($0.key) }.map(\.value).sorted()
         for (key, index) in firstIndex where !open.contains(key) { outcomes[index] = .duplicate }
         if candidates.isEmpty { return outcomes.map { $0! } }

@@ -149,21 +149,28 @@ enum PostgresTextFormat {
     /// A one-dimensional array literal. Every non-NULL element is double-quoted with `\` and `"` escaped, so
     /// commas, braces, spaces, quotes, backslashes and the word NULL inside elements stay data.
     static func arrayLiteral(_ elements: [String?]) -> String {
-        var out = "{"
+        // Built as UTF-8 bytes: appending scalar by scalar to a String cost more than the query it fed.
+        var capacity = 2
+        for element in elements { capacity += (element?.utf8.count ?? 4) + 3 }
+        var out = [UInt8]()
+        out.reserveCapacity(capacity)
+        out.append(UInt8(ascii: "{"))
         for (index, element) in elements.enumerated() {
-            if index > 0 { out += "," }
+            if index > 0 { out.append(UInt8(ascii: ",")) }
             guard let element else {
-                out += "NULL"
+                out.append(contentsOf: "NULL".utf8)
                 continue
             }
-            out += "\""
-            for character in element.unicodeScalars {
-                if character == "\\" || character == "\"" { out += "\\" }
-                out.unicodeScalars.append(character)
+            out.append(UInt8(ascii: "\""))
+            for byte in element.utf8 {
+                // `\` and `"` are ASCII, so they never occur inside a multi-byte UTF-8 sequence.
+                if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") { out.append(UInt8(ascii: "\\")) }
+                out.append(byte)
             }
-            out += "\""
+            out.append(UInt8(ascii: "\""))
         }
-        return out + "}"
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// Parses a one-dimensional array literal as PostgreSQL prints it; nil elements are NULLs.

@@ -7,8 +7,8 @@ import Metrics
 import PaystreamCore
 import Postgres
 
-/// Applies one polled batch: partitions spread over parallel lanes, each lane one PostgreSQL transaction
-/// in offset order; refused and undecodable messages to the dead-letter topic, messages that fail
+/// Applies one polled batch: partitions spread over parallel lanes that share no partition, account or
+/// order (so no lane waits for another's row locks), each lane one PostgreSQL transaction in offset order; refused and undecodable messages to the dead-letter topic, messages that fail
 /// unexpectedly to the next retry topic. Returns only when every effect of the batch is durable (ledger
 /// committed, dead letters and retries acknowledged by Kafka), so the caller may then commit offsets.
 struct BatchProcessor: Sendable {
@@ -29,25 +29,78 @@ struct BatchProcessor: Sendable {
     }
 
     func process(_ batch: [KafkaMessage], isShuttingDown: @escaping @Sendable () -> Bool) async throws {
-        var lanes: [Int: [KafkaMessage]] = [:]
-        for message in batch {
-            let lane = Int(Murmur2.hash(Array("\(message.topic)/\(message.partition)".utf8)) % UInt32(max(1, settings.lanes)))
-            lanes[lane, default: []].append(message)
+        let decoded = batch.map(decode)
+        let lanes = Self.lanes(for: batch, decoded: decoded, count: settings.lanes)
+        if lanes.count == 1 {
+            try await processLane(lanes[0].map { batch[$0] }, lanes[0].map { decoded[$0] }, isShuttingDown: isShuttingDown)
+            return
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for messages in lanes.values {
-                group.addTask { try await processLane(messages, isShuttingDown: isShuttingDown) }
+            for lane in lanes {
+                let messages = lane.map { batch[$0] }, events = lane.map { decoded[$0] }
+                group.addTask { try await processLane(messages, events, isShuttingDown: isShuttingDown) }
             }
             try await group.waitForAll()
         }
     }
 
-    private func processLane(_ messages: [KafkaMessage], isShuttingDown: @escaping @Sendable () -> Bool) async throws {
+    /// Splits a batch into at most `count` lanes (indexes into the batch, in batch order) such that lanes
+    /// never share a partition, an account or an order that the events name: partitions whose messages
+    /// name a common account or order are joined (union-find), and the joined groups are packed into lanes,
+    /// largest first onto the lightest lane. Every partition's messages stay in one lane in offset order,
+    /// and parallel lanes do not wait for each other's row locks (each would wait for the other's commit).
+    /// A batch whose partitions are all linked (one hot account, say) is one lane.
+    static func lanes(for batch: [KafkaMessage], decoded: [Result<MoneyEvent, EventDecodingError>], count: Int) -> [[Int]] {
+        var partitionIndex: [String: Int] = [:]
+        var parent: [Int] = []
+        func find(_ x: Int) -> Int {
+            var x = x
+            while parent[x] != x { parent[x] = parent[parent[x]]; x = parent[x] }
+            return x
+        }
+        var messagePartition: [Int] = []
+        messagePartition.reserveCapacity(batch.count)
+        var owner: [String: Int] = [:]
+        for (message, event) in zip(batch, decoded) {
+            let name = "\(message.topic)/\(message.partition)"
+            let p: Int
+            if let known = partitionIndex[name] { p = known } else {
+                p = parent.count
+                partitionIndex[name] = p
+                parent.append(p)
+            }
+            messagePartition.append(p)
+            guard count > 1, case .success(let event) = event else { continue }
+            for key in LedgerBatchWriter.conflictKeys(of: event) {
+                if let other = owner[key] {
+                    let a = find(p), b = find(other)
+                    if a != b { parent[a] = b }
+                } else {
+                    owner[key] = p
+                }
+            }
+        }
+        if count <= 1 || parent.count == 1 { return [Array(batch.indices)] }
+        var groups: [Int: [Int]] = [:]
+        for (i, p) in messagePartition.enumerated() { groups[find(p), default: []].append(i) }
+        if groups.count == 1 { return [Array(batch.indices)] }
+        var lanes = [[Int]](repeating: [], count: min(count, groups.count))
+        for group in groups.values.sorted(by: { $0.count > $1.count || ($0.count == $1.count && $0[0] < $1[0]) }) {
+            let lightest = lanes.indices.min { lanes[$0].count < lanes[$1].count }!
+            lanes[lightest].append(contentsOf: group)
+        }
+        return lanes.map { $0.sorted() }
+    }
+
+    private func processLane(
+        _ messages: [KafkaMessage], _ decoded: [Result<MoneyEvent, EventDecodingError>],
+        isShuttingDown: @escaping @Sendable () -> Bool
+    ) async throws {
         var outcomes: [Outcome?] = Array(repeating: nil, count: messages.count)
         var inputs: [(index: Int, input: LedgerInput)] = []
         for (i, message) in messages.enumerated() {
             try await waitUntilDue(message, isShuttingDown: isShuttingDown)
-            switch decode(message) {
+            switch decoded[i] {
             case .success(let event): inputs.append((i, LedgerInput(event: event, source: "\(message.topic)/\(message.partition)/\(message.offset)")))
             case .failure(let error): outcomes[i] = .invalid(code: error.code, message: error.message)
             }

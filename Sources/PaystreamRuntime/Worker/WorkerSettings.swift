@@ -6,7 +6,8 @@ public struct WorkerSettings: Sendable {
     public var batchMaxMessages = 2_000
     /// How long a poll waits to fill a batch.
     public var batchWaitMilliseconds = 20
-    /// Parallel lanes per batch; the partitions of a batch are spread over them, each partition in order.
+    /// Most parallel lanes per batch; the partitions of a batch are spread over them, each partition in order,
+    /// and partitions whose events name a common account or order share a lane.
     public var lanes = 4
     /// Upper bound of the back-off between in-place retries of a transient failure.
     public var maxBackoffMilliseconds = 5_000
