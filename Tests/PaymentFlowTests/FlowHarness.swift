@@ -5,6 +5,7 @@ import LedgerStore
 import NIOCore
 import NIOHTTP1
 import Postgres
+import Synchronization
 import TestSupport
 import Testing
 
@@ -23,8 +24,11 @@ final class FlowHarness: Sendable {
     let apiURL: String
     let sandboxURL: String
     let sim: ManagedProcess
-    let api: ManagedProcess
     let worker: ManagedProcess
+    private let apiProcess: Mutex<ManagedProcess>
+    private let apiArguments: [String]
+    /// The running paystream-api (a new process after ``restartAPI()``).
+    var api: ManagedProcess { apiProcess.withLock { $0 } }
 
     static let stems = ["payment.callbacks", "withdrawals", "refunds", "transfer.requests", "notifications.outbound"]
 
@@ -63,22 +67,19 @@ final class FlowHarness: Sendable {
             "--topics-dir", topics.path, "--pg-url", database.url, "--kafka-bootstrap", try KafkaTestCluster.bootstrap(),
             "--redis-url", try TestEnvironment.redisURL(), "--log-format", "json",
         ]
-        let api = try ManagedProcess(
-            executable: "paystream-api",
-            arguments: common + [
-                "--port", "\(port)", "--sandbox-state-dir", state.path, "--risk-rules", rules, "--risk-key-prefix", "\(prefix):",
-                "--payment-query-after-seconds", "\(paymentQueryAfterSeconds)",
-            ],
-            name: "api")
+        let apiArguments = common + [
+            "--port", "\(port)", "--sandbox-state-dir", state.path, "--risk-rules", rules, "--risk-key-prefix", "\(prefix):",
+            "--payment-query-after-seconds", "\(paymentQueryAfterSeconds)",
+        ]
+        let api = try ManagedProcess(executable: "paystream-api", arguments: apiArguments, name: "api")
         let worker = try ManagedProcess(
             executable: "paystream-worker",
             arguments: common + ["--families", families.filter { !$0.hasSuffix("notifications.outbound") }.joined(separator: ","), "--batch-wait-ms", "20"],
             name: "worker")
         let harness = FlowHarness(
             database: database, topicsDirectory: topics, stateDirectory: state, prefix: prefix, apiURL: "http://127.0.0.1:\(port)",
-            sandboxURL: sandboxURL, sim: sim, api: api, worker: worker)
-        let up = await eventually(timeoutSeconds: 60) { (try? await harness.get("/healthz").status) == 200 }
-        guard up else { throw HarnessError("paystream-api did not answer; log: \(api.logFile.path)") }
+            sandboxURL: sandboxURL, sim: sim, api: api, apiArguments: apiArguments, worker: worker)
+        try await harness.waitForAPI()
         return harness
     }
 
@@ -101,7 +102,7 @@ final class FlowHarness: Sendable {
 
     private init(
         database: PostgresTestDatabase, topicsDirectory: URL, stateDirectory: URL, prefix: String, apiURL: String, sandboxURL: String,
-        sim: ManagedProcess, api: ManagedProcess, worker: ManagedProcess
+        sim: ManagedProcess, api: ManagedProcess, apiArguments: [String], worker: ManagedProcess
     ) {
         self.database = database
         self.topicsDirectory = topicsDirectory
@@ -110,8 +111,24 @@ final class FlowHarness: Sendable {
         self.apiURL = apiURL
         self.sandboxURL = sandboxURL
         self.sim = sim
-        self.api = api
+        self.apiProcess = Mutex(api)
+        self.apiArguments = apiArguments
         self.worker = worker
+    }
+
+    func waitForAPI() async throws {
+        let up = await eventually(timeoutSeconds: 60) { (try? await self.get("/healthz").status) == 200 }
+        guard up else { throw HarnessError("paystream-api did not answer; log: \(api.logFile.path)") }
+    }
+
+    /// Kills paystream-api with SIGKILL: no chance to finish anything.
+    func killAPI() async { await api.kill9() }
+
+    /// Starts a new paystream-api on the same port (after ``killAPI()``).
+    func restartAPI() async throws {
+        let fresh = try ManagedProcess(executable: "paystream-api", arguments: apiArguments, name: "api")
+        apiProcess.withLock { $0 = fresh }
+        try await waitForAPI()
     }
 
     func stop() async {
