@@ -18,6 +18,8 @@ enum LedgerState {
             case .withdrawalPaidOut(let p): ids.insert(p.orderID)
             case .withdrawalRejected(let p): ids.insert(p.orderID)
             case .withdrawalFailed(let p): ids.insert(p.orderID)
+            case .envelopeWalletFunded(let p): ids.insert(p.envelopeOrderID)
+            case .envelopeExpired(let p): ids.insert(p.envelopeOrderID)
             }
         }
         return ids.sorted()
@@ -40,6 +42,10 @@ enum LedgerState {
                 }
             case .withdrawalRequested(let p): accounts.insert(p.account); accounts.insert(.clearing(p.channel))
             case .withdrawalApproved, .withdrawalPaidOut, .withdrawalRejected, .withdrawalFailed: break
+            case .envelopeWalletFunded(let p): accounts.insert(p.sender)
+            case .envelopeExpired(let p):
+                accounts.insert(p.sender)
+                if case .channel(let channel) = p.destination { accounts.insert(.clearing(channel)) }
             }
         }
         for order in orders {

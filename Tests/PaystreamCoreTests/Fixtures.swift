@@ -70,6 +70,14 @@ enum Fixture {
         event(.withdrawalFailed(try! WithdrawalFailed(orderID: order, reason: reason)))
     }
 
+    static func walletFunded(envelope: String, sender: AccountID, fen: Int64) -> MoneyEvent {
+        event(.envelopeWalletFunded(try! EnvelopeWalletFunded(envelopeOrderID: envelope, sender: sender, amount: Self.fen(fen))))
+    }
+
+    static func expire(envelope: String, sender: AccountID, destination: RefundDestination) -> MoneyEvent {
+        event(.envelopeExpired(try! EnvelopeExpired(envelopeOrderID: envelope, sender: sender, destination: destination)))
+    }
+
     /// Applies `event` to `ledger`, requiring that the rules accept it and the ledger takes the effects.
     @discardableResult
     static func apply(_ event: MoneyEvent, to ledger: InMemoryLedgerView) throws -> Effects {

@@ -69,6 +69,12 @@ struct LedgerPropertyTests {
             case .withdrawalPaidOut: return Fixture.paidOut(order: orderID(ledger, kinds: [.withdraw]), transaction: fresh("po"))
             case .withdrawalRejected: return Fixture.reject(order: orderID(ledger, kinds: [.withdraw]))
             case .withdrawalFailed: return Fixture.fail(order: orderID(ledger, kinds: [.withdraw]))
+            case .envelopeWalletFunded:
+                return Fixture.walletFunded(envelope: chance(80) ? fresh("e") : orderID(ledger, kinds: [.envelope]), sender: user, fen: fen(3000))
+            case .envelopeExpired:
+                let id = orderID(ledger, kinds: [.envelope])
+                let sender = ledger.order(id).map { chance(95) && $0.owner.kind == .user ? $0.owner : user } ?? user
+                return Fixture.expire(envelope: id, sender: sender, destination: chance(50) ? .wallet(sender) : .channel(ledger.order(id)?.channel ?? .wechat))
             }
         }
     }

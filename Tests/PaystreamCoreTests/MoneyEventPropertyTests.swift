@@ -80,6 +80,14 @@ struct RandomEventSource {
             return .withdrawalRejected(try! WithdrawalRejected(orderID: id(), reason: text()))
         case .withdrawalFailed:
             return .withdrawalFailed(try! WithdrawalFailed(orderID: id(), reason: text()))
+        case .envelopeWalletFunded:
+            return .envelopeWalletFunded(try! EnvelopeWalletFunded(envelopeOrderID: id(), sender: account([.user]), amount: amount()))
+        case .envelopeExpired:
+            let sender = account([.user])
+            return .envelopeExpired(
+                try! EnvelopeExpired(
+                    envelopeOrderID: id(), sender: sender,
+                    destination: Bool.random(using: &random) ? .wallet(sender) : .channel(pick(Channel.allCases))))
         }
     }
 

@@ -20,6 +20,9 @@ struct MoneyEventTests {
         (Fixture.paidOut(order: "w-1"), "withdraw-paid:w-1", "w-1"),
         (Fixture.reject(order: "w-1"), "withdraw-reject:w-1", "w-1"),
         (Fixture.fail(order: "w-1"), "withdraw-fail:w-1", "w-1"),
+        (Fixture.walletFunded(envelope: "e-2", sender: alice, fen: 700), "envelope-wallet:e-2", "e-2"),
+        (Fixture.expire(envelope: "e-1", sender: alice, destination: .wallet(alice)), "envelope-expire:e-1", "e-1"),
+        (Fixture.expire(envelope: "e-3", sender: alice, destination: .channel(.alipay)), "envelope-expire:e-3", "e-3"),
     ]
 
     @Test func everyTypeRoundTripsWithItsKeys() throws {

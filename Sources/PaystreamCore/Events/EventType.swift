@@ -12,4 +12,6 @@ public enum EventType: String, Sendable, Codable, CaseIterable {
     case withdrawalPaidOut
     case withdrawalRejected
     case withdrawalFailed
+    case envelopeWalletFunded
+    case envelopeExpired
 }

@@ -26,6 +26,8 @@ extension MoneyEvent {
         case .withdrawalPaidOut(let p): p.jsonMembers
         case .withdrawalRejected(let p): p.jsonMembers
         case .withdrawalFailed(let p): p.jsonMembers
+        case .envelopeWalletFunded(let p): p.jsonMembers
+        case .envelopeExpired(let p): p.jsonMembers
         }
     }
 
@@ -77,6 +79,8 @@ extension MoneyEvent {
         case .withdrawalPaidOut: payload = .withdrawalPaidOut(try WithdrawalPaidOut(reading: &payloadReader))
         case .withdrawalRejected: payload = .withdrawalRejected(try WithdrawalRejected(reading: &payloadReader))
         case .withdrawalFailed: payload = .withdrawalFailed(try WithdrawalFailed(reading: &payloadReader))
+        case .envelopeWalletFunded: payload = .envelopeWalletFunded(try EnvelopeWalletFunded(reading: &payloadReader))
+        case .envelopeExpired: payload = .envelopeExpired(try EnvelopeExpired(reading: &payloadReader))
         }
         try payloadReader.finish()
         try reader.finish()

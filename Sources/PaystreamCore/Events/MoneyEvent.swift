@@ -37,6 +37,8 @@ public struct MoneyEvent: Sendable, Equatable {
         case withdrawalPaidOut(WithdrawalPaidOut)
         case withdrawalRejected(WithdrawalRejected)
         case withdrawalFailed(WithdrawalFailed)
+        case envelopeWalletFunded(EnvelopeWalletFunded)
+        case envelopeExpired(EnvelopeExpired)
 
         public var type: EventType {
             switch self {
@@ -50,6 +52,8 @@ public struct MoneyEvent: Sendable, Equatable {
             case .withdrawalPaidOut: .withdrawalPaidOut
             case .withdrawalRejected: .withdrawalRejected
             case .withdrawalFailed: .withdrawalFailed
+            case .envelopeWalletFunded: .envelopeWalletFunded
+            case .envelopeExpired: .envelopeExpired
             }
         }
 
@@ -67,6 +71,8 @@ public struct MoneyEvent: Sendable, Equatable {
             case .withdrawalPaidOut(let p): p.orderKey
             case .withdrawalRejected(let p): p.orderKey
             case .withdrawalFailed(let p): p.orderKey
+            case .envelopeWalletFunded(let p): p.orderKey
+            case .envelopeExpired(let p): p.orderKey
             }
         }
 
@@ -83,6 +89,8 @@ public struct MoneyEvent: Sendable, Equatable {
             case .withdrawalPaidOut(let p): p.canonicalIdempotencyKey
             case .withdrawalRejected(let p): p.canonicalIdempotencyKey
             case .withdrawalFailed(let p): p.canonicalIdempotencyKey
+            case .envelopeWalletFunded(let p): p.canonicalIdempotencyKey
+            case .envelopeExpired(let p): p.canonicalIdempotencyKey
             }
         }
     }

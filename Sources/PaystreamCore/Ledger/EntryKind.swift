@@ -23,6 +23,8 @@ public enum EntryKind: String, Codable, Sendable, CaseIterable {
     case refund
     /// The rest of an expired envelope leaving sender.frozen.
     case envelopeRefund
+    /// sender.available -X, sender.frozen +X: an envelope paid from the wallet.
+    case envelopeWalletFunded
     /// A new entry reversing an earlier one (money.md rule 7: nothing is deleted).
     case correction
 }

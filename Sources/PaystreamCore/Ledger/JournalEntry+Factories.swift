@@ -63,6 +63,14 @@ extension JournalEntry {
         try two(kind, key: key, orderID: orderID, debit: (from, .frozen), credit: (to, .available), amount: amount)
     }
 
+    /// sender.frozen -X, then clearing(channel).available +X or sender.available +X (kind `envelopeRefund`):
+    /// the rest of an expired envelope going back.
+    public static func envelopeRest(
+        sender: AccountID, destination: RefundDestination, amount: Amount, key: String, orderID: String
+    ) throws(LedgerRuleError) -> JournalEntry {
+        try two(.envelopeRefund, key: key, orderID: orderID, debit: (sender, .frozen), credit: (destination.account, .available), amount: amount)
+    }
+
     /// payer.available -X, then clearing(channel).available +X or wallet.available +X.
     public static func refund(
         payer: AccountID, destination: RefundDestination, amount: Amount, kind: EntryKind = .refund, key: String,

@@ -26,6 +26,8 @@ public enum LedgerRules {
             case .withdrawalPaidOut(let p): effects = try withdrawalPaidOut(p, event, view)
             case .withdrawalRejected(let p): effects = try withdrawalRejected(p, event, view)
             case .withdrawalFailed(let p): effects = try withdrawalFailed(p, event, view)
+            case .envelopeWalletFunded(let p): effects = try envelopeWalletFunded(p, event, view)
+            case .envelopeExpired(let p): effects = try envelopeExpired(p, event, view)
             }
             try checkBalances(after: effects.entries, in: view)
             return .success(effects)

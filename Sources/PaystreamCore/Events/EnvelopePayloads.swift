@@ -1,0 +1,89 @@
+/// A sender paid a red envelope from their wallet instead of through a channel: the total moves from their
+/// available to their frozen balance.
+///
+/// Guarantees: `envelopeOrderID` is an order id; `sender` a user; `amount > 0`. Canonical key
+/// `envelope-wallet:<envelopeOrderID>`; Kafka key the envelope's order. JSON payload:
+/// `{"envelopeOrderId","sender","amountFen"}`.
+public struct EnvelopeWalletFunded: Sendable, Hashable {
+    public let envelopeOrderID: String
+    public let sender: AccountID
+    public let amount: Amount
+
+    public init(envelopeOrderID: String, sender: AccountID, amount: Amount) throws(EventDecodingError) {
+        self.envelopeOrderID = try EventFieldRules.orderID(envelopeOrderID, field: "payload.envelopeOrderId")
+        self.sender = try EventFieldRules.account(sender, field: "payload.sender", kinds: [.user])
+        self.amount = try EventFieldRules.positive(amount, field: "payload.amountFen")
+    }
+
+    public var orderKey: String { envelopeOrderID }
+    public var canonicalIdempotencyKey: String { "envelope-wallet:\(envelopeOrderID)" }
+
+    var jsonMembers: [String: JSONValue] {
+        [
+            "envelopeOrderId": .string(envelopeOrderID), "sender": .string(sender.description),
+            "amountFen": .number(String(amount.fen)),
+        ]
+    }
+
+    init(reading reader: inout EventFieldReader) throws(EventDecodingError) {
+        let orderID = try reader.string("envelopeOrderId")
+        let sender = try reader.account("sender", kinds: [.user])
+        let amount = try reader.amount("amountFen")
+        try self.init(envelopeOrderID: orderID, sender: sender, amount: amount)
+    }
+}
+
+/// A funded red envelope expired: what was not grabbed goes back to the sender, to the channel it was paid
+/// with or to the sender's wallet.
+///
+/// Guarantees: `envelopeOrderID` is an order id; `sender` a user; a wallet destination is the sender.
+/// Canonical key `envelope-expire:<envelopeOrderID>`: an envelope expires once. The amount is not in the
+/// event: the rule refunds exactly what is left when the event is applied, after every grab before it on the
+/// envelope's partition. JSON payload: `{"envelopeOrderId","sender","destination"}` with `destination`
+/// `{"type":"channel","channel":"wechat"}` or `{"type":"wallet","account":"user:42"}`.
+public struct EnvelopeExpired: Sendable, Hashable {
+    public let envelopeOrderID: String
+    public let sender: AccountID
+    public let destination: RefundDestination
+
+    public init(envelopeOrderID: String, sender: AccountID, destination: RefundDestination) throws(EventDecodingError) {
+        self.envelopeOrderID = try EventFieldRules.orderID(envelopeOrderID, field: "payload.envelopeOrderId")
+        self.sender = try EventFieldRules.account(sender, field: "payload.sender", kinds: [.user])
+        if case .wallet(let wallet) = destination, wallet != sender {
+            throw .invalidField("payload.destination.account", "an envelope's rest goes back to its sender \(sender)")
+        }
+        self.destination = destination
+    }
+
+    public var orderKey: String { envelopeOrderID }
+    public var canonicalIdempotencyKey: String { "envelope-expire:\(envelopeOrderID)" }
+
+    private enum DestinationType: String {
+        case channel, wallet
+    }
+
+    var jsonMembers: [String: JSONValue] {
+        let destinationJSON: [String: JSONValue] =
+            switch destination {
+            case .channel(let channel): ["type": .string("channel"), "channel": .string(channel.rawValue)]
+            case .wallet(let account): ["type": .string("wallet"), "account": .string(account.description)]
+            }
+        return [
+            "envelopeOrderId": .string(envelopeOrderID), "sender": .string(sender.description),
+            "destination": .object(destinationJSON),
+        ]
+    }
+
+    init(reading reader: inout EventFieldReader) throws(EventDecodingError) {
+        let orderID = try reader.string("envelopeOrderId")
+        let sender = try reader.account("sender", kinds: [.user])
+        var destinationReader = try reader.object("destination")
+        let destination: RefundDestination
+        switch try destinationReader.choice("type", as: DestinationType.self) {
+        case .channel: destination = .channel(try destinationReader.channel("channel"))
+        case .wallet: destination = .wallet(try destinationReader.account("account", kinds: [.user]))
+        }
+        try destinationReader.finish()
+        try self.init(envelopeOrderID: orderID, sender: sender, destination: destination)
+    }
+}

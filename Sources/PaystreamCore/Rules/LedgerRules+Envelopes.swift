@@ -1,0 +1,67 @@
+/// Red envelopes funded from the wallet and expired ones.
+extension LedgerRules {
+    /// envelopeWalletFunded: the envelope order (created now if it does not exist) must be an `envelope` in
+    /// status `created` with the event's amount and sender (`order.kind_mismatch`, `order.illegal_transition`,
+    /// `order.amount_mismatch`, `order.owner_mismatch`); sender.available >= amount
+    /// (`balance.insufficient_available`). Entry `envelopeWalletFunded`: sender.available -X, sender.frozen +X.
+    /// Order → `funded`.
+    static func envelopeWalletFunded(
+        _ p: EnvelopeWalletFunded, _ event: MoneyEvent, _ view: some LedgerView
+    ) throws(Rejection) -> Effects {
+        let change: OrderChange
+        if let order = view.order(p.envelopeOrderID) {
+            guard order.kind == .envelope else {
+                throw reject("order.kind_mismatch", "order \(p.envelopeOrderID) is a \(order.kind.rawValue), not an envelope")
+            }
+            try transition(order, to: .funded)
+            guard order.amount == p.amount else {
+                throw reject("order.amount_mismatch", "envelope \(p.envelopeOrderID) is for \(order.amount.fen) fen, funded \(p.amount.fen)")
+            }
+            guard order.owner == p.sender else {
+                throw reject("order.owner_mismatch", "envelope \(p.envelopeOrderID) belongs to \(order.owner), not \(p.sender)")
+            }
+            change = OrderChange(updating: order, to: .funded)
+        } else {
+            change = OrderChange(orderID: p.envelopeOrderID, kind: .envelope, from: nil, to: .funded, owner: p.sender, amount: p.amount)
+        }
+        try requireBalance(p.sender, .available, atLeast: p.amount, in: view)
+        let journalEntry = try entry { () throws(LedgerRuleError) in
+            try .freeze(account: p.sender, amount: p.amount, kind: .envelopeWalletFunded, key: event.idempotencyKey, orderID: p.envelopeOrderID)
+        }
+        return Effects(
+            entries: [journalEntry], orderChanges: [change],
+            followUps: [notify(p.sender, orderID: p.envelopeOrderID, amount: p.amount, event: event)])
+    }
+
+    /// envelopeExpired: the envelope must exist (`envelope.unknown`), be an envelope sent by `sender`
+    /// (`order.kind_mismatch`, `envelope.sender_mismatch`) and be `funded` (`order.illegal_transition`; a
+    /// finished envelope has nothing left). The rest = amount - grabs so far (> 0, since a funded envelope is
+    /// not fully grabbed). Entry `envelopeRefund`: sender.frozen -rest, then clearing(channel).available +rest
+    /// (back through the channel it was paid with) or sender.available +rest. Order → `expired`; its settled
+    /// sum stays the sum of its grabs.
+    static func envelopeExpired(
+        _ p: EnvelopeExpired, _ event: MoneyEvent, _ view: some LedgerView
+    ) throws(Rejection) -> Effects {
+        guard let envelope = view.order(p.envelopeOrderID) else {
+            throw reject("envelope.unknown", "no envelope \(p.envelopeOrderID)")
+        }
+        guard envelope.kind == .envelope else {
+            throw reject("order.kind_mismatch", "order \(p.envelopeOrderID) is a \(envelope.kind.rawValue), not an envelope")
+        }
+        guard envelope.owner == p.sender else {
+            throw reject("envelope.sender_mismatch", "envelope \(p.envelopeOrderID) was sent by \(envelope.owner), not \(p.sender)")
+        }
+        try transition(envelope, to: .expired)
+        let (restFen, overflow) = envelope.amount.fen.subtractingReportingOverflow(envelope.settledFen)
+        guard !overflow, restFen > 0, let rest = try? Amount(fen: restFen) else {
+            throw reject("envelope.nothing_left", "envelope \(p.envelopeOrderID) has nothing left to refund")
+        }
+        try requireBalance(p.sender, .frozen, atLeast: rest, in: view)
+        let journalEntry = try entry { () throws(LedgerRuleError) in
+            try .envelopeRest(sender: p.sender, destination: p.destination, amount: rest, key: event.idempotencyKey, orderID: p.envelopeOrderID)
+        }
+        return Effects(
+            entries: [journalEntry], orderChanges: [OrderChange(updating: envelope, to: .expired, reason: "expired")],
+            followUps: [notify(p.sender, orderID: p.envelopeOrderID, amount: rest, event: event)])
+    }
+}
