@@ -58,32 +58,17 @@ public struct EnvelopeExpired: Sendable, Hashable {
     public var orderKey: String { envelopeOrderID }
     public var canonicalIdempotencyKey: String { "envelope-expire:\(envelopeOrderID)" }
 
-    private enum DestinationType: String {
-        case channel, wallet
-    }
-
     var jsonMembers: [String: JSONValue] {
-        let destinationJSON: [String: JSONValue] =
-            switch destination {
-            case .channel(let channel): ["type": .string("channel"), "channel": .string(channel.rawValue)]
-            case .wallet(let account): ["type": .string("wallet"), "account": .string(account.description)]
-            }
-        return [
+        [
             "envelopeOrderId": .string(envelopeOrderID), "sender": .string(sender.description),
-            "destination": .object(destinationJSON),
+            "destination": destination.jsonValue,
         ]
     }
 
     init(reading reader: inout EventFieldReader) throws(EventDecodingError) {
         let orderID = try reader.string("envelopeOrderId")
         let sender = try reader.account("sender", kinds: [.user])
-        var destinationReader = try reader.object("destination")
-        let destination: RefundDestination
-        switch try destinationReader.choice("type", as: DestinationType.self) {
-        case .channel: destination = .channel(try destinationReader.channel("channel"))
-        case .wallet: destination = .wallet(try destinationReader.account("account", kinds: [.user]))
-        }
-        try destinationReader.finish()
+        let destination = try RefundDestination.read("destination", from: &reader)
         try self.init(envelopeOrderID: orderID, sender: sender, destination: destination)
     }
 }

@@ -28,20 +28,11 @@ public struct RefundRequested: Sendable, Hashable {
     public var orderKey: String { originalOrderID }
     public var canonicalIdempotencyKey: String { "refund:\(refundOrderID)" }
 
-    private enum DestinationType: String {
-        case channel, wallet
-    }
-
     var jsonMembers: [String: JSONValue] {
-        let destinationJSON: [String: JSONValue] =
-            switch destination {
-            case .channel(let channel): ["type": .string("channel"), "channel": .string(channel.rawValue)]
-            case .wallet(let account): ["type": .string("wallet"), "account": .string(account.description)]
-            }
-        return [
+        [
             "refundOrderId": .string(refundOrderID), "originalOrderId": .string(originalOrderID),
             "payer": .string(payer.description), "amountFen": .number(String(amount.fen)),
-            "destination": .object(destinationJSON),
+            "destination": destination.jsonValue,
         ]
     }
 
@@ -50,13 +41,7 @@ public struct RefundRequested: Sendable, Hashable {
         let originalOrderID = try reader.string("originalOrderId")
         let payer = try reader.account("payer", kinds: EventFieldRules.holdingKinds)
         let amount = try reader.amount("amountFen")
-        var destinationReader = try reader.object("destination")
-        let destination: RefundDestination
-        switch try destinationReader.choice("type", as: DestinationType.self) {
-        case .channel: destination = .channel(try destinationReader.channel("channel"))
-        case .wallet: destination = .wallet(try destinationReader.account("account", kinds: [.user]))
-        }
-        try destinationReader.finish()
+        let destination = try RefundDestination.read("destination", from: &reader)
         try self.init(
             refundOrderID: refundOrderID, originalOrderID: originalOrderID, payer: payer, amount: amount,
             destination: destination)
