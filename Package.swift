@@ -127,7 +127,7 @@ let package = Package(
             name: "paystream-worker", dependencies: ["PaystreamRuntime"],
             path: "Sources/Executables/paystream-worker", swiftSettings: strict),
         .executableTarget(
-            name: "paystream-scheduler", dependencies: ["PaystreamRuntime"],
+            name: "paystream-scheduler", dependencies: ["PaystreamAPI", "PaystreamRuntime"],
             path: "Sources/Executables/paystream-scheduler", swiftSettings: strict),
         .executableTarget(
             name: "paystream-dlq", dependencies: ["PaystreamRuntime"],

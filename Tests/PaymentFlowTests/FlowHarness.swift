@@ -5,6 +5,7 @@ import LedgerStore
 import NIOCore
 import NIOHTTP1
 import Postgres
+import Redis
 import Synchronization
 import TestSupport
 import Testing
@@ -24,15 +25,21 @@ final class FlowHarness: Sendable {
     let apiURL: String
     let sandboxURL: String
     let sim: ManagedProcess
-    let worker: ManagedProcess
+    private let workerProcess: Mutex<ManagedProcess>
+    private let workerArguments: [String]
+    private let schedulerArguments: [String]
+    /// The running paystream-worker (a new process after ``restartWorker()``).
+    var worker: ManagedProcess { workerProcess.withLock { $0 } }
     private let apiProcess: Mutex<ManagedProcess>
     private let apiArguments: [String]
     /// The running paystream-api (a new process after ``restartAPI()``).
     var api: ManagedProcess { apiProcess.withLock { $0 } }
 
-    static let stems = ["payment.callbacks", "withdrawals", "refunds", "transfer.requests", "notifications.outbound"]
+    static let stems = ["payment.callbacks", "envelope.grabs", "withdrawals", "refunds", "transfer.requests", "notifications.outbound"]
 
-    static func start(riskRules: String? = nil, paymentQueryAfterSeconds: Double = 300) async throws -> FlowHarness {
+    static func start(
+        riskRules: String? = nil, paymentQueryAfterSeconds: Double = 300, apiEnvironment: [String: String] = [:]
+    ) async throws -> FlowHarness {
         let prefix = "f" + TestEnvironment.uniqueName("").replacingOccurrences(of: "-", with: "")
         let topics = FileManager.default.temporaryDirectory.appendingPathComponent(prefix)
         try FileManager.default.createDirectory(at: topics, withIntermediateDirectories: true)
@@ -68,17 +75,19 @@ final class FlowHarness: Sendable {
             "--redis-url", try TestEnvironment.redisURL(), "--log-format", "json",
         ]
         let apiArguments = common + [
-            "--port", "\(port)", "--sandbox-state-dir", state.path, "--risk-rules", rules, "--risk-key-prefix", "\(prefix):",
+            "--port", "\(port)", "--sandbox-state-dir", state.path, "--risk-rules", rules, "--redis-key-prefix", "\(prefix):",
             "--payment-query-after-seconds", "\(paymentQueryAfterSeconds)",
         ]
-        let api = try ManagedProcess(executable: "paystream-api", arguments: apiArguments, name: "api")
-        let worker = try ManagedProcess(
-            executable: "paystream-worker",
-            arguments: common + ["--families", families.filter { !$0.hasSuffix("notifications.outbound") }.joined(separator: ","), "--batch-wait-ms", "20"],
-            name: "worker")
+        let api = try ManagedProcess(executable: "paystream-api", arguments: apiArguments, environment: apiEnvironment, name: "api")
+        let workerArguments = common + [
+            "--families", families.filter { !$0.hasSuffix("notifications.outbound") }.joined(separator: ","), "--batch-wait-ms", "20",
+        ]
+        let worker = try ManagedProcess(executable: "paystream-worker", arguments: workerArguments, name: "worker")
+        let schedulerArguments = common + ["--sandbox-state-dir", state.path, "--risk-rules", rules, "--redis-key-prefix", "\(prefix):"]
         let harness = FlowHarness(
             database: database, topicsDirectory: topics, stateDirectory: state, prefix: prefix, apiURL: "http://127.0.0.1:\(port)",
-            sandboxURL: sandboxURL, sim: sim, api: api, apiArguments: apiArguments, worker: worker)
+            sandboxURL: sandboxURL, sim: sim, api: api, apiArguments: apiArguments, worker: worker, workerArguments: workerArguments,
+            schedulerArguments: schedulerArguments)
         try await harness.waitForAPI()
         return harness
     }
@@ -86,9 +95,10 @@ final class FlowHarness: Sendable {
     /// Starts a harness, runs `body`, checks that the ledger verifies clean, and stops every process, also
     /// when `body` fails.
     static func run(
-        riskRules: String? = nil, paymentQueryAfterSeconds: Double = 300, _ body: (FlowHarness) async throws -> Void
+        riskRules: String? = nil, paymentQueryAfterSeconds: Double = 300, apiEnvironment: [String: String] = [:],
+        _ body: (FlowHarness) async throws -> Void
     ) async throws {
-        let h = try await start(riskRules: riskRules, paymentQueryAfterSeconds: paymentQueryAfterSeconds)
+        let h = try await start(riskRules: riskRules, paymentQueryAfterSeconds: paymentQueryAfterSeconds, apiEnvironment: apiEnvironment)
         do {
             try await body(h)
             let report = try await h.verify()
@@ -102,7 +112,8 @@ final class FlowHarness: Sendable {
 
     private init(
         database: PostgresTestDatabase, topicsDirectory: URL, stateDirectory: URL, prefix: String, apiURL: String, sandboxURL: String,
-        sim: ManagedProcess, api: ManagedProcess, apiArguments: [String], worker: ManagedProcess
+        sim: ManagedProcess, api: ManagedProcess, apiArguments: [String], worker: ManagedProcess, workerArguments: [String],
+        schedulerArguments: [String]
     ) {
         self.database = database
         self.topicsDirectory = topicsDirectory
@@ -113,7 +124,23 @@ final class FlowHarness: Sendable {
         self.sim = sim
         self.apiProcess = Mutex(api)
         self.apiArguments = apiArguments
-        self.worker = worker
+        self.workerProcess = Mutex(worker)
+        self.workerArguments = workerArguments
+        self.schedulerArguments = schedulerArguments
+    }
+
+    /// Kills paystream-worker with SIGKILL and starts a new one.
+    func killAndRestartWorker() async throws {
+        await worker.kill9()
+        let fresh = try ManagedProcess(executable: "paystream-worker", arguments: workerArguments, name: "worker")
+        workerProcess.withLock { $0 = fresh }
+    }
+
+    /// Runs `paystream-scheduler --once` with `extra` flags to the end; returns its exit status and output.
+    func runSchedulerOnce(_ extra: [String] = []) async throws -> (status: Int32, output: String) {
+        let scheduler = try ManagedProcess(executable: "paystream-scheduler", arguments: schedulerArguments + ["--once"] + extra, name: "scheduler")
+        let status = await scheduler.waitForExit(timeoutSeconds: 120)
+        return (status, (try? String(contentsOf: scheduler.logFile, encoding: .utf8)) ?? "")
     }
 
     func waitForAPI() async throws {
@@ -124,9 +151,9 @@ final class FlowHarness: Sendable {
     /// Kills paystream-api with SIGKILL: no chance to finish anything.
     func killAPI() async { await api.kill9() }
 
-    /// Starts a new paystream-api on the same port (after ``killAPI()``).
-    func restartAPI() async throws {
-        let fresh = try ManagedProcess(executable: "paystream-api", arguments: apiArguments, name: "api")
+    /// Starts a new paystream-api on the same port (after ``killAPI()``), with `environment` added.
+    func restartAPI(environment: [String: String] = [:]) async throws {
+        let fresh = try ManagedProcess(executable: "paystream-api", arguments: apiArguments, environment: environment, name: "api")
         apiProcess.withLock { $0 = fresh }
         try await waitForAPI()
     }
@@ -195,6 +222,13 @@ final class FlowHarness: Sendable {
 
     func sandbox(_ method: HTTPMethod, _ path: String, _ json: String? = nil) async throws -> Reply {
         try await send(method, sandboxURL + path, json: json)
+    }
+
+    /// One command to the test Redis.
+    func redis(_ arguments: [String]) async throws -> RedisValue {
+        let client = RedisClient(configuration: try RedisConfiguration(url: try TestEnvironment.redisURL()))
+        defer { Task { await client.shutdown() } }
+        return try await client.send(arguments)
     }
 
     // MARK: Ledger

@@ -1,3 +1,4 @@
+import PaystreamAPI
 import PaystreamRuntime
 
-PendingRole.scheduler.announce()
+await CommandRunner.run(SchedulerCommand.self)

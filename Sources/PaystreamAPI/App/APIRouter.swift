@@ -13,6 +13,7 @@ enum APIRouter {
         CollectionRoutes(services: services).register(on: router)
         WithdrawalRoutes(services: services).register(on: router)
         RefundRoutes(services: services).register(on: router)
+        EnvelopeRoutes(services: services).register(on: router)
         NotifyRoutes(services: services).register(on: router)
         return router
     }

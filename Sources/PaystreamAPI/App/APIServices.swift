@@ -11,6 +11,7 @@ struct APIServices: Sendable {
     let publisher: EventPublisher
     let channels: ChannelSet
     let risk: RiskEngine
+    let envelopes: EnvelopeHotState
     /// The URL clients and channels reach this API at (notify URLs and collection pages are built from it).
     let publicURL: String
     let logger: Logger

@@ -21,6 +21,7 @@ struct EventPublisher: Sendable {
         case withdrawals = "paystream.withdrawals"
         case refunds = "paystream.refunds"
         case transfers = "paystream.transfer.requests"
+        case envelopeGrabs = "paystream.envelope.grabs"
     }
 
     func topic(_ family: Family) throws -> String {

@@ -21,12 +21,13 @@ struct RefundDispatcher: Service {
     }
 
     func dispatchOnce() async throws -> Int {
-        try await services.store.postgres.withTransaction { connection in
+        try await requestExpiredEnvelopeRefunds()
+        return try await services.store.postgres.withTransaction { connection in
             let rows = try await connection.query(
                 """
                 SELECT r.refund_order_id, r.original_order_id, r.channel, r.amount_fen, r.total_fen, r.reason, r.channel_state, r.attempts
-                FROM refund_requests r JOIN orders o ON o.order_id = r.refund_order_id
-                WHERE o.status = 'refunded' AND (r.channel_state IS NULL OR r.channel_state = 'processing')
+                FROM refund_requests r JOIN orders o ON o.order_id = coalesce(r.ledger_order_id, r.refund_order_id)
+                WHERE o.status IN ('refunded', 'expired') AND (r.channel_state IS NULL OR r.channel_state = 'processing')
                   AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= now())
                 ORDER BY r.updated_at LIMIT 10
                 FOR UPDATE OF r SKIP LOCKED
@@ -62,6 +63,24 @@ struct RefundDispatcher: Service {
             }
             return rows.count
         }
+    }
+
+    /// The rest of an expired envelope paid through a channel goes back through that channel: once the ledger
+    /// has moved it (order `expired`, entry `envelopeRefund` to the channel's clearing account), a refund row
+    /// for exactly that rest is added (once: its number is the envelope's order number + `EXP`).
+    func requestExpiredEnvelopeRefunds() async throws {
+        try await services.store.postgres.execute(
+            """
+            INSERT INTO refund_requests (refund_order_id, original_order_id, account_id, channel, amount_fen, total_fen, reason, ledger_order_id)
+            SELECT o.order_id || 'EXP', o.order_id, o.owner_account, o.channel, -p.amount_fen, o.amount_fen, 'envelope expired', o.order_id
+            FROM orders o
+            JOIN journal_entries j ON j.order_id = o.order_id AND j.kind = 'envelopeRefund'
+            JOIN postings p ON p.entry_id = j.entry_id AND p.amount_fen < 0
+            WHERE o.kind = 'envelope' AND o.status = 'expired' AND o.channel IN ('wechat', 'alipay')
+              AND EXISTS (SELECT 1 FROM postings c WHERE c.entry_id = j.entry_id AND c.account_id = 'clearing:' || o.channel)
+              AND o.updated_at > now() - interval '30 days'
+            ON CONFLICT (refund_order_id) DO NOTHING
+            """)
     }
 
     /// Records a refund's state reported by a notify.

@@ -11,6 +11,8 @@ enum OrderNumbers {
         case withdrawal = "WD"
         case refund = "RF"
         case collectCode = "QR"
+        case envelope = "EN"
+        case grab = "GB"
     }
 
     static func make(_ kind: Kind, now: Date = Date()) -> String {

@@ -2,6 +2,7 @@ import Channels
 import Foundation
 import Hummingbird
 import PaystreamCore
+import Postgres
 
 /// Recharge: a user pays into their wallet through WeChat Pay (Native QR) or Alipay (precreate QR, or the
 /// cashier page to redirect to).
@@ -46,7 +47,8 @@ struct PaymentOrders: Sendable {
 
     func create(
         orderID: String, kind: OrderKind, purpose: PaymentSucceeded.Purpose, account: AccountID, amount: Amount,
-        channel: Channel, page: Bool, description: String, collectCodeID: String?, correlationID: String
+        channel: Channel, page: Bool, description: String, collectCodeID: String?, correlationID: String,
+        also: ((PostgresConnection) async throws -> Void)? = nil
     ) async throws -> OrderRecord {
         let client = try services.channels.payments(channel)
         let paymentOrder = PaymentOrder(
@@ -70,7 +72,8 @@ struct PaymentOrders: Sendable {
         try await services.store.insert(
             PaymentStore.NewPayment(
                 orderID: orderID, kind: kind, purpose: purpose, account: account, amount: amount, channel: channel,
-                codeURL: codeURL, payURL: payURL, collectCodeID: collectCodeID, correlationID: correlationID))
+                codeURL: codeURL, payURL: payURL, collectCodeID: collectCodeID, correlationID: correlationID),
+            also: also)
         services.logger.info(
             "payment order created",
             metadata: ["order_id": "\(orderID)", "kind": "\(kind.rawValue)", "channel": "\(channel.rawValue)", "fen": "\(amount.fen)", "correlation_id": "\(correlationID)"])

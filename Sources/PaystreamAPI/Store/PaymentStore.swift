@@ -37,7 +37,8 @@ struct PaymentStore: Sendable {
         var correlationID: String
     }
 
-    func insert(_ p: NewPayment) async throws {
+    /// `also` runs in the same transaction (an envelope's own row, say).
+    func insert(_ p: NewPayment, also: ((PostgresConnection) async throws -> Void)? = nil) async throws {
         try await postgres.withTransaction { connection in
             try await connection.execute(
                 """
@@ -56,6 +57,7 @@ struct PaymentStore: Sendable {
                 VALUES (\(p.orderID), \(p.channel.rawValue), \(p.purpose.rawValue), \(p.account.description), \(p.amount.fen),
                         \(p.codeURL), \(p.payURL), \(p.collectCodeID), \(p.correlationID))
                 """)
+            try await also?(connection)
         }
     }
 

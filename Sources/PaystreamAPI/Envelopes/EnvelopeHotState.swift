@@ -1,0 +1,135 @@
+import Foundation
+import PaystreamCore
+import Redis
+
+/// An envelope's hot state in Redis, all under one hash tag so a Redis Cluster keeps it on one node:
+/// `env:{<id>}` (hash: sender, expires_ms), `env:{<id>}:shares` (the shares left, a list of fen),
+/// `env:{<id>}:grabbed` (user → "grabId|fen|ms") and `env:{<id>}:pending` (grabId → "user|fen|ms": grabs whose
+/// transfer is not known to be committed yet; compensation re-drives and clears them).
+///
+/// Guarantees: a grab is one Lua script (the seed's distributed lock): the envelope exists and has not
+/// expired, the user has not grabbed it, a share is popped and the grab is recorded, all at once; so N
+/// grabbers of a K-share envelope get exactly min(N, K) shares, one each, and the shares sum to the total.
+/// Loading is idempotent: an envelope already in Redis is never loaded again (its shares are not refilled).
+struct EnvelopeHotState: Sendable {
+    let redis: RedisClient
+    /// Prepended to every key (tests isolate themselves with one).
+    let prefix: String
+
+    func keys(_ envelopeID: String) -> [String] {
+        let base = "\(prefix)env:{\(envelopeID)}"
+        return [base, base + ":shares", base + ":grabbed", base + ":pending"]
+    }
+
+    static let load = RedisScript(
+        """
+        if redis.call('EXISTS', KEYS[1]) == 1 then return 'exists' end
+        redis.call('HSET', KEYS[1], 'sender', ARGV[1], 'expires_ms', ARGV[2])
+        for i = 4, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+        for i = 1, 2 do redis.call('PEXPIREAT', KEYS[i], ARGV[3]) end
+        return 'loaded'
+        """)
+
+    /// Puts a funded envelope's shares in Redis (no-op when it is there already). Keys live until a day after
+    /// the envelope expires.
+    @discardableResult
+    func load(envelopeID: String, sender: AccountID, expiresAt: Date, shares: [Int64]) async throws -> Bool {
+        let expiresMs = Int64(expiresAt.timeIntervalSince1970 * 1000)
+        let reply = try await redis.evaluate(
+            Self.load, keys: keys(envelopeID),
+            arguments: [sender.description, String(expiresMs), String(expiresMs + 86_400_000)] + shares.map(String.init))
+        return reply.string == "loaded"
+    }
+
+    enum GrabResult: Equatable {
+        case granted(grabID: String, amountFen: Int64, sender: String)
+        case alreadyGrabbed(grabID: String, amountFen: Int64)
+        case empty
+        case expired
+        case unknown
+    }
+
+    static let grab = RedisScript(
+        """
+        local meta = redis.call('HMGET', KEYS[1], 'sender', 'expires_ms')
+        if not meta[1] then return {'unknown'} end
+        if tonumber(ARGV[3]) >= tonumber(meta[2]) then return {'expired'} end
+        local prior = redis.call('HGET', KEYS[3], ARGV[1])
+        if prior then return {'already', prior} end
+        local share = redis.call('LPOP', KEYS[2])
+        if not share then return {'empty'} end
+        redis.call('HSET', KEYS[3], ARGV[1], ARGV[2] .. '|' .. share .. '|' .. ARGV[3])
+        redis.call('HSET', KEYS[4], ARGV[2], ARGV[1] .. '|' .. share .. '|' .. ARGV[3])
+        local ttl = redis.call('PTTL', KEYS[1])
+        if ttl > 0 then
+          redis.call('PEXPIRE', KEYS[3], ttl)
+          redis.call('PEXPIRE', KEYS[4], ttl)
+        end
+        return {'ok', share, meta[1]}
+        """)
+
+    func grab(envelopeID: String, user: AccountID, grabID: String, now: Date) async throws -> GrabResult {
+        let reply = try await redis.evaluate(
+            Self.grab, keys: keys(envelopeID),
+            arguments: [user.description, grabID, String(Int64(now.timeIntervalSince1970 * 1000))])
+        let fields = reply.elements?.compactMap(\.string) ?? []
+        switch fields.first {
+        case "ok":
+            guard fields.count == 3, let fen = Int64(fields[1]) else { throw EnvelopeStateError("grab script answered \(fields)") }
+            return .granted(grabID: grabID, amountFen: fen, sender: fields[2])
+        case "already":
+            let parts = fields.count == 2 ? fields[1].split(separator: "|").map(String.init) : []
+            guard parts.count == 3, let fen = Int64(parts[1]) else { throw EnvelopeStateError("grab script answered \(fields)") }
+            return .alreadyGrabbed(grabID: parts[0], amountFen: fen)
+        case "empty": return .empty
+        case "expired": return .expired
+        case "unknown": return .unknown
+        default: throw EnvelopeStateError("grab script answered \(fields)")
+        }
+    }
+
+    struct Grab: Sendable, Equatable, Encodable {
+        var grabId: String
+        var user: String
+        var amountFen: Int64
+    }
+
+    /// The envelope as Redis has it, or nil when Redis does not (expired keys, or a lost Redis).
+    func snapshot(envelopeID: String) async throws -> (sharesLeft: Int, grabs: [Grab])? {
+        let k = keys(envelopeID)
+        let replies = try await redis.pipeline([["EXISTS", k[0]], ["LLEN", k[1]], ["HGETALL", k[2]]])
+        guard case .success(let exists) = replies[0], exists.int64 == 1,
+            case .success(let length) = replies[1], case .success(let grabbed) = replies[2]
+        else { return nil }
+        let flat = grabbed.elements?.compactMap(\.string) ?? []
+        var grabs: [Grab] = []
+        for index in stride(from: 0, to: flat.count - 1, by: 2) {
+            let parts = flat[index + 1].split(separator: "|").map(String.init)
+            guard parts.count == 3, let fen = Int64(parts[1]) else { continue }
+            grabs.append(Grab(grabId: parts[0], user: flat[index], amountFen: fen))
+        }
+        return (Int(length.int64 ?? 0), grabs.sorted { $0.grabId < $1.grabId })
+    }
+
+    /// Grabs recorded in Redis whose transfer may not be committed yet.
+    func pending(envelopeID: String) async throws -> [(grabID: String, user: String, amountFen: Int64, atMs: Int64)] {
+        let flat = try await redis.send(["HGETALL", keys(envelopeID)[3]]).elements?.compactMap(\.string) ?? []
+        var result: [(String, String, Int64, Int64)] = []
+        for index in stride(from: 0, to: flat.count - 1, by: 2) {
+            let parts = flat[index + 1].split(separator: "|").map(String.init)
+            guard parts.count == 3, let fen = Int64(parts[1]), let at = Int64(parts[2]) else { continue }
+            result.append((flat[index], parts[0], fen, at))
+        }
+        return result
+    }
+
+    func clearPending(envelopeID: String, grabIDs: [String]) async throws {
+        if grabIDs.isEmpty { return }
+        _ = try await redis.send(["HDEL", keys(envelopeID)[3]] + grabIDs)
+    }
+}
+
+struct EnvelopeStateError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -1,0 +1,196 @@
+import Foundation
+import Hummingbird
+import PaystreamCore
+import Postgres
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Red envelopes: send, grab, list.
+///
+/// - `POST /v1/envelopes` `{"totalFen","shares","mode":"random"|"equal","greeting"?,"expiresInSeconds"?,"groupId"?,
+///   "receiver"?,"payWith":"wechat"|"alipay"|"wallet"}` (user) → 201 the envelope (status `created`) with the
+///   channel's `codeUrl` to pay, or, from the wallet, 201 once its funding event is queued. The split is decided
+///   now; the shares go to Redis when the payment has been applied (status `funded`).
+/// - `POST /v1/envelopes/{id}/grab` (user) → 200 `{"grabId","amountFen"}`: one atomic Redis script, then the grab
+///   event on Kafka (keyed by the envelope), acknowledged before the answer. 409 `envelope.already_grabbed`
+///   (with the first grab), 410 `envelope.empty` / `envelope.expired`, 409 `envelope.not_funded`.
+/// - `GET /v1/envelopes/{id}` → the envelope and its grabs: from Redis while it holds them, from PostgreSQL
+///   after (committed grabs), the same shape either way; `source` says which.
+struct EnvelopeRoutes: Sendable {
+    let services: APIServices
+
+    struct SendBody: Decodable {
+        var totalFen: Int64?
+        var shares: Int?
+        var mode: EnvelopeSplit.Mode?
+        var greeting: String?
+        var expiresInSeconds: Int?
+        var groupId: String?
+        var receiver: String?
+        var payWith: String?
+    }
+
+    struct Listing: Encodable {
+        var envelope: EnvelopeRecord
+        var grabs: [EnvelopeHotState.Grab]
+        var grabbedFen: Int64
+        var sharesLeft: Int
+        var source: String
+    }
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/v1/envelopes") { request, _ in
+            await handle(request, services) { correlationID in
+                var request = request
+                let sender = try Caller.account(of: request)
+                guard sender.kind == .user else { throw APIError.forbidden("envelope.users_only", "only users send envelopes") }
+                let body = try await request.decode(SendBody.self)
+                return .json(.created, try await send(sender, body, correlationID: correlationID))
+            }
+        }
+        router.post("/v1/envelopes/:envelopeId/grab") { request, context in
+            await handle(request, services) { correlationID in
+                let grabber = try Caller.account(of: request)
+                guard grabber.kind == .user else { throw APIError.forbidden("envelope.users_only", "only users grab envelopes") }
+                return try await grab(context.parameters.get("envelopeId") ?? "", grabber: grabber, correlationID: correlationID)
+            }
+        }
+        router.get("/v1/envelopes/:envelopeId") { request, context in
+            await handle(request, services) { _ in
+                _ = try Caller.account(of: request)
+                return .json(.ok, try await listing(context.parameters.get("envelopeId") ?? ""))
+            }
+        }
+    }
+
+    func send(_ sender: AccountID, _ body: SendBody, correlationID: String) async throws -> EnvelopeRecord {
+        let total = try services.amount(body.totalFen, field: "totalFen")
+        guard let count = body.shares else { throw APIError.badRequest("request.missing_field", "shares is required") }
+        let mode = body.mode ?? .random
+        var generator = SystemRandomNumberGenerator()
+        let shares: [Amount]
+        do { shares = try EnvelopeSplit.split(total: total, shares: count, mode: mode, using: &generator) } catch {
+            throw APIError.badRequest(error.code, error.message)
+        }
+        let greeting = String((body.greeting ?? "恭喜发财，大吉大利").prefix(60))
+        let expiresIn = body.expiresInSeconds ?? 86_400
+        guard (1...7 * 86_400).contains(expiresIn) else {
+            throw APIError.badRequest("envelope.invalid_expiry", "expiresInSeconds must be 1...604800 (default 86400)")
+        }
+        let payWith = body.payWith ?? "wechat"
+        let envelopeID = OrderNumbers.make(.envelope, now: services.now())
+        let groupID = body.groupId.map { String($0.prefix(64)) }
+        let receiver = body.receiver.map { String($0.prefix(64)) }
+        let insertEnvelope: (PostgresConnection) async throws -> Void = { connection in
+            try await services.store.insertEnvelope(
+                envelopeID, sender: sender, total: total, shares: shares, mode: mode, greeting: greeting, groupID: groupID,
+                receiver: receiver, payWith: payWith, expiresInSeconds: expiresIn, on: connection)
+        }
+        switch payWith {
+        case "wechat", "alipay":
+            _ = try await PaymentOrders(services: services).create(
+                orderID: envelopeID, kind: .envelope, purpose: .envelope, account: sender, amount: total,
+                channel: Channel(rawValue: payWith)!, page: false, description: greeting, collectCodeID: nil,
+                correlationID: correlationID, also: insertEnvelope)
+        case "wallet":
+            let balance = try await services.store.balance(sender)
+            guard balance.availableFen >= total.fen else {
+                throw APIError.conflict("balance.insufficient_available", "available \(balance.availableFen) fen is less than \(total.fen) fen")
+            }
+            let event = try MoneyEvent(
+                payload: .envelopeWalletFunded(try EnvelopeWalletFunded(envelopeOrderID: envelopeID, sender: sender, amount: total)),
+                occurredAt: services.now(), correlationID: correlationID)
+            try await services.store.postgres.withTransaction { connection in
+                try await connection.execute(
+                    """
+                    INSERT INTO orders (order_id, kind, status, owner_account, amount_fen)
+                    VALUES (\(envelopeID), 'envelope', 'created', \(sender.description), \(total.fen))
+                    """)
+                try await insertEnvelope(connection)
+                try await services.publisher.enqueue(event, family: .envelopeGrabs, on: connection)
+            }
+        default:
+            throw APIError.badRequest("envelope.invalid_payment", "payWith must be wechat, alipay or wallet")
+        }
+        services.logger.info(
+            "envelope sent", metadata: ["envelope_id": "\(envelopeID)", "fen": "\(total.fen)", "shares": "\(count)", "correlation_id": "\(correlationID)"])
+        guard let record = try await services.store.envelope(envelopeID) else {
+            throw APIError(.internalServerError, "store.lost", "envelope \(envelopeID) vanished after insert")
+        }
+        return record
+    }
+
+    func grab(_ envelopeID: String, grabber: AccountID, correlationID: String) async throws -> Response {
+        let grabID = OrderNumbers.make(.grab, now: services.now())
+        let result = try await services.envelopes.grab(envelopeID: envelopeID, user: grabber, grabID: grabID, now: services.now())
+        switch result {
+        case .granted(let grabID, let fen, let senderText):
+            GrabFaultInjection.afterGrabScript()
+            guard let sender = AccountID(senderText) else { throw EnvelopeStateError("envelope \(envelopeID) has sender \(senderText)") }
+            let event = try MoneyEvent(
+                payload: .envelopeGrabbed(
+                    try EnvelopeGrabbed(envelopeOrderID: envelopeID, grabID: grabID, sender: sender, grabber: grabber, amount: try Amount(fen: fen))),
+                occurredAt: services.now(), correlationID: correlationID)
+            struct Granted: Encodable { var grabId: String; var amountFen: Int64; var credit: String }
+            do {
+                try await services.publisher.publish(event, family: .envelopeGrabs)
+            } catch {
+                // The grab is recorded in Redis (pending): compensation produces it again. The user has it.
+                services.logger.error("grab event not acknowledged; compensation will re-drive it", metadata: ["grab_id": "\(grabID)", "error": "\(error)"])
+                return .json(.ok, Granted(grabId: grabID, amountFen: fen, credit: "pending"))
+            }
+            return .json(.ok, Granted(grabId: grabID, amountFen: fen, credit: "queued"))
+        case .alreadyGrabbed(let grabID, let fen):
+            throw APIError.conflict("envelope.already_grabbed", "you already grabbed \(fen) fen of this envelope (grab \(grabID))")
+        case .empty:
+            throw APIError(.gone, "envelope.empty", "every share of this envelope has been grabbed")
+        case .expired:
+            throw APIError(.gone, "envelope.expired", "this envelope has expired")
+        case .unknown:
+            guard let envelope = try await services.store.envelope(envelopeID) else {
+                throw APIError.notFound("envelope.not_found", "no envelope \(envelopeID)")
+            }
+            switch envelope.status {
+            case "created": throw APIError.conflict("envelope.not_funded", "this envelope has not been paid yet")
+            case "finished": throw APIError(.gone, "envelope.empty", "every share of this envelope has been grabbed")
+            case "expired": throw APIError(.gone, "envelope.expired", "this envelope has expired")
+            default: throw APIError(.serviceUnavailable, "envelope.not_ready", "this envelope is being prepared; try again")
+            }
+        }
+    }
+
+    func listing(_ envelopeID: String) async throws -> Listing {
+        guard let envelope = try await services.store.envelope(envelopeID) else {
+            throw APIError.notFound("envelope.not_found", "no envelope \(envelopeID)")
+        }
+        if let hot = try await services.envelopes.snapshot(envelopeID: envelopeID) {
+            return Listing(
+                envelope: envelope, grabs: hot.grabs, grabbedFen: hot.grabs.reduce(0) { $0 + $1.amountFen }, sharesLeft: hot.sharesLeft,
+                source: "redis")
+        }
+        let grabs = try await services.store.committedGrabs(envelopeID)
+        let left = ["funded", "created"].contains(envelope.status) ? envelope.shares - grabs.count : 0
+        return Listing(envelope: envelope, grabs: grabs, grabbedFen: grabs.reduce(0) { $0 + $1.amountFen }, sharesLeft: left, source: "postgres")
+    }
+}
+
+/// Test-only switch: `PAYSTREAM_TEST_KILL_AFTER_GRABS=N` makes paystream-api kill itself (SIGKILL) right after
+/// the N-th granted grab script, before the grab event is produced: the moment a grab exists only in Redis.
+/// Nothing sets it outside tests.
+enum GrabFaultInjection {
+    static let limit: Int? = ProcessInfo.processInfo.environment["PAYSTREAM_TEST_KILL_AFTER_GRABS"].flatMap(Int.init)
+    static let count = Counter()
+
+    final class Counter: Sendable {
+        private let value = Mutex(0)
+        func increment() -> Int { value.withLock { $0 += 1; return $0 } }
+    }
+
+    static func afterGrabScript() {
+        guard let limit else { return }
+        if count.increment() >= limit { kill(getpid(), SIGKILL) }
+    }
+}

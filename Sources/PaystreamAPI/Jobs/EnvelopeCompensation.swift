@@ -1,0 +1,122 @@
+import Foundation
+import Logging
+import PaystreamCore
+import Postgres
+
+/// The envelope compensation jobs of paystream-scheduler.
+///
+/// - ``redriveGrabs()``: a grab recorded in Redis whose transfer is not committed (the API died between the
+///   grab script and Kafka's acknowledgement, or Kafka refused) is produced again after a grace period; its
+///   idempotency key `grab:<grab id>` makes a second copy harmless. Committed ones are cleared from Redis.
+/// - ``expireEnvelopes()``: a funded envelope past its expiry (plus a grace period for grabs in flight) gets one
+///   `envelopeExpired` event, after its own pending grabs are re-driven, so the rest refunded is exactly what
+///   no grab took. Its key `envelope-expire:<id>` makes it once, even when two schedulers run at once.
+/// Every run is recorded in `compensation_runs` with what it found and did.
+struct EnvelopeCompensation: Sendable {
+    let services: APIServices
+    /// Only envelopes created within this window are scanned.
+    var windowSeconds: Int = 30 * 86_400
+    /// A pending grab younger than this is left to the API that is producing it.
+    var grabGraceMilliseconds: Int64 = 30_000
+    /// An envelope is expired this long after its expiry time, so grabs granted just before are on Kafka first.
+    var expiryGraceSeconds: Int = 5
+    /// Where the rest of a channel-paid envelope goes: back through the channel, or to the sender's wallet.
+    var refundToChannel = true
+
+    struct RunResult: Sendable, Equatable {
+        var found = 0
+        var acted = 0
+    }
+
+    /// Re-drives uncommitted grabs of every envelope activated within the window.
+    @discardableResult
+    func redriveGrabs() async throws -> RunResult {
+        let started = Date()
+        let rows = try await services.store.postgres.query(
+            """
+            SELECT envelope_order_id, sender FROM envelopes
+            WHERE activated_at IS NOT NULL AND created_at > now() - \(windowSeconds) * interval '1 second'
+            """)
+        var result = RunResult()
+        for row in rows {
+            let envelopeID = try row.decode(String.self, column: "envelope_order_id")
+            guard let sender = AccountID(try row.decode(String.self, column: "sender")) else { continue }
+            let r = try await redrive(envelopeID, sender: sender, graceMilliseconds: grabGraceMilliseconds)
+            result.found += r.found
+            result.acted += r.acted
+        }
+        try await record("grab-redrive", started: started, result, notes: "\(rows.count) envelopes scanned")
+        return result
+    }
+
+    /// One envelope's pending grabs: clears the committed ones, produces the others older than the grace.
+    func redrive(_ envelopeID: String, sender: AccountID, graceMilliseconds: Int64) async throws -> RunResult {
+        let pending = try await services.envelopes.pending(envelopeID: envelopeID)
+        if pending.isEmpty { return RunResult() }
+        let orderIDs = pending.map { "grab:\($0.grabID)" }
+        let committedRows = try await services.store.postgres.query(
+            "SELECT order_id FROM orders WHERE order_id = ANY(\(orderIDs)::text[])")
+        let committed = Set(try committedRows.map { String(try $0.decode(String.self, column: "order_id").dropFirst("grab:".count)) })
+        try await services.envelopes.clearPending(envelopeID: envelopeID, grabIDs: Array(committed))
+        let nowMs = Int64(services.now().timeIntervalSince1970 * 1000)
+        var result = RunResult(found: pending.count - committed.count, acted: 0)
+        for grab in pending where !committed.contains(grab.grabID) && nowMs - grab.atMs >= graceMilliseconds {
+            guard let grabber = AccountID(grab.user) else { continue }
+            let event = try MoneyEvent(
+                payload: .envelopeGrabbed(
+                    try EnvelopeGrabbed(envelopeOrderID: envelopeID, grabID: grab.grabID, sender: sender, grabber: grabber, amount: try Amount(fen: grab.amountFen))),
+                occurredAt: services.now(), correlationID: "redrive-\(grab.grabID)")
+            try await services.publisher.publish(event, family: .envelopeGrabs)
+            result.acted += 1
+            services.logger.notice("grab re-driven", metadata: ["envelope_id": "\(envelopeID)", "grab_id": "\(grab.grabID)"])
+        }
+        return result
+    }
+
+    /// Expires every funded envelope past its expiry (and grace).
+    @discardableResult
+    func expireEnvelopes() async throws -> RunResult {
+        let started = Date()
+        var result = RunResult()
+        try await services.store.postgres.withTransaction { connection in
+            let rows = try await connection.query(
+                """
+                SELECT e.envelope_order_id, e.sender, e.pay_with, o.channel FROM envelopes e
+                JOIN orders o ON o.order_id = e.envelope_order_id
+                WHERE o.status = 'funded' AND e.expires_at <= now() - \(expiryGraceSeconds) * interval '1 second'
+                  AND e.created_at > now() - \(windowSeconds) * interval '1 second'
+                  AND (e.expiry_requested_at IS NULL OR e.expiry_requested_at < now() - interval '60 seconds')
+                ORDER BY e.expires_at LIMIT 500
+                FOR UPDATE OF e SKIP LOCKED
+                """)
+            result.found = rows.count
+            for row in rows {
+                let envelopeID = try row.decode(String.self, column: "envelope_order_id")
+                guard let sender = AccountID(try row.decode(String.self, column: "sender")) else { continue }
+                // Grabs granted before the expiry go first, so the rest is what nobody took.
+                _ = try await redrive(envelopeID, sender: sender, graceMilliseconds: 0)
+                let channel = try row.decode(String?.self, column: "channel").flatMap(Channel.init(rawValue:))
+                let destination: RefundDestination =
+                    if let channel, refundToChannel, try row.decode(String.self, column: "pay_with") != "wallet" { .channel(channel) } else { .wallet(sender) }
+                let event = try MoneyEvent(
+                    payload: .envelopeExpired(try EnvelopeExpired(envelopeOrderID: envelopeID, sender: sender, destination: destination)),
+                    occurredAt: services.now(), correlationID: "expire-\(envelopeID)")
+                try await services.publisher.publish(event, family: .envelopeGrabs)
+                try await connection.execute("UPDATE envelopes SET expiry_requested_at = now() WHERE envelope_order_id = \(envelopeID)")
+                result.acted += 1
+                services.logger.info("envelope expired", metadata: ["envelope_id": "\(envelopeID)", "destination": "\(destination.account)"])
+            }
+        }
+        try await record("envelope-expiry", started: started, result, notes: nil)
+        return result
+    }
+
+    private func record(_ job: String, started: Date, _ result: RunResult, notes: String?) async throws {
+        let startedMs = Int64(started.timeIntervalSince1970 * 1000)
+        try await services.store.postgres.execute(
+            """
+            INSERT INTO compensation_runs (job, started_at, found, acted, notes)
+            VALUES (\(job), to_timestamp(\(startedMs)::double precision / 1000), \(result.found), \(result.acted), \(notes))
+            """)
+    }
+}

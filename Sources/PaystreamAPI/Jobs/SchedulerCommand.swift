@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PaystreamRuntime
+import ServiceLifecycle
+
+/// `paystream-scheduler`: the periodic jobs. Envelope compensation: expired envelopes refunded (every 10 min
+/// by default), grabs without their transfer re-driven (every 30 min), over the last 30 days; every run
+/// recorded in `compensation_runs`. Several schedulers may run at once: each job is safe to run concurrently.
+public struct SchedulerCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "paystream-scheduler",
+        abstract: "Run Paystream's periodic jobs: envelope expiry refunds and grab compensation.")
+
+    @OptionGroup public var options: ServiceOptions
+    @Option(help: "Seconds between envelope expiry runs.") public var expiryIntervalSeconds = 600.0
+    @Option(help: "Seconds between grab compensation runs.") public var grabRedriveIntervalSeconds = 1800.0
+    @Option(help: "Days of envelopes scanned.") public var windowDays = 30
+    @Option(help: "A grab pending in Redis this many seconds is re-driven.") public var grabGraceSeconds = 30.0
+    @Option(help: "Seconds after its expiry before an envelope is expired (grabs in flight land first).") public var expiryGraceSeconds = 5
+    @Option(help: "Where the rest of a channel-paid expired envelope goes: channel (its refund API) or wallet.")
+    public var envelopeRefundTo = "channel"
+    @Flag(help: "Run each job once and exit.") public var once = false
+
+    public init() {}
+
+    public func run() async throws {
+        let logger = Logger(label: "paystream.scheduler")
+        guard ["channel", "wallet"].contains(envelopeRefundTo) else { throw ValidationError("--envelope-refund-to is channel or wallet") }
+        let built = try await options.build(role: "paystream-scheduler", publicURL: "http://127.0.0.1", logger: logger)
+        let jobs = EnvelopeCompensation(
+            services: built.services, windowSeconds: windowDays * 86_400, grabGraceMilliseconds: Int64(grabGraceSeconds * 1000),
+            expiryGraceSeconds: expiryGraceSeconds, refundToChannel: envelopeRefundTo == "channel")
+        if once {
+            let grabs = try await jobs.redriveGrabs()
+            let expired = try await jobs.expireEnvelopes()
+            print("grab-redrive: found \(grabs.found), re-driven \(grabs.acted); envelope-expiry: found \(expired.found), expired \(expired.acted)")
+            await built.close()
+            return
+        }
+        let group: [any Service] = [
+            PeriodicJob(name: "grab-redrive", interval: .milliseconds(Int64(grabRedriveIntervalSeconds * 1000)), logger: logger) {
+                let r = try await jobs.redriveGrabs()
+                return "found \(r.found), re-driven \(r.acted)"
+            },
+            PeriodicJob(name: "envelope-expiry", interval: .milliseconds(Int64(expiryIntervalSeconds * 1000)), logger: logger) {
+                let r = try await jobs.expireEnvelopes()
+                return "found \(r.found), expired \(r.acted)"
+            },
+        ]
+        logger.info("scheduler starting", metadata: ["expiryEverySeconds": "\(expiryIntervalSeconds)", "grabRedriveEverySeconds": "\(grabRedriveIntervalSeconds)"])
+        try await ServiceGroup(configuration: .init(services: group, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
+        await built.close()
+    }
+}
+
+/// Runs a job now and then every `interval` until graceful shutdown; a failed run is logged and the next one
+/// tries again.
+struct PeriodicJob: Service {
+    let name: String
+    let interval: Duration
+    let logger: Logger
+    let body: @Sendable () async throws -> String
+
+    func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            do {
+                let summary = try await body()
+                logger.info("job run", metadata: ["job": "\(name)", "result": "\(summary)"])
+            } catch {
+                logger.error("job failed; next run retries", metadata: ["job": "\(name)", "error": "\(error)"])
+            }
+            try? await Task.sleep(for: interval)
+        }
+    }
+}

@@ -1,0 +1,167 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Red envelopes end to end: send (paid by WeChat Pay or from the wallet), split, grab storms, listing from
+/// Redis and from PostgreSQL, expiry refunds and grab compensation by paystream-scheduler.
+@Suite(.serialized) struct EnvelopeFlowTests {
+    struct GrabOutcome: Sendable { let user: String; let status: Int; let amountFen: Int64?; let code: String? }
+
+    static func grabStorm(_ h: FlowHarness, envelope: String, users: [String]) async throws -> [GrabOutcome] {
+        try await withThrowingTaskGroup(of: GrabOutcome.self) { group in
+            for user in users {
+                group.addTask {
+                    let reply = try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: user)
+                    return GrabOutcome(user: user, status: reply.status, amountFen: reply.int("amountFen"), code: reply.string("code"))
+                }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+    }
+
+    /// A funded envelope (paid by WeChat Pay in the sandbox) of `shares` shares, ready to grab.
+    static func fundedEnvelope(_ h: FlowHarness, sender: String, totalFen: Int64, shares: Int, mode: String = "random", expiresIn: Int = 86_400)
+        async throws -> String
+    {
+        let sent = try await h.post(
+            "/v1/envelopes", #"{"totalFen":\#(totalFen),"shares":\#(shares),"mode":"\#(mode)","greeting":"新年快乐","expiresInSeconds":\#(expiresIn),"groupId":"family","payWith":"wechat"}"#,
+            as: sender)
+        #expect(sent.status == 201, "\(sent.text)")
+        let id = try #require(sent.string("envelopeId"), "\(sent.text)")
+        #expect(sent.string("codeUrl")?.hasPrefix("weixin://") == true)
+        // Not grabbable before it is paid.
+        let early = try await h.post("/v1/envelopes/\(id)/grab", "{}", as: "user:early\(h.prefix.suffix(6))")
+        #expect(early.status == 409 && early.string("code") == "envelope.not_funded", "\(early.text)")
+        try await h.pay("wechat", id)
+        #expect(await h.waitFor(id, status: "funded"))
+        #expect(await eventually(timeoutSeconds: 30) { (try? await h.get("/v1/envelopes/\(id)", as: sender).string("source")) == "redis" })
+        return id
+    }
+
+    @Test func aHundredSharesAmongAThousandGrabbers() async throws {
+        try await FlowHarness.run { h in
+            let sender = "user:boss\(h.prefix.suffix(6))"
+            let envelope = try await Self.fundedEnvelope(h, sender: sender, totalFen: 100_000, shares: 100)
+            #expect(try await h.balance(sender) == (0, 100_000))
+
+            let users = (0..<1000).map { "user:g\($0)x\(h.prefix.suffix(6))" }
+            let outcomes = try await Self.grabStorm(h, envelope: envelope, users: users)
+            let winners = outcomes.filter { $0.status == 200 }
+            #expect(winners.count == 100)
+            #expect(Set(winners.map(\.user)).count == 100)
+            #expect(winners.reduce(0) { $0 + ($1.amountFen ?? 0) } == 100_000)
+            #expect(winners.allSatisfy { ($0.amountFen ?? 0) >= 1 })
+            #expect(outcomes.filter { $0.status == 410 && $0.code == "envelope.empty" }.count == 900)
+            // A winner grabbing again gets the first grab back as a refusal, nothing more.
+            let again = try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: winners[0].user)
+            #expect(again.status == 409 && again.string("code") == "envelope.already_grabbed")
+
+            #expect(await h.waitFor(envelope, status: "finished"))
+            for winner in winners.prefix(20) { #expect(try await h.balance(winner.user) == (winner.amountFen ?? -1, 0)) }
+            #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'envelopeGrab'") == 100)
+            #expect(try await h.balance(sender) == (0, 0))
+
+            // The listing is the same from Redis and, once Redis has lost it, from PostgreSQL.
+            let fromRedis = try await h.get("/v1/envelopes/\(envelope)", as: sender)
+            #expect(fromRedis.string("source") == "redis")
+            _ = try await h.redis(["DEL", "\(h.prefix):env:{\(envelope)}"])
+            let fromPostgres = try await h.get("/v1/envelopes/\(envelope)", as: sender)
+            #expect(fromPostgres.string("source") == "postgres")
+            func grabs(_ reply: FlowHarness.Reply) -> [String] {
+                ((reply.json["grabs"] as? [[String: Any]]) ?? []).map { "\($0["grabId"] ?? "")|\($0["user"] ?? "")|\($0["amountFen"] ?? "")" }
+            }
+            #expect(grabs(fromRedis).count == 100)
+            #expect(grabs(fromRedis) == grabs(fromPostgres))
+            #expect(fromRedis.int("grabbedFen") == fromPostgres.int("grabbedFen"))
+            #expect(fromRedis.int("sharesLeft") == 0 && fromPostgres.int("sharesLeft") == 0)
+        }
+    }
+
+    @Test func anExpiredEnvelopeRefundsExactlyTheRestOnce() async throws {
+        try await FlowHarness.run { h in
+            let sender = "user:exp\(h.prefix.suffix(6))"
+            // Through the channel it was paid with.
+            let envelope = try await Self.fundedEnvelope(h, sender: sender, totalFen: 10_000, shares: 10, mode: "equal", expiresIn: 4)
+            let outcomes = try await Self.grabStorm(h, envelope: envelope, users: (0..<4).map { "user:e\($0)x\(h.prefix.suffix(6))" })
+            #expect(outcomes.allSatisfy { $0.status == 200 && $0.amountFen == 1000 })
+            try await Task.sleep(for: .seconds(5))
+            let late = try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: "user:late\(h.prefix.suffix(6))")
+            #expect(late.status == 410 && late.string("code") == "envelope.expired")
+
+            // Two schedulers at the same time, then a third run: one expiry.
+            let flags = ["--expiry-grace-seconds", "0"]
+            async let first = h.runSchedulerOnce(flags)
+            async let second = h.runSchedulerOnce(flags)
+            let runs = try await [first, second]
+            #expect(runs.allSatisfy { $0.status == 0 }, "\(runs.map(\.output))")
+            #expect(await h.waitFor(envelope, status: "expired"))
+            #expect(try await h.runSchedulerOnce(flags).status == 0)
+            #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'envelopeRefund'") == 1)
+            #expect(try await h.balance(sender) == (0, 0))
+            // The rest went back through WeChat Pay's refund API.
+            #expect(await eventually(timeoutSeconds: 60) {
+                (try? await h.count("SELECT count(*) FROM refund_requests WHERE refund_order_id = '\(envelope)EXP' AND channel_state = 'succeeded' AND amount_fen = 6000")) == 1
+            })
+            #expect(try await h.count("SELECT count(*) FROM compensation_runs WHERE job = 'envelope-expiry'") >= 3)
+
+            // To the wallet, by configuration.
+            let walletSender = try await h.fundedUser("wexp", fen: 5000)
+            let walletSent = try await h.post(
+                "/v1/envelopes", #"{"totalFen":3000,"shares":3,"mode":"equal","expiresInSeconds":3,"payWith":"wallet"}"#, as: walletSender)
+            #expect(walletSent.status == 201, "\(walletSent.text)")
+            let walletEnvelope = try #require(walletSent.string("envelopeId"))
+            #expect(await h.waitFor(walletEnvelope, status: "funded"))
+            #expect(try await h.balance(walletSender) == (2000, 3000))
+            #expect(await eventually(timeoutSeconds: 30) { (try? await h.get("/v1/envelopes/\(walletEnvelope)", as: walletSender).string("source")) == "redis" })
+            #expect(try await h.post("/v1/envelopes/\(walletEnvelope)/grab", "{}", as: "user:w1x\(h.prefix.suffix(6))").status == 200)
+            try await Task.sleep(for: .seconds(4))
+            #expect(try await h.runSchedulerOnce(flags + ["--envelope-refund-to", "wallet"]).status == 0)
+            #expect(await h.waitFor(walletEnvelope, status: "expired"))
+            #expect(try await h.balance(walletSender) == (4000, 0))
+        }
+    }
+
+    @Test func killingTheAPIAndTheWorkerDuringAGrabStormCreditsEveryGrabOnce() async throws {
+        // The API kills itself right after its 15th grab script, before producing that grab's event.
+        try await FlowHarness.run(apiEnvironment: ["PAYSTREAM_TEST_KILL_AFTER_GRABS": "15"]) { h in
+            let sender = "user:storm\(h.prefix.suffix(6))"
+            let envelope = try await Self.fundedEnvelope(h, sender: sender, totalFen: 50_000, shares: 60)
+            let users = (0..<40).map { "user:s\($0)x\(h.prefix.suffix(6))" }
+            let firstWave = try await withThrowingTaskGroup(of: Int.self) { group in
+                for user in users {
+                    group.addTask { (try? await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: user).status) ?? -1 }
+                }
+                group.addTask {
+                    try await Task.sleep(for: .milliseconds(300))
+                    try await h.killAndRestartWorker()
+                    return 0
+                }
+                return try await group.reduce(into: [Int]()) { $0.append($1) }
+            }
+            #expect(firstWave.contains(-1) || firstWave.filter { $0 == 200 }.count < 40, "the API was expected to die mid-storm")
+            await h.killAPI()
+            try await h.restartAPI()
+            // Everyone tries again (those who got a share are refused as already served).
+            let secondWave = try await Self.grabStorm(h, envelope: envelope, users: users + (40..<50).map { "user:s\($0)x\(h.prefix.suffix(6))" })
+            #expect(secondWave.allSatisfy { [200, 409].contains($0.status) }, "\(secondWave.filter { ![200, 409].contains($0.status) }.map(\.status))")
+
+            // One compensation pass re-drives the grab that only Redis knew about.
+            let run = try await h.runSchedulerOnce(["--grab-grace-seconds", "0"])
+            #expect(run.status == 0, "\(run.output)")
+            let redisGrabs = try await h.redis(["HLEN", "\(h.prefix):env:{\(envelope)}:grabbed"]).int64 ?? -1
+            #expect(redisGrabs == 50)
+            #expect(await eventually(timeoutSeconds: 60) {
+                (try? await h.count("SELECT count(*) FROM orders WHERE parent_order_id = '\(envelope)' AND kind = 'transferIn'")) == redisGrabs
+            })
+            #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'envelopeGrab'") == 50)
+            let credited = try await h.count("SELECT coalesce(sum(amount_fen), 0)::bigint FROM orders WHERE parent_order_id = '\(envelope)' AND kind = 'transferIn'")
+            #expect(try await h.balance(sender) == (0, 50_000 - credited))
+            // Every grab Redis granted is credited to its user exactly once.
+            for user in users.prefix(10) {
+                let granted = try await h.redis(["HGET", "\(h.prefix):env:{\(envelope)}:grabbed", user]).string
+                let fen = granted.flatMap { Int64($0.split(separator: "|")[1]) } ?? -1
+                #expect(try await h.balance(user) == (fen, 0))
+            }
+        }
+    }
+}
