@@ -164,4 +164,33 @@ import TestSupport
             }
         }
     }
+
+    @Test func clientsArePushedAvailableCreditedFinishedAndRefunded() async throws {
+        try await FlowHarness.run { h in
+            #expect(await eventually(timeoutSeconds: 60) { (try? await h.get("/v1/events/ready").status) == 200 })
+            let sender = "user:push\(h.prefix.suffix(6))"
+            let members = (0..<3).map { "user:m\($0)x\(h.prefix.suffix(6))" }
+            let senderStream = try await PushListener(h, account: sender, groups: ["family"])
+            var memberStreams: [PushListener] = []
+            for member in members { memberStreams.append(try await PushListener(h, account: member, groups: ["family"])) }
+            let outsider = try await PushListener(h, account: "user:out\(h.prefix.suffix(6))", groups: ["work"])
+
+            let envelope = try await Self.fundedEnvelope(h, sender: sender, totalFen: 900, shares: 3)
+            for stream in memberStreams { #expect(await stream.waitFor("envelope.available", containing: envelope)) }
+            for member in members { #expect(try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: member).status == 200) }
+            for stream in memberStreams { #expect(await stream.waitFor("grab.credited")) }
+            #expect(await senderStream.waitFor("envelope.finished", containing: envelope))
+            #expect(!outsider.names().contains("envelope.available"))
+            #expect(!memberStreams[0].events.contains { $0.name == "grab.credited" && $0.data.contains(members[1]) }, "a grab is pushed to its grabber only")
+
+            // A refund is pushed to its payer when the ledger has taken it.
+            let recharge = try await h.post("/v1/recharges", #"{"amountFen":500,"channel":"wechat"}"#, as: sender)
+            let rechargeID = try #require(recharge.string("orderId"))
+            try await h.pay("wechat", rechargeID)
+            #expect(await senderStream.waitFor("payment.credited", containing: rechargeID))
+            #expect(try await h.post("/v1/refunds", #"{"orderId":"\#(rechargeID)","amountFen":200}"#, as: sender).status == 202)
+            #expect(await senderStream.waitFor("refund.done"))
+            for stream in memberStreams + [senderStream, outsider] { stream.close() }
+        }
+    }
 }

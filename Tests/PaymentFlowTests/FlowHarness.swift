@@ -294,3 +294,49 @@ func freePort() throws -> Int {
     guard named == 0 else { throw HarnessError("getsockname() failed") }
     return Int(UInt16(bigEndian: address.sin_port))
 }
+
+/// A Server-Sent Events client: connects to `GET /v1/events` as an account and collects the events.
+final class PushListener: Sendable {
+    private final class Received: Sendable {
+        let events = Mutex<[(name: String, data: String)]>([])
+    }
+    private let received = Received()
+    private let task: Task<Void, Never>
+
+    init(_ h: FlowHarness, account: String, groups: [String] = []) async throws {
+        var request = HTTPClientRequest(url: h.apiURL + "/v1/events" + (groups.isEmpty ? "" : "?groups=" + groups.joined(separator: ",")))
+        request.headers.add(name: "X-Paystream-Account", value: account)
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(600))
+        guard response.status.code == 200 else { throw HarnessError("push stream answered \(response.status.code)") }
+        let received = self.received
+        task = Task {
+            var pending = ""
+            do {
+                for try await buffer in response.body {
+                    pending += String(buffer: buffer)
+                    while let end = pending.range(of: "\n\n") {
+                        let block = String(pending[..<end.lowerBound])
+                        pending = String(pending[end.upperBound...])
+                        var name = "", data = ""
+                        for line in block.split(separator: "\n") {
+                            if line.hasPrefix("event: ") { name = String(line.dropFirst(7)) }
+                            if line.hasPrefix("data: ") { data = String(line.dropFirst(6)) }
+                        }
+                        if !name.isEmpty { received.events.withLock { $0.append((name, data)) } }
+                    }
+                }
+            } catch {}
+        }
+    }
+
+    var events: [(name: String, data: String)] { received.events.withLock { $0 } }
+
+    func names() -> [String] { events.map(\.name) }
+
+    /// Waits until an event named `name` whose data contains `fragment` has arrived.
+    func waitFor(_ name: String, containing fragment: String = "", seconds: Double = 20) async -> Bool {
+        await eventually(timeoutSeconds: seconds) { self.events.contains { $0.name == name && (fragment.isEmpty || $0.data.contains(fragment)) } }
+    }
+
+    func close() { task.cancel() }
+}

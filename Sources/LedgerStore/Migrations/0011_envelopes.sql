@@ -16,6 +16,7 @@ CREATE TABLE envelopes (
     pay_with            text        NOT NULL CHECK (pay_with IN ('wechat', 'alipay', 'wallet')),
     expires_at          timestamptz NOT NULL,
     activated_at        timestamptz,
+    finished_announced_at timestamptz,
     expiry_requested_at timestamptz,
     created_at          timestamptz NOT NULL DEFAULT now(),
     CHECK (cardinality(share_fen) = shares)

@@ -35,7 +35,10 @@ public struct APICommand: AsyncParsableCommand {
             configuration: .init(address: .hostname(host, port: port), serverName: "paystream-api"),
             onServerRunning: { _ in logger.info("paystream-api listening", metadata: ["host": "\(host)", "port": "\(port)", "publicURL": "\(publicURL)"]) },
             logger: logger)
-        var group: [any Service] = [app, RuleReloader(rules: built.rules)]
+        var group: [any Service] = [
+            app, RuleReloader(rules: built.rules),
+            PushRelay(hub: services.push, registry: built.registry, kafka: built.configuration.kafka(clientID: "paystream-api-push"), logger: logger),
+        ]
         if !noDispatch {
             group += [
                 PayoutDispatcher(services: services), RefundDispatcher(services: services),

@@ -14,6 +14,7 @@ enum APIRouter {
         WithdrawalRoutes(services: services).register(on: router)
         RefundRoutes(services: services).register(on: router)
         EnvelopeRoutes(services: services).register(on: router)
+        PushRoutes(services: services).register(on: router)
         NotifyRoutes(services: services).register(on: router)
         return router
     }
@@ -28,7 +29,7 @@ func handle(
     do {
         response = try await body(correlationID)
     } catch let error as APIError {
-        if error.status.code >= 500 {
+        if error.status.code >= 500 && error.status != .serviceUnavailable {
             services.logger.error("request failed", metadata: ["code": "\(error.code)", "error": "\(error.message)", "correlation_id": "\(correlationID)"])
         }
         response = .bytes(error.status, error.problem(correlationID: correlationID), contentType: "application/problem+json")

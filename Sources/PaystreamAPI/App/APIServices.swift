@@ -12,6 +12,7 @@ struct APIServices: Sendable {
     let channels: ChannelSet
     let risk: RiskEngine
     let envelopes: EnvelopeHotState
+    let push: PushHub
     /// The URL clients and channels reach this API at (notify URLs and collection pages are built from it).
     let publicURL: String
     let logger: Logger

@@ -38,6 +38,13 @@ struct EventPublisher: Sendable {
             KafkaOutgoingMessage(topic: try topic(family), key: Array(event.orderKey.utf8), value: event.encode(), headers: headers))
     }
 
+    /// Puts a push message (not a money event) on the notifications topic, keyed by its audience.
+    func publish(push message: PushMessage) async throws {
+        guard let declaration = registry.resolve(family: OutboundNotification.topicFamily) else { return }
+        _ = try await producer.send(
+            KafkaOutgoingMessage(topic: declaration.name, key: Array(message.audience.utf8), value: APIJSON.encode(message)))
+    }
+
     func enqueue(_ event: MoneyEvent, family: Family, on connection: PostgresConnection) async throws {
         var headers: [String: String] = ["paystream-cause": "api"]
         if let correlationID = event.correlationID { headers[PipelineHeaders.correlationID] = correlationID }

@@ -27,6 +27,7 @@ public struct ServiceOptions: ParsableArguments, Sendable {
         let services: APIServices
         let rules: RuleBook
         let configuration: PaystreamConfiguration
+        let registry: TopicRegistry
         let close: @Sendable () async -> Void
     }
 
@@ -56,10 +57,10 @@ public struct ServiceOptions: ParsableArguments, Sendable {
         let services = APIServices(
             store: PaymentStore(postgres: postgres), publisher: EventPublisher(producer: producer, registry: registry),
             channels: channelSet, risk: RiskEngine(redis: redis, rules: rules, keyPrefix: redisKeyPrefix, logger: logger),
-            envelopes: EnvelopeHotState(redis: redis, prefix: redisKeyPrefix),
+            envelopes: EnvelopeHotState(redis: redis, prefix: redisKeyPrefix), push: PushHub(),
             publicURL: publicURL, logger: logger, now: { Date() })
         return Built(
-            services: services, rules: rules, configuration: configuration,
+            services: services, rules: rules, configuration: configuration, registry: registry,
             close: {
                 await producer.shutdown()
                 await postgres.shutdown()

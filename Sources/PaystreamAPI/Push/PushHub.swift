@@ -1,0 +1,60 @@
+import Foundation
+import Synchronization
+
+/// The clients connected to this API process for push (Server-Sent Events), by account and by group.
+///
+/// Guarantees: an event goes to every connection of its account (or of a member of its group) that is open
+/// when it is delivered; a slow client's buffer is bounded (the oldest events beyond 256 are dropped for it,
+/// never blocking delivery to others); a closed connection is forgotten.
+final class PushHub: Sendable {
+    struct Event: Sendable, Equatable {
+        /// The SSE event name: envelope.available, grab.credited, envelope.finished, refund.done, …
+        let name: String
+        /// One line of JSON.
+        let data: String
+    }
+
+    private struct Subscriber {
+        let account: String
+        let groups: Set<String>
+        let continuation: AsyncStream<Event>.Continuation
+    }
+
+    private let subscribers = Mutex<[UUID: Subscriber]>([:])
+    private let ready = Atomic<Bool>(false)
+
+    /// True once the relay from Kafka is assigned its partitions: events published from now on are pushed.
+    var isReady: Bool { ready.load(ordering: .acquiring) }
+    func markReady() { ready.store(true, ordering: .releasing) }
+
+    func subscribe(account: String, groups: Set<String>) -> (UUID, AsyncStream<Event>) {
+        let (stream, continuation) = AsyncStream<Event>.makeStream(bufferingPolicy: .bufferingNewest(256))
+        let id = UUID()
+        subscribers.withLock { $0[id] = Subscriber(account: account, groups: groups, continuation: continuation) }
+        continuation.onTermination = { [weak self] _ in self?.unsubscribe(id) }
+        return (id, stream)
+    }
+
+    func unsubscribe(_ id: UUID) {
+        let removed = subscribers.withLock { $0.removeValue(forKey: id) }
+        removed?.continuation.finish()
+    }
+
+    /// Delivers to the connections of `account`; returns how many got it.
+    @discardableResult
+    func deliver(_ event: Event, toAccount account: String) -> Int {
+        let targets = subscribers.withLock { $0.values.filter { $0.account == account }.map(\.continuation) }
+        for continuation in targets { continuation.yield(event) }
+        return targets.count
+    }
+
+    /// Delivers to the connections subscribed to `group`; returns how many got it.
+    @discardableResult
+    func deliver(_ event: Event, toGroup group: String) -> Int {
+        let targets = subscribers.withLock { $0.values.filter { $0.groups.contains(group) }.map(\.continuation) }
+        for continuation in targets { continuation.yield(event) }
+        return targets.count
+    }
+
+    var connectionCount: Int { subscribers.withLock { $0.count } }
+}

@@ -1,0 +1,36 @@
+import Foundation
+import PaystreamCore
+
+/// A push message on `paystream.notifications.outbound` that is not a ledger follow-up: an envelope's
+/// announcements, addressed to a group or a user.
+///
+/// JSON: `{"audience":"group:family"|"user:42","event":"envelope.available","envelopeId","sender","greeting",
+/// "totalFen","shares"}` (envelope.finished carries `envelopeId` and `grabbedFen`). Keyed by the audience.
+struct PushMessage: Codable, Sendable, Equatable {
+    var audience: String
+    var event: String
+    var envelopeId: String
+    var sender: String?
+    var greeting: String?
+    var totalFen: Int64?
+    var shares: Int?
+    var grabbedFen: Int64?
+}
+
+extension PushHub.Event {
+    /// The event a ledger follow-up becomes for its recipient.
+    init(notification: OutboundNotification) {
+        let name: String =
+            switch notification.event {
+            case .envelopeGrabbed: "grab.credited"
+            case .envelopeExpired: "envelope.refunded"
+            case .refundRequested: "refund.done"
+            case .paymentSucceeded: "payment.credited"
+            case .envelopeWalletFunded: "envelope.funded"
+            case .transferRequested: "transfer.credited"
+            case .paymentFailed: "payment.failed"
+            case .withdrawalRequested, .withdrawalApproved, .withdrawalPaidOut, .withdrawalRejected, .withdrawalFailed: "withdrawal.updated"
+            }
+        self.init(name: name, data: String(decoding: notification.encode(), as: UTF8.self))
+    }
+}

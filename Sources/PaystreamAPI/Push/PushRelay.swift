@@ -1,0 +1,63 @@
+import EventBus
+import Foundation
+import Kafka
+import Logging
+import PaystreamCore
+import ServiceLifecycle
+
+/// Brings `paystream.notifications.outbound` to the clients connected to this process: every API process reads
+/// the whole topic in a consumer group of its own (starting at the latest message) and pushes each message to
+/// its own connections of the recipient (or group). A client that was not connected misses the push; what
+/// happened stays readable through the API.
+struct PushRelay: Service {
+    let hub: PushHub
+    let registry: TopicRegistry
+    let kafka: KafkaConfiguration
+    let logger: Logger
+
+    func run() async throws {
+        guard let family = registry.resolve(family: OutboundNotification.topicFamily) else {
+            logger.error("no notifications topic declared; push is off")
+            return
+        }
+        let consumer = try KafkaConsumer(
+            configuration: KafkaConsumerConfiguration(
+                client: kafka, groupID: "\(family.consumerGroup)-push-\(UUID().uuidString.prefix(8))", topics: [family.name],
+                offsetReset: .latest),
+            logger: logger)
+        var polledAfterAssignment = false
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let messages: [KafkaMessage]
+            do { messages = try await consumer.poll(maxMessages: 500, timeoutMilliseconds: 100) } catch {
+                logger.warning("push relay poll failed", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+                continue
+            }
+            if !consumer.assignment.isEmpty {
+                if polledAfterAssignment { hub.markReady() }
+                polledAfterAssignment = true
+            }
+            for message in messages { deliver(message.value) }
+        }
+        await consumer.close()
+    }
+
+    func deliver(_ bytes: [UInt8]) {
+        if let notification = try? OutboundNotification.decode(bytes) {
+            let event = PushHub.Event(notification: notification)
+            let count = hub.deliver(event, toAccount: notification.recipient.description)
+            logger.debug("push", metadata: ["event": "\(event.name)", "to": "\(notification.recipient)", "connections": "\(count)"])
+            return
+        }
+        guard let message = try? JSONDecoder().decode(PushMessage.self, from: Data(bytes)) else {
+            logger.warning("unreadable push message skipped")
+            return
+        }
+        let event = PushHub.Event(name: message.event, data: String(decoding: APIJSON.encode(message), as: UTF8.self))
+        if message.audience.hasPrefix("group:") {
+            hub.deliver(event, toGroup: String(message.audience.dropFirst("group:".count)))
+        } else {
+            hub.deliver(event, toAccount: message.audience)
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// `GET /v1/events?groups=family,team` (authenticated): a Server-Sent Events stream of what happens to the
+/// caller's money and envelopes: `envelope.available` (to the envelope's group or receiver), `grab.credited`,
+/// `envelope.finished` (to the sender), `envelope.refunded`, `refund.done`, `payment.credited`,
+/// `withdrawal.updated`. Each event is `event: <name>` and one `data:` line of JSON; a comment every 15 s keeps
+/// the connection alive. `GET /v1/events/ready` answers 200 once this process relays pushes.
+struct PushRoutes: Sendable {
+    let services: APIServices
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/v1/events/ready") { request, _ in
+            await handle(request, services) { _ in
+                guard services.push.isReady else { throw APIError(.serviceUnavailable, "push.not_ready", "the push relay is starting") }
+                return .text(.ok, "ready\n")
+            }
+        }
+        router.get("/v1/events") { request, _ in
+            await handle(request, services) { _ in
+                let caller = try Caller.account(of: request)
+                let groups = Set(
+                    (request.uri.queryParameters.get("groups").map { String($0) } ?? "").split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+                        .filter { !$0.isEmpty }.prefix(20))
+                let hub = services.push
+                let (id, stream) = hub.subscribe(account: caller.description, groups: groups)
+                // One sequence for the writer: the hub's events and a keep-alive every 15 s.
+                let (lines, output) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(256))
+                let forward = Task {
+                    for await event in stream { output.yield("event: \(event.name)\ndata: \(event.data)\n\n") }
+                    output.finish()
+                }
+                let keepAlive = Task {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: .seconds(15))
+                        output.yield(": keep-alive\n\n")
+                    }
+                }
+                let body = ResponseBody { writer in
+                    defer {
+                        forward.cancel()
+                        keepAlive.cancel()
+                        hub.unsubscribe(id)
+                    }
+                    try await writer.write(ByteBuffer(string: ": connected as \(caller)\n\n"))
+                    for await line in lines { try await writer.write(ByteBuffer(string: line)) }
+                    try await writer.finish(nil)
+                }
+                return Response(
+                    status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
+            }
+        }
+    }
+}
