@@ -175,6 +175,13 @@ start_sim_and_api() {
   curl -fsS "http://127.0.0.1:$API_PORT/healthz" >/dev/null || { log "paystream-api did not start; see $RUN_DIR/paystream-api.log"; exit 1; }
 }
 
+# paystream-scheduler with the demo's short intervals (envelopes expire within seconds there); production
+# runs it with its defaults (expiry every 10 min, grab compensation every 30 min).
+start_scheduler_for_demo() {
+  start_process paystream-scheduler --sandbox-state-dir "$RUN_DIR/sim" --risk-rules "$ROOT/deploy/risk/rules.yaml" \
+    --expiry-interval-seconds 2 --grab-redrive-interval-seconds 30 --expiry-grace-seconds 1 --log-format json
+}
+
 write_env() {
   cat >"$RUN_DIR/env" <<ENV
 # Written by deploy/local/up ($PROFILE profile). Source it: . $RUN_DIR/env
@@ -202,6 +209,7 @@ stack_up() {
 }
 
 stack_down() {
+  stop_process paystream-scheduler
   stop_process paystream-api
   stop_process paystream-sim
   stop_process paystream-worker

@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// `paystream demo payments`: the payment story told the way clients, payers and the back office live it,
 /// over HTTP against a running paystream-api and the channel sandbox (paystream-sim, SIMULATED channels):
@@ -84,13 +85,52 @@ struct PaymentsDemo: AsyncParsableCommand {
         try await story.balance(alice)
 
         // Limits.
-        var refused = ""
-        for n in 1...4 {
+        var answers: [String] = []
+        for n in 1...3 {
             let reply = try await story.raw("POST", "/v1/withdrawals", #"{"amountFen":100,"channel":"wechat","openId":"oDemo\#(run)-\#(n)"}"#, as: alice)
-            if reply.status == 403 { refused = reply.json["code"] as? String ?? "?" }
+            answers.append(reply.status == 202 ? "accepted" : "refused (\(reply.json["code"] as? String ?? "?"))")
         }
-        print("\n7. alice tries four more 1.00 withdrawals today: the rules allow three a day; the last one is refused with \(refused)")
+        print("\n7. alice asks for three more 1.00 withdrawals today; the rules allow three a day and she made two: \(answers.joined(separator: ", "))")
+
+        try await envelopeStory(story, sender: alice, run: run)
         print("\nDone. The ledger check follows (paystream ledger verify).")
+    }
+
+    /// A red envelope in a group: pushed to the group, grabbed by ten users, expired, the rest refunded.
+    func envelopeStory(_ story: PaymentsStory, sender: String, run: String) async throws {
+        let users = (1...10).map { "user:friend\($0)-\(run)" }
+        let senderPush = try await PushPrinter(api: api, account: sender, groups: ["family-\(run)"], label: "alice")
+        let friendPush = try await PushPrinter(api: api, account: users[0], groups: ["family-\(run)"], label: "friend1")
+        try await story.waitFor("/v1/events/ready", status: 200)
+        let sent = try await story.call(
+            "POST", "/v1/envelopes",
+            #"{"totalFen":10000,"shares":12,"mode":"random","greeting":"新年快乐","expiresInSeconds":10,"groupId":"family-\#(run)","payWith":"wechat"}"#,
+            as: sender)
+        let envelope = sent["envelopeId"] as! String
+        print("\n8. alice sends a 100.00 red envelope of 12 shares to the family group, expiring in 10 s, paid by WeChat Pay (\(envelope))")
+        try await story.pay("wechat", envelope)
+        try await story.waitFor("/v1/envelopes/\(envelope)", field: "source", equals: "redis", as: sender)
+        try await story.balance(sender)
+        var total: Int64 = 0
+        for user in users {
+            let grab = try await story.raw("POST", "/v1/envelopes/\(envelope)/grab", "{}", as: user)
+            let fen = (grab.json["amountFen"] as? NSNumber)?.int64Value ?? 0
+            total += fen
+            print("   \(user) grabs \(String(format: "%lld.%02lld", fen / 100, fen % 100))")
+        }
+        let again = try await story.raw("POST", "/v1/envelopes/\(envelope)/grab", "{}", as: users[0])
+        print("   \(users[0]) tries again: \(again.status) \(again.json["code"] as? String ?? "")")
+        print("   ten grabs took \(String(format: "%lld.%02lld", total / 100, total % 100)); two shares are left. Waiting for the envelope to expire…")
+        try await story.waitFor("/v1/orders/\(envelope)", field: "status", equals: "expired", as: sender, seconds: 60)
+        try await story.waitFor("/v1/refunds/\(envelope)EXP", field: "channelState", equals: "succeeded", as: sender, seconds: 60)
+        print("   paystream-scheduler expired it: the rest went back to alice through WeChat Pay's refund API")
+        try await story.balance(sender)
+        try await story.balance(users[0])
+        try await Task.sleep(for: .seconds(1))
+        senderPush.stop()
+        friendPush.stop()
+        print("   pushed to alice:   \(senderPush.names.joined(separator: ", "))")
+        print("   pushed to friend1: \(friendPush.names.joined(separator: ", "))")
     }
 }
 
@@ -138,13 +178,22 @@ struct PaymentsStory {
         guard reply.status == 200 else { throw Failed(description: "the sandbox did not pay \(orderID): \(reply.text)") }
     }
 
-    func waitFor(_ path: String, field: String, equals value: String, as account: String) async throws {
+    func waitFor(_ path: String, status: Int) async throws {
         let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if try await raw("GET", path).status == status { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        throw Failed(description: "\(path) did not answer \(status) within \(timeout) s")
+    }
+
+    func waitFor(_ path: String, field: String, equals value: String, as account: String, seconds: Double? = nil) async throws {
+        let deadline = Date().addingTimeInterval(seconds ?? timeout)
         while Date() < deadline {
             if try await raw("GET", path, as: account).json[field] as? String == value { return }
             try await Task.sleep(for: .milliseconds(100))
         }
-        throw Failed(description: "\(path) did not reach \(field)=\(value) within \(timeout) s")
+        throw Failed(description: "\(path) did not reach \(field)=\(value) in time")
     }
 
     func waitForOrder(_ orderID: String, status: String, as account: String) async throws {
@@ -163,4 +212,29 @@ struct PaymentsStory {
         }
         print("   balance of \(account): available \(yuan("availableFen")), frozen \(yuan("frozenFen"))")
     }
+}
+
+/// Collects the names of the events pushed to one account (Server-Sent Events from `GET /v1/events`).
+final class PushPrinter: Sendable {
+    private let received = Mutex<[String]>([])
+    private let task = Mutex<Task<Void, Never>?>(nil)
+
+    init(api: String, account: String, groups: [String], label: String) async throws {
+        var request = HTTPClientRequest(url: api + "/v1/events?groups=" + groups.joined(separator: ","))
+        request.headers.add(name: "X-Paystream-Account", value: account)
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(600))
+        let stream = Task { [weak self] in
+            do {
+                for try await buffer in response.body {
+                    for line in String(buffer: buffer).split(separator: "\n") where line.hasPrefix("event: ") {
+                        self?.received.withLock { $0.append(String(line.dropFirst(7))) }
+                    }
+                }
+            } catch {}
+        }
+        task.withLock { $0 = stream }
+    }
+
+    var names: [String] { received.withLock { $0 } }
+    func stop() { task.withLock { $0?.cancel() } }
 }
