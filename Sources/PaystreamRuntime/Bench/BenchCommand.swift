@@ -5,7 +5,7 @@ import Logging
 public struct BenchCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "paystream-bench", abstract: "Benchmarks: run the system for real and print figures.",
-        subcommands: [Ledger.self])
+        subcommands: [Ledger.self, Grabs.self])
 
     public init() {}
 
@@ -40,6 +40,36 @@ public struct BenchCommand: AsyncParsableCommand {
             settings.pgbenchClients = pgbenchClients
             settings.jsonPath = json
             try await LedgerBenchmark(settings: settings, configuration: configuration, logger: Logger(label: "paystream.bench")).run()
+        }
+    }
+
+    struct Grabs: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Red-envelope grabs through the HTTP API, open loop at a set rate, against a running stack (./deploy/local/demo leaves one).")
+        @OptionGroup var runtime: RuntimeOptions
+        @Option(help: "paystream-api base URL.") var api = "http://127.0.0.1:58080"
+        @Option(help: "paystream-sim base URL (pays the envelopes).") var sandbox = "http://127.0.0.1:58090"
+        @Option(help: "Grab requests started per second.") var rate = 1_000
+        @Option(help: "Seconds of load.") var seconds = 10
+        @Option(help: "Envelopes the grabs are spread over (ignored with --hot).") var envelopes = 10
+        @Option(help: "Shares per envelope (at most 1000).") var shares = 1_000
+        @Flag(help: "Every grab on one envelope.") var hot = false
+        @Option(help: "HTTP connections to the API.") var connections = 128
+
+        func run() async throws {
+            var configuration = try runtime.resolve()
+            if runtime.logLevel == nil { configuration.logLevel = "warning" }
+            Observability.bootstrap(configuration)
+            var settings = GrabBenchmark.Settings()
+            settings.api = api
+            settings.sandbox = sandbox
+            settings.rate = rate
+            settings.seconds = seconds
+            settings.envelopes = envelopes
+            settings.sharesPerEnvelope = shares
+            settings.hot = hot
+            settings.connections = connections
+            try await GrabBenchmark(settings: settings, postgresURL: configuration.postgresURL, logger: Logger(label: "paystream.bench")).run()
         }
     }
 }

@@ -1,0 +1,174 @@
+import AsyncHTTPClient
+import Foundation
+import LedgerStore
+import Logging
+import NIOCore
+import Postgres
+import Synchronization
+
+/// `paystream-bench grabs`: red-envelope grabs through the real HTTP API, open loop at a set rate, against a
+/// running stack (paystream-api with its activator, paystream-sim, paystream-worker, PostgreSQL, Redis, the
+/// broker: `./deploy/local/demo` leaves one running). Requests start on schedule whether or not earlier ones
+/// finished; latency is measured from the scheduled start, so a slow answer cannot hide the ones queued
+/// behind it. Then it waits for every granted grab's transfer to be committed and runs ledger verify.
+struct GrabBenchmark {
+    struct Settings {
+        var api = "http://127.0.0.1:58080"
+        var sandbox = "http://127.0.0.1:58090"
+        var rate = 1_000
+        var seconds = 10
+        var envelopes = 10
+        var sharesPerEnvelope = 1_000
+        var hot = false
+        var connections = 128
+    }
+
+    let settings: Settings
+    let postgresURL: String
+    let logger: Logger
+
+    struct Result: Sendable {
+        let status: Int
+        let latencyMs: Double
+        let grabID: String?
+        let startedAt: Date
+    }
+
+    func run() async throws {
+        let run = String(Int(Date().timeIntervalSince1970) % 1_000_000)
+        let client = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: .init(connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: settings.connections)))
+        do {
+            try await measure(client, run: run)
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+        try await client.shutdown()
+    }
+
+    private func measure(_ client: HTTPClient, run: String) async throws {
+        let envelopeCount = settings.hot ? 1 : settings.envelopes
+        print("paystream-bench grabs: \(settings.rate)/s for \(settings.seconds) s over \(envelopeCount) envelope(s) of \(settings.sharesPerEnvelope) shares, \(settings.connections) connections, API \(settings.api)")
+
+        // Envelopes, each paid in the sandbox and waited for until it is in Redis.
+        var envelopes: [String] = []
+        for n in 0..<envelopeCount {
+            let sender = "user:bench-sender-\(run)-\(n)"
+            let sent = try await call(client, "POST", settings.api + "/v1/envelopes",
+                #"{"totalFen":\#(settings.sharesPerEnvelope * 100),"shares":\#(settings.sharesPerEnvelope),"mode":"random","payWith":"wechat","expiresInSeconds":3600}"#, as: sender)
+            guard let id = sent["envelopeId"] as? String else { throw BenchFailure(description: "envelope refused: \(sent)") }
+            _ = try await call(client, "POST", settings.sandbox + "/sandbox/pay", #"{"channel":"wechat","outTradeNo":"\#(id)"}"#, as: nil)
+            envelopes.append(id)
+        }
+        for id in envelopes {
+            let deadline = Date().addingTimeInterval(60)
+            while Date() < deadline, (try? await call(client, "GET", settings.api + "/v1/envelopes/\(id)", nil, as: "user:bench-watch"))?["source"] as? String != "redis" {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+        }
+        print("\(envelopes.count) envelope(s) funded and loaded")
+
+        // Open loop.
+        let total = settings.rate * settings.seconds
+        let interval = 1.0 / Double(settings.rate)
+        let results = ResultBox()
+        let api = settings.api
+        let start = Date().addingTimeInterval(0.2)
+        let progress = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(1))
+                let done = results.all.withLock { $0.count }
+                print("  … \(done) answered, \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+            }
+        }
+        await withTaskGroup(of: Void.self) { group in
+            for n in 0..<total {
+                let scheduled = start.addingTimeInterval(Double(n) * interval)
+                let wait = scheduled.timeIntervalSinceNow
+                if wait > 0 { try? await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
+                let envelope = envelopes[n % envelopes.count]
+                let user = "user:bench-\(run)-\(n)"
+                group.addTask {
+                    var request = HTTPClientRequest(url: api + "/v1/envelopes/\(envelope)/grab")
+                    request.method = .POST
+                    request.headers.add(name: "X-Paystream-Account", value: user)
+                    request.headers.add(name: "Content-Type", value: "application/json")
+                    request.body = .bytes(Array("{}".utf8))
+                    var status = -1
+                    var grabID: String?
+                    if let response = try? await client.execute(request, timeout: .seconds(30)) {
+                        status = Int(response.status.code)
+                        if let body = try? await response.body.collect(upTo: 1 << 16),
+                            let json = try? JSONSerialization.jsonObject(with: Data(buffer: body)) as? [String: Any]
+                        {
+                            grabID = json["grabId"] as? String
+                        }
+                    }
+                    let result = Result(status: status, latencyMs: Date().timeIntervalSince(scheduled) * 1000, grabID: grabID, startedAt: scheduled)
+                    results.all.withLock { $0.append(result) }
+                }
+            }
+        }
+        progress.cancel()
+        let elapsed = Date().timeIntervalSince(start)
+        let all = results.all.withLock { $0 }
+        let granted = all.filter { $0.status == 200 }
+        var byStatus: [Int: Int] = [:]
+        for r in all { byStatus[r.status, default: 0] += 1 }
+        let latency = Percentiles(all.filter { $0.status > 0 }.map(\.latencyMs))
+
+        // Time from the request's scheduled start to its transfer's commit (the transferIn order's creation).
+        var pg = try PostgresConfiguration(url: postgresURL)
+        pg.poolSize = 2
+        let postgres = PostgresClient(configuration: pg, logger: logger)
+        let ids = granted.compactMap(\.grabID).map { "grab:\($0)" }
+        var committed: [String: Date] = [:]
+        let deadline = Date().addingTimeInterval(120)
+        while committed.count < ids.count && Date() < deadline {
+            let missing = ids.filter { committed[$0] == nil }
+            for chunk in stride(from: 0, to: missing.count, by: 5_000).map({ Array(missing[$0..<min($0 + 5_000, missing.count)]) }) {
+                let rows = try await postgres.query("SELECT order_id, created_at FROM orders WHERE order_id = ANY(\(chunk)::text[])")
+                for row in rows { committed[try row.decode(String.self, column: "order_id")] = try row.decode(Date.self, column: "created_at") }
+            }
+            if committed.count < ids.count { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        var toCommit: [Double] = []
+        for r in granted {
+            if let id = r.grabID, let at = committed["grab:\(id)"] { toCommit.append(at.timeIntervalSince(r.startedAt) * 1000) }
+        }
+        let commitLatency = Percentiles(toCommit)
+        let report = try await LedgerVerifier(client: postgres).verify()
+        await postgres.shutdown()
+
+        func ms(_ v: Double) -> String { String(format: "%.1f ms", v) }
+        print("")
+        print("requests            \(all.count) in \(String(format: "%.1f", elapsed)) s: \(String(format: "%.0f", Double(all.count) / elapsed)) answered/s (target rate \(settings.rate)/s)")
+        print("answers             \(byStatus.sorted { $0.key < $1.key }.map { "\($0.key == -1 ? "failed" : String($0.key)): \($0.value)" }.joined(separator: ", "))")
+        print("granted grabs       \(granted.count) (\(String(format: "%.0f", Double(granted.count) / elapsed))/s)")
+        print("API latency         p50 \(ms(latency.value(50)))  p90 \(ms(latency.value(90)))  p99 \(ms(latency.value(99)))  p99.9 \(ms(latency.value(99.9)))")
+        print("to committed        \(toCommit.count)/\(granted.count) committed; p50 \(ms(commitLatency.value(50)))  p99 \(ms(commitLatency.value(99)))")
+        print("ledger verify       \(report.isClean ? "clean" : "VIOLATIONS: \(report.violations.prefix(5))")")
+        if !report.isClean || toCommit.count < granted.count { throw BenchFailure(description: "not every grab was committed cleanly") }
+    }
+
+    private func call(_ client: HTTPClient, _ method: String, _ url: String, _ body: String?, as account: String?) async throws -> [String: Any] {
+        var request = HTTPClientRequest(url: url)
+        request.method = method == "GET" ? .GET : .POST
+        if let account { request.headers.add(name: "X-Paystream-Account", value: account) }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(Array(body.utf8))
+        }
+        let response = try await client.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        return (try? JSONSerialization.jsonObject(with: Data(buffer: bytes))) as? [String: Any] ?? [:]
+    }
+}
+
+final class ResultBox: Sendable {
+    let all = Mutex<[GrabBenchmark.Result]>([])
+}
+
+struct BenchFailure: Error, CustomStringConvertible { let description: String }
