@@ -24,9 +24,13 @@ DECLARE
     missing_entry bigint;
     missing_account text;
 BEGIN
+    -- LATERAL count(*) rather than NOT EXISTS: an anti join may be planned as a hash join over a sequential
+    -- scan of the whole parent table (it was, for accounts), a cost that grows with the table. Here every
+    -- distinct id is one primary-key probe, so the cost follows the size of the statement.
     SELECT i.entry_id INTO missing_entry
     FROM (SELECT DISTINCT entry_id FROM inserted) i
-    WHERE NOT EXISTS (SELECT 1 FROM journal_entries j WHERE j.entry_id = i.entry_id)
+    CROSS JOIN LATERAL (SELECT count(*) AS n FROM journal_entries j WHERE j.entry_id = i.entry_id) c
+    WHERE c.n = 0
     LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'posting names journal entry %, which does not exist', missing_entry
@@ -34,7 +38,8 @@ BEGIN
     END IF;
     SELECT i.account_id INTO missing_account
     FROM (SELECT DISTINCT account_id FROM inserted) i
-    WHERE NOT EXISTS (SELECT 1 FROM accounts a WHERE a.account_id = i.account_id)
+    CROSS JOIN LATERAL (SELECT count(*) AS n FROM accounts a WHERE a.account_id = i.account_id) c
+    WHERE c.n = 0
     LIMIT 1;
     IF FOUND THEN
         RAISE EXCEPTION 'posting names account %, which does not exist', missing_account
