@@ -90,9 +90,10 @@ enum LedgerState {
     static func lockAccounts(_ accounts: Set<AccountID>, on connection: PostgresConnection) async throws
         -> [AccountID: (available: Int64, frozen: Int64)]
     {
-        let sorted = accounts.sorted { $0.description < $1.description }
-        var balances = try await selectForUpdate(sorted.map(\.description), on: connection)
-        let missing = sorted.filter { balances[$0] == nil }
+        // Ids as text once, then sorted (comparing `description`s built two strings per comparison).
+        let sorted = accounts.map { (account: $0, id: $0.description) }.sorted { $0.id < $1.id }
+        var balances = try await selectForUpdate(sorted.map(\.id), on: connection)
+        let missing = sorted.filter { balances[$0.account] == nil }.map(\.account)
         if missing.isEmpty { return balances }
         try await connection.execute(
             """

@@ -79,12 +79,14 @@ enum LedgerWrites {
             }
             delta[posting.account] = d
         }
-        let sorted = delta.sorted { $0.key.description < $1.key.description }
+        // Each id's text is built once: sorting by `description` in the comparator built two strings per
+        // comparison (3% of the worker's CPU in a profile of the ledger benchmark).
+        let sorted = delta.map { (id: $0.key.description, change: $0.value) }.sorted { $0.id < $1.id }
         let updated = try await connection.execute(
             """
             UPDATE accounts a SET available_fen = a.available_fen + d.da, frozen_fen = a.frozen_fen + d.df, updated_at = now()
-            FROM unnest(\(sorted.map(\.key.description))::text[], \(sorted.map(\.value.available))::bigint[],
-                        \(sorted.map(\.value.frozen))::bigint[]) AS d(id, da, df)
+            FROM unnest(\(sorted.map(\.id))::text[], \(sorted.map(\.change.available))::bigint[],
+                        \(sorted.map(\.change.frozen))::bigint[]) AS d(id, da, df)
             WHERE a.account_id = d.id
             """)
         guard updated == sorted.count else {
