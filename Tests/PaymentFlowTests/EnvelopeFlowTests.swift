@@ -88,8 +88,12 @@ import TestSupport
             let late = try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: "user:late\(h.prefix.suffix(6))")
             #expect(late.status == 410 && late.string("code") == "envelope.expired")
 
-            // Two schedulers at the same time, then a third run: one expiry.
+            // A scheduler that crashes right after producing the expiry (before recording it), then two
+            // schedulers at the same time, then a fourth run: one expiry.
             let flags = ["--expiry-grace-seconds", "0"]
+            let crashed = try await h.runSchedulerOnce(flags, environment: ["PAYSTREAM_TEST_KILL_AFTER_EXPIRY_EVENTS": "1"])
+            #expect(crashed.status != 0, "the scheduler was expected to die mid-run")
+            #expect(try await h.count("SELECT count(*) FROM envelopes WHERE expiry_requested_at IS NOT NULL") == 0)
             async let first = h.runSchedulerOnce(flags)
             async let second = h.runSchedulerOnce(flags)
             let runs = try await [first, second]

@@ -137,8 +137,9 @@ final class FlowHarness: Sendable {
     }
 
     /// Runs `paystream-scheduler --once` with `extra` flags to the end; returns its exit status and output.
-    func runSchedulerOnce(_ extra: [String] = []) async throws -> (status: Int32, output: String) {
-        let scheduler = try ManagedProcess(executable: "paystream-scheduler", arguments: schedulerArguments + ["--once"] + extra, name: "scheduler")
+    func runSchedulerOnce(_ extra: [String] = [], environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
+        let scheduler = try ManagedProcess(
+            executable: "paystream-scheduler", arguments: schedulerArguments + ["--once"] + extra, environment: environment, name: "scheduler")
         let status = await scheduler.waitForExit(timeoutSeconds: 120)
         return (status, (try? String(contentsOf: scheduler.logFile, encoding: .utf8)) ?? "")
     }

@@ -3,6 +3,10 @@ import Logging
 import PaystreamCore
 import Postgres
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The envelope compensation jobs of paystream-scheduler.
 ///
 /// - ``redriveGrabs()``: a grab recorded in Redis whose transfer is not committed (the API died between the
@@ -102,6 +106,7 @@ struct EnvelopeCompensation: Sendable {
                     payload: .envelopeExpired(try EnvelopeExpired(envelopeOrderID: envelopeID, sender: sender, destination: destination)),
                     occurredAt: services.now(), correlationID: "expire-\(envelopeID)")
                 try await services.publisher.publish(event, family: .envelopeGrabs)
+                ExpiryFaultInjection.afterExpiryEvent()
                 try await connection.execute("UPDATE envelopes SET expiry_requested_at = now() WHERE envelope_order_id = \(envelopeID)")
                 result.acted += 1
                 services.logger.info("envelope expired", metadata: ["envelope_id": "\(envelopeID)", "destination": "\(destination.account)"])
@@ -118,5 +123,18 @@ struct EnvelopeCompensation: Sendable {
             INSERT INTO compensation_runs (job, started_at, found, acted, notes)
             VALUES (\(job), to_timestamp(\(startedMs)::double precision / 1000), \(result.found), \(result.acted), \(notes))
             """)
+    }
+}
+
+/// Test-only switch: `PAYSTREAM_TEST_KILL_AFTER_EXPIRY_EVENTS=N` makes paystream-scheduler kill itself (SIGKILL)
+/// right after producing its N-th expiry event, before recording it: a crash in the middle of a run. Nothing
+/// sets it outside tests.
+enum ExpiryFaultInjection {
+    static let limit: Int? = ProcessInfo.processInfo.environment["PAYSTREAM_TEST_KILL_AFTER_EXPIRY_EVENTS"].flatMap(Int.init)
+    static let count = GrabFaultInjection.Counter()
+
+    static func afterExpiryEvent() {
+        guard let limit else { return }
+        if count.increment() >= limit { kill(getpid(), SIGKILL) }
     }
 }
