@@ -7,6 +7,7 @@ import Logging
 enum APIRouter {
     static func make(_ services: APIServices) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: IdempotencyMiddleware(postgres: services.store.postgres, logger: services.logger))
         router.get("/healthz") { _, _ in "ok\n" }
         AccountRoutes(services: services).register(on: router)
         RechargeRoutes(services: services).register(on: router)

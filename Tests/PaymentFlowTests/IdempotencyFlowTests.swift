@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// Client idempotency keys: a retried POST never acts twice.
+@Suite(.serialized) struct IdempotencyFlowTests {
+    @Test func retriesWithTheSameKeyActOnceAndAnswerTheSame() async throws {
+        try await FlowHarness.run { h in
+            let user = try await h.fundedUser("idem", fen: 100_000)
+            func post(_ path: String, _ json: String, key: String, as account: String) async throws -> FlowHarness.Reply {
+                try await h.send(.POST, h.apiURL + path, json: json, headers: ["X-Paystream-Account": account, "Idempotency-Key": key])
+            }
+
+            // A recharge retried: one order, the same answer, marked as replayed.
+            let first = try await post("/v1/recharges", #"{"amountFen":1234,"channel":"wechat"}"#, key: "rc-1", as: user)
+            let again = try await post("/v1/recharges", #"{"amountFen":1234,"channel":"wechat"}"#, key: "rc-1", as: user)
+            #expect(first.status == 201 && again.status == 201)
+            #expect(first.text == again.text)
+            #expect(again.headers["idempotent-replayed"] == "true" && first.headers["idempotent-replayed"] == nil)
+            #expect(try await h.count("SELECT count(*) FROM orders WHERE kind = 'recharge' AND amount_fen = 1234") == 1)
+            // The same key for another request is refused; another caller's key is its own.
+            let other = try await post("/v1/recharges", #"{"amountFen":999,"channel":"wechat"}"#, key: "rc-1", as: user)
+            #expect(other.status == 422 && other.string("code") == "idempotency.key_reused")
+            let someoneElse = try await post("/v1/recharges", #"{"amountFen":999,"channel":"wechat"}"#, key: "rc-1", as: "user:else\(h.prefix.suffix(6))")
+            #expect(someoneElse.status == 201)
+
+            // A refusal is an answer too: replayed, not re-evaluated.
+            let refused = try await post("/v1/withdrawals", #"{"amountFen":999999999,"channel":"wechat","openId":"o1"}"#, key: "wd-big", as: user)
+            let refusedAgain = try await post("/v1/withdrawals", #"{"amountFen":999999999,"channel":"wechat","openId":"o1"}"#, key: "wd-big", as: user)
+            #expect(refused.status == 400 && refusedAgain.status == 400 && refused.string("code") == refusedAgain.string("code"))
+
+            // Ten concurrent copies of one withdrawal: one withdrawal, frozen once; every answer is the first
+            // one's (202) or "in progress" (409).
+            let statuses = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
+                for _ in 0..<10 {
+                    group.addTask {
+                        let reply = try await post("/v1/withdrawals", #"{"amountFen":5000,"channel":"wechat","openId":"o2"}"#, key: "wd-1", as: user)
+                        return (reply.status, reply.string("orderId"))
+                    }
+                }
+                return try await group.reduce(into: [(Int, String?)]()) { $0.append($1) }
+            }
+            #expect(statuses.allSatisfy { $0.0 == 202 || $0.0 == 409 }, "\(statuses.map(\.0))")
+            #expect(Set(statuses.compactMap(\.1)).count == 1)
+            let replay = try await post("/v1/withdrawals", #"{"amountFen":5000,"channel":"wechat","openId":"o2"}"#, key: "wd-1", as: user)
+            #expect(replay.status == 202 && replay.headers["idempotent-replayed"] == "true")
+            #expect(try await h.count("SELECT count(*) FROM withdrawal_requests") == 1)
+            let orderID = try #require(statuses.compactMap(\.1).first)
+            #expect(await h.waitFor(orderID, status: "requested"))
+            #expect(try await h.balance(user) == (95_000, 5_000))
+
+            // A grab retried over a bad network: the same share, once.
+            let sender = "user:idemsender\(h.prefix.suffix(6))"
+            let envelope = try await EnvelopeFlowTests.fundedEnvelope(h, sender: sender, totalFen: 1000, shares: 5)
+            let grab = try await post("/v1/envelopes/\(envelope)/grab", "{}", key: "g-1", as: user)
+            let grabAgain = try await post("/v1/envelopes/\(envelope)/grab", "{}", key: "g-1", as: user)
+            #expect(grab.status == 200 && grabAgain.status == 200 && grab.string("grabId") == grabAgain.string("grabId"))
+            // Without a key a second grab is refused as a second grab: that is the envelope's own rule.
+            #expect(try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: user).status == 409)
+            let badKey = try await post("/v1/recharges", #"{"amountFen":1,"channel":"wechat"}"#, key: String(repeating: "k", count: 300), as: user)
+            #expect(badKey.status == 400 && badKey.string("code") == "idempotency.invalid_key")
+        }
+    }
+}
