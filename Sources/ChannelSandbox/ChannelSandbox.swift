@@ -1,4 +1,6 @@
+import AsyncHTTPClient
 import Foundation
+import NIOSSL
 import Hummingbird
 import Logging
 
@@ -27,10 +29,17 @@ public struct ChannelSandbox: Sendable {
             configuration: configuration, keys: keys, state: state, work: work,
             notifier: NotifySender(
                 state: state, work: work, schedule: configuration.notifyRetrySchedule,
-                timeout: configuration.notifyTimeout, logger: logger),
+                timeout: configuration.notifyTimeout, logger: logger, client: try Self.notifyClient(configuration)),
             wechatSigning: WeChatPaySigning(
                 keys: keys, merchantID: configuration.wechatMerchantID, tolerance: configuration.timestampTolerance),
             bound: BoundAddress(host: configuration.host), logger: logger)
+    }
+
+    static func notifyClient(_ configuration: SandboxConfiguration) throws -> HTTPClient {
+        guard let path = configuration.notifyTrustRootsPath else { return .shared }
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(path))
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
     }
 
     /// The port the server listens on, once it does (throws if it failed to start).

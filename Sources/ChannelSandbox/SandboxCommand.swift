@@ -48,6 +48,8 @@ public struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated waits in ms between notify attempts (attempts = count + 1).")
     public var notifyRetryMs = "1000,2000,5000,10000,30000"
     @Option(help: "Timeout of one notify attempt in ms.") public var notifyTimeoutMs = 5000
+    @Option(help: "PEM certificates to trust for HTTPS notify URLs instead of the system's roots (tests).")
+    public var notifyTrustCa: String?
     @Option(help: "How long refunds, transfers and payouts stay processing, in ms.") public var settleDelayMs = 500
     @Option(help: "Log level (trace, debug, info, notice, warning, error, critical).") public var logLevel = "info"
 
@@ -58,6 +60,7 @@ public struct SandboxCommand: AsyncParsableCommand {
         configuration.host = host
         configuration.port = port
         configuration.publicBaseURL = publicURL
+        configuration.notifyTrustRootsPath = notifyTrustCa
         configuration.wechatMerchantID = wechatMchid
         configuration.wechatAppID = wechatAppid
         configuration.alipayAppID = alipayAppId

@@ -31,6 +31,9 @@ public struct SandboxConfiguration: Sendable {
     public var notifyRetrySchedule: [Duration] = [.seconds(1), .seconds(2), .seconds(5), .seconds(10), .seconds(30)]
     /// How long one notify attempt may take before it counts as failed.
     public var notifyTimeout: Duration = .seconds(5)
+    /// PEM certificates the notify client trusts instead of the system's roots (a platform serving HTTPS with a
+    /// certificate of its own, as in tests); nil: the system's roots.
+    public var notifyTrustRootsPath: String?
     /// How long refunds, transfers and payouts stay in their processing state before they finish.
     public var settleDelay: Duration = .milliseconds(500)
     /// A request whose signature timestamp is this far from now (or further) is refused, as WeChat Pay does.

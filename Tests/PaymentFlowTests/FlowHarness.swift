@@ -23,6 +23,8 @@ final class FlowHarness: Sendable {
     let stateDirectory: URL
     let prefix: String
     let apiURL: String
+    /// The HTTP client for the API (one that trusts the test certificate when the API serves HTTPS).
+    let client: HTTPClient
     let sandboxURL: String
     let sim: ManagedProcess
     private let workerProcess: Mutex<ManagedProcess>
@@ -38,7 +40,8 @@ final class FlowHarness: Sendable {
     static let stems = ["payment.callbacks", "envelope.grabs", "withdrawals", "refunds", "transfer.requests", "notifications.outbound"]
 
     static func start(
-        riskRules: String? = nil, paymentQueryAfterSeconds: Double = 300, apiEnvironment: [String: String] = [:]
+        riskRules: String? = nil, paymentQueryAfterSeconds: Double = 300, apiEnvironment: [String: String] = [:],
+        apiTLS: (cert: String, key: String, client: HTTPClient)? = nil
     ) async throws -> FlowHarness {
         let prefix = "f" + TestEnvironment.uniqueName("").replacingOccurrences(of: "-", with: "")
         let topics = FileManager.default.temporaryDirectory.appendingPathComponent(prefix)
@@ -62,7 +65,9 @@ final class FlowHarness: Sendable {
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-sim")
         let sim = try ManagedProcess(
             executable: "paystream-sim",
-            arguments: ["--port", "0", "--state-dir", state.path, "--notify-retry-ms", "200,400,800,1600,3200"], name: "sim")
+            arguments: ["--port", "0", "--state-dir", state.path, "--notify-retry-ms", "200,400,800,1600,3200"]
+                + (apiTLS.map { ["--notify-trust-ca", $0.cert] } ?? []),
+            name: "sim")
         let summary = state.appendingPathComponent("sandbox.json")
         guard await eventually(timeoutSeconds: 60, { FileManager.default.fileExists(atPath: summary.path) }) else {
             throw HarnessError("the sandbox did not write \(summary.path); log: \(sim.logFile.path)")
@@ -77,7 +82,7 @@ final class FlowHarness: Sendable {
         let apiArguments = common + [
             "--port", "\(port)", "--sandbox-state-dir", state.path, "--risk-rules", rules, "--redis-key-prefix", "\(prefix):",
             "--payment-query-after-seconds", "\(paymentQueryAfterSeconds)",
-        ]
+        ] + (apiTLS.map { ["--tls-cert", $0.cert, "--tls-key", $0.key] } ?? [])
         let api = try ManagedProcess(executable: "paystream-api", arguments: apiArguments, environment: apiEnvironment, name: "api")
         let workerArguments = common + [
             "--families", families.filter { !$0.hasSuffix("notifications.outbound") }.joined(separator: ","), "--batch-wait-ms", "20",
@@ -85,7 +90,8 @@ final class FlowHarness: Sendable {
         let worker = try ManagedProcess(executable: "paystream-worker", arguments: workerArguments, name: "worker")
         let schedulerArguments = common + ["--sandbox-state-dir", state.path, "--risk-rules", rules, "--redis-key-prefix", "\(prefix):"]
         let harness = FlowHarness(
-            database: database, topicsDirectory: topics, stateDirectory: state, prefix: prefix, apiURL: "http://127.0.0.1:\(port)",
+            database: database, topicsDirectory: topics, stateDirectory: state, prefix: prefix,
+            apiURL: "\(apiTLS == nil ? "http" : "https")://127.0.0.1:\(port)", client: apiTLS?.client ?? .shared,
             sandboxURL: sandboxURL, sim: sim, api: api, apiArguments: apiArguments, worker: worker, workerArguments: workerArguments,
             schedulerArguments: schedulerArguments)
         try await harness.waitForAPI()
@@ -96,9 +102,10 @@ final class FlowHarness: Sendable {
     /// when `body` fails.
     static func run(
         riskRules: String? = nil, paymentQueryAfterSeconds: Double = 300, apiEnvironment: [String: String] = [:],
-        _ body: (FlowHarness) async throws -> Void
+        apiTLS: (cert: String, key: String, client: HTTPClient)? = nil, _ body: (FlowHarness) async throws -> Void
     ) async throws {
-        let h = try await start(riskRules: riskRules, paymentQueryAfterSeconds: paymentQueryAfterSeconds, apiEnvironment: apiEnvironment)
+        let h = try await start(
+            riskRules: riskRules, paymentQueryAfterSeconds: paymentQueryAfterSeconds, apiEnvironment: apiEnvironment, apiTLS: apiTLS)
         do {
             try await body(h)
             let report = try await h.verify()
@@ -111,7 +118,8 @@ final class FlowHarness: Sendable {
     }
 
     private init(
-        database: PostgresTestDatabase, topicsDirectory: URL, stateDirectory: URL, prefix: String, apiURL: String, sandboxURL: String,
+        database: PostgresTestDatabase, topicsDirectory: URL, stateDirectory: URL, prefix: String, apiURL: String, client: HTTPClient,
+        sandboxURL: String,
         sim: ManagedProcess, api: ManagedProcess, apiArguments: [String], worker: ManagedProcess, workerArguments: [String],
         schedulerArguments: [String]
     ) {
@@ -120,6 +128,7 @@ final class FlowHarness: Sendable {
         self.stateDirectory = stateDirectory
         self.prefix = prefix
         self.apiURL = apiURL
+        self.client = client
         self.sandboxURL = sandboxURL
         self.sim = sim
         self.apiProcess = Mutex(api)
@@ -192,7 +201,7 @@ final class FlowHarness: Sendable {
         } else if let body {
             request.body = .bytes(body)
         }
-        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+        let response = try await (url.hasPrefix(apiURL) ? client : HTTPClient.shared).execute(request, timeout: .seconds(30))
         let buffer = try await response.body.collect(upTo: 1 << 22)
         var fields: [String: String] = [:]
         for header in response.headers { fields[header.name.lowercased()] = header.value }

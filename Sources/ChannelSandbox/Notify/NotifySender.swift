@@ -16,6 +16,9 @@ struct NotifySender: Sendable {
     let schedule: [Duration]
     let timeout: Duration
     let logger: Logger
+    /// The client notifies go out with: the shared one, or one trusting the configured roots (lives as long as
+    /// the process, like the shared one).
+    let client: HTTPClient
 
     /// Records the notify and queues its delivery (after `delayMs`, duplicated, held or dropped as the faults say).
     func send(_ notify: OutboundNotify, faults: SandboxFaults.Notify) async {
@@ -137,7 +140,7 @@ struct NotifySender: Sendable {
         request.body = .bytes(prepared.body)
         do {
             let milliseconds = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
-            let response = try await HTTPClient.shared.execute(request, timeout: .milliseconds(milliseconds))
+            let response = try await client.execute(request, timeout: .milliseconds(milliseconds))
             let buffer = try await response.body.collect(upTo: 64 * 1024)
             let answer = String(decoding: buffer.readableBytesView.prefix(4096), as: UTF8.self)
             return (Int(response.status.code), answer, nil)

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import NIOSSL
 import Logging
 import PaystreamRuntime
 import Risk
@@ -16,8 +19,11 @@ public struct APICommand: AsyncParsableCommand {
     @OptionGroup public var options: ServiceOptions
     @Option(help: "Address to listen on.") public var host = "127.0.0.1"
     @Option(help: "Port to listen on.") public var port = 58080
-    @Option(help: "The URL channels and payers reach this API at (notify URLs, collection pages). Default http://host:port.")
+    @Option(help: "The URL channels and payers reach this API at (notify URLs, collection pages). Default http(s)://host:port.")
     public var publicURL: String?
+    @Option(help: "Serve HTTPS with this certificate chain (PEM). Plain HTTP is allowed only on a loopback address.")
+    public var tlsCert: String?
+    @Option(help: "The private key (PEM) of --tls-cert.") public var tlsKey: String?
     @Flag(help: "Do not run the dispatchers, the payment poller and the envelope activator in this process.") public var noDispatch = false
     @Option(help: "Ask the channel about an unpaid order this many seconds after it was created (its notify may be lost).")
     public var paymentQueryAfterSeconds = 60.0
@@ -27,11 +33,13 @@ public struct APICommand: AsyncParsableCommand {
     public func run() async throws {
         let logger = Logger(label: "paystream.api")
         let (host, port) = (self.host, self.port)
-        let publicURL = self.publicURL ?? "http://\(host):\(port)"
+        let server = try serverBuilder()
+        let publicURL = self.publicURL ?? "\(tlsCert == nil ? "http" : "https")://\(host):\(port)"
         let built = try await options.build(role: "paystream-api", publicURL: publicURL, logger: logger)
         let services = built.services
         let app = Application(
             router: APIRouter.make(services),
+            server: server,
             configuration: .init(address: .hostname(host, port: port), serverName: "paystream-api"),
             onServerRunning: { _ in logger.info("paystream-api listening", metadata: ["host": "\(host)", "port": "\(port)", "publicURL": "\(publicURL)"]) },
             logger: logger)
@@ -53,6 +61,30 @@ public struct APICommand: AsyncParsableCommand {
             configuration: .init(services: group, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         ).run()
         await built.close()
+    }
+}
+
+extension APICommand {
+    static let loopbackHosts: Set<String> = ["127.0.0.1", "::1", "localhost"]
+
+    /// HTTPS with the given certificate and key, or plain HTTP/1.1 on a loopback address only.
+    func serverBuilder() throws -> HTTPServerBuilder {
+        switch (tlsCert, tlsKey) {
+        case (let cert?, let key?):
+            let chain = try NIOSSLCertificate.fromPEMFile(cert).map { NIOSSLCertificateSource.certificate($0) }
+            guard !chain.isEmpty else { throw ValidationError("--tls-cert \(cert) holds no certificate") }
+            var tls = TLSConfiguration.makeServerConfiguration(
+                certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+            tls.minimumTLSVersion = .tlsv12
+            return try .tls(.http1(), tlsConfiguration: tls)
+        case (nil, nil):
+            guard Self.loopbackHosts.contains(host) else {
+                throw ValidationError("plain HTTP is served on loopback only; give --tls-cert and --tls-key to listen on \(host)")
+            }
+            return .http1()
+        default:
+            throw ValidationError("--tls-cert and --tls-key go together")
+        }
     }
 }
 
