@@ -17,6 +17,7 @@ enum APIRouter {
         EnvelopeRoutes(services: services).register(on: router)
         PushRoutes(services: services).register(on: router)
         NotifyRoutes(services: services).register(on: router)
+        OpenAPIRoutes().register(on: router)
         return router
     }
 }

@@ -1,0 +1,6077 @@
+// GENERATED from docs/openapi.json (the human-edited source of truth) — do not edit by hand.
+// The document is embedded as a string because the PaystreamAPI target declares no resources (no Bundle.module).
+// OpenAPIContractTests fails when this copy and docs/openapi.json differ. After editing docs/openapi.json, run
+// from the repository root:
+//   f=Sources/PaystreamAPI/OpenAPI/OpenAPIDocument.swift; { sed '/^enum OpenAPIDocument/q' $f; echo '    static let json = #"""'; cat docs/openapi.json; echo '"""#'; echo '}'; } > $f.new && mv $f.new $f
+
+/// The OpenAPI 3.1 description of paystream-api, served at `GET /openapi.json`.
+enum OpenAPIDocument {
+    static let json = #"""
+{
+  "openapi": "3.1.0",
+  "info": {
+    "title": "Paystream API (paystream-api)",
+    "version": "1.0.0",
+    "description": "Recharges, scan-to-collect, withdrawals with review, refunds, red envelopes, push and the channels' notifies. Conventions: JSON in and out; **amounts are integers of fen** (`\"amountFen\": 1234` is 12.34 CNY), never floats (a fractional or exponent number is 400 `request.invalid_body`); one request moves at most 5,000,000 fen. Every error is `application/problem+json` (RFC 9457) with a stable `code`. Every response carries `X-Request-Id`. Identity is PROVISIONAL: `X-Paystream-Account` / `X-Paystream-Admin`, set only by a trusted gateway. Every `POST /v1/…` accepts `Idempotency-Key`. This file is the source of truth; `Sources/PaystreamAPI/OpenAPI/OpenAPIDocument.swift` is generated from it (see that file) and `OpenAPIContractTests` checks both against the router."
+  },
+  "servers": [
+    {
+      "url": "http://127.0.0.1:58080",
+      "description": "Local (loopback by default)."
+    }
+  ],
+  "tags": [
+    {
+      "name": "Operations"
+    },
+    {
+      "name": "Accounts"
+    },
+    {
+      "name": "Payments"
+    },
+    {
+      "name": "Collections"
+    },
+    {
+      "name": "Withdrawals"
+    },
+    {
+      "name": "Back office"
+    },
+    {
+      "name": "Refunds"
+    },
+    {
+      "name": "Envelopes"
+    },
+    {
+      "name": "Push"
+    },
+    {
+      "name": "Channel notifies"
+    }
+  ],
+  "paths": {
+    "/healthz": {
+      "get": {
+        "operationId": "healthz",
+        "tags": [
+          "Operations"
+        ],
+        "summary": "Liveness",
+        "description": "Answers `ok` while the process runs.",
+        "responses": {
+          "200": {
+            "description": "Alive.",
+            "content": {
+              "text/plain": {
+                "schema": {
+                  "type": "string",
+                  "const": "ok\n"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/openapi.json": {
+      "get": {
+        "operationId": "openapi",
+        "tags": [
+          "Operations"
+        ],
+        "summary": "This document",
+        "description": "The OpenAPI 3.1 description of this API (`docs/openapi.json`, compiled into the server).",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The OpenAPI document.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/balance": {
+      "get": {
+        "operationId": "getBalance",
+        "tags": [
+          "Accounts"
+        ],
+        "summary": "The caller's balance",
+        "description": "`{\"account\",\"availableFen\",\"frozenFen\"}` of the calling account.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/AccountHeader"
+          },
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The balance.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Balance"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "No or malformed `X-Paystream-Account`. Codes: `auth.missing`, `auth.invalid_account`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.missing",
+                            "auth.invalid_account"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.missing",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.missing",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Unexpected failure; the request can be retried (with the same `Idempotency-Key`). Codes: `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/internal.error",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/orders": {
+      "get": {
+        "operationId": "listOrders",
+        "tags": [
+          "Accounts"
+        ],
+        "summary": "The caller's orders",
+        "description": "The caller's orders, newest first.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/AccountHeader"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "description": "How many orders, 1…100 (default 20); otherwise 400 `request.invalid_limit`.",
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 100,
+              "default": 20
+            }
+          },
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "A page of orders.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OrderPage"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "`limit` is not 1…100. Codes: `request.invalid_limit`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "request.invalid_limit"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/request.invalid_limit",
+                  "title": "Bad Request",
+                  "status": 400,
+                  "code": "request.invalid_limit",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "No or malformed `X-Paystream-Account`. Codes: `auth.missing`, `auth.invalid_account`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.missing",
+                            "auth.invalid_account"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.missing",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.missing",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Unexpected failure; the request can be retried (with the same `Idempotency-Key`). Codes: `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/internal.error",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/orders/{orderId}": {
+      "get": {
+        "operationId": "getOrder",
+        "tags": [
+          "Accounts"
+        ],
+        "summary": "One order",
+        "description": "The order, for its owner, its counterparty or an operator (`X-Paystream-Admin`). Others get 404.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/OrderId"
+          },
+          {
+            "$ref": "#/components/parameters/AccountHeaderOrAdmin"
+          },
+          {
+            "$ref": "#/components/parameters/AdminHeaderOptional"
+          },
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The order.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OrderRecord"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Neither a valid `X-Paystream-Account` nor a valid `X-Paystream-Admin`. Codes: `auth.missing`, `auth.invalid_account`, `auth.admin_required`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.missing",
+                            "auth.invalid_account",
+                            "auth.admin_required"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.missing",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.missing",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such order for this caller. Codes: `order.not_found`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "order.not_found"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/order.not_found",
+                  "title": "Not Found",
+                  "status": 404,
+                  "code": "order.not_found",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Unexpected failure; the request can be retried (with the same `Idempotency-Key`). Codes: `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/internal.error",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/orders/{orderId}/qr.png": {
+      "get": {
+        "operationId": "getOrderQRCode",
+        "tags": [
+          "Accounts"
+        ],
+        "summary": "An order's QR code",
+        "description": "The QR code (of `codeUrl`) the payer scans, as a PNG. Same visibility as the order.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/OrderId"
+          },
+          {
+            "$ref": "#/components/parameters/AccountHeaderOrAdmin"
+          },
+          {
+            "$ref": "#/components/parameters/AdminHeaderOptional"
+          },
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The QR code.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "image/png": {
+                "schema": {
+                  "type": "string",
+                  "contentMediaType": "image/png"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Neither a valid `X-Paystream-Account` nor a valid `X-Paystream-Admin`. Codes: `auth.missing`, `auth.invalid_account`, `auth.admin_required`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.missing",
+                            "auth.invalid_account",
+                            "auth.admin_required"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.missing",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.missing",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such order for this caller, or it is paid at its `payUrl`. Codes: `order.not_found`, `order.no_qr_code`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "order.not_found",
+                            "order.no_qr_code"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/order.not_found",
+                  "title": "Not Found",
+                  "status": 404,
+                  "code": "order.not_found",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "The QR code could not be rendered. Unexpected failure; the request can be retried (with the same `Idempotency-Key`). Codes: `qr.render_failed`, `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "qr.render_failed",
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/qr.render_failed",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "qr.render_failed",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/recharges": {
+      "post": {
+        "operationId": "createRecharge",
+        "tags": [
+          "Payments"
+        ],
+        "summary": "Recharge a wallet",
+        "description": "A user pays into their wallet by WeChat Pay (Native QR) or Alipay (precreate QR, or the cashier page with `mode: page`). 201 with the order (`created`) and its `codeUrl` or `payUrl`; the wallet is credited once the channel's notify is verified and applied (the order then reads `paid`).",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/AccountHeader"
+          },
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          },
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/RechargeRequest"
+              },
+              "example": {
+                "amountFen": 1000,
+                "channel": "wechat",
+                "mode": "qr"
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "The order, status `created`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Idempotent-Replayed": {
+                "$ref": "#/components/headers/Idempotent-Replayed"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OrderRecord"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "The body is not the documented JSON, or the channel or mode is not offered. Malformed `Idempotency-Key`. Codes: `request.invalid_body`, `request.missing_field`, `amount.out_of_range`, `channel.unsupported`, `recharge.mode_unsupported`, `idempotency.invalid_key`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "request.invalid_body",
+                            "request.missing_field",
+                            "amount.out_of_range",
+                            "channel.unsupported",
+                            "recharge.mode_unsupported",
+                            "idempotency.invalid_key"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/request.invalid_body",
+                  "title": "Bad Request",
+                  "status": 400,
+                  "code": "request.invalid_body",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "No or malformed `X-Paystream-Account`. Codes: `auth.missing`, `auth.invalid_account`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.missing",
+                            "auth.invalid_account"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.missing",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.missing",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Only users recharge. Codes: `recharge.users_only`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "recharge.users_only"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/recharge.users_only",
+                  "title": "Forbidden",
+                  "status": 403,
+                  "code": "recharge.users_only",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "A request with the same `Idempotency-Key` is still running. Codes: `idempotency.in_progress`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "idempotency.in_progress"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/idempotency.in_progress",
+                  "title": "Conflict",
+                  "status": 409,
+                  "code": "idempotency.in_progress",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "The `Idempotency-Key` was used for a different request. Codes: `idempotency.key_reused`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "idempotency.key_reused"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/idempotency.key_reused",
+                  "title": "Unprocessable Content",
+                  "status": 422,
+                  "code": "idempotency.key_reused",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Unexpected failure; the request can be retried (with the same `Idempotency-Key`). Codes: `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/internal.error",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "502": {
+            "description": "The channel did not create the order. Codes: `channel.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "channel.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/channel.unavailable",
+                  "title": "Bad Gateway",
+                  "status": 502,
+                  "code": "channel.unavailable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/collect-codes": {
+      "post": {
+        "operationId": "createCollectCode",
+        "tags": [
+          "Collections"
+        ],
+        "summary": "Create a static collection code",
+        "description": "A merchant's permanent code; its QR (`GET /v1/collect-codes/{codeId}/qr.png`) encodes the payer's page `/v1/collect/{codeId}`.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/AccountHeader"
+          },
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          },
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/CollectCodeRequest"
+              },
+              "example": {
+                "description": "Noodle shop",
+                "amountFen": 2800
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "The code.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Idempotent-Replayed": {
+                "$ref": "#/components/headers/Idempotent-Replayed"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/CollectCodeView"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "The body is not the documented JSON, or `description` is not 1…127 characters. Malformed `Idempotency-Key`. Codes: `request.invalid_body`, `request.missing_field`, `amount.out_of_range`, `request.invalid_field`, `idempotency.invalid_key`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "request.invalid_body",
+                            "request.missing_field",
+                            "amount.out_of_range",
+                            "request.invalid_field",
+                            "idempotency.invalid_key"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/request.invalid_body",
+                  "title": "Bad Request",
+                  "status": 400,
+                  "code": "request.invalid_body",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "No or malformed `X-Paystream-Account`. Codes: `auth.missing`, `auth.invalid_account`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.missing",
+                            "auth.invalid_account"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.missing",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.missing",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Only merchants collect. Codes: `collect.merchants_only`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "collect.merchants_only"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/collect.merchants_only",
+                  "title": "Forbidden",
+                  "status": 403,
+                  "code": "collect.merchants_only",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "A request with the same `Idempotency-Key` is still running. Codes: `idempotency.in_progress`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "idempotency.in_progress"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/idempotency.in_progress",
+                  "title": "Conflict",
+                  "status": 409,
+                  "code": "idempotency.in_progress",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "The `Idempotency-Key` was used for a different request. Codes: `idempotency.key_reused`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "idempotency.key_reused"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/idempotency.key_reused",
+                  "title": "Unprocessable Content",
+                  "status": 422,
+                  "code": "idempotency.key_reused",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Unexpected failure; the request can be retried (with the same `Idempotency-Key`). Codes: `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/internal.error",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/collect-codes/{codeId}": {
+      "get": {
+        "operationId": "getCollectCode",
+        "tags": [
+          "Collections"
+        ],
+        "summary": "A collection code",
+        "description": "The code, its payer page and QR path. No identity needed.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/CodeId"
+          },
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The code.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/CollectCodeView"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such code. Codes: `collect.code_not_found`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "collect.code_not_found"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/collect.code_not_found",
+                  "title": "Not Found",
+                  "status": 404,
+                  "code": "collect.code_not_found",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Unexpected failure; the request can be retried (with the same `Idempotency-Key`). Codes: `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/internal.error",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/collect-codes/{codeId}/qr.png": {
+      "get": {
+        "operationId": "getCollectCodeQRCode",
+        "tags": [
+          "Collections"
+        ],
+        "summary": "A collection code's QR image",
+        "description": "A PNG QR code encoding the payer's page. No identity needed.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/CodeId"
+          },
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The QR code.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "image/png": {
+                "schema": {
+                  "type": "string",
+                  "contentMediaType": "image/png"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such code. Codes: `collect.code_not_found`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "collect.code_not_found"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/collect.code_not_found",
+                  "title": "Not Found",
+                  "status": 404,
+                  "code": "collect.code_not_found",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "The QR code could not be rendered. Unexpected failure; the request can be retried (with the same `Idempotency-Key`). Codes: `qr.render_failed`, `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "qr.render_failed",
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/qr.render_failed",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "qr.render_failed",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/collect/{codeId}": {
+      "post": {
+        "operationId": "payCollectCode",
+        "tags": [
+          "Collections"
+        ],
+        "summary": "Pay a collection code",
+        "description": "Called by the payer's page (the payer has no account): creates a collection order for the code's merchant and answers the channel's `codeUrl`.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/CodeId"
+          },
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          },
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/CollectPayRequest"
+              },
+              "example": {
+                "channel": "alipay",
+                "amountFen": 1500
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "The collection order, status `created`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Idempotent-Replayed": {
+                "$ref": "#/components/headers/Idempotent-Replayed"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OrderRecord"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "The body is not the documented JSON. Malformed `Idempotency-Key`. Codes: `request.invalid_body`, `request.missing_field`, `amount.out_of_range`, `channel.unsupported`, `idempotency.invalid_key`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "request.invalid_body",
+                            "request.missing_field",
+                            "amount.out_of_range",
+                            "channel.unsupported",
+                            "idempotency.invalid_key"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/request.invalid_body",
+                  "title": "Bad Request",
+                  "status": 400,
+                  "code": "request.invalid_body",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such code. Codes: `collect.code_not_found`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "collect.code_not_found"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/collect.code_not_found",
+                  "title": "Not Found",
+                  "status": 404,
+                  "code": "collect.code_not_found",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "A request with the same `Idempotency-Key` is still running. Codes: `idempotency.in_progress`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "idempotency.in_progress"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/idempotency.in_progress",
+                  "title": "Conflict",
+                  "status": 409,
+                  "code": "idempotency.in_progress",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "The code fixes a different amount. The `Idempotency-Key` was used for a different request. Codes: `collect.amount_fixed`, `idempotency.key_reused`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "collect.amount_fixed",
+                            "idempotency.key_reused"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/collect.amount_fixed",
+                  "title": "Unprocessable Content",
+                  "status": 422,
+                  "code": "collect.amount_fixed",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "The code names no merchant. Unexpected failure; the request can be retried (with the same `Idempotency-Key`). Codes: `store.corrupt`, `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "store.corrupt",
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/store.corrupt",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "store.corrupt",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "502": {
+            "description": "The channel did not create the order. Codes: `channel.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "channel.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/channel.unavailable",
+                  "title": "Bad Gateway",
+                  "status": 502,
+                  "code": "channel.unavailable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/collections": {
+      "post": {
+        "operationId": "createCollection",
+        "tags": [
+          "Collections"
+        ],
+        "summary": "Create a dynamic collection order",
+        "description": "A merchant's one-off order for a fixed amount, with the channel's `codeUrl` (show `GET /v1/orders/{orderId}/qr.png` to the payer). The merchant's available balance rises once the notify is applied.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/AccountHeader"
+          },
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          },
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/CollectionRequest"
+              },
+              "example": {
+                "amountFen": 4200,
+                "channel": "wechat",
+                "description": "Table 7"
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "The collection order, status `created`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Idempotent-Replayed": {
+                "$ref": "#/components/headers/Idempotent-Replayed"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/OrderRecord"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "The body is not the documented JSON. Malformed `Idempotency-Key`. Codes: `request.invalid_body`, `request.missing_field`, `amount.out_of_range`, `channel.unsupported`, `idempotency.invalid_key`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "request.invalid_body",
+                            "request.missing_field",
+                            "amount.out_of_range",
+                            "channel.unsupported",
+                            "idempotency.invalid_key"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/request.invalid_body",
+                  "title": "Bad Request",
+                  "status": 400,
+                  "code": "request.invalid_body",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "No or malformed `X-Paystream-Account`. Codes: `auth.missing`, `auth.invalid_account`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.missing",
+                            "auth.invalid_account"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.missing",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.missing",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Only merchants collect. Codes: `collect.merchants_only`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "collect.merchants_only"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/collect.merchants_only",
+                  "title": "Forbidden",
+                  "status": 403,
+                  "code": "collect.merchants_only",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "A request with the same `Idempotency-Key` is still running. Codes: `idempotency.in_progress`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "idempotency.in_progress"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/idempotency.in_progress",
+                  "title": "Conflict",
+                  "status": 409,
+                  "code": "idempotency.in_progress",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "The `Idempotency-Key` was used for a different request. Codes: `idempotency.key_reused`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "idempotency.key_reused"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/idempotency.key_reused",
+                  "title": "Unprocessable Content",
+                  "status": 422,
+                  "code": "idempotency.key_reused",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Unexpected failure; the request can be retried (with the same `Idempotency-Key`). Codes: `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/internal.error",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "502": {
+            "description": "The channel did not create the order. Codes: `channel.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "channel.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/channel.unavailable",
+                  "title": "Bad Gateway",
+                  "status": 502,
+                  "code": "channel.unavailable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/withdrawals": {
+      "post": {
+        "operationId": "requestWithdrawal",
+        "tags": [
+          "Withdrawals"
+        ],
+        "summary": "Request a withdrawal",
+        "description": "Balance pre-check, then the risk rules (every decision recorded), then the request; 202 and the worker freezes the amount (`requested`), for back-office review.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/AccountHeader"
+          },
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          },
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/WithdrawalRequest"
+              },
+              "example": {
+                "amountFen": 50000,
+                "channel": "bill99",
+                "bankAccount": {
+                  "accountNumber": "6222020200112233445",
+                  "holderName": "张三",
+                  "bankName": "ICBC"
+                }
+              }
+            }
+          },
+          "description": "`bankAccount` for `bill99`, `openId` for `wechat` (e.g. `{\"amountFen\":50000,\"channel\":\"wechat\",\"openId\":\"o-abc\"}`)."
+        },
+        "responses": {
+          "202": {
+            "description": "The withdrawal, status `pending` until the worker froze it.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Idempotent-Replayed": {
+                "$ref": "#/components/headers/Idempotent-Replayed"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/WithdrawalRecord"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "The body is not the documented JSON, the card is invalid, or the channel pays no withdrawals. Malformed `Idempotency-Key`. Codes: `request.invalid_body`, `request.missing_field`, `amount.out_of_range`, `withdraw.invalid_card`, `withdraw.channel_unsupported`, `idempotency.invalid_key`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "request.invalid_body",
+                            "request.missing_field",
+                            "amount.out_of_range",
+                            "withdraw.invalid_card",
+                            "withdraw.channel_unsupported",
+                            "idempotency.invalid_key"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/request.invalid_body",
+                  "title": "Bad Request",
+                  "status": 400,
+                  "code": "request.invalid_body",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "No or malformed `X-Paystream-Account`. Codes: `auth.missing`, `auth.invalid_account`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.missing",
+                            "auth.invalid_account"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.missing",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.missing",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Refused by a risk rule: the code is `risk.<rule id>` (rules in `deploy/risk/rules.yaml`). Codes: `risk.withdraw.daily_count`, `risk.withdraw.daily_amount`, `risk.refused`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "pattern": "^risk\\.",
+                          "examples": [
+                            "risk.withdraw.daily_count",
+                            "risk.withdraw.daily_amount",
+                            "risk.refused"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/risk.withdraw.daily_count",
+                  "title": "Forbidden",
+                  "status": 403,
+                  "code": "risk.withdraw.daily_count",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "The available balance is less than the amount. A request with the same `Idempotency-Key` is still running. Codes: `balance.insufficient_available`, `idempotency.in_progress`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "balance.insufficient_available",
+                            "idempotency.in_progress"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/balance.insufficient_available",
+                  "title": "Conflict",
+                  "status": 409,
+                  "code": "balance.insufficient_available",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "The `Idempotency-Key` was used for a different request. Codes: `idempotency.key_reused`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "idempotency.key_reused"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/idempotency.key_reused",
+                  "title": "Unprocessable Content",
+                  "status": 422,
+                  "code": "idempotency.key_reused",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Unexpected failure; the request can be retried (with the same `Idempotency-Key`). Codes: `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/internal.error",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/withdrawals/{orderId}": {
+      "get": {
+        "operationId": "getWithdrawal",
+        "tags": [
+          "Withdrawals"
+        ],
+        "summary": "One withdrawal",
+        "description": "Its status, review, payout state and masked destination, for its owner or an operator.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/OrderId"
+          },
+          {
+            "$ref": "#/components/parameters/AccountHeaderOrAdmin"
+          },
+          {
+            "$ref": "#/components/parameters/AdminHeaderOptional"
+          },
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The withdrawal.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/WithdrawalRecord"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Neither a valid `X-Paystream-Account` nor a valid `X-Paystream-Admin`. Codes: `auth.missing`, `auth.invalid_account`, `auth.admin_required`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.missing",
+                            "auth.invalid_account",
+                            "auth.admin_required"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.missing",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.missing",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such withdrawal for this caller. Codes: `withdraw.not_found`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "withdraw.not_found"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/withdraw.not_found",
+                  "title": "Not Found",
+                  "status": 404,
+                  "code": "withdraw.not_found",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Unexpected failure; the request can be retried (with the same `Idempotency-Key`). Codes: `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/internal.error",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/admin/withdrawals": {
+      "get": {
+        "operationId": "listWithdrawalsForReview",
+        "tags": [
+          "Back office"
+        ],
+        "summary": "The withdrawal review queue",
+        "description": "Withdrawals in a status (at most 100), for operators.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/AdminHeader"
+          },
+          {
+            "name": "status",
+            "in": "query",
+            "required": false,
+            "description": "The ledger status to list (default `requested`: the review queue).",
+            "schema": {
+              "type": "string",
+              "default": "requested"
+            }
+          },
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The withdrawals.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/WithdrawalPage"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "No or malformed `X-Paystream-Admin`. Codes: `auth.admin_required`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.admin_required"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.admin_required",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.admin_required",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Unexpected failure; the request can be retried (with the same `Idempotency-Key`). Codes: `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/internal.error",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/admin/withdrawals/{orderId}/approve": {
+      "post": {
+        "operationId": "approveWithdrawal",
+        "tags": [
+          "Back office"
+        ],
+        "summary": "Approve a withdrawal",
+        "description": "Only a `requested` withdrawal, once. 202; the payout dispatcher then pays it out (`paidOut`) or it fails (`invalid`, unfrozen). No body.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/OrderId"
+          },
+          {
+            "$ref": "#/components/parameters/AdminHeader"
+          },
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          },
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "responses": {
+          "202": {
+            "description": "The withdrawal.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Idempotent-Replayed": {
+                "$ref": "#/components/headers/Idempotent-Replayed"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/WithdrawalRecord"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Malformed `Idempotency-Key`. Codes: `idempotency.invalid_key`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "idempotency.invalid_key"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/idempotency.invalid_key",
+                  "title": "Bad Request",
+                  "status": 400,
+                  "code": "idempotency.invalid_key",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "No or malformed `X-Paystream-Admin`. Codes: `auth.admin_required`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.admin_required"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.admin_required",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.admin_required",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such withdrawal. Codes: `withdraw.not_found`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "withdraw.not_found"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/withdraw.not_found",
+                  "title": "Not Found",
+                  "status": 404,
+                  "code": "withdraw.not_found",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Already reviewed (a second review is refused), or not `requested`. A request with the same `Idempotency-Key` is still running. Codes: `withdraw.already_reviewed`, `withdraw.not_reviewable`, `idempotency.in_progress`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "withdraw.already_reviewed",
+                            "withdraw.not_reviewable",
+                            "idempotency.in_progress"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/withdraw.already_reviewed",
+                  "title": "Conflict",
+                  "status": 409,
+                  "code": "withdraw.already_reviewed",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "The `Idempotency-Key` was used for a different request. Codes: `idempotency.key_reused`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "idempotency.key_reused"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/idempotency.key_reused",
+                  "title": "Unprocessable Content",
+                  "status": 422,
+                  "code": "idempotency.key_reused",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Unexpected failure; the request can be retried (with the same `Idempotency-Key`). Codes: `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/internal.error",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/admin/withdrawals/{orderId}/reject": {
+      "post": {
+        "operationId": "rejectWithdrawal",
+        "tags": [
+          "Back office"
+        ],
+        "summary": "Reject a withdrawal",
+        "description": "Only a `requested` withdrawal, once. 202; the amount is unfrozen and the order `invalid`.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/OrderId"
+          },
+          {
+            "$ref": "#/components/parameters/AdminHeader"
+          },
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          },
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/RejectRequest"
+              },
+              "example": {
+                "reason": "card holder does not match the account"
+              }
+            }
+          }
+        },
+        "responses": {
+          "202": {
+            "description": "The withdrawal.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Idempotent-Replayed": {
+                "$ref": "#/components/headers/Idempotent-Replayed"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/WithdrawalRecord"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "The body is not the documented JSON, or `reason` is not 1…200 characters. Malformed `Idempotency-Key`. Codes: `request.invalid_body`, `request.invalid_field`, `idempotency.invalid_key`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "request.invalid_body",
+                            "request.invalid_field",
+                            "idempotency.invalid_key"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/request.invalid_body",
+                  "title": "Bad Request",
+                  "status": 400,
+                  "code": "request.invalid_body",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "No or malformed `X-Paystream-Admin`. Codes: `auth.admin_required`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.admin_required"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.admin_required",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.admin_required",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such withdrawal. Codes: `withdraw.not_found`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "withdraw.not_found"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/withdraw.not_found",
+                  "title": "Not Found",
+                  "status": 404,
+                  "code": "withdraw.not_found",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Already reviewed (a second review is refused), or not `requested`. A request with the same `Idempotency-Key` is still running. Codes: `withdraw.already_reviewed`, `withdraw.not_reviewable`, `idempotency.in_progress`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "withdraw.already_reviewed",
+                            "withdraw.not_reviewable",
+                            "idempotency.in_progress"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/withdraw.already_reviewed",
+                  "title": "Conflict",
+                  "status": 409,
+                  "code": "withdraw.already_reviewed",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "The `Idempotency-Key` was used for a different request. Codes: `idempotency.key_reused`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "idempotency.key_reused"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/idempotency.key_reused",
+                  "title": "Unprocessable Content",
+                  "status": 422,
+                  "code": "idempotency.key_reused",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Unexpected failure; the request can be retried (with the same `Idempotency-Key`). Codes: `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/internal.error",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/refunds": {
+      "post": {
+        "operationId": "requestRefund",
+        "tags": [
+          "Refunds"
+        ],
+        "summary": "Refund a paid order",
+        "description": "By the owner of a paid recharge or collection, full or partial, back through its channel. 202; the worker takes the amount from the owner's available balance and the refund dispatcher follows the channel's refund.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/AccountHeader"
+          },
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          },
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/RefundRequest"
+              },
+              "example": {
+                "orderId": "RC20250101120000ABCDEFGH23",
+                "amountFen": 500,
+                "reason": "customer returned the goods"
+              }
+            }
+          }
+        },
+        "responses": {
+          "202": {
+            "description": "The refund, status `pending` until the worker applied it.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Idempotent-Replayed": {
+                "$ref": "#/components/headers/Idempotent-Replayed"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RefundRecord"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "The body is not the documented JSON. Malformed `Idempotency-Key`. Codes: `request.invalid_body`, `request.missing_field`, `amount.out_of_range`, `idempotency.invalid_key`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "request.invalid_body",
+                            "request.missing_field",
+                            "amount.out_of_range",
+                            "idempotency.invalid_key"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/request.invalid_body",
+                  "title": "Bad Request",
+                  "status": 400,
+                  "code": "request.invalid_body",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "No or malformed `X-Paystream-Account`. Codes: `auth.missing`, `auth.invalid_account`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.missing",
+                            "auth.invalid_account"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.missing",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.missing",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such order of the caller's. Codes: `order.not_found`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "order.not_found"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/order.not_found",
+                  "title": "Not Found",
+                  "status": 404,
+                  "code": "order.not_found",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Not a paid recharge or collection, more than is left to refund, or more than the available balance. A request with the same `Idempotency-Key` is still running. Codes: `refund.not_refundable`, `refund.exceeds_original`, `balance.insufficient_available`, `idempotency.in_progress`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "refund.not_refundable",
+                            "refund.exceeds_original",
+                            "balance.insufficient_available",
+                            "idempotency.in_progress"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/refund.not_refundable",
+                  "title": "Conflict",
+                  "status": 409,
+                  "code": "refund.not_refundable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "The `Idempotency-Key` was used for a different request. Codes: `idempotency.key_reused`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "idempotency.key_reused"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/idempotency.key_reused",
+                  "title": "Unprocessable Content",
+                  "status": 422,
+                  "code": "idempotency.key_reused",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Unexpected failure; the request can be retried (with the same `Idempotency-Key`). Codes: `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/internal.error",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/refunds/{refundOrderId}": {
+      "get": {
+        "operationId": "getRefund",
+        "tags": [
+          "Refunds"
+        ],
+        "summary": "One refund",
+        "description": "The ledger status and the channel's refund state, for the payer or an operator.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RefundOrderId"
+          },
+          {
+            "$ref": "#/components/parameters/AccountHeaderOrAdmin"
+          },
+          {
+            "$ref": "#/components/parameters/AdminHeaderOptional"
+          },
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The refund.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RefundRecord"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "No or malformed `X-Paystream-Account`. Codes: `auth.missing`, `auth.invalid_account`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.missing",
+                            "auth.invalid_account"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.missing",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.missing",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such refund for this caller. Codes: `refund.not_found`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "refund.not_found"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/refund.not_found",
+                  "title": "Not Found",
+                  "status": 404,
+                  "code": "refund.not_found",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Unexpected failure; the request can be retried (with the same `Idempotency-Key`). Codes: `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/internal.error",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/envelopes": {
+      "post": {
+        "operationId": "sendEnvelope",
+        "tags": [
+          "Envelopes"
+        ],
+        "summary": "Send a red envelope",
+        "description": "The split is decided now. Paid by channel: 201 with `codeUrl` (status `created`; the notify funds it). From the wallet: 201 once its funding is queued. Once funded, the shares are loaded into Redis and `envelope.available` is pushed to the group or receiver.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/AccountHeader"
+          },
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          },
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/EnvelopeRequest"
+              },
+              "example": {
+                "totalFen": 10000,
+                "shares": 5,
+                "mode": "random",
+                "greeting": "新年快乐",
+                "groupId": "family",
+                "payWith": "wallet"
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "The envelope.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Idempotent-Replayed": {
+                "$ref": "#/components/headers/Idempotent-Replayed"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/EnvelopeRecord"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "The body is not the documented JSON, or the split, expiry or payment is invalid. Malformed `Idempotency-Key`. Codes: `request.invalid_body`, `request.missing_field`, `amount.out_of_range`, `envelope.invalid_shares`, `envelope.total_too_small`, `envelope.invalid_expiry`, `envelope.invalid_payment`, `idempotency.invalid_key`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "request.invalid_body",
+                            "request.missing_field",
+                            "amount.out_of_range",
+                            "envelope.invalid_shares",
+                            "envelope.total_too_small",
+                            "envelope.invalid_expiry",
+                            "envelope.invalid_payment",
+                            "idempotency.invalid_key"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/request.invalid_body",
+                  "title": "Bad Request",
+                  "status": 400,
+                  "code": "request.invalid_body",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "No or malformed `X-Paystream-Account`. Codes: `auth.missing`, `auth.invalid_account`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.missing",
+                            "auth.invalid_account"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.missing",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.missing",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Only users send envelopes. Codes: `envelope.users_only`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "envelope.users_only"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/envelope.users_only",
+                  "title": "Forbidden",
+                  "status": 403,
+                  "code": "envelope.users_only",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Paid from the wallet: the available balance is less than the total. A request with the same `Idempotency-Key` is still running. Codes: `balance.insufficient_available`, `idempotency.in_progress`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "balance.insufficient_available",
+                            "idempotency.in_progress"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/balance.insufficient_available",
+                  "title": "Conflict",
+                  "status": 409,
+                  "code": "balance.insufficient_available",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "The `Idempotency-Key` was used for a different request. Codes: `idempotency.key_reused`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "idempotency.key_reused"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/idempotency.key_reused",
+                  "title": "Unprocessable Content",
+                  "status": 422,
+                  "code": "idempotency.key_reused",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Unexpected failure; the request can be retried (with the same `Idempotency-Key`). Codes: `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/internal.error",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "502": {
+            "description": "The channel did not create the order. Codes: `channel.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "channel.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/channel.unavailable",
+                  "title": "Bad Gateway",
+                  "status": 502,
+                  "code": "channel.unavailable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/envelopes/{envelopeId}/grab": {
+      "post": {
+        "operationId": "grabEnvelope",
+        "tags": [
+          "Envelopes"
+        ],
+        "summary": "Grab a share",
+        "description": "One atomic Redis script, then the grab event on Kafka, acknowledged before the answer. No body is read.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/EnvelopeId"
+          },
+          {
+            "$ref": "#/components/parameters/AccountHeader"
+          },
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          },
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The share won.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Idempotent-Replayed": {
+                "$ref": "#/components/headers/Idempotent-Replayed"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/GrabResult"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Malformed `Idempotency-Key`. Codes: `idempotency.invalid_key`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "idempotency.invalid_key"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/idempotency.invalid_key",
+                  "title": "Bad Request",
+                  "status": 400,
+                  "code": "idempotency.invalid_key",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "No or malformed `X-Paystream-Account`. Codes: `auth.missing`, `auth.invalid_account`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.missing",
+                            "auth.invalid_account"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.missing",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.missing",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Only users grab. Codes: `envelope.users_only`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "envelope.users_only"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/envelope.users_only",
+                  "title": "Forbidden",
+                  "status": 403,
+                  "code": "envelope.users_only",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such envelope. Codes: `envelope.not_found`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "envelope.not_found"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/envelope.not_found",
+                  "title": "Not Found",
+                  "status": 404,
+                  "code": "envelope.not_found",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "This user already grabbed it, or it is not paid yet. A request with the same `Idempotency-Key` is still running. Codes: `envelope.already_grabbed`, `envelope.not_funded`, `idempotency.in_progress`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "envelope.already_grabbed",
+                            "envelope.not_funded",
+                            "idempotency.in_progress"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/envelope.already_grabbed",
+                  "title": "Conflict",
+                  "status": 409,
+                  "code": "envelope.already_grabbed",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "410": {
+            "description": "Every share is grabbed, or it expired. Codes: `envelope.empty`, `envelope.expired`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "envelope.empty",
+                            "envelope.expired"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/envelope.empty",
+                  "title": "Gone",
+                  "status": 410,
+                  "code": "envelope.empty",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "The `Idempotency-Key` was used for a different request. Codes: `idempotency.key_reused`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "idempotency.key_reused"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/idempotency.key_reused",
+                  "title": "Unprocessable Content",
+                  "status": 422,
+                  "code": "idempotency.key_reused",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Unexpected failure; the request can be retried (with the same `Idempotency-Key`). Codes: `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/internal.error",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "Funded but not (or no longer) in Redis; try again. Codes: `envelope.not_ready`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "envelope.not_ready"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/envelope.not_ready",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "envelope.not_ready",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/envelopes/{envelopeId}": {
+      "get": {
+        "operationId": "getEnvelope",
+        "tags": [
+          "Envelopes"
+        ],
+        "summary": "An envelope and its grabs",
+        "description": "From Redis while it holds them, from PostgreSQL's committed grabs after; same shape, `source` says which.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/EnvelopeId"
+          },
+          {
+            "$ref": "#/components/parameters/AccountHeader"
+          },
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The envelope.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/EnvelopeListing"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "No or malformed `X-Paystream-Account`. Codes: `auth.missing`, `auth.invalid_account`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.missing",
+                            "auth.invalid_account"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.missing",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.missing",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such envelope. Codes: `envelope.not_found`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "envelope.not_found"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/envelope.not_found",
+                  "title": "Not Found",
+                  "status": 404,
+                  "code": "envelope.not_found",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Unexpected failure; the request can be retried (with the same `Idempotency-Key`). Codes: `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/internal.error",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/events": {
+      "get": {
+        "operationId": "events",
+        "tags": [
+          "Push"
+        ],
+        "summary": "Server-Sent Events",
+        "description": "A stream of what happens to the caller's money and envelopes: `envelope.available`, `grab.credited`, `envelope.finished`, `envelope.refunded`, `refund.done`, `payment.credited`, `withdrawal.updated`. Each event is `event: <name>` and one `data:` line of JSON; a comment every 15 s keeps the connection alive. A client not connected misses events.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/AccountHeader"
+          },
+          {
+            "name": "groups",
+            "in": "query",
+            "required": false,
+            "description": "Comma-separated groups to also receive (at most 20), e.g. `family,team`.",
+            "schema": {
+              "type": "string"
+            },
+            "example": "family,team"
+          },
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The event stream.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "text/event-stream": {
+                "schema": {
+                  "type": "string"
+                },
+                "example": "event: grab.credited\ndata: {\"amountFen\":1234}\n\n"
+              }
+            }
+          },
+          "401": {
+            "description": "No or malformed `X-Paystream-Account`. Codes: `auth.missing`, `auth.invalid_account`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.missing",
+                            "auth.invalid_account"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.missing",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.missing",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Unexpected failure; the request can be retried (with the same `Idempotency-Key`). Codes: `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/internal.error",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/events/ready": {
+      "get": {
+        "operationId": "eventsReady",
+        "tags": [
+          "Push"
+        ],
+        "summary": "Push readiness",
+        "description": "200 once this process relays pushes.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Ready.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "text/plain": {
+                "schema": {
+                  "type": "string",
+                  "const": "ready\n"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Unexpected failure; the request can be retried (with the same `Idempotency-Key`). Codes: `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/internal.error",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "The push relay is starting. Codes: `push.not_ready`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "push.not_ready"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/push.not_ready",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "push.not_ready",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/notify/wechat": {
+      "post": {
+        "operationId": "notifyWeChat",
+        "tags": [
+          "Channel notifies"
+        ],
+        "summary": "WeChat Pay notify",
+        "description": "Payments, refunds and transfers, verified (platform key by serial, 5-minute window, SHA256withRSA over the exact body, AEAD_AES_256_GCM resource). A payment is acknowledged only after its event is on Kafka. Called by WeChat Pay only. Verification failure codes: `notify.bad_signature`, `notify.expired_timestamp`, `notify.unknown_key`, `notify.decryption_failed`, `notify.malformed`, `notify.recipient_mismatch`.",
+        "parameters": [
+          {
+            "name": "Wechatpay-Timestamp",
+            "in": "header",
+            "required": true,
+            "description": "Signing time (Unix seconds); refused 5 minutes or more away from now.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "Wechatpay-Nonce",
+            "in": "header",
+            "required": true,
+            "description": "Signing nonce.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "Wechatpay-Signature",
+            "in": "header",
+            "required": true,
+            "description": "SHA256withRSA over timestamp, nonce and the exact body, Base64.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "Wechatpay-Serial",
+            "in": "header",
+            "required": true,
+            "description": "Serial of the platform key that signed it.",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object"
+              },
+              "example": {
+                "id": "EV-2018022511223320873",
+                "create_time": "2025-01-01T12:00:00+08:00",
+                "resource_type": "encrypt-resource",
+                "event_type": "TRANSACTION.SUCCESS",
+                "summary": "支付成功",
+                "resource": {
+                  "algorithm": "AEAD_AES_256_GCM",
+                  "ciphertext": "…",
+                  "associated_data": "transaction",
+                  "original_type": "transaction",
+                  "nonce": "fdasflkja484w"
+                }
+              }
+            }
+          }
+        },
+        "responses": {
+          "204": {
+            "description": "Accepted (acknowledged)."
+          },
+          "400": {
+            "description": "Malformed or undecryptable (`message` is the check's code).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/WeChatNotifyAck"
+                },
+                "example": {
+                  "code": "FAIL",
+                  "message": "notify.malformed"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Failed verification (`message` is the check's code).",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/WeChatNotifyAck"
+                },
+                "example": {
+                  "code": "FAIL",
+                  "message": "notify.bad_signature"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "Verified, but for an unknown order.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/WeChatNotifyAck"
+                },
+                "example": {
+                  "code": "ORDER_NOT_FOUND",
+                  "message": "no order RC20250101120000ABCDEFGH23"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Not processed; WeChat Pay retries.",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/WeChatNotifyAck"
+                },
+                "example": {
+                  "code": "FAIL",
+                  "message": "not processed, retry"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/notify/alipay": {
+      "post": {
+        "operationId": "notifyAlipay",
+        "tags": [
+          "Channel notifies"
+        ],
+        "summary": "Alipay notify",
+        "description": "trade_status_sync notifies (payments and refunds), verified with RSA2 over the sorted form. Called by Alipay only. Verification failure codes: `notify.bad_signature`, `notify.expired_timestamp`, `notify.unknown_key`, `notify.decryption_failed`, `notify.malformed`, `notify.recipient_mismatch`.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/x-www-form-urlencoded": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": {
+                  "type": "string"
+                }
+              },
+              "example": {
+                "notify_id": "ac05099524730693a8b330c5ecf72da9786",
+                "app_id": "2021000000000000",
+                "trade_no": "2025010122001400000000000000",
+                "out_trade_no": "RC20250101120000ABCDEFGH23",
+                "trade_status": "TRADE_SUCCESS",
+                "total_amount": "10.00",
+                "sign_type": "RSA2",
+                "sign": "…"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "Accepted: exactly `success`.",
+            "content": {
+              "text/plain": {
+                "schema": {
+                  "type": "string"
+                },
+                "example": "success"
+              }
+            }
+          },
+          "400": {
+            "description": "Malformed: `failure: notify.malformed`.",
+            "content": {
+              "text/plain": {
+                "schema": {
+                  "type": "string"
+                },
+                "example": "failure: notify.malformed"
+              }
+            }
+          },
+          "401": {
+            "description": "Failed verification: `failure: <code>`.",
+            "content": {
+              "text/plain": {
+                "schema": {
+                  "type": "string"
+                },
+                "example": "failure: notify.bad_signature"
+              }
+            }
+          },
+          "404": {
+            "description": "Verified, but for an unknown order.",
+            "content": {
+              "text/plain": {
+                "schema": {
+                  "type": "string"
+                },
+                "example": "failure: unknown order"
+              }
+            }
+          },
+          "500": {
+            "description": "Not processed; Alipay retries.",
+            "content": {
+              "text/plain": {
+                "schema": {
+                  "type": "string"
+                },
+                "example": "failure"
+              }
+            }
+          }
+        }
+      }
+    },
+    "/notify/bill99": {
+      "post": {
+        "operationId": "notifyBill99",
+        "tags": [
+          "Channel notifies"
+        ],
+        "summary": "Bill99 payout notify",
+        "description": "pay2bankNotify: the sealed `<pay2bankResult>`, verified with Bill99's key, naming this merchant's memberCode. Called by Bill99 only. Verification failure codes: `notify.bad_signature`, `notify.expired_timestamp`, `notify.unknown_key`, `notify.decryption_failed`, `notify.malformed`, `notify.recipient_mismatch`.",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/xml": {
+              "schema": {
+                "type": "string"
+              },
+              "example": "<pay2bankNotify>…</pay2bankNotify>"
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "Accepted: `0000`.",
+            "content": {
+              "text/plain": {
+                "schema": {
+                  "type": "string"
+                },
+                "example": "0000"
+              }
+            }
+          },
+          "400": {
+            "description": "Malformed: `failure: notify.malformed`.",
+            "content": {
+              "text/plain": {
+                "schema": {
+                  "type": "string"
+                },
+                "example": "failure: notify.malformed"
+              }
+            }
+          },
+          "401": {
+            "description": "Failed verification: `failure: <code>`.",
+            "content": {
+              "text/plain": {
+                "schema": {
+                  "type": "string"
+                },
+                "example": "failure: notify.bad_signature"
+              }
+            }
+          },
+          "500": {
+            "description": "Not processed; Bill99 retries.",
+            "content": {
+              "text/plain": {
+                "schema": {
+                  "type": "string"
+                },
+                "example": "failure"
+              }
+            }
+          }
+        }
+      }
+    }
+  },
+  "components": {
+    "schemas": {
+      "Problem": {
+        "type": "object",
+        "description": "An error (RFC 9457 problem document), served as `application/problem+json`.",
+        "properties": {
+          "type": {
+            "type": "string",
+            "description": "`https://paystream.dev/problems/<code>`.",
+            "format": "uri"
+          },
+          "title": {
+            "type": "string",
+            "description": "The HTTP status' reason phrase."
+          },
+          "status": {
+            "type": "integer",
+            "description": "The HTTP status code."
+          },
+          "code": {
+            "type": "string",
+            "description": "Stable, machine-readable code (`order.not_found`, `risk.withdraw.daily_count`, …). Clients branch on this, never on `detail`."
+          },
+          "detail": {
+            "type": "string",
+            "description": "What went wrong, for humans; never contains secrets."
+          },
+          "correlationId": {
+            "type": "string",
+            "description": "The request's correlation id (the `X-Request-Id` response header)."
+          }
+        },
+        "required": [
+          "type",
+          "title",
+          "status",
+          "code",
+          "detail",
+          "correlationId"
+        ]
+      },
+      "OrderRecord": {
+        "type": "object",
+        "description": "An order as the API shows it: the ledger's order with, for payment orders, what the payer scans. Absent optional fields are omitted, never null.",
+        "properties": {
+          "orderId": {
+            "type": "string",
+            "description": "`<RC|CO|WD|RF|EN|GB><yyyyMMddHHmmss, Asia/Shanghai><10 random>`; the channels' out_trade_no.",
+            "examples": [
+              "RC20250101120000ABCDEFGH23"
+            ]
+          },
+          "kind": {
+            "type": "string",
+            "description": "The ledger order kind: `recharge`, `collection`, `withdrawal`, `refund`, `envelope`, `transferIn`, …"
+          },
+          "status": {
+            "type": "string",
+            "description": "The ledger order status: `created` (waiting for payment), `paid`, `refunded`, `closed`, `invalid`, …"
+          },
+          "owner": {
+            "type": "string",
+            "description": "The owning account, `user:<id>` or `merchant:<id>`."
+          },
+          "counterparty": {
+            "type": "string",
+            "description": "The counterparty account, when there is one."
+          },
+          "amountFen": {
+            "type": "integer",
+            "format": "int64",
+            "description": "The order's amount. An amount in fen (1/100 CNY), an integer: 1234 is 12.34 CNY. Never a float."
+          },
+          "settledFen": {
+            "type": "integer",
+            "format": "int64",
+            "description": "Refunded so far (recharge, collection, transfer) or grabbed so far (envelope). An amount in fen (1/100 CNY), an integer: 1234 is 12.34 CNY. Never a float."
+          },
+          "channel": {
+            "type": "string",
+            "description": "The channel: `wechat`, `alipay` or `bill99`.",
+            "enum": [
+              "wechat",
+              "alipay",
+              "bill99"
+            ]
+          },
+          "parentOrderId": {
+            "type": "string",
+            "description": "The order this one derives from (a refund's original order, a grab's envelope)."
+          },
+          "statusReason": {
+            "type": "string",
+            "description": "Why the order reached its status, when it is not the obvious one."
+          },
+          "codeUrl": {
+            "type": "string",
+            "description": "The text of the QR code the payer scans (WeChat Pay Native, Alipay precreate); also `GET /v1/orders/{orderId}/qr.png`."
+          },
+          "payUrl": {
+            "type": "string",
+            "description": "Alipay's cashier page to redirect the payer to (mode `page`)."
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time",
+            "description": "When the order was created (ISO 8601, UTC)."
+          },
+          "updatedAt": {
+            "type": "string",
+            "format": "date-time",
+            "description": "When the order last changed (ISO 8601, UTC)."
+          }
+        },
+        "required": [
+          "orderId",
+          "kind",
+          "status",
+          "owner",
+          "amountFen",
+          "settledFen",
+          "createdAt",
+          "updatedAt"
+        ]
+      },
+      "OrderPage": {
+        "type": "object",
+        "properties": {
+          "orders": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/OrderRecord"
+            },
+            "description": "Newest first."
+          }
+        },
+        "required": [
+          "orders"
+        ]
+      },
+      "Balance": {
+        "type": "object",
+        "description": "A caller's balance.",
+        "properties": {
+          "account": {
+            "type": "string",
+            "description": "The account, `user:<id>` or `merchant:<id>`."
+          },
+          "availableFen": {
+            "type": "integer",
+            "format": "int64",
+            "description": "Spendable balance. An amount in fen (1/100 CNY), an integer: 1234 is 12.34 CNY. Never a float."
+          },
+          "frozenFen": {
+            "type": "integer",
+            "format": "int64",
+            "description": "Held for pending withdrawals and unfunded or ungrabbed envelopes. An amount in fen (1/100 CNY), an integer: 1234 is 12.34 CNY. Never a float."
+          }
+        },
+        "required": [
+          "account",
+          "availableFen",
+          "frozenFen"
+        ]
+      },
+      "CollectCode": {
+        "type": "object",
+        "description": "A merchant's permanent (static) collection code.",
+        "properties": {
+          "codeId": {
+            "type": "string",
+            "description": "The code's id (`QR…`).",
+            "examples": [
+              "QR20250101120000ABCDEFGH23"
+            ]
+          },
+          "merchant": {
+            "type": "string",
+            "description": "The collecting merchant, `merchant:<id>`."
+          },
+          "amountFen": {
+            "type": "integer",
+            "format": "int64",
+            "description": "The fixed amount; absent for a code where the payer types the amount. An amount in fen (1/100 CNY), an integer: 1234 is 12.34 CNY. Never a float.",
+            "minimum": 1,
+            "maximum": 5000000
+          },
+          "description": {
+            "type": "string",
+            "description": "Shown to the payer (1…127 characters)."
+          }
+        },
+        "required": [
+          "codeId",
+          "merchant",
+          "description"
+        ]
+      },
+      "CollectCodeView": {
+        "type": "object",
+        "description": "A collection code with its payer page and QR image.",
+        "properties": {
+          "code": {
+            "$ref": "#/components/schemas/CollectCode"
+          },
+          "payPageUrl": {
+            "type": "string",
+            "description": "The payer's page the QR code encodes: `<public URL>/v1/collect/{codeId}`.",
+            "format": "uri"
+          },
+          "qrImagePath": {
+            "type": "string",
+            "description": "Path of the QR image: `/v1/collect-codes/{codeId}/qr.png`."
+          }
+        },
+        "required": [
+          "code",
+          "payPageUrl",
+          "qrImagePath"
+        ]
+      },
+      "WithdrawalDestination": {
+        "type": "object",
+        "description": "Where the money goes. Card numbers are shown masked.",
+        "properties": {
+          "type": {
+            "type": "string",
+            "description": "`bankAccount` (Bill99) or `wechat` (WeChat balance).",
+            "enum": [
+              "bankAccount",
+              "wechat"
+            ]
+          },
+          "accountNumber": {
+            "type": "string",
+            "description": "The bank card number, masked: all but the last 4 digits are `*`."
+          },
+          "holderName": {
+            "type": "string",
+            "description": "The card holder's name."
+          },
+          "bankName": {
+            "type": "string",
+            "description": "The bank's name."
+          },
+          "branchName": {
+            "type": "string",
+            "description": "The branch's name."
+          },
+          "province": {
+            "type": "string",
+            "description": "The branch's province."
+          },
+          "city": {
+            "type": "string",
+            "description": "The branch's city."
+          },
+          "mobile": {
+            "type": "string",
+            "description": "The holder's mobile number."
+          },
+          "openId": {
+            "type": "string",
+            "description": "The WeChat user's openid (channel `wechat`)."
+          }
+        },
+        "required": [
+          "type"
+        ]
+      },
+      "WithdrawalRecord": {
+        "type": "object",
+        "description": "A withdrawal request: destination, review and payout.",
+        "properties": {
+          "orderId": {
+            "type": "string",
+            "description": "The withdrawal order (`WD…`)."
+          },
+          "account": {
+            "type": "string",
+            "description": "The withdrawing account."
+          },
+          "channel": {
+            "type": "string",
+            "description": "`bill99` (bank card) or `wechat` (balance).",
+            "enum": [
+              "bill99",
+              "wechat"
+            ]
+          },
+          "amountFen": {
+            "type": "integer",
+            "format": "int64",
+            "description": "The amount withdrawn. An amount in fen (1/100 CNY), an integer: 1234 is 12.34 CNY. Never a float."
+          },
+          "status": {
+            "type": "string",
+            "description": "The ledger order's status (`requested`, `approved`, `paidOut`, `invalid`), or `pending` while the worker has not applied the request yet."
+          },
+          "statusReason": {
+            "type": "string",
+            "description": "Why the order reached its status."
+          },
+          "destination": {
+            "$ref": "#/components/schemas/WithdrawalDestination"
+          },
+          "reviewedBy": {
+            "type": "string",
+            "description": "The operator who approved or rejected it."
+          },
+          "reviewReason": {
+            "type": "string",
+            "description": "The rejection's reason."
+          },
+          "payoutState": {
+            "type": "string",
+            "description": "How far the channel's payout got."
+          },
+          "channelPayoutId": {
+            "type": "string",
+            "description": "The channel's id of the payout."
+          },
+          "failureReason": {
+            "type": "string",
+            "description": "Why the payout failed."
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time",
+            "description": "When it was requested (ISO 8601, UTC)."
+          }
+        },
+        "required": [
+          "orderId",
+          "account",
+          "channel",
+          "amountFen",
+          "status",
+          "destination",
+          "createdAt"
+        ]
+      },
+      "WithdrawalPage": {
+        "type": "object",
+        "properties": {
+          "withdrawals": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/WithdrawalRecord"
+            },
+            "description": "At most 100."
+          }
+        },
+        "required": [
+          "withdrawals"
+        ]
+      },
+      "RefundRecord": {
+        "type": "object",
+        "description": "A refund: the ledger side and the channel side.",
+        "properties": {
+          "refundOrderId": {
+            "type": "string",
+            "description": "The refund order (`RF…`), the channel's out_refund_no."
+          },
+          "originalOrderId": {
+            "type": "string",
+            "description": "The refunded recharge or collection."
+          },
+          "account": {
+            "type": "string",
+            "description": "The payer whose wallet the refund leaves."
+          },
+          "channel": {
+            "type": "string",
+            "description": "The channel refunding it.",
+            "enum": [
+              "wechat",
+              "alipay"
+            ]
+          },
+          "amountFen": {
+            "type": "integer",
+            "format": "int64",
+            "description": "The amount refunded. An amount in fen (1/100 CNY), an integer: 1234 is 12.34 CNY. Never a float."
+          },
+          "status": {
+            "type": "string",
+            "description": "The ledger's refund order status (`refunded` once the money left the wallet), or `pending`."
+          },
+          "channelState": {
+            "type": "string",
+            "description": "The channel's refund state (`succeeded`, `processing`, `closed`, `abnormal`, …)."
+          },
+          "channelRefundId": {
+            "type": "string",
+            "description": "The channel's refund id."
+          },
+          "reason": {
+            "type": "string",
+            "description": "The reason given (at most 80 characters)."
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time",
+            "description": "When it was requested (ISO 8601, UTC)."
+          }
+        },
+        "required": [
+          "refundOrderId",
+          "originalOrderId",
+          "account",
+          "channel",
+          "amountFen",
+          "status",
+          "createdAt"
+        ]
+      },
+      "EnvelopeRecord": {
+        "type": "object",
+        "description": "A red envelope.",
+        "properties": {
+          "envelopeId": {
+            "type": "string",
+            "description": "The envelope order (`EN…`)."
+          },
+          "sender": {
+            "type": "string",
+            "description": "The sending user."
+          },
+          "totalFen": {
+            "type": "integer",
+            "format": "int64",
+            "description": "The envelope's total. An amount in fen (1/100 CNY), an integer: 1234 is 12.34 CNY. Never a float."
+          },
+          "shares": {
+            "type": "integer",
+            "description": "How many shares it is split into."
+          },
+          "mode": {
+            "type": "string",
+            "description": "How it was split.",
+            "enum": [
+              "random",
+              "equal"
+            ]
+          },
+          "greeting": {
+            "type": "string",
+            "description": "The greeting (at most 60 characters)."
+          },
+          "groupId": {
+            "type": "string",
+            "description": "The group it is announced to."
+          },
+          "receiver": {
+            "type": "string",
+            "description": "The single receiver it is announced to."
+          },
+          "payWith": {
+            "type": "string",
+            "description": "How the sender pays.",
+            "enum": [
+              "wechat",
+              "alipay",
+              "wallet"
+            ]
+          },
+          "status": {
+            "type": "string",
+            "description": "The ledger order's status: `created` (waiting for payment), `funded`, `finished` (all grabbed), `expired`."
+          },
+          "grabbedFen": {
+            "type": "integer",
+            "format": "int64",
+            "description": "Grabbed so far, as committed in the ledger. An amount in fen (1/100 CNY), an integer: 1234 is 12.34 CNY. Never a float."
+          },
+          "expiresAt": {
+            "type": "string",
+            "format": "date-time",
+            "description": "When it expires (ISO 8601, UTC)."
+          },
+          "codeUrl": {
+            "type": "string",
+            "description": "The QR text to pay it (payWith `wechat` or `alipay`)."
+          },
+          "payUrl": {
+            "type": "string",
+            "description": "Alipay's cashier page, when there is one."
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time",
+            "description": "When it was sent (ISO 8601, UTC)."
+          }
+        },
+        "required": [
+          "envelopeId",
+          "sender",
+          "totalFen",
+          "shares",
+          "mode",
+          "greeting",
+          "payWith",
+          "status",
+          "grabbedFen",
+          "expiresAt",
+          "createdAt"
+        ]
+      },
+      "EnvelopeGrab": {
+        "type": "object",
+        "description": "One grab of an envelope.",
+        "properties": {
+          "grabId": {
+            "type": "string",
+            "description": "The grab (`GB…`)."
+          },
+          "user": {
+            "type": "string",
+            "description": "The grabbing user."
+          },
+          "amountFen": {
+            "type": "integer",
+            "format": "int64",
+            "description": "The share grabbed. An amount in fen (1/100 CNY), an integer: 1234 is 12.34 CNY. Never a float."
+          }
+        },
+        "required": [
+          "grabId",
+          "user",
+          "amountFen"
+        ]
+      },
+      "EnvelopeListing": {
+        "type": "object",
+        "description": "An envelope and its grabs.",
+        "properties": {
+          "envelope": {
+            "$ref": "#/components/schemas/EnvelopeRecord"
+          },
+          "grabs": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/EnvelopeGrab"
+            }
+          },
+          "grabbedFen": {
+            "type": "integer",
+            "format": "int64",
+            "description": "The sum of `grabs`. An amount in fen (1/100 CNY), an integer: 1234 is 12.34 CNY. Never a float."
+          },
+          "sharesLeft": {
+            "type": "integer",
+            "description": "Shares not grabbed yet."
+          },
+          "source": {
+            "type": "string",
+            "description": "Where the grabs were read: Redis while it holds them, PostgreSQL's committed grabs after; same shape.",
+            "enum": [
+              "redis",
+              "postgres"
+            ]
+          }
+        },
+        "required": [
+          "envelope",
+          "grabs",
+          "grabbedFen",
+          "sharesLeft",
+          "source"
+        ]
+      },
+      "GrabResult": {
+        "type": "object",
+        "description": "A successful grab.",
+        "properties": {
+          "grabId": {
+            "type": "string",
+            "description": "The grab (`GB…`)."
+          },
+          "amountFen": {
+            "type": "integer",
+            "format": "int64",
+            "description": "The share won. An amount in fen (1/100 CNY), an integer: 1234 is 12.34 CNY. Never a float."
+          },
+          "credit": {
+            "type": "string",
+            "description": "`queued`: the grab event is on Kafka and will be credited; `pending`: it is recorded in Redis and compensation will produce it.",
+            "enum": [
+              "queued",
+              "pending"
+            ]
+          }
+        },
+        "required": [
+          "grabId",
+          "amountFen",
+          "credit"
+        ]
+      },
+      "RechargeRequest": {
+        "type": "object",
+        "properties": {
+          "amountFen": {
+            "type": "integer",
+            "format": "int64",
+            "description": "The amount to recharge. An amount in fen (1/100 CNY), an integer: 1234 is 12.34 CNY. Never a float.",
+            "minimum": 1,
+            "maximum": 5000000
+          },
+          "channel": {
+            "type": "string",
+            "description": "The paying channel.",
+            "enum": [
+              "wechat",
+              "alipay"
+            ]
+          },
+          "mode": {
+            "type": "string",
+            "description": "`qr` (default): a QR code to scan (`codeUrl`); `page`: Alipay's cashier (`payUrl`, Alipay only).",
+            "enum": [
+              "qr",
+              "page"
+            ]
+          },
+          "description": {
+            "type": "string",
+            "description": "Shown to the payer (default `Paystream 充值`, at most 127 characters)."
+          }
+        },
+        "required": [
+          "amountFen",
+          "channel"
+        ]
+      },
+      "CollectCodeRequest": {
+        "type": "object",
+        "properties": {
+          "description": {
+            "type": "string",
+            "description": "Shown to the payer, 1…127 characters.",
+            "minLength": 1,
+            "maxLength": 127
+          },
+          "amountFen": {
+            "type": "integer",
+            "format": "int64",
+            "description": "A fixed amount; omit it to let the payer type the amount. An amount in fen (1/100 CNY), an integer: 1234 is 12.34 CNY. Never a float.",
+            "minimum": 1,
+            "maximum": 5000000
+          }
+        },
+        "required": [
+          "description"
+        ]
+      },
+      "CollectPayRequest": {
+        "type": "object",
+        "properties": {
+          "channel": {
+            "type": "string",
+            "description": "The paying channel.",
+            "enum": [
+              "wechat",
+              "alipay"
+            ]
+          },
+          "amountFen": {
+            "type": "integer",
+            "format": "int64",
+            "description": "The amount the payer pays; required unless the code fixes it (then it must be absent or equal). An amount in fen (1/100 CNY), an integer: 1234 is 12.34 CNY. Never a float.",
+            "minimum": 1,
+            "maximum": 5000000
+          }
+        },
+        "required": [
+          "channel"
+        ]
+      },
+      "CollectionRequest": {
+        "type": "object",
+        "properties": {
+          "amountFen": {
+            "type": "integer",
+            "format": "int64",
+            "description": "The amount to collect. An amount in fen (1/100 CNY), an integer: 1234 is 12.34 CNY. Never a float.",
+            "minimum": 1,
+            "maximum": 5000000
+          },
+          "channel": {
+            "type": "string",
+            "description": "The paying channel.",
+            "enum": [
+              "wechat",
+              "alipay"
+            ]
+          },
+          "description": {
+            "type": "string",
+            "description": "Shown to the payer (default `Paystream 收款`)."
+          }
+        },
+        "required": [
+          "amountFen",
+          "channel"
+        ]
+      },
+      "BankAccount": {
+        "type": "object",
+        "description": "A bank card (Bill99 payouts).",
+        "properties": {
+          "accountNumber": {
+            "type": "string",
+            "description": "The card number, 12…19 digits.",
+            "pattern": "^[0-9]{12,19}$"
+          },
+          "holderName": {
+            "type": "string",
+            "description": "The card holder's name.",
+            "minLength": 1
+          },
+          "bankName": {
+            "type": "string",
+            "description": "The bank's name.",
+            "minLength": 1
+          },
+          "branchName": {
+            "type": "string"
+          },
+          "province": {
+            "type": "string"
+          },
+          "city": {
+            "type": "string"
+          },
+          "mobile": {
+            "type": "string"
+          }
+        },
+        "required": [
+          "accountNumber",
+          "holderName",
+          "bankName"
+        ]
+      },
+      "WithdrawalRequest": {
+        "type": "object",
+        "properties": {
+          "amountFen": {
+            "type": "integer",
+            "format": "int64",
+            "description": "The amount to withdraw. An amount in fen (1/100 CNY), an integer: 1234 is 12.34 CNY. Never a float.",
+            "minimum": 1,
+            "maximum": 5000000
+          },
+          "channel": {
+            "type": "string",
+            "description": "`bill99` (bank card: `bankAccount` required) or `wechat` (WeChat balance: `openId` required).",
+            "enum": [
+              "bill99",
+              "wechat"
+            ]
+          },
+          "bankAccount": {
+            "$ref": "#/components/schemas/BankAccount"
+          },
+          "openId": {
+            "type": "string",
+            "description": "The WeChat user's openid, 1…128 characters.",
+            "minLength": 1,
+            "maxLength": 128
+          }
+        },
+        "required": [
+          "amountFen",
+          "channel"
+        ]
+      },
+      "RejectRequest": {
+        "type": "object",
+        "properties": {
+          "reason": {
+            "type": "string",
+            "description": "Why it is rejected, 1…200 characters.",
+            "minLength": 1,
+            "maxLength": 200
+          }
+        },
+        "required": [
+          "reason"
+        ]
+      },
+      "RefundRequest": {
+        "type": "object",
+        "properties": {
+          "orderId": {
+            "type": "string",
+            "description": "The paid recharge or collection to refund."
+          },
+          "amountFen": {
+            "type": "integer",
+            "format": "int64",
+            "description": "The amount to refund (full or partial). An amount in fen (1/100 CNY), an integer: 1234 is 12.34 CNY. Never a float.",
+            "minimum": 1,
+            "maximum": 5000000
+          },
+          "reason": {
+            "type": "string",
+            "description": "Why (kept to 80 characters)."
+          }
+        },
+        "required": [
+          "orderId",
+          "amountFen"
+        ]
+      },
+      "EnvelopeRequest": {
+        "type": "object",
+        "properties": {
+          "totalFen": {
+            "type": "integer",
+            "format": "int64",
+            "description": "The envelope's total. An amount in fen (1/100 CNY), an integer: 1234 is 12.34 CNY. Never a float.",
+            "minimum": 1,
+            "maximum": 5000000
+          },
+          "shares": {
+            "type": "integer",
+            "minimum": 1,
+            "description": "How many shares (each at least 1 fen)."
+          },
+          "mode": {
+            "type": "string",
+            "description": "`random` (double-average, default) or `equal`.",
+            "enum": [
+              "random",
+              "equal"
+            ]
+          },
+          "greeting": {
+            "type": "string",
+            "description": "Default `恭喜发财，大吉大利`; kept to 60 characters."
+          },
+          "expiresInSeconds": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 604800,
+            "default": 86400,
+            "description": "Lifetime in seconds."
+          },
+          "groupId": {
+            "type": "string",
+            "description": "The group to announce it to (at most 64 characters)."
+          },
+          "receiver": {
+            "type": "string",
+            "description": "The single receiver to announce it to (at most 64 characters)."
+          },
+          "payWith": {
+            "type": "string",
+            "description": "`wechat` (default) or `alipay`: pay by QR (`codeUrl`); `wallet`: from the available balance.",
+            "enum": [
+              "wechat",
+              "alipay",
+              "wallet"
+            ]
+          }
+        },
+        "required": [
+          "totalFen",
+          "shares"
+        ]
+      },
+      "WeChatNotifyAck": {
+        "type": "object",
+        "description": "WeChat Pay's error answer (any non-2xx makes WeChat Pay retry).",
+        "properties": {
+          "code": {
+            "type": "string",
+            "description": "`FAIL`.",
+            "enum": [
+              "FAIL",
+              "ORDER_NOT_FOUND"
+            ]
+          },
+          "message": {
+            "type": "string",
+            "description": "The failed check's code (`notify.bad_signature`, …) or why."
+          }
+        },
+        "required": [
+          "code",
+          "message"
+        ]
+      }
+    },
+    "parameters": {
+      "AccountHeader": {
+        "name": "X-Paystream-Account",
+        "in": "header",
+        "required": true,
+        "description": "PROVISIONAL identity: the calling account, `user:<id>` or `merchant:<id>`. Must only be set by a trusted gateway (the API binds to loopback by default). Missing: 401 `auth.missing`; malformed: 401 `auth.invalid_account`.",
+        "schema": {
+          "type": "string",
+          "pattern": "^(user|merchant):.+$"
+        },
+        "example": "user:alice"
+      },
+      "AccountHeaderOrAdmin": {
+        "name": "X-Paystream-Account",
+        "in": "header",
+        "required": false,
+        "description": "PROVISIONAL identity: the calling account (`user:<id>` or `merchant:<id>`). Required unless `X-Paystream-Admin` is sent.",
+        "schema": {
+          "type": "string",
+          "pattern": "^(user|merchant):.+$"
+        },
+        "example": "user:alice"
+      },
+      "AdminHeader": {
+        "name": "X-Paystream-Admin",
+        "in": "header",
+        "required": true,
+        "description": "PROVISIONAL back-office identity: the operator's name (1…64 printable ASCII characters). Must only be set by a trusted gateway. Missing or malformed: 401 `auth.admin_required`.",
+        "schema": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 64,
+          "pattern": "^[!-~]+$"
+        },
+        "example": "ops-li"
+      },
+      "AdminHeaderOptional": {
+        "name": "X-Paystream-Admin",
+        "in": "header",
+        "required": false,
+        "description": "PROVISIONAL back-office identity: an operator may read any account's record by naming itself here instead of sending `X-Paystream-Account`.",
+        "schema": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 64,
+          "pattern": "^[!-~]+$"
+        },
+        "example": "ops-li"
+      },
+      "IdempotencyKey": {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": false,
+        "description": "1…255 printable ASCII characters. The first request with a key is done and its answer stored (per caller, 24 h); a retry gets the same status and body with `Idempotent-Replayed: true`; the same key for a different request is 422 `idempotency.key_reused`; a retry while the first runs is 409 `idempotency.in_progress`; a bad key is 400 `idempotency.invalid_key`.",
+        "schema": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 255,
+          "pattern": "^[!-~]+$"
+        },
+        "example": "3f1c2e9a-7b7d-4c55-9d0e-1a2b3c4d5e6f"
+      },
+      "RequestId": {
+        "name": "X-Request-Id",
+        "in": "header",
+        "required": false,
+        "description": "A correlation id (1…64 printable ASCII characters) to reuse; otherwise the API makes one. Answered in the `X-Request-Id` response header.",
+        "schema": {
+          "type": "string",
+          "minLength": 1,
+          "maxLength": 64
+        }
+      },
+      "OrderId": {
+        "name": "orderId",
+        "in": "path",
+        "required": true,
+        "description": "An order number.",
+        "schema": {
+          "type": "string"
+        }
+      },
+      "CodeId": {
+        "name": "codeId",
+        "in": "path",
+        "required": true,
+        "description": "A collection code (`QR…`).",
+        "schema": {
+          "type": "string"
+        }
+      },
+      "EnvelopeId": {
+        "name": "envelopeId",
+        "in": "path",
+        "required": true,
+        "description": "An envelope order (`EN…`).",
+        "schema": {
+          "type": "string"
+        }
+      },
+      "RefundOrderId": {
+        "name": "refundOrderId",
+        "in": "path",
+        "required": true,
+        "description": "A refund order (`RF…`).",
+        "schema": {
+          "type": "string"
+        }
+      }
+    },
+    "headers": {
+      "X-Request-Id": {
+        "description": "The request's correlation id (the caller's, or a new one); it travels with the events the request causes.",
+        "schema": {
+          "type": "string"
+        }
+      },
+      "Idempotent-Replayed": {
+        "description": "`true` when this is the stored answer to an earlier request with the same `Idempotency-Key`.",
+        "schema": {
+          "type": "string",
+          "enum": [
+            "true"
+          ]
+        }
+      }
+    }
+  }
+}
+"""#
+}
