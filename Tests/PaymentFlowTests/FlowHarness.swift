@@ -86,6 +86,7 @@ final class FlowHarness: Sendable {
         let api = try ManagedProcess(executable: "paystream-api", arguments: apiArguments, environment: apiEnvironment, name: "api")
         let workerArguments = common + [
             "--families", families.filter { !$0.hasSuffix("notifications.outbound") }.joined(separator: ","), "--batch-wait-ms", "20",
+            "--log-level", "debug",
         ]
         let worker = try ManagedProcess(executable: "paystream-worker", arguments: workerArguments, name: "worker")
         let schedulerArguments = common + ["--sandbox-state-dir", state.path, "--risk-rules", rules, "--redis-key-prefix", "\(prefix):"]

@@ -244,6 +244,16 @@ enum OpenAPIDocument {
           },
           {
             "$ref": "#/components/parameters/RequestId"
+          },
+          {
+            "name": "cursor",
+            "in": "query",
+            "required": false,
+            "description": "The nextCursor of the previous page; absent for the first page.",
+            "schema": {
+              "type": "string",
+              "maxLength": 200
+            }
           }
         ],
         "responses": {
@@ -2585,6 +2595,28 @@ enum OpenAPIDocument {
           },
           {
             "$ref": "#/components/parameters/RequestId"
+          },
+          {
+            "name": "cursor",
+            "in": "query",
+            "required": false,
+            "description": "The nextCursor of the previous page; absent for the first page.",
+            "schema": {
+              "type": "string",
+              "maxLength": 200
+            }
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "description": "Items per page, 1...100 (default 50).",
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 100,
+              "default": 50
+            }
           }
         ],
         "responses": {
@@ -5180,6 +5212,10 @@ enum OpenAPIDocument {
               "$ref": "#/components/schemas/OrderRecord"
             },
             "description": "Newest first."
+          },
+          "nextCursor": {
+            "type": "string",
+            "description": "Pass as `cursor` for the next page; absent on the last page."
           }
         },
         "required": [
@@ -5397,6 +5433,10 @@ enum OpenAPIDocument {
               "$ref": "#/components/schemas/WithdrawalRecord"
             },
             "description": "At most 100."
+          },
+          "nextCursor": {
+            "type": "string",
+            "description": "Pass as `cursor` for the next page; absent on the last page."
           }
         },
         "required": [

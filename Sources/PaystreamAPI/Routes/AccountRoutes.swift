@@ -5,7 +5,8 @@ import PaystreamCore
 /// A caller's balance and orders.
 ///
 /// - `GET /v1/balance` → `{"account","availableFen","frozenFen"}`
-/// - `GET /v1/orders?limit=N` → `{"orders":[…]}` the caller's orders, newest first (N ≤ 100, default 20)
+/// - `GET /v1/orders?limit=N&cursor=C` → `{"orders":[…],"nextCursor"}` the caller's orders, newest first (N ≤ 100,
+///   default 20); pass `nextCursor` back as `cursor` for the next page (absent on the last page)
 /// - `GET /v1/orders/{orderId}` → the order (owner, counterparty or an admin only)
 /// - `GET /v1/orders/{orderId}/qr.png` → the QR code the payer scans, as a PNG
 struct AccountRoutes: Sendable {
@@ -23,8 +24,11 @@ struct AccountRoutes: Sendable {
                 let caller = try Caller.account(of: request)
                 let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 20
                 guard (1...100).contains(limit) else { throw APIError.badRequest("request.invalid_limit", "limit must be 1...100") }
-                struct Page: Encodable { var orders: [OrderRecord] }
-                return .json(.ok, Page(orders: try await services.store.orders(ownedBy: caller, limit: limit)))
+                let cursor = try PageCursor.parse(request.uri.queryParameters.get("cursor").map { String($0) })
+                let orders = try await services.store.orders(ownedBy: caller, limit: limit, after: cursor)
+                struct Page: Encodable { var orders: [OrderRecord]; var nextCursor: String? }
+                let next = orders.count == limit ? orders.last.map { PageCursor(id: $0.orderId).token } : nil
+                return .json(.ok, Page(orders: orders, nextCursor: next))
             }
         }
         router.get("/v1/orders/:orderId") { request, context in

@@ -9,7 +9,7 @@ import Risk
 ///   or `{"amountFen","channel":"wechat","openId"}` → risk rules (a refusal is 403 with code `risk.<rule id>`) →
 ///   202; the worker freezes the amount (order `requested`).
 /// - `GET /v1/withdrawals/{orderId}` → its state, payout included (owner or admin).
-/// - Back office (`X-Paystream-Admin`): `GET /v1/admin/withdrawals?status=requested`,
+/// - Back office (`X-Paystream-Admin`): `GET /v1/admin/withdrawals?status=requested&limit=N&cursor=C` (oldest first, `nextCursor`),
 ///   `POST /v1/admin/withdrawals/{orderId}/approve`, `POST /v1/admin/withdrawals/{orderId}/reject` `{"reason"}`.
 ///   Approval leads to the payout (the payout dispatcher calls the channel; the result, by notify or polling,
 ///   settles the order `paidOut` or unfreezes it `invalid`); rejection unfreezes it (`invalid`).
@@ -60,8 +60,13 @@ struct WithdrawalRoutes: Sendable {
             await handle(request, services) { _ in
                 _ = try Caller.admin(of: request)
                 let status = request.uri.queryParameters.get("status").map { String($0) } ?? "requested"
-                struct Page: Encodable { var withdrawals: [WithdrawalRecord] }
-                return .json(.ok, Page(withdrawals: try await services.store.withdrawals(status: status, limit: 100)))
+                let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 50
+                guard (1...100).contains(limit) else { throw APIError.badRequest("request.invalid_limit", "limit must be 1...100") }
+                let cursor = try PageCursor.parse(request.uri.queryParameters.get("cursor").map { String($0) })
+                let page = try await services.store.withdrawals(status: status, limit: limit, after: cursor)
+                struct Page: Encodable { var withdrawals: [WithdrawalRecord]; var nextCursor: String? }
+                let next = page.count == limit ? page.last.map { PageCursor(id: $0.orderId).token } : nil
+                return .json(.ok, Page(withdrawals: page, nextCursor: next))
             }
         }
         router.post("/v1/admin/withdrawals/:orderId/approve") { request, context in

@@ -15,10 +15,21 @@ struct PaymentStore: Sendable {
         return try rows.first.map(OrderRecord.init(row:))
     }
 
-    /// Orders owned by `owner`, newest first.
-    func orders(ownedBy owner: AccountID, limit: Int) async throws -> [OrderRecord] {
-        let rows = try await postgres.query(
-            "\(unsafeRaw: OrderRecord.selectSQL) WHERE o.owner_account = \(owner.description) ORDER BY o.created_at DESC, o.order_id DESC LIMIT \(limit)")
+    /// Orders owned by `owner`, newest first (created_at, then order id: a stable order), after `cursor` (the
+    /// last order of the previous page).
+    func orders(ownedBy owner: AccountID, limit: Int, after cursor: PageCursor?) async throws -> [OrderRecord] {
+        let rows: PostgresRows
+        if let cursor {
+            rows = try await postgres.query(
+                """
+                \(unsafeRaw: OrderRecord.selectSQL) WHERE o.owner_account = \(owner.description)
+                  AND (o.created_at, o.order_id) < ((SELECT c.created_at FROM orders c WHERE c.order_id = \(cursor.id)), \(cursor.id))
+                ORDER BY o.created_at DESC, o.order_id DESC LIMIT \(limit)
+                """)
+        } else {
+            rows = try await postgres.query(
+                "\(unsafeRaw: OrderRecord.selectSQL) WHERE o.owner_account = \(owner.description) ORDER BY o.created_at DESC, o.order_id DESC LIMIT \(limit)")
+        }
         return try rows.map(OrderRecord.init(row:))
     }
 

@@ -85,10 +85,16 @@ extension PaymentStore {
         return try rows.first.map { try WithdrawalRecord(row: $0) }
     }
 
-    /// Withdrawals whose ledger order is in `status` (`pending` for not applied yet), oldest first.
-    func withdrawals(status: String, limit: Int) async throws -> [WithdrawalRecord] {
+    /// Withdrawals whose ledger order is in `status` (`pending` for not applied yet), oldest first (created_at,
+    /// then order id), after `cursor`.
+    func withdrawals(status: String, limit: Int, after cursor: PageCursor?) async throws -> [WithdrawalRecord] {
         let rows = try await postgres.query(
-            "\(unsafeRaw: WithdrawalRecord.selectSQL) WHERE coalesce(o.status, 'pending') = \(status) ORDER BY w.created_at, w.order_id LIMIT \(limit)")
+            """
+            \(unsafeRaw: WithdrawalRecord.selectSQL) WHERE coalesce(o.status, 'pending') = \(status)
+              AND (\(cursor?.id)::text IS NULL
+                   OR (w.created_at, w.order_id) > ((SELECT c.created_at FROM withdrawal_requests c WHERE c.order_id = \(cursor?.id)), \(cursor?.id)))
+            ORDER BY w.created_at, w.order_id LIMIT \(limit)
+            """)
         return try rows.map { try WithdrawalRecord(row: $0) }
     }
 

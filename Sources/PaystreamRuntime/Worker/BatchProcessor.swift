@@ -179,6 +179,12 @@ struct BatchProcessor: Sendable {
             switch outcome {
             case .ledger(.applied):
                 Counter(label: "paystream_worker_messages_total", dimensions: [("family", family), ("outcome", "applied")]).increment()
+                logger.debug(
+                    "applied",
+                    metadata: [
+                        "source": "\(message.topic)/\(message.partition)/\(message.offset)", "key": "\(message.keyString ?? "")",
+                        "correlation_id": "\(message.header(PipelineHeaders.correlationID)?.stringValue ?? "")",
+                    ])
             case .ledger(.duplicate):
                 Counter(label: "paystream_worker_messages_total", dimensions: [("family", family), ("outcome", "duplicate")]).increment()
             case .ledger(.rejected(let rejection)):
