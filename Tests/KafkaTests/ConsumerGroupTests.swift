@@ -44,7 +44,10 @@ struct ConsumerGroupTests {
         let done = Mutex(false)
         let stop: @Sendable () -> Bool = { done.withLock { $0 } }
 
-        let a = try KafkaTestCluster.consumer(group: group, topics: [topic])
+        // A long session: the rebalance under test is B joining, not A expelled because a loaded machine (the
+        // whole suite runs in parallel on two cores) starved its heartbeat for the default 6 s; the mock cluster
+        // accepts an expelled member's commit, which a real broker refuses with UNKNOWN_MEMBER_ID.
+        let a = try KafkaTestCluster.consumer(group: group, topics: [topic], sessionTimeoutMilliseconds: 30_000)
         let memberA = member(a, ledger: ledger, until: stop)
         // A stream of messages; the second member joins in the middle of it.
         var b: KafkaConsumer?
@@ -54,7 +57,7 @@ struct ConsumerGroupTests {
                 KafkaOutgoingMessage(topic: topic, key: "order-\((chunk * 100 + i) % 97)", value: "m\(chunk * 100 + i)")
             })
             if chunk == 10 {
-                b = try KafkaTestCluster.consumer(group: group, topics: [topic])
+                b = try KafkaTestCluster.consumer(group: group, topics: [topic], sessionTimeoutMilliseconds: 30_000)
                 memberB = member(b!, ledger: ledger, until: stop)
             }
             try await Task.sleep(nanoseconds: 50_000_000)
