@@ -60,6 +60,12 @@ import TestSupport
             #expect(float.status == 400 && float.string("code") == "request.invalid_body")
             let anonymous = try await h.post("/v1/recharges", #"{"amountFen":100,"channel":"wechat"}"#)
             #expect(anonymous.status == 401 && anonymous.string("code") == "auth.missing")
+            // Errors Hummingbird raises itself use the same model.
+            let missing = try await h.get("/v1/no-such-thing", as: user)
+            #expect(missing.status == 404 && missing.string("code") == "http.not_found")
+            #expect(missing.headers["content-type"] == "application/problem+json" && missing.string("correlationId") != nil)
+            let huge = try await h.post("/v1/recharges", #"{"amountFen":100,"channel":"wechat","description":"\#(String(repeating: "x", count: 300_000))"}"#, as: user)
+            #expect(huge.status == 413 && huge.headers["content-type"] == "application/problem+json", "\(huge.status) \(huge.text.prefix(200))")
 
         }
     }

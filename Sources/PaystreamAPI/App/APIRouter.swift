@@ -7,6 +7,7 @@ import Logging
 enum APIRouter {
     static func make(_ services: APIServices) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: ProblemMiddleware())
         router.add(middleware: IdempotencyMiddleware(postgres: services.store.postgres, logger: services.logger))
         router.get("/healthz") { _, _ in "ok\n" }
         AccountRoutes(services: services).register(on: router)
@@ -35,6 +36,10 @@ func handle(
             services.logger.error("request failed", metadata: ["code": "\(error.code)", "error": "\(error.message)", "correlation_id": "\(correlationID)"])
         }
         response = .bytes(error.status, error.problem(correlationID: correlationID), contentType: "application/problem+json")
+    } catch let error as any HTTPResponseError where error.status.code < 500 {
+        // Raised by Hummingbird while reading the request (a body over the limit, say): the client's fault.
+        let problem = APIError(http: error.status)
+        response = .bytes(problem.status, problem.problem(correlationID: correlationID), contentType: "application/problem+json")
     } catch {
         services.logger.error("request failed unexpectedly", metadata: ["error": "\(error)", "correlation_id": "\(correlationID)", "path": "\(request.uri.path)"])
         let problem = APIError(.internalServerError, "internal.error", "the request failed; it can be retried with the same order id")

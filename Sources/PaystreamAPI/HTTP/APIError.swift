@@ -17,6 +17,11 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         self.message = message
     }
 
+    /// The model's form of an error Hummingbird raised itself: code `http.<reason phrase>` (`http.not_found`).
+    init(http status: HTTPResponse.Status, message: String? = nil) {
+        self.init(status, "http." + status.reasonPhrase.lowercased().replacingOccurrences(of: " ", with: "_"), message ?? status.reasonPhrase)
+    }
+
     public var description: String { "\(status.code) \(code): \(message)" }
 
     static func badRequest(_ code: String, _ message: String) -> APIError { APIError(.badRequest, code, message) }

@@ -1,0 +1,27 @@
+import Foundation
+import Hummingbird
+
+/// Turns the errors Hummingbird itself raises (no such route, a body too large, a bad request line) into the
+/// API's one error model: `application/problem+json` with a `code` (`http.not_found`, `http.payload_too_large`,
+/// …) and the request's correlation id. Route handlers answer their own errors through `handle`.
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as APIError {
+            return Self.problem(error, request)
+        } catch let error as any HTTPResponseError {
+            let message = error.status == .notFound ? "no such endpoint: \(request.method.rawValue) \(request.uri.path)" : nil
+            return Self.problem(APIError(http: error.status, message: message), request)
+        }
+    }
+
+    static func problem(_ error: APIError, _ request: Request) -> Response {
+        let correlationID = Caller.correlationID(of: request)
+        var response = Response.bytes(error.status, error.problem(correlationID: correlationID), contentType: "application/problem+json")
+        response.headers[HeaderField.Name("X-Request-Id")!] = correlationID
+        return response
+    }
+}
