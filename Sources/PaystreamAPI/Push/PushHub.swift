@@ -55,6 +55,4 @@ final class PushHub: Sendable {
         for continuation in targets { continuation.yield(event) }
         return targets.count
     }
-
-    var connectionCount: Int { subscribers.withLock { $0.count } }
 }
