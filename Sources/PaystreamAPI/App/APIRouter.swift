@@ -35,15 +35,14 @@ func handle(
         if error.status.code >= 500 && error.status != .serviceUnavailable {
             services.logger.error("request failed", metadata: ["code": "\(error.code)", "error": "\(error.message)", "correlation_id": "\(correlationID)"])
         }
-        response = .bytes(error.status, error.problem(correlationID: correlationID), contentType: "application/problem+json")
+        return error.response(correlationID: correlationID)
     } catch let error as any HTTPResponseError where error.status.code < 500 {
         // Raised by Hummingbird while reading the request (a body over the limit, say): the client's fault.
-        let problem = APIError(http: error.status)
-        response = .bytes(problem.status, problem.problem(correlationID: correlationID), contentType: "application/problem+json")
+        return APIError(http: error.status).response(correlationID: correlationID)
     } catch {
         services.logger.error("request failed unexpectedly", metadata: ["error": "\(error)", "correlation_id": "\(correlationID)", "path": "\(request.uri.path)"])
-        let problem = APIError(.internalServerError, "internal.error", "the request failed; it can be retried with the same order id")
-        response = .bytes(problem.status, problem.problem(correlationID: correlationID), contentType: "application/problem+json")
+        return APIError(.internalServerError, "internal.error", "the request failed; it can be retried with the same order id")
+            .response(correlationID: correlationID)
     }
     response.headers[HeaderField.Name("X-Request-Id")!] = correlationID
     return response

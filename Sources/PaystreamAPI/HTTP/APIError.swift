@@ -32,6 +32,13 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         APIError(.unprocessableContent, code, message)
     }
 
+    /// The problem document as a response, with the request's correlation id in `X-Request-Id`.
+    func response(correlationID: String) -> Response {
+        var response = Response.bytes(status, problem(correlationID: correlationID), contentType: "application/problem+json")
+        response.headers[HeaderField.Name("X-Request-Id")!] = correlationID
+        return response
+    }
+
     /// The problem document.
     func problem(correlationID: String) -> [UInt8] {
         let object: [String: String] = [

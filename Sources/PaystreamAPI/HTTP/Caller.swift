@@ -31,6 +31,25 @@ struct Caller: Sendable {
         return name
     }
 
+    /// Who reads a record: an operator (any record) or an account (its own records only).
+    enum Viewer {
+        case admin(String)
+        case account(AccountID)
+
+        /// True for an operator, or when the account is one of `parties` (owner, counterparty, …).
+        func mayRead(_ parties: String?...) -> Bool {
+            switch self {
+            case .admin: true
+            case .account(let account): parties.contains(account.description)
+            }
+        }
+    }
+
+    /// An operator when `X-Paystream-Admin` is present (and valid), else the calling account.
+    static func viewer(of request: Request) throws(APIError) -> Viewer {
+        request.header(adminHeader) != nil ? .admin(try admin(of: request)) : .account(try account(of: request))
+    }
+
     /// The request's correlation id: `X-Request-Id` when it is a short token, otherwise a new one.
     static func correlationID(of request: Request) -> String {
         if let given = request.header("X-Request-Id"), (1...64).contains(given.utf8.count),

@@ -28,11 +28,7 @@ struct IdempotencyMiddleware: RouterMiddleware {
             return try await next(request, context)
         }
         let correlationID = Caller.correlationID(of: request)
-        func problem(_ error: APIError) -> Response {
-            var response = Response.bytes(error.status, error.problem(correlationID: correlationID), contentType: "application/problem+json")
-            response.headers[HeaderField.Name("X-Request-Id")!] = correlationID
-            return response
-        }
+        func problem(_ error: APIError) -> Response { error.response(correlationID: correlationID) }
         guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             return problem(.badRequest("idempotency.invalid_key", "\(Self.header) must be 1...255 printable ASCII characters"))
         }

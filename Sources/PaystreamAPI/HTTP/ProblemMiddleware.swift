@@ -11,17 +11,10 @@ struct ProblemMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch let error as APIError {
-            return Self.problem(error, request)
+            return error.response(correlationID: Caller.correlationID(of: request))
         } catch let error as any HTTPResponseError {
             let message = error.status == .notFound ? "no such endpoint: \(request.method.rawValue) \(request.uri.path)" : nil
-            return Self.problem(APIError(http: error.status, message: message), request)
+            return APIError(http: error.status, message: message).response(correlationID: Caller.correlationID(of: request))
         }
-    }
-
-    static func problem(_ error: APIError, _ request: Request) -> Response {
-        let correlationID = Caller.correlationID(of: request)
-        var response = Response.bytes(error.status, error.problem(correlationID: correlationID), contentType: "application/problem+json")
-        response.headers[HeaderField.Name("X-Request-Id")!] = correlationID
-        return response
     }
 }

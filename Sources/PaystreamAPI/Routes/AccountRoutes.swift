@@ -50,11 +50,8 @@ struct AccountRoutes: Sendable {
     /// The order, if the caller may see it: its owner or counterparty, or an operator.
     func visibleOrder(_ request: Request, _ context: BasicRequestContext) async throws -> OrderRecord {
         let orderID = context.parameters.get("orderId") ?? ""
-        let isAdmin = request.header(Caller.adminHeader) != nil ? try Caller.admin(of: request) : nil
-        let caller = isAdmin == nil ? try Caller.account(of: request) : nil
-        guard let order = try await services.store.order(orderID),
-            isAdmin != nil || order.owner == caller?.description || order.counterparty == caller?.description
-        else { throw APIError.notFound("order.not_found", "no order \(orderID) for this caller") }
+        let viewer = try Caller.viewer(of: request)
+        guard let order = try await services.store.order(orderID), viewer.mayRead(order.owner, order.counterparty) else { throw APIError.notFound("order.not_found", "no order \(orderID) for this caller") }
         return order
     }
 }

@@ -58,10 +58,9 @@ struct RefundRoutes: Sendable {
         }
         router.get("/v1/refunds/:refundOrderId") { request, context in
             await handle(request, services) { _ in
-                let isAdmin = request.header(Caller.adminHeader) != nil
-                let caller = isAdmin ? nil : try Caller.account(of: request)
+                let viewer = try Caller.viewer(of: request)
                 let refund = try await record(context.parameters.get("refundOrderId") ?? "")
-                guard isAdmin || refund.account == caller?.description else {
+                guard viewer.mayRead(refund.account) else {
                     throw APIError.notFound("refund.not_found", "no refund for this caller")
                 }
                 return .json(.ok, refund)

@@ -47,10 +47,8 @@ struct WithdrawalRoutes: Sendable {
         router.get("/v1/withdrawals/:orderId") { request, context in
             await handle(request, services) { _ in
                 let orderID = context.parameters.get("orderId") ?? ""
-                let isAdmin = request.header(Caller.adminHeader) != nil
-                let caller = isAdmin ? nil : try Caller.account(of: request)
-                if isAdmin { _ = try Caller.admin(of: request) }
-                guard let record = try await services.store.withdrawal(orderID), isAdmin || record.account == caller?.description else {
+                let viewer = try Caller.viewer(of: request)
+                guard let record = try await services.store.withdrawal(orderID), viewer.mayRead(record.account) else {
                     throw APIError.notFound("withdraw.not_found", "no withdrawal \(orderID) for this caller")
                 }
                 return .json(.ok, record)
