@@ -31,7 +31,8 @@ struct PaymentPoller: Service {
                 """
                 SELECT p.order_id, p.channel, p.query_attempts, (o.created_at < now() - \(expireAfterSeconds) * interval '1 second') AS expired
                 FROM channel_payments p JOIN orders o ON o.order_id = p.order_id
-                WHERE o.status = 'created' AND o.created_at < now() - \(queryAfterMs) * interval '1 millisecond'
+                WHERE p.created_at > now() - interval '1 day'
+                  AND o.status = 'created' AND o.created_at < now() - \(queryAfterMs) * interval '1 millisecond'
                   AND (p.next_query_at IS NULL OR p.next_query_at <= now())
                 ORDER BY p.next_query_at NULLS FIRST LIMIT 20
                 FOR UPDATE OF p SKIP LOCKED

@@ -67,19 +67,32 @@ struct RefundDispatcher: Service {
 
     /// The rest of an expired envelope paid through a channel goes back through that channel: once the ledger
     /// has moved it (order `expired`, entry `envelopeRefund` to the channel's clearing account), a refund row
-    /// for exactly that rest is added (once: its number is the envelope's order number + `EXP`).
+    /// for exactly that rest is added (once: its number is the envelope's order number + `EXP`). Only envelopes
+    /// past their expiry time and not yet checked are read (a partial index); each is marked checked once its
+    /// order is final (expired, finished, or failed/closed unpaid; an unpaid one may still be paid late and
+    /// expire then). The expiry itself is not
+    /// required to be recorded by the scheduler: one that crashed after producing it leaves no record.
     func requestExpiredEnvelopeRefunds() async throws {
         try await services.store.postgres.execute(
             """
-            INSERT INTO refund_requests (refund_order_id, original_order_id, account_id, channel, amount_fen, total_fen, reason, ledger_order_id)
-            SELECT o.order_id || 'EXP', o.order_id, o.owner_account, o.channel, -p.amount_fen, o.amount_fen, 'envelope expired', o.order_id
-            FROM orders o
-            JOIN journal_entries j ON j.order_id = o.order_id AND j.kind = 'envelopeRefund'
-            JOIN postings p ON p.entry_id = j.entry_id AND p.amount_fen < 0
-            WHERE o.kind = 'envelope' AND o.status = 'expired' AND o.channel IN ('wechat', 'alipay')
-              AND EXISTS (SELECT 1 FROM postings c WHERE c.entry_id = j.entry_id AND c.account_id = 'clearing:' || o.channel)
-              AND o.updated_at > now() - interval '30 days'
-            ON CONFLICT (refund_order_id) DO NOTHING
+            WITH due AS (
+                SELECT e.envelope_order_id FROM envelopes e JOIN orders o ON o.order_id = e.envelope_order_id
+                WHERE e.expires_at <= now() AND e.rest_refund_checked_at IS NULL AND o.status NOT IN ('created', 'funded')
+                LIMIT 100
+                FOR UPDATE OF e SKIP LOCKED
+            ),
+            requested AS (
+                INSERT INTO refund_requests (refund_order_id, original_order_id, account_id, channel, amount_fen, total_fen, reason, ledger_order_id)
+                SELECT o.order_id || 'EXP', o.order_id, o.owner_account, o.channel, -p.amount_fen, o.amount_fen, 'envelope expired', o.order_id
+                FROM due d
+                JOIN orders o ON o.order_id = d.envelope_order_id
+                JOIN journal_entries j ON j.order_id = o.order_id AND j.kind = 'envelopeRefund'
+                JOIN postings p ON p.entry_id = j.entry_id AND p.amount_fen < 0
+                WHERE o.status = 'expired' AND o.channel IN ('wechat', 'alipay')
+                  AND EXISTS (SELECT 1 FROM postings c WHERE c.entry_id = j.entry_id AND c.account_id = 'clearing:' || o.channel)
+                ON CONFLICT (refund_order_id) DO NOTHING
+            )
+            UPDATE envelopes SET rest_refund_checked_at = now() WHERE envelope_order_id IN (SELECT envelope_order_id FROM due)
             """)
     }
 

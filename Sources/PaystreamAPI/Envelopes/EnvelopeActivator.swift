@@ -60,6 +60,7 @@ struct EnvelopeActivator: Service {
             SELECT e.envelope_order_id, e.sender, e.group_id, o.settled_fen FROM envelopes e
             JOIN orders o ON o.order_id = e.envelope_order_id
             WHERE o.status = 'finished' AND e.finished_announced_at IS NULL
+              AND e.created_at > now() - interval '8 days'  -- envelopes expire within 7 days
             LIMIT 50 FOR UPDATE OF e SKIP LOCKED
             """)
         for row in rows {
