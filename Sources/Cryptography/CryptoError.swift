@@ -31,6 +31,15 @@ public struct CryptoError: Error, Sendable, CustomStringConvertible {
         public static let invalidArgument = Code("invalidArgument")
         /// OpenSSL failed where it should not (allocation, provider, internal error).
         public static let internalFailure = Code("internalFailure")
+        /// A stored password hash or sealed field names an algorithm or format this module does not know.
+        public static let unsupportedFormat = Code("unsupportedFormat")
+        /// A sealed field names a key version that the keyring does not hold (retired, or from another keyring).
+        public static let unknownKeyVersion = Code("unknownKeyVersion")
+        /// A keyring is inconsistent: no current key, the current version missing, a version that is not a
+        /// positive integer, or the blind-index key equal to a data key.
+        public static let invalidKeyring = Code("invalidKeyring")
+        /// A key file cannot be read, or the environment variable that should hold a keyring is unset or empty.
+        public static let keySourceUnavailable = Code("keySourceUnavailable")
     }
 
     public let code: Code
@@ -56,6 +65,22 @@ public struct CryptoError: Error, Sendable, CustomStringConvertible {
         self.openSSLErrors = OpenSSLErrorQueue.drain()
         self.file = file
         self.line = line
+    }
+}
+
+extension CryptoError {
+    /// Runs `body`, which calls one of this module's untyped-throwing functions, and rethrows its error typed.
+    /// Those functions throw nothing but `CryptoError`; anything else is reported as an internal failure.
+    static func typed<Result>(
+        file: String = #fileID, line: UInt = #line, _ body: () throws -> Result
+    ) throws(CryptoError) -> Result {
+        do {
+            return try body()
+        } catch let error as CryptoError {
+            throw error
+        } catch {
+            throw CryptoError(.internalFailure, "unexpected error \(type(of: error))", file: file, line: line)
+        }
     }
 }
 
