@@ -1,0 +1,113 @@
+/// The keys that protect sensitive fields at rest: several versions of AES-256 data keys, one of them current,
+/// and one separate HMAC key for blind indexes.
+///
+/// Guarantees, checked when a keyring is made or loaded (every failure is a typed ``CryptoError``):
+/// - there is at least one data key, every version is in ``versionRange`` and the current version is present
+///   (``CryptoError/Code/invalidKeyring``);
+/// - every key, the index key included, is exactly 32 bytes (``CryptoError/Code/invalidLength``) and not all
+///   zero bytes (``CryptoError/Code/invalidKey``);
+/// - the index key differs from every data key, and no two versions share a key
+///   (``CryptoError/Code/invalidKeyring``).
+///
+/// `description`, `debugDescription` and its reflection (`dump`, `String(reflecting:)`) show the versions only,
+/// never key bytes. The value is immutable and safe to share between tasks.
+///
+/// Rotation: ``addingGeneratedKey()`` adds a new current version; texts sealed under older versions still open
+/// as long as their version stays in the keyring, and ``FieldCipher/needsRotation(_:)`` finds them.
+public struct FieldKeyring: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    public static let keyByteCount = 32
+    /// Key versions have 1 to 3 decimal digits, so the `v<version>.` prefix of a sealed text never holds a
+    /// run of 4 digits.
+    public static let versionRange = 1...999
+
+    /// The version new seals use.
+    public let currentVersion: Int
+    let dataKeys: [Int: [UInt8]]
+    let indexKey: [UInt8]
+
+    /// A keyring from raw keys. See the type's guarantees for what throws.
+    public init(currentVersion: Int, keys: [Int: [UInt8]], indexKey: [UInt8]) throws(CryptoError) {
+        guard !keys.isEmpty else { throw CryptoError(.invalidKeyring, "the keyring has no data keys") }
+        for version in keys.keys.sorted() {
+            guard Self.versionRange.contains(version) else {
+                throw CryptoError(.invalidKeyring, "key version \(version) is outside \(Self.versionRange)")
+            }
+            try Self.checkKey(keys[version]!, "data key version \(version)")
+        }
+        try Self.checkKey(indexKey, "blind-index key")
+        guard keys[currentVersion] != nil else {
+            throw CryptoError(
+                .invalidKeyring,
+                "the current version \(currentVersion) is not among the key versions \(keys.keys.sorted())")
+        }
+        let sorted = keys.sorted { $0.key < $1.key }
+        for (index, (version, key)) in sorted.enumerated() {
+            guard !constantTimeEquals(key, indexKey) else {
+                throw CryptoError(.invalidKeyring, "the blind-index key equals data key version \(version)")
+            }
+            for (otherVersion, otherKey) in sorted[(index + 1)...] where constantTimeEquals(key, otherKey) {
+                throw CryptoError(.invalidKeyring, "data key versions \(version) and \(otherVersion) are equal")
+            }
+        }
+        self.currentVersion = currentVersion
+        self.dataKeys = keys
+        self.indexKey = indexKey
+    }
+
+    /// A new keyring of one random data key with `version` and a random index key, for tests and for creating
+    /// the first key file.
+    public static func generate(version: Int = 1) throws(CryptoError) -> FieldKeyring {
+        try FieldKeyring(
+            currentVersion: version, keys: [version: SecureRandom.bytes(count: keyByteCount)],
+            indexKey: SecureRandom.bytes(count: keyByteCount))
+    }
+
+    /// This keyring with a new random data key as the current version (the highest version plus one). Older
+    /// versions and the index key stay, so existing texts still open and existing blind indexes still match.
+    public func addingGeneratedKey() throws(CryptoError) -> FieldKeyring {
+        let version = (dataKeys.keys.max() ?? 0) + 1
+        var keys = dataKeys
+        keys[version] = SecureRandom.bytes(count: Self.keyByteCount)
+        return try FieldKeyring(currentVersion: version, keys: keys, indexKey: indexKey)
+    }
+
+    /// This keyring without `version`, once nothing is sealed under it any more. The current version cannot be
+    /// removed (``CryptoError/Code/invalidKeyring``).
+    public func removingKey(version: Int) throws(CryptoError) -> FieldKeyring {
+        guard dataKeys[version] != nil else {
+            throw CryptoError(.unknownKeyVersion, "the keyring holds no key version \(version)")
+        }
+        var keys = dataKeys
+        keys[version] = nil
+        return try FieldKeyring(currentVersion: currentVersion, keys: keys, indexKey: indexKey)
+    }
+
+    /// Every data key version held, ascending.
+    public var versions: [Int] { dataKeys.keys.sorted() }
+
+    /// The data key of `version`, or ``CryptoError/Code/unknownKeyVersion``.
+    func dataKey(version: Int) throws(CryptoError) -> [UInt8] {
+        guard let key = dataKeys[version] else {
+            throw CryptoError(
+                .unknownKeyVersion,
+                "the text was sealed with key version \(version), which this keyring (versions \(versions)) "
+                    + "does not hold")
+        }
+        return key
+    }
+
+    public var description: String { "FieldKeyring(current version \(currentVersion), versions \(versions))" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror {
+        Mirror(self, children: ["currentVersion": currentVersion, "versions": versions], displayStyle: .struct)
+    }
+
+    private static func checkKey(_ key: [UInt8], _ what: String) throws(CryptoError) {
+        guard key.count == keyByteCount else {
+            throw CryptoError(.invalidLength, "\(what) is \(key.count) bytes, expected exactly \(keyByteCount)")
+        }
+        guard key.contains(where: { $0 != 0 }) else {
+            throw CryptoError(.invalidKey, "\(what) is all zero bytes (a placeholder, not a key)")
+        }
+    }
+}
