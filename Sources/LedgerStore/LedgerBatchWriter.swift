@@ -2,14 +2,17 @@ import Foundation
 import PaystreamCore
 import Postgres
 
-/// One money event to apply, with where it came from (`topic/partition/offset`, for tracing).
+/// One money event to apply, with where it came from (`topic/partition/offset`, for tracing) and the W3C
+/// `traceparent` its message carried, which the follow-up events it causes carry on.
 public struct LedgerInput: Sendable {
     public let event: MoneyEvent
     public let source: String
+    public let traceparent: String?
 
-    public init(event: MoneyEvent, source: String) {
+    public init(event: MoneyEvent, source: String, traceparent: String? = nil) {
         self.event = event
         self.source = source
+        self.traceparent = traceparent
     }
 }
 

@@ -178,7 +178,8 @@ enum LedgerWrites {
                 topics.append(followUp.topicFamily)
                 keys.append(followUp.key)
                 payloads.append(String(decoding: followUp.payload, as: UTF8.self))
-                headers.append(outboxHeaders(correlationID: input.event.correlationID, cause: input.event.idempotencyKey))
+                headers.append(
+                    outboxHeaders(correlationID: input.event.correlationID, traceparent: input.traceparent, cause: input.event.idempotencyKey))
             }
         }
         if topics.isEmpty { return }
@@ -190,16 +191,21 @@ enum LedgerWrites {
             """)
     }
 
-    /// The follow-up's headers: the correlation id it inherits and the key of the event that caused it, as a
-    /// JSON object with sorted keys. Written directly (JSONSerialization cost more per batch than the INSERT).
-    static func outboxHeaders(correlationID: String?, cause: String) -> String {
+    /// The follow-up's headers: the correlation id and trace it inherits and the key of the event that caused
+    /// it, as a JSON object with sorted keys. Written directly (JSONSerialization cost more per batch than the
+    /// INSERT).
+    static func outboxHeaders(correlationID: String?, traceparent: String? = nil, cause: String) -> String {
         var out: [UInt8] = []
-        out.reserveCapacity(64 + cause.utf8.count + (correlationID?.utf8.count ?? 0))
+        out.reserveCapacity(128 + cause.utf8.count + (correlationID?.utf8.count ?? 0))
         out.append(contentsOf: #"{"paystream-cause":"#.utf8)
         appendJSONString(cause, to: &out)
         if let correlationID {
             out.append(contentsOf: #","paystream-correlation-id":"#.utf8)
             appendJSONString(correlationID, to: &out)
+        }
+        if let traceparent {
+            out.append(contentsOf: #","traceparent":"#.utf8)
+            appendJSONString(traceparent, to: &out)
         }
         out.append(UInt8(ascii: "}"))
         return String(decoding: out, as: UTF8.self)

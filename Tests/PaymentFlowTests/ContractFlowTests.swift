@@ -57,9 +57,11 @@ import TestSupport
         try await FlowHarness.run { h in
             let correlation = "corr-" + UUID().uuidString.prefix(8)
             let user = "user:corr\(h.prefix.suffix(6))"
+            let traceID = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+            let traceparent = "00-\(traceID)-00f067aa0ba902b7-01"
             let reply = try await h.send(
                 .POST, h.apiURL + "/v1/recharges", json: #"{"amountFen":321,"channel":"wechat"}"#,
-                headers: ["X-Paystream-Account": user, "X-Request-Id": correlation])
+                headers: ["X-Paystream-Account": user, "X-Request-Id": correlation, "traceparent": traceparent])
             #expect(reply.headers["x-request-id"] == correlation)
             let orderID = try #require(reply.string("orderId"))
             try await h.pay("wechat", orderID)
@@ -70,10 +72,27 @@ import TestSupport
                 let worker = (try? String(contentsOf: h.worker.logFile, encoding: .utf8)) ?? ""
                 let apiLines = api.split(separator: "\n").filter { $0.contains(correlation) }
                 return apiLines.contains { $0.contains("payment order created") } && apiLines.contains { $0.contains("payment notify accepted") }
-                    && worker.split(separator: "\n").contains { $0.contains(correlation) && $0.contains("applied") }
+                    && worker.split(separator: "\n").contains { $0.contains(correlation) && $0.contains("applied") && $0.contains(traceparent) }
             })
             // And it is stored with the journal entry.
             #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE correlation_id = '\(correlation)'") == 1)
+            // The W3C trace went with it: from the order (the notify came without it) onto the callback message the
+            // worker applied, and from there onto the follow-up event the worker wrote to the outbox.
+            #expect(try await h.count("SELECT count(*) FROM channel_payments WHERE order_id = '\(orderID)' AND traceparent = '\(traceparent)'") == 1)
+            #expect(try await h.count(
+                """
+                SELECT count(*) FROM outbox WHERE headers->>'traceparent' = '\(traceparent)'
+                AND headers->>'paystream-correlation-id' = '\(correlation)'
+                """) == 1)
+            // A malformed traceparent (upper-case hex, all-zero parent) is ignored, as W3C asks, not refused.
+            for malformed in ["00-\(traceID.uppercased())-00f067aa0ba902b7-01", "00-\(traceID)-0000000000000000-01", "garbage"] {
+                let other = try await h.send(
+                    .POST, h.apiURL + "/v1/recharges", json: #"{"amountFen":100,"channel":"wechat"}"#,
+                    headers: ["X-Paystream-Account": user, "traceparent": malformed])
+                #expect(other.status == 201)
+                let otherID = try #require(other.string("orderId"))
+                #expect(try await h.count("SELECT count(*) FROM channel_payments WHERE order_id = '\(otherID)' AND traceparent IS NULL") == 1)
+            }
         }
     }
 }

@@ -6,8 +6,10 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 PROFILE=${PAYSTREAM_PROFILE:-dev}
 case "$PROFILE" in
-  dev)  PG_PORT=${PAYSTREAM_LOCAL_PG_PORT:-55432}; REDIS_PORT=${PAYSTREAM_LOCAL_REDIS_PORT:-56379}; RUN_DIR="$ROOT/deploy/local/run" ;;
-  test) PG_PORT=${PAYSTREAM_LOCAL_PG_PORT:-55442}; REDIS_PORT=${PAYSTREAM_LOCAL_REDIS_PORT:-56389}; RUN_DIR="$ROOT/deploy/local/run-test" ;;
+  dev)  PG_PORT=${PAYSTREAM_LOCAL_PG_PORT:-55432}; REDIS_PORT=${PAYSTREAM_LOCAL_REDIS_PORT:-56379}; RUN_DIR="$ROOT/deploy/local/run"
+        SIM_PORT=${PAYSTREAM_LOCAL_SIM_PORT:-58090}; API_PORT=${PAYSTREAM_LOCAL_API_PORT:-58080} ;;
+  test) PG_PORT=${PAYSTREAM_LOCAL_PG_PORT:-55442}; REDIS_PORT=${PAYSTREAM_LOCAL_REDIS_PORT:-56389}; RUN_DIR="$ROOT/deploy/local/run-test"
+        SIM_PORT=${PAYSTREAM_LOCAL_SIM_PORT:-58091}; API_PORT=${PAYSTREAM_LOCAL_API_PORT:-58081} ;;
   *) echo "PAYSTREAM_PROFILE must be dev or test" >&2; exit 2 ;;
 esac
 BUILD_CONFIG=${PAYSTREAM_BUILD_CONFIG:-debug}
@@ -19,7 +21,7 @@ else
   PG_DATA="$RUN_DIR/pg"
 fi
 PG_SOCKET_DIR=$(dirname "$PG_DATA")
-APT_PACKAGES=(pkg-config librdkafka-dev libpq-dev libhiredis-dev libssl-dev libqrencode-dev postgresql redis-server kcat curl)
+APT_PACKAGES=(pkg-config librdkafka-dev libpq-dev libhiredis-dev libssl-dev libqrencode-dev postgresql redis-server kcat curl python3 python3-venv)
 
 log() { printf '[paystream %s] %s\n' "$PROFILE" "$*" >&2; }
 
@@ -41,6 +43,20 @@ pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1; }
 
 as_pg_owner() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# The Python tools of the API contract check (deploy/local/python-tools.txt, pinned, from PyPI) in a virtualenv
+# cached per version of that list; prints the virtualenv's bin directory.
+python_tools() {
+  local list="$ROOT/deploy/local/python-tools.txt" venv
+  venv="${XDG_CACHE_HOME:-$HOME/.cache}/paystream/pytools-$(md5sum <"$list" | cut -c1-12)"
+  if [ ! -x "$venv/bin/schemathesis" ]; then
+    log "installing the Python tools of $list into $venv"
+    rm -rf "$venv"
+    python3 -m venv "$venv" >&2
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$list" >&2
+  fi
+  echo "$venv/bin"
 }
 
 build_products() {
@@ -162,8 +178,6 @@ stop_process() {
 start_worker() { start_process paystream-worker --log-format json; }
 
 # The channel sandbox (SIMULATED WeChat Pay, Alipay, Bill99) and the API configured against it.
-SIM_PORT=${PAYSTREAM_LOCAL_SIM_PORT:-58090}
-API_PORT=${PAYSTREAM_LOCAL_API_PORT:-58080}
 start_sim_and_api() {
   rm -f "$RUN_DIR/sim/sandbox.json"
   start_process paystream-sim --port "$SIM_PORT" --state-dir "$RUN_DIR/sim" --keys-dir "$RUN_DIR/sim"

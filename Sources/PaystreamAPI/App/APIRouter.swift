@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+import PaystreamCore
 
 /// Builds the API's router: every route answers JSON (or a PNG, or a channel's own acknowledgement), every
 /// failure a problem document with a code, every response carries `X-Request-Id`.
@@ -30,19 +31,24 @@ func handle(
     let correlationID = Caller.correlationID(of: request)
     var response: Response
     do {
-        response = try await body(correlationID)
+        response = try await TraceContext.$traceparent.withValue(TraceContext.traceparent(of: request)) {
+            try await body(correlationID)
+        }
     } catch let error as APIError {
         if error.status.code >= 500 && error.status != .serviceUnavailable {
             services.logger.error("request failed", metadata: ["code": "\(error.code)", "error": "\(error.message)", "correlation_id": "\(correlationID)"])
         }
         return error.response(correlationID: correlationID)
+    } catch let error as EventDecodingError {
+        // An event refused its field (a text with control characters, an id of the wrong shape): the field came
+        // from the request, so it is the client's error, not a failure of ours.
+        return APIError.badRequest("request.invalid_field", error.message).response(correlationID: correlationID)
     } catch let error as any HTTPResponseError where error.status.code < 500 {
         // Raised by Hummingbird while reading the request (a body over the limit, say): the client's fault.
         return APIError(http: error.status).response(correlationID: correlationID)
     } catch {
         services.logger.error("request failed unexpectedly", metadata: ["error": "\(error)", "correlation_id": "\(correlationID)", "path": "\(request.uri.path)"])
-        return APIError(.internalServerError, "internal.error", "the request failed; it can be retried with the same order id")
-            .response(correlationID: correlationID)
+        return APIError.unexpected(error).response(correlationID: correlationID)
     }
     response.headers[HeaderField.Name("X-Request-Id")!] = correlationID
     return response

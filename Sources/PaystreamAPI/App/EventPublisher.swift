@@ -31,9 +31,12 @@ struct EventPublisher: Sendable {
         return declaration.name
     }
 
-    func publish(_ event: MoneyEvent, family: Family) async throws {
+    /// `traceparent`: the trace to continue when it is not the current request's (a notify continues the
+    /// payment order's trace).
+    func publish(_ event: MoneyEvent, family: Family, traceparent: String? = nil) async throws {
         var headers: [KafkaHeader] = []
         if let correlationID = event.correlationID { headers.append(KafkaHeader(name: PipelineHeaders.correlationID, string: correlationID)) }
+        if let traceparent = traceparent ?? TraceContext.traceparent { headers.append(KafkaHeader(name: PipelineHeaders.traceparent, string: traceparent)) }
         _ = try await producer.send(
             KafkaOutgoingMessage(topic: try topic(family), key: Array(event.orderKey.utf8), value: event.encode(), headers: headers))
     }
@@ -48,6 +51,7 @@ struct EventPublisher: Sendable {
     func enqueue(_ event: MoneyEvent, family: Family, on connection: PostgresConnection) async throws {
         var headers: [String: String] = ["paystream-cause": "api"]
         if let correlationID = event.correlationID { headers[PipelineHeaders.correlationID] = correlationID }
+        if let traceparent = TraceContext.traceparent { headers[PipelineHeaders.traceparent] = traceparent }
         let headerJSON = String(decoding: APIJSON.encode(headers), as: UTF8.self)
         let payload = String(decoding: event.encode(), as: UTF8.self)
         try await connection.execute(

@@ -75,15 +75,15 @@ struct EnvelopeRoutes: Sendable {
         do { shares = try EnvelopeSplit.split(total: total, shares: count, mode: mode, using: &generator) } catch {
             throw APIError.badRequest(error.code, error.message)
         }
-        let greeting = String((body.greeting ?? "恭喜发财，大吉大利").prefix(60))
+        let greeting = try InputText.optional(body.greeting, field: "greeting", maxCharacters: 60, default: "恭喜发财，大吉大利")
         let expiresIn = body.expiresInSeconds ?? 86_400
         guard (1...7 * 86_400).contains(expiresIn) else {
             throw APIError.badRequest("envelope.invalid_expiry", "expiresInSeconds must be 1...604800 (default 86400)")
         }
         let payWith = body.payWith ?? "wechat"
         let envelopeID = OrderNumbers.make(.envelope, now: services.now())
-        let groupID = body.groupId.map { String($0.prefix(64)) }
-        let receiver = body.receiver.map { String($0.prefix(64)) }
+        let groupID = try InputText.name(body.groupId, field: "groupId")
+        let receiver = try InputText.name(body.receiver, field: "receiver")
         let insertEnvelope: (PostgresConnection) async throws -> Void = { connection in
             try await services.store.insertEnvelope(
                 envelopeID, sender: sender, total: total, shares: shares, mode: mode, greeting: greeting, groupID: groupID,

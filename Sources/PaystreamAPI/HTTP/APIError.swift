@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import Postgres
+import Redis
 
 /// A refusal the API answers with: an HTTP status, a stable machine-readable code (`order.not_found`,
 /// `risk.withdraw.daily_count`, `balance.insufficient_available`) and a human message.
@@ -51,5 +53,22 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
             json = Data(text.replacingOccurrences(of: "\"status\":\"\(status.code)\"", with: "\"status\":\(status.code)").utf8)
         }
         return Array(json)
+    }
+}
+
+extension APIError {
+    /// The answer for an error no route expected: 503 `service.unavailable` when a dependency (PostgreSQL,
+    /// Redis) is unreachable or overloaded for the moment — a retry later can succeed —, else 500 `internal.error`.
+    /// Nothing of the error's text reaches the client; the caller logs it.
+    static func unexpected(_ error: any Error) -> APIError {
+        let transient =
+            switch error {
+            case let error as PostgresError: error.isRetriable
+            case let error as RedisError: [.connectionFailed, .timeout, .io, .poolAcquireTimeout].contains(error.code)
+            default: false
+            }
+        return transient
+            ? APIError(.serviceUnavailable, "service.unavailable", "a service the API needs is not answering; retry later")
+            : APIError(.internalServerError, "internal.error", "the request failed; it can be retried with the same order id")
     }
 }

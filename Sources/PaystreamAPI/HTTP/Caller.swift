@@ -45,9 +45,12 @@ struct Caller: Sendable {
         }
     }
 
-    /// An operator when `X-Paystream-Admin` is present (and valid), else the calling account.
+    /// An operator when `X-Paystream-Admin` is present (and valid), else the calling account. A malformed
+    /// `X-Paystream-Account` is refused even next to a valid operator header.
     static func viewer(of request: Request) throws(APIError) -> Viewer {
-        request.header(adminHeader) != nil ? .admin(try admin(of: request)) : .account(try account(of: request))
+        if request.header(adminHeader) == nil { return .account(try account(of: request)) }
+        if request.header(accountHeader) != nil { _ = try account(of: request) }
+        return .admin(try admin(of: request))
     }
 
     /// The request's correlation id: `X-Request-Id` when it is a short token, otherwise a new one.

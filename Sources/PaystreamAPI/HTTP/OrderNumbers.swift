@@ -33,4 +33,14 @@ enum OrderNumbers {
         let bytes = SecureRandom.bytes(count: count)
         return String(bytes.map { alphabet[Int($0 & 31)] })
     }
+
+    /// True for a text the ledger could hold as an order id (1...64 of `[A-Za-z0-9_.-]`): a path parameter that
+    /// is not can name no order, so it is answered 404 before anything else is asked.
+    static func isWellFormed(_ id: String) -> Bool {
+        (1...64).contains(id.utf8.count)
+            && id.utf8.allSatisfy { byte in
+                (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+                    || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-")
+            }
+    }
 }

@@ -21,4 +21,14 @@ struct PageCursor: Sendable, Equatable {
         else { throw .badRequest("request.invalid_cursor", "cursor is not one this API returned") }
         return PageCursor(id: id)
     }
+
+    /// A page size from the `limit` query parameter: `default` when absent, else an integer 1...100; anything else
+    /// (not a number, zero, a thousand) is a 400 `request.invalid_limit`.
+    static func limit(_ text: String?, default: Int) throws(APIError) -> Int {
+        guard let text else { return `default` }
+        guard let limit = Int(text), (1...100).contains(limit) else {
+            throw .badRequest("request.invalid_limit", "limit must be an integer 1...100")
+        }
+        return limit
+    }
 }

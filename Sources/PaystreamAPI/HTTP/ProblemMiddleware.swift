@@ -3,7 +3,7 @@ import Hummingbird
 
 /// Turns the errors Hummingbird itself raises (no such route, a body too large, a bad request line) into the
 /// API's one error model: `application/problem+json` with a `code` (`http.not_found`, `http.payload_too_large`,
-/// …) and the request's correlation id. Route handlers answer their own errors through `handle`.
+/// …) and the request's correlation id; a documented path asked with another method is 405 with `Allow`. Route handlers answer their own errors through `handle`.
 struct ProblemMiddleware: RouterMiddleware {
     typealias Context = BasicRequestContext
 
@@ -13,8 +13,21 @@ struct ProblemMiddleware: RouterMiddleware {
         } catch let error as APIError {
             return error.response(correlationID: Caller.correlationID(of: request))
         } catch let error as any HTTPResponseError {
+            if error.status == .notFound, let allowed = DocumentedMethods.allowed(for: request.uri.path) {
+                var response = APIError(
+                    .methodNotAllowed, "http.method_not_allowed",
+                    "\(request.uri.path) answers \(allowed.joined(separator: ", ")), not \(request.method.rawValue)"
+                ).response(correlationID: Caller.correlationID(of: request))
+                response.headers[.allow] = allowed.joined(separator: ", ")
+                return response
+            }
             let message = error.status == .notFound ? "no such endpoint: \(request.method.rawValue) \(request.uri.path)" : nil
             return APIError(http: error.status, message: message).response(correlationID: Caller.correlationID(of: request))
+        } catch {
+            // A middleware's own failure (the idempotency store unreachable, say).
+            let correlationID = Caller.correlationID(of: request)
+            context.logger.error("request failed unexpectedly", metadata: ["error": "\(error)", "correlation_id": "\(correlationID)", "path": "\(request.uri.path)"])
+            return APIError.unexpected(error).response(correlationID: correlationID)
         }
     }
 }

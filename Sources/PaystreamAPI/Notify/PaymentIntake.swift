@@ -43,7 +43,7 @@ struct PaymentIntake: Sendable {
                     orderID: payment.orderID, channel: channel, channelTransactionID: transactionID, amount: amount, payer: payment.account,
                     purpose: payment.purpose)),
             occurredAt: services.now(), correlationID: payment.correlationID)
-        try await services.publisher.publish(event, family: .paymentCallbacks)
+        try await services.publisher.publish(event, family: .paymentCallbacks, traceparent: payment.traceparent)
         services.logger.info(
             "payment notify accepted",
             metadata: ["order_id": "\(payment.orderID)", "channel": "\(channel.rawValue)", "transaction_id": "\(transactionID)", "fen": "\(amount.fen)", "correlation_id": "\(payment.correlationID ?? "")"])
@@ -58,7 +58,7 @@ struct PaymentIntake: Sendable {
         let event = try MoneyEvent(
             payload: .paymentFailed(try PaymentFailed(orderID: payment.orderID, channel: channel, reason: reason)),
             occurredAt: services.now(), correlationID: payment.correlationID)
-        try await services.publisher.publish(event, family: .paymentCallbacks)
+        try await services.publisher.publish(event, family: .paymentCallbacks, traceparent: payment.traceparent)
         return .published
     }
 

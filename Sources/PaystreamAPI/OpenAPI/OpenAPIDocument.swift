@@ -214,6 +214,43 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "503": {
+            "description": "A service the API needs (PostgreSQL, Redis, Kafka) is not answering; retry later. Codes: `service.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "service.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/service.unavailable",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "service.unavailable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
           }
         }
       }
@@ -273,7 +310,7 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "`limit` is not 1…100. Codes: `request.invalid_limit`.",
+            "description": "`limit` is not 1…100 or `cursor` is not one this API returned. Codes: `request.invalid_limit`, `request.invalid_cursor`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -291,7 +328,8 @@ enum OpenAPIDocument {
                         "code": {
                           "type": "string",
                           "enum": [
-                            "request.invalid_limit"
+                            "request.invalid_limit",
+                            "request.invalid_cursor"
                           ]
                         }
                       }
@@ -378,6 +416,43 @@ enum OpenAPIDocument {
                   "title": "Internal Server Error",
                   "status": 500,
                   "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "A service the API needs (PostgreSQL, Redis, Kafka) is not answering; retry later. Codes: `service.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "service.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/service.unavailable",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "service.unavailable",
                   "detail": "…",
                   "correlationId": "req-7GQ2M9XK4TBC3VHP"
                 }
@@ -532,6 +607,43 @@ enum OpenAPIDocument {
                   "title": "Internal Server Error",
                   "status": 500,
                   "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "A service the API needs (PostgreSQL, Redis, Kafka) is not answering; retry later. Codes: `service.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "service.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/service.unavailable",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "service.unavailable",
                   "detail": "…",
                   "correlationId": "req-7GQ2M9XK4TBC3VHP"
                 }
@@ -694,6 +806,43 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "503": {
+            "description": "A service the API needs (PostgreSQL, Redis, Kafka) is not answering; retry later. Codes: `service.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "service.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/service.unavailable",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "service.unavailable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
           }
         }
       }
@@ -752,7 +901,7 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "The body is not the documented JSON, or the channel or mode is not offered. Malformed `Idempotency-Key`. Codes: `request.invalid_body`, `request.missing_field`, `amount.out_of_range`, `channel.unsupported`, `recharge.mode_unsupported`, `idempotency.invalid_key`.",
+            "description": "The body is not the documented JSON, or the channel or mode is not offered. Malformed `Idempotency-Key`. Codes: `request.invalid_body`, `request.missing_field`, `amount.out_of_range`, `channel.unsupported`, `recharge.mode_unsupported`, `idempotency.invalid_key`, `request.invalid_field`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -775,7 +924,8 @@ enum OpenAPIDocument {
                             "amount.out_of_range",
                             "channel.unsupported",
                             "recharge.mode_unsupported",
-                            "idempotency.invalid_key"
+                            "idempotency.invalid_key",
+                            "request.invalid_field"
                           ]
                         }
                       }
@@ -1010,6 +1160,43 @@ enum OpenAPIDocument {
                   "title": "Bad Gateway",
                   "status": 502,
                   "code": "channel.unavailable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "A service the API needs (PostgreSQL, Redis, Kafka) is not answering; retry later. Codes: `service.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "service.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/service.unavailable",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "service.unavailable",
                   "detail": "…",
                   "correlationId": "req-7GQ2M9XK4TBC3VHP"
                 }
@@ -1297,6 +1484,43 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "503": {
+            "description": "A service the API needs (PostgreSQL, Redis, Kafka) is not answering; retry later. Codes: `service.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "service.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/service.unavailable",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "service.unavailable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
           }
         }
       }
@@ -1401,6 +1625,43 @@ enum OpenAPIDocument {
                   "title": "Internal Server Error",
                   "status": 500,
                   "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "A service the API needs (PostgreSQL, Redis, Kafka) is not answering; retry later. Codes: `service.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "service.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/service.unavailable",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "service.unavailable",
                   "detail": "…",
                   "correlationId": "req-7GQ2M9XK4TBC3VHP"
                 }
@@ -1512,6 +1773,43 @@ enum OpenAPIDocument {
                   "title": "Internal Server Error",
                   "status": 500,
                   "code": "qr.render_failed",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "A service the API needs (PostgreSQL, Redis, Kafka) is not answering; retry later. Codes: `service.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "service.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/service.unavailable",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "service.unavailable",
                   "detail": "…",
                   "correlationId": "req-7GQ2M9XK4TBC3VHP"
                 }
@@ -1800,6 +2098,43 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "503": {
+            "description": "A service the API needs (PostgreSQL, Redis, Kafka) is not answering; retry later. Codes: `service.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "service.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/service.unavailable",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "service.unavailable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
           }
         }
       }
@@ -1858,7 +2193,7 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "The body is not the documented JSON. Malformed `Idempotency-Key`. Codes: `request.invalid_body`, `request.missing_field`, `amount.out_of_range`, `channel.unsupported`, `idempotency.invalid_key`.",
+            "description": "The body is not the documented JSON. Malformed `Idempotency-Key`. Codes: `request.invalid_body`, `request.missing_field`, `amount.out_of_range`, `channel.unsupported`, `idempotency.invalid_key`, `request.invalid_field`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -1880,7 +2215,8 @@ enum OpenAPIDocument {
                             "request.missing_field",
                             "amount.out_of_range",
                             "channel.unsupported",
-                            "idempotency.invalid_key"
+                            "idempotency.invalid_key",
+                            "request.invalid_field"
                           ]
                         }
                       }
@@ -2115,6 +2451,43 @@ enum OpenAPIDocument {
                   "title": "Bad Gateway",
                   "status": 502,
                   "code": "channel.unavailable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "A service the API needs (PostgreSQL, Redis, Kafka) is not answering; retry later. Codes: `service.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "service.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/service.unavailable",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "service.unavailable",
                   "detail": "…",
                   "correlationId": "req-7GQ2M9XK4TBC3VHP"
                 }
@@ -2413,6 +2786,43 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "503": {
+            "description": "A service the API needs (PostgreSQL, Redis, Kafka) is not answering; retry later. Codes: `service.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "service.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/service.unavailable",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "service.unavailable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
           }
         }
       }
@@ -2567,6 +2977,43 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "503": {
+            "description": "A service the API needs (PostgreSQL, Redis, Kafka) is not answering; retry later. Codes: `service.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "service.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/service.unavailable",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "service.unavailable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
           }
         }
       }
@@ -2631,6 +3078,44 @@ enum OpenAPIDocument {
               "application/json": {
                 "schema": {
                   "$ref": "#/components/schemas/WithdrawalPage"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "`limit` is not 1…100 or `cursor` is not one this API returned. Codes: `request.invalid_limit`, `request.invalid_cursor`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "request.invalid_limit",
+                            "request.invalid_cursor"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/request.invalid_limit",
+                  "title": "Bad Request",
+                  "status": 400,
+                  "code": "request.invalid_limit",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
                 }
               }
             }
@@ -2703,6 +3188,43 @@ enum OpenAPIDocument {
                   "title": "Internal Server Error",
                   "status": 500,
                   "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "A service the API needs (PostgreSQL, Redis, Kafka) is not answering; retry later. Codes: `service.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "service.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/service.unavailable",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "service.unavailable",
                   "detail": "…",
                   "correlationId": "req-7GQ2M9XK4TBC3VHP"
                 }
@@ -2976,6 +3498,43 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "503": {
+            "description": "A service the API needs (PostgreSQL, Redis, Kafka) is not answering; retry later. Codes: `service.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "service.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/service.unavailable",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "service.unavailable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
           }
         }
       }
@@ -3035,7 +3594,7 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "The body is not the documented JSON, or `reason` is not 1…200 characters. Malformed `Idempotency-Key`. Codes: `request.invalid_body`, `request.invalid_field`, `idempotency.invalid_key`.",
+            "description": "The body is not the documented JSON, or `reason` is not 1…200 characters. Malformed `Idempotency-Key`. Codes: `request.invalid_body`, `request.invalid_field`, `idempotency.invalid_key`, `request.missing_field`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -3055,7 +3614,8 @@ enum OpenAPIDocument {
                           "enum": [
                             "request.invalid_body",
                             "request.invalid_field",
-                            "idempotency.invalid_key"
+                            "idempotency.invalid_key",
+                            "request.missing_field"
                           ]
                         }
                       }
@@ -3259,6 +3819,43 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "503": {
+            "description": "A service the API needs (PostgreSQL, Redis, Kafka) is not answering; retry later. Codes: `service.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "service.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/service.unavailable",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "service.unavailable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
           }
         }
       }
@@ -3317,7 +3914,7 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "The body is not the documented JSON. Malformed `Idempotency-Key`. Codes: `request.invalid_body`, `request.missing_field`, `amount.out_of_range`, `idempotency.invalid_key`.",
+            "description": "The body is not the documented JSON. Malformed `Idempotency-Key`. Codes: `request.invalid_body`, `request.missing_field`, `amount.out_of_range`, `idempotency.invalid_key`, `request.invalid_field`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -3338,7 +3935,8 @@ enum OpenAPIDocument {
                             "request.invalid_body",
                             "request.missing_field",
                             "amount.out_of_range",
-                            "idempotency.invalid_key"
+                            "idempotency.invalid_key",
+                            "request.invalid_field"
                           ]
                         }
                       }
@@ -3544,6 +4142,43 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "503": {
+            "description": "A service the API needs (PostgreSQL, Redis, Kafka) is not answering; retry later. Codes: `service.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "service.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/service.unavailable",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "service.unavailable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
           }
         }
       }
@@ -3587,7 +4222,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "No or malformed `X-Paystream-Account`. Codes: `auth.missing`, `auth.invalid_account`.",
+            "description": "No or malformed `X-Paystream-Account`. Codes: `auth.missing`, `auth.invalid_account`, `auth.admin_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -3606,7 +4241,8 @@ enum OpenAPIDocument {
                           "type": "string",
                           "enum": [
                             "auth.missing",
-                            "auth.invalid_account"
+                            "auth.invalid_account",
+                            "auth.admin_required"
                           ]
                         }
                       }
@@ -3697,6 +4333,43 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "503": {
+            "description": "A service the API needs (PostgreSQL, Redis, Kafka) is not answering; retry later. Codes: `service.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "service.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/service.unavailable",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "service.unavailable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
           }
         }
       }
@@ -3758,7 +4431,7 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "The body is not the documented JSON, or the split, expiry or payment is invalid. Malformed `Idempotency-Key`. Codes: `request.invalid_body`, `request.missing_field`, `amount.out_of_range`, `envelope.invalid_shares`, `envelope.total_too_small`, `envelope.invalid_expiry`, `envelope.invalid_payment`, `idempotency.invalid_key`.",
+            "description": "The body is not the documented JSON, or the split, expiry or payment is invalid. Malformed `Idempotency-Key`. Codes: `request.invalid_body`, `request.missing_field`, `amount.out_of_range`, `envelope.invalid_shares`, `envelope.total_too_small`, `envelope.invalid_expiry`, `envelope.invalid_payment`, `idempotency.invalid_key`, `request.invalid_field`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -3783,7 +4456,8 @@ enum OpenAPIDocument {
                             "envelope.total_too_small",
                             "envelope.invalid_expiry",
                             "envelope.invalid_payment",
-                            "idempotency.invalid_key"
+                            "idempotency.invalid_key",
+                            "request.invalid_field"
                           ]
                         }
                       }
@@ -4019,6 +4693,43 @@ enum OpenAPIDocument {
                   "title": "Bad Gateway",
                   "status": 502,
                   "code": "channel.unavailable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "A service the API needs (PostgreSQL, Redis, Kafka) is not answering; retry later. Codes: `service.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "service.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/service.unavailable",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "service.unavailable",
                   "detail": "…",
                   "correlationId": "req-7GQ2M9XK4TBC3VHP"
                 }
@@ -4370,7 +5081,7 @@ enum OpenAPIDocument {
             }
           },
           "503": {
-            "description": "Funded but not (or no longer) in Redis; try again. Codes: `envelope.not_ready`.",
+            "description": "Funded but not (or no longer) in Redis; try again. Codes: `envelope.not_ready`, `service.unavailable`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -4388,7 +5099,8 @@ enum OpenAPIDocument {
                         "code": {
                           "type": "string",
                           "enum": [
-                            "envelope.not_ready"
+                            "envelope.not_ready",
+                            "service.unavailable"
                           ]
                         }
                       }
@@ -4555,6 +5267,43 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "503": {
+            "description": "A service the API needs (PostgreSQL, Redis, Kafka) is not answering; retry later. Codes: `service.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "service.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/service.unavailable",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "service.unavailable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
           }
         }
       }
@@ -4676,6 +5425,43 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "503": {
+            "description": "A service the API needs (PostgreSQL, Redis, Kafka) is not answering; retry later. Codes: `service.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "service.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/service.unavailable",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "service.unavailable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
           }
         }
       }
@@ -4748,7 +5534,7 @@ enum OpenAPIDocument {
             }
           },
           "503": {
-            "description": "The push relay is starting. Codes: `push.not_ready`.",
+            "description": "The push relay is starting. Codes: `push.not_ready`, `service.unavailable`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -4766,7 +5552,8 @@ enum OpenAPIDocument {
                         "code": {
                           "type": "string",
                           "enum": [
-                            "push.not_ready"
+                            "push.not_ready",
+                            "service.unavailable"
                           ]
                         }
                       }
@@ -5715,7 +6502,9 @@ enum OpenAPIDocument {
           },
           "description": {
             "type": "string",
-            "description": "Shown to the payer (default `Paystream 充值`, at most 127 characters)."
+            "description": "Shown to the payer (default `Paystream 充值`): at most 127 characters, no control characters; otherwise 400 `request.invalid_field`.",
+            "maxLength": 127,
+            "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
           }
         },
         "required": [
@@ -5730,7 +6519,8 @@ enum OpenAPIDocument {
             "type": "string",
             "description": "Shown to the payer, 1…127 characters.",
             "minLength": 1,
-            "maxLength": 127
+            "maxLength": 127,
+            "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
           },
           "amountFen": {
             "type": "integer",
@@ -5787,7 +6577,9 @@ enum OpenAPIDocument {
           },
           "description": {
             "type": "string",
-            "description": "Shown to the payer (default `Paystream 收款`)."
+            "description": "Shown to the payer (default `Paystream 收款`): at most 127 characters, no control characters; otherwise 400 `request.invalid_field`.",
+            "maxLength": 127,
+            "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
           }
         },
         "required": [
@@ -5873,7 +6665,8 @@ enum OpenAPIDocument {
             "type": "string",
             "description": "Why it is rejected, 1…200 characters.",
             "minLength": 1,
-            "maxLength": 200
+            "maxLength": 200,
+            "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
           }
         },
         "required": [
@@ -5896,7 +6689,9 @@ enum OpenAPIDocument {
           },
           "reason": {
             "type": "string",
-            "description": "Why (kept to 80 characters)."
+            "description": "Why: at most 80 characters, no control characters; otherwise 400 `request.invalid_field`.",
+            "maxLength": 80,
+            "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
           }
         },
         "required": [
@@ -5929,7 +6724,9 @@ enum OpenAPIDocument {
           },
           "greeting": {
             "type": "string",
-            "description": "Default `恭喜发财，大吉大利`; kept to 60 characters."
+            "description": "Default `恭喜发财，大吉大利`: at most 60 characters, no control characters; otherwise 400 `request.invalid_field`.",
+            "maxLength": 60,
+            "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
           },
           "expiresInSeconds": {
             "type": "integer",
@@ -5940,11 +6737,17 @@ enum OpenAPIDocument {
           },
           "groupId": {
             "type": "string",
-            "description": "The group to announce it to (at most 64 characters)."
+            "pattern": "^[!-~]{1,64}$",
+            "minLength": 1,
+            "maxLength": 64,
+            "description": "The group to announce it to: 1…64 printable ASCII characters without spaces; otherwise 400 `request.invalid_field`."
           },
           "receiver": {
             "type": "string",
-            "description": "The single receiver to announce it to (at most 64 characters)."
+            "pattern": "^[!-~]{1,64}$",
+            "minLength": 1,
+            "maxLength": 64,
+            "description": "The single receiver to announce it to: 1…64 printable ASCII characters without spaces; otherwise 400 `request.invalid_field`."
           },
           "payWith": {
             "type": "string",
@@ -6050,11 +6853,9 @@ enum OpenAPIDocument {
         "name": "X-Request-Id",
         "in": "header",
         "required": false,
-        "description": "A correlation id (1…64 printable ASCII characters) to reuse; otherwise the API makes one. Answered in the `X-Request-Id` response header.",
+        "description": "A correlation id to reuse: 1…64 printable ASCII characters; any other value is ignored and the API makes one. Answered in the `X-Request-Id` response header.",
         "schema": {
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 64
+          "type": "string"
         }
       },
       "OrderId": {

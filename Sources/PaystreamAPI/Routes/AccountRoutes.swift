@@ -22,8 +22,7 @@ struct AccountRoutes: Sendable {
         router.get("/v1/orders") { request, _ in
             await handle(request, services) { _ in
                 let caller = try Caller.account(of: request)
-                let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 20
-                guard (1...100).contains(limit) else { throw APIError.badRequest("request.invalid_limit", "limit must be 1...100") }
+                let limit = try PageCursor.limit(request.uri.queryParameters.get("limit").map { String($0) }, default: 20)
                 let cursor = try PageCursor.parse(request.uri.queryParameters.get("cursor").map { String($0) })
                 let orders = try await services.store.orders(ownedBy: caller, limit: limit, after: cursor)
                 struct Page: Encodable { var orders: [OrderRecord]; var nextCursor: String? }

@@ -44,10 +44,7 @@ struct CollectionRoutes: Sendable {
                 let merchant = try merchantCaller(request)
                 let body = try await request.decode(CodeBody.self)
                 let fixed = try body.amountFen.map { fen throws(APIError) in try services.amount(fen) }
-                let description = (body.description ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-                guard (1...127).contains(description.count) else {
-                    throw APIError.badRequest("request.invalid_field", "description must be 1...127 characters")
-                }
+                let description = try InputText.required(body.description, field: "description", maxCharacters: 127)
                 let code = PaymentStore.CollectCode(
                     codeId: OrderNumbers.make(.collectCode, now: services.now()), merchant: merchant.description,
                     amountFen: fixed?.fen, description: description)
@@ -98,7 +95,8 @@ struct CollectionRoutes: Sendable {
                 let order = try await PaymentOrders(services: services).create(
                     orderID: OrderNumbers.make(.collection, now: services.now()), kind: .collection, purpose: .collection,
                     account: merchant, amount: amount, channel: channel, page: false,
-                    description: body.description ?? "Paystream 收款", collectCodeID: nil, correlationID: correlationID)
+                    description: try InputText.optional(body.description, field: "description", maxCharacters: 127, default: "Paystream 收款"),
+                    collectCodeID: nil, correlationID: correlationID)
                 return .json(.created, order)
             }
         }

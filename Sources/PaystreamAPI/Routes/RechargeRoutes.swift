@@ -33,7 +33,8 @@ struct RechargeRoutes: Sendable {
                 let orderID = OrderNumbers.make(.recharge, now: services.now())
                 let order = try await PaymentOrders(services: services).create(
                     orderID: orderID, kind: .recharge, purpose: .recharge, account: caller, amount: amount, channel: channel,
-                    page: body.mode == "page", description: body.description ?? "Paystream 充值", collectCodeID: nil,
+                    page: body.mode == "page", description: try InputText.optional(body.description, field: "description", maxCharacters: 127, default: "Paystream 充值"),
+                    collectCodeID: nil,
                     correlationID: correlationID)
                 return .json(.created, order)
             }
@@ -52,7 +53,7 @@ struct PaymentOrders: Sendable {
     ) async throws -> OrderRecord {
         let client = try services.channels.payments(channel)
         let paymentOrder = PaymentOrder(
-            outTradeNo: orderID, amount: amount, description: String(description.prefix(127)),
+            outTradeNo: orderID, amount: amount, description: description,
             expiresAt: services.now().addingTimeInterval(2 * 3600))
         var codeURL: String?
         var payURL: String?

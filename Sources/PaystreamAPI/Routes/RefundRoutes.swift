@@ -95,7 +95,7 @@ struct RefundRoutes: Sendable {
                 try RefundRequested(
                     refundOrderID: refundOrderID, originalOrderID: orderID, payer: caller, amount: amount, destination: .channel(channel))),
             occurredAt: services.now(), correlationID: correlationID)
-        let reason = body.reason.map { String($0.prefix(80)) }
+        let reason = try InputText.optional(body.reason, field: "reason", maxCharacters: 80)
         try await services.store.postgres.withTransaction { connection in
             try await connection.execute(
                 """

@@ -58,8 +58,7 @@ struct WithdrawalRoutes: Sendable {
             await handle(request, services) { _ in
                 _ = try Caller.admin(of: request)
                 let status = request.uri.queryParameters.get("status").map { String($0) } ?? "requested"
-                let limit = request.uri.queryParameters.get("limit").flatMap(Int.init) ?? 50
-                guard (1...100).contains(limit) else { throw APIError.badRequest("request.invalid_limit", "limit must be 1...100") }
+                let limit = try PageCursor.limit(request.uri.queryParameters.get("limit").map { String($0) }, default: 50)
                 let cursor = try PageCursor.parse(request.uri.queryParameters.get("cursor").map { String($0) })
                 let page = try await services.store.withdrawals(status: status, limit: limit, after: cursor)
                 struct Page: Encodable { var withdrawals: [WithdrawalRecord]; var nextCursor: String? }
@@ -78,10 +77,7 @@ struct WithdrawalRoutes: Sendable {
                 var request = request
                 let admin = try Caller.admin(of: request)
                 let body = try await request.decode(ReviewBody.self)
-                let reason = (body.reason ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-                guard !reason.isEmpty, reason.count <= 200 else {
-                    throw APIError.badRequest("request.invalid_field", "reason is required (1...200 characters)")
-                }
+                let reason = try InputText.required(body.reason, field: "reason", maxCharacters: 200)
                 return .json(.accepted, try await review(context.parameters.get("orderId") ?? "", admin: admin, reason: reason, correlationID: correlationID))
             }
         }
@@ -162,6 +158,7 @@ struct WithdrawalRoutes: Sendable {
     /// Approve (reason nil) or reject: only a withdrawal the worker has frozen (`requested`) can be reviewed,
     /// once. The decision is an event in the outbox, written with the review in one transaction.
     func review(_ orderID: String, admin: String, reason: String?, correlationID: String) async throws -> WithdrawalRecord {
+        guard OrderNumbers.isWellFormed(orderID) else { throw APIError.notFound("withdraw.not_found", "no withdrawal \(orderID)") }
         let payload: MoneyEvent.Payload =
             if let reason { .withdrawalRejected(try WithdrawalRejected(orderID: orderID, reason: reason)) } else {
                 .withdrawalApproved(try WithdrawalApproved(orderID: orderID, approvedBy: admin))

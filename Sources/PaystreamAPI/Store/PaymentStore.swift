@@ -46,6 +46,7 @@ struct PaymentStore: Sendable {
         var payURL: String?
         var collectCodeID: String?
         var correlationID: String
+        var traceparent: String? = TraceContext.traceparent
     }
 
     /// `also` runs in the same transaction (an envelope's own row, say).
@@ -64,9 +65,9 @@ struct PaymentStore: Sendable {
             try await connection.execute(
                 """
                 INSERT INTO channel_payments (order_id, channel, purpose, account_id, amount_fen, code_url, pay_url,
-                                              collect_code_id, correlation_id)
+                                              collect_code_id, correlation_id, traceparent)
                 VALUES (\(p.orderID), \(p.channel.rawValue), \(p.purpose.rawValue), \(p.account.description), \(p.amount.fen),
-                        \(p.codeURL), \(p.payURL), \(p.collectCodeID), \(p.correlationID))
+                        \(p.codeURL), \(p.payURL), \(p.collectCodeID), \(p.correlationID), \(p.traceparent))
                 """)
             try await also?(connection)
         }
@@ -80,11 +81,12 @@ struct PaymentStore: Sendable {
         var account: AccountID
         var amount: Amount
         var correlationID: String?
+        var traceparent: String?
     }
 
     func channelPayment(_ orderID: String) async throws -> ChannelPayment? {
         let rows = try await postgres.query(
-            "SELECT channel, purpose, account_id, amount_fen, correlation_id FROM channel_payments WHERE order_id = \(orderID)")
+            "SELECT channel, purpose, account_id, amount_fen, correlation_id, traceparent FROM channel_payments WHERE order_id = \(orderID)")
         guard let row = rows.first else { return nil }
         guard let channel = Channel(rawValue: try row.decode(String.self, column: "channel")),
             let purpose = PaymentSucceeded.Purpose(rawValue: try row.decode(String.self, column: "purpose")),
@@ -93,7 +95,8 @@ struct PaymentStore: Sendable {
         return ChannelPayment(
             orderID: orderID, channel: channel, purpose: purpose, account: account,
             amount: try Amount(fen: row.decode(Int64.self, column: "amount_fen")),
-            correlationID: try row.decode(String?.self, column: "correlation_id"))
+            correlationID: try row.decode(String?.self, column: "correlation_id"),
+            traceparent: try row.decode(String?.self, column: "traceparent"))
     }
 
     /// Records an authentic notify that is not credited (amount differs from the order); once per transaction.

@@ -101,7 +101,10 @@ struct BatchProcessor: Sendable {
         for (i, message) in messages.enumerated() {
             try await waitUntilDue(message, isShuttingDown: isShuttingDown)
             switch decoded[i] {
-            case .success(let event): inputs.append((i, LedgerInput(event: event, source: "\(message.topic)/\(message.partition)/\(message.offset)")))
+            case .success(let event):
+                let source = "\(message.topic)/\(message.partition)/\(message.offset)"
+                let traceparent = message.header(PipelineHeaders.traceparent)?.stringValue
+                inputs.append((i, LedgerInput(event: event, source: source, traceparent: traceparent)))
             case .failure(let error): outcomes[i] = .invalid(code: error.code, message: error.message)
             }
         }
@@ -184,6 +187,7 @@ struct BatchProcessor: Sendable {
                     metadata: [
                         "source": "\(message.topic)/\(message.partition)/\(message.offset)", "key": "\(message.keyString ?? "")",
                         "correlation_id": "\(message.header(PipelineHeaders.correlationID)?.stringValue ?? "")",
+                        "traceparent": "\(message.header(PipelineHeaders.traceparent)?.stringValue ?? "")",
                     ])
             case .ledger(.duplicate):
                 Counter(label: "paystream_worker_messages_total", dimensions: [("family", family), ("outcome", "duplicate")]).increment()
