@@ -4,18 +4,27 @@ import Synchronization
 import Testing
 import TestSupport
 
-/// What the members of a group processed, and whether their commit of it succeeded.
+/// What the members of a group processed, by position (topic/partition/offset) and whether their commit of it
+/// succeeded, and the distinct payloads seen. Redelivery is a position seen twice; a payload stored twice by
+/// the broker (the mock cluster may keep a produce retry twice) is two positions, not a redelivery.
 private final class Ledger: Sendable {
-    private let state = Mutex<(committed: [String: Int], uncommitted: [String: Int])>(([:], [:]))
+    private struct State {
+        var committed: [String: Int] = [:]
+        var uncommitted: [String: Int] = [:]
+        var values: Set<String> = []
+    }
+    private let state = Mutex(State())
     func record(_ batch: [KafkaMessage], committed: Bool) {
         state.withLock { s in
             for m in batch {
-                if committed { s.committed[m.valueString, default: 0] += 1 } else { s.uncommitted[m.valueString, default: 0] += 1 }
+                let position = "\(m.topic)/\(m.partition)/\(m.offset)"
+                if committed { s.committed[position, default: 0] += 1 } else { s.uncommitted[position, default: 0] += 1 }
+                s.values.insert(m.valueString)
             }
         }
     }
-    var snapshot: (committed: [String: Int], uncommitted: [String: Int]) { state.withLock { $0 } }
-    var distinct: Int { state.withLock { Set($0.committed.keys).union($0.uncommitted.keys).count } }
+    var snapshot: (committed: [String: Int], uncommitted: [String: Int]) { state.withLock { ($0.committed, $0.uncommitted) } }
+    var distinct: Int { state.withLock { $0.values.count } }
 }
 
 @Suite("Kafka consumer groups", .serialized)
