@@ -5,7 +5,8 @@ import Testing
 /// An unreachable or silent server must give a clear error within a bounded time, never a hang.
 @Suite struct RedisFailureTests {
     @Test func connectionRefusedFailsFast() async throws {
-        let port = try SilentListener.unusedPort()
+        let refusing = try RefusingPort()
+        let port = refusing.port
         let configuration = RedisConfiguration(
             host: "127.0.0.1", port: port, connectTimeoutMilliseconds: 1000, poolSize: 1)
 
@@ -26,6 +27,7 @@ import Testing
             #expect(await redisError { try await client.send(["PING"]) }?.code == .connectionFailed)
         }
         await client.shutdown()
+        withExtendedLifetime(refusing) {}
     }
 
     @Test func silentServerMakesCommandsTimeOut() async throws {

@@ -76,15 +76,7 @@ final class SilentListener {
         Glibc.close(descriptor)
     }
 
-    /// A loopback port nothing listens on: bound by the kernel's choice, then released.
-    static func unusedPort() throws -> Int {
-        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard descriptor >= 0 else { throw SocketError(step: "socket") }
-        defer { Glibc.close(descriptor) }
-        return try bindToLoopback(descriptor)
-    }
-
-    private static func bindToLoopback(_ descriptor: Int32) throws -> Int {
+    static func bindToLoopback(_ descriptor: Int32) throws -> Int {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = 0
@@ -132,5 +124,28 @@ func redisError<T>(_ body: () async throws -> T) async -> RedisError? {
         return nil
     } catch {
         return error as? RedisError
+    }
+}
+
+/// A loopback port that refuses connections for as long as this value lives: bound, never listened on, so a
+/// connect gets ECONNREFUSED at once and no other process of a parallel test run can take the port meanwhile
+/// (a port merely released could be taken and answer).
+final class RefusingPort {
+    let port: Int
+    private let descriptor: Int32
+
+    init() throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw SilentListener.SocketError(step: "socket") }
+        do {
+            port = try SilentListener.bindToLoopback(descriptor)
+        } catch {
+            Glibc.close(descriptor)
+            throw error
+        }
+    }
+
+    deinit {
+        Glibc.close(descriptor)
     }
 }
