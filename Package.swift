@@ -94,7 +94,7 @@ let package = Package(
         .target(
             name: "PaystreamRuntime",
             dependencies: [
-                "Kafka", "Postgres", "Redis", "EventBus", "LedgerStore", "PaystreamCore", "BlockingIO",
+                "Kafka", "Postgres", "Redis", "EventBus", "LedgerStore", "PaystreamCore", "BlockingIO", "Cryptography",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -159,7 +159,7 @@ let package = Package(
         .testTarget(
             name: "PaymentFlowTests",
             dependencies: [
-                "PaystreamCore", "LedgerStore", "Postgres", "Kafka", "Redis", "QRCode", "Cryptography", "TestSupport",
+                "PaystreamCore", "LedgerStore", "Postgres", "Kafka", "Redis", "QRCode", "Cryptography", "TestSupport", "PaystreamRuntime",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict),

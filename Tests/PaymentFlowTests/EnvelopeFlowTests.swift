@@ -1,4 +1,5 @@
 import Foundation
+import PaystreamCore
 import Testing
 import TestSupport
 
@@ -8,7 +9,9 @@ import TestSupport
     struct GrabOutcome: Sendable { let user: String; let status: Int; let amountFen: Int64?; let code: String? }
 
     static func grabStorm(_ h: FlowHarness, envelope: String, users: [String]) async throws -> [GrabOutcome] {
-        try await withThrowingTaskGroup(of: GrabOutcome.self) { group in
+        // Every grabber has its API client before the storm, as real clients do.
+        try await h.identities.provision(users.compactMap(AccountID.init))
+        return try await withThrowingTaskGroup(of: GrabOutcome.self) { group in
             for user in users {
                 group.addTask {
                     let reply = try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: user)
@@ -81,10 +84,12 @@ import TestSupport
         try await FlowHarness.run { h in
             let sender = "user:exp\(h.prefix.suffix(6))"
             // Through the channel it was paid with.
-            let envelope = try await Self.fundedEnvelope(h, sender: sender, totalFen: 10_000, shares: 10, mode: "equal", expiresIn: 4)
+            // 15 s: long enough for four grabs on a loaded machine, short enough to wait for.
+            let sent = Date()
+            let envelope = try await Self.fundedEnvelope(h, sender: sender, totalFen: 10_000, shares: 10, mode: "equal", expiresIn: 15)
             let outcomes = try await Self.grabStorm(h, envelope: envelope, users: (0..<4).map { "user:e\($0)x\(h.prefix.suffix(6))" })
-            #expect(outcomes.allSatisfy { $0.status == 200 && $0.amountFen == 1000 })
-            try await Task.sleep(for: .seconds(5))
+            #expect(outcomes.allSatisfy { $0.status == 200 && $0.amountFen == 1000 }, "\(outcomes)")
+            try await Task.sleep(for: .seconds(max(1, 16 - Date().timeIntervalSince(sent))))
             let late = try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: "user:late\(h.prefix.suffix(6))")
             #expect(late.status == 410 && late.string("code") == "envelope.expired")
 

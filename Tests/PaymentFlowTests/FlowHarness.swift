@@ -4,6 +4,8 @@ import Kafka
 import LedgerStore
 import NIOCore
 import NIOHTTP1
+import PaystreamCore
+import PaystreamRuntime
 import Postgres
 import Redis
 import Synchronization
@@ -36,6 +38,9 @@ final class FlowHarness: Sendable {
     private let apiArguments: [String]
     /// The running paystream-api (a new process after ``restartAPI()``).
     var api: ManagedProcess { apiProcess.withLock { $0 } }
+    /// The secret keys the API and scheduler run with (in `keysFile`), and the clients and sessions made with them.
+    let identities: ProvisionedIdentities
+    let keysFile: URL
 
     static let stems = ["payment.callbacks", "envelope.grabs", "withdrawals", "refunds", "transfer.requests", "notifications.outbound"]
 
@@ -62,6 +67,9 @@ final class FlowHarness: Sendable {
             }
         }
         let database = try await PostgresTestDatabase.create()
+        let securityKeys = try SecurityKeys.generate()
+        let keysFile = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-keys.json")
+        try securityKeys.jsonRepresentation().write(to: keysFile, atomically: true, encoding: .utf8)
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-sim")
         let sim = try ManagedProcess(
             executable: "paystream-sim",
@@ -79,22 +87,27 @@ final class FlowHarness: Sendable {
             "--topics-dir", topics.path, "--pg-url", database.url, "--kafka-bootstrap", try KafkaTestCluster.bootstrap(),
             "--redis-url", try TestEnvironment.redisURL(), "--log-format", "json",
         ]
+        let keys = ["--keys-file", keysFile.path]
         let apiArguments = common + [
             "--port", "\(port)", "--sandbox-state-dir", state.path, "--risk-rules", rules, "--redis-key-prefix", "\(prefix):",
             "--payment-query-after-seconds", "\(paymentQueryAfterSeconds)",
-        ] + (apiTLS.map { ["--tls-cert", $0.cert, "--tls-key", $0.key] } ?? [])
+        ] + keys + (apiTLS.map { ["--tls-cert", $0.cert, "--tls-key", $0.key] } ?? [])
         let api = try ManagedProcess(executable: "paystream-api", arguments: apiArguments, environment: apiEnvironment, name: "api")
         let workerArguments = common + [
             "--families", families.filter { !$0.hasSuffix("notifications.outbound") }.joined(separator: ","), "--batch-wait-ms", "20",
             "--log-level", "debug",
         ]
         let worker = try ManagedProcess(executable: "paystream-worker", arguments: workerArguments, name: "worker")
-        let schedulerArguments = common + ["--sandbox-state-dir", state.path, "--risk-rules", rules, "--redis-key-prefix", "\(prefix):"]
+        let schedulerArguments = common + keys + ["--sandbox-state-dir", state.path, "--risk-rules", rules, "--redis-key-prefix", "\(prefix):"]
         let harness = FlowHarness(
             database: database, topicsDirectory: topics, stateDirectory: state, prefix: prefix,
             apiURL: "\(apiTLS == nil ? "http" : "https")://127.0.0.1:\(port)", client: apiTLS?.client ?? .shared,
             sandboxURL: sandboxURL, sim: sim, api: api, apiArguments: apiArguments, worker: worker, workerArguments: workerArguments,
-            schedulerArguments: schedulerArguments)
+            schedulerArguments: schedulerArguments,
+            identities: ProvisionedIdentities(
+                keys: securityKeys, postgres: database.client, apiURL: "\(apiTLS == nil ? "http" : "https")://127.0.0.1:\(port)",
+                http: apiTLS?.client ?? .shared),
+            keysFile: keysFile)
         try await harness.waitForAPI()
         return harness
     }
@@ -122,8 +135,10 @@ final class FlowHarness: Sendable {
         database: PostgresTestDatabase, topicsDirectory: URL, stateDirectory: URL, prefix: String, apiURL: String, client: HTTPClient,
         sandboxURL: String,
         sim: ManagedProcess, api: ManagedProcess, apiArguments: [String], worker: ManagedProcess, workerArguments: [String],
-        schedulerArguments: [String]
+        schedulerArguments: [String], identities: ProvisionedIdentities, keysFile: URL
     ) {
+        self.identities = identities
+        self.keysFile = keysFile
         self.database = database
         self.topicsDirectory = topicsDirectory
         self.stateDirectory = stateDirectory
@@ -154,6 +169,20 @@ final class FlowHarness: Sendable {
         return (status, (try? String(contentsOf: scheduler.logFile, encoding: .utf8)) ?? "")
     }
 
+    /// Runs `paystream <arguments>` against this harness's database with its keys file; returns status and output.
+    func paystream(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let process = try ManagedProcess(
+            executable: "paystream", arguments: arguments + ["--pg-url", database.url, "--keys-file", keysFile.path], name: "paystream")
+        let status = await process.waitForExit(timeoutSeconds: 120)
+        return (status, (try? String(contentsOf: process.logFile, encoding: .utf8)) ?? "")
+    }
+
+    /// Another paystream-api like this harness's, on a new port, with `extra` flags (later flags win); the
+    /// caller terminates it.
+    func startSecondAPI(_ extra: [String]) throws -> ManagedProcess {
+        try ManagedProcess(executable: "paystream-api", arguments: apiArguments + ["--port", "\(try freePort())"] + extra, name: "api2")
+    }
+
     func waitForAPI() async throws {
         let up = await eventually(timeoutSeconds: 60) { (try? await self.get("/healthz").status) == 200 }
         guard up else { throw HarnessError("paystream-api did not answer; log: \(api.logFile.path)") }
@@ -176,6 +205,7 @@ final class FlowHarness: Sendable {
         await database.close()
         try? FileManager.default.removeItem(at: topicsDirectory)
         try? FileManager.default.removeItem(at: stateDirectory)
+        try? FileManager.default.removeItem(at: keysFile)
     }
 
     // MARK: HTTP
@@ -195,7 +225,10 @@ final class FlowHarness: Sendable {
     ) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
         request.method = method
-        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        let bytes = json.map { Array($0.utf8) } ?? body
+        for (name, value) in try await authenticated(headers, method: method.rawValue, url: url, body: bytes ?? []) {
+            request.headers.add(name: name, value: value)
+        }
         if let json {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(Array(json.utf8))
@@ -207,6 +240,24 @@ final class FlowHarness: Sendable {
         var fields: [String: String] = [:]
         for header in response.headers { fields[header.name.lowercased()] = header.value }
         return Reply(status: Int(response.status.code), headers: fields, body: Array(buffer.readableBytesView))
+    }
+
+    /// Tests name the caller with `X-Paystream-Account: <account>` and `X-Paystream-Admin: <operator>` (as
+    /// earlier versions of the API took them); for the API these become what a real client sends: the request
+    /// signed with the account's API client, a merchant's session, an operator's session. A name that is not a
+    /// user or merchant account is passed through unchanged (the API refuses it). `X-Paystream-Unsigned: 1`
+    /// sends the headers as they are.
+    func authenticated(_ headers: [String: String], method: String, url: String, body: [UInt8]) async throws -> [(name: String, value: String)] {
+        guard url.hasPrefix(apiURL), headers["X-Paystream-Unsigned"] == nil else {
+            return headers.filter { $0.key != "X-Paystream-Unsigned" }.map { ($0.key, $0.value) }
+        }
+        var out = headers.filter { $0.key != "X-Paystream-Account" && $0.key != "X-Paystream-Admin" }.map { ($0.key, $0.value) }
+        var account: AccountID?
+        if let name = headers["X-Paystream-Account"] {
+            if let parsed = AccountID(name), parsed.kind == .user || parsed.kind == .merchant { account = parsed } else { out.append(("X-Paystream-Account", name)) }
+        }
+        out += try await identities.headers(account: account, admin: headers["X-Paystream-Admin"], method: method, url: url, body: body)
+        return out
     }
 
     func get(_ path: String, as account: String? = nil, admin: String? = nil) async throws -> Reply {
@@ -315,8 +366,11 @@ final class PushListener: Sendable {
     private let task: Task<Void, Never>
 
     init(_ h: FlowHarness, account: String, groups: [String] = []) async throws {
-        var request = HTTPClientRequest(url: h.apiURL + "/v1/events" + (groups.isEmpty ? "" : "?groups=" + groups.joined(separator: ",")))
-        request.headers.add(name: "X-Paystream-Account", value: account)
+        let url = h.apiURL + "/v1/events" + (groups.isEmpty ? "" : "?groups=" + groups.joined(separator: ","))
+        var request = HTTPClientRequest(url: url)
+        for (name, value) in try await h.authenticated(["X-Paystream-Account": account], method: "GET", url: url, body: []) {
+            request.headers.add(name: name, value: value)
+        }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(600))
         guard response.status.code == 200 else { throw HarnessError("push stream answered \(response.status.code)") }
         let received = self.received

@@ -16,6 +16,14 @@ import TestSupport
             #expect(toCard.status == 202, "\(toCard.text)")
             let cardOrder = try #require(toCard.string("orderId"))
             #expect((toCard.json["destination"] as? [String: Any])?["accountNumber"] as? String == "***************3445")
+            // At rest the card number, the holder's name and the phone are sealed: none of them, nor any 4-digit run
+            // of the card number, is in the stored row.
+            let stored = try await h.database.client.query("SELECT destination::text AS d FROM withdrawal_requests WHERE order_id = \(cardOrder)")
+            let row = try #require(try stored.first?.decode(String.self, column: "d"))
+            let digits = Array("6222020200112233445")
+            let runs = (0...(digits.count - 4)).map { String(digits[$0..<$0 + 4]) }.filter { $0 != "3445" }
+            #expect(!row.contains("6222020200112233445") && !row.contains("张三") && !row.contains("13800000000"), "\(row)")
+            #expect(runs.allSatisfy { !row.contains($0) }, "\(row)")
             #expect(await h.waitFor(cardOrder, status: "requested"))
             #expect(try await h.balance(user) == (70_000, 30_000))
 
@@ -32,7 +40,9 @@ import TestSupport
             // The review queue lists them; only an admin may act.
             let queue = try await h.get("/v1/admin/withdrawals?status=requested", admin: "ops-lee")
             #expect((queue.json["withdrawals"] as? [[String: Any]])?.count == 3)
-            #expect(try await h.post("/v1/admin/withdrawals/\(cardOrder)/approve", "{}", as: user).status == 401)
+            // A user's signed request is authenticated, but not an operator: 403.
+            let byUser = try await h.post("/v1/admin/withdrawals/\(cardOrder)/approve", "{}", as: user)
+            #expect(byUser.status == 403 && byUser.string("code") == "auth.admin_required")
 
             #expect(try await h.post("/v1/admin/withdrawals/\(cardOrder)/approve", "{}", admin: "ops-lee").status == 202)
             #expect(try await h.post("/v1/admin/withdrawals/\(wechatOrder)/approve", "{}", admin: "ops-lee").status == 202)

@@ -204,6 +204,7 @@ export PAYSTREAM_KAFKA_CONTROL_PORT=$(cat "$RUN_DIR/broker.control-port")
 export PAYSTREAM_PG_URL=postgres://paystream@127.0.0.1:$PG_PORT/paystream
 export PAYSTREAM_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0
 export PAYSTREAM_TOPICS_DIR=$ROOT/topics
+export PAYSTREAM_KEYS_FILE=$RUN_DIR/keys.json
 ENV
 }
 
@@ -215,6 +216,10 @@ stack_up() {
   start_redis
   start_broker
   write_env
+  if [ ! -s "$RUN_DIR/keys.json" ]; then
+    # The local stack's own secret keys (field encryption, sessions); made here, never kept in the repository.
+    (umask 077 && "$(bin_path paystream)" keys generate >"$RUN_DIR/keys.json")
+  fi
   # shellcheck disable=SC1091
   . "$RUN_DIR/env"
   log "applying migrations"

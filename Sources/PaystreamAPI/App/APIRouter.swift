@@ -9,6 +9,7 @@ enum APIRouter {
     static func make(_ services: APIServices) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: ProblemMiddleware())
+        router.add(middleware: AuthenticationMiddleware(security: services.security, now: services.now))
         router.add(middleware: IdempotencyMiddleware(postgres: services.store.postgres, logger: services.logger))
         router.get("/healthz") { _, _ in "ok\n" }
         AccountRoutes(services: services).register(on: router)
@@ -19,6 +20,7 @@ enum APIRouter {
         EnvelopeRoutes(services: services).register(on: router)
         PushRoutes(services: services).register(on: router)
         NotifyRoutes(services: services).register(on: router)
+        LoginRoutes(services: services).register(on: router)
         OpenAPIRoutes().register(on: router)
         return router
     }

@@ -13,6 +13,7 @@ struct APIServices: Sendable {
     let risk: RiskEngine
     let envelopes: EnvelopeHotState
     let push: PushHub
+    let security: APISecurity
     /// The URL clients and channels reach this API at (notify URLs and collection pages are built from it).
     let publicURL: String
     let logger: Logger

@@ -19,6 +19,8 @@ public struct ServiceOptions: ParsableArguments, Sendable {
     @Option(help: "The risk rules file (YAML), reloaded when it changes.") public var riskRules = "deploy/risk/rules.yaml"
     @Option(help: "Prefix of every Paystream key in Redis: risk counters, envelopes (tests isolate themselves with one).")
     public var redisKeyPrefix = ""
+    @Option(help: "The secret keys file made by `paystream keys generate` (also PAYSTREAM_KEYS_FILE, or PAYSTREAM_KEYS with the JSON).")
+    public var keysFile: String?
 
     public init() {}
 
@@ -28,6 +30,8 @@ public struct ServiceOptions: ParsableArguments, Sendable {
         let rules: RuleBook
         let configuration: PaystreamConfiguration
         let registry: TopicRegistry
+        /// What `/readyz` asks: PostgreSQL, Redis and Kafka answer.
+        let probe: DependencyProbe
         let close: @Sendable () async -> Void
     }
 
@@ -54,13 +58,17 @@ public struct ServiceOptions: ParsableArguments, Sendable {
         } else {
             throw ValidationError("name the channels: --channels FILE, or --sandbox-state-dir DIR for the sandbox")
         }
+        let keys = try SecurityKeys.require(path: keysFile)
         let services = APIServices(
             store: PaymentStore(postgres: postgres), publisher: EventPublisher(producer: producer, registry: registry),
             channels: channelSet, risk: RiskEngine(redis: redis, rules: rules, keyPrefix: redisKeyPrefix, logger: logger),
             envelopes: EnvelopeHotState(redis: redis, prefix: redisKeyPrefix), push: PushHub(),
+            security: APISecurity(postgres: postgres, redis: redis, keys: keys, keyPrefix: redisKeyPrefix),
             publicURL: publicURL, logger: logger, now: { Date() })
         return Built(
             services: services, rules: rules, configuration: configuration, registry: registry,
+            probe: DependencyProbe(
+                postgres: postgres, redis: redis, kafka: try KafkaAdmin(configuration: configuration.kafka(clientID: role + "-probe"))),
             close: {
                 await producer.shutdown()
                 await postgres.shutdown()

@@ -47,7 +47,8 @@ struct PayoutDispatcher: Service {
                         status = try await client.queryPayout(payoutID: orderID)
                     } else {
                         let destination = try JSONDecoder().decode(
-                            WithdrawalRecord.Destination.self, from: Data(try row.decode(String.self, column: "destination").utf8))
+                            WithdrawalRecord.Destination.self, from: Data(try row.decode(String.self, column: "destination").utf8)
+                        ).opened(with: services.security.cipher)
                         guard let to = destination.payout else {
                             try await apply(failure: "destination is incomplete", orderID: orderID, on: connection)
                             continue

@@ -17,6 +17,7 @@ enum APIJSON {
 
     /// Decodes a request body, refusing anything that is not the documented JSON with a 400 naming the field.
     static func decode<T: Decodable>(_ type: T.Type, from bytes: [UInt8]) throws(APIError) -> T {
+        if let problem = shapeProblem(bytes) { throw .badRequest("request.invalid_body", problem) }
         do {
             return try JSONDecoder().decode(type, from: Data(bytes))
         } catch let error as DecodingError {
@@ -24,6 +25,37 @@ enum APIJSON {
         } catch {
             throw .badRequest("request.invalid_body", "body is not valid JSON")
         }
+    }
+
+    /// The deepest nesting of arrays and objects a request body may have; no API body needs more than 3.
+    static let maxDepth = 16
+
+    /// Why the body's shape is refused before decoding, or nil: nesting deeper than ``maxDepth`` (a cheap
+    /// defence against bodies built to exhaust the decoder), or a number outside the strings with a fraction
+    /// or an exponent (`1.5`, `1e3`, `1.0`), which Foundation's decoder would turn into an integer when it is
+    /// one exactly. The API has no fractional field, so such a number is always a mistake, and with money a
+    /// dangerous one.
+    static func shapeProblem(_ bytes: [UInt8]) -> String? {
+        var inString = false, escaped = false, inNumber = false, depth = 0
+        for byte in bytes {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true; inNumber = false
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): inNumber = true
+            case UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E"), UInt8(ascii: "+"):
+                if inNumber { return "numbers must be integers (amounts are integers of fen): no fraction, no exponent" }
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                inNumber = false
+                if depth > maxDepth { return "the body nests deeper than \(maxDepth) levels" }
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1; inNumber = false
+            default: inNumber = false
+            }
+        }
+        return nil
     }
 
     private static func describe(_ error: DecodingError) -> String {

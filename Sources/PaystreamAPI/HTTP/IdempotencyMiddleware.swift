@@ -9,7 +9,7 @@ import Postgres
 /// caller and key.
 ///
 /// Guarantees:
-/// - the first request with a key claims it (caller = `X-Paystream-Account`, else `X-Paystream-Admin`, else
+/// - the first request with a key claims it (caller = the authenticated account, else the operator, else
 ///   the anonymous payer), together with a SHA-256 digest of method, path and body; its answer — success or
 ///   refusal — is stored with the key;
 /// - a retry with the same key and the same request gets the stored status and body again, marked
@@ -34,7 +34,7 @@ struct IdempotencyMiddleware: RouterMiddleware {
         }
         var request = request
         let body = try await request.collectBody(upTo: maxRequestBodyBytes)
-        let caller = request.header(Caller.accountHeader) ?? request.header(Caller.adminHeader).map { "admin:" + $0 } ?? "anonymous"
+        guard let caller = Caller.idempotencyScope else { return try await next(request, context) }
         let digest = Hex.encode(SHA256.hash(Array("\(request.method.rawValue) \(request.uri.path)\n".utf8) + Array(body.readableBytesView)))
 
         let claimed = try await postgres.query(

@@ -12,7 +12,7 @@ enum OpenAPIDocument {
   "info": {
     "title": "Paystream API (paystream-api)",
     "version": "1.0.0",
-    "description": "Recharges, scan-to-collect, withdrawals with review, refunds, red envelopes, push and the channels' notifies. Conventions: JSON in and out; **amounts are integers of fen** (`\"amountFen\": 1234` is 12.34 CNY), never floats (a fractional or exponent number is 400 `request.invalid_body`); one request moves at most 5,000,000 fen. Every error is `application/problem+json` (RFC 9457) with a stable `code`. Every response carries `X-Request-Id`. Identity is PROVISIONAL: `X-Paystream-Account` / `X-Paystream-Admin`, set only by a trusted gateway. Every `POST /v1/…` accepts `Idempotency-Key`. This file is the source of truth; `Sources/PaystreamAPI/OpenAPI/OpenAPIDocument.swift` is generated from it (see that file) and `OpenAPIContractTests` checks both against the router."
+    "description": "Recharges, scan-to-collect, withdrawals with review, refunds, red envelopes, push and the channels' notifies. Conventions: JSON in and out; **amounts are integers of fen** (`\"amountFen\": 1234` is 12.34 CNY), never floats (a fractional or exponent number is 400 `request.invalid_body`); one request moves at most 5,000,000 fen. Every error is `application/problem+json` (RFC 9457) with a stable `code`. Every response carries `X-Request-Id`. Clients and merchants sign every request with their API client's secret (security scheme `signature`); merchants and operators also send a login session (`session`, from `POST /v1/auth/login`). Every `POST /v1/…` accepts `Idempotency-Key`. This file is the source of truth; `Sources/PaystreamAPI/OpenAPI/OpenAPIDocument.swift` is generated from it (see that file) and `OpenAPIContractTests` checks both against the router."
   },
   "servers": [
     {
@@ -118,9 +118,6 @@ enum OpenAPIDocument {
         "description": "`{\"account\",\"availableFen\",\"frozenFen\"}` of the calling account.",
         "parameters": [
           {
-            "$ref": "#/components/parameters/AccountHeader"
-          },
-          {
             "$ref": "#/components/parameters/RequestId"
           }
         ],
@@ -141,7 +138,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "No or malformed `X-Paystream-Account`. Codes: `auth.missing`, `auth.invalid_account`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -160,7 +157,16 @@ enum OpenAPIDocument {
                           "type": "string",
                           "enum": [
                             "auth.missing",
-                            "auth.invalid_account"
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused",
+                            "auth.unsigned_identity",
+                            "auth.session_invalid",
+                            "auth.session_expired",
+                            "auth.session_required"
                           ]
                         }
                       }
@@ -172,6 +178,44 @@ enum OpenAPIDocument {
                   "title": "Unauthorized",
                   "status": 401,
                   "code": "auth.missing",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "An operator's session alone is not an account; a merchant session must be the signing account's. Codes: `auth.account_required`, `auth.session_mismatch`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.account_required",
+                            "auth.session_mismatch"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.account_required",
+                  "title": "Forbidden",
+                  "status": 403,
+                  "code": "auth.account_required",
                   "detail": "…",
                   "correlationId": "req-7GQ2M9XK4TBC3VHP"
                 }
@@ -252,7 +296,12 @@ enum OpenAPIDocument {
               }
             }
           }
-        }
+        },
+        "security": [
+          {
+            "signature": []
+          }
+        ]
       }
     },
     "/v1/orders": {
@@ -264,9 +313,6 @@ enum OpenAPIDocument {
         "summary": "The caller's orders",
         "description": "The caller's orders, newest first.",
         "parameters": [
-          {
-            "$ref": "#/components/parameters/AccountHeader"
-          },
           {
             "name": "limit",
             "in": "query",
@@ -348,7 +394,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "No or malformed `X-Paystream-Account`. Codes: `auth.missing`, `auth.invalid_account`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -367,7 +413,16 @@ enum OpenAPIDocument {
                           "type": "string",
                           "enum": [
                             "auth.missing",
-                            "auth.invalid_account"
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused",
+                            "auth.unsigned_identity",
+                            "auth.session_invalid",
+                            "auth.session_expired",
+                            "auth.session_required"
                           ]
                         }
                       }
@@ -379,6 +434,44 @@ enum OpenAPIDocument {
                   "title": "Unauthorized",
                   "status": 401,
                   "code": "auth.missing",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "An operator's session alone is not an account; a merchant session must be the signing account's. Codes: `auth.account_required`, `auth.session_mismatch`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.account_required",
+                            "auth.session_mismatch"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.account_required",
+                  "title": "Forbidden",
+                  "status": 403,
+                  "code": "auth.account_required",
                   "detail": "…",
                   "correlationId": "req-7GQ2M9XK4TBC3VHP"
                 }
@@ -459,7 +552,12 @@ enum OpenAPIDocument {
               }
             }
           }
-        }
+        },
+        "security": [
+          {
+            "signature": []
+          }
+        ]
       }
     },
     "/v1/orders/{orderId}": {
@@ -469,16 +567,10 @@ enum OpenAPIDocument {
           "Accounts"
         ],
         "summary": "One order",
-        "description": "The order, for its owner, its counterparty or an operator (`X-Paystream-Admin`). Others get 404.",
+        "description": "The order, for its owner, its counterparty or an operator (with an operator's session). Others get 404.",
         "parameters": [
           {
             "$ref": "#/components/parameters/OrderId"
-          },
-          {
-            "$ref": "#/components/parameters/AccountHeaderOrAdmin"
-          },
-          {
-            "$ref": "#/components/parameters/AdminHeaderOptional"
           },
           {
             "$ref": "#/components/parameters/RequestId"
@@ -501,7 +593,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Neither a valid `X-Paystream-Account` nor a valid `X-Paystream-Admin`. Codes: `auth.missing`, `auth.invalid_account`, `auth.admin_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.admin_required`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -520,8 +612,17 @@ enum OpenAPIDocument {
                           "type": "string",
                           "enum": [
                             "auth.missing",
-                            "auth.invalid_account",
-                            "auth.admin_required"
+                            "auth.admin_required",
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused",
+                            "auth.unsigned_identity",
+                            "auth.session_invalid",
+                            "auth.session_expired",
+                            "auth.session_required"
                           ]
                         }
                       }
@@ -650,7 +751,15 @@ enum OpenAPIDocument {
               }
             }
           }
-        }
+        },
+        "security": [
+          {
+            "signature": []
+          },
+          {
+            "session": []
+          }
+        ]
       }
     },
     "/v1/orders/{orderId}/qr.png": {
@@ -664,12 +773,6 @@ enum OpenAPIDocument {
         "parameters": [
           {
             "$ref": "#/components/parameters/OrderId"
-          },
-          {
-            "$ref": "#/components/parameters/AccountHeaderOrAdmin"
-          },
-          {
-            "$ref": "#/components/parameters/AdminHeaderOptional"
           },
           {
             "$ref": "#/components/parameters/RequestId"
@@ -693,7 +796,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Neither a valid `X-Paystream-Account` nor a valid `X-Paystream-Admin`. Codes: `auth.missing`, `auth.invalid_account`, `auth.admin_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.admin_required`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -712,8 +815,17 @@ enum OpenAPIDocument {
                           "type": "string",
                           "enum": [
                             "auth.missing",
-                            "auth.invalid_account",
-                            "auth.admin_required"
+                            "auth.admin_required",
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused",
+                            "auth.unsigned_identity",
+                            "auth.session_invalid",
+                            "auth.session_expired",
+                            "auth.session_required"
                           ]
                         }
                       }
@@ -844,7 +956,15 @@ enum OpenAPIDocument {
               }
             }
           }
-        }
+        },
+        "security": [
+          {
+            "signature": []
+          },
+          {
+            "session": []
+          }
+        ]
       }
     },
     "/v1/recharges": {
@@ -856,9 +976,6 @@ enum OpenAPIDocument {
         "summary": "Recharge a wallet",
         "description": "A user pays into their wallet by WeChat Pay (Native QR) or Alipay (precreate QR, or the cashier page with `mode: page`). 201 with the order (`created`) and its `codeUrl` or `payUrl`; the wallet is credited once the channel's notify is verified and applied (the order then reads `paid`).",
         "parameters": [
-          {
-            "$ref": "#/components/parameters/AccountHeader"
-          },
           {
             "$ref": "#/components/parameters/IdempotencyKey"
           },
@@ -944,7 +1061,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "No or malformed `X-Paystream-Account`. Codes: `auth.missing`, `auth.invalid_account`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -963,7 +1080,16 @@ enum OpenAPIDocument {
                           "type": "string",
                           "enum": [
                             "auth.missing",
-                            "auth.invalid_account"
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused",
+                            "auth.unsigned_identity",
+                            "auth.session_invalid",
+                            "auth.session_expired",
+                            "auth.session_required"
                           ]
                         }
                       }
@@ -982,7 +1108,7 @@ enum OpenAPIDocument {
             }
           },
           "403": {
-            "description": "Only users recharge. Codes: `recharge.users_only`.",
+            "description": "Only users recharge. Codes: `recharge.users_only`, `auth.account_required`, `auth.session_mismatch`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -1000,7 +1126,9 @@ enum OpenAPIDocument {
                         "code": {
                           "type": "string",
                           "enum": [
-                            "recharge.users_only"
+                            "recharge.users_only",
+                            "auth.account_required",
+                            "auth.session_mismatch"
                           ]
                         }
                       }
@@ -1203,7 +1331,12 @@ enum OpenAPIDocument {
               }
             }
           }
-        }
+        },
+        "security": [
+          {
+            "signature": []
+          }
+        ]
       }
     },
     "/v1/collect-codes": {
@@ -1215,9 +1348,6 @@ enum OpenAPIDocument {
         "summary": "Create a static collection code",
         "description": "A merchant's permanent code; its QR (`GET /v1/collect-codes/{codeId}/qr.png`) encodes the payer's page `/v1/collect/{codeId}`.",
         "parameters": [
-          {
-            "$ref": "#/components/parameters/AccountHeader"
-          },
           {
             "$ref": "#/components/parameters/IdempotencyKey"
           },
@@ -1300,7 +1430,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "No or malformed `X-Paystream-Account`. Codes: `auth.missing`, `auth.invalid_account`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -1319,7 +1449,16 @@ enum OpenAPIDocument {
                           "type": "string",
                           "enum": [
                             "auth.missing",
-                            "auth.invalid_account"
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused",
+                            "auth.unsigned_identity",
+                            "auth.session_invalid",
+                            "auth.session_expired",
+                            "auth.session_required"
                           ]
                         }
                       }
@@ -1338,7 +1477,7 @@ enum OpenAPIDocument {
             }
           },
           "403": {
-            "description": "Only merchants collect. Codes: `collect.merchants_only`.",
+            "description": "Only merchants collect. Codes: `collect.merchants_only`, `auth.session_mismatch`, `auth.account_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -1356,7 +1495,9 @@ enum OpenAPIDocument {
                         "code": {
                           "type": "string",
                           "enum": [
-                            "collect.merchants_only"
+                            "collect.merchants_only",
+                            "auth.session_mismatch",
+                            "auth.account_required"
                           ]
                         }
                       }
@@ -1522,7 +1663,13 @@ enum OpenAPIDocument {
               }
             }
           }
-        }
+        },
+        "security": [
+          {
+            "signature": [],
+            "session": []
+          }
+        ]
       }
     },
     "/v1/collect-codes/{codeId}": {
@@ -2149,9 +2296,6 @@ enum OpenAPIDocument {
         "description": "A merchant's one-off order for a fixed amount, with the channel's `codeUrl` (show `GET /v1/orders/{orderId}/qr.png` to the payer). The merchant's available balance rises once the notify is applied.",
         "parameters": [
           {
-            "$ref": "#/components/parameters/AccountHeader"
-          },
-          {
             "$ref": "#/components/parameters/IdempotencyKey"
           },
           {
@@ -2235,7 +2379,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "No or malformed `X-Paystream-Account`. Codes: `auth.missing`, `auth.invalid_account`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -2254,7 +2398,16 @@ enum OpenAPIDocument {
                           "type": "string",
                           "enum": [
                             "auth.missing",
-                            "auth.invalid_account"
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused",
+                            "auth.unsigned_identity",
+                            "auth.session_invalid",
+                            "auth.session_expired",
+                            "auth.session_required"
                           ]
                         }
                       }
@@ -2273,7 +2426,7 @@ enum OpenAPIDocument {
             }
           },
           "403": {
-            "description": "Only merchants collect. Codes: `collect.merchants_only`.",
+            "description": "Only merchants collect. Codes: `collect.merchants_only`, `auth.session_mismatch`, `auth.account_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -2291,7 +2444,9 @@ enum OpenAPIDocument {
                         "code": {
                           "type": "string",
                           "enum": [
-                            "collect.merchants_only"
+                            "collect.merchants_only",
+                            "auth.session_mismatch",
+                            "auth.account_required"
                           ]
                         }
                       }
@@ -2494,7 +2649,13 @@ enum OpenAPIDocument {
               }
             }
           }
-        }
+        },
+        "security": [
+          {
+            "signature": [],
+            "session": []
+          }
+        ]
       }
     },
     "/v1/withdrawals": {
@@ -2506,9 +2667,6 @@ enum OpenAPIDocument {
         "summary": "Request a withdrawal",
         "description": "Balance pre-check, then the risk rules (every decision recorded), then the request; 202 and the worker freezes the amount (`requested`), for back-office review.",
         "parameters": [
-          {
-            "$ref": "#/components/parameters/AccountHeader"
-          },
           {
             "$ref": "#/components/parameters/IdempotencyKey"
           },
@@ -2598,7 +2756,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "No or malformed `X-Paystream-Account`. Codes: `auth.missing`, `auth.invalid_account`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -2617,7 +2775,16 @@ enum OpenAPIDocument {
                           "type": "string",
                           "enum": [
                             "auth.missing",
-                            "auth.invalid_account"
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused",
+                            "auth.unsigned_identity",
+                            "auth.session_invalid",
+                            "auth.session_expired",
+                            "auth.session_required"
                           ]
                         }
                       }
@@ -2653,11 +2820,13 @@ enum OpenAPIDocument {
                       "properties": {
                         "code": {
                           "type": "string",
-                          "pattern": "^risk\\.",
+                          "pattern": "^(risk|auth)\\.",
                           "examples": [
                             "risk.withdraw.daily_count",
                             "risk.withdraw.daily_amount",
-                            "risk.refused"
+                            "risk.refused",
+                            "auth.account_required",
+                            "auth.session_mismatch"
                           ]
                         }
                       }
@@ -2824,7 +2993,12 @@ enum OpenAPIDocument {
               }
             }
           }
-        }
+        },
+        "security": [
+          {
+            "signature": []
+          }
+        ]
       }
     },
     "/v1/withdrawals/{orderId}": {
@@ -2838,12 +3012,6 @@ enum OpenAPIDocument {
         "parameters": [
           {
             "$ref": "#/components/parameters/OrderId"
-          },
-          {
-            "$ref": "#/components/parameters/AccountHeaderOrAdmin"
-          },
-          {
-            "$ref": "#/components/parameters/AdminHeaderOptional"
           },
           {
             "$ref": "#/components/parameters/RequestId"
@@ -2866,7 +3034,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Neither a valid `X-Paystream-Account` nor a valid `X-Paystream-Admin`. Codes: `auth.missing`, `auth.invalid_account`, `auth.admin_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.admin_required`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -2885,8 +3053,17 @@ enum OpenAPIDocument {
                           "type": "string",
                           "enum": [
                             "auth.missing",
-                            "auth.invalid_account",
-                            "auth.admin_required"
+                            "auth.admin_required",
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused",
+                            "auth.unsigned_identity",
+                            "auth.session_invalid",
+                            "auth.session_expired",
+                            "auth.session_required"
                           ]
                         }
                       }
@@ -3015,7 +3192,15 @@ enum OpenAPIDocument {
               }
             }
           }
-        }
+        },
+        "security": [
+          {
+            "signature": []
+          },
+          {
+            "session": []
+          }
+        ]
       }
     },
     "/v1/admin/withdrawals": {
@@ -3028,16 +3213,20 @@ enum OpenAPIDocument {
         "description": "Withdrawals in a status (at most 100), for operators.",
         "parameters": [
           {
-            "$ref": "#/components/parameters/AdminHeader"
-          },
-          {
             "name": "status",
             "in": "query",
             "required": false,
-            "description": "The ledger status to list (default `requested`: the review queue).",
+            "description": "The ledger status to list (default `requested`: the review queue); another value is 400 `request.invalid_field`.",
             "schema": {
               "type": "string",
-              "default": "requested"
+              "default": "requested",
+              "enum": [
+                "pending",
+                "requested",
+                "approved",
+                "paidOut",
+                "invalid"
+              ]
             }
           },
           {
@@ -3083,7 +3272,7 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "`limit` is not 1…100 or `cursor` is not one this API returned. Codes: `request.invalid_limit`, `request.invalid_cursor`.",
+            "description": "`limit` is not 1…100 or `cursor` is not one this API returned. Codes: `request.invalid_limit`, `request.invalid_cursor`, `request.invalid_field`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -3102,7 +3291,8 @@ enum OpenAPIDocument {
                           "type": "string",
                           "enum": [
                             "request.invalid_limit",
-                            "request.invalid_cursor"
+                            "request.invalid_cursor",
+                            "request.invalid_field"
                           ]
                         }
                       }
@@ -3121,7 +3311,47 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "No or malformed `X-Paystream-Admin`. Codes: `auth.admin_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.admin_required`, `auth.session_invalid`, `auth.session_expired`, `auth.unsigned_identity`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.admin_required",
+                            "auth.session_invalid",
+                            "auth.session_expired",
+                            "auth.unsigned_identity"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.admin_required",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.admin_required",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "A user's or merchant's identity on a back-office route. Codes: `auth.admin_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -3148,8 +3378,8 @@ enum OpenAPIDocument {
                 },
                 "example": {
                   "type": "https://paystream.dev/problems/auth.admin_required",
-                  "title": "Unauthorized",
-                  "status": 401,
+                  "title": "Forbidden",
+                  "status": 403,
                   "code": "auth.admin_required",
                   "detail": "…",
                   "correlationId": "req-7GQ2M9XK4TBC3VHP"
@@ -3231,7 +3461,12 @@ enum OpenAPIDocument {
               }
             }
           }
-        }
+        },
+        "security": [
+          {
+            "session": []
+          }
+        ]
       }
     },
     "/v1/admin/withdrawals/{orderId}/approve": {
@@ -3245,9 +3480,6 @@ enum OpenAPIDocument {
         "parameters": [
           {
             "$ref": "#/components/parameters/OrderId"
-          },
-          {
-            "$ref": "#/components/parameters/AdminHeader"
           },
           {
             "$ref": "#/components/parameters/IdempotencyKey"
@@ -3313,7 +3545,47 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "No or malformed `X-Paystream-Admin`. Codes: `auth.admin_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.admin_required`, `auth.session_invalid`, `auth.session_expired`, `auth.unsigned_identity`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.admin_required",
+                            "auth.session_invalid",
+                            "auth.session_expired",
+                            "auth.unsigned_identity"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.admin_required",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.admin_required",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "A user's or merchant's identity on a back-office route. Codes: `auth.admin_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -3340,8 +3612,8 @@ enum OpenAPIDocument {
                 },
                 "example": {
                   "type": "https://paystream.dev/problems/auth.admin_required",
-                  "title": "Unauthorized",
-                  "status": 401,
+                  "title": "Forbidden",
+                  "status": 403,
                   "code": "auth.admin_required",
                   "detail": "…",
                   "correlationId": "req-7GQ2M9XK4TBC3VHP"
@@ -3536,7 +3808,12 @@ enum OpenAPIDocument {
               }
             }
           }
-        }
+        },
+        "security": [
+          {
+            "session": []
+          }
+        ]
       }
     },
     "/v1/admin/withdrawals/{orderId}/reject": {
@@ -3550,9 +3827,6 @@ enum OpenAPIDocument {
         "parameters": [
           {
             "$ref": "#/components/parameters/OrderId"
-          },
-          {
-            "$ref": "#/components/parameters/AdminHeader"
           },
           {
             "$ref": "#/components/parameters/IdempotencyKey"
@@ -3634,7 +3908,47 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "No or malformed `X-Paystream-Admin`. Codes: `auth.admin_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.admin_required`, `auth.session_invalid`, `auth.session_expired`, `auth.unsigned_identity`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.admin_required",
+                            "auth.session_invalid",
+                            "auth.session_expired",
+                            "auth.unsigned_identity"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.admin_required",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.admin_required",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "A user's or merchant's identity on a back-office route. Codes: `auth.admin_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -3661,8 +3975,8 @@ enum OpenAPIDocument {
                 },
                 "example": {
                   "type": "https://paystream.dev/problems/auth.admin_required",
-                  "title": "Unauthorized",
-                  "status": 401,
+                  "title": "Forbidden",
+                  "status": 403,
                   "code": "auth.admin_required",
                   "detail": "…",
                   "correlationId": "req-7GQ2M9XK4TBC3VHP"
@@ -3857,7 +4171,12 @@ enum OpenAPIDocument {
               }
             }
           }
-        }
+        },
+        "security": [
+          {
+            "session": []
+          }
+        ]
       }
     },
     "/v1/refunds": {
@@ -3869,9 +4188,6 @@ enum OpenAPIDocument {
         "summary": "Refund a paid order",
         "description": "By the owner of a paid recharge or collection, full or partial, back through its channel. 202; the worker takes the amount from the owner's available balance and the refund dispatcher follows the channel's refund.",
         "parameters": [
-          {
-            "$ref": "#/components/parameters/AccountHeader"
-          },
           {
             "$ref": "#/components/parameters/IdempotencyKey"
           },
@@ -3955,7 +4271,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "No or malformed `X-Paystream-Account`. Codes: `auth.missing`, `auth.invalid_account`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -3974,7 +4290,16 @@ enum OpenAPIDocument {
                           "type": "string",
                           "enum": [
                             "auth.missing",
-                            "auth.invalid_account"
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused",
+                            "auth.unsigned_identity",
+                            "auth.session_invalid",
+                            "auth.session_expired",
+                            "auth.session_required"
                           ]
                         }
                       }
@@ -3986,6 +4311,44 @@ enum OpenAPIDocument {
                   "title": "Unauthorized",
                   "status": 401,
                   "code": "auth.missing",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "An operator's session alone is not an account; a merchant session must be the signing account's. Codes: `auth.account_required`, `auth.session_mismatch`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.account_required",
+                            "auth.session_mismatch"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.account_required",
+                  "title": "Forbidden",
+                  "status": 403,
+                  "code": "auth.account_required",
                   "detail": "…",
                   "correlationId": "req-7GQ2M9XK4TBC3VHP"
                 }
@@ -4180,7 +4543,12 @@ enum OpenAPIDocument {
               }
             }
           }
-        }
+        },
+        "security": [
+          {
+            "signature": []
+          }
+        ]
       }
     },
     "/v1/refunds/{refundOrderId}": {
@@ -4194,12 +4562,6 @@ enum OpenAPIDocument {
         "parameters": [
           {
             "$ref": "#/components/parameters/RefundOrderId"
-          },
-          {
-            "$ref": "#/components/parameters/AccountHeaderOrAdmin"
-          },
-          {
-            "$ref": "#/components/parameters/AdminHeaderOptional"
           },
           {
             "$ref": "#/components/parameters/RequestId"
@@ -4222,7 +4584,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "No or malformed `X-Paystream-Account`. Codes: `auth.missing`, `auth.invalid_account`, `auth.admin_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.admin_required`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -4241,8 +4603,17 @@ enum OpenAPIDocument {
                           "type": "string",
                           "enum": [
                             "auth.missing",
-                            "auth.invalid_account",
-                            "auth.admin_required"
+                            "auth.admin_required",
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused",
+                            "auth.unsigned_identity",
+                            "auth.session_invalid",
+                            "auth.session_expired",
+                            "auth.session_required"
                           ]
                         }
                       }
@@ -4371,7 +4742,15 @@ enum OpenAPIDocument {
               }
             }
           }
-        }
+        },
+        "security": [
+          {
+            "signature": []
+          },
+          {
+            "session": []
+          }
+        ]
       }
     },
     "/v1/envelopes": {
@@ -4383,9 +4762,6 @@ enum OpenAPIDocument {
         "summary": "Send a red envelope",
         "description": "The split is decided now. Paid by channel: 201 with `codeUrl` (status `created`; the notify funds it). From the wallet: 201 once its funding is queued. Once funded, the shares are loaded into Redis and `envelope.available` is pushed to the group or receiver.",
         "parameters": [
-          {
-            "$ref": "#/components/parameters/AccountHeader"
-          },
           {
             "$ref": "#/components/parameters/IdempotencyKey"
           },
@@ -4476,7 +4852,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "No or malformed `X-Paystream-Account`. Codes: `auth.missing`, `auth.invalid_account`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -4495,7 +4871,16 @@ enum OpenAPIDocument {
                           "type": "string",
                           "enum": [
                             "auth.missing",
-                            "auth.invalid_account"
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused",
+                            "auth.unsigned_identity",
+                            "auth.session_invalid",
+                            "auth.session_expired",
+                            "auth.session_required"
                           ]
                         }
                       }
@@ -4514,7 +4899,7 @@ enum OpenAPIDocument {
             }
           },
           "403": {
-            "description": "Only users send envelopes. Codes: `envelope.users_only`.",
+            "description": "Only users send envelopes. Codes: `envelope.users_only`, `auth.account_required`, `auth.session_mismatch`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -4532,7 +4917,9 @@ enum OpenAPIDocument {
                         "code": {
                           "type": "string",
                           "enum": [
-                            "envelope.users_only"
+                            "envelope.users_only",
+                            "auth.account_required",
+                            "auth.session_mismatch"
                           ]
                         }
                       }
@@ -4736,7 +5123,12 @@ enum OpenAPIDocument {
               }
             }
           }
-        }
+        },
+        "security": [
+          {
+            "signature": []
+          }
+        ]
       }
     },
     "/v1/envelopes/{envelopeId}/grab": {
@@ -4750,9 +5142,6 @@ enum OpenAPIDocument {
         "parameters": [
           {
             "$ref": "#/components/parameters/EnvelopeId"
-          },
-          {
-            "$ref": "#/components/parameters/AccountHeader"
           },
           {
             "$ref": "#/components/parameters/IdempotencyKey"
@@ -4818,7 +5207,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "No or malformed `X-Paystream-Account`. Codes: `auth.missing`, `auth.invalid_account`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -4837,7 +5226,16 @@ enum OpenAPIDocument {
                           "type": "string",
                           "enum": [
                             "auth.missing",
-                            "auth.invalid_account"
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused",
+                            "auth.unsigned_identity",
+                            "auth.session_invalid",
+                            "auth.session_expired",
+                            "auth.session_required"
                           ]
                         }
                       }
@@ -4856,7 +5254,7 @@ enum OpenAPIDocument {
             }
           },
           "403": {
-            "description": "Only users grab. Codes: `envelope.users_only`.",
+            "description": "Only users grab. Codes: `envelope.users_only`, `auth.account_required`, `auth.session_mismatch`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -4874,7 +5272,9 @@ enum OpenAPIDocument {
                         "code": {
                           "type": "string",
                           "enum": [
-                            "envelope.users_only"
+                            "envelope.users_only",
+                            "auth.account_required",
+                            "auth.session_mismatch"
                           ]
                         }
                       }
@@ -5118,7 +5518,12 @@ enum OpenAPIDocument {
               }
             }
           }
-        }
+        },
+        "security": [
+          {
+            "signature": []
+          }
+        ]
       }
     },
     "/v1/envelopes/{envelopeId}": {
@@ -5132,9 +5537,6 @@ enum OpenAPIDocument {
         "parameters": [
           {
             "$ref": "#/components/parameters/EnvelopeId"
-          },
-          {
-            "$ref": "#/components/parameters/AccountHeader"
           },
           {
             "$ref": "#/components/parameters/RequestId"
@@ -5157,7 +5559,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "No or malformed `X-Paystream-Account`. Codes: `auth.missing`, `auth.invalid_account`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -5176,7 +5578,16 @@ enum OpenAPIDocument {
                           "type": "string",
                           "enum": [
                             "auth.missing",
-                            "auth.invalid_account"
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused",
+                            "auth.unsigned_identity",
+                            "auth.session_invalid",
+                            "auth.session_expired",
+                            "auth.session_required"
                           ]
                         }
                       }
@@ -5188,6 +5599,44 @@ enum OpenAPIDocument {
                   "title": "Unauthorized",
                   "status": 401,
                   "code": "auth.missing",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "An operator's session alone is not an account; a merchant session must be the signing account's. Codes: `auth.account_required`, `auth.session_mismatch`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.account_required",
+                            "auth.session_mismatch"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.account_required",
+                  "title": "Forbidden",
+                  "status": 403,
+                  "code": "auth.account_required",
                   "detail": "…",
                   "correlationId": "req-7GQ2M9XK4TBC3VHP"
                 }
@@ -5305,7 +5754,12 @@ enum OpenAPIDocument {
               }
             }
           }
-        }
+        },
+        "security": [
+          {
+            "signature": []
+          }
+        ]
       }
     },
     "/v1/events": {
@@ -5317,9 +5771,6 @@ enum OpenAPIDocument {
         "summary": "Server-Sent Events",
         "description": "A stream of what happens to the caller's money and envelopes: `envelope.available`, `grab.credited`, `envelope.finished`, `envelope.refunded`, `refund.done`, `payment.credited`, `withdrawal.updated`. Each event is `event: <name>` and one `data:` line of JSON; a comment every 15 s keeps the connection alive. A client not connected misses events.",
         "parameters": [
-          {
-            "$ref": "#/components/parameters/AccountHeader"
-          },
           {
             "name": "groups",
             "in": "query",
@@ -5352,7 +5803,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "No or malformed `X-Paystream-Account`. Codes: `auth.missing`, `auth.invalid_account`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -5371,7 +5822,16 @@ enum OpenAPIDocument {
                           "type": "string",
                           "enum": [
                             "auth.missing",
-                            "auth.invalid_account"
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused",
+                            "auth.unsigned_identity",
+                            "auth.session_invalid",
+                            "auth.session_expired",
+                            "auth.session_required"
                           ]
                         }
                       }
@@ -5383,6 +5843,44 @@ enum OpenAPIDocument {
                   "title": "Unauthorized",
                   "status": 401,
                   "code": "auth.missing",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "An operator's session alone is not an account; a merchant session must be the signing account's. Codes: `auth.account_required`, `auth.session_mismatch`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.account_required",
+                            "auth.session_mismatch"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.account_required",
+                  "title": "Forbidden",
+                  "status": 403,
+                  "code": "auth.account_required",
                   "detail": "…",
                   "correlationId": "req-7GQ2M9XK4TBC3VHP"
                 }
@@ -5463,7 +5961,12 @@ enum OpenAPIDocument {
               }
             }
           }
-        }
+        },
+        "security": [
+          {
+            "signature": []
+          }
+        ]
       }
     },
     "/v1/events/ready": {
@@ -5863,6 +6366,322 @@ enum OpenAPIDocument {
           }
         }
       }
+    },
+    "/v1/auth/login": {
+      "post": {
+        "operationId": "login",
+        "tags": [
+          "Accounts"
+        ],
+        "summary": "Log in (merchant or operator)",
+        "description": "Checks the password (scrypt or PBKDF2-SHA256 hash, per-login salt) and answers a session valid 30 minutes. An unknown login and a wrong password get the same answer after the same work. Needs no other identity.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          },
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/LoginRequest"
+              },
+              "example": {
+                "login": "ops-li",
+                "password": "correct horse battery staple"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "A session.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Session"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "The body is not the documented JSON. Codes: `request.invalid_body`, `request.missing_field`, `idempotency.invalid_key`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "request.invalid_body",
+                            "request.missing_field",
+                            "idempotency.invalid_key"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/request.invalid_body",
+                  "title": "Bad Request",
+                  "status": 400,
+                  "code": "request.invalid_body",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "The login or the password is wrong. Codes: `auth.login_failed`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.login_failed"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.login_failed",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.login_failed",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "A retry while the first request with this `Idempotency-Key` runs. Codes: `idempotency.in_progress`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "idempotency.in_progress"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/idempotency.in_progress",
+                  "title": "Conflict",
+                  "status": 409,
+                  "code": "idempotency.in_progress",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "The `Idempotency-Key` was used for a different request. Codes: `idempotency.key_reused`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "idempotency.key_reused"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/idempotency.key_reused",
+                  "title": "Unprocessable Content",
+                  "status": 422,
+                  "code": "idempotency.key_reused",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "429": {
+            "description": "Five failed logins in a row lock the login for 15 minutes (also against the right password); `Retry-After` says when to try again. Codes: `auth.locked`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Retry-After": {
+                "description": "Seconds until the lock ends.",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.locked"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.locked",
+                  "title": "Too Many Requests",
+                  "status": 429,
+                  "code": "auth.locked",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Unexpected failure; the request can be retried (with the same `Idempotency-Key`). Codes: `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/internal.error",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "A service the API needs (PostgreSQL, Redis, Kafka) is not answering; retry later. Codes: `service.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "service.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/service.unavailable",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "service.unavailable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        }
+      }
     }
   },
   "components": {
@@ -6092,7 +6911,7 @@ enum OpenAPIDocument {
       },
       "WithdrawalDestination": {
         "type": "object",
-        "description": "Where the money goes. Card numbers are shown masked.",
+        "description": "Where the money goes. The card number is shown masked; the holder's name and phone are never answered (they are stored sealed with AES-256-GCM and only opened to pay out).",
         "properties": {
           "type": {
             "type": "string",
@@ -6105,10 +6924,6 @@ enum OpenAPIDocument {
           "accountNumber": {
             "type": "string",
             "description": "The bank card number, masked: all but the last 4 digits are `*`."
-          },
-          "holderName": {
-            "type": "string",
-            "description": "The card holder's name."
           },
           "bankName": {
             "type": "string",
@@ -6125,10 +6940,6 @@ enum OpenAPIDocument {
           "city": {
             "type": "string",
             "description": "The branch's city."
-          },
-          "mobile": {
-            "type": "string",
-            "description": "The holder's mobile number."
           },
           "openId": {
             "type": "string",
@@ -6785,57 +7596,59 @@ enum OpenAPIDocument {
           "code",
           "message"
         ]
+      },
+      "LoginRequest": {
+        "type": "object",
+        "properties": {
+          "login": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 64,
+            "description": "The login name (`paystream logins create`)."
+          },
+          "password": {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": 1024,
+            "description": "The password."
+          }
+        },
+        "required": [
+          "login",
+          "password"
+        ]
+      },
+      "Session": {
+        "type": "object",
+        "properties": {
+          "token": {
+            "type": "string",
+            "description": "Send as `Authorization: Bearer <token>`."
+          },
+          "expiresAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "role": {
+            "type": "string",
+            "enum": [
+              "merchant",
+              "admin"
+            ]
+          },
+          "account": {
+            "type": "string",
+            "description": "The merchant account, for a merchant login."
+          }
+        },
+        "required": [
+          "token",
+          "expiresAt",
+          "role"
+        ]
       }
     },
     "parameters": {
-      "AccountHeader": {
-        "name": "X-Paystream-Account",
-        "in": "header",
-        "required": true,
-        "description": "PROVISIONAL identity: the calling account, `user:<id>` or `merchant:<id>`. Must only be set by a trusted gateway (the API binds to loopback by default). Missing: 401 `auth.missing`; malformed: 401 `auth.invalid_account`.",
-        "schema": {
-          "type": "string",
-          "pattern": "^(user|merchant):.+$"
-        },
-        "example": "user:alice"
-      },
-      "AccountHeaderOrAdmin": {
-        "name": "X-Paystream-Account",
-        "in": "header",
-        "required": false,
-        "description": "PROVISIONAL identity: the calling account (`user:<id>` or `merchant:<id>`). Required unless `X-Paystream-Admin` is sent.",
-        "schema": {
-          "type": "string",
-          "pattern": "^(user|merchant):.+$"
-        },
-        "example": "user:alice"
-      },
-      "AdminHeader": {
-        "name": "X-Paystream-Admin",
-        "in": "header",
-        "required": true,
-        "description": "PROVISIONAL back-office identity: the operator's name (1…64 printable ASCII characters). Must only be set by a trusted gateway. Missing or malformed: 401 `auth.admin_required`.",
-        "schema": {
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 64,
-          "pattern": "^[!-~]+$"
-        },
-        "example": "ops-li"
-      },
-      "AdminHeaderOptional": {
-        "name": "X-Paystream-Admin",
-        "in": "header",
-        "required": false,
-        "description": "PROVISIONAL back-office identity: an operator may read any account's record by naming itself here instead of sending `X-Paystream-Account`.",
-        "schema": {
-          "type": "string",
-          "minLength": 1,
-          "maxLength": 64,
-          "pattern": "^[!-~]+$"
-        },
-        "example": "ops-li"
-      },
       "IdempotencyKey": {
         "name": "Idempotency-Key",
         "in": "header",
@@ -6910,6 +7723,20 @@ enum OpenAPIDocument {
             "true"
           ]
         }
+      }
+    },
+    "securitySchemes": {
+      "signature": {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-Paystream-Signature",
+        "description": "A request signed with an API client's secret. Four headers: `X-Paystream-App-Id` (the client), `X-Paystream-Timestamp` (seconds since 1970, within 300 s of the server's clock), `X-Paystream-Nonce` (16…64 of `[A-Za-z0-9_-]`, never reused) and `X-Paystream-Signature`: standard Base64 of HMAC-SHA256(secret, text), where text is six lines joined by `\\n`: the method, the path as sent, the query's `name=value` pairs as sent sorted by bytes (joined by `&`), hex SHA-256 of the body bytes, the timestamp, the nonce. Refusals are 401: `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`. The client acts for the one account it was issued for (`paystream clients create`)."
+      },
+      "session": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "Paystream session",
+        "description": "A login session from `POST /v1/auth/login` (30 minutes). Merchants send it together with the signature; operators (back office) send it alone. Refusals: 401 `auth.session_invalid`, `auth.session_expired`, `auth.session_required`; 403 `auth.session_mismatch`, `auth.admin_required`."
       }
     }
   }

@@ -30,6 +30,9 @@ struct RechargeRoutes: Sendable {
                 let body = try await request.decode(Body.self)
                 let amount = try services.amount(body.amountFen)
                 guard let channel = body.channel else { throw APIError.badRequest("request.missing_field", "channel is required") }
+                guard [nil, "qr", "page"].contains(body.mode) else {
+                    throw APIError.badRequest("recharge.mode_unsupported", "mode is qr (the default) or page")
+                }
                 let orderID = OrderNumbers.make(.recharge, now: services.now())
                 let order = try await PaymentOrders(services: services).create(
                     orderID: orderID, kind: .recharge, purpose: .recharge, account: caller, amount: amount, channel: channel,

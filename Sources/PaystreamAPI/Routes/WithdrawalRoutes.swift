@@ -35,6 +35,9 @@ struct WithdrawalRoutes: Sendable {
 
     struct ReviewBody: Decodable { var reason: String? }
 
+    /// The statuses the review queue can be listed by.
+    static let listableStatuses: Set<String> = ["pending", "requested", "approved", "paidOut", "invalid"]
+
     func register(on router: Router<BasicRequestContext>) {
         router.post("/v1/withdrawals") { request, _ in
             await handle(request, services) { correlationID in
@@ -58,6 +61,9 @@ struct WithdrawalRoutes: Sendable {
             await handle(request, services) { _ in
                 _ = try Caller.admin(of: request)
                 let status = request.uri.queryParameters.get("status").map { String($0) } ?? "requested"
+                guard Self.listableStatuses.contains(status) else {
+                    throw APIError.badRequest("request.invalid_field", "status must be one of \(Self.listableStatuses.sorted().joined(separator: ", "))")
+                }
                 let limit = try PageCursor.limit(request.uri.queryParameters.get("limit").map { String($0) }, default: 50)
                 let cursor = try PageCursor.parse(request.uri.queryParameters.get("cursor").map { String($0) })
                 let page = try await services.store.withdrawals(status: status, limit: limit, after: cursor)
@@ -131,7 +137,7 @@ struct WithdrawalRoutes: Sendable {
         let event = try MoneyEvent(
             payload: .withdrawalRequested(try WithdrawalRequested(orderID: orderID, account: caller, amount: amount, channel: channel)),
             occurredAt: services.now(), correlationID: correlationID)
-        let destinationJSON = String(decoding: APIJSON.encode(destination), as: UTF8.self)
+        let destinationJSON = String(decoding: APIJSON.encode(try destination.sealed(with: services.security.cipher)), as: UTF8.self)
         do {
             try await services.store.postgres.withTransaction { connection in
                 try await connection.execute(

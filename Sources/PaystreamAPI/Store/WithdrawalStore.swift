@@ -1,4 +1,5 @@
 import Channels
+import Cryptography
 import Foundation
 import PaystreamCore
 import Postgres
@@ -32,10 +33,55 @@ struct WithdrawalRecord: Sendable, Encodable {
         var city: String?
         var mobile: String?
         var openId: String?
+        /// Stored with a sealed card: its last four digits and length (for the masked form) and its blind index
+        /// (to find a card's withdrawals without opening anything). Never in an answer.
+        var accountLast4: String?
+        var accountDigits: Int?
+        var accountIndex: String?
 
+        /// The fields sealed at rest (AES-256-GCM under the field keyring, the field label as associated data).
+        static var sealedFields: [(key: WritableKeyPath<Destination, String?>, label: String)] {
+            [(\.accountNumber, "withdrawal.accountNumber"), (\.holderName, "withdrawal.holderName"), (\.mobile, "withdrawal.mobile")]
+        }
+
+        /// As stored: the card number, holder name and phone sealed; last four digits, length and blind index beside.
+        func sealed(with cipher: FieldCipher) throws -> Destination {
+            var copy = self
+            if let number = accountNumber {
+                copy.accountLast4 = String(number.suffix(4))
+                copy.accountDigits = number.count
+                copy.accountIndex = try cipher.blindIndex(field: "withdrawal.accountNumber", value: number)
+            }
+            for field in Self.sealedFields {
+                if let plain = self[keyPath: field.key] { copy[keyPath: field.key] = try cipher.seal(plain, field: field.label) }
+            }
+            return copy
+        }
+
+        /// As the payout needs it: the sealed fields opened. Rows written before encryption (plain) pass as they are.
+        func opened(with cipher: FieldCipher) throws -> Destination {
+            var copy = self
+            for field in Self.sealedFields {
+                if let text = self[keyPath: field.key], (try? FieldCipher.keyVersion(of: text)) != nil {
+                    copy[keyPath: field.key] = try cipher.open(text, field: field.label)
+                }
+            }
+            return copy
+        }
+
+        /// As answered: the card number as stars and its last four digits; the holder's name and phone left out.
         var masked: Destination {
             var copy = self
-            if let number = accountNumber { copy.accountNumber = String(repeating: "*", count: max(0, number.count - 4)) + number.suffix(4) }
+            if let last4 = accountLast4, let digits = accountDigits {
+                copy.accountNumber = String(repeating: "*", count: max(0, digits - 4)) + last4
+            } else if let number = accountNumber {
+                copy.accountNumber = String(repeating: "*", count: max(0, number.count - 4)) + number.suffix(4)
+            }
+            copy.holderName = nil
+            copy.mobile = nil
+            copy.accountLast4 = nil
+            copy.accountDigits = nil
+            copy.accountIndex = nil
             return copy
         }
 

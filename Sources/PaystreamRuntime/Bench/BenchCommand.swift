@@ -55,6 +55,7 @@ public struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Shares per envelope (at most 1000).") var shares = 1_000
         @Flag(help: "Every grab on one envelope.") var hot = false
         @Option(help: "HTTP connections to the API.") var connections = 128
+        @Option(help: "The API's keys file (also PAYSTREAM_KEYS_FILE): grabbers get API clients made with it.") var keysFile: String?
 
         func run() async throws {
             var configuration = try runtime.resolve()
@@ -69,7 +70,10 @@ public struct BenchCommand: AsyncParsableCommand {
             settings.sharesPerEnvelope = shares
             settings.hot = hot
             settings.connections = connections
-            try await GrabBenchmark(settings: settings, postgresURL: configuration.postgresURL, logger: Logger(label: "paystream.bench")).run()
+            try await GrabBenchmark(
+                settings: settings, postgresURL: configuration.postgresURL, keys: try SecurityKeys.require(path: keysFile),
+                logger: Logger(label: "paystream.bench")
+            ).run()
         }
     }
 }

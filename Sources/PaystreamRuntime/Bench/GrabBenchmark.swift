@@ -3,6 +3,7 @@ import Foundation
 import LedgerStore
 import Logging
 import NIOCore
+import PaystreamCore
 import Postgres
 import Synchronization
 
@@ -25,6 +26,7 @@ struct GrabBenchmark {
 
     let settings: Settings
     let postgresURL: String
+    let keys: SecurityKeys
     let logger: Logger
 
     struct Result: Sendable {
@@ -39,16 +41,20 @@ struct GrabBenchmark {
         let client = HTTPClient(
             eventLoopGroupProvider: .singleton,
             configuration: .init(connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: settings.connections)))
+        let postgres = PostgresClient(configuration: try PostgresConfiguration(url: postgresURL), logger: logger)
+        let identities = ProvisionedIdentities(keys: keys, postgres: postgres, apiURL: settings.api, http: client)
         do {
-            try await measure(client, run: run)
+            try await measure(client, identities, run: run)
         } catch {
             try? await client.shutdown()
+            await postgres.shutdown()
             throw error
         }
         try await client.shutdown()
+        await postgres.shutdown()
     }
 
-    private func measure(_ client: HTTPClient, run: String) async throws {
+    private func measure(_ client: HTTPClient, _ identities: ProvisionedIdentities, run: String) async throws {
         let envelopeCount = settings.hot ? 1 : settings.envelopes
         print("paystream-bench grabs: \(settings.rate)/s for \(settings.seconds) s over \(envelopeCount) envelope(s) of \(settings.sharesPerEnvelope) shares, \(settings.connections) connections, API \(settings.api)")
 
@@ -56,22 +62,25 @@ struct GrabBenchmark {
         var envelopes: [String] = []
         for n in 0..<envelopeCount {
             let sender = "user:bench-sender-\(run)-\(n)"
-            let sent = try await call(client, "POST", settings.api + "/v1/envelopes",
+            let sent = try await call(client, identities, "POST", settings.api + "/v1/envelopes",
                 #"{"totalFen":\#(settings.sharesPerEnvelope * 100),"shares":\#(settings.sharesPerEnvelope),"mode":"random","payWith":"wechat","expiresInSeconds":3600}"#, as: sender)
             guard let id = sent["envelopeId"] as? String else { throw BenchFailure(description: "envelope refused: \(sent)") }
-            _ = try await call(client, "POST", settings.sandbox + "/sandbox/pay", #"{"channel":"wechat","outTradeNo":"\#(id)"}"#, as: nil)
+            _ = try await call(client, identities, "POST", settings.sandbox + "/sandbox/pay", #"{"channel":"wechat","outTradeNo":"\#(id)"}"#, as: nil)
             envelopes.append(id)
         }
         for id in envelopes {
             let deadline = Date().addingTimeInterval(60)
-            while Date() < deadline, (try? await call(client, "GET", settings.api + "/v1/envelopes/\(id)", nil, as: "user:bench-watch"))?["source"] as? String != "redis" {
+            while Date() < deadline, (try? await call(client, identities, "GET", settings.api + "/v1/envelopes/\(id)", nil, as: "user:bench-watch"))?["source"] as? String != "redis" {
                 try await Task.sleep(for: .milliseconds(100))
             }
         }
         print("\(envelopes.count) envelope(s) funded and loaded")
 
-        // Open loop.
+        // Every grabber's API client, made before the clock starts; each grab is signed when it is sent.
         let total = settings.rate * settings.seconds
+        try await identities.provision((0..<total).compactMap { AccountID("user:bench-\(run)-\($0)") })
+
+        // Open loop.
         let interval = 1.0 / Double(settings.rate)
         let results = ResultBox()
         let api = settings.api
@@ -91,9 +100,14 @@ struct GrabBenchmark {
                 let envelope = envelopes[n % envelopes.count]
                 let user = "user:bench-\(run)-\(n)"
                 group.addTask {
-                    var request = HTTPClientRequest(url: api + "/v1/envelopes/\(envelope)/grab")
+                    let url = api + "/v1/envelopes/\(envelope)/grab"
+                    var request = HTTPClientRequest(url: url)
                     request.method = .POST
-                    request.headers.add(name: "X-Paystream-Account", value: user)
+                    if let account = AccountID(user), let credentials = try? await identities.client(for: account) {
+                        for (name, value) in ProvisionedIdentities.signatureHeaders(credentials, method: "POST", url: url, body: Array("{}".utf8)) {
+                            request.headers.add(name: name, value: value)
+                        }
+                    }
                     request.headers.add(name: "Content-Type", value: "application/json")
                     request.body = .bytes(Array("{}".utf8))
                     var status = -1
@@ -153,10 +167,18 @@ struct GrabBenchmark {
         if !report.isClean || toCommit.count < granted.count { throw BenchFailure(description: "not every grab was committed cleanly") }
     }
 
-    private func call(_ client: HTTPClient, _ method: String, _ url: String, _ body: String?, as account: String?) async throws -> [String: Any] {
+    private func call(
+        _ client: HTTPClient, _ identities: ProvisionedIdentities, _ method: String, _ url: String, _ body: String?, as account: String?
+    ) async throws -> [String: Any] {
         var request = HTTPClientRequest(url: url)
         request.method = method == "GET" ? .GET : .POST
-        if let account { request.headers.add(name: "X-Paystream-Account", value: account) }
+        if url.hasPrefix(settings.api) {
+            for (name, value) in try await identities.headers(
+                account: account.flatMap(AccountID.init), admin: nil, method: method, url: url, body: Array((body ?? "").utf8))
+            {
+                request.headers.add(name: name, value: value)
+            }
+        }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(Array(body.utf8))

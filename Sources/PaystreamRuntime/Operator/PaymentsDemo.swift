@@ -3,6 +3,9 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Logging
+import PaystreamCore
+import Postgres
 import Synchronization
 
 /// `paystream demo payments`: the payment story told the way clients, payers and the back office live it,
@@ -17,11 +20,19 @@ struct PaymentsDemo: AsyncParsableCommand {
     @Option(help: "paystream-api base URL.") var api = "http://127.0.0.1:58080"
     @Option(help: "paystream-sim base URL (the SIMULATED channels).") var sandbox = "http://127.0.0.1:58090"
     @Option(help: "Seconds to wait for each step to reach the ledger.") var stepTimeout = 60.0
+    @OptionGroup var runtime: RuntimeOptions
+    @Option(help: "The API's keys file (also PAYSTREAM_KEYS_FILE): the demo makes its clients and logins with it.")
+    var keysFile: String?
 
     func run() async throws {
         let run = String(Int(Date().timeIntervalSince1970) % 1_000_000)
         let alice = "user:alice-\(run)", shop = "merchant:noodles-\(run)"
-        let story = PaymentsStory(api: api, sandbox: sandbox, timeout: stepTimeout)
+        let postgres = PostgresClient(
+            configuration: try PostgresConfiguration(url: try runtime.resolve().postgresURL), logger: Logger(label: "paystream.demo"))
+        defer { Task { await postgres.shutdown() } }
+        let identities = ProvisionedIdentities(keys: try SecurityKeys.require(path: keysFile), postgres: postgres, apiURL: api)
+        let story = PaymentsStory(api: api, sandbox: sandbox, timeout: stepTimeout, identities: identities)
+        print("Every caller signs its requests with its own API client; the shop and the operators log in first.")
 
         print("Everyone is new (run \(run)). Channels: paystream-sim at \(sandbox) (SIMULATED, no real money).")
         // Recharges.
@@ -99,8 +110,8 @@ struct PaymentsDemo: AsyncParsableCommand {
     /// A red envelope in a group: pushed to the group, grabbed by ten users, expired, the rest refunded.
     func envelopeStory(_ story: PaymentsStory, sender: String, run: String) async throws {
         let users = (1...10).map { "user:friend\($0)-\(run)" }
-        let senderPush = try await PushPrinter(api: api, account: sender, groups: ["family-\(run)"], label: "alice")
-        let friendPush = try await PushPrinter(api: api, account: users[0], groups: ["family-\(run)"], label: "friend1")
+        let senderPush = try await PushPrinter(story: story, account: sender, groups: ["family-\(run)"], label: "alice")
+        let friendPush = try await PushPrinter(story: story, account: users[0], groups: ["family-\(run)"], label: "friend1")
         try await story.waitFor("/v1/events/ready", status: 200)
         let sent = try await story.call(
             "POST", "/v1/envelopes",
@@ -139,6 +150,7 @@ struct PaymentsStory {
     let api: String
     let sandbox: String
     let timeout: Double
+    let identities: ProvisionedIdentities
 
     struct Reply {
         let status: Int
@@ -151,10 +163,14 @@ struct PaymentsStory {
     func raw(_ method: String, _ path: String, _ body: String? = nil, as account: String? = nil, admin: String? = nil, base: String? = nil)
         async throws -> Reply
     {
-        var request = HTTPClientRequest(url: (base ?? api) + path)
+        let url = (base ?? api) + path
+        var request = HTTPClientRequest(url: url)
         request.method = method == "GET" ? .GET : .POST
-        if let account { request.headers.add(name: "X-Paystream-Account", value: account) }
-        if let admin { request.headers.add(name: "X-Paystream-Admin", value: admin) }
+        for (name, value) in try await identities.headers(
+            account: account.flatMap(AccountID.init), admin: admin, method: method, url: url, body: Array((body ?? "").utf8))
+        {
+            request.headers.add(name: name, value: value)
+        }
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(Array(body.utf8))
@@ -219,9 +235,12 @@ final class PushPrinter: Sendable {
     private let received = Mutex<[String]>([])
     private let task = Mutex<Task<Void, Never>?>(nil)
 
-    init(api: String, account: String, groups: [String], label: String) async throws {
-        var request = HTTPClientRequest(url: api + "/v1/events?groups=" + groups.joined(separator: ","))
-        request.headers.add(name: "X-Paystream-Account", value: account)
+    init(story: PaymentsStory, account: String, groups: [String], label: String) async throws {
+        let url = story.api + "/v1/events?groups=" + groups.joined(separator: ",")
+        var request = HTTPClientRequest(url: url)
+        for (name, value) in try await story.identities.headers(account: AccountID(account), admin: nil, method: "GET", url: url, body: []) {
+            request.headers.add(name: name, value: value)
+        }
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(600))
         let stream = Task { [weak self] in
             do {

@@ -6,7 +6,7 @@ public struct PaystreamCommand: AsyncParsableCommand {
         commandName: "paystream",
         abstract: "Paystream operator commands.",
         subcommands: [MigrateCommand.self, TopicsCommand.self, KafkaCommand.self, DemoCommand.self,
-            LedgerCommand.self])
+            LedgerCommand.self, KeysCommand.self, ClientsCommand.self, LoginsCommand.self])
 
     public init() {}
 }

@@ -1,0 +1,51 @@
+import Cryptography
+import Foundation
+import Logging
+import PaystreamRuntime
+import Postgres
+import Redis
+import Synchronization
+
+/// What authentication needs: the API clients' secrets (cached), the logins, the session key and Redis for
+/// the nonces already seen.
+final class APISecurity: Sendable {
+    let clients: APIClients
+    let logins: Logins
+    let sessionKey: [UInt8]
+    let redis: RedisClient
+    let keyPrefix: String
+    let cipher: FieldCipher
+    /// A request's timestamp may differ from the server's clock by at most this many seconds.
+    static let clockSkew: TimeInterval = 300
+    /// How long a client's secret is kept in memory; a disabled client is refused at most this long after.
+    static let cacheLifetime: TimeInterval = 60
+
+    private let cache = Mutex<[String: (credentials: APIClients.Credentials, until: Date)]>([:])
+
+    init(postgres: PostgresClient, redis: RedisClient, keys: SecurityKeys, keyPrefix: String) {
+        self.clients = APIClients(postgres: postgres, cipher: keys.cipher)
+        self.logins = Logins(postgres: postgres)
+        self.sessionKey = keys.sessionKey
+        self.redis = redis
+        self.keyPrefix = keyPrefix
+        self.cipher = keys.cipher
+    }
+
+    func client(_ appID: String, now: Date) async throws -> APIClients.Credentials? {
+        if let hit = cache.withLock({ $0[appID] }), hit.until > now { return hit.credentials }
+        guard let found = try await clients.find(appID) else { return nil }
+        cache.withLock { entries in
+            if entries.count > 100_000 { entries.removeAll() }
+            entries[appID] = (found, now.addingTimeInterval(Self.cacheLifetime))
+        }
+        return found
+    }
+
+    /// Records `nonce` for `appID`; false when it was seen within twice the allowed clock skew.
+    func claimNonce(appID: String, nonce: String) async throws -> Bool {
+        let key = "\(keyPrefix)nonce:\(appID):\(nonce)"
+        let reply = try await redis.send(["SET", key, "1", "NX", "EX", String(Int(2 * Self.clockSkew))])
+        if case .null = reply { return false }
+        return true
+    }
+}

@@ -1,0 +1,86 @@
+import Cryptography
+import Foundation
+import PaystreamCore
+import Postgres
+
+/// Password logins of merchants and back-office operators.
+///
+/// Guarantees: passwords are stored only as ``PasswordHasher`` hashes (scrypt by default, per-login salt,
+/// parameters in the stored text) and checked in constant time; after ``maxFailures`` wrong passwords in a row
+/// the login is locked for ``lockout`` (also against the right password), and a success resets the count; an
+/// unknown login costs the same hashing work as a known one, so timing does not tell which logins exist.
+public struct Logins: Sendable {
+    public enum Role: String, Sendable, Codable { case merchant, admin }
+
+    public let postgres: PostgresClient
+    public let hasher: PasswordHasher
+    public static let maxFailures = 5
+    public static let lockout: TimeInterval = 15 * 60
+
+    public init(postgres: PostgresClient, hasher: PasswordHasher = PasswordHasher()) {
+        self.postgres = postgres
+        self.hasher = hasher
+    }
+
+    public struct Principal: Sendable, Equatable {
+        public let login: String
+        public let role: Role
+        /// The merchant account of a merchant login.
+        public let account: AccountID?
+
+        public init(login: String, role: Role, account: AccountID?) {
+            self.login = login
+            self.role = role
+            self.account = account
+        }
+    }
+
+    public enum Outcome: Sendable, Equatable {
+        case accepted(Principal)
+        case rejected
+        case locked(until: Date)
+    }
+
+    /// Creates (or replaces the password of) a login. `account` is required for, and only for, a merchant.
+    public func create(login: String, role: Role, account: AccountID?, password: String) async throws {
+        let hash = try await hashOffThread(password)
+        try await postgres.execute(
+            """
+            INSERT INTO logins (login, role, account_id, password_hash) VALUES (\(login), \(role.rawValue), \(account?.description), \(hash))
+            ON CONFLICT (login) DO UPDATE SET role = EXCLUDED.role, account_id = EXCLUDED.account_id,
+                password_hash = EXCLUDED.password_hash, failed_attempts = 0, locked_until = NULL
+            """)
+    }
+
+    public func verify(login: String, password: String, now: Date = Date()) async throws -> Outcome {
+        let rows = try await postgres.query(
+            "SELECT role, account_id, password_hash, locked_until FROM logins WHERE login = \(login)")
+        guard let row = rows.first else {
+            _ = try? await hashOffThread(password)  // the same work as for a known login
+            return .rejected
+        }
+        if let until = try row.decode(Date?.self, column: "locked_until"), until > now { return .locked(until: until) }
+        let stored = try row.decode(String.self, column: "password_hash")
+        let hasher = self.hasher
+        let matches = try await Task.detached { try hasher.verify(password: password, against: stored) }.value
+        guard matches, let role = Role(rawValue: try row.decode(String.self, column: "role")) else {
+            let locked = try await postgres.query(
+                """
+                UPDATE logins SET failed_attempts = failed_attempts + 1,
+                    locked_until = CASE WHEN failed_attempts + 1 >= \(Self.maxFailures)
+                                        THEN now() + \(Int(Self.lockout)) * interval '1 second' END
+                WHERE login = \(login) RETURNING locked_until
+                """)
+            if let until = try locked.first?.decode(Date?.self, column: "locked_until") { return .locked(until: until) }
+            return .rejected
+        }
+        try await postgres.execute("UPDATE logins SET failed_attempts = 0, locked_until = NULL WHERE login = \(login)")
+        let account = try row.decode(String?.self, column: "account_id").flatMap(AccountID.init)
+        return .accepted(Principal(login: login, role: role, account: account))
+    }
+
+    private func hashOffThread(_ password: String) async throws -> String {
+        let hasher = self.hasher
+        return try await Task.detached { try hasher.hash(password) }.value
+    }
+}

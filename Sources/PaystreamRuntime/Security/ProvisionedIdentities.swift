@@ -1,0 +1,104 @@
+import AsyncHTTPClient
+import Cryptography
+import Foundation
+import PaystreamCore
+import Postgres
+import Synchronization
+
+/// Identities made on the spot, for the demo, the benchmarks and the tests (never for production, which
+/// issues clients with `paystream clients create` and logins with `paystream logins create`): an API client
+/// per account, written straight into the database with the platform's keys, and login sessions for merchants
+/// and operators. ``headers(account:admin:method:url:body:)`` turns "act as this account / this operator"
+/// into what a real client sends: the request signed with the account's client, plus the session a merchant
+/// or an operator needs.
+public final class ProvisionedIdentities: Sendable {
+    public let keys: SecurityKeys
+    let postgres: PostgresClient
+    let apiURL: String
+    let http: HTTPClient
+    private let clients: Mutex<[String: APIClients.Credentials]> = Mutex([:])
+    private let sessions: Mutex<[String: String]> = Mutex([:])
+    /// The password of every provisioned login.
+    public static let password = "correct horse battery staple"
+
+    public init(keys: SecurityKeys, postgres: PostgresClient, apiURL: String, http: HTTPClient = .shared) {
+        self.keys = keys
+        self.postgres = postgres
+        self.apiURL = apiURL
+        self.http = http
+    }
+
+    /// The client of `account`, created on first use.
+    public func client(for account: AccountID) async throws -> APIClients.Credentials {
+        if let known = clients.withLock({ $0[account.description] }) { return known }
+        let made = APIClients.Credentials(
+            appID: "app_" + Hex.encode(SecureRandom.bytes(count: 12)), account: account, secret: SecureRandom.bytes(count: 32))
+        try await APIClients(postgres: postgres, cipher: keys.cipher).insert(made)
+        return clients.withLock { known in
+            if let raced = known[account.description] { return raced }
+            known[account.description] = made
+            return made
+        }
+    }
+
+    /// Makes the clients of `accounts` ahead of time, in batches (so that a benchmark does not time it).
+    public func provision(_ accounts: [AccountID]) async throws {
+        let fresh = accounts.filter { account in clients.withLock { $0[account.description] == nil } }
+        for start in stride(from: 0, to: fresh.count, by: 5_000) {
+            let made = fresh[start..<min(start + 5_000, fresh.count)].map { account in
+                APIClients.Credentials(
+                    appID: "app_" + Hex.encode(SecureRandom.bytes(count: 12)), account: account, secret: SecureRandom.bytes(count: 32))
+            }
+            try await APIClients(postgres: postgres, cipher: keys.cipher).insert(all: made)
+            clients.withLock { known in for c in made { known[c.account.description] = c } }
+        }
+    }
+
+    /// A session for `login` (a merchant account's name, or an operator's), logging in on first use.
+    public func session(login: String, role: Logins.Role, account: AccountID?) async throws -> String {
+        if let known = sessions.withLock({ $0[login] }) { return known }
+        // Cheap hashing parameters: these are throw-away passwords; the API reads the parameters from the hash.
+        let logins = Logins(postgres: postgres, hasher: try PasswordHasher(parameters: .pbkdf2SHA256(iterations: 10_000)))
+        try await logins.create(login: login, role: role, account: account, password: Self.password)
+        var request = HTTPClientRequest(url: apiURL + "/v1/auth/login")
+        request.method = .POST
+        request.headers.add(name: "Content-Type", value: "application/json")
+        let body = try JSONSerialization.data(withJSONObject: ["login": login, "password": Self.password])
+        request.body = .bytes(Array(body))
+        let response = try await http.execute(request, timeout: .seconds(30))
+        let reply = try await response.body.collect(upTo: 1 << 16)
+        guard response.status.code == 200,
+            let object = try JSONSerialization.jsonObject(with: Data(reply.readableBytesView)) as? [String: Any],
+            let token = object["token"] as? String
+        else { throw ProvisioningError(description: "login \(login) answered \(response.status.code): \(String(buffer: reply))") }
+        sessions.withLock { $0[login] = token }
+        return token
+    }
+
+    /// The headers that make `method url body` a request of `account` (signed; a merchant's also carries its
+    /// session) and/or of the operator `admin` (its session).
+    public func headers(account: AccountID?, admin: String?, method: String, url: String, body: [UInt8]) async throws -> [(name: String, value: String)] {
+        var out: [(name: String, value: String)] = []
+        if let account {
+            out += Self.signatureHeaders(try await client(for: account), method: method, url: url, body: body)
+            if account.kind == .merchant {
+                out.append(("Authorization", "Bearer " + (try await session(login: account.description, role: .merchant, account: account))))
+            }
+        }
+        if let admin { out.append(("Authorization", "Bearer " + (try await session(login: admin, role: .admin, account: nil)))) }
+        return out
+    }
+
+    /// The headers that sign `method url body` with `credentials`, now, with a fresh nonce.
+    public static func signatureHeaders(_ credentials: APIClients.Credentials, method: String, url: String, body: [UInt8]) -> [(name: String, value: String)] {
+        let components = URLComponents(string: url)
+        return RequestSignature.headers(
+            appID: credentials.appID, secret: credentials.secret, method: method, path: components?.percentEncodedPath ?? "/",
+            query: components?.percentEncodedQuery, body: body, timestamp: Int(Date().timeIntervalSince1970),
+            nonce: Hex.encode(SecureRandom.bytes(count: 16)))
+    }
+}
+
+public struct ProvisioningError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+}

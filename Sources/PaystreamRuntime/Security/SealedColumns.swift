@@ -1,0 +1,65 @@
+import Cryptography
+import Foundation
+import Postgres
+
+/// Every stored value sealed with the field keyring, for key rotation (`paystream keys rotate`). Keep in step
+/// with the code that seals: `APIClients` and `WithdrawalRecord.Destination.sealedFields`.
+enum SealedColumns {
+    /// Plain columns: (table, key column, sealed column, field label).
+    static let columns: [(table: String, key: String, column: String, field: String)] = [
+        ("api_clients", "app_id", "secret_sealed", "api_clients.secret")
+    ]
+    /// Members of a JSON column: (table, key column, JSON column, [(member, field label)]).
+    static let jsonMembers: [(table: String, key: String, column: String, members: [(String, String)])] = [
+        ("withdrawal_requests", "order_id", "destination",
+         [("accountNumber", "withdrawal.accountNumber"), ("holderName", "withdrawal.holderName"), ("mobile", "withdrawal.mobile")])
+    ]
+
+    /// Re-seals every value not under the current key version; returns how many were re-sealed. Each row is
+    /// updated only if it still holds what was read, so a concurrent writer is never overwritten.
+    static func reseal(postgres: PostgresClient, cipher: FieldCipher) async throws -> Int {
+        var count = 0
+        for column in columns {
+            let rows = try await postgres.query(
+                "SELECT \(identifier: column.key) AS k, \(identifier: column.column) AS v FROM \(identifier: column.table)")
+            for row in rows {
+                let key = try row.decode(String.self, column: "k")
+                let sealed = try row.decode(String.self, column: "v")
+                guard try cipher.needsRotation(sealed) else { continue }
+                let fresh = try cipher.resealed(sealed, field: column.field)
+                try await postgres.execute(
+                    """
+                    UPDATE \(identifier: column.table) SET \(identifier: column.column) = \(fresh)
+                    WHERE \(identifier: column.key) = \(key) AND \(identifier: column.column) = \(sealed)
+                    """)
+                count += 1
+            }
+        }
+        for json in jsonMembers {
+            let rows = try await postgres.query(
+                "SELECT \(identifier: json.key) AS k, \(identifier: json.column)::text AS v FROM \(identifier: json.table)")
+            for row in rows {
+                let key = try row.decode(String.self, column: "k")
+                let text = try row.decode(String.self, column: "v")
+                guard var object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { continue }
+                var changed = 0
+                for (member, field) in json.members {
+                    guard let value = object[member] as? String, (try? FieldCipher.keyVersion(of: value)) != nil,
+                        try cipher.needsRotation(value)
+                    else { continue }
+                    object[member] = try cipher.resealed(value, field: field)
+                    changed += 1
+                }
+                guard changed > 0 else { continue }
+                let fresh = String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+                try await postgres.execute(
+                    """
+                    UPDATE \(identifier: json.table) SET \(identifier: json.column) = \(fresh)::jsonb
+                    WHERE \(identifier: json.key) = \(key) AND \(identifier: json.column)::text = \(text)
+                    """)
+                count += changed
+            }
+        }
+        return count
+    }
+}

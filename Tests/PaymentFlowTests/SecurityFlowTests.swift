@@ -1,0 +1,243 @@
+import Cryptography
+import Foundation
+import PaystreamCore
+import PaystreamRuntime
+import Testing
+import TestSupport
+
+/// Attacks on the API, each with its expected refusal and no change to any balance or order: forged and
+/// tampered signatures, a replayed nonce, an expired timestamp, the old identity headers, sessions forged,
+/// expired or of the wrong role, brute-forced logins, injection strings, hostile amounts, another user's data.
+@Suite(.serialized) struct SecurityFlowTests {
+    /// A request signed by hand, so that each part can be broken on purpose.
+    struct Forge {
+        let h: FlowHarness
+        let credentials: APIClients.Credentials
+        var method = "POST"
+        var path = "/v1/recharges"
+        var query: String?
+        var body = #"{"amountFen":100,"channel":"wechat"}"#
+        /// Seconds added to the clock when the request is sent.
+        var skew = 0
+        var nonce = Hex.encode(SecureRandom.bytes(count: 16))
+        var secret: [UInt8]?
+        var appID: String?
+        var sentBody: String?
+        var sentPath: String?
+        var drop: String?
+
+        func send() async throws -> FlowHarness.Reply {
+            var headers: [String: String] = [:]
+            for (name, value) in RequestSignature.headers(
+                appID: appID ?? credentials.appID, secret: secret ?? credentials.secret, method: method, path: path, query: query,
+                body: Array(body.utf8), timestamp: Int(Date().timeIntervalSince1970) + skew, nonce: nonce)
+            where name != drop {
+                headers[name] = value
+            }
+            headers["X-Paystream-Unsigned"] = "1"
+            let url = h.apiURL + (sentPath ?? path) + (query.map { "?" + $0 } ?? "")
+            return try await h.send(method == "GET" ? .GET : .POST, url, json: method == "GET" ? nil : (sentBody ?? body), headers: headers)
+        }
+    }
+
+    @Test func forgedReplayedAndStaleRequestsAreRefusedAndChangeNothing() async throws {
+        try await FlowHarness.run { h in
+            let user = try await h.fundedUser("sec", fen: 50_000)
+            let account = try #require(AccountID(user))
+            let credentials = try await h.identities.client(for: account)
+            let before = try await h.balance(user)
+            let ordersBefore = try await h.count("SELECT count(*) FROM orders WHERE owner_account = '\(user)'")
+
+            // The honest request works, once.
+            let honest = Forge(h: h, credentials: credentials)
+            #expect(try await honest.send().status == 201)
+            let ordersAfterHonest = try await h.count("SELECT count(*) FROM orders WHERE owner_account = '\(user)'")
+            #expect(ordersAfterHonest == ordersBefore + 1)
+
+            let attacks: [(String, Forge, Int, String)] = [
+                ("replayed nonce", honest, 401, "auth.nonce_reused"),
+                ("tampered body", { var f = Forge(h: h, credentials: credentials); f.sentBody = #"{"amountFen":999,"channel":"wechat"}"#; return f }(), 401, "auth.signature_invalid"),
+                ("wrong secret", { var f = Forge(h: h, credentials: credentials); f.secret = SecureRandom.bytes(count: 32); return f }(), 401, "auth.signature_invalid"),
+                ("signed for another path", { var f = Forge(h: h, credentials: credentials); f.sentPath = "/v1/withdrawals"; return f }(), 401, "auth.signature_invalid"),
+                // Well outside the 300 s window, so that a slow test machine cannot bring them back into it.
+                ("timestamp 400 s old", { var f = Forge(h: h, credentials: credentials); f.skew = -400; return f }(), 401, "auth.timestamp_skew"),
+                ("timestamp 400 s ahead", { var f = Forge(h: h, credentials: credentials); f.skew = 400; return f }(), 401, "auth.timestamp_skew"),
+                ("unknown app", { var f = Forge(h: h, credentials: credentials); f.appID = "app_000000000000000000000000"; return f }(), 401, "auth.unknown_app"),
+                ("no signature", { var f = Forge(h: h, credentials: credentials); f.drop = RequestSignature.signatureHeader; return f }(), 401, "auth.signature_missing"),
+                ("no nonce", { var f = Forge(h: h, credentials: credentials); f.drop = RequestSignature.nonceHeader; return f }(), 401, "auth.signature_missing"),
+                ("short nonce", { var f = Forge(h: h, credentials: credentials); f.nonce = "abc"; return f }(), 401, "auth.nonce_invalid"),
+            ]
+            for (name, forge, status, code) in attacks {
+                let reply = try await forge.send()
+                #expect(reply.status == status && reply.string("code") == code, "\(name): \(reply.status) \(reply.text)")
+            }
+            // Identity headers of earlier versions are refused, not trusted.
+            let provisional = try await h.send(
+                .POST, h.apiURL + "/v1/recharges", json: #"{"amountFen":100,"channel":"wechat"}"#,
+                headers: ["X-Paystream-Account": user, "X-Paystream-Unsigned": "1"])
+            #expect(provisional.status == 401 && provisional.string("code") == "auth.unsigned_identity")
+            let unsigned = try await h.send(.POST, h.apiURL + "/v1/recharges", json: #"{"amountFen":100,"channel":"wechat"}"#)
+            #expect(unsigned.status == 401 && unsigned.string("code") == "auth.missing")
+
+            #expect(try await h.count("SELECT count(*) FROM orders WHERE owner_account = '\(user)'") == ordersAfterHonest)
+            #expect(try await h.balance(user) == before)
+            // The client's secret is stored sealed: neither its Base64 nor its hex is in the table.
+            let sealed = try await h.database.client.query("SELECT secret_sealed FROM api_clients WHERE app_id = \(credentials.appID)")
+            let text = try #require(try sealed.first?.decode(String.self, column: "secret_sealed"))
+            #expect(text.hasPrefix("v1.") && !text.contains(Base64.encode(credentials.secret)) && !text.contains(Hex.encode(credentials.secret)))
+        }
+    }
+
+    @Test func sessionsRolesAndLoginLockout() async throws {
+        try await FlowHarness.run { h in
+            let user = try await h.fundedUser("role", fen: 10_000)
+            let shop = "merchant:sec\(h.prefix.suffix(6))"
+            let otherShop = "merchant:other\(h.prefix.suffix(6))"
+
+            // A user on a back-office route: 403. No identity: 401.
+            let asUser = try await h.get("/v1/admin/withdrawals", as: user)
+            #expect(asUser.status == 403 && asUser.string("code") == "auth.admin_required")
+            let anonymous = try await h.send(.GET, h.apiURL + "/v1/admin/withdrawals")
+            #expect(anonymous.status == 401 && anonymous.string("code") == "auth.admin_required")
+            // An operator's session is not an account.
+            let asAdmin = try await h.get("/v1/balance", admin: "ops-sec")
+            #expect(asAdmin.status == 403 && asAdmin.string("code") == "auth.account_required")
+            #expect(try await h.get("/v1/admin/withdrawals", admin: "ops-sec").status == 200)
+
+            // A merchant needs its session as well as its signature.
+            let shopAccount = try #require(AccountID(shop))
+            let shopClient = try await h.identities.client(for: shopAccount)
+            let body = #"{"description":"counter"}"#
+            var headers: [String: String] = ["X-Paystream-Unsigned": "1"]
+            for (name, value) in ProvisionedIdentities.signatureHeaders(shopClient, method: "POST", url: h.apiURL + "/v1/collect-codes", body: Array(body.utf8)) {
+                headers[name] = value
+            }
+            let noSession = try await h.send(.POST, h.apiURL + "/v1/collect-codes", json: body, headers: headers)
+            #expect(noSession.status == 401 && noSession.string("code") == "auth.session_required")
+            // Another merchant's session with this merchant's signature: 403.
+            let otherSession = try await h.identities.session(login: otherShop, role: .merchant, account: AccountID(otherShop))
+            headers = ["X-Paystream-Unsigned": "1", "Authorization": "Bearer " + otherSession]
+            for (name, value) in ProvisionedIdentities.signatureHeaders(shopClient, method: "POST", url: h.apiURL + "/v1/collect-codes", body: Array(body.utf8)) {
+                headers[name] = value
+            }
+            let mismatch = try await h.send(.POST, h.apiURL + "/v1/collect-codes", json: body, headers: headers)
+            #expect(mismatch.status == 403 && mismatch.string("code") == "auth.session_mismatch")
+            let created = try await h.send(.POST, h.apiURL + "/v1/collect-codes", json: body, headers: ["X-Paystream-Account": shop, "Idempotency-Key": "cc-1"])
+            #expect(created.status == 201)
+            // The stored answer of that key is not replayed to the merchant's signature without its session.
+            headers = ["X-Paystream-Unsigned": "1", "Idempotency-Key": "cc-1"]
+            for (name, value) in ProvisionedIdentities.signatureHeaders(shopClient, method: "POST", url: h.apiURL + "/v1/collect-codes", body: Array(body.utf8)) {
+                headers[name] = value
+            }
+            let replayWithoutSession = try await h.send(.POST, h.apiURL + "/v1/collect-codes", json: body, headers: headers)
+            #expect(replayWithoutSession.status == 401 && replayWithoutSession.string("code") == "auth.session_required")
+
+            // Forged and tampered sessions.
+            let adminSession = try await h.identities.session(login: "ops-sec", role: .admin, account: nil)
+            let parts = adminSession.split(separator: ".").map(String.init)
+            let forgedClaims = Base64URL.encode(Array(#"{"exp":4102444800,"iat":0,"role":"admin","sid":"x","sub":"mallory"}"#.utf8))
+            for token in [forgedClaims + "." + parts[1], parts[0] + "." + String(parts[1].reversed()), "garbage", parts[0]] {
+                let reply = try await h.send(.GET, h.apiURL + "/v1/admin/withdrawals", headers: ["Authorization": "Bearer " + token])
+                #expect(reply.status == 401 && reply.string("code") == "auth.session_invalid", "\(token.prefix(20)): \(reply.text)")
+            }
+            // A session signed with the right key but expired.
+            let expired = try SessionToken.issue(
+                for: Logins.Principal(login: "ops-sec", role: .admin, account: nil), key: h.identities.keys.sessionKey,
+                now: Date().addingTimeInterval(-SessionToken.lifetime - 1)).token
+            let stale = try await h.send(.GET, h.apiURL + "/v1/admin/withdrawals", headers: ["Authorization": "Bearer " + expired])
+            #expect(stale.status == 401 && stale.string("code") == "auth.session_expired")
+
+            // Brute force: five wrong passwords lock the login, also against the right one.
+            for attempt in 1...5 {
+                let wrong = try await h.send(.POST, h.apiURL + "/v1/auth/login", json: #"{"login":"ops-sec","password":"guess-\#(attempt)"}"#)
+                #expect(wrong.status == (attempt < 5 ? 401 : 429), "attempt \(attempt): \(wrong.text)")
+            }
+            let right = try await h.send(
+                .POST, h.apiURL + "/v1/auth/login", json: #"{"login":"ops-sec","password":"\#(ProvisionedIdentities.password)"}"#)
+            #expect(right.status == 429 && right.string("code") == "auth.locked" && Int(right.headers["retry-after"] ?? "") ?? 0 > 0)
+            let unknown = try await h.send(.POST, h.apiURL + "/v1/auth/login", json: #"{"login":"nobody","password":"x"}"#)
+            #expect(unknown.status == 401 && unknown.string("code") == "auth.login_failed")
+            #expect(try await h.count("SELECT count(*) FROM logins WHERE password_hash LIKE '%\(ProvisionedIdentities.password)%'") == 0)
+        }
+    }
+
+    @Test func hostileInputIsRefusedOrStoredVerbatimAndNothingElseMoves() async throws {
+        try await FlowHarness.run { h in
+            let user = try await h.fundedUser("evil", fen: 20_000)
+            let victim = try await h.fundedUser("victim", fen: 20_000)
+            let before = try await h.balance(user)
+            let victimBefore = try await h.balance(victim)
+            let injections = ["'; DROP TABLE orders; --", "\" OR 1=1 --", "Robert'); DELETE FROM accounts;--", "$$; TRUNCATE postings; $$", "\\x00'"]
+            for text in injections {
+                let json = String(decoding: try JSONSerialization.data(withJSONObject: ["amountFen": 100, "channel": "wechat", "description": text]), as: UTF8.self)
+                let recharge = try await h.post("/v1/recharges", json, as: user)
+                #expect([201, 400].contains(recharge.status), "\(text): \(recharge.text)")
+                let grab = try await h.post("/v1/envelopes/\(text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "x")/grab", "{}", as: user)
+                #expect(grab.status == 404, "\(text): \(grab.text)")
+                let order = try await h.get("/v1/orders/\(text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "x")", as: user)
+                #expect(order.status == 404)
+                let withdraw = try await h.post(
+                    "/v1/withdrawals", String(decoding: try JSONSerialization.data(withJSONObject: ["amountFen": 100, "channel": "wechat", "openId": text]), as: UTF8.self),
+                    as: user)
+                #expect(withdraw.status < 500, "\(text): \(withdraw.text)")
+            }
+            // Amounts: negative, zero, over the maximum, overflowing, fractional, as strings.
+            for amount in ["-100", "0", "5000001", "9223372036854775807", "9223372036854775808", "1.5", "1e3", "\"100\"", "null"] {
+                let reply = try await h.post("/v1/withdrawals", #"{"amountFen":\#(amount),"channel":"wechat","openId":"o1"}"#, as: user)
+                #expect(reply.status == 400, "amount \(amount): \(reply.text)")
+            }
+            // Bodies built to hurt the parser: nested 100 deep, over 256 KiB, a huge string.
+            let deep = #"{"amountFen":100,"channel":"wechat","description":"# + String(repeating: "[", count: 100) + String(repeating: "]", count: 100) + "}"
+            let deepReply = try await h.post("/v1/recharges", deep, as: user)
+            #expect(deepReply.status == 400 && deepReply.string("code") == "request.invalid_body", "\(deepReply.text)")
+            let huge = try await h.post("/v1/recharges", #"{"amountFen":100,"channel":"wechat","description":""# + String(repeating: "x", count: 300_000) + #""}"#, as: user)
+            #expect(huge.status == 413, "\(huge.status)")
+            let long = try await h.post("/v1/recharges", #"{"amountFen":100,"channel":"wechat","description":""# + String(repeating: "长", count: 128) + #""}"#, as: user)
+            #expect(long.status == 400 && long.string("code") == "request.invalid_field")
+            // A value outside an enum is refused, not taken as the default (schemathesis found this one).
+            let oddMode = try await h.post("/v1/recharges", #"{"amountFen":100,"channel":"wechat","mode":"__not_in_enum__"}"#, as: user)
+            #expect(oddMode.status == 400 && oddMode.string("code") == "recharge.mode_unsupported")
+            // Another user's order and envelope are not found, not shown.
+            let victimOrder = try await h.post("/v1/recharges", #"{"amountFen":100,"channel":"wechat"}"#, as: victim)
+            let victimOrderID = try #require(victimOrder.string("orderId"))
+            #expect(try await h.get("/v1/orders/\(victimOrderID)", as: user).status == 404)
+            let refund = try await h.post("/v1/refunds", #"{"orderId":"\#(victimOrderID)","amountFen":100}"#, as: user)
+            #expect(refund.status == 404)
+            // The tables are all there and the money did not move.
+            #expect(try await h.count("SELECT count(*) FROM information_schema.tables WHERE table_name IN ('orders','accounts','postings')") == 3)
+            // Withdrawals to the injected openIds are legitimate (money frozen, not lost), the text stored as sent.
+            let after = try await h.balance(user)
+            #expect(after.available + after.frozen == before.available + before.frozen)
+            let stored = try await h.database.client.query(
+                "SELECT count(*) AS n FROM withdrawal_requests WHERE destination->>'openId' = \(injections[0])")
+            #expect(try stored.first?.decode(Int64.self, column: "n") == 1)
+            #expect(try await h.balance(victim) == victimBefore)
+        }
+    }
+
+    @Test func keyRotationResealsEverythingAndPayoutsStillWork() async throws {
+        try await FlowHarness.run { h in
+            let user = try await h.fundedUser("rot", fen: 50_000)
+            let card = #"{"accountNumber":"6222020200112233445","holderName":"张三","bankName":"ICBC","mobile":"13800000000"}"#
+            let withdrawal = try await h.post("/v1/withdrawals", #"{"amountFen":10000,"channel":"bill99","bankAccount":\#(card)}"#, as: user)
+            let orderID = try #require(withdrawal.string("orderId"))
+            #expect(await h.waitFor(orderID, status: "requested"))
+            #expect(try await h.count("SELECT count(*) FROM withdrawal_requests WHERE destination->>'accountNumber' LIKE 'v1.%'") == 1)
+
+            let rotated = try await h.paystream(["keys", "rotate"])
+            #expect(rotated.status == 0, "\(rotated.output)")
+            // Every sealed value is under version 2 now: the client secrets and the three card fields.
+            #expect(try await h.count("SELECT count(*) FROM api_clients WHERE secret_sealed NOT LIKE 'v2.%'") == 0)
+            #expect(try await h.count(
+                """
+                SELECT count(*) FROM withdrawal_requests WHERE destination->>'accountNumber' LIKE 'v2.%'
+                AND destination->>'holderName' LIKE 'v2.%' AND destination->>'mobile' LIKE 'v2.%'
+                """) == 1)
+            // The API restarted with the rotated keys knows the same clients and pays the card out.
+            await h.killAPI()
+            try await h.restartAPI()
+            #expect(try await h.post("/v1/admin/withdrawals/\(orderID)/approve", "{}", admin: "ops-rot").status == 202)
+            #expect(await h.waitFor(orderID, status: "paidOut"))
+        }
+    }
+}
