@@ -55,7 +55,11 @@ public struct APICommand: AsyncParsableCommand {
             ]
         }
         if built.configuration.opsPort > 0 {
-            group.append(OpsServer.make(host: built.configuration.opsHost, port: built.configuration.opsPort, serverName: "paystream-api", logger: logger))
+            let probe = built.probe
+            group.append(
+                OpsServer.make(
+                    host: built.configuration.opsHost, port: built.configuration.opsPort, serverName: "paystream-api", logger: logger,
+                    readiness: { await probe.check() }))
         }
         try await ServiceGroup(
             configuration: .init(services: group, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)

@@ -38,7 +38,7 @@ public struct SchedulerCommand: AsyncParsableCommand {
             await built.close()
             return
         }
-        let group: [any Service] = [
+        var group: [any Service] = [
             PeriodicJob(name: "grab-redrive", interval: .milliseconds(Int64(grabRedriveIntervalSeconds * 1000)), logger: logger) {
                 let r = try await jobs.redriveGrabs()
                 return "found \(r.found), re-driven \(r.acted)"
@@ -48,6 +48,13 @@ public struct SchedulerCommand: AsyncParsableCommand {
                 return "found \(r.found), expired \(r.acted)"
             },
         ]
+        if built.configuration.opsPort > 0 {
+            let probe = built.probe
+            group.append(
+                OpsServer.make(
+                    host: built.configuration.opsHost, port: built.configuration.opsPort, serverName: "paystream-scheduler",
+                    logger: logger, readiness: { await probe.check() }))
+        }
         logger.info("scheduler starting", metadata: ["expiryEverySeconds": "\(expiryIntervalSeconds)", "grabRedriveEverySeconds": "\(grabRedriveIntervalSeconds)"])
         try await ServiceGroup(configuration: .init(services: group, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)).run()
         await built.close()

@@ -47,7 +47,12 @@ public struct WorkerCommand: AsyncParsableCommand {
                 logger: logger)
         ]
         if configuration.opsPort > 0 {
-            services.append(OpsServer.make(host: configuration.opsHost, port: configuration.opsPort, serverName: "paystream-worker", logger: logger))
+            let probe = DependencyProbe(
+                postgres: postgres, kafka: try KafkaAdmin(configuration: configuration.kafka(clientID: "paystream-worker-probe")))
+            services.append(
+                OpsServer.make(
+                    host: configuration.opsHost, port: configuration.opsPort, serverName: "paystream-worker", logger: logger,
+                    readiness: { await probe.check() }))
         }
         logger.info("worker starting", metadata: ["families": "\(settings.families)", "lanes": "\(settings.lanes)"])
         try await ServiceGroup(
