@@ -1,3 +1,4 @@
+import BlockingIO
 import Cryptography
 import Foundation
 import PaystreamCore
@@ -16,6 +17,9 @@ public struct Logins: Sendable {
     public let hasher: PasswordHasher
     public static let maxFailures = 5
     public static let lockout: TimeInterval = 15 * 60
+    /// Password hashing (about 0.25 s and 32 MiB per scrypt hash) runs here, one hash at a time per process:
+    /// never on the cooperative pool, and a flood of logins queues instead of exhausting memory.
+    static let hashing = BlockingExecutor(label: "paystream.password-hashing")
 
     public init(postgres: PostgresClient, hasher: PasswordHasher = PasswordHasher()) {
         self.postgres = postgres
@@ -62,7 +66,7 @@ public struct Logins: Sendable {
         if let until = try row.decode(Date?.self, column: "locked_until"), until > now { return .locked(until: until) }
         let stored = try row.decode(String.self, column: "password_hash")
         let hasher = self.hasher
-        let matches = try await Task.detached { try hasher.verify(password: password, against: stored) }.value
+        let matches = try await Self.hashing.run { try hasher.verify(password: password, against: stored) }
         guard matches, let role = Role(rawValue: try row.decode(String.self, column: "role")) else {
             let locked = try await postgres.query(
                 """
@@ -81,6 +85,6 @@ public struct Logins: Sendable {
 
     private func hashOffThread(_ password: String) async throws -> String {
         let hasher = self.hasher
-        return try await Task.detached { try hasher.hash(password) }.value
+        return try await Self.hashing.run { try hasher.hash(password) }
     }
 }
