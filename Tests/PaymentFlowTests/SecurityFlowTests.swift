@@ -108,27 +108,28 @@ import TestSupport
             let shopAccount = try #require(AccountID(shop))
             let shopClient = try await h.identities.client(for: shopAccount)
             let body = #"{"description":"counter"}"#
-            var headers: [String: String] = ["X-Paystream-Unsigned": "1"]
-            for (name, value) in ProvisionedIdentities.signatureHeaders(shopClient, method: "POST", url: h.apiURL + "/v1/collect-codes", body: Array(body.utf8)) {
-                headers[name] = value
+            // The shop's signature alone, with `extra` headers, sent as is.
+            func signedByShop(_ extra: [String: String]) -> [String: String] {
+                var headers = extra.merging(["X-Paystream-Unsigned": "1"]) { a, _ in a }
+                for (name, value) in ProvisionedIdentities.signatureHeaders(
+                    shopClient, method: "POST", url: h.apiURL + "/v1/collect-codes", body: Array(body.utf8))
+                {
+                    headers[name] = value
+                }
+                return headers
             }
+            var headers = signedByShop([:])
             let noSession = try await h.send(.POST, h.apiURL + "/v1/collect-codes", json: body, headers: headers)
             #expect(noSession.status == 401 && noSession.string("code") == "auth.session_required")
             // Another merchant's session with this merchant's signature: 403.
             let otherSession = try await h.identities.session(login: otherShop, role: .merchant, account: AccountID(otherShop))
-            headers = ["X-Paystream-Unsigned": "1", "Authorization": "Bearer " + otherSession]
-            for (name, value) in ProvisionedIdentities.signatureHeaders(shopClient, method: "POST", url: h.apiURL + "/v1/collect-codes", body: Array(body.utf8)) {
-                headers[name] = value
-            }
+            headers = signedByShop(["Authorization": "Bearer " + otherSession])
             let mismatch = try await h.send(.POST, h.apiURL + "/v1/collect-codes", json: body, headers: headers)
             #expect(mismatch.status == 403 && mismatch.string("code") == "auth.session_mismatch")
             let created = try await h.send(.POST, h.apiURL + "/v1/collect-codes", json: body, headers: ["X-Paystream-Account": shop, "Idempotency-Key": "cc-1"])
             #expect(created.status == 201)
             // The stored answer of that key is not replayed to the merchant's signature without its session.
-            headers = ["X-Paystream-Unsigned": "1", "Idempotency-Key": "cc-1"]
-            for (name, value) in ProvisionedIdentities.signatureHeaders(shopClient, method: "POST", url: h.apiURL + "/v1/collect-codes", body: Array(body.utf8)) {
-                headers[name] = value
-            }
+            headers = signedByShop(["Idempotency-Key": "cc-1"])
             let replayWithoutSession = try await h.send(.POST, h.apiURL + "/v1/collect-codes", json: body, headers: headers)
             #expect(replayWithoutSession.status == 401 && replayWithoutSession.string("code") == "auth.session_required")
 

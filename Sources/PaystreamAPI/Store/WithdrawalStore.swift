@@ -2,6 +2,7 @@ import Channels
 import Cryptography
 import Foundation
 import PaystreamCore
+import PaystreamRuntime
 import Postgres
 
 /// Withdrawal requests: where the money goes, who reviewed it, how far the payout got.
@@ -41,7 +42,10 @@ struct WithdrawalRecord: Sendable, Encodable {
 
         /// The fields sealed at rest (AES-256-GCM under the field keyring, the field label as associated data).
         static var sealedFields: [(key: WritableKeyPath<Destination, String?>, label: String)] {
-            [(\.accountNumber, "withdrawal.accountNumber"), (\.holderName, "withdrawal.holderName"), (\.mobile, "withdrawal.mobile")]
+            [
+                (\.accountNumber, SealedColumns.withdrawalAccountNumber), (\.holderName, SealedColumns.withdrawalHolderName),
+                (\.mobile, SealedColumns.withdrawalMobile),
+            ]
         }
 
         /// As stored: the card number, holder name and phone sealed; last four digits, length and blind index beside.
@@ -50,7 +54,7 @@ struct WithdrawalRecord: Sendable, Encodable {
             if let number = accountNumber {
                 copy.accountLast4 = String(number.suffix(4))
                 copy.accountDigits = number.count
-                copy.accountIndex = try cipher.blindIndex(field: "withdrawal.accountNumber", value: number)
+                copy.accountIndex = try cipher.blindIndex(field: SealedColumns.withdrawalAccountNumber, value: number)
             }
             for field in Self.sealedFields {
                 if let plain = self[keyPath: field.key] { copy[keyPath: field.key] = try cipher.seal(plain, field: field.label) }

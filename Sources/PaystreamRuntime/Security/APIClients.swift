@@ -21,7 +21,7 @@ public struct APIClients: Sendable {
         public let secret: [UInt8]
     }
 
-    static let field = "api_clients.secret"
+    static let field = SealedColumns.apiClientSecret
 
     /// A new client for `account`, with a random app id and a random 32-byte secret.
     public func create(for account: AccountID) async throws -> Credentials {

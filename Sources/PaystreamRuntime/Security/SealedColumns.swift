@@ -2,17 +2,25 @@ import Cryptography
 import Foundation
 import Postgres
 
-/// Every stored value sealed with the field keyring, for key rotation (`paystream keys rotate`). Keep in step
-/// with the code that seals: `APIClients` and `WithdrawalRecord.Destination.sealedFields`.
-enum SealedColumns {
+/// Every stored value sealed with the field keyring, for key rotation (`paystream keys rotate`). The code that
+/// seals takes its field labels from here (`APIClients`, `WithdrawalRecord.Destination`), so what is sealed and
+/// what is rotated cannot drift apart.
+public enum SealedColumns {
+    /// The field label (associated data) of an API client's secret.
+    public static let apiClientSecret = "api_clients.secret"
+    /// The sealed members of `withdrawal_requests.destination` and their field labels.
+    public static let withdrawalAccountNumber = "withdrawal.accountNumber"
+    public static let withdrawalHolderName = "withdrawal.holderName"
+    public static let withdrawalMobile = "withdrawal.mobile"
+
     /// Plain columns: (table, key column, sealed column, field label).
     static let columns: [(table: String, key: String, column: String, field: String)] = [
-        ("api_clients", "app_id", "secret_sealed", "api_clients.secret")
+        ("api_clients", "app_id", "secret_sealed", apiClientSecret)
     ]
     /// Members of a JSON column: (table, key column, JSON column, [(member, field label)]).
     static let jsonMembers: [(table: String, key: String, column: String, members: [(String, String)])] = [
         ("withdrawal_requests", "order_id", "destination",
-         [("accountNumber", "withdrawal.accountNumber"), ("holderName", "withdrawal.holderName"), ("mobile", "withdrawal.mobile")])
+         [("accountNumber", withdrawalAccountNumber), ("holderName", withdrawalHolderName), ("mobile", withdrawalMobile)])
     ]
 
     /// Re-seals every value not under the current key version; returns how many were re-sealed. Each row is
