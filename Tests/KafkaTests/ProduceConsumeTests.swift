@@ -22,7 +22,9 @@ struct ProduceConsumeTests {
         }
         await producer.shutdown()
 
-        let consumer = try KafkaTestCluster.consumer(group: TestEnvironment.uniqueName("g"), topics: [topic])
+        // A long session: this consumer commits nothing, so if a loaded machine starved its heartbeat past the
+        // default 6 s, the group would expel it and it would start over from the beginning.
+        let consumer = try KafkaTestCluster.consumer(group: TestEnvironment.uniqueName("g"), topics: [topic], sessionTimeoutMilliseconds: 30_000)
         let received = try await KafkaTestCluster.consume(consumer, count: 10_000)
         await consumer.close()
 
