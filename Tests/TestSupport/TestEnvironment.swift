@@ -25,6 +25,14 @@ public enum TestEnvironment {
     public static func redisURL() throws -> String { try require("PAYSTREAM_REDIS_URL") }
     public static func kafkaBootstrap() throws -> String { try require("PAYSTREAM_KAFKA_BOOTSTRAP") }
 
+    /// True in the run where the broker fault suites (`*BrokerFaultTests`) run alone. Those tests take brokers
+    /// down and inject request errors into the whole shared embedded cluster, so beside other Kafka tests they
+    /// would break them (an injected Fetch error makes another consumer re-read its partition from the start).
+    /// deploy/local/test runs them in a separate, serial `swift test` with PAYSTREAM_BROKER_FAULT_TESTS=alone.
+    public static var brokerFaultTestsRunAlone: Bool {
+        ProcessInfo.processInfo.environment["PAYSTREAM_BROKER_FAULT_TESTS"] == "alone"
+    }
+
     /// The repository's root, found from this file's location.
     public static var repositoryRoot: URL {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
