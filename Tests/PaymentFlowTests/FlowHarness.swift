@@ -169,6 +169,12 @@ final class FlowHarness: Sendable {
         return (status, (try? String(contentsOf: scheduler.logFile, encoding: .utf8)) ?? "")
     }
 
+    /// A long-running paystream-scheduler like ``runSchedulerOnce(_:environment:)``'s, with `extra` flags; the
+    /// caller terminates it.
+    func startScheduler(_ extra: [String], name: String = "scheduler") throws -> ManagedProcess {
+        try ManagedProcess(executable: "paystream-scheduler", arguments: schedulerArguments + extra, name: name)
+    }
+
     /// Runs `paystream <arguments>` against this harness's database with its keys file; returns status and output.
     func paystream(_ arguments: [String]) async throws -> (status: Int32, output: String) {
         let process = try ManagedProcess(

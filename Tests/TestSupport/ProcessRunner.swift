@@ -72,10 +72,12 @@ public final class ManagedProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
+    /// Everything the process has written so far.
+    public var log: String { (try? String(contentsOf: logFile, encoding: .utf8)) ?? "" }
+
     /// The last `lines` lines of the process's output, for failure messages.
     public func tail(_ lines: Int = 40) -> String {
-        let text = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").suffix(lines).joined(separator: "\n")
+        log.split(separator: "\n").suffix(lines).joined(separator: "\n")
     }
 }
 

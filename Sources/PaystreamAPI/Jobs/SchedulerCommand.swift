@@ -2,11 +2,15 @@ import ArgumentParser
 import Foundation
 import Logging
 import PaystreamRuntime
+import Postgres
 import ServiceLifecycle
 
 /// `paystream-scheduler`: the periodic jobs. Envelope compensation: expired envelopes refunded (every 10 min
 /// by default), grabs without their transfer re-driven (every 30 min), over the last 30 days; every run
-/// recorded in `compensation_runs`. Several schedulers may run at once: each job is safe to run concurrently.
+/// recorded in `compensation_runs`. Several schedulers may run at once for availability: one leads (a
+/// PostgreSQL advisory lock, ``AdvisoryLockLeader``) and runs the jobs, the others stand by and take over
+/// within `--leader-check-seconds` of the leader's death. Each job is also safe to run concurrently, so a
+/// moment of overlap at a handover does no harm. `--once` runs the jobs by hand, leader or not.
 public struct SchedulerCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "paystream-scheduler",
@@ -20,7 +24,11 @@ public struct SchedulerCommand: AsyncParsableCommand {
     @Option(help: "Seconds after its expiry before an envelope is expired (grabs in flight land first).") public var expiryGraceSeconds = 5
     @Option(help: "Where the rest of a channel-paid expired envelope goes: channel (its refund API) or wallet.")
     public var envelopeRefundTo = "channel"
-    @Flag(help: "Run each job once and exit.") public var once = false
+    @Option(help: "Seconds between leadership checks (a standby takes over within this of the leader's death).")
+    public var leaderCheckSeconds = 5.0
+    @Option(help: "The advisory lock's name; schedulers with the same name and database elect one leader.")
+    public var leaderLock = "paystream-scheduler"
+    @Flag(help: "Run each job once and exit (no leader election).") public var once = false
 
     public init() {}
 
@@ -38,12 +46,16 @@ public struct SchedulerCommand: AsyncParsableCommand {
             await built.close()
             return
         }
+        var pg = try PostgresConfiguration(url: built.configuration.postgresURL)
+        pg.applicationName = "paystream-scheduler"
+        let leader = AdvisoryLockLeader(name: leaderLock, configuration: pg, logger: logger)
         var group: [any Service] = [
-            PeriodicJob(name: "grab-redrive", interval: .milliseconds(Int64(grabRedriveIntervalSeconds * 1000)), logger: logger) {
+            LeadershipService(leader: leader, interval: .milliseconds(Int64(leaderCheckSeconds * 1000)), logger: logger),
+            PeriodicJob(name: "grab-redrive", interval: .milliseconds(Int64(grabRedriveIntervalSeconds * 1000)), leader: leader, logger: logger) {
                 let r = try await jobs.redriveGrabs()
                 return "found \(r.found), re-driven \(r.acted)"
             },
-            PeriodicJob(name: "envelope-expiry", interval: .milliseconds(Int64(expiryIntervalSeconds * 1000)), logger: logger) {
+            PeriodicJob(name: "envelope-expiry", interval: .milliseconds(Int64(expiryIntervalSeconds * 1000)), leader: leader, logger: logger) {
                 let r = try await jobs.expireEnvelopes()
                 return "found \(r.found), expired \(r.acted)"
             },
@@ -61,16 +73,21 @@ public struct SchedulerCommand: AsyncParsableCommand {
     }
 }
 
-/// Runs a job now and then every `interval` until graceful shutdown; a failed run is logged and the next one
-/// tries again.
+/// Runs a job every `interval` while this process leads (at once when it becomes leader), until graceful
+/// shutdown; a failed run is logged and the next one tries again.
 struct PeriodicJob: Service {
     let name: String
     let interval: Duration
+    let leader: AdvisoryLockLeader
     let logger: Logger
     let body: @Sendable () async throws -> String
 
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            guard await leader.isLeader else {
+                try? await Task.sleep(for: .milliseconds(250))
+                continue
+            }
             do {
                 let summary = try await body()
                 logger.info("job run", metadata: ["job": "\(name)", "result": "\(summary)"])
