@@ -120,7 +120,7 @@ let package = Package(
 
         // 6. Executables: one thin main per role.
         .executableTarget(
-            name: "paystream", dependencies: ["PaystreamRuntime"],
+            name: "paystream", dependencies: ["PaystreamAPI", "PaystreamRuntime"],
             path: "Sources/Executables/paystream", swiftSettings: strict),
         .executableTarget(
             name: "paystream-api", dependencies: ["PaystreamAPI", "PaystreamRuntime"],

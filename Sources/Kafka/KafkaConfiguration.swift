@@ -15,6 +15,23 @@ public struct KafkaConfiguration: Sendable {
         self.clientID = clientID
         self.properties = properties
     }
+
+    /// librdkafka properties Paystream sets for correctness, and why. Raw ``properties`` would silently win
+    /// over them, so a deployment's configuration may not name them (PaystreamConfiguration refuses it; deploy/check
+    /// reads this list).
+    public static let protectedProperties: [String: String] = [
+        "acks": "producers must wait for all in-sync replicas",
+        "enable.idempotence": "producers must be idempotent (no duplicates or reordering from retries)",
+        "max.in.flight.requests.per.connection": "bounded for idempotent ordering",
+        "partitioner": "murmur2 keyed partitioning keeps one order's messages on one partition",
+        "enable.auto.commit": "offsets are committed only after the ledger transaction",
+        "enable.auto.offset.store": "offsets are stored only after processing",
+        "auto.offset.reset": "money groups start at the earliest message",
+        "group.id": "set per topic family from topics/",
+        "bootstrap.servers": "set from kafkaBootstrapServers",
+        "isolation.level": "consumers' isolation is not a deployment choice",
+        "transactional.id": "Paystream's producers are not transactional",
+    ]
 }
 
 /// Producer settings. Paystream's producers are always idempotent with `acks=all`.

@@ -183,6 +183,9 @@ start_sim_and_api() {
   start_process paystream-sim --port "$SIM_PORT" --state-dir "$RUN_DIR/sim" --keys-dir "$RUN_DIR/sim"
   for _ in $(seq 1 300); do [ -f "$RUN_DIR/sim/sandbox.json" ] && break; sleep 0.1; done
   [ -f "$RUN_DIR/sim/sandbox.json" ] || { log "paystream-sim did not start; see $RUN_DIR/paystream-sim.log"; exit 1; }
+  log "checking the configuration the API starts with (paystream config check --connect)"
+  "$(bin_path paystream)" config check --sandbox-state-dir "$RUN_DIR/sim" --risk-rules "$ROOT/deploy/risk/rules.yaml" \
+    --connect --log-level warning >&2 || { log "the configuration check failed"; exit 1; }
   start_process paystream-api --port "$API_PORT" --sandbox-state-dir "$RUN_DIR/sim" --log-format json \
     --risk-rules "$ROOT/deploy/risk/rules.yaml"
   for _ in $(seq 1 300); do curl -fsS "http://127.0.0.1:$API_PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done

@@ -71,16 +71,21 @@ public struct APICommand: AsyncParsableCommand {
 extension APICommand {
     static let loopbackHosts: Set<String> = ["127.0.0.1", "::1", "localhost"]
 
+    /// The server's TLS settings: the chain and key from PEM files, TLS 1.2 at least.
+    static func tlsConfiguration(cert: String, key: String) throws -> TLSConfiguration {
+        let chain = try NIOSSLCertificate.fromPEMFile(cert).map { NIOSSLCertificateSource.certificate($0) }
+        guard !chain.isEmpty else { throw ValidationError("--tls-cert \(cert) holds no certificate") }
+        var tls = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+        tls.minimumTLSVersion = .tlsv12
+        return tls
+    }
+
     /// HTTPS with the given certificate and key, or plain HTTP/1.1 on a loopback address only.
     func serverBuilder() throws -> HTTPServerBuilder {
         switch (tlsCert, tlsKey) {
         case (let cert?, let key?):
-            let chain = try NIOSSLCertificate.fromPEMFile(cert).map { NIOSSLCertificateSource.certificate($0) }
-            guard !chain.isEmpty else { throw ValidationError("--tls-cert \(cert) holds no certificate") }
-            var tls = TLSConfiguration.makeServerConfiguration(
-                certificateChain: chain, privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
-            tls.minimumTLSVersion = .tlsv12
-            return try .tls(.http1(), tlsConfiguration: tls)
+            return try .tls(.http1(), tlsConfiguration: Self.tlsConfiguration(cert: cert, key: key))
         case (nil, nil):
             guard Self.loopbackHosts.contains(host) else {
                 throw ValidationError("plain HTTP is served on loopback only; give --tls-cert and --tls-key to listen on \(host)")

@@ -90,6 +90,12 @@ public struct PaystreamConfiguration: Sendable, Codable, Equatable {
         }
         guard ["json", "text"].contains(logFormat) else { throw Invalid(description: "log format must be json or text") }
         guard postgresPoolSize > 0, redisPoolSize > 0 else { throw Invalid(description: "pool sizes must be > 0") }
+        guard (0...65535).contains(opsPort) else { throw Invalid(description: "opsPort \(opsPort) is not a port") }
+        for name in kafkaProperties.keys.sorted() {
+            if let reason = KafkaConfiguration.protectedProperties[name] {
+                throw Invalid(description: "kafkaProperties may not set \(name): \(reason)")
+            }
+        }
     }
 
     /// The Kafka client settings every producer, consumer and admin of this process uses.

@@ -1,12 +1,10 @@
 import ArgumentParser
 
-/// `paystream`: the operator's command line.
-public struct PaystreamCommand: AsyncParsableCommand {
-    public static let configuration = CommandConfiguration(
-        commandName: "paystream",
-        abstract: "Paystream operator commands.",
-        subcommands: [MigrateCommand.self, TopicsCommand.self, KafkaCommand.self, DemoCommand.self,
-            LedgerCommand.self, KeysCommand.self, ClientsCommand.self, LoginsCommand.self])
-
-    public init() {}
+/// The operator commands that need only the runtime. `paystream` itself (``OperatorCommand`` in PaystreamAPI)
+/// adds the ones that need the API's wiring (channels, risk rules).
+public enum RuntimeOperatorCommands {
+    public static let all: [any ParsableCommand.Type] = [
+        MigrateCommand.self, TopicsCommand.self, KafkaCommand.self, DemoCommand.self,
+        LedgerCommand.self, KeysCommand.self, ClientsCommand.self, LoginsCommand.self,
+    ]
 }
