@@ -159,7 +159,7 @@ let package = Package(
         .testTarget(
             name: "PaymentFlowTests",
             dependencies: [
-                "PaystreamCore", "LedgerStore", "Postgres", "Kafka", "Redis", "QRCode", "Cryptography", "TestSupport", "PaystreamRuntime",
+                "PaystreamCore", "LedgerStore", "Postgres", "Kafka", "Redis", "QRCode", "Cryptography", "TestSupport", "PaystreamRuntime", "EventBus",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict),

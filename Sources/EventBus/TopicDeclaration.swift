@@ -34,6 +34,21 @@ public struct TopicDeclaration: Codable, Sendable, Equatable {
     public var consumerGroup: String
     public var retry: Retry?
     public var deadLetter: DeadLetter?
+    /// True when the family has a gray (canary) twin: `<name>.gray` with its own retry and dead-letter topics,
+    /// consumed by the canary worker group `<consumerGroup>.gray` (see ``TrafficRoute``).
+    public var gray: Bool?
+
+    /// The gray twin of a family declared with `gray: true`: the same settings under `<name>.gray`, consumed by
+    /// `<consumerGroup>.gray`.
+    public var grayTwin: TopicDeclaration? {
+        guard gray == true else { return nil }
+        var twin = self
+        twin.name = name + TrafficRoute.grayTopicSuffix
+        twin.consumerGroup = consumerGroup + TrafficRoute.grayTopicSuffix
+        twin.description = "Gray (canary) traffic of \(name): " + description
+        twin.gray = nil
+        return twin
+    }
 
     /// The retry topics, first to last: `<name>.retry.<n>` with the delay a message waits there.
     public var retryTopics: [(name: String, delayMs: Int)] {

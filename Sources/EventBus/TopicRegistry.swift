@@ -11,9 +11,12 @@ public struct TopicRegistry: Sendable {
         public var description: String { "topics/\(file): \(reason)" }
     }
 
+    /// The declared families and the gray twins of those declared with `gray: true`.
     public let declarations: [TopicDeclaration]
 
     public init(declarations: [TopicDeclaration]) throws {
+        let named = Set(declarations.map(\.name))
+        let declarations = declarations + declarations.compactMap(\.grayTwin).filter { !named.contains($0.name) }
         var seen: Set<String> = []
         for d in declarations {
             let file = d.name
@@ -83,6 +86,14 @@ public struct TopicRegistry: Sendable {
         guard let dot = name.firstIndex(of: ".") else { return nil }
         let stem = name[dot...]
         return declarations.first { $0.name.hasSuffix(stem) }
+    }
+
+    /// The topic a message of `family` takes on `route`: the family's own, or its gray twin's for gray traffic
+    /// of a family that has one (a family without a twin carries its gray traffic too).
+    public func topic(family name: String, route: TrafficRoute) -> String? {
+        guard let family = resolve(family: name) else { return nil }
+        if route == .gray, family.gray == true { return family.name + TrafficRoute.grayTopicSuffix }
+        return family.name
     }
 
     /// Kafka's rule: 1 to 249 characters of [a-zA-Z0-9._-].

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import EventBus
 import Foundation
 import Kafka
 import LedgerStore
@@ -62,9 +63,10 @@ final class FlowHarness: Sendable {
             try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
                 .write(to: topics.appendingPathComponent("\(stem).json"))
             families.append("\(prefix).\(stem)")
-            for suffix in ["", ".retry.1", ".retry.2", ".dlq"] {
-                _ = try? KafkaTestCluster.control("CREATE \(prefix).\(stem)\(suffix) 4 3")
-            }
+        }
+        // Every topic of those families, their gray twins' too.
+        for spec in try TopicRegistry.load(directory: topics.path).allTopics {
+            _ = try? KafkaTestCluster.control("CREATE \(spec.name) \(spec.partitions) 3")
         }
         let database = try await PostgresTestDatabase.create()
         let securityKeys = try SecurityKeys.generate()
@@ -161,6 +163,12 @@ final class FlowHarness: Sendable {
         workerProcess.withLock { $0 = fresh }
     }
 
+    /// A canary paystream-worker (`--route gray`): the gray twins of this harness's families, in the `.gray`
+    /// groups. The caller terminates it.
+    func startCanaryWorker() throws -> ManagedProcess {
+        try ManagedProcess(executable: "paystream-worker", arguments: workerArguments + ["--route", "gray"], name: "canary")
+    }
+
     /// Runs `paystream-scheduler --once` with `extra` flags to the end; returns its exit status and output.
     func runSchedulerOnce(_ extra: [String] = [], environment: [String: String] = [:]) async throws -> (status: Int32, output: String) {
         let scheduler = try ManagedProcess(
@@ -176,9 +184,10 @@ final class FlowHarness: Sendable {
     }
 
     /// Runs `paystream <arguments>` against this harness's database with its keys file; returns status and output.
-    func paystream(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+    func paystream(_ arguments: [String], withKeys: Bool = true) async throws -> (status: Int32, output: String) {
         let process = try ManagedProcess(
-            executable: "paystream", arguments: arguments + ["--pg-url", database.url, "--keys-file", keysFile.path], name: "paystream")
+            executable: "paystream", arguments: arguments + ["--pg-url", database.url] + (withKeys ? ["--keys-file", keysFile.path] : []),
+            name: "paystream")
         let status = await process.waitForExit(timeoutSeconds: 120)
         return (status, (try? String(contentsOf: process.logFile, encoding: .utf8)) ?? "")
     }

@@ -44,7 +44,7 @@ public struct APICommand: AsyncParsableCommand {
             onServerRunning: { _ in logger.info("paystream-api listening", metadata: ["host": "\(host)", "port": "\(port)", "publicURL": "\(publicURL)"]) },
             logger: logger)
         var group: [any Service] = [
-            app, RuleReloader(rules: built.rules),
+            app, RuleReloader(rules: built.rules), GrayRuleReloader(cache: services.gray),
             PushRelay(hub: services.push, registry: built.registry, kafka: built.configuration.kafka(clientID: "paystream-api-push"), logger: logger),
         ]
         if !noDispatch {
@@ -94,6 +94,15 @@ extension APICommand {
         default:
             throw ValidationError("--tls-cert and --tls-key go together")
         }
+    }
+}
+
+/// Reads the gray release rule every second, for as long as the process runs.
+struct GrayRuleReloader: Service {
+    let cache: GrayRuleCache
+    func run() async throws {
+        await cache.refresh()
+        await cancelWhenGracefulShutdown { await cache.run() }
     }
 }
 

@@ -1,6 +1,8 @@
+import EventBus
 import Foundation
 import Logging
 import PaystreamCore
+import PaystreamRuntime
 import Postgres
 import QRCode
 import Risk
@@ -14,10 +16,17 @@ struct APIServices: Sendable {
     let envelopes: EnvelopeHotState
     let push: PushHub
     let security: APISecurity
+    /// The gray (canary) release rule in force: which new orders take the gray route (``TrafficRoute``).
+    let gray: GrayRuleCache
     /// The URL clients and channels reach this API at (notify URLs and collection pages are built from it).
     let publicURL: String
     let logger: Logger
     let now: @Sendable () -> Date
+
+    /// A new order number of `kind` whose route (its gene) the gray rule decides for `user` or `merchant`.
+    func orderNumber(_ kind: OrderNumbers.Kind, user: String? = nil, merchant: String? = nil) -> String {
+        OrderNumbers.make(kind, now: now(), route: gray.rule.route(user: user, merchant: merchant))
+    }
 
     /// Largest amount one request may move (50,000.00 CNY), before any risk rule.
     static let maxAmountFen: Int64 = 5_000_000

@@ -24,11 +24,12 @@ struct EventPublisher: Sendable {
         case envelopeGrabs = "paystream.envelope.grabs"
     }
 
-    func topic(_ family: Family) throws -> String {
-        guard let declaration = registry.resolve(family: family.rawValue) else {
+    /// The topic of `family` for the order `orderKey` names: its gray twin for a gray order (``TrafficRoute``).
+    func topic(_ family: Family, orderKey: String) throws -> String {
+        guard let topic = registry.topic(family: family.rawValue, route: TrafficRoute.of(orderKey: orderKey)) else {
             throw APIError(.internalServerError, "config.topic_missing", "topic family \(family.rawValue) is not declared")
         }
-        return declaration.name
+        return topic
     }
 
     /// `traceparent`: the trace to continue when it is not the current request's (a notify continues the
@@ -38,7 +39,7 @@ struct EventPublisher: Sendable {
         if let correlationID = event.correlationID { headers.append(KafkaHeader(name: PipelineHeaders.correlationID, string: correlationID)) }
         if let traceparent = traceparent ?? TraceContext.traceparent { headers.append(KafkaHeader(name: PipelineHeaders.traceparent, string: traceparent)) }
         _ = try await producer.send(
-            KafkaOutgoingMessage(topic: try topic(family), key: Array(event.orderKey.utf8), value: event.encode(), headers: headers))
+            KafkaOutgoingMessage(topic: try topic(family, orderKey: event.orderKey), key: Array(event.orderKey.utf8), value: event.encode(), headers: headers))
     }
 
     /// Puts a push message (not a money event) on the notifications topic, keyed by its audience.

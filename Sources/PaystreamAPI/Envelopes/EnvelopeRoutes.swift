@@ -1,3 +1,4 @@
+import EventBus
 import Foundation
 import Hummingbird
 import PaystreamCore
@@ -81,7 +82,7 @@ struct EnvelopeRoutes: Sendable {
             throw APIError.badRequest("envelope.invalid_expiry", "expiresInSeconds must be 1...604800 (default 86400)")
         }
         let payWith = body.payWith ?? "wechat"
-        let envelopeID = OrderNumbers.make(.envelope, now: services.now())
+        let envelopeID = services.orderNumber(.envelope, user: sender.name)
         let groupID = try InputText.name(body.groupId, field: "groupId")
         let receiver = try InputText.name(body.receiver, field: "receiver")
         let insertEnvelope: (PostgresConnection) async throws -> Void = { connection in
@@ -124,7 +125,8 @@ struct EnvelopeRoutes: Sendable {
     }
 
     func grab(_ envelopeID: String, grabber: AccountID, correlationID: String) async throws -> Response {
-        let grabID = OrderNumbers.make(.grab, now: services.now())
+        // A grab takes its envelope's route: an envelope and its grabs are applied by one worker group.
+        let grabID = OrderNumbers.make(.grab, now: services.now(), route: TrafficRoute.of(orderKey: envelopeID))
         let result = try await services.envelopes.grab(envelopeID: envelopeID, user: grabber, grabID: grabID, now: services.now())
         switch result {
         case .granted(let grabID, let fen, let senderText):

@@ -1,3 +1,4 @@
+import EventBus
 import Foundation
 import Cryptography
 
@@ -15,8 +16,14 @@ enum OrderNumbers {
         case grab = "GB"
     }
 
-    static func make(_ kind: Kind, now: Date = Date()) -> String {
-        kind.rawValue + stamp(now) + random(10)
+    /// `KK` + time stamp (Asia/Shanghai, to the second) + 10 random characters; a gray order's number has the
+    /// gray gene `1` (never in the random alphabet) right after the time stamp, then 9 random characters
+    /// (``TrafficRoute``).
+    static func make(_ kind: Kind, now: Date = Date(), route: TrafficRoute = .main) -> String {
+        switch route {
+        case .main: kind.rawValue + stamp(now) + random(10)
+        case .gray: kind.rawValue + stamp(now) + String(TrafficRoute.grayGene) + random(9)
+        }
     }
 
     static func stamp(_ date: Date) -> String {

@@ -79,7 +79,7 @@ struct CollectionRoutes: Sendable {
                     throw APIError(.internalServerError, "store.corrupt", "collect code \(code.codeId) names no merchant")
                 }
                 let order = try await PaymentOrders(services: services).create(
-                    orderID: OrderNumbers.make(.collection, now: services.now()), kind: .collection, purpose: .collection,
+                    orderID: services.orderNumber(.collection, merchant: merchant.name), kind: .collection, purpose: .collection,
                     account: merchant, amount: amount, channel: channel, page: false, description: code.description,
                     collectCodeID: code.codeId, correlationID: correlationID)
                 return .json(.created, order)
@@ -93,7 +93,7 @@ struct CollectionRoutes: Sendable {
                 let amount = try services.amount(body.amountFen)
                 guard let channel = body.channel else { throw APIError.badRequest("request.missing_field", "channel is required") }
                 let order = try await PaymentOrders(services: services).create(
-                    orderID: OrderNumbers.make(.collection, now: services.now()), kind: .collection, purpose: .collection,
+                    orderID: services.orderNumber(.collection, merchant: merchant.name), kind: .collection, purpose: .collection,
                     account: merchant, amount: amount, channel: channel, page: false,
                     description: try InputText.optional(body.description, field: "description", maxCharacters: 127, default: "Paystream 收款"),
                     collectCodeID: nil, correlationID: correlationID)

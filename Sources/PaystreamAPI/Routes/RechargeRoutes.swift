@@ -33,7 +33,7 @@ struct RechargeRoutes: Sendable {
                 guard [nil, "qr", "page"].contains(body.mode) else {
                     throw APIError.badRequest("recharge.mode_unsupported", "mode is qr (the default) or page")
                 }
-                let orderID = OrderNumbers.make(.recharge, now: services.now())
+                let orderID = services.orderNumber(.recharge, user: caller.name)
                 let order = try await PaymentOrders(services: services).create(
                     orderID: orderID, kind: .recharge, purpose: .recharge, account: caller, amount: amount, channel: channel,
                     page: body.mode == "page", description: try InputText.optional(body.description, field: "description", maxCharacters: 127, default: "Paystream 充值"),

@@ -1,3 +1,4 @@
+import EventBus
 import Foundation
 import Hummingbird
 import PaystreamCore
@@ -89,7 +90,8 @@ struct RefundRoutes: Sendable {
         guard balance.availableFen >= amount.fen else {
             throw APIError.conflict("balance.insufficient_available", "available \(balance.availableFen) fen is less than \(amount.fen) fen")
         }
-        let refundOrderID = OrderNumbers.make(.refund, now: services.now())
+        // A refund takes its original order's route (its events are keyed by the original order).
+        let refundOrderID = OrderNumbers.make(.refund, now: services.now(), route: TrafficRoute.of(orderKey: orderID))
         let event = try MoneyEvent(
             payload: .refundRequested(
                 try RefundRequested(

@@ -122,7 +122,8 @@ struct WithdrawalRoutes: Sendable {
             throw APIError.conflict("balance.insufficient_available", "available \(balance.availableFen) fen is less than \(amount.fen) fen")
         }
 
-        let orderID = OrderNumbers.make(.withdrawal, now: services.now())
+        let orderID = caller.kind == .merchant
+            ? services.orderNumber(.withdrawal, merchant: caller.name) : services.orderNumber(.withdrawal, user: caller.name)
         let requestID = "withdraw:\(orderID)"
         let scope: RiskScope = caller.kind == .merchant ? .merchant : .user
         let decision = try await services.risk.check(

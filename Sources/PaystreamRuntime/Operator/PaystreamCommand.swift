@@ -5,6 +5,6 @@ import ArgumentParser
 public enum RuntimeOperatorCommands {
     public static let all: [any ParsableCommand.Type] = [
         MigrateCommand.self, TopicsCommand.self, KafkaCommand.self, DemoCommand.self,
-        LedgerCommand.self, KeysCommand.self, ClientsCommand.self, LoginsCommand.self,
+        LedgerCommand.self, KeysCommand.self, ClientsCommand.self, LoginsCommand.self, GrayCommand.self,
     ]
 }

@@ -10,8 +10,9 @@ struct OutboxRelay: Sendable {
     let postgres: PostgresClient
     let producer: KafkaProducer
     let logger: Logger
-    /// Maps the topic recorded in the row (a family) to the topic to produce to.
-    let resolveTopic: @Sendable (String) -> String
+    /// Maps the topic recorded in the row (a family) and the message key to the topic to produce to (the key's
+    /// order decides the main or gray route, ``TrafficRoute``).
+    let resolveTopic: @Sendable (_ family: String, _ key: String) -> String
     static let lockKey: Int64 = 0x7061_7973_6f75_7462  // "paysoutb"
     let batchSize = 500
 
@@ -54,11 +55,12 @@ struct OutboxRelay: Sendable {
         var messages: [KafkaOutgoingMessage] = []
         for row in rows {
             ids.append(try row.decode(Int64.self, column: "outbox_id"))
+            let key = try row.decode(String.self, column: "message_key")
             let headerObject = try JSONSerialization.jsonObject(with: Data(try row.decode(String.self, column: "headers").utf8)) as? [String: String] ?? [:]
             messages.append(
                 KafkaOutgoingMessage(
-                    topic: resolveTopic(try row.decode(String.self, column: "topic")),
-                    key: Array(try row.decode(String.self, column: "message_key").utf8),
+                    topic: resolveTopic(try row.decode(String.self, column: "topic"), key),
+                    key: Array(key.utf8),
                     value: try row.decode([UInt8].self, column: "payload"),
                     headers: headerObject.sorted { $0.key < $1.key }.map { KafkaHeader(name: $0.key, string: $0.value) }))
         }

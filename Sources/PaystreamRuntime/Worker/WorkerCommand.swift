@@ -19,6 +19,8 @@ public struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Parallel lanes per batch.") public var lanes = 4
     @Flag(help: "Do not run the outbox relay in this process.") public var noOutboxRelay = false
     @Flag(help: "Do not consume the retry topics.") public var noRetryTopics = false
+    @Option(help: "main, or gray for the canary worker group: the gray twins (<family>.gray) of the families, in groups <group>.gray.")
+    public var route = "main"
 
     public init() {}
 
@@ -29,6 +31,15 @@ public struct WorkerCommand: AsyncParsableCommand {
         let registry = try TopicRegistry.load(directory: configuration.topicsDirectory)
         var settings = WorkerSettings()
         if let families { settings.families = families.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } }
+        guard let trafficRoute = TrafficRoute(rawValue: route) else { throw ValidationError("--route is main or gray") }
+        if trafficRoute == .gray {
+            settings.families = try settings.families.map { family in
+                guard let twin = registry.topic(family: family, route: .gray), twin != family else {
+                    throw ValidationError("family \(family) has no gray twin (declare it with \"gray\": true in topics/)")
+                }
+                return twin
+            }
+        }
         settings.batchMaxMessages = batchSize
         settings.batchWaitMilliseconds = batchWaitMs
         settings.lanes = lanes
@@ -54,7 +65,7 @@ public struct WorkerCommand: AsyncParsableCommand {
                     host: configuration.opsHost, port: configuration.opsPort, serverName: "paystream-worker", logger: logger,
                     readiness: { await probe.check() }))
         }
-        logger.info("worker starting", metadata: ["families": "\(settings.families)", "lanes": "\(settings.lanes)"])
+        logger.info("worker starting", metadata: ["families": "\(settings.families)", "lanes": "\(settings.lanes)", "route": "\(route)"])
         try await ServiceGroup(
             configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         ).run()

@@ -50,7 +50,7 @@ public struct WorkerService: Service {
             if settings.runOutboxRelay {
                 let relay = OutboxRelay(
                     postgres: postgres, producer: producer, logger: logger,
-                    resolveTopic: { registry.resolve(family: $0)?.name ?? $0 })
+                    resolveTopic: { family, key in registry.topic(family: family, route: TrafficRoute.of(orderKey: key)) ?? family })
                 group.addTask { try await relay.run() }
             }
             try await group.waitForAll()
