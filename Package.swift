@@ -90,6 +90,13 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // External and internal reconciliation: the channels' bills against the ledger, the ledger's invariants;
+        // runs, items and resolutions stored append-only.
+        .target(
+            name: "Reconciliation",
+            dependencies: ["Channels", "LedgerStore", "Postgres", "PaystreamCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+
         // 5. Services: configuration, logging, metrics, lifecycle and the roles' wiring.
         .target(
             name: "PaystreamRuntime",
@@ -110,7 +117,7 @@ let package = Package(
         .target(
             name: "PaystreamAPI",
             dependencies: [
-                "PaystreamRuntime", "Channels", "Risk", "QRCode", "Cryptography",
+                "PaystreamRuntime", "Channels", "Risk", "QRCode", "Cryptography", "Reconciliation",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -120,7 +127,7 @@ let package = Package(
 
         // 6. Executables: one thin main per role.
         .executableTarget(
-            name: "paystream", dependencies: ["PaystreamRuntime"],
+            name: "paystream", dependencies: ["PaystreamAPI", "PaystreamRuntime"],
             path: "Sources/Executables/paystream", swiftSettings: strict),
         .executableTarget(
             name: "paystream-api", dependencies: ["PaystreamAPI", "PaystreamRuntime"],
@@ -160,7 +167,7 @@ let package = Package(
             name: "PaymentFlowTests",
             dependencies: [
                 "PaystreamCore", "LedgerStore", "Postgres", "Kafka", "Redis", "QRCode", "Cryptography", "TestSupport", "PaystreamRuntime",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                "Reconciliation", .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict),
         .testTarget(

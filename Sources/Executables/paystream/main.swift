@@ -1,3 +1,4 @@
+import PaystreamAPI
 import PaystreamRuntime
 
-await CommandRunner.run(PaystreamCommand.self)
+await CommandRunner.run(OperatorCommand.self)

@@ -1,16 +1,20 @@
 import ArgumentParser
 import Foundation
 import Logging
+import PaystreamCore
 import PaystreamRuntime
+import Reconciliation
 import ServiceLifecycle
 
 /// `paystream-scheduler`: the periodic jobs. Envelope compensation: expired envelopes refunded (every 10 min
 /// by default), grabs without their transfer re-driven (every 30 min), over the last 30 days; every run
-/// recorded in `compensation_runs`. Several schedulers may run at once: each job is safe to run concurrently.
+/// recorded in `compensation_runs`. Reconciliation: the previous day's bills of each channel at `--recon-at`
+/// (02:00 Asia/Shanghai; once per day and channel), the ledger's invariants every `--internal-recon-interval-seconds`
+/// (see ``ReconciliationJobs``). Several schedulers may run at once: each job is safe to run concurrently.
 public struct SchedulerCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "paystream-scheduler",
-        abstract: "Run Paystream's periodic jobs: envelope expiry refunds and grab compensation.")
+        abstract: "Run Paystream's periodic jobs: envelope expiry refunds, grab compensation, reconciliation.")
 
     @OptionGroup public var options: ServiceOptions
     @Option(help: "Seconds between envelope expiry runs.") public var expiryIntervalSeconds = 600.0
@@ -20,6 +24,13 @@ public struct SchedulerCommand: AsyncParsableCommand {
     @Option(help: "Seconds after its expiry before an envelope is expired (grabs in flight land first).") public var expiryGraceSeconds = 5
     @Option(help: "Where the rest of a channel-paid expired envelope goes: channel (its refund API) or wallet.")
     public var envelopeRefundTo = "channel"
+    @Option(help: "When the previous day's bills are reconciled, HH:mm Asia/Shanghai.") public var reconAt = "02:00"
+    @Option(help: "Channels whose bills are reconciled daily (comma-separated; empty: none).") public var reconChannels = "wechat,alipay"
+    @Option(help: "Seconds between checks whether the daily reconciliation is due.") public var reconCheckSeconds = 60.0
+    @Option(help: "Seconds between internal reconciliation runs (ledger invariants); 0 turns it off.")
+    public var internalReconIntervalSeconds = 3600.0
+    @Option(help: "With --once: also reconcile this day's bills (yyyy-MM-dd) as the daily job would, and the ledger.")
+    public var reconDate: String?
     @Flag(help: "Run each job once and exit.") public var once = false
 
     public init() {}
@@ -27,7 +38,19 @@ public struct SchedulerCommand: AsyncParsableCommand {
     public func run() async throws {
         let logger = Logger(label: "paystream.scheduler")
         guard ["channel", "wallet"].contains(envelopeRefundTo) else { throw ValidationError("--envelope-refund-to is channel or wallet") }
+        guard let reconDueAfter = ReconciliationJobs.secondsOfDay(reconAt) else { throw ValidationError("--recon-at is HH:mm") }
+        let reconChannelList = try reconChannels.split(separator: ",").map { name in
+            guard let channel = Channel(rawValue: String(name)), channel != .bill99 else { throw ValidationError("--recon-channels: wechat, alipay") }
+            return channel
+        }
         let built = try await options.build(role: "paystream-scheduler", publicURL: "http://127.0.0.1", logger: logger)
+        let recon = ReconciliationJobs(
+            external: ExternalReconciler(
+                client: built.services.store.postgres,
+                sources: [WeChatBillSource(client: built.services.channels.wechat), AlipayBillSource(client: built.services.channels.alipay)],
+                logger: logger),
+            internalRecon: InternalReconciler(client: built.services.store.postgres), channels: reconChannelList,
+            dueAfterSeconds: reconDueAfter, logger: logger)
         let jobs = EnvelopeCompensation(
             services: built.services, windowSeconds: windowDays * 86_400, grabGraceMilliseconds: Int64(grabGraceSeconds * 1000),
             expiryGraceSeconds: expiryGraceSeconds, refundToChannel: envelopeRefundTo == "channel")
@@ -35,6 +58,9 @@ public struct SchedulerCommand: AsyncParsableCommand {
             let grabs = try await jobs.redriveGrabs()
             let expired = try await jobs.expireEnvelopes()
             print("grab-redrive: found \(grabs.found), re-driven \(grabs.acted); envelope-expiry: found \(expired.found), expired \(expired.acted)")
+            if let reconDate {
+                print("reconciliation: \(await recon.runDaily(day: reconDate)); internal: \(try await recon.runInternal())")
+            }
             await built.close()
             return
         }
@@ -48,6 +74,18 @@ public struct SchedulerCommand: AsyncParsableCommand {
                 return "found \(r.found), expired \(r.acted)"
             },
         ]
+        if !reconChannelList.isEmpty {
+            group.append(
+                PeriodicJob(name: "reconciliation", interval: .milliseconds(Int64(reconCheckSeconds * 1000)), logger: logger) {
+                    await recon.runDaily()
+                })
+        }
+        if internalReconIntervalSeconds > 0 {
+            group.append(
+                PeriodicJob(name: "internal-reconciliation", interval: .milliseconds(Int64(internalReconIntervalSeconds * 1000)), logger: logger) {
+                    try await recon.runInternal()
+                })
+        }
         if built.configuration.opsPort > 0 {
             let probe = built.probe
             group.append(
