@@ -1,6 +1,7 @@
 import Channels
 import Logging
 import PaystreamCore
+import Postgres
 
 /// Where a day's bill of one channel comes from.
 public protocol BillSource: Sendable {
@@ -32,5 +33,36 @@ public struct AlipayBillSource: BillSource {
     public func records(day: String) async throws -> [ChannelBillRecord] {
         let url = try await client.billDownloadURL(day: day)
         return try AlipayTradeBill(try await client.downloadBill(from: url)).records()
+    }
+}
+
+/// Bill99 has no bill file: its pay-to-bank query is asked about every withdrawal the platform sent it that the day
+/// concerns (``PlatformRecords/payoutCandidates(channel:day:)``), and the answers are the day's "bill". A payout
+/// whose final answer carries a time on another day belongs to that day; one still processing stays on this day.
+/// So Bill99 can show amount and status differences and missing payouts on the platform's side, never a payout
+/// the platform did not send.
+public struct Bill99QuerySource: BillSource {
+    public let client: Bill99Client
+    public let platform: PlatformRecords
+    public var channel: Channel { .bill99 }
+
+    public init(client: Bill99Client, postgres: PostgresClient) {
+        self.client = client
+        self.platform = PlatformRecords(client: postgres)
+    }
+
+    public func records(day: String) async throws -> [ChannelBillRecord] {
+        var records: [ChannelBillRecord] = []
+        for orderID in try await platform.payoutCandidates(channel: .bill99, day: day) {
+            let status = try await client.queryPayout(payoutID: orderID)
+            let at = status.updatedAt.map(ChannelTime.shanghaiDateTime) ?? "\(day) 00:00:00"
+            guard status.state != .succeeded || at.hasPrefix(day) else { continue }
+            records.append(
+                ChannelBillRecord(
+                    channel: .bill99, kind: .payout, transactionID: status.channelPayoutID ?? "", outTradeNo: orderID,
+                    status: status.amount == nil ? status.rawState + " (no amount)" : status.rawState,
+                    succeeded: status.state == .succeeded, amountFen: status.amount?.fen ?? 0, billedAt: at))
+        }
+        return records
     }
 }

@@ -67,6 +67,13 @@ import Testing
             let alipayOrder = try #require(alipay.string("orderId"))
             try await h.pay("alipay", alipayOrder)
             for order in orders.values + [alipayOrder] { #expect(await h.waitFor(order, status: "paid")) }
+            // A withdrawal paid out through Bill99, which has no bill file: its query is the channel's side.
+            let withdrawal = try await h.post(
+                "/v1/withdrawals", #"{"amountFen":2000,"channel":"bill99","bankAccount":\#(WithdrawalFlowTests.card)}"#, as: user)
+            let payoutOrder = try #require(withdrawal.string("orderId"), "\(withdrawal.text)")
+            #expect(await h.waitFor(payoutOrder, status: "requested"))
+            #expect(try await h.post("/v1/admin/withdrawals/\(payoutOrder)/approve", "{}", admin: "ops-lee").status == 202)
+            #expect(await h.waitFor(payoutOrder, status: "paidOut"))
 
             let day = ReconDays.shanghai(Date())
             let nextDay = try #require(ReconDays.adjacent(day, by: 1))
@@ -100,6 +107,9 @@ import Testing
             let alipayRun = try await Self.recon(h, day: day, channel: "alipay")
             #expect(alipayRun.status == 0, "\(alipayRun.output)")
             #expect(Self.classifications(alipayRun.runs["alipay"]) == [alipayOrder: "matched"])
+            let bill99Run = try await Self.recon(h, day: day, channel: "bill99")
+            #expect(bill99Run.status == 0, "\(bill99Run.output)")
+            #expect(Self.classifications(bill99Run.runs["bill99"]) == [payoutOrder: "matched"], "\(bill99Run.output)")
 
             // Running the day again replaces nothing: a new run, pointing at the first, with no change.
             let again = try await Self.recon(h, day: day)
@@ -130,7 +140,7 @@ import Testing
                 "--debit", "\(user):available", "--credit", "clearing:wechat:available", "--amount-fen", "1",
             ])
             #expect(resolved.status == 0, "\(resolved.output)")
-            #expect(try await h.balance(user) == (5499, 0))
+            #expect(try await h.balance(user) == (3499, 0))
             #expect(try await h.balance("clearing:wechat") == (-4999, 0))
             #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'correction' AND idempotency_key = 'recon-resolution:\(amountItem)'") == 1)
             #expect(try await h.count("SELECT count(*) FROM recon_resolutions WHERE resolved_by = 'ops-admin' AND action = 'ledgerCorrection'") == 1)

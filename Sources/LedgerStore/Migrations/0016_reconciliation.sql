@@ -30,7 +30,7 @@ CREATE TABLE recon_items (
     classification      text        NOT NULL
         CHECK (classification IN ('matched', 'platformOnly', 'channelOnly', 'amountDiffers', 'statusDiffers', 'held')),
     item_key            text        NOT NULL,
-    kind                text        NOT NULL CHECK (kind IN ('payment', 'refund')),
+    kind                text        NOT NULL CHECK (kind IN ('payment', 'refund', 'payout')),
     out_trade_no        text        NOT NULL,
     out_refund_no       text,
     channel_transaction_id text,

@@ -25,7 +25,7 @@ public struct SchedulerCommand: AsyncParsableCommand {
     @Option(help: "Where the rest of a channel-paid expired envelope goes: channel (its refund API) or wallet.")
     public var envelopeRefundTo = "channel"
     @Option(help: "When the previous day's bills are reconciled, HH:mm Asia/Shanghai.") public var reconAt = "02:00"
-    @Option(help: "Channels whose bills are reconciled daily (comma-separated; empty: none).") public var reconChannels = "wechat,alipay"
+    @Option(help: "Channels reconciled daily (comma-separated; empty: none).") public var reconChannels = "wechat,alipay,bill99"
     @Option(help: "Seconds between checks whether the daily reconciliation is due.") public var reconCheckSeconds = 60.0
     @Option(help: "Seconds between internal reconciliation runs (ledger invariants); 0 turns it off.")
     public var internalReconIntervalSeconds = 3600.0
@@ -40,15 +40,14 @@ public struct SchedulerCommand: AsyncParsableCommand {
         guard ["channel", "wallet"].contains(envelopeRefundTo) else { throw ValidationError("--envelope-refund-to is channel or wallet") }
         guard let reconDueAfter = ReconciliationJobs.secondsOfDay(reconAt) else { throw ValidationError("--recon-at is HH:mm") }
         let reconChannelList = try reconChannels.split(separator: ",").map { name in
-            guard let channel = Channel(rawValue: String(name)), channel != .bill99 else { throw ValidationError("--recon-channels: wechat, alipay") }
+            guard let channel = Channel(rawValue: String(name)) else { throw ValidationError("--recon-channels: wechat, alipay, bill99") }
             return channel
         }
         let built = try await options.build(role: "paystream-scheduler", publicURL: "http://127.0.0.1", logger: logger)
         let recon = ReconciliationJobs(
             external: ExternalReconciler(
                 client: built.services.store.postgres,
-                sources: [WeChatBillSource(client: built.services.channels.wechat), AlipayBillSource(client: built.services.channels.alipay)],
-                logger: logger),
+                sources: ReconSources.make(built.services.channels, postgres: built.services.store.postgres), logger: logger),
             internalRecon: InternalReconciler(client: built.services.store.postgres), channels: reconChannelList,
             dueAfterSeconds: reconDueAfter, logger: logger)
         let jobs = EnvelopeCompensation(

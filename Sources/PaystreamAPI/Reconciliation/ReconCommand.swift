@@ -50,7 +50,8 @@ struct ReconCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Reconcile a day's bills of the channels with the platform's bookings, and store the run.",
             discussion: """
-                Downloads the day's bill of each channel (WeChat Pay tradebill, Alipay bill.downloadurl.query), \
+                Downloads the day's bill of each channel (WeChat Pay tradebill, Alipay bill.downloadurl.query; \
+                Bill99, which has no bill file, is asked about each of the day's payouts with its query), \
                 and the next day's if the channel has it (to tell a cross-day booking from a missing one), matches \
                 by out trade number and transaction id, prints every difference and stores the run with its items. \
                 Running a day again records a new run and what changed since the previous one.
@@ -58,23 +59,23 @@ struct ReconCommand: AsyncParsableCommand {
 
         @OptionGroup var options: ServiceOptions
         @Option(help: "The bill day, yyyy-MM-dd (Asia/Shanghai).") var date: String
-        @Option(help: "A channel to reconcile (wechat, alipay); repeat for several. Default: both.") var channel: [String] = []
+        @Option(help: "A channel to reconcile (wechat, alipay, bill99); repeat for several. Default: all three.") var channel: [String] = []
         @Option(help: "A booking this many seconds before midnight, absent from the day's bill, is held while the next day's bill is not out.")
         var crossDayWindowSeconds = 600
         @Flag(help: "Print one JSON object instead of text.") var json = false
 
         func validate() throws {
             guard ReconDays.adjacent(date, by: 0) != nil else { throw ValidationError("--date must be yyyy-MM-dd") }
-            for name in channel where !["wechat", "alipay"].contains(name) {
-                throw ValidationError("--channel is wechat or alipay (Bill99 has no bill file)")
+            for name in channel where Channel(rawValue: name) == nil {
+                throw ValidationError("--channel is wechat, alipay or bill99")
             }
         }
 
         func run() async throws {
-            let channels = channel.isEmpty ? [Channel.wechat, .alipay] : channel.compactMap(Channel.init(rawValue:))
+            let channels = channel.isEmpty ? Channel.allCases : channel.compactMap(Channel.init(rawValue:))
             let runs = try await ReconCommand.withPostgres(options.runtime, role: "paystream-recon") { client, logger in
                 let reconciler = ExternalReconciler(
-                    client: client, sources: try ReconSources.make(options, logger: logger),
+                    client: client, sources: try ReconSources.make(options, postgres: client, logger: logger),
                     crossDayWindowSeconds: crossDayWindowSeconds, logger: logger)
                 var runs: [ReconRun] = []
                 for channel in channels {
@@ -181,9 +182,15 @@ struct ReconCommand: AsyncParsableCommand {
 
 /// The bill sources of the configured channels.
 enum ReconSources {
-    static func make(_ options: ServiceOptions, logger: Logger) throws -> [any BillSource] {
-        let channels = try options.channelSet(publicURL: "http://127.0.0.1", logger: logger)
-        return [WeChatBillSource(client: channels.wechat), AlipayBillSource(client: channels.alipay)]
+    static func make(_ options: ServiceOptions, postgres: PostgresClient, logger: Logger) throws -> [any BillSource] {
+        make(try options.channelSet(publicURL: "http://127.0.0.1", logger: logger), postgres: postgres)
+    }
+
+    static func make(_ channels: ChannelSet, postgres: PostgresClient) -> [any BillSource] {
+        [
+            WeChatBillSource(client: channels.wechat), AlipayBillSource(client: channels.alipay),
+            Bill99QuerySource(client: channels.bill99, postgres: postgres),
+        ]
     }
 }
 

@@ -2,14 +2,17 @@
 /// payment or refund.
 ///
 /// Both sides are keyed by ``ReconKey``: a payment by its out trade number (the platform's order id), a refund by
-/// its out refund number (the platform's refund order id). Amounts are integer fen (money.md rule 1); times are
+/// its out refund number (the platform's refund order id), a payout (a Bill99 withdrawal) by its order id. Amounts are integer fen (money.md rule 1); times are
 /// Asia/Shanghai wall time `yyyy-MM-dd HH:mm:ss`, the form the channels' bills use.
 public enum ReconRecordKind: String, Sendable, Codable, CaseIterable {
     case payment
     case refund
+    /// A withdrawal paid out through a channel (Bill99 pay-to-bank, read by querying each payout).
+    case payout
 }
 
-/// The identity both sides of a reconciliation agree on: `payment:<out_trade_no>` or `refund:<out_refund_no>`.
+/// The identity both sides of a reconciliation agree on: `payment:<out_trade_no>`, `refund:<out_refund_no>` or
+/// `payout:<order id>`.
 public struct ReconKey: Sendable, Hashable, Comparable, CustomStringConvertible {
     public let kind: ReconRecordKind
     public let number: String
