@@ -164,10 +164,13 @@ let package = Package(
         .testTarget(name: "RiskTests", dependencies: ["Risk", "QRCode", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "LedgerTests", dependencies: ["LedgerStore", "PaystreamCore", "TestSupport"], swiftSettings: strict),
         .testTarget(
+            name: "ReconciliationTests", dependencies: ["Reconciliation", "LedgerStore", "PaystreamCore", "Postgres", "TestSupport"],
+            swiftSettings: strict),
+        .testTarget(
             name: "PaymentFlowTests",
             dependencies: [
                 "PaystreamCore", "LedgerStore", "Postgres", "Kafka", "Redis", "QRCode", "Cryptography", "TestSupport", "PaystreamRuntime",
-                "Reconciliation", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ],
             swiftSettings: strict),
         .testTarget(

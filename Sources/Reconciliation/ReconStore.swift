@@ -26,6 +26,9 @@ public struct ReconRun: Sendable, Codable {
     public struct StoredItem: Sendable, Codable {
         public var itemID: Int64
         public var item: ReconItem
+        /// The latest resolution of this key on this day and channel (of this item or of the same difference in an
+        /// earlier run): "item 12 by ops-lee: ledgerCorrection recon-resolution:12 (why)".
+        public var resolution: String?
     }
 
     public func count(_ classification: ReconClassification) -> Int { items.count { $0.item.classification == classification } }
@@ -61,6 +64,21 @@ public struct ReconStore: Sendable {
         public var items: [ReconItem]
         public var previousRunID: Int64?
         public var changes: [ReconChange]
+
+        public init(
+            day: String, channel: Channel, trigger: ReconTrigger, startedAt: Date, billRows: Int, nextDayBill: Bool,
+            items: [ReconItem], previousRunID: Int64?, changes: [ReconChange]
+        ) {
+            self.day = day
+            self.channel = channel
+            self.trigger = trigger
+            self.startedAt = startedAt
+            self.billRows = billRows
+            self.nextDayBill = nextDayBill
+            self.items = items
+            self.previousRunID = previousRunID
+            self.changes = changes
+        }
     }
 
     public func hasScheduledRun(day: String, channel: Channel) async throws -> Bool {
@@ -94,8 +112,18 @@ public struct ReconStore: Sendable {
         guard let row = rows.first else { return nil }
         let items = try await client.query(
             """
-            SELECT item_id, classification, item_key, channel, platform_record::text AS platform, bill_record::text AS bill, note
-            FROM recon_items i JOIN recon_runs r USING (run_id) WHERE run_id = \(runID) ORDER BY item_key
+            SELECT i.item_id, i.classification, i.item_key, r.channel, i.platform_record::text AS platform,
+                   i.bill_record::text AS bill, i.note,
+                   'item ' || res.item_id || ' by ' || res.resolved_by || ': ' || res.action
+                       || coalesce(' ' || res.entry_idempotency_key, '') || ' (' || res.reason || ')' AS resolution
+            FROM recon_items i JOIN recon_runs r ON r.run_id = i.run_id
+            LEFT JOIN LATERAL (
+                SELECT rr.item_id, rr.resolved_by, rr.action, rr.entry_idempotency_key, rr.reason
+                FROM recon_resolutions rr
+                JOIN recon_items i2 ON i2.item_id = rr.item_id JOIN recon_runs r2 ON r2.run_id = i2.run_id
+                WHERE i2.item_key = i.item_key AND r2.channel = r.channel AND r2.bill_day = r.bill_day AND i2.item_id <= i.item_id
+                ORDER BY rr.resolution_id DESC LIMIT 1) res ON true
+            WHERE i.run_id = \(runID) ORDER BY i.item_key
             """)
         let decoder = JSONDecoder()
         func decode<T: Decodable>(_ type: T.Type, _ text: String?) throws -> T? {
@@ -117,7 +145,8 @@ public struct ReconStore: Sendable {
                         classification, key: key, channel: try Self.channel(try item.decode(String.self, column: "channel")),
                         platform: try decode(PlatformRecord.self, try item.decode(String?.self, column: "platform")),
                         bill: try decode(ChannelBillRecord.self, try item.decode(String?.self, column: "bill")),
-                        note: try item.decode(String?.self, column: "note")))
+                        note: try item.decode(String?.self, column: "note")),
+                    resolution: try item.decode(String?.self, column: "resolution"))
             },
             changes: try decode([ReconChange].self, try row.decode(String.self, column: "changes")) ?? [])
     }

@@ -1,6 +1,6 @@
 import Foundation
+import PaystreamCore
 import Postgres
-import Reconciliation
 import TestSupport
 import Testing
 
@@ -144,6 +144,10 @@ import Testing
             #expect(try await h.balance("clearing:wechat") == (-4999, 0))
             #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'correction' AND idempotency_key = 'recon-resolution:\(amountItem)'") == 1)
             #expect(try await h.count("SELECT count(*) FROM recon_resolutions WHERE resolved_by = 'ops-admin' AND action = 'ledgerCorrection'") == 1)
+            let shown = try await Self.paystream(h, ["recon", "show", "--date", day, "--json"])
+            let lastWeChat = (shown.json["runs"] as? [[String: Any]] ?? []).last { $0["channel"] as? String == "wechat" }
+            #expect((Self.item(lastWeChat, orders["amount"]!)?["resolution"] as? String)?.contains("by ops-admin: ledgerCorrection") == true,
+                    "\(shown.output)")
             let twice = try await Self.paystream(h, ["recon", "resolve", "--item", "\(amountItem)", "--by", "ops-admin", "--reason", "again"])
             #expect(twice.status == 2, "\(twice.output)")
             let okItem = try #require(Self.item(wechat, orders["ok"]!)?["itemId"] as? Int)

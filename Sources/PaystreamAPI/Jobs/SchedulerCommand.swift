@@ -38,7 +38,7 @@ public struct SchedulerCommand: AsyncParsableCommand {
     public func run() async throws {
         let logger = Logger(label: "paystream.scheduler")
         guard ["channel", "wallet"].contains(envelopeRefundTo) else { throw ValidationError("--envelope-refund-to is channel or wallet") }
-        guard let reconDueAfter = ReconciliationJobs.secondsOfDay(reconAt) else { throw ValidationError("--recon-at is HH:mm") }
+        guard let reconDueAfter = ReconDays.secondsOfDay(reconAt) else { throw ValidationError("--recon-at is HH:mm") }
         let reconChannelList = try reconChannels.split(separator: ",").map { name in
             guard let channel = Channel(rawValue: String(name)) else { throw ValidationError("--recon-channels: wechat, alipay, bill99") }
             return channel

@@ -20,7 +20,8 @@ enum ReconOutput {
                 lines.append(
                     "  \(label) item \(stored.itemID) \(item.classification.rawValue) \(item.key): platform "
                         + "\(item.platform.map { "\($0.amountFen) fen \($0.status)" } ?? "-"), channel "
-                        + "\(item.bill.map { "\($0.amountFen) fen \($0.status)" } ?? "-")" + (item.note.map { " (\($0))" } ?? ""))
+                        + "\(item.bill.map { "\($0.amountFen) fen \($0.status)" } ?? "-")" + (item.note.map { " (\($0))" } ?? "")
+                        + (stored.resolution.map { "; RESOLVED \($0)" } ?? ""))
             }
             for change in run.changes {
                 lines.append(
@@ -32,7 +33,7 @@ enum ReconOutput {
 
     /// `{"runs":[{"runId","day","channel","trigger","billRows","nextDayBill","previousRunId","counts":{…},
     /// "items":[{"itemId","classification","key","platformAmountFen","channelAmountFen","platformStatus",
-    /// "channelStatus","note"}],"changes":[{"key","before","after"}]}]}` on one line, keys sorted.
+    /// "channelStatus","note","resolution"}],"changes":[{"key","before","after"}]}]}` on one line, keys sorted.
     static func json(_ runs: [ReconRun]) -> String {
         let objects: [[String: Any]] = runs.map { run in
             var counts: [String: Int] = [:]
@@ -51,6 +52,7 @@ enum ReconOutput {
                     fields["platformStatus"] = item.platform?.status
                     fields["channelStatus"] = item.bill?.status
                     fields["note"] = item.note
+                    fields["resolution"] = stored.resolution
                     return fields
                 },
                 "changes": run.changes.map { change -> [String: Any] in

@@ -18,25 +18,9 @@ struct ReconciliationJobs: Sendable {
     let dueAfterSeconds: Int
     let logger: Logger
 
-    /// "02:00" → 7,200; nil for anything but HH:mm.
-    static func secondsOfDay(_ text: String) -> Int? {
-        let parts = text.split(separator: ":")
-        guard text.count == 5, parts.count == 2, let h = Int(parts[0]), let m = Int(parts[1]), (0..<24).contains(h), (0..<60).contains(m)
-        else { return nil }
-        return h * 3600 + m * 60
-    }
-
-    /// The day whose bills are due at `now`: yesterday (Asia/Shanghai) once the configured time has passed.
-    func dueDay(now: Date) -> String? {
-        let seconds = Int64(now.timeIntervalSince1970.rounded(.down)) + 8 * 3600
-        let secondOfDay = Int(((seconds % 86_400) + 86_400) % 86_400)
-        guard secondOfDay >= dueAfterSeconds else { return nil }
-        return ReconDays.adjacent(ReconDays.shanghai(now), by: -1)
-    }
-
     /// Runs `day` (the due day by default) for every channel that has no scheduled run of it yet.
     func runDaily(day: String? = nil, now: Date = Date()) async -> String {
-        guard let day = day ?? dueDay(now: now) else { return "not due yet" }
+        guard let day = day ?? ReconDays.due(now: now, dueAfterSeconds: dueAfterSeconds) else { return "not due yet" }
         var results: [String] = []
         for channel in channels {
             do {
