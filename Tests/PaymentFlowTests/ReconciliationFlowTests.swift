@@ -74,6 +74,14 @@ import Testing
             #expect(await h.waitFor(payoutOrder, status: "requested"))
             #expect(try await h.post("/v1/admin/withdrawals/\(payoutOrder)/approve", "{}", admin: "ops-lee").status == 202)
             #expect(await h.waitFor(payoutOrder, status: "paidOut"))
+            // Partial refunds through each channel: refund rows on the bills, matched by out refund number.
+            var refunds: [String: String] = [:]
+            for (channel, order, fen) in [("wechat", orders["ok"]!, 300), ("alipay", alipayOrder, 100)] {
+                let refund = try await h.post("/v1/refunds", #"{"orderId":"\#(order)","amountFen":\#(fen)}"#, as: user)
+                let id = try #require(refund.string("refundOrderId"), "\(refund.text)")
+                refunds[channel] = id
+                #expect(await eventually(timeoutSeconds: 60) { (try? await h.get("/v1/refunds/\(id)", as: user).string("channelState")) == "succeeded" })
+            }
 
             let day = ReconDays.shanghai(Date())
             let nextDay = try #require(ReconDays.adjacent(day, by: 1))
@@ -95,7 +103,7 @@ import Testing
             let wechat = first.runs["wechat"]
             #expect(Self.classifications(wechat) == [
                 orders["ok"]!: "matched", orders["missing"]!: "platformOnly", orders["amount"]!: "amountDiffers",
-                orders["status"]!: "statusDiffers", orders["cross"]!: "held", extra: "channelOnly",
+                orders["status"]!: "statusDiffers", orders["cross"]!: "held", extra: "channelOnly", refunds["wechat"]!: "matched",
             ], "\(first.output)")
             #expect(wechat?["differences"] as? Int == 4)
             #expect(Self.item(wechat, orders["amount"]!)?["channelAmountFen"] as? Int == 999)
@@ -106,7 +114,7 @@ import Testing
             // Alipay's real bill layout, through alipay.data.dataservice.bill.downloadurl.query: all matched.
             let alipayRun = try await Self.recon(h, day: day, channel: "alipay")
             #expect(alipayRun.status == 0, "\(alipayRun.output)")
-            #expect(Self.classifications(alipayRun.runs["alipay"]) == [alipayOrder: "matched"])
+            #expect(Self.classifications(alipayRun.runs["alipay"]) == [alipayOrder: "matched", refunds["alipay"]!: "matched"], "\(alipayRun.output)")
             let bill99Run = try await Self.recon(h, day: day, channel: "bill99")
             #expect(bill99Run.status == 0, "\(bill99Run.output)")
             #expect(Self.classifications(bill99Run.runs["bill99"]) == [payoutOrder: "matched"], "\(bill99Run.output)")
@@ -117,7 +125,7 @@ import Testing
             #expect(again.runs["wechat"]?["previousRunId"] as? Int == firstID)
             #expect((again.runs["wechat"]?["changes"] as? [Any])?.isEmpty == true)
             #expect(try await h.count("SELECT count(*) FROM recon_runs WHERE channel = 'wechat'") == 2)
-            #expect(try await h.count("SELECT count(*) FROM recon_items WHERE run_id = \(firstID)") == 6)
+            #expect(try await h.count("SELECT count(*) FROM recon_items WHERE run_id = \(firstID)") == 7)
 
             // The next day's run matches the held payment with the next day's bill, and reports nothing.
             let next = try await Self.recon(h, day: nextDay)
@@ -140,8 +148,8 @@ import Testing
                 "--debit", "\(user):available", "--credit", "clearing:wechat:available", "--amount-fen", "1",
             ])
             #expect(resolved.status == 0, "\(resolved.output)")
-            #expect(try await h.balance(user) == (3499, 0))
-            #expect(try await h.balance("clearing:wechat") == (-4999, 0))
+            #expect(try await h.balance(user) == (3099, 0))
+            #expect(try await h.balance("clearing:wechat") == (-4699, 0))
             #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'correction' AND idempotency_key = 'recon-resolution:\(amountItem)'") == 1)
             #expect(try await h.count("SELECT count(*) FROM recon_resolutions WHERE resolved_by = 'ops-admin' AND action = 'ledgerCorrection'") == 1)
             let shown = try await Self.paystream(h, ["recon", "show", "--date", day, "--json"])

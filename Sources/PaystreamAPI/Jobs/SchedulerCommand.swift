@@ -26,7 +26,7 @@ public struct SchedulerCommand: AsyncParsableCommand {
     public var envelopeRefundTo = "channel"
     @Option(help: "When the previous day's bills are reconciled, HH:mm Asia/Shanghai.") public var reconAt = "02:00"
     @Option(help: "Channels reconciled daily (comma-separated; empty: none).") public var reconChannels = "wechat,alipay,bill99"
-    @Option(help: "Seconds between checks whether the daily reconciliation is due.") public var reconCheckSeconds = 60.0
+    @Option(help: "Seconds between checks whether the daily reconciliation is due.") public var reconCheckSeconds = 300.0
     @Option(help: "Seconds between internal reconciliation runs (ledger invariants); 0 turns it off.")
     public var internalReconIntervalSeconds = 3600.0
     @Option(help: "With --once: also reconcile this day's bills (yyyy-MM-dd) as the daily job would, and the ledger.")
