@@ -33,7 +33,7 @@ public struct ExternalReconciler: Sendable {
     /// its scheduled run already.
     public func run(day: String, channel: Channel, trigger: ReconTrigger) async throws -> ReconRun? {
         guard let source = sources[channel] else { throw Failure(description: "no bill source for \(channel.rawValue)") }
-        guard let previousDay = ReconDays.adjacent(day, by: -1), let nextDay = ReconDays.adjacent(day, by: 1) else {
+        guard let nextDay = ReconDays.adjacent(day, by: 1) else {
             throw Failure(description: "\(day) is not yyyy-MM-dd")
         }
         if trigger == .schedule, try await store.hasScheduledRun(day: day, channel: channel) { return nil }
@@ -46,7 +46,7 @@ public struct ExternalReconciler: Sendable {
             logger.info("next day's bill not available", metadata: ["channel": "\(channel.rawValue)", "day": "\(nextDay)", "error": "\(error)"])
         }
         let booked = try await platform.booked(channel: channel, day: day)
-        let held = try await store.heldItems(day: previousDay, channel: channel)
+        let held = try await store.heldItems(before: day, channel: channel)
         let known = try await platform.known(channel: channel, keys: bill.map(\.key))
         let items = ReconMatcher.match(
             ReconInput(

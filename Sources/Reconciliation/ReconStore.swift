@@ -151,9 +151,17 @@ public struct ReconStore: Sendable {
             changes: try decode([ReconChange].self, try row.decode(String.self, column: "changes")) ?? [])
     }
 
-    /// The items the latest run of `day` and `channel` held for the next day.
-    public func heldItems(day: String, channel: Channel) async throws -> [ReconItem] {
-        try await latestRun(day: day, channel: channel)?.items.map(\.item).filter { $0.classification == .held } ?? []
+    /// The items held for `day`: those of the latest run of the closest earlier day that has a run (normally the
+    /// day before; if that day was never run, held items are not lost but come to the next day that is).
+    public func heldItems(before day: String, channel: Channel) async throws -> [ReconItem] {
+        let rows = try await client.query(
+            """
+            SELECT max(run_id) AS run_id FROM recon_runs
+            WHERE channel = \(channel.rawValue)
+              AND bill_day = (SELECT max(bill_day) FROM recon_runs WHERE channel = \(channel.rawValue) AND bill_day < \(day)::date)
+            """)
+        guard let id = try rows.first?.decode(Int64?.self, column: "run_id") else { return [] }
+        return try await run(id)?.items.map(\.item).filter { $0.classification == .held } ?? []
     }
 
     /// Stores the run and its items in one transaction; nil when it is a scheduled run of a day and channel

@@ -60,6 +60,20 @@ struct ReconStoreTests {
         }
     }
 
+    @Test("held items come to the next day that has a run, even when the day in between was never run")
+    func heldItemsCarry() async throws {
+        try await Self.withDatabase { db in
+            let store = ReconStore(client: db.client)
+            var held = Self.platformOnly("late")
+            held.classification = .held
+            _ = try await store.record(Self.newRun([held, Self.platformOnly("other")]))
+            #expect(try await store.heldItems(before: "2026-03-11", channel: .wechat) == [held])
+            #expect(try await store.heldItems(before: "2026-03-13", channel: .wechat) == [held])
+            #expect(try await store.heldItems(before: Self.day, channel: .wechat).isEmpty)
+            #expect(try await store.heldItems(before: "2026-03-11", channel: .alipay).isEmpty)
+        }
+    }
+
     @Test("a correction that would take a wallet below zero is refused, and nothing is recorded")
     func correctionKeepsWalletsNonNegative() async throws {
         try await Self.withDatabase { db in
