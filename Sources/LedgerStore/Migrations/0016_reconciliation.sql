@@ -2,6 +2,11 @@
 -- invariants). Runs and their items are append-only: running a day again records a new run, with what changed
 -- since the previous run of that day and channel, and never rewrites an old one (money.md rule 7).
 
+-- The platform's side of a day: the entries that book a channel payment or payout, by time. Partial, so the
+-- ledger's hot path (grabs, transfers) pays nothing for it.
+CREATE INDEX journal_entries_channel_bookings ON journal_entries (created_at)
+    WHERE kind IN ('rechargePaid', 'envelopeFunded', 'collectionPaid', 'withdrawPaidOut');
+
 CREATE TABLE recon_runs (
     run_id          bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     bill_day        date        NOT NULL,
