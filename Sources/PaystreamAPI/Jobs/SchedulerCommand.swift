@@ -27,6 +27,7 @@ public struct SchedulerCommand: AsyncParsableCommand {
     @Option(help: "When the previous day's bills are reconciled, HH:mm Asia/Shanghai.") public var reconAt = "02:00"
     @Option(help: "Channels reconciled daily (comma-separated; empty: none).") public var reconChannels = "wechat,alipay,bill99"
     @Option(help: "Seconds between checks whether the daily reconciliation is due.") public var reconCheckSeconds = 300.0
+    @Option(help: "Earlier days the daily reconciliation also runs if they have no scheduled run yet.") public var reconCatchUpDays = 3
     @Option(help: "Seconds between internal reconciliation runs (ledger invariants); 0 turns it off.")
     public var internalReconIntervalSeconds = 3600.0
     @Option(help: "With --once: also reconcile this day's bills (yyyy-MM-dd) as the daily job would, and the ledger.")
@@ -49,7 +50,7 @@ public struct SchedulerCommand: AsyncParsableCommand {
                 client: built.services.store.postgres,
                 sources: ReconSources.make(built.services.channels, postgres: built.services.store.postgres), logger: logger),
             internalRecon: InternalReconciler(client: built.services.store.postgres), channels: reconChannelList,
-            dueAfterSeconds: reconDueAfter, logger: logger)
+            dueAfterSeconds: reconDueAfter, logger: logger, catchUpDays: max(0, reconCatchUpDays))
         let jobs = EnvelopeCompensation(
             services: built.services, windowSeconds: windowDays * 86_400, grabGraceMilliseconds: Int64(grabGraceSeconds * 1000),
             expiryGraceSeconds: expiryGraceSeconds, refundToChannel: envelopeRefundTo == "channel")

@@ -18,29 +18,45 @@ struct ReconciliationJobs: Sendable {
     let dueAfterSeconds: Int
     let logger: Logger
 
-    /// Runs `day` (the due day by default) for every channel that has no scheduled run of it yet.
+    /// Days before the due one that are run too if they have no scheduled run (the scheduler was down then).
+    let catchUpDays: Int
+
+    /// Runs the due day (yesterday once `dueAfterSeconds` have passed) and the `catchUpDays` before it, oldest first
+    /// so that held items carry forward, for every channel without a scheduled run of that day; or `day` alone.
     func runDaily(day: String? = nil, now: Date = Date()) async -> String {
-        guard let day = day ?? ReconDays.due(now: now, dueAfterSeconds: dueAfterSeconds) else { return "not due yet" }
+        let days: [String]
+        if let day {
+            days = [day]
+        } else if let due = ReconDays.due(now: now, dueAfterSeconds: dueAfterSeconds) {
+            days = (0...catchUpDays).reversed().compactMap { ReconDays.adjacent(due, by: -$0) }
+        } else {
+            return "not due yet"
+        }
         var results: [String] = []
-        for channel in channels {
-            do {
-                if let run = try await external.run(day: day, channel: channel, trigger: .schedule) {
-                    results.append("\(channel.rawValue) \(day): run \(run.runID), \(run.differences.count) difference(s), \(run.count(.held)) held")
-                    for item in run.differences {
-                        logger.warning(
-                            "reconciliation difference",
-                            metadata: ["channel": "\(channel.rawValue)", "day": "\(day)", "item": "\(item.itemID)",
-                                       "classification": "\(item.item.classification.rawValue)", "key": "\(item.item.key)"])
-                    }
-                } else {
-                    results.append("\(channel.rawValue) \(day): done already")
-                }
-            } catch {
-                logger.error("reconciliation failed; the next tick retries", metadata: ["channel": "\(channel.rawValue)", "day": "\(day)", "error": "\(error)"])
-                results.append("\(channel.rawValue) \(day): failed")
+        for day in days {
+            for channel in channels {
+                results.append(contentsOf: await runScheduled(day: day, channel: channel))
             }
         }
-        return results.joined(separator: "; ")
+        return results.isEmpty ? "nothing to do" : results.joined(separator: "; ")
+    }
+
+    private func runScheduled(day: String, channel: Channel) async -> [String] {
+        do {
+            guard let run = try await external.run(day: day, channel: channel, trigger: .schedule) else {
+                return ["\(channel.rawValue) \(day): done already"]
+            }
+            for item in run.differences {
+                logger.warning(
+                    "reconciliation difference",
+                    metadata: ["channel": "\(channel.rawValue)", "day": "\(day)", "item": "\(item.itemID)",
+                               "classification": "\(item.item.classification.rawValue)", "key": "\(item.item.key)"])
+            }
+            return ["\(channel.rawValue) \(day): run \(run.runID), \(run.differences.count) difference(s), \(run.count(.held)) held"]
+        } catch {
+            logger.error("reconciliation failed; the next tick retries", metadata: ["channel": "\(channel.rawValue)", "day": "\(day)", "error": "\(error)"])
+            return ["\(channel.rawValue) \(day): failed"]
+        }
     }
 
     func runInternal() async throws -> String {
