@@ -73,13 +73,23 @@ struct BillParserTests {
         #expect(payment.succeeded && payment.amountFen == 1 && payment.key == ReconKey(kind: .payment, number: "20190916165659224L3VUQRL9"))
     }
 
-    @Test("an Alipay bill with a wrong footer, a zip, or GBK bytes is refused")
+    @Test("the Alipay bill in GBK, the encoding Alipay writes, parses like the UTF-8 copy")
+    func alipayGBK() throws {
+        let text = String(decoding: try Self.vectorBytes("alipay_bill_trade_detail_sample.csv"), as: UTF8.self)
+        let gbk = Array(try #require(text.data(using: AlipayTradeBill.gb18030)))
+        #expect(String(validating: gbk, as: UTF8.self) == nil)
+        let bill = try AlipayTradeBill(gbk)
+        #expect(bill.columns.first == "支付宝交易号" && bill.rows.count == 10)
+        #expect(try bill.records() == (try AlipayTradeBill(Array(text.utf8)).records()))
+    }
+
+    @Test("an Alipay bill with a wrong footer, a zip, or bytes that are no text is refused")
     func alipayRefusals() throws {
         let text = String(decoding: try Self.vectorBytes("alipay_bill_trade_detail_sample.csv"), as: UTF8.self)
         let wrong = text.replacingOccurrences(of: "#交易合计：6笔，商家实收共0.06元", with: "#交易合计：6笔，商家实收共0.07元")
         #expect(throws: BillFormatError.self) { try AlipayTradeBill(Array(wrong.utf8)) }
         #expect(throws: BillFormatError.self) { try AlipayTradeBill([0x50, 0x4B, 0x03, 0x04, 0, 0]) }
-        #expect(throws: BillFormatError.self) { try AlipayTradeBill([0x23, 0xD6, 0xA7, 0xB8, 0xB6, 0x0A]) }
+        #expect(throws: BillFormatError.self) { try AlipayTradeBill([0x23, 0xFF, 0xFF, 0x80, 0x0A]) }
     }
 
     @Test("bill decimals are exact and malformed ones refused")

@@ -7,9 +7,9 @@ import PaystreamCore
 /// (`#交易合计：N笔，商家实收共X元，…`, `#退款合计：M笔，商家实收退款共-Y元，…`).
 ///
 /// Guarantees: fields are trimmed of the tabs and spaces Alipay pads identifiers with; columns are found by name;
-/// amounts are parsed exactly; ``init(_:)`` refuses a bill whose footer totals disagree with its rows. Real
-/// downloads are a zip of GBK files: this parser reads the detail CSV as UTF-8 text (the sandbox serves it so) and
-/// refuses a zip or non-UTF-8 bytes with a message saying so.
+/// amounts are parsed exactly; ``init(_:)`` refuses a bill whose footer totals disagree with its rows. The detail
+/// CSV is read as UTF-8 (as the sandbox serves it) or GBK/GB18030 (as Alipay writes it). Real downloads are a zip
+/// of such files, which this parser does not open: it refuses a zip with a message saying so.
 public struct AlipayTradeBill: Sendable {
     public struct Totals: Sendable, Equatable {
         public var tradeCount: Int
@@ -37,10 +37,15 @@ public struct AlipayTradeBill: Sendable {
         guard !bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) else {
             throw BillFormatError("this is the zip Alipay serves: unpack it and pass the 业务明细 CSV (UTF-8)")
         }
-        guard String(validating: bytes, as: UTF8.self) != nil else {
-            throw BillFormatError("the bill is not UTF-8 (Alipay's files are GBK: convert them first)")
+        let text: [UInt8]
+        if String(validating: bytes, as: UTF8.self) != nil {
+            text = bytes
+        } else if let decoded = String(data: Data(bytes), encoding: Self.gb18030) {
+            text = Array(decoded.utf8)
+        } else {
+            throw BillFormatError("the bill is neither UTF-8 nor GBK/GB18030 text")
         }
-        let lines = BillText.lines(bytes)
+        let lines = BillText.lines(text)
         headerComments = Array(lines.prefix { $0.hasPrefix("#") })
         var rest = lines.dropFirst(headerComments.count)
         guard let columnLine = rest.popFirst(), columnLine.hasPrefix("支付宝交易号") else {
@@ -63,6 +68,9 @@ public struct AlipayTradeBill: Sendable {
     }
 
     public func column(_ name: String) -> Int? { columns.firstIndex(of: name) }
+
+    /// GB18030 (a superset of GBK, the encoding of Alipay's bill files): CoreFoundation's kCFStringEncodingGB_18030_2000.
+    public static let gb18030 = String.Encoding(rawValue: 0x8000_0632)
 
     /// The rows as reconciliation records: 交易 is a succeeded payment, 退款 a refund (its amount made positive);
     /// any other 业务类型 is a payment whose money did not move, with that word as its status.
