@@ -1,16 +1,14 @@
 import ArgumentParser
 import Foundation
 import Logging
-import PaystreamCore
 import PaystreamRuntime
-import Reconciliation
 import ServiceLifecycle
 
 /// `paystream-scheduler`: the periodic jobs. Envelope compensation: expired envelopes refunded (every 10 min
 /// by default), grabs without their transfer re-driven (every 30 min), over the last 30 days; every run
-/// recorded in `compensation_runs`. Reconciliation: the previous day's bills of each channel at `--recon-at`
-/// (02:00 Asia/Shanghai; once per day and channel), the ledger's invariants every `--internal-recon-interval-seconds`
-/// (see ``ReconciliationJobs``). Several schedulers may run at once: each job is safe to run concurrently.
+/// recorded in `compensation_runs`. Reconciliation (``ReconScheduleOptions``): the previous day's bills at 02:00
+/// Asia/Shanghai, the ledger's invariants every hour. Several schedulers may run at once: each job is safe to run
+/// concurrently.
 public struct SchedulerCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "paystream-scheduler",
@@ -24,14 +22,7 @@ public struct SchedulerCommand: AsyncParsableCommand {
     @Option(help: "Seconds after its expiry before an envelope is expired (grabs in flight land first).") public var expiryGraceSeconds = 5
     @Option(help: "Where the rest of a channel-paid expired envelope goes: channel (its refund API) or wallet.")
     public var envelopeRefundTo = "channel"
-    @Option(help: "When the previous day's bills are reconciled, HH:mm Asia/Shanghai.") public var reconAt = "02:00"
-    @Option(help: "Channels reconciled daily (comma-separated; empty: none).") public var reconChannels = "wechat,alipay,bill99"
-    @Option(help: "Seconds between checks whether the daily reconciliation is due.") public var reconCheckSeconds = 300.0
-    @Option(help: "Earlier days the daily reconciliation also runs if they have no scheduled run yet.") public var reconCatchUpDays = 3
-    @Option(help: "Seconds between internal reconciliation runs (ledger invariants); 0 turns it off.")
-    public var internalReconIntervalSeconds = 3600.0
-    @Option(help: "With --once: also reconcile this day's bills (yyyy-MM-dd) as the daily job would, and the ledger.")
-    public var reconDate: String?
+    @OptionGroup public var recon: ReconScheduleOptions
     @Flag(help: "Run each job once and exit.") public var once = false
 
     public init() {}
@@ -39,28 +30,16 @@ public struct SchedulerCommand: AsyncParsableCommand {
     public func run() async throws {
         let logger = Logger(label: "paystream.scheduler")
         guard ["channel", "wallet"].contains(envelopeRefundTo) else { throw ValidationError("--envelope-refund-to is channel or wallet") }
-        guard let reconDueAfter = ReconDays.secondsOfDay(reconAt) else { throw ValidationError("--recon-at is HH:mm") }
-        let reconChannelList = try reconChannels.split(separator: ",").map { name in
-            guard let channel = Channel(rawValue: String(name)) else { throw ValidationError("--recon-channels: wechat, alipay, bill99") }
-            return channel
-        }
         let built = try await options.build(role: "paystream-scheduler", publicURL: "http://127.0.0.1", logger: logger)
-        let recon = ReconciliationJobs(
-            external: ExternalReconciler(
-                client: built.services.store.postgres,
-                sources: ReconSources.make(built.services.channels, postgres: built.services.store.postgres), logger: logger),
-            internalRecon: InternalReconciler(client: built.services.store.postgres), channels: reconChannelList,
-            dueAfterSeconds: reconDueAfter, logger: logger, catchUpDays: max(0, reconCatchUpDays))
         let jobs = EnvelopeCompensation(
             services: built.services, windowSeconds: windowDays * 86_400, grabGraceMilliseconds: Int64(grabGraceSeconds * 1000),
             expiryGraceSeconds: expiryGraceSeconds, refundToChannel: envelopeRefundTo == "channel")
+        let reconJobs = recon.jobs(built.services, logger: logger)
         if once {
             let grabs = try await jobs.redriveGrabs()
             let expired = try await jobs.expireEnvelopes()
             print("grab-redrive: found \(grabs.found), re-driven \(grabs.acted); envelope-expiry: found \(expired.found), expired \(expired.acted)")
-            if let reconDate {
-                print("reconciliation: \(await recon.runDaily(day: reconDate)); internal: \(try await recon.runInternal())")
-            }
+            if let line = try await reconJobs.runOnce(day: recon.reconDate) { print(line) }
             await built.close()
             return
         }
@@ -74,18 +53,7 @@ public struct SchedulerCommand: AsyncParsableCommand {
                 return "found \(r.found), expired \(r.acted)"
             },
         ]
-        if !reconChannelList.isEmpty {
-            group.append(
-                PeriodicJob(name: "reconciliation", interval: .milliseconds(Int64(reconCheckSeconds * 1000)), logger: logger) {
-                    await recon.runDaily()
-                })
-        }
-        if internalReconIntervalSeconds > 0 {
-            group.append(
-                PeriodicJob(name: "internal-reconciliation", interval: .milliseconds(Int64(internalReconIntervalSeconds * 1000)), logger: logger) {
-                    try await recon.runInternal()
-                })
-        }
+        group += reconJobs.periodic.map { PeriodicJob(name: $0.name, interval: $0.interval, logger: logger, body: $0.body) }
         if built.configuration.opsPort > 0 {
             let probe = built.probe
             group.append(
