@@ -159,7 +159,9 @@ let package = Package(
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "CryptographyTests", dependencies: ["Cryptography", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "PaystreamCoreTests", dependencies: ["PaystreamCore"], swiftSettings: strict),
-        .testTarget(name: "ChannelsTests", dependencies: ["Channels", "ChannelSandbox", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "ChannelsTests", dependencies: ["Channels", "ChannelSandbox", "TestSupport"], exclude: ["Fixtures"],
+            swiftSettings: strict),
         .testTarget(name: "ChannelSandboxTests", dependencies: ["ChannelSandbox", "Cryptography", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "RiskTests", dependencies: ["Risk", "QRCode", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "LedgerTests", dependencies: ["LedgerStore", "PaystreamCore", "TestSupport"], swiftSettings: strict),

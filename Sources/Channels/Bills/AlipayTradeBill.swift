@@ -7,9 +7,9 @@ import PaystreamCore
 /// (`#交易合计：N笔，商家实收共X元，…`, `#退款合计：M笔，商家实收退款共-Y元，…`).
 ///
 /// Guarantees: fields are trimmed of the tabs and spaces Alipay pads identifiers with; columns are found by name;
-/// amounts are parsed exactly; ``init(_:)`` refuses a bill whose footer totals disagree with its rows. The detail
-/// CSV is read as UTF-8 (as the sandbox serves it) or GBK/GB18030 (as Alipay writes it). Real downloads are a zip
-/// of such files, which this parser does not open: it refuses a zip with a message saying so.
+/// amounts are parsed exactly; ``init(_:)`` refuses a bill whose footer totals disagree with its rows. It reads the
+/// detail CSV itself (UTF-8, as the sandbox serves it, or GBK/GB18030, as Alipay writes it) or the `.csv.zip`
+/// Alipay's download URL serves (the `…业务明细.csv` entry; ``ZipArchive``).
 public struct AlipayTradeBill: Sendable {
     public struct Totals: Sendable, Equatable {
         public var tradeCount: Int
@@ -34,8 +34,14 @@ public struct AlipayTradeBill: Sendable {
     public var totals: Totals
 
     public init(_ bytes: [UInt8]) throws(BillFormatError) {
-        guard !bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) else {
-            throw BillFormatError("this is the zip Alipay serves: unpack it and pass the 业务明细 CSV (UTF-8)")
+        var bytes = bytes
+        if ZipArchive.isZip(bytes) {
+            // Alipay's .csv.zip holds the detail (…_业务明细.csv) and a summary (…_业务明细(汇总).csv).
+            let files = try ZipArchive(bytes).entries
+            guard let detail = files.first(where: { $0.name.hasSuffix("业务明细.csv") }) ?? (files.count == 1 ? files.first : nil) else {
+                throw BillFormatError("the zip has no …业务明细.csv (it holds \(files.map(\.name)))")
+            }
+            bytes = detail.contents
         }
         let text: [UInt8]
         if String(validating: bytes, as: UTF8.self) != nil {
