@@ -6,8 +6,24 @@ import Postgres
 /// Where a day's bill of one channel comes from.
 public protocol BillSource: Sendable {
     var channel: Channel { get }
-    /// The day's bill rows; throws when the channel does not serve the bill (not out yet, refused, malformed).
+    /// The day's bill rows; throws ``NoBillForDay`` when the channel says it has no bill for the day (no
+    /// transactions), anything else when it does not serve the bill (not out yet, refused, malformed).
     func records(day: String) async throws -> [ChannelBillRecord]
+}
+
+/// The channel answered that there is no bill for the day: WeChat Pay `NO_STATEMENT_EXIST`, Alipay
+/// `isp.bill_not_exist`. For the day being reconciled that is an empty bill; for the next day's peek it is only
+/// "not available" (a bill still being made may be described the same way).
+public struct NoBillForDay: Error, CustomStringConvertible {
+    public let channel: Channel
+    public let day: String
+    public let channelCode: String
+    public var description: String { "\(channel.rawValue) has no bill for \(day) (\(channelCode))" }
+
+    static func check(_ error: ChannelError, day: String, codes: Set<String>) -> any Error {
+        guard let code = error.channelCode, codes.contains(code) else { return error }
+        return NoBillForDay(channel: error.channel, day: day, channelCode: code)
+    }
 }
 
 /// WeChat Pay: GET /v3/bill/tradebill (bill_type ALL), the signed download checked against its SHA1, parsed.
@@ -18,7 +34,12 @@ public struct WeChatBillSource: BillSource {
     public init(client: WeChatPayV3Client) { self.client = client }
 
     public func records(day: String) async throws -> [ChannelBillRecord] {
-        let location = try await client.tradeBillLocation(day: day)
+        let location: WeChatPayBillLocation
+        do {
+            location = try await client.tradeBillLocation(day: day)
+        } catch {
+            throw NoBillForDay.check(error, day: day, codes: ["NO_STATEMENT_EXIST"])
+        }
         return try WeChatTradeBill(try await client.downloadBill(location)).records()
     }
 }
@@ -31,7 +52,12 @@ public struct AlipayBillSource: BillSource {
     public init(client: AlipayClient) { self.client = client }
 
     public func records(day: String) async throws -> [ChannelBillRecord] {
-        let url = try await client.billDownloadURL(day: day)
+        let url: String
+        do {
+            url = try await client.billDownloadURL(day: day)
+        } catch {
+            throw NoBillForDay.check(error, day: day, codes: ["isp.bill_not_exist"])
+        }
         return try AlipayTradeBill(try await client.downloadBill(from: url)).records()
     }
 }

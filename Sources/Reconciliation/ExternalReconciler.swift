@@ -38,7 +38,13 @@ public struct ExternalReconciler: Sendable {
         }
         if trigger == .schedule, try await store.hasScheduledRun(day: day, channel: channel) { return nil }
         let startedAt = Date()
-        let bill = try await source.records(day: day)
+        let bill: [ChannelBillRecord]
+        do {
+            bill = try await source.records(day: day)
+        } catch let none as NoBillForDay {
+            logger.info("no bill for the day: reconciled as an empty bill", metadata: ["reason": "\(none)"])
+            bill = []
+        }
         var nextDayBill: [ChannelBillRecord]?
         do {
             nextDayBill = try await source.records(day: nextDay)
