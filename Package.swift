@@ -166,7 +166,8 @@ let package = Package(
         .testTarget(name: "RiskTests", dependencies: ["Risk", "QRCode", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "LedgerTests", dependencies: ["LedgerStore", "PaystreamCore", "TestSupport"], swiftSettings: strict),
         .testTarget(
-            name: "ReconciliationTests", dependencies: ["Reconciliation", "LedgerStore", "PaystreamCore", "Postgres", "TestSupport"],
+            name: "ReconciliationTests",
+            dependencies: ["Reconciliation", "Channels", "LedgerStore", "PaystreamCore", "Postgres", "TestSupport"],
             swiftSettings: strict),
         .testTarget(
             name: "PaymentFlowTests",
