@@ -90,6 +90,13 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // External and internal reconciliation: the channels' bills against the ledger, the ledger's invariants;
+        // runs, items and resolutions stored append-only.
+        .target(
+            name: "Reconciliation",
+            dependencies: ["Channels", "LedgerStore", "Postgres", "PaystreamCore", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
+
         // 5. Services: configuration, logging, metrics, lifecycle and the roles' wiring.
         .target(
             name: "PaystreamRuntime",
@@ -110,7 +117,7 @@ let package = Package(
         .target(
             name: "PaystreamAPI",
             dependencies: [
-                "PaystreamRuntime", "Channels", "Risk", "QRCode", "Cryptography",
+                "PaystreamRuntime", "Channels", "Risk", "QRCode", "Cryptography", "Reconciliation",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
@@ -152,10 +159,16 @@ let package = Package(
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "CryptographyTests", dependencies: ["Cryptography", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "PaystreamCoreTests", dependencies: ["PaystreamCore"], swiftSettings: strict),
-        .testTarget(name: "ChannelsTests", dependencies: ["Channels", "ChannelSandbox", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "ChannelsTests", dependencies: ["Channels", "ChannelSandbox", "TestSupport"], exclude: ["Fixtures"],
+            swiftSettings: strict),
         .testTarget(name: "ChannelSandboxTests", dependencies: ["ChannelSandbox", "Cryptography", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "RiskTests", dependencies: ["Risk", "QRCode", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "LedgerTests", dependencies: ["LedgerStore", "PaystreamCore", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "ReconciliationTests",
+            dependencies: ["Reconciliation", "Channels", "LedgerStore", "PaystreamCore", "Postgres", "TestSupport"],
+            swiftSettings: strict),
         .testTarget(
             name: "PaymentFlowTests",
             dependencies: [

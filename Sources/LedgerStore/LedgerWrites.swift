@@ -26,20 +26,26 @@ enum LedgerWrites {
     }
 
     private static func writeJournal(_ applied: [(LedgerInput, Effects)], on connection: PostgresConnection) async throws {
-        var keys: [String] = [], kinds: [String] = [], orders: [String] = [], correlations: [String?] = []
+        var entries: [JournalEntry] = [], correlations: [String?] = []
         for (input, effects) in applied {
             for entry in effects.entries {
-                keys.append(entry.idempotencyKey)
-                kinds.append(entry.kind.rawValue)
-                orders.append(entry.orderID)
+                entries.append(entry)
                 correlations.append(input.event.correlationID)
             }
         }
-        if keys.isEmpty { return }
+        try await insertEntries(entries, correlationIDs: correlations, on: connection)
+    }
+
+    /// Inserts the entries and all their postings (one statement each, so the balance trigger sees whole
+    /// entries). Balances are not touched: see ``writeBalances(_:on:)``.
+    static func insertEntries(_ entries: [JournalEntry], correlationIDs: [String?], on connection: PostgresConnection) async throws {
+        precondition(entries.count == correlationIDs.count, "one correlation id (or nil) per entry")
+        if entries.isEmpty { return }
         let rows = try await connection.query(
             """
             INSERT INTO journal_entries (idempotency_key, kind, order_id, correlation_id)
-            SELECT * FROM unnest(\(keys)::text[], \(kinds)::text[], \(orders)::text[], \(correlations)::text[])
+            SELECT * FROM unnest(\(entries.map(\.idempotencyKey))::text[], \(entries.map(\.kind.rawValue))::text[],
+                                 \(entries.map(\.orderID))::text[], \(correlationIDs)::text[])
             RETURNING entry_id, idempotency_key
             """)
         var entryIDs: [String: Int64] = [:]
@@ -47,17 +53,15 @@ enum LedgerWrites {
             entryIDs[try row.decode(String.self, column: "idempotency_key")] = try row.decode(Int64.self, column: "entry_id")
         }
         var ids: [Int64] = [], accounts: [String] = [], buckets: [String] = [], amounts: [Int64] = []
-        for (_, effects) in applied {
-            for entry in effects.entries {
-                guard let id = entryIDs[entry.idempotencyKey] else {
-                    throw LedgerStoreError(message: "entry \(entry.idempotencyKey) was not inserted")
-                }
-                for posting in entry.postings {
-                    ids.append(id)
-                    accounts.append(posting.account.description)
-                    buckets.append(posting.bucket.rawValue)
-                    amounts.append(posting.amountFen)
-                }
+        for entry in entries {
+            guard let id = entryIDs[entry.idempotencyKey] else {
+                throw LedgerStoreError(message: "entry \(entry.idempotencyKey) was not inserted")
+            }
+            for posting in entry.postings {
+                ids.append(id)
+                accounts.append(posting.account.description)
+                buckets.append(posting.bucket.rawValue)
+                amounts.append(posting.amountFen)
             }
         }
         // One statement for all postings: the balance trigger sees whole entries.
@@ -69,7 +73,7 @@ enum LedgerWrites {
     }
 
     /// One UPDATE for all accounts, each with its net change over the batch.
-    private static func writeBalances(_ entries: [JournalEntry], on connection: PostgresConnection) async throws {
+    static func writeBalances(_ entries: [JournalEntry], on connection: PostgresConnection) async throws {
         var delta: [AccountID: (available: Int64, frozen: Int64)] = [:]
         for posting in entries.flatMap(\.postings) {
             var d = delta[posting.account] ?? (0, 0)

@@ -304,14 +304,7 @@ struct LedgerVerifierTests {
     }
 
     private func withDatabase(_ body: (PostgresTestDatabase) async throws -> Void) async throws {
-        let db = try await PostgresTestDatabase.create(poolSize: 2)
-        do {
-            try await body(db)
-        } catch {
-            await db.close()
-            throw error
-        }
-        await db.close()
+        try await PostgresTestDatabase.with(poolSize: 2, body)
     }
 }
 

@@ -32,6 +32,18 @@ public struct PostgresTestDatabase: Sendable {
         return components.string!
     }
 
+    /// Creates a database, runs `body` with it and closes its pool, also when `body` throws.
+    public static func with(poolSize: Int = 4, _ body: (PostgresTestDatabase) async throws -> Void) async throws {
+        let db = try await create(poolSize: poolSize)
+        do {
+            try await body(db)
+        } catch {
+            await db.close()
+            throw error
+        }
+        await db.close()
+    }
+
     /// Closes the pool; the database stays for inspection until the test server is stopped.
     public func close() async { await client.shutdown() }
 }

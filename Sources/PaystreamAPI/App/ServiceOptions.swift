@@ -35,6 +35,17 @@ public struct ServiceOptions: ParsableArguments, Sendable {
         let close: @Sendable () async -> Void
     }
 
+    /// The channels named by `--sandbox-state-dir` or `--channels`.
+    func channelSet(publicURL: String, logger: Logger) throws -> ChannelSet {
+        if let sandboxStateDir {
+            logger.notice("using the SIMULATED channels of paystream-sim", metadata: ["stateDir": "\(sandboxStateDir)"])
+            return try ChannelSet.sandbox(stateDirectory: sandboxStateDir, publicURL: publicURL, httpClient: .shared)
+        } else if let channels {
+            return try ChannelSet.load(file: channels, publicURL: publicURL, httpClient: .shared)
+        }
+        throw ValidationError("name the channels: --channels FILE, or --sandbox-state-dir DIR for the sandbox")
+    }
+
     func build(role: String, publicURL: String, logger: Logger) async throws -> Built {
         let configuration = try runtime.resolve(defaultOpsPort: 0)
         Observability.bootstrap(configuration)
@@ -49,15 +60,7 @@ public struct ServiceOptions: ParsableArguments, Sendable {
             configuration: KafkaProducerConfiguration(client: configuration.kafka(clientID: role)), logger: logger)
         let registry = try TopicRegistry.load(directory: configuration.topicsDirectory)
         let rules = try RuleBook(contentsOf: riskRules, logger: logger)
-        let channelSet: ChannelSet
-        if let sandboxStateDir {
-            logger.notice("using the SIMULATED channels of paystream-sim", metadata: ["stateDir": "\(sandboxStateDir)"])
-            channelSet = try ChannelSet.sandbox(stateDirectory: sandboxStateDir, publicURL: publicURL, httpClient: .shared)
-        } else if let channels {
-            channelSet = try ChannelSet.load(file: channels, publicURL: publicURL, httpClient: .shared)
-        } else {
-            throw ValidationError("name the channels: --channels FILE, or --sandbox-state-dir DIR for the sandbox")
-        }
+        let channelSet = try self.channelSet(publicURL: publicURL, logger: logger)
         let keys = try SecurityKeys.require(path: keysFile)
         let services = APIServices(
             store: PaymentStore(postgres: postgres), publisher: EventPublisher(producer: producer, registry: registry),

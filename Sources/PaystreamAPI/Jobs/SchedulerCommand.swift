@@ -11,10 +11,12 @@ import ServiceLifecycle
 /// PostgreSQL advisory lock, ``AdvisoryLockLeader``) and runs the jobs, the others stand by and take over
 /// within `--leader-check-seconds` of the leader's death. Each job is also safe to run concurrently, so a
 /// moment of overlap at a handover does no harm. `--once` runs the jobs by hand, leader or not.
+/// Reconciliation (``ReconScheduleOptions``): the previous day's bills at 02:00 Asia/Shanghai, the ledger's
+/// invariants every hour.
 public struct SchedulerCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "paystream-scheduler",
-        abstract: "Run Paystream's periodic jobs: envelope expiry refunds and grab compensation.")
+        abstract: "Run Paystream's periodic jobs: envelope expiry refunds, grab compensation, reconciliation.")
 
     @OptionGroup public var options: ServiceOptions
     @Option(help: "Seconds between envelope expiry runs.") public var expiryIntervalSeconds = 600.0
@@ -28,6 +30,7 @@ public struct SchedulerCommand: AsyncParsableCommand {
     public var leaderCheckSeconds = 5.0
     @Option(help: "The advisory lock's name; schedulers with the same name and database elect one leader.")
     public var leaderLock = "paystream-scheduler"
+    @OptionGroup public var recon: ReconScheduleOptions
     @Flag(help: "Run each job once and exit (no leader election).") public var once = false
 
     public init() {}
@@ -39,10 +42,12 @@ public struct SchedulerCommand: AsyncParsableCommand {
         let jobs = EnvelopeCompensation(
             services: built.services, windowSeconds: windowDays * 86_400, grabGraceMilliseconds: Int64(grabGraceSeconds * 1000),
             expiryGraceSeconds: expiryGraceSeconds, refundToChannel: envelopeRefundTo == "channel")
+        let reconJobs = recon.jobs(built.services, logger: logger)
         if once {
             let grabs = try await jobs.redriveGrabs()
             let expired = try await jobs.expireEnvelopes()
             print("grab-redrive: found \(grabs.found), re-driven \(grabs.acted); envelope-expiry: found \(expired.found), expired \(expired.acted)")
+            if let line = try await reconJobs.runOnce(day: recon.reconDate) { print(line) }
             await built.close()
             return
         }
@@ -60,6 +65,7 @@ public struct SchedulerCommand: AsyncParsableCommand {
                 return "found \(r.found), expired \(r.acted)"
             },
         ]
+        group += reconJobs.periodic.map { PeriodicJob(name: $0.name, interval: $0.interval, leader: leader, logger: logger, body: $0.body) }
         if built.configuration.opsPort > 0 {
             let probe = built.probe
             group.append(
@@ -94,7 +100,8 @@ struct PeriodicJob: Service {
             } catch {
                 logger.error("job failed; next run retries", metadata: ["job": "\(name)", "error": "\(error)"])
             }
-            try? await Task.sleep(for: interval)
+            // The wait ends at a graceful shutdown too: a job every hour must not hold SIGTERM for an hour.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 }

@@ -104,7 +104,7 @@ public struct LeadershipService: Service {
                 logger.notice("standing by: another process holds the lock", metadata: ["lock": "\(leader.name)"])
             }
             announcedStandby = !leading
-            try? await Task.sleep(for: interval)
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
         await leader.resign()
     }

@@ -1,0 +1,195 @@
+import ArgumentParser
+import Foundation
+import LedgerStore
+import Logging
+import PaystreamCore
+import PaystreamRuntime
+import Postgres
+import Reconciliation
+
+/// `paystream recon`: external reconciliation (the channels' daily bills against the platform's bookings),
+/// internal reconciliation (the ledger's invariants), the stored runs, and admins' resolutions.
+///
+/// Exit status of `run` and `internal`: 0 when nothing is to be looked at, 1 when a difference or violation was
+/// found (and recorded), 2 when the reconciliation could not run.
+struct ReconCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "recon", abstract: "Reconciliation: external (channel bills) and internal (ledger invariants).",
+        subcommands: [Run.self, Internal.self, Show.self, Resolve.self])
+
+    static func postgres(_ runtime: RuntimeOptions, role: String, logger: Logger) throws -> PostgresClient {
+        let configuration = try runtime.resolve()
+        Observability.bootstrap(configuration)
+        var pg = try PostgresConfiguration(url: configuration.postgresURL)
+        pg.poolSize = 2
+        pg.applicationName = role
+        return PostgresClient(configuration: pg, logger: logger)
+    }
+
+    /// Runs `body` with a client, closing it afterwards; an error becomes exit status 2 with its message.
+    static func withPostgres<T>(
+        _ runtime: RuntimeOptions, role: String, _ body: (PostgresClient, Logger) async throws -> T
+    ) async throws -> T {
+        let logger = Logger(label: "paystream.\(role)")
+        let client = try postgres(runtime, role: role, logger: logger)
+        do {
+            let result = try await body(client, logger)
+            await client.shutdown()
+            return result
+        } catch let error as ExitCode {
+            await client.shutdown()
+            throw error
+        } catch {
+            await client.shutdown()
+            FileHandle.standardError.write(Data("\(role): could not run: \(error)\n".utf8))
+            throw ExitCode(2)
+        }
+    }
+
+    struct Run: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Reconcile a day's bills of the channels with the platform's bookings, and store the run.",
+            discussion: """
+                Downloads the day's bill of each channel (WeChat Pay tradebill, Alipay bill.downloadurl.query; \
+                Bill99, which has no bill file, is asked about each of the day's payouts with its query), \
+                and the next day's if the channel has it (to tell a cross-day booking from a missing one), matches \
+                by out trade number and transaction id, prints every difference and stores the run with its items. \
+                Running a day again records a new run and what changed since the previous one.
+                """)
+
+        @OptionGroup var options: ServiceOptions
+        @Option(help: "The bill day, yyyy-MM-dd (Asia/Shanghai).") var date: String
+        @Option(help: "A channel to reconcile (wechat, alipay, bill99); repeat for several. Default: all three.") var channel: [String] = []
+        @Option(help: "A booking this many seconds before midnight, absent from the day's bill, is held while the next day's bill is not out.")
+        var crossDayWindowSeconds = 600
+        @Flag(help: "Print one JSON object instead of text.") var json = false
+
+        func validate() throws {
+            guard ReconDays.adjacent(date, by: 0) != nil else { throw ValidationError("--date must be yyyy-MM-dd") }
+            for name in channel where Channel(rawValue: name) == nil {
+                throw ValidationError("--channel is wechat, alipay or bill99")
+            }
+        }
+
+        func run() async throws {
+            let channels = channel.isEmpty ? Channel.allCases : channel.compactMap(Channel.init(rawValue:))
+            let runs = try await ReconCommand.withPostgres(options.runtime, role: "paystream-recon") { client, logger in
+                let reconciler = ExternalReconciler(
+                    client: client, sources: try ReconSources.make(options, postgres: client, logger: logger),
+                    crossDayWindowSeconds: crossDayWindowSeconds, logger: logger)
+                var runs: [ReconRun] = []
+                for channel in channels {
+                    if let run = try await reconciler.run(day: date, channel: channel, trigger: .manual) { runs.append(run) }
+                }
+                return runs
+            }
+            print(json ? ReconOutput.json(runs) : ReconOutput.text(runs))
+            if runs.contains(where: { !$0.differences.isEmpty }) { throw ExitCode(1) }
+        }
+    }
+
+    struct Internal: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "internal",
+            abstract: "Check the ledger's invariants (per account and merchant, global, envelopes) and record the run.",
+            discussion: """
+                Names every account, entry and order that breaks a rule ("VIOLATION <rule> <subject>: <figures>"). \
+                Read-only on the ledger; the run is recorded in recon_internal_runs.
+                """)
+
+        @OptionGroup var runtime: RuntimeOptions
+        @Option(help: "Show at most this many violations of each rule (all are counted).") var limit = 100
+        @Flag(help: "Print one JSON object instead of text.") var json = false
+
+        func run() async throws {
+            let outcome = try await ReconCommand.withPostgres(runtime, role: "paystream-recon-internal") { client, _ in
+                try await InternalReconciler(client: client, violationLimitPerRule: max(1, limit)).run(trigger: .manual)
+            }
+            let report = outcome.report
+            if json {
+                print(InternalReconciler.json(report))
+            } else {
+                let c = report.checked
+                print("internal reconciliation run \(outcome.runID): \(c.accounts) accounts, \(c.entries) entries, \(c.postings) postings, \(c.orders) orders")
+                for violation in report.violations { print("VIOLATION \(violation)") }
+                print(report.isClean ? "internal reconciliation: clean" : "internal reconciliation: \(report.totalViolations) violation(s)")
+            }
+            if !report.isClean { throw ExitCode(1) }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the stored runs of a day, oldest first.")
+
+        @OptionGroup var runtime: RuntimeOptions
+        @Option(help: "The bill day, yyyy-MM-dd.") var date: String
+        @Flag(help: "Print one JSON object instead of text.") var json = false
+
+        func run() async throws {
+            let runs = try await ReconCommand.withPostgres(runtime, role: "paystream-recon-show") { client, _ in
+                try await ReconStore(client: client).runs(day: date)
+            }
+            print(json ? ReconOutput.json(runs) : ReconOutput.text(runs))
+        }
+    }
+
+    struct Resolve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Resolve a reported difference, optionally with a correcting journal entry.",
+            discussion: """
+                Without --debit/--credit the difference is acknowledged (no money moves). With them, a new balanced \
+                entry of kind correction moves --amount-fen from --debit to --credit (account:bucket, e.g. \
+                clearing:wechat:available, user:42:available); old entries are never edited.
+                """)
+
+        @OptionGroup var runtime: RuntimeOptions
+        @Option(help: "The recon item id (from `recon run` or `recon show`).") var item: Int64
+        @Option(help: "The admin resolving it.") var by: String
+        @Option(help: "Why.") var reason: String
+        @Option(help: "account:bucket debited by the correction.") var debit: String?
+        @Option(help: "account:bucket credited by the correction.") var credit: String?
+        @Option(help: "The correction's amount in fen.") var amountFen: Int64?
+
+        func validate() throws {
+            let parts = [debit == nil, credit == nil, amountFen == nil]
+            guard parts.allSatisfy({ $0 }) || parts.allSatisfy({ !$0 }) else {
+                throw ValidationError("--debit, --credit and --amount-fen go together")
+            }
+            if let amountFen, amountFen <= 0 { throw ValidationError("--amount-fen must be positive") }
+        }
+
+        func run() async throws {
+            var correction: ReconResolutions.Correction?
+            if let debit, let credit, let amountFen {
+                correction = .init(debit: try Self.side(debit), credit: try Self.side(credit), amountFen: amountFen)
+            }
+            let resolution = try await ReconCommand.withPostgres(runtime, role: "paystream-recon-resolve") { client, _ in
+                try await ReconResolutions(client: client).resolve(itemID: item, by: by, reason: reason, correction: correction)
+            }
+            print("item \(item) resolved (resolution \(resolution.resolutionID))"
+                + (resolution.entryIdempotencyKey.map { ", correcting entry \($0)" } ?? ", acknowledged"))
+        }
+
+        /// `kind:name:bucket` → (account, bucket).
+        static func side(_ text: String) throws -> (AccountID, Bucket) {
+            guard let colon = text.lastIndex(of: ":"), let bucket = Bucket(rawValue: String(text[text.index(after: colon)...])),
+                let account = AccountID(String(text[..<colon]))
+            else { throw ValidationError("\(text) is not account:bucket (e.g. clearing:wechat:available)") }
+            return (account, bucket)
+        }
+    }
+}
+
+/// The bill sources of the configured channels.
+enum ReconSources {
+    static func make(_ options: ServiceOptions, postgres: PostgresClient, logger: Logger) throws -> [any BillSource] {
+        make(try options.channelSet(publicURL: "http://127.0.0.1", logger: logger), postgres: postgres)
+    }
+
+    static func make(_ channels: ChannelSet, postgres: PostgresClient) -> [any BillSource] {
+        [
+            WeChatBillSource(client: channels.wechat), AlipayBillSource(client: channels.alipay),
+            Bill99QuerySource(client: channels.bill99, postgres: postgres),
+        ]
+    }
+}

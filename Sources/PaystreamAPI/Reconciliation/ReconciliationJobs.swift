@@ -1,0 +1,126 @@
+import ArgumentParser
+import Foundation
+import Logging
+import PaystreamCore
+import Postgres
+import Reconciliation
+
+/// paystream-scheduler's reconciliation jobs: the daily external reconciliation of the previous day's bills at
+/// a configured Asia/Shanghai time (02:00 by default), and the internal reconciliation.
+///
+/// Guarantees: the daily job runs a day once per channel whatever the number of schedulers or ticks (a
+/// scheduled run is recorded once per day and channel, and checked before any download); a channel that fails
+/// (its bill not out yet, the channel down) is tried again at the next tick without affecting the others.
+struct ReconciliationJobs: Sendable {
+    let external: ExternalReconciler
+    let internalRecon: InternalReconciler
+    let channels: [Channel]
+    /// Seconds after midnight, Asia/Shanghai, from which the previous day is due.
+    let dueAfterSeconds: Int
+    let logger: Logger
+
+    /// Days before the due one that are run too if they have no scheduled run (the scheduler was down then).
+    let catchUpDays: Int
+
+    /// Runs the due day (yesterday once `dueAfterSeconds` have passed) and the `catchUpDays` before it, oldest first
+    /// so that held items carry forward, for every channel without a scheduled run of that day; or `day` alone.
+    func runDaily(day: String? = nil, now: Date = Date()) async -> String {
+        let days: [String]
+        if let day {
+            days = [day]
+        } else if let due = ReconDays.due(now: now, dueAfterSeconds: dueAfterSeconds) {
+            days = (0...catchUpDays).reversed().compactMap { ReconDays.adjacent(due, by: -$0) }
+        } else {
+            return "not due yet"
+        }
+        var results: [String] = []
+        for day in days {
+            for channel in channels {
+                results.append(contentsOf: await runScheduled(day: day, channel: channel))
+            }
+        }
+        return results.isEmpty ? "nothing to do" : results.joined(separator: "; ")
+    }
+
+    private func runScheduled(day: String, channel: Channel) async -> [String] {
+        do {
+            guard let run = try await external.run(day: day, channel: channel, trigger: .schedule) else {
+                return ["\(channel.rawValue) \(day): done already"]
+            }
+            for item in run.differences {
+                logger.warning(
+                    "reconciliation difference",
+                    metadata: ["channel": "\(channel.rawValue)", "day": "\(day)", "item": "\(item.itemID)",
+                               "classification": "\(item.item.classification.rawValue)", "key": "\(item.item.key)"])
+            }
+            return ["\(channel.rawValue) \(day): run \(run.runID), \(run.differences.count) difference(s), \(run.count(.held)) held"]
+        } catch {
+            logger.error("reconciliation failed; the next tick retries", metadata: ["channel": "\(channel.rawValue)", "day": "\(day)", "error": "\(error)"])
+            return ["\(channel.rawValue) \(day): failed"]
+        }
+    }
+
+    /// `--once`: with `day`, that day's bills as the daily job would reconcile them, then the ledger; nil without.
+    func runOnce(day: String?) async throws -> String? {
+        guard let day else { return nil }
+        return "reconciliation: \(await runDaily(day: day)); internal: \(try await runInternal())"
+    }
+
+    /// The periodic jobs, for the scheduler to run: the daily check and the internal run (each when switched on).
+    var periodic: [(name: String, interval: Duration, body: @Sendable () async throws -> String)]
+
+    func runInternal() async throws -> String {
+        let outcome = try await internalRecon.run(trigger: .schedule)
+        for violation in outcome.report.violations {
+            logger.error("ledger invariant broken", metadata: ["rule": "\(violation.rule)", "subject": "\(violation.subject)", "detail": "\(violation)"])
+        }
+        return "run \(outcome.runID): \(outcome.report.totalViolations) violation(s)"
+    }
+}
+
+/// paystream-scheduler's reconciliation flags.
+public struct ReconScheduleOptions: ParsableArguments, Sendable {
+    @Option(help: "When the previous day's bills are reconciled, HH:mm Asia/Shanghai.") public var reconAt = "02:00"
+    @Option(help: "Channels reconciled daily (comma-separated; empty: none).") public var reconChannels = "wechat,alipay,bill99"
+    @Option(help: "Seconds between checks whether the daily reconciliation is due.") public var reconCheckSeconds = 300.0
+    @Option(help: "Earlier days the daily reconciliation also runs if they have no scheduled run yet.") public var reconCatchUpDays = 3
+    @Option(help: "Seconds between internal reconciliation runs (ledger invariants); 0 turns it off.")
+    public var internalReconIntervalSeconds = 3600.0
+    @Option(help: "With --once: also reconcile this day's bills (yyyy-MM-dd) as the daily job would, and the ledger.")
+    public var reconDate: String?
+
+    public init() {}
+
+    public func validate() throws {
+        guard ReconDays.secondsOfDay(reconAt) != nil else { throw ValidationError("--recon-at is HH:mm") }
+        guard channels != nil else { throw ValidationError("--recon-channels: wechat, alipay, bill99") }
+        guard reconCatchUpDays >= 0, reconCheckSeconds > 0, internalReconIntervalSeconds >= 0 else {
+            throw ValidationError("--recon-catch-up-days >= 0, --recon-check-seconds > 0, --internal-recon-interval-seconds >= 0")
+        }
+        if let reconDate, ReconDays.adjacent(reconDate, by: 0) == nil { throw ValidationError("--recon-date is yyyy-MM-dd") }
+    }
+
+    var channels: [Channel]? {
+        let names = reconChannels.split(separator: ",").map(String.init)
+        let channels = names.compactMap(Channel.init(rawValue:))
+        return channels.count == names.count ? channels : nil
+    }
+
+    func jobs(_ services: APIServices, logger: Logger) -> ReconciliationJobs {
+        let postgres = services.store.postgres
+        let channels = self.channels ?? []
+        var jobs = ReconciliationJobs(
+            external: ExternalReconciler(client: postgres, sources: ReconSources.make(services.channels, postgres: postgres), logger: logger),
+            internalRecon: InternalReconciler(client: postgres), channels: channels,
+            dueAfterSeconds: ReconDays.secondsOfDay(reconAt) ?? 7_200, logger: logger, catchUpDays: reconCatchUpDays, periodic: [])
+        let daily = jobs, everyHour = jobs
+        if !channels.isEmpty {
+            jobs.periodic.append(("reconciliation", .milliseconds(Int64(reconCheckSeconds * 1000)), { await daily.runDaily() }))
+        }
+        if internalReconIntervalSeconds > 0 {
+            jobs.periodic.append(
+                ("internal-reconciliation", .milliseconds(Int64(internalReconIntervalSeconds * 1000)), { try await everyHour.runInternal() }))
+        }
+        return jobs
+    }
+}

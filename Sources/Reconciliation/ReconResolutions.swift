@@ -1,0 +1,76 @@
+import LedgerStore
+import PaystreamCore
+import Postgres
+
+/// An admin's resolution of a reported difference.
+///
+/// Guarantees: only an item whose classification is a difference can be resolved, and only once (a unique
+/// constraint); who, why and when are recorded; a `correction` is posted as a new, balanced journal entry of kind
+/// `correction` (key `recon-resolution:<item id>`, booked on the item's order) through ``LedgerCorrection`` in
+/// the same transaction as the resolution row, so either both exist or neither does. Old entries are never
+/// edited.
+public struct ReconResolutions: Sendable {
+    public let client: PostgresClient
+
+    public init(client: PostgresClient) { self.client = client }
+
+    /// One side of a correcting entry: `account.bucket` debited (`-amount`) or credited.
+    public struct Correction: Sendable {
+        public var debit: (account: AccountID, bucket: Bucket)
+        public var credit: (account: AccountID, bucket: Bucket)
+        public var amountFen: Int64
+
+        public init(debit: (AccountID, Bucket), credit: (AccountID, Bucket), amountFen: Int64) {
+            self.debit = debit
+            self.credit = credit
+            self.amountFen = amountFen
+        }
+    }
+
+    public struct Refusal: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    public struct Resolution: Sendable {
+        public var resolutionID: Int64
+        public var entryIdempotencyKey: String?
+    }
+
+    public func resolve(itemID: Int64, by admin: String, reason: String, correction: Correction?) async throws -> Resolution {
+        guard !admin.isEmpty, !reason.isEmpty else { throw Refusal(description: "a resolution names the admin and the reason") }
+        return try await client.withTransaction { connection in
+            let rows = try await connection.query(
+                "SELECT classification, out_trade_no FROM recon_items WHERE item_id = \(itemID) FOR SHARE")
+            guard let row = rows.first else { throw Refusal(description: "no recon item \(itemID)") }
+            let classification = ReconClassification(rawValue: try row.decode(String.self, column: "classification"))
+            guard classification?.isDifference == true else {
+                throw Refusal(description: "item \(itemID) is \(classification?.rawValue ?? "?"), not a difference")
+            }
+            var key: String?
+            if let correction {
+                let entryKey = "recon-resolution:\(itemID)"
+                let amount = try Amount(fen: correction.amountFen)
+                let entry = try JournalEntry(
+                    kind: .correction, idempotencyKey: entryKey, orderID: try row.decode(String.self, column: "out_trade_no"),
+                    postings: [
+                        Posting(account: correction.debit.account, bucket: correction.debit.bucket, amountFen: -amount.fen),
+                        Posting(account: correction.credit.account, bucket: correction.credit.bucket, amountFen: amount.fen),
+                    ])
+                guard try await LedgerCorrection.post(entry, correlationID: "recon-item-\(itemID)", on: connection) else {
+                    throw Refusal(description: "item \(itemID) has a correcting entry already")
+                }
+                key = entryKey
+            }
+            let inserted = try await connection.query(
+                """
+                INSERT INTO recon_resolutions (item_id, resolved_by, reason, action, entry_idempotency_key)
+                VALUES (\(itemID), \(admin), \(reason), \(key == nil ? "acknowledged" : "ledgerCorrection"), \(key))
+                ON CONFLICT (item_id) DO NOTHING RETURNING resolution_id
+                """)
+            guard let id = try inserted.first?.decode(Int64.self, column: "resolution_id") else {
+                throw Refusal(description: "item \(itemID) is resolved already")
+            }
+            return Resolution(resolutionID: id, entryIdempotencyKey: key)
+        }
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+import PaystreamCore
+import Postgres
+import TestSupport
+import Testing
+
+/// Reconciliation end to end: recharges paid in the sandbox and credited by the worker; the sandbox injects one
+/// of each kind of difference into the day's WeChat Pay bill; `paystream recon run` (a real process downloading
+/// through the channels' real bill APIs) reports exactly those; the cross-day payment is held and matched by the
+/// next day's run; a re-run is recorded beside the first; the scheduler's daily job runs a day once; an admin
+/// resolves a difference with a correcting entry; `paystream recon internal` names a balance edited behind the
+/// ledger's back.
+@Suite(.serialized) struct ReconciliationFlowTests {
+    struct Outcome {
+        let status: Int32
+        let output: String
+        /// The JSON line of the output, parsed.
+        var json: [String: Any] {
+            for line in output.split(separator: "\n") where line.hasPrefix("{") {
+                if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] { return object }
+            }
+            return [:]
+        }
+        /// Runs of `recon run --json`, by channel.
+        var runs: [String: [String: Any]] {
+            let list = json["runs"] as? [[String: Any]] ?? []
+            return Dictionary(list.map { ($0["channel"] as? String ?? "?", $0) }, uniquingKeysWith: { first, _ in first })
+        }
+    }
+
+    static func paystream(_ h: FlowHarness, _ arguments: [String]) async throws -> Outcome {
+        let process = try ManagedProcess(
+            executable: "paystream", arguments: arguments + ["--pg-url", h.database.url, "--log-format", "text"], name: "paystream-recon")
+        let status = await process.waitForExit(timeoutSeconds: 120)
+        return Outcome(status: status, output: (try? String(contentsOf: process.logFile, encoding: .utf8)) ?? "")
+    }
+
+    static func recon(_ h: FlowHarness, day: String, channel: String = "wechat") async throws -> Outcome {
+        try await paystream(h, ["recon", "run", "--date", day, "--channel", channel, "--sandbox-state-dir", h.stateDirectory.path, "--json"])
+    }
+
+    /// classification by order number (the key without its `payment:` prefix).
+    static func classifications(_ run: [String: Any]?) -> [String: String] {
+        var out: [String: String] = [:]
+        for item in run?["items"] as? [[String: Any]] ?? [] {
+            let key = item["key"] as? String ?? ""
+            out[String(key.drop { $0 != ":" }.dropFirst())] = item["classification"] as? String
+        }
+        return out
+    }
+
+    static func item(_ run: [String: Any]?, _ number: String) -> [String: Any]? {
+        (run?["items"] as? [[String: Any]])?.first { $0["key"] as? String == "payment:\(number)" }
+    }
+
+    @Test func injectedDifferencesAreReportedExactlyAndHeldAcrossDays() async throws {
+        try await FlowHarness.run { h in
+            let user = "user:recon\(h.prefix.suffix(6))"
+            var orders: [String: String] = [:]
+            for name in ["ok", "missing", "amount", "status", "cross"] {
+                let reply = try await h.post("/v1/recharges", #"{"amountFen":1000,"channel":"wechat"}"#, as: user)
+                guard let order = reply.string("orderId") else { throw HarnessError("recharge refused: \(reply.text)") }
+                orders[name] = order
+                try await h.pay("wechat", order)
+            }
+            let alipay = try await h.post("/v1/recharges", #"{"amountFen":500,"channel":"alipay"}"#, as: user)
+            let alipayOrder = try #require(alipay.string("orderId"))
+            try await h.pay("alipay", alipayOrder)
+            for order in orders.values + [alipayOrder] { #expect(await h.waitFor(order, status: "paid")) }
+            // A withdrawal paid out through Bill99, which has no bill file: its query is the channel's side.
+            let withdrawal = try await h.post(
+                "/v1/withdrawals", #"{"amountFen":2000,"channel":"bill99","bankAccount":\#(WithdrawalFlowTests.card)}"#, as: user)
+            let payoutOrder = try #require(withdrawal.string("orderId"), "\(withdrawal.text)")
+            #expect(await h.waitFor(payoutOrder, status: "requested"))
+            #expect(try await h.post("/v1/admin/withdrawals/\(payoutOrder)/approve", "{}", admin: "ops-lee").status == 202)
+            #expect(await h.waitFor(payoutOrder, status: "paidOut"))
+            // Partial refunds through each channel: refund rows on the bills, matched by out refund number.
+            var refunds: [String: String] = [:]
+            for (channel, order, fen) in [("wechat", orders["ok"]!, 300), ("alipay", alipayOrder, 100)] {
+                let refund = try await h.post("/v1/refunds", #"{"orderId":"\#(order)","amountFen":\#(fen)}"#, as: user)
+                let id = try #require(refund.string("refundOrderId"), "\(refund.text)")
+                refunds[channel] = id
+                #expect(await eventually(timeoutSeconds: 60) { (try? await h.get("/v1/refunds/\(id)", as: user).string("channelState")) == "succeeded" })
+            }
+
+            let day = ReconDays.shanghai(Date())
+            let nextDay = try #require(ReconDays.adjacent(day, by: 1))
+            let extra = "EXTRA\(h.prefix.suffix(8))"
+            for body in [
+                #"{"channel":"wechat","date":"\#(day)","kind":"missingOnChannel","outTradeNo":"\#(orders["missing"]!)"}"#,
+                #"{"channel":"wechat","date":"\#(day)","kind":"amountDiffers","outTradeNo":"\#(orders["amount"]!)","amountFen":999}"#,
+                #"{"channel":"wechat","date":"\#(day)","kind":"statusDiffers","outTradeNo":"\#(orders["status"]!)","status":"REVOKED"}"#,
+                #"{"channel":"wechat","date":"\#(day)","kind":"crossDay","outTradeNo":"\#(orders["cross"]!)"}"#,
+                #"{"channel":"wechat","date":"\#(day)","kind":"missingOnPlatform","outTradeNo":"\#(extra)","amountFen":777}"#,
+            ] {
+                let stored = try await h.sandbox(.POST, "/sandbox/bills/inject", body)
+                #expect(stored.status == 200, "\(stored.text)")
+            }
+
+            // The day's run reports exactly the injected differences, holds the cross-day payment, and nothing else.
+            let first = try await Self.recon(h, day: day)
+            #expect(first.status == 1, "\(first.output)")
+            let wechat = first.runs["wechat"]
+            #expect(Self.classifications(wechat) == [
+                orders["ok"]!: "matched", orders["missing"]!: "platformOnly", orders["amount"]!: "amountDiffers",
+                orders["status"]!: "statusDiffers", orders["cross"]!: "held", extra: "channelOnly", refunds["wechat"]!: "matched",
+            ], "\(first.output)")
+            #expect(wechat?["differences"] as? Int == 4)
+            #expect(Self.item(wechat, orders["amount"]!)?["channelAmountFen"] as? Int == 999)
+            #expect(Self.item(wechat, orders["amount"]!)?["platformAmountFen"] as? Int == 1000)
+            #expect(Self.item(wechat, extra)?["channelAmountFen"] as? Int == 777)
+            #expect(Self.item(wechat, orders["status"]!)?["channelStatus"] as? String == "REVOKED")
+
+            // Alipay's real bill layout, through alipay.data.dataservice.bill.downloadurl.query: all matched.
+            let alipayRun = try await Self.recon(h, day: day, channel: "alipay")
+            #expect(alipayRun.status == 0, "\(alipayRun.output)")
+            #expect(Self.classifications(alipayRun.runs["alipay"]) == [alipayOrder: "matched", refunds["alipay"]!: "matched"], "\(alipayRun.output)")
+            let bill99Run = try await Self.recon(h, day: day, channel: "bill99")
+            #expect(bill99Run.status == 0, "\(bill99Run.output)")
+            #expect(Self.classifications(bill99Run.runs["bill99"]) == [payoutOrder: "matched"], "\(bill99Run.output)")
+
+            // Running the day again replaces nothing: a new run, pointing at the first, with no change.
+            let again = try await Self.recon(h, day: day)
+            let firstID = try #require(wechat?["runId"] as? Int)
+            #expect(again.runs["wechat"]?["previousRunId"] as? Int == firstID)
+            #expect((again.runs["wechat"]?["changes"] as? [Any])?.isEmpty == true)
+            #expect(try await h.count("SELECT count(*) FROM recon_runs WHERE channel = 'wechat'") == 2)
+            #expect(try await h.count("SELECT count(*) FROM recon_items WHERE run_id = \(firstID)") == 7)
+
+            // The next day's run matches the held payment with the next day's bill, and reports nothing.
+            let next = try await Self.recon(h, day: nextDay)
+            #expect(next.status == 0, "\(next.output)")
+            #expect(Self.classifications(next.runs["wechat"]) == [orders["cross"]!: "matched"], "\(next.output)")
+            #expect((Self.item(next.runs["wechat"], orders["cross"]!)?["note"] as? String)?.contains("cross-day") == true)
+
+            // The scheduler's daily job runs a day once per channel.
+            let scheduled = try await h.runSchedulerOnce(["--recon-date", day, "--recon-channels", "wechat"])
+            #expect(scheduled.status == 0, "\(scheduled.output)")
+            let repeated = try await h.runSchedulerOnce(["--recon-date", day, "--recon-channels", "wechat"])
+            #expect(repeated.output.contains("done already"), "\(repeated.output)")
+            #expect(try await h.count("SELECT count(*) FROM recon_runs WHERE trigger = 'schedule'") == 1)
+
+            // An admin resolves the amount difference with a correcting entry: the user was credited 1 fen more
+            // than the channel settled. A matched item cannot be "resolved".
+            let amountItem = try #require(Self.item(wechat, orders["amount"]!)?["itemId"] as? Int)
+            let resolved = try await Self.paystream(h, [
+                "recon", "resolve", "--item", "\(amountItem)", "--by", "ops-admin", "--reason", "channel settled 9.99",
+                "--debit", "\(user):available", "--credit", "clearing:wechat:available", "--amount-fen", "1",
+            ])
+            #expect(resolved.status == 0, "\(resolved.output)")
+            #expect(try await h.balance(user) == (3099, 0))
+            #expect(try await h.balance("clearing:wechat") == (-4699, 0))
+            #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'correction' AND idempotency_key = 'recon-resolution:\(amountItem)'") == 1)
+            #expect(try await h.count("SELECT count(*) FROM recon_resolutions WHERE resolved_by = 'ops-admin' AND action = 'ledgerCorrection'") == 1)
+            let shown = try await Self.paystream(h, ["recon", "show", "--date", day, "--json"])
+            let lastWeChat = (shown.json["runs"] as? [[String: Any]] ?? []).last { $0["channel"] as? String == "wechat" }
+            #expect((Self.item(lastWeChat, orders["amount"]!)?["resolution"] as? String)?.contains("by ops-admin: ledgerCorrection") == true,
+                    "\(shown.output)")
+            let twice = try await Self.paystream(h, ["recon", "resolve", "--item", "\(amountItem)", "--by", "ops-admin", "--reason", "again"])
+            #expect(twice.status == 2, "\(twice.output)")
+            let okItem = try #require(Self.item(wechat, orders["ok"]!)?["itemId"] as? Int)
+            let notADifference = try await Self.paystream(h, ["recon", "resolve", "--item", "\(okItem)", "--by", "ops-admin", "--reason", "x"])
+            #expect(notADifference.status == 2, "\(notADifference.output)")
+
+            // Internal reconciliation: clean, then a balance changed behind the ledger's back is named.
+            let clean = try await Self.paystream(h, ["recon", "internal", "--json"])
+            #expect(clean.status == 0, "\(clean.output)")
+            #expect(clean.json["clean"] as? Bool == true)
+            _ = try await h.database.client.execute("UPDATE accounts SET available_fen = available_fen + 5 WHERE account_id = \(user)")
+            let broken = try await Self.paystream(h, ["recon", "internal", "--json"])
+            #expect(broken.status == 1, "\(broken.output)")
+            let named = (broken.json["violations"] as? [[String: Any]] ?? []).map { "\($0["rule"] ?? "") \($0["subject"] ?? "")" }
+            #expect(Set(named) == ["account.bucket_mismatch account \(user)", "account.reconciliation account \(user)"], "\(broken.output)")
+            #expect(try await h.count("SELECT count(*) FROM recon_internal_runs WHERE violations > 0") == 1)
+            // Put the row back so the harness's final ledger check sees the ledger as it really is.
+            _ = try await h.database.client.execute("UPDATE accounts SET available_fen = available_fen - 5 WHERE account_id = \(user)")
+        }
+    }
+}

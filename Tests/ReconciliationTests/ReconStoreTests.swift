@@ -1,0 +1,120 @@
+import Foundation
+import LedgerStore
+import PaystreamCore
+import Postgres
+import Reconciliation
+import TestSupport
+import Testing
+
+/// The reconciliation store, resolutions and the internal run against a fresh, migrated PostgreSQL database.
+@Suite("Reconciliation store")
+struct ReconStoreTests {
+    static let day = "2026-03-10"
+
+    static func withDatabase(_ body: (PostgresTestDatabase) async throws -> Void) async throws {
+        try await PostgresTestDatabase.with(body)
+    }
+
+    static func newRun(_ items: [ReconItem], trigger: ReconTrigger = .manual, previous: Int64? = nil) -> ReconStore.NewRun {
+        ReconStore.NewRun(
+            day: day, channel: .wechat, trigger: trigger, startedAt: Date(), billRows: items.count, nextDayBill: true, items: items,
+            previousRunID: previous, changes: [])
+    }
+
+    static func platformOnly(_ number: String, fen: Int64 = 100) -> ReconItem {
+        let record = PlatformRecord(
+            channel: .wechat, kind: .payment, orderID: number, transactionID: "tx-\(number)", status: "paid", booked: true, amountFen: fen,
+            bookedAt: "\(day) 10:00:00")
+        return ReconItem(.platformOnly, key: record.key, channel: .wechat, platform: record, bill: nil)
+    }
+
+    /// A collection paid to `merchant` through the worker's normal path (LedgerBatchWriter).
+    static func collect(_ db: PostgresTestDatabase, merchant: AccountID, fen: Int64, order: String) async throws {
+        let payment = try PaymentSucceeded(
+            orderID: order, channel: .wechat, channelTransactionID: "tx-\(order)", amount: try Amount(fen: fen), payer: merchant,
+            purpose: .collection)
+        let event = try MoneyEvent(payload: .paymentSucceeded(payment), occurredAt: Date())
+        let outcomes = try await db.client.withTransaction { connection in
+            try await LedgerBatchWriter().apply([LedgerInput(event: event, source: "test")], on: connection)
+        }
+        #expect(outcomes == [.applied])
+    }
+
+    @Test("runs and items are stored and read back, never updated or deleted; a scheduled day runs once")
+    func appendOnly() async throws {
+        try await Self.withDatabase { db in
+            let store = ReconStore(client: db.client)
+            let first = try #require(try await store.record(Self.newRun([Self.platformOnly("a")], trigger: .schedule)))
+            #expect(try await store.record(Self.newRun([], trigger: .schedule)) == nil)
+            let run = try #require(try await store.run(first))
+            #expect(run.items.map(\.item) == [Self.platformOnly("a")])
+            #expect(run.trigger == .schedule && run.day == Self.day && run.differences.count == 1)
+            let second = try #require(try await store.record(Self.newRun([], previous: first)))
+            #expect(try await store.latestRun(day: Self.day, channel: .wechat)?.runID == second)
+            for statement in [
+                "UPDATE recon_runs SET held = 1", "DELETE FROM recon_runs", "UPDATE recon_items SET note = 'x'", "DELETE FROM recon_items",
+            ] {
+                await #expect(throws: (any Error).self, "\(statement)") { try await db.client.execute(PostgresQuery(sql: statement, bindings: [])) }
+            }
+            #expect(try await store.runs(day: Self.day).count == 2)
+        }
+    }
+
+    @Test("held items come to the next day that has a run, even when the day in between was never run")
+    func heldItemsCarry() async throws {
+        try await Self.withDatabase { db in
+            let store = ReconStore(client: db.client)
+            var held = Self.platformOnly("late")
+            held.classification = .held
+            _ = try await store.record(Self.newRun([held, Self.platformOnly("other")]))
+            #expect(try await store.heldItems(before: "2026-03-11", channel: .wechat) == [held])
+            #expect(try await store.heldItems(before: "2026-03-13", channel: .wechat) == [held])
+            #expect(try await store.heldItems(before: Self.day, channel: .wechat).isEmpty)
+            #expect(try await store.heldItems(before: "2026-03-11", channel: .alipay).isEmpty)
+        }
+    }
+
+    @Test("a correction that would take a wallet below zero is refused, and nothing is recorded")
+    func correctionKeepsWalletsNonNegative() async throws {
+        try await Self.withDatabase { db in
+            let runID = try #require(try await ReconStore(client: db.client).record(Self.newRun([Self.platformOnly("a")])))
+            let item = try #require(try await ReconStore(client: db.client).run(runID)?.items.first?.itemID)
+            let resolutions = ReconResolutions(client: db.client)
+            let broke = try AccountID.user("nobody")
+            await #expect(throws: (any Error).self) {
+                try await resolutions.resolve(
+                    itemID: item, by: "ops", reason: "test",
+                    correction: .init(debit: (broke, .available), credit: (.clearing(.wechat), .available), amountFen: 100))
+            }
+            #expect(try await db.client.query("SELECT 1 FROM recon_resolutions").isEmpty)
+            #expect(try await db.client.query("SELECT 1 FROM journal_entries").isEmpty)
+            // Acknowledged without moving money, once.
+            let ack = try await resolutions.resolve(itemID: item, by: "ops", reason: "known test order", correction: nil)
+            #expect(ack.entryIdempotencyKey == nil)
+            await #expect(throws: (any Error).self) { try await resolutions.resolve(itemID: item, by: "ops", reason: "again", correction: nil) }
+            #expect(try await ReconStore(client: db.client).run(runID)?.items.first?.resolution?.contains("by ops: acknowledged") == true)
+        }
+    }
+
+    @Test("internal reconciliation names a merchant whose balance was changed behind the ledger's back, and records the run")
+    func internalNamesEditedMerchant() async throws {
+        try await Self.withDatabase { db in
+            let merchant = try AccountID.merchant("m-recon")
+            try await Self.collect(db, merchant: merchant, fen: 2_500, order: "CO-recon-1")
+            let reconciler = InternalReconciler(client: db.client)
+            let clean = try await reconciler.run(trigger: .manual)
+            #expect(clean.report.isClean, "\(clean.report.violations)")
+            _ = try await db.client.execute("UPDATE accounts SET available_fen = 2400 WHERE account_id = \(merchant.description)")
+            let broken = try await reconciler.run(trigger: .schedule)
+            let named = Set(broken.report.violations.map { "\($0.rule) \($0.subject)" })
+            #expect(named == ["account.bucket_mismatch account \(merchant)", "account.reconciliation account \(merchant)"])
+            let stored = try await db.client.query(
+                """
+                SELECT r.violations, count(v) AS named FROM recon_internal_runs r, jsonb_array_elements(r.report->'violations') v
+                WHERE r.run_id = \(broken.runID) AND v->>'subject' = \("account \(merchant)") GROUP BY r.violations
+                """)
+            #expect(try stored.first?.decode(Int.self, column: "violations") == 2)
+            #expect(try stored.first?.decode(Int.self, column: "named") == 2)
+        }
+    }
+}
