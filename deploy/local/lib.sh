@@ -126,7 +126,9 @@ start_broker() {
   nohup "$(bin_path paystream-broker)" --state-dir "$RUN_DIR" --topics-dir "$ROOT/topics" --log-format text \
     >"$RUN_DIR/broker.log" 2>&1 </dev/null &
   echo $! >"$RUN_DIR/broker.pid"
-  for _ in $(seq 1 100); do
+  # Up to 60 s: it creates every topic of topics/ (56 with the gray twins) before it writes its ports, which
+  # took 4 s on an idle 2-core machine and more than 10 s on a loaded one.
+  for _ in $(seq 1 600); do
     [ -s "$RUN_DIR/broker.control-port" ] && return
     kill -0 "$(cat "$RUN_DIR/broker.pid")" 2>/dev/null || { cat "$RUN_DIR/broker.log" >&2; exit 1; }
     sleep 0.1
