@@ -114,6 +114,11 @@ import TestSupport
             #expect(try await h.count("SELECT count(*) FROM bank_cards") == 0)
             #expect(try await h.smsTexts(to: card.phone).isEmpty)
             #expect(try await h.smsTexts(to: "13700000000").isEmpty)
+            // The refusals did not use up the phone's code: the right elements get one at once.
+            card.idNumber = wrongName.idNumber
+            let right = try await h.post("/v1/cards", card.json, as: user)
+            #expect(right.status == 202, "\(right.text)")
+            #expect(try await h.smsTexts(to: card.phone).count == 1)
         }
     }
 

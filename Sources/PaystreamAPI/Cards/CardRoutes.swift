@@ -80,6 +80,14 @@ struct CardRoutes: Sendable {
         }
     }
 
+    /// 429 `sms.rate_limited` with `Retry-After`.
+    static func rateLimited(_ limited: SMSCodes.RateLimited, correlationID: String) -> Response {
+        var response = APIError(.tooManyRequests, "sms.rate_limited", "this phone had its codes for now; retry later")
+            .response(correlationID: correlationID)
+        response.headers[.retryAfter] = String(max(1, limited.retryAfterSeconds))
+        return response
+    }
+
     static func notFound(_ id: String) -> APIError {
         .notFound("card.not_found", "no card \(id.prefix(64)) of this caller")
     }
@@ -121,6 +129,14 @@ struct CardRoutes: Sendable {
                 throw APIError.conflict("card.limit_reached", "an account binds at most \(Self.maxBoundCards) cards; remove one first")
             }
         }
+        // A phone that may not get a code now is refused before the bank is asked; the slot is taken only once
+        // the bank confirmed the card, so a typo does not cost the phone its code.
+        let phoneIndex = try SealedCardElements.phoneIndex(elements.phone, cipher: cipher)
+        do {
+            try await services.sms.sendSlot(phoneIndex: phoneIndex, claim: false)
+        } catch let limited as SMSCodes.RateLimited {
+            return Self.rateLimited(limited, correlationID: correlationID)
+        }
         let bindingID = "BC" + OrderNumbers.random(20)
         let verdict: CardVerdict
         do {
@@ -137,6 +153,11 @@ struct CardRoutes: Sendable {
             throw APIError.unprocessable(
                 "card.verification_failed", "the card number, name, ID number and phone do not belong together at the bank")
         }
+        do {
+            try await services.sms.sendSlot(phoneIndex: phoneIndex, claim: true)
+        } catch let limited as SMSCodes.RateLimited {
+            return Self.rateLimited(limited, correlationID: correlationID)
+        }
         let sealed = try SealedCardElements(elements, cipher: cipher)
         try await services.store.postgres.execute(
             """
@@ -146,16 +167,9 @@ struct CardRoutes: Sendable {
                     \(sealed.numberIndex), \(sealed.idNumberIndex), \(sealed.phoneIndex), \(String(elements.cardNumber.suffix(4))),
                     \(elements.cardNumber.utf8.count), \(bankName))
             """)
-        do {
-            try await services.sms.issue(
-                purpose: Self.smsPurpose, subject: bindingID, phone: elements.phone, phoneIndex: sealed.phoneIndex,
-                text: { code in "【Paystream】\(code) is your code to bind the card ending \(elements.cardNumber.suffix(4)). Valid for 5 minutes; never share it." })
-        } catch let limited as SMSCodes.RateLimited {
-            var response = APIError(.tooManyRequests, "sms.rate_limited", "a code was sent to this phone too recently; retry later")
-                .response(correlationID: correlationID)
-            response.headers[.retryAfter] = String(max(1, limited.retryAfterSeconds))
-            return response
-        }
+        try await services.sms.issue(
+            purpose: Self.smsPurpose, subject: bindingID, phone: elements.phone,
+            text: { code in "【Paystream】\(code) is your code to bind the card ending \(elements.cardNumber.suffix(4)). Valid for 5 minutes; never share it." })
         services.logger.notice(
             "card verified, code sent", metadata: ["binding_id": "\(bindingID)", "account": "\(caller)", "correlation_id": "\(correlationID)"])
         let masked = String(repeating: "*", count: elements.cardNumber.count - 4) + elements.cardNumber.suffix(4)

@@ -32,14 +32,17 @@ struct SMSCodes: Sendable {
         case exhausted
     }
 
-    static let claimSlot = RedisScript(
+    /// ARGV: interval seconds, codes per hour, `claim` (take the slot) or `peek` (only ask).
+    static let sendSlot = RedisScript(
         """
         local wait = redis.call('TTL', KEYS[1])
         if wait > 0 then return {'wait', wait} end
         local sent = tonumber(redis.call('GET', KEYS[2]) or '0')
         if sent >= tonumber(ARGV[2]) then return {'wait', math.max(redis.call('TTL', KEYS[2]), 1)} end
-        redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
-        if redis.call('INCR', KEYS[2]) == 1 then redis.call('EXPIRE', KEYS[2], 3600) end
+        if ARGV[3] == 'claim' then
+          redis.call('SET', KEYS[1], '1', 'EX', ARGV[1])
+          if redis.call('INCR', KEYS[2]) == 1 then redis.call('EXPIRE', KEYS[2], 3600) end
+        end
         return {'ok', 0}
         """)
 
@@ -59,24 +62,31 @@ struct SMSCodes: Sendable {
 
     func codeKey(purpose: String, subject: String) -> String { "\(keyPrefix)sms:code:\(purpose):\(subject)" }
 
-    /// A fresh code for `subject`, stored as its digest for ``lifetimeSeconds``, sent to `phone` with `text`.
-    /// 429 `sms.rate_limited` (with the seconds to wait) when the phone had its codes; 503 `sms.unavailable`
-    /// when the gateway did not take the message (the slot stays used).
-    func issue(purpose: String, subject: String, phone: String, phoneIndex: String, text: (String) -> String) async throws {
+    /// Whether `phoneIndex` may get a code now; `claim` also takes the slot. Throws ``RateLimited`` (with the
+    /// seconds to wait) when the phone had its codes.
+    func sendSlot(phoneIndex: String, claim: Bool) async throws {
         let slot = try await redis.evaluate(
-            Self.claimSlot, keys: ["\(keyPrefix)sms:rate:\(phoneIndex):interval", "\(keyPrefix)sms:rate:\(phoneIndex):hour"],
-            arguments: [String(Self.minimumIntervalSeconds), String(Self.maxPerHour)])
+            Self.sendSlot, keys: ["\(keyPrefix)sms:rate:\(phoneIndex):interval", "\(keyPrefix)sms:rate:\(phoneIndex):hour"],
+            arguments: [String(Self.minimumIntervalSeconds), String(Self.maxPerHour), claim ? "claim" : "peek"])
         let reply = slot.elements ?? []
         if reply.first?.string == "wait" {
             throw RateLimited(retryAfterSeconds: Int(reply.last?.int64 ?? Int64(Self.minimumIntervalSeconds)))
         }
+    }
+
+    /// A fresh code for `subject`, stored as its digest for ``lifetimeSeconds``, sent to `phone` with `text`.
+    /// The caller has claimed the phone's slot (``sendSlot(phoneIndex:claim:)``). 503 `sms.unavailable` when the
+    /// gateway did not take the message (the slot stays used).
+    func issue(purpose: String, subject: String, phone: String, text: (String) -> String) async throws {
         let code = Self.newCode()
         let key = codeKey(purpose: purpose, subject: subject)
-        _ = try await redis.pipeline([
+        for result in try await redis.pipeline([
             ["DEL", key],
             ["HSET", key, "mac", try digest(purpose: purpose, subject: subject, code: code), "attempts", "0"],
             ["EXPIRE", key, String(Self.lifetimeSeconds)],
-        ])
+        ]) {
+            _ = try result.get()
+        }
         do {
             _ = try await gateway.send(phone: phone, text: text(code))
         } catch {
