@@ -119,6 +119,19 @@ import TestSupport
             let right = try await h.post("/v1/cards", card.json, as: user)
             #expect(right.status == 202, "\(right.text)")
             #expect(try await h.smsTexts(to: card.phone).count == 1)
+            // Ten verifications an hour per account (five so far): the eleventh is refused before the bank is asked.
+            for n in 6...11 {
+                let reply = try await h.post("/v1/cards", FlowHarness.newCard().json, as: user)
+                if n <= 10 {
+                    #expect(reply.status == 422 && reply.string("code") == "card.verification_failed", "ask \(n): \(reply.text)")
+                } else {
+                    #expect(reply.status == 429 && reply.string("code") == "card.verification_rate_limited", "ask \(n): \(reply.text)")
+                    #expect((Int(reply.headers["retry-after"] ?? "") ?? 0) > 0)
+                }
+            }
+            // Another account is not affected.
+            let other = try await h.post("/v1/cards", FlowHarness.newCard().json, as: "user:fo\(h.prefix.suffix(6))")
+            #expect(other.status == 422, "\(other.text)")
         }
     }
 

@@ -13,7 +13,8 @@ import Postgres
 ///
 /// Guarantees: an account sees and uses only its own cards (another's is 404 `card.not_found`, never 403, so
 /// card ids cannot be probed); a refused verification stores nothing; the four elements are never logged or
-/// answered (the number only masked); at most ``maxBoundCards`` bound cards per account.
+/// answered (the number only masked); at most ``maxBoundCards`` bound cards per account; at most
+/// ``CardVerificationLimit/maxPerHour`` verifications per account and hour.
 struct CardRoutes: Sendable {
     let services: APIServices
 
@@ -136,6 +137,15 @@ struct CardRoutes: Sendable {
             try await services.sms.sendSlot(phoneIndex: phoneIndex, claim: false)
         } catch let limited as SMSCodes.RateLimited {
             return Self.rateLimited(limited, correlationID: correlationID)
+        }
+        let limit = CardVerificationLimit(redis: services.security.redis, keyPrefix: services.security.keyPrefix)
+        if let wait = try await limit.claim(account: caller.description) {
+            var response = APIError(
+                .tooManyRequests, "card.verification_rate_limited",
+                "this account asked for \(CardVerificationLimit.maxPerHour) card verifications within the hour; retry later"
+            ).response(correlationID: correlationID)
+            response.headers[.retryAfter] = String(wait)
+            return response
         }
         let bindingID = "BC" + OrderNumbers.random(20)
         let verdict: CardVerdict

@@ -4415,7 +4415,7 @@ enum OpenAPIDocument {
           "Cards"
         ],
         "summary": "Start binding a bank card",
-        "description": "The four elements are verified at Bill99 (four-element verification); when they belong together the card is kept `pending` (sealed) and a 6-digit code is sent by SMS to the phone: valid 5 minutes, 5 attempts. A phone gets at most one code per 60 s and five per hour (429 `sms.rate_limited`, `Retry-After`). A refused verification stores nothing.",
+        "description": "The four elements are verified at Bill99 (four-element verification); when they belong together the card is kept `pending` (sealed) and a 6-digit code is sent by SMS to the phone: valid 5 minutes, 5 attempts. A phone gets at most one code per 60 s and five per hour (429 `sms.rate_limited`, `Retry-After`). An account may ask for 10 verifications an hour (429 `card.verification_rate_limited`). A refused verification stores nothing.",
         "parameters": [
           {
             "$ref": "#/components/parameters/IdempotencyKey"
@@ -4670,13 +4670,13 @@ enum OpenAPIDocument {
             }
           },
           "429": {
-            "description": "This phone had a code within the last 60 s, or five within the hour; `Retry-After` says when to try again. Codes: `sms.rate_limited`.",
+            "description": "This phone had a code within the last 60 s, or five within the hour; or this account asked for 10 card verifications within the hour. `Retry-After` says when to try again. Codes: `sms.rate_limited`, `card.verification_rate_limited`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
               },
               "Retry-After": {
-                "description": "Seconds until this phone may get another code.",
+                "description": "Seconds until this phone may get another code, or this account may ask for another verification.",
                 "schema": {
                   "type": "string"
                 }
@@ -4694,7 +4694,8 @@ enum OpenAPIDocument {
                         "code": {
                           "type": "string",
                           "enum": [
-                            "sms.rate_limited"
+                            "sms.rate_limited",
+                            "card.verification_rate_limited"
                           ]
                         }
                       }
