@@ -26,7 +26,7 @@ public struct ChannelSandbox: Sendable {
         let state = SandboxState(maxOrders: configuration.maxOrders, maxNotifyRecords: configuration.maxNotifyRecords)
         let work = BackgroundWork()
         core = SandboxCore(
-            configuration: configuration, keys: keys, state: state, work: work,
+            configuration: configuration, keys: keys, state: state, identities: SandboxIdentities(), work: work,
             notifier: NotifySender(
                 state: state, work: work, schedule: configuration.notifyRetrySchedule,
                 timeout: configuration.notifyTimeout, logger: logger, client: try Self.notifyClient(configuration)),
@@ -51,12 +51,15 @@ public struct ChannelSandbox: Sendable {
         return core.bound.baseURL ?? ""
     }
 
-    /// Every route of the sandbox: the three channels and the `/sandbox/` control API.
+    /// Every route of the sandbox: the three channels, Bill99's card verification, the SMS gateway and the
+    /// `/sandbox/` control API.
     func makeRouter() -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
         WeChatPayEndpoints(core: core).register(on: router)
         AlipayEndpoints(core: core).register(on: router)
         Bill99Endpoints(core: core).register(on: router)
+        Bill99CardVerification(core: core).register(on: router)
+        SMSGatewayEndpoints(core: core).register(on: router)
         ControlEndpoints(core: core).register(on: router)
         return router
     }

@@ -10,6 +10,8 @@ struct SandboxCore: Sendable {
     let configuration: SandboxConfiguration
     let keys: SandboxKeys
     let state: SandboxState
+    /// The simulated bank's cards and the simulated SMS gateway's messages.
+    let identities: SandboxIdentities
     let work: BackgroundWork
     let notifier: NotifySender
     let wechatSigning: WeChatPaySigning

@@ -145,4 +145,42 @@ import Testing
         task.cancel()
         _ = await task.result
     }
+
+    @Test func cardVerificationAndTheSimulatedSMSGatewayAgreeWithTheSimulator() async throws {
+        let sim = SandboxConfiguration()
+        let keys = try SandboxKeys.generate()
+        let sandbox = try ChannelSandbox(configuration: sim, keys: keys)
+        let task = Task { try await sandbox.run() }
+        defer { task.cancel() }
+        let baseURL = try await sandbox.baseURL()
+        try await withHTTPClient { http in
+            let directory = try TemporaryDirectory()
+            let s = try Self.setup(keys, sim, baseURL: baseURL, notifyBase: baseURL, http: http, directory: directory)
+            // A built-in test card of the simulated bank: the four elements match; any other is refused.
+            let card = CardElements(cardNumber: "6222020200112233445", realName: "张三", idNumber: "110101199003071233", phone: "13800000000")
+            #expect(try await s.bill99.verifyCard(card, reference: "BCtest1") == .match(bankName: "ICBC"))
+            var wrong = card
+            wrong.phone = "13800000001"
+            #expect(try await s.bill99.verifyCard(wrong, reference: "BCtest2") == .mismatch)
+            wrong = card
+            wrong.cardNumber = "6222020200112233446"
+            #expect(try await s.bill99.verifyCard(wrong, reference: "BCtest3") == .noSuchCard)
+            // The elements never show in the value's description.
+            #expect(!"\(card)".contains("6222020200112233445") && !"\(card)".contains("张三") && !String(reflecting: card).contains("13800000000"))
+
+            // The SIMULATED SMS gateway records what it is asked to send.
+            let gateway = SimulatedSMSGateway(baseURL: baseURL, httpClient: http)
+            let id = try await gateway.send(phone: "13800000000", text: "123456 is your code")
+            var request = HTTPClientRequest(url: baseURL + "/sandbox/sms?phone=13800000000")
+            request.method = .GET
+            let response = try await http.execute(request, timeout: .seconds(10))
+            let body = try await response.body.collect(upTo: 1 << 20)
+            let messages = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [[String: Any]]
+            #expect(messages?.count == 1 && messages?.first?["messageId"] as? String == id && messages?.first?["text"] as? String == "123456 is your code")
+            await #expect(throws: SMSGatewayError.self) { _ = try await gateway.send(phone: "x", text: "hi") }
+            await #expect(throws: SMSGatewayError.self) { _ = try await UnconfiguredSMSGateway().send(phone: "13800000000", text: "hi") }
+        }
+        task.cancel()
+        _ = await task.result
+    }
 }

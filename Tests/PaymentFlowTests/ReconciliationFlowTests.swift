@@ -68,8 +68,9 @@ import Testing
             try await h.pay("alipay", alipayOrder)
             for order in orders.values + [alipayOrder] { #expect(await h.waitFor(order, status: "paid")) }
             // A withdrawal paid out through Bill99, which has no bill file: its query is the channel's side.
+            let card = try await h.bindCard(as: user)
             let withdrawal = try await h.post(
-                "/v1/withdrawals", #"{"amountFen":2000,"channel":"bill99","bankAccount":\#(WithdrawalFlowTests.card)}"#, as: user)
+                "/v1/withdrawals", #"{"amountFen":2000,"channel":"bill99","cardId":"\#(card)"}"#, as: user)
             let payoutOrder = try #require(withdrawal.string("orderId"), "\(withdrawal.text)")
             #expect(await h.waitFor(payoutOrder, status: "requested"))
             #expect(try await h.post("/v1/admin/withdrawals/\(payoutOrder)/approve", "{}", admin: "ops-lee").status == 202)

@@ -219,20 +219,27 @@ import TestSupport
     @Test func keyRotationResealsEverythingAndPayoutsStillWork() async throws {
         try await FlowHarness.run { h in
             let user = try await h.fundedUser("rot", fen: 50_000)
-            let card = #"{"accountNumber":"6222020200112233445","holderName":"张三","bankName":"ICBC","mobile":"13800000000"}"#
-            let withdrawal = try await h.post("/v1/withdrawals", #"{"amountFen":10000,"channel":"bill99","bankAccount":\#(card)}"#, as: user)
+            let card = try await h.bindCard(as: user)
+            let withdrawal = try await h.post("/v1/withdrawals", #"{"amountFen":10000,"channel":"bill99","cardId":"\#(card)"}"#, as: user)
             let orderID = try #require(withdrawal.string("orderId"))
             #expect(await h.waitFor(orderID, status: "requested"))
             #expect(try await h.count("SELECT count(*) FROM withdrawal_requests WHERE destination->>'accountNumber' LIKE 'v1.%'") == 1)
 
             let rotated = try await h.paystream(["keys", "rotate"])
             #expect(rotated.status == 0, "\(rotated.output)")
-            // Every sealed value is under version 2 now: the client secrets and the three card fields.
+            // Every sealed value is under version 2 now: the client secrets, the three card fields of the withdrawal
+            // and the bound card's four elements.
             #expect(try await h.count("SELECT count(*) FROM api_clients WHERE secret_sealed NOT LIKE 'v2.%'") == 0)
             #expect(try await h.count(
                 """
                 SELECT count(*) FROM withdrawal_requests WHERE destination->>'accountNumber' LIKE 'v2.%'
                 AND destination->>'holderName' LIKE 'v2.%' AND destination->>'mobile' LIKE 'v2.%'
+                """) == 1)
+            // The bound card's four elements too.
+            #expect(try await h.count(
+                """
+                SELECT count(*) FROM bank_cards WHERE number_sealed LIKE 'v2.%' AND name_sealed LIKE 'v2.%'
+                AND id_number_sealed LIKE 'v2.%' AND phone_sealed LIKE 'v2.%'
                 """) == 1)
             // The API restarted with the rotated keys knows the same clients and pays the card out.
             await h.killAPI()

@@ -5,14 +5,14 @@ import TestSupport
 /// Withdrawals: request → risk → freeze → back-office review → payout through Bill99 or WeChat → settled, or
 /// unfrozen and INVALID on rejection or payout failure.
 @Suite(.serialized) struct WithdrawalFlowTests {
-    static let card = #"{"accountNumber":"6222020200112233445","holderName":"张三","bankName":"ICBC","branchName":"Shanghai Pudong","mobile":"13800000000"}"#
 
     @Test func approvedWithdrawalsArePaidOutAndRejectedOnesUnfrozen() async throws {
         try await FlowHarness.run { h in
             let user = try await h.fundedUser("wd", fen: 100_000)
+            let card = try await h.bindCard(as: user)
 
             // Bill99 to a bank card, approved.
-            let toCard = try await h.post("/v1/withdrawals", #"{"amountFen":30000,"channel":"bill99","bankAccount":\#(Self.card)}"#, as: user)
+            let toCard = try await h.post("/v1/withdrawals", #"{"amountFen":30000,"channel":"bill99","cardId":"\#(card)"}"#, as: user)
             #expect(toCard.status == 202, "\(toCard.text)")
             let cardOrder = try #require(toCard.string("orderId"))
             #expect((toCard.json["destination"] as? [String: Any])?["accountNumber"] as? String == "***************3445")
@@ -31,7 +31,7 @@ import TestSupport
             let toWeChat = try await h.post("/v1/withdrawals", #"{"amountFen":20000,"channel":"wechat","openId":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}"#, as: user)
             #expect(toWeChat.status == 202, "\(toWeChat.text)")
             let wechatOrder = try #require(toWeChat.string("orderId"))
-            let rejected = try await h.post("/v1/withdrawals", #"{"amountFen":10000,"channel":"bill99","bankAccount":\#(Self.card)}"#, as: user)
+            let rejected = try await h.post("/v1/withdrawals", #"{"amountFen":10000,"channel":"bill99","cardId":"\#(card)"}"#, as: user)
             let rejectedOrder = try #require(rejected.string("orderId"))
             #expect(await h.waitFor(wechatOrder, status: "requested"))
             #expect(await h.waitFor(rejectedOrder, status: "requested"))
@@ -70,9 +70,10 @@ import TestSupport
     @Test func aFailedPayoutUnfreezesTheMoneyAndMarksTheOrderInvalid() async throws {
         try await FlowHarness.run { h in
             let user = try await h.fundedUser("wf", fen: 50_000)
+            let card = try await h.bindCard(as: user)
             let faults = try await h.sandbox(.POST, "/sandbox/faults", #"{"payouts":{"fail":true,"failReason":"ACCOUNT_FROZEN"}}"#)
             #expect(faults.status == 200, "\(faults.text)")
-            let request = try await h.post("/v1/withdrawals", #"{"amountFen":12000,"channel":"bill99","bankAccount":\#(WithdrawalFlowTests.card)}"#, as: user)
+            let request = try await h.post("/v1/withdrawals", #"{"amountFen":12000,"channel":"bill99","cardId":"\#(card)"}"#, as: user)
             let orderID = try #require(request.string("orderId"))
             #expect(await h.waitFor(orderID, status: "requested"))
             #expect(try await h.post("/v1/admin/withdrawals/\(orderID)/approve", "{}", admin: "ops-lee").status == 202)

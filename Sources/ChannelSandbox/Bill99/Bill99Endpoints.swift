@@ -126,11 +126,23 @@ struct Bill99Endpoints: Sendable {
         root: String, bodyElement: String, payout: SandboxPayout, errorCode: String, errorMessage: String,
         tamper: Bool = false, rogue: Bool = false
     ) throws -> String {
-        let result = Array(resultXML(payout).utf8)
-        let signature = try (rogue ? core.keys.rogueKey : core.keys.bill99Key).signatureSHA256(for: result)
-        let sent = tamper ? Array(resultXML(payout).replacingOccurrences(of: "<amount>", with: "<amount>1").utf8) : result
+        let result = resultXML(payout)
+        let sent = tamper ? result.replacingOccurrences(of: "<amount>", with: "<amount>1") : result
+        return try sealed(
+            root: root, bodyElement: bodyElement, original: result, sent: sent, errorCode: errorCode, errorMessage: errorMessage,
+            rogue: rogue)
+    }
+
+    /// `original` signed with the sandbox's Bill99 key (or the rogue key) and wrapped in `root`; `sent` (default:
+    /// `original`) is what travels as originalData, so a test can make the signature not match.
+    func sealed(
+        root: String, bodyElement: String, original: String, sent: String? = nil, errorCode: String, errorMessage: String,
+        rogue: Bool = false
+    ) throws -> String {
+        let signature = try (rogue ? core.keys.rogueKey : core.keys.bill99Key).signatureSHA256(for: Array(original.utf8))
         return head(root) + "<\(bodyElement)>" + XMLText.elements([("errorCode", errorCode), ("errorMsg", errorMessage)])
-            + "<sealDataType>" + XMLText.elements([("originalData", Base64.encode(sent)), ("signedData", Base64.encode(signature))])
+            + "<sealDataType>"
+            + XMLText.elements([("originalData", Base64.encode(Array((sent ?? original).utf8))), ("signedData", Base64.encode(signature))])
             + "</sealDataType></\(bodyElement)></\(root)>"
     }
 

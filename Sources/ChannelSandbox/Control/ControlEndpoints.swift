@@ -124,6 +124,7 @@ struct ControlEndpoints: Sendable {
         router.post("/sandbox/reset") { _, _ -> Response in
             await run {
                 await core.state.reset()
+                await core.identities.reset()
                 return .json(.ok, ["reset": true])
             }
         }

@@ -78,6 +78,22 @@ public struct Bill99Client: PayoutChannel {
     private func exchange(_ operation: String, path: String, root: String, inner: String, payoutID: String)
         async throws(ChannelError) -> PayoutStatus
     {
+        let original = try await sealedExchange(operation, path: path, root: root, inner: inner)
+        let status: PayoutStatus
+        do {
+            status = try Bill99Seal.payoutStatus(original)
+        } catch {
+            throw ChannelError(.malformedResponse, channel: .bill99, operation: operation, message: "\(error)")
+        }
+        guard status.payoutID == payoutID else {
+            throw ChannelError(.malformedResponse, channel: .bill99, operation: operation, message: "answer is for another orderId")
+        }
+        return status
+    }
+
+    /// Sends `inner` sealed in `root` to `path` and returns the answer's sealed inner XML, verified with Bill99's
+    /// key; an answer with errorCode other than 0000 is `.rejected`.
+    func sealedExchange(_ operation: String, path: String, root: String, inner: String) async throws(ChannelError) -> String {
         let message: String
         do {
             message = try Bill99Seal.seal(
@@ -100,10 +116,8 @@ public struct Bill99Client: PayoutChannel {
         guard let text = String(validating: response.body, as: UTF8.self) else {
             throw ChannelError(.malformedResponse, channel: .bill99, operation: operation, message: "answer is not UTF-8")
         }
-        let opened: Bill99Seal.Opened
-        let status: PayoutStatus
         do {
-            opened = try Bill99Seal.open(text, bill99Key: credentials.bill99PublicKey)
+            let opened = try Bill99Seal.open(text, bill99Key: credentials.bill99PublicKey)
             guard opened.errorCode == "0000" else {
                 throw ChannelError(
                     .rejected, channel: .bill99, operation: operation,
@@ -113,7 +127,7 @@ public struct Bill99Client: PayoutChannel {
             guard let original = opened.original else {
                 throw ChannelError(.badResponseSignature, channel: .bill99, operation: operation, message: "answer is not sealed")
             }
-            status = try Bill99Seal.payoutStatus(original)
+            return original
         } catch let error as ChannelError {
             throw error
         } catch Bill99Seal.Failure.badSignature {
@@ -122,9 +136,5 @@ public struct Bill99Client: PayoutChannel {
         } catch {
             throw ChannelError(.malformedResponse, channel: .bill99, operation: operation, message: "\(error)")
         }
-        guard status.payoutID == payoutID else {
-            throw ChannelError(.malformedResponse, channel: .bill99, operation: operation, message: "answer is for another orderId")
-        }
-        return status
     }
 }

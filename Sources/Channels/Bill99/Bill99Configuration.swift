@@ -17,6 +17,8 @@ public struct Bill99Configuration: Sendable, Equatable {
     public var payPath: String
     /// The result-query path (the simulator's contract: `/bill99/pay2bank/query`).
     public var queryPath: String
+    /// The bank-card four-element verification path (INVENTED by the simulator: `/bill99/cardverify`).
+    public var cardVerifyPath: String
     /// Where Bill99 sends the result notify (sent as the order's notifyUrl).
     public var notifyURL: String?
     /// feeAction: who pays the fee ("0" payer, "1" payee in the integrations seen); omitted when nil.
@@ -25,7 +27,8 @@ public struct Bill99Configuration: Sendable, Equatable {
 
     public init(
         memberCode: String, merchantPrivateKeyPath: String, bill99PublicKeyPath: String, baseURL: String,
-        payPath: String = "/bill99/pay2bank", queryPath: String = "/bill99/pay2bank/query", notifyURL: String? = nil,
+        payPath: String = "/bill99/pay2bank", queryPath: String = "/bill99/pay2bank/query",
+        cardVerifyPath: String = "/bill99/cardverify", notifyURL: String? = nil,
         feeAction: String? = nil, http: ChannelHTTPOptions = ChannelHTTPOptions()
     ) {
         self.memberCode = memberCode
@@ -34,6 +37,7 @@ public struct Bill99Configuration: Sendable, Equatable {
         self.baseURL = baseURL
         self.payPath = payPath
         self.queryPath = queryPath
+        self.cardVerifyPath = cardVerifyPath
         self.notifyURL = notifyURL
         self.feeAction = feeAction
         self.http = http

@@ -16,6 +16,7 @@ enum APIRouter {
         RechargeRoutes(services: services).register(on: router)
         CollectionRoutes(services: services).register(on: router)
         WithdrawalRoutes(services: services).register(on: router)
+        CardRoutes(services: services).register(on: router)
         RefundRoutes(services: services).register(on: router)
         EnvelopeRoutes(services: services).register(on: router)
         PushRoutes(services: services).register(on: router)

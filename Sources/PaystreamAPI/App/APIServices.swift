@@ -16,6 +16,8 @@ struct APIServices: Sendable {
     let envelopes: EnvelopeHotState
     let push: PushHub
     let security: APISecurity
+    /// SMS verification codes (card binding), sent through the channels' SMS gateway.
+    let sms: SMSCodes
     /// The gray (canary) release rule in force: which new orders take the gray route (``TrafficRoute``).
     let gray: GrayRuleCache
     /// The URL clients and channels reach this API at (notify URLs and collection pages are built from it).

@@ -67,6 +67,7 @@ public struct ServiceOptions: ParsableArguments, Sendable {
             channels: channelSet, risk: RiskEngine(redis: redis, rules: rules, keyPrefix: redisKeyPrefix, logger: logger),
             envelopes: EnvelopeHotState(redis: redis, prefix: redisKeyPrefix), push: PushHub(),
             security: APISecurity(postgres: postgres, redis: redis, keys: keys, keyPrefix: redisKeyPrefix),
+            sms: SMSCodes(redis: redis, cipher: keys.cipher, gateway: channelSet.sms, keyPrefix: redisKeyPrefix),
             gray: GrayRuleCache(store: GrayRuleStore(postgres: postgres), logger: logger),
             publicURL: publicURL, logger: logger, now: { Date() })
         return Built(

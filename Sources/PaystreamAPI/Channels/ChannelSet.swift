@@ -15,6 +15,10 @@ struct ChannelSet: Sendable {
     let alipayNotify: AlipayNotifyVerifier
     let bill99: Bill99Client
     let bill99Notify: Bill99NotifyVerifier
+    /// Bank-card four-element verification (Bill99).
+    var cardVerifier: any CardVerifier { bill99 }
+    /// Where SMS codes go: the sandbox's SIMULATED gateway, or none configured (``UnconfiguredSMSGateway``).
+    let sms: any SMSGateway
 
     func payments(_ channel: Channel) throws(APIError) -> any PaymentChannel {
         switch channel {
@@ -59,7 +63,8 @@ struct ChannelSet: Sendable {
                 alipayPublicKeyPath: path("alipay_public_key.pem"), gatewayURL: summary.alipayGateway),
             bill99: .init(
                 memberCode: summary.bill99MemberCode, merchantPrivateKeyPath: path("bill99_merchant_private_key.pem"),
-                bill99PublicKeyPath: path("bill99_public_key.pem"), baseURL: summary.baseURL))
+                bill99PublicKeyPath: path("bill99_public_key.pem"), baseURL: summary.baseURL),
+            sms: .init(simulatedBaseURL: summary.baseURL))
         return try make(file, publicURL: publicURL, httpClient: httpClient)
     }
 
@@ -95,7 +100,8 @@ struct ChannelSet: Sendable {
             alipay: AlipayClient(configuration: alipayConfiguration, credentials: alipayCredentials, httpClient: httpClient),
             alipayNotify: AlipayNotifyVerifier(configuration: alipayConfiguration, credentials: alipayCredentials),
             bill99: Bill99Client(configuration: bill99Configuration, credentials: bill99Credentials, httpClient: httpClient),
-            bill99Notify: Bill99NotifyVerifier(configuration: bill99Configuration, credentials: bill99Credentials))
+            bill99Notify: Bill99NotifyVerifier(configuration: bill99Configuration, credentials: bill99Credentials),
+            sms: file.sms?.simulatedBaseURL.map { SimulatedSMSGateway(baseURL: $0, httpClient: httpClient) } ?? UnconfiguredSMSGateway())
     }
 }
 
@@ -107,7 +113,8 @@ struct ChannelSet: Sendable {
 ///             "merchantCertificateSerial": "…", "apiV3KeyPath": "/etc/paystream/keys/wechat_apiv3.txt",
 ///             "platformCertificatePaths": ["/etc/paystream/keys/wechatpay_platform.pem"]},
 ///  "alipay": {"appID": "2021…", "appPrivateKeyPath": "…", "alipayPublicKeyPath": "…"},
-///  "bill99": {"memberCode": "…", "merchantPrivateKeyPath": "…", "bill99PublicKeyPath": "…", "baseURL": "https://…"}}
+///  "bill99": {"memberCode": "…", "merchantPrivateKeyPath": "…", "bill99PublicKeyPath": "…", "baseURL": "https://…"},
+///  "sms": {"simulatedBaseURL": "http://127.0.0.1:58090"}}
 /// ```
 struct ChannelsFile: Codable, Sendable {
     struct WeChat: Codable, Sendable {
@@ -133,7 +140,13 @@ struct ChannelsFile: Codable, Sendable {
         var bill99PublicKeyPath: String
         var baseURL: String
     }
+    /// The SMS gateway. Only the SIMULATED one exists yet (paystream-sim's base URL); without it, nothing that
+    /// needs an SMS code (card binding) can complete: 503 `sms.unavailable`.
+    struct SMS: Codable, Sendable {
+        var simulatedBaseURL: String?
+    }
     var wechat: WeChat
     var alipay: Alipay
     var bill99: Bill99
+    var sms: SMS?
 }

@@ -37,6 +37,9 @@ enum OpenAPIDocument {
       "name": "Withdrawals"
     },
     {
+      "name": "Cards"
+    },
+    {
       "name": "Back office"
     },
     {
@@ -2665,7 +2668,7 @@ enum OpenAPIDocument {
           "Withdrawals"
         ],
         "summary": "Request a withdrawal",
-        "description": "Balance pre-check, then the risk rules (every decision recorded), then the request; 202 and the worker freezes the amount (`requested`), for back-office review.",
+        "description": "Balance pre-check, then the risk rules (every decision recorded), then the request; 202 and the worker freezes the amount (`requested`), for back-office review. A Bill99 withdrawal pays to a card the caller bound (`POST /v1/cards`); another account's card, an unbound or a removed one is 404 `card.not_found`.",
         "parameters": [
           {
             "$ref": "#/components/parameters/IdempotencyKey"
@@ -2684,15 +2687,11 @@ enum OpenAPIDocument {
               "example": {
                 "amountFen": 50000,
                 "channel": "bill99",
-                "bankAccount": {
-                  "accountNumber": "6222020200112233445",
-                  "holderName": "张三",
-                  "bankName": "ICBC"
-                }
+                "cardId": "BC7GQ2M9XK4TBC3VHPQ2M9"
               }
             }
           },
-          "description": "`bankAccount` for `bill99`, `openId` for `wechat` (e.g. `{\"amountFen\":50000,\"channel\":\"wechat\",\"openId\":\"o-abc\"}`)."
+          "description": "`cardId` (a bound card) for `bill99`, `openId` for `wechat` (e.g. `{\"amountFen\":50000,\"channel\":\"wechat\",\"openId\":\"o-abc\"}`)."
         },
         "responses": {
           "202": {
@@ -2714,7 +2713,7 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "The body is not the documented JSON, the card is invalid, or the channel pays no withdrawals. Malformed `Idempotency-Key`. Codes: `request.invalid_body`, `request.missing_field`, `amount.out_of_range`, `withdraw.invalid_card`, `withdraw.channel_unsupported`, `idempotency.invalid_key`.",
+            "description": "The body is not the documented JSON, no card was named, or the channel pays no withdrawals. Malformed `Idempotency-Key`. Codes: `request.invalid_body`, `request.missing_field`, `amount.out_of_range`, `withdraw.channel_unsupported`, `idempotency.invalid_key`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -2735,7 +2734,6 @@ enum OpenAPIDocument {
                             "request.invalid_body",
                             "request.missing_field",
                             "amount.out_of_range",
-                            "withdraw.invalid_card",
                             "withdraw.channel_unsupported",
                             "idempotency.invalid_key"
                           ]
@@ -2838,6 +2836,43 @@ enum OpenAPIDocument {
                   "title": "Forbidden",
                   "status": 403,
                   "code": "risk.withdraw.daily_count",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "The `cardId` is not a bound card of the caller. Codes: `card.not_found`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "card.not_found"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/card.not_found",
+                  "title": "Not Found",
+                  "status": 404,
+                  "code": "card.not_found",
                   "detail": "…",
                   "correlationId": "req-7GQ2M9XK4TBC3VHP"
                 }
@@ -4177,6 +4212,1233 @@ enum OpenAPIDocument {
             "session": []
           }
         ]
+      }
+    },
+    "/v1/cards": {
+      "get": {
+        "operationId": "listCards",
+        "tags": [
+          "Cards"
+        ],
+        "summary": "The caller's bank cards",
+        "description": "The caller's bound cards, masked, oldest first.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "security": [
+          {
+            "signature": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The bound cards.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/BankCardList"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.missing",
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused",
+                            "auth.unsigned_identity",
+                            "auth.session_invalid",
+                            "auth.session_expired",
+                            "auth.session_required"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.missing",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.missing",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "An operator's session is not an account; a merchant's session must be the signing merchant's. Codes: `auth.account_required`, `auth.session_mismatch`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.account_required",
+                            "auth.session_mismatch"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.account_required",
+                  "title": "Forbidden",
+                  "status": 403,
+                  "code": "auth.account_required",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Unexpected failure; the request can be retried (with the same `Idempotency-Key`). Codes: `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/internal.error",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "A service the API needs (PostgreSQL, Redis, Kafka) is not answering; retry later. Codes: `service.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "service.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/service.unavailable",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "service.unavailable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        }
+      },
+      "post": {
+        "operationId": "bindCard",
+        "tags": [
+          "Cards"
+        ],
+        "summary": "Start binding a bank card",
+        "description": "The four elements are verified at Bill99 (four-element verification); when they belong together the card is kept `pending` (sealed) and a 6-digit code is sent by SMS to the phone: valid 5 minutes, 5 attempts. A phone gets at most one code per 60 s and five per hour (429 `sms.rate_limited`, `Retry-After`). An account may ask for 10 verifications an hour (429 `card.verification_rate_limited`). A refused verification stores nothing.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          },
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "security": [
+          {
+            "signature": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/CardBindingRequest"
+              },
+              "example": {
+                "cardNumber": "6222020200112233445",
+                "realName": "张三",
+                "idNumber": "110101199003071233",
+                "phone": "13800000000"
+              }
+            }
+          }
+        },
+        "responses": {
+          "202": {
+            "description": "Verified; the code is sent. Confirm with `POST /v1/cards/{cardId}/confirm`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Idempotent-Replayed": {
+                "$ref": "#/components/headers/Idempotent-Replayed"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/CardBinding"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "The body is not the documented JSON or an element is malformed. Malformed `Idempotency-Key`. Codes: `request.invalid_body`, `request.missing_field`, `request.invalid_field`, `card.invalid_number`, `card.invalid_id_number`, `card.invalid_phone`, `idempotency.invalid_key`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "request.invalid_body",
+                            "request.missing_field",
+                            "request.invalid_field",
+                            "card.invalid_number",
+                            "card.invalid_id_number",
+                            "card.invalid_phone",
+                            "idempotency.invalid_key"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/request.invalid_body",
+                  "title": "Bad Request",
+                  "status": 400,
+                  "code": "request.invalid_body",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.missing",
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused",
+                            "auth.unsigned_identity",
+                            "auth.session_invalid",
+                            "auth.session_expired",
+                            "auth.session_required"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.missing",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.missing",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "An operator's session is not an account; a merchant's session must be the signing merchant's. Codes: `auth.account_required`, `auth.session_mismatch`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.account_required",
+                            "auth.session_mismatch"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.account_required",
+                  "title": "Forbidden",
+                  "status": 403,
+                  "code": "auth.account_required",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "The card is already bound to this account, or the account has 10 bound cards. A request with the same `Idempotency-Key` is still running. Codes: `card.already_bound`, `card.limit_reached`, `idempotency.in_progress`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "card.already_bound",
+                            "card.limit_reached",
+                            "idempotency.in_progress"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/card.already_bound",
+                  "title": "Conflict",
+                  "status": 409,
+                  "code": "card.already_bound",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "The bank says the four elements do not belong together (or the card does not exist); nothing is stored. The `Idempotency-Key` was used for a different request. Codes: `card.verification_failed`, `idempotency.key_reused`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "card.verification_failed",
+                            "idempotency.key_reused"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/card.verification_failed",
+                  "title": "Unprocessable Content",
+                  "status": 422,
+                  "code": "card.verification_failed",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "429": {
+            "description": "This phone had a code within the last 60 s, or five within the hour; or this account asked for 10 card verifications within the hour. `Retry-After` says when to try again. Codes: `sms.rate_limited`, `card.verification_rate_limited`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Retry-After": {
+                "description": "Seconds until this phone may get another code, or this account may ask for another verification.",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "sms.rate_limited",
+                            "card.verification_rate_limited"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/sms.rate_limited",
+                  "title": "Too Many Requests",
+                  "status": 429,
+                  "code": "sms.rate_limited",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Unexpected failure; the request can be retried (with the same `Idempotency-Key`). Codes: `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/internal.error",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "A service the API needs (PostgreSQL, Redis, the card verification, the SMS gateway) is not answering; retry later. Codes: `service.unavailable`, `card.verification_unavailable`, `sms.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "service.unavailable",
+                            "card.verification_unavailable",
+                            "sms.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/service.unavailable",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "service.unavailable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/cards/{cardId}/confirm": {
+      "post": {
+        "operationId": "confirmCard",
+        "tags": [
+          "Cards"
+        ],
+        "summary": "Confirm a binding with its SMS code",
+        "description": "The code sent by `POST /v1/cards`. A wrong code counts; after 5 wrong codes even the right one is refused (`sms.too_many_attempts`); after 5 minutes the code is expired. Either way, start again with `POST /v1/cards`. A confirmed code is used up.",
+        "parameters": [
+          {
+            "name": "cardId",
+            "in": "path",
+            "required": true,
+            "description": "The binding (`BC…`, the `bindingId` of `POST /v1/cards`), which becomes the card.",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          },
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "security": [
+          {
+            "signature": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/CardConfirmRequest"
+              },
+              "example": {
+                "code": "042137"
+              }
+            }
+          }
+        },
+        "responses": {
+          "201": {
+            "description": "The card, bound.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Idempotent-Replayed": {
+                "$ref": "#/components/headers/Idempotent-Replayed"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/BankCard"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "The code is wrong (it counts as an attempt), or not 6 digits. Malformed body or `Idempotency-Key`. Codes: `sms.code_invalid`, `request.invalid_field`, `request.invalid_body`, `idempotency.invalid_key`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "sms.code_invalid",
+                            "request.invalid_field",
+                            "request.invalid_body",
+                            "idempotency.invalid_key"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/sms.code_invalid",
+                  "title": "Bad Request",
+                  "status": 400,
+                  "code": "sms.code_invalid",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.missing",
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused",
+                            "auth.unsigned_identity",
+                            "auth.session_invalid",
+                            "auth.session_expired",
+                            "auth.session_required"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.missing",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.missing",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "Five wrong codes were given: this binding cannot be confirmed any more. An operator's session is not an account; a merchant's session must be the signing merchant's. Codes: `sms.too_many_attempts`, `auth.account_required`, `auth.session_mismatch`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "sms.too_many_attempts",
+                            "auth.account_required",
+                            "auth.session_mismatch"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/sms.too_many_attempts",
+                  "title": "Forbidden",
+                  "status": 403,
+                  "code": "sms.too_many_attempts",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No pending binding of the caller has this id. Codes: `card.not_found`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "card.not_found"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/card.not_found",
+                  "title": "Not Found",
+                  "status": 404,
+                  "code": "card.not_found",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "The binding is already confirmed, or the same card was bound meanwhile. A request with the same `Idempotency-Key` is still running. Codes: `card.already_bound`, `idempotency.in_progress`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "card.already_bound",
+                            "idempotency.in_progress"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/card.already_bound",
+                  "title": "Conflict",
+                  "status": 409,
+                  "code": "card.already_bound",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "410": {
+            "description": "The code expired (5 minutes). Codes: `sms.code_expired`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "sms.code_expired"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/sms.code_expired",
+                  "title": "Gone",
+                  "status": 410,
+                  "code": "sms.code_expired",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "The `Idempotency-Key` was used for a different request. Codes: `idempotency.key_reused`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "idempotency.key_reused"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/idempotency.key_reused",
+                  "title": "Unprocessable Content",
+                  "status": 422,
+                  "code": "idempotency.key_reused",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Unexpected failure; the request can be retried (with the same `Idempotency-Key`). Codes: `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/internal.error",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "A service the API needs (PostgreSQL, Redis, Kafka) is not answering; retry later. Codes: `service.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "service.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/service.unavailable",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "service.unavailable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/cards/{cardId}": {
+      "delete": {
+        "operationId": "removeCard",
+        "tags": [
+          "Cards"
+        ],
+        "summary": "Remove a bound card",
+        "description": "The card can no longer be withdrawn to; past withdrawals keep their destination.",
+        "parameters": [
+          {
+            "name": "cardId",
+            "in": "path",
+            "required": true,
+            "description": "The card (`BC…`).",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "security": [
+          {
+            "signature": []
+          }
+        ],
+        "responses": {
+          "204": {
+            "description": "Removed.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            }
+          },
+          "401": {
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.missing",
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused",
+                            "auth.unsigned_identity",
+                            "auth.session_invalid",
+                            "auth.session_expired",
+                            "auth.session_required"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.missing",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.missing",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "An operator's session is not an account; a merchant's session must be the signing merchant's. Codes: `auth.account_required`, `auth.session_mismatch`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.account_required",
+                            "auth.session_mismatch"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.account_required",
+                  "title": "Forbidden",
+                  "status": 403,
+                  "code": "auth.account_required",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No bound card of the caller has this id. Codes: `card.not_found`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "card.not_found"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/card.not_found",
+                  "title": "Not Found",
+                  "status": 404,
+                  "code": "card.not_found",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Unexpected failure; the request can be retried (with the same `Idempotency-Key`). Codes: `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/internal.error",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "A service the API needs (PostgreSQL, Redis, Kafka) is not answering; retry later. Codes: `service.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "service.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/service.unavailable",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "service.unavailable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        }
       }
     },
     "/v1/refunds": {
@@ -6944,6 +8206,10 @@ enum OpenAPIDocument {
           "openId": {
             "type": "string",
             "description": "The WeChat user's openid (channel `wechat`)."
+          },
+          "cardId": {
+            "type": "string",
+            "description": "The bound card paid to (`bill99`)."
           }
         },
         "required": [
@@ -7398,44 +8664,6 @@ enum OpenAPIDocument {
           "channel"
         ]
       },
-      "BankAccount": {
-        "type": "object",
-        "description": "A bank card (Bill99 payouts).",
-        "properties": {
-          "accountNumber": {
-            "type": "string",
-            "description": "The card number, 12…19 digits.",
-            "pattern": "^[0-9]{12,19}$"
-          },
-          "holderName": {
-            "type": "string",
-            "description": "The card holder's name.",
-            "minLength": 1
-          },
-          "bankName": {
-            "type": "string",
-            "description": "The bank's name.",
-            "minLength": 1
-          },
-          "branchName": {
-            "type": "string"
-          },
-          "province": {
-            "type": "string"
-          },
-          "city": {
-            "type": "string"
-          },
-          "mobile": {
-            "type": "string"
-          }
-        },
-        "required": [
-          "accountNumber",
-          "holderName",
-          "bankName"
-        ]
-      },
       "WithdrawalRequest": {
         "type": "object",
         "properties": {
@@ -7448,20 +8676,23 @@ enum OpenAPIDocument {
           },
           "channel": {
             "type": "string",
-            "description": "`bill99` (bank card: `bankAccount` required) or `wechat` (WeChat balance: `openId` required).",
+            "description": "`bill99` (bank card: `cardId` of a bound card required) or `wechat` (WeChat balance: `openId` required).",
             "enum": [
               "bill99",
               "wechat"
             ]
-          },
-          "bankAccount": {
-            "$ref": "#/components/schemas/BankAccount"
           },
           "openId": {
             "type": "string",
             "description": "The WeChat user's openid, 1…128 characters.",
             "minLength": 1,
             "maxLength": 128
+          },
+          "cardId": {
+            "type": "string",
+            "description": "A bank card the caller bound (`POST /v1/cards`), for `bill99`.",
+            "minLength": 1,
+            "maxLength": 64
           }
         },
         "required": [
@@ -7645,6 +8876,147 @@ enum OpenAPIDocument {
           "token",
           "expiresAt",
           "role"
+        ]
+      },
+      "CardBindingRequest": {
+        "type": "object",
+        "description": "The four elements of a bank card, verified at Bill99 before an SMS code is sent to the phone. Stored only sealed (AES-256-GCM) with keyed blind indexes; never answered.",
+        "properties": {
+          "cardNumber": {
+            "type": "string",
+            "description": "The card number, 12…19 digits.",
+            "pattern": "^[0-9]{12,19}$"
+          },
+          "realName": {
+            "type": "string",
+            "description": "The holder's real name as the bank knows it, 1…64 characters (trimmed, no control characters).",
+            "minLength": 1,
+            "maxLength": 64,
+            "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+          },
+          "idNumber": {
+            "type": "string",
+            "description": "The resident ID number: 17 digits and a check character (0–9 or X, GB 11643).",
+            "pattern": "^[0-9]{17}[0-9Xx]$"
+          },
+          "phone": {
+            "type": "string",
+            "description": "The mainland mobile number the bank has on file for the card; the code goes there.",
+            "pattern": "^1[3-9][0-9]{9}$"
+          }
+        },
+        "required": [
+          "cardNumber",
+          "realName",
+          "idNumber",
+          "phone"
+        ]
+      },
+      "CardBinding": {
+        "type": "object",
+        "description": "A binding waiting for its SMS code.",
+        "properties": {
+          "bindingId": {
+            "type": "string",
+            "description": "The binding (`BC…`); once confirmed it is the card's `cardId`."
+          },
+          "status": {
+            "type": "string",
+            "enum": [
+              "pending"
+            ]
+          },
+          "cardNumber": {
+            "type": "string",
+            "description": "The card number, masked: all but the last 4 digits are `*`."
+          },
+          "bankName": {
+            "type": "string",
+            "description": "The issuing bank, as the verification named it."
+          },
+          "phone": {
+            "type": "string",
+            "description": "The phone the code went to, masked (`138****0000`)."
+          },
+          "codeExpiresInSeconds": {
+            "type": "integer",
+            "description": "How long the code is valid (300)."
+          }
+        },
+        "required": [
+          "bindingId",
+          "status",
+          "cardNumber",
+          "phone",
+          "codeExpiresInSeconds"
+        ]
+      },
+      "CardConfirmRequest": {
+        "type": "object",
+        "properties": {
+          "code": {
+            "type": "string",
+            "description": "The 6-digit code of the SMS.",
+            "pattern": "^[0-9]{6}$"
+          }
+        },
+        "required": [
+          "code"
+        ]
+      },
+      "BankCard": {
+        "type": "object",
+        "description": "A bank card of the caller. The number masked; the holder's name, ID number and phone are never answered.",
+        "properties": {
+          "cardId": {
+            "type": "string",
+            "description": "The card (`BC…`), as `cardId` of a Bill99 withdrawal."
+          },
+          "status": {
+            "type": "string",
+            "enum": [
+              "bound"
+            ]
+          },
+          "cardNumber": {
+            "type": "string",
+            "description": "The card number, masked: all but the last 4 digits are `*`."
+          },
+          "bankName": {
+            "type": "string",
+            "description": "The issuing bank."
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "boundAt": {
+            "type": "string",
+            "format": "date-time",
+            "description": "When the SMS code was confirmed."
+          }
+        },
+        "required": [
+          "cardId",
+          "status",
+          "cardNumber",
+          "createdAt"
+        ]
+      },
+      "BankCardList": {
+        "type": "object",
+        "properties": {
+          "cards": {
+            "type": "array",
+            "description": "The caller's bound cards, oldest first (at most 10).",
+            "items": {
+              "$ref": "#/components/schemas/BankCard"
+            },
+            "maxItems": 10
+          }
+        },
+        "required": [
+          "cards"
         ]
       }
     },

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Channels
 import Cryptography
 import EventBus
 import Foundation
@@ -59,8 +60,9 @@ struct ConfigCheckCommand: AsyncParsableCommand {
                 throw ConfigProblem("name the channels: --channels FILE (or --sandbox-state-dir for the sandbox)")
             }
             guard FileManager.default.isReadableFile(atPath: file) else { throw ConfigProblem("cannot read the channels file \(file)") }
-            _ = try ChannelSet.load(file: file, publicURL: "https://paystream.invalid", httpClient: .shared)
-            return ((), "WeChat Pay, Alipay and Bill99 identities and keys from \(file)")
+            let set = try ChannelSet.load(file: file, publicURL: "https://paystream.invalid", httpClient: .shared)
+            let sms = set.sms is UnconfiguredSMSGateway ? "; no SMS gateway: card binding answers sms.unavailable" : "; the SIMULATED SMS gateway"
+            return ((), "WeChat Pay, Alipay and Bill99 identities and keys from \(file)" + sms)
         }
         report.check("risk rules") {
             let book = try RuleBook(contentsOf: service.riskRules, logger: logger)

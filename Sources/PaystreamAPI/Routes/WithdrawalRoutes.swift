@@ -5,7 +5,7 @@ import Risk
 
 /// Withdrawals to a bank card (Bill99) or a WeChat balance, with risk rules, freezing and back-office review.
 ///
-/// - `POST /v1/withdrawals` `{"amountFen","channel":"bill99","bankAccount":{"accountNumber","holderName","bankName",…}}`
+/// - `POST /v1/withdrawals` `{"amountFen","channel":"bill99","cardId"}` (a card the caller bound: ``CardRoutes``)
 ///   or `{"amountFen","channel":"wechat","openId"}` → risk rules (a refusal is 403 with code `risk.<rule id>`) →
 ///   202; the worker freezes the amount (order `requested`).
 /// - `GET /v1/withdrawals/{orderId}` → its state, payout included (owner or admin).
@@ -19,18 +19,8 @@ struct WithdrawalRoutes: Sendable {
     struct Body: Decodable {
         var amountFen: Int64?
         var channel: Channel?
-        var bankAccount: BankAccountBody?
+        var cardId: String?
         var openId: String?
-    }
-
-    struct BankAccountBody: Decodable {
-        var accountNumber: String
-        var holderName: String
-        var bankName: String
-        var branchName: String?
-        var province: String?
-        var city: String?
-        var mobile: String?
     }
 
     struct ReviewBody: Decodable { var reason: String? }
@@ -94,18 +84,15 @@ struct WithdrawalRoutes: Sendable {
         let destination: WithdrawalRecord.Destination
         switch body.channel {
         case .bill99:
-            guard let card = body.bankAccount else {
-                throw APIError.badRequest("request.missing_field", "bankAccount is required for a Bill99 withdrawal")
+            guard let cardID = body.cardId else {
+                throw APIError.badRequest("request.missing_field", "cardId (a bound card: POST /v1/cards) is required for a Bill99 withdrawal")
             }
-            guard (12...19).contains(card.accountNumber.count), card.accountNumber.allSatisfy(\.isASCII), card.accountNumber.allSatisfy(\.isNumber) else {
-                throw APIError.badRequest("withdraw.invalid_card", "accountNumber must be 12...19 digits")
-            }
-            guard !card.holderName.isEmpty, !card.bankName.isEmpty else {
-                throw APIError.badRequest("withdraw.invalid_card", "holderName and bankName are required")
+            guard let card = try await services.store.openBoundCard(cardID, of: caller.description, cipher: services.security.cipher) else {
+                throw CardRoutes.notFound(cardID)
             }
             destination = .init(
-                type: "bankAccount", accountNumber: card.accountNumber, holderName: card.holderName, bankName: card.bankName,
-                branchName: card.branchName, province: card.province, city: card.city, mobile: card.mobile)
+                type: "bankAccount", cardId: cardID, accountNumber: card.accountNumber, holderName: card.holderName,
+                bankName: card.bankName, mobile: card.mobile)
         case .wechat:
             guard let openID = body.openId, (1...128).contains(openID.count) else {
                 throw APIError.badRequest("request.missing_field", "openId is required for a WeChat withdrawal")

@@ -26,6 +26,8 @@ struct WithdrawalRecord: Sendable, Encodable {
     /// Where the money goes. Card numbers are shown masked.
     struct Destination: Codable, Sendable {
         var type: String
+        /// The bound card paid to (``CardRoutes``); absent in requests made before cards were bound.
+        var cardId: String?
         var accountNumber: String?
         var holderName: String?
         var bankName: String?

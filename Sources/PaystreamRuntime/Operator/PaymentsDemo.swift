@@ -68,8 +68,8 @@ struct PaymentsDemo: AsyncParsableCommand {
         try await story.balance(shop)
 
         // Withdrawals.
-        let card = #"{"accountNumber":"6222020200112233445","holderName":"Alice","bankName":"ICBC","branchName":"Pudong"}"#
-        let first = try await story.call("POST", "/v1/withdrawals", #"{"amountFen":30000,"channel":"bill99","bankAccount":\#(card)}"#, as: alice)
+        let card = try await story.bindCard(run: run, as: alice)
+        let first = try await story.call("POST", "/v1/withdrawals", #"{"amountFen":30000,"channel":"bill99","cardId":"\#(card)"}"#, as: alice)
         let firstID = first["orderId"] as! String
         try await story.waitForWithdrawal(firstID, status: "requested", as: alice)
         print("\n4. alice asks to withdraw 300.00 to her card \((first["destination"] as! [String: Any])["accountNumber"]!): risk rules pass, the money is frozen")
@@ -189,6 +189,31 @@ struct PaymentsStory {
     }
 
     /// The payer scans and pays in the sandbox.
+    /// Binds a bank card for `account`: the card is made known to the sandbox's simulated bank, its four elements
+    /// are verified through the API (Bill99), and the SMS code the SIMULATED gateway recorded confirms it.
+    func bindCard(run: String, as account: String) async throws -> String {
+        let serial = String(repeating: "0", count: max(0, 6 - run.count)) + run
+        let idBody = "31011519900101" + serial.suffix(3)
+        let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+        let check = Array("10X98765432")[zip(idBody, weights).reduce(0) { $0 + Int(String($1.0))! * $1.1 } % 11]
+        let (number, phone) = ("6217000" + serial + "123456", "1390" + serial + "8")
+        let elements = #""cardNumber":"\#(number)","realName":"Alice","idNumber":"\#(idBody)\#(check)","phone":"\#(phone)""#
+        let known = try await raw(
+            "POST", "/sandbox/bill99/cards",
+            #"{"cardNo":"\#(number)","realName":"Alice","idCardNo":"\#(idBody)\#(check)","phoneNo":"\#(phone)","bankName":"ICBC"}"#, base: sandbox)
+        guard known.status == 200 else { throw Failed(description: "the sandbox did not take the card: \(known.text)") }
+        let binding = try await call("POST", "/v1/cards", "{\(elements)}", as: account)
+        let messages = try await raw("GET", "/sandbox/sms?phone=\(phone)", base: sandbox)
+        let texts = ((try? JSONSerialization.jsonObject(with: Data(messages.text.utf8))) as? [[String: Any]] ?? []).compactMap { $0["text"] as? String }
+        guard let text = texts.last, let code = text.range(of: "[0-9]{6}", options: .regularExpression).map({ String(text[$0]) }) else {
+            throw Failed(description: "no SMS code reached the sandbox")
+        }
+        let bindingID = binding["bindingId"] as! String
+        let card = try await call("POST", "/v1/cards/\(bindingID)/confirm", #"{"code":"\#(code)"}"#, as: account)
+        print("\n   alice binds her card \(card["cardNumber"]!): Bill99 verifies its four elements, she types the SMS code")
+        return bindingID
+    }
+
     func pay(_ channel: String, _ orderID: String) async throws {
         let reply = try await raw("POST", "/sandbox/pay", #"{"channel":"\#(channel)","outTradeNo":"\#(orderID)"}"#, base: sandbox)
         guard reply.status == 200 else { throw Failed(description: "the sandbox did not pay \(orderID): \(reply.text)") }

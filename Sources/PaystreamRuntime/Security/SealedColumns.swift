@@ -3,7 +3,7 @@ import Foundation
 import Postgres
 
 /// Every stored value sealed with the field keyring, for key rotation (`paystream keys rotate`). The code that
-/// seals takes its field labels from here (`APIClients`, `WithdrawalRecord.Destination`), so what is sealed and
+/// seals takes its field labels from here (`APIClients`, `WithdrawalRecord.Destination`, `SealedCardElements`), so what is sealed and
 /// what is rotated cannot drift apart.
 public enum SealedColumns {
     /// The field label (associated data) of an API client's secret.
@@ -12,10 +12,19 @@ public enum SealedColumns {
     public static let withdrawalAccountNumber = "withdrawal.accountNumber"
     public static let withdrawalHolderName = "withdrawal.holderName"
     public static let withdrawalMobile = "withdrawal.mobile"
+    /// The four elements of a bound bank card (`bank_cards`), and the labels of their blind indexes.
+    public static let cardNumber = "bank_cards.number"
+    public static let cardHolderName = "bank_cards.name"
+    public static let cardIDNumber = "bank_cards.id_number"
+    public static let cardPhone = "bank_cards.phone"
 
     /// Plain columns: (table, key column, sealed column, field label).
     static let columns: [(table: String, key: String, column: String, field: String)] = [
-        ("api_clients", "app_id", "secret_sealed", apiClientSecret)
+        ("api_clients", "app_id", "secret_sealed", apiClientSecret),
+        ("bank_cards", "card_id", "number_sealed", cardNumber),
+        ("bank_cards", "card_id", "name_sealed", cardHolderName),
+        ("bank_cards", "card_id", "id_number_sealed", cardIDNumber),
+        ("bank_cards", "card_id", "phone_sealed", cardPhone),
     ]
     /// Members of a JSON column: (table, key column, JSON column, [(member, field label)]).
     static let jsonMembers: [(table: String, key: String, column: String, members: [(String, String)])] = [

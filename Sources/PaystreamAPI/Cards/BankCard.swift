@@ -1,0 +1,98 @@
+import Channels
+import Cryptography
+import Foundation
+import PaystreamRuntime
+import Postgres
+
+/// A bank card an account bound (or is binding), as answered: the number masked, the bank's name; the holder's
+/// name, ID number and phone are never answered.
+struct BankCardRecord: Sendable, Encodable {
+    var cardId: String
+    var status: String
+    /// All but the last four digits as `*`.
+    var cardNumber: String
+    var bankName: String?
+    var createdAt: Date
+    var boundAt: Date?
+
+    static let selectSQL = """
+        SELECT card_id, account_id, status, number_last4, number_digits, bank_name, created_at, bound_at FROM bank_cards
+        """
+
+    init(row: PostgresRow) throws {
+        cardId = try row.decode(String.self, column: "card_id")
+        status = try row.decode(String.self, column: "status")
+        let digits = try row.decode(Int.self, column: "number_digits")
+        cardNumber = String(repeating: "*", count: max(0, digits - 4)) + (try row.decode(String.self, column: "number_last4"))
+        bankName = try row.decode(String?.self, column: "bank_name")
+        createdAt = try row.decode(Date.self, column: "created_at")
+        boundAt = try row.decode(Date?.self, column: "bound_at")
+    }
+}
+
+/// The four elements as stored: each sealed under its own field label (``SealedColumns``), the card number, ID
+/// number and phone also as blind indexes.
+struct SealedCardElements: Sendable {
+    var number: String
+    var name: String
+    var idNumber: String
+    var phone: String
+    var numberIndex: String
+    var idNumberIndex: String
+    var phoneIndex: String
+
+    init(_ elements: CardElements, cipher: FieldCipher) throws {
+        number = try cipher.seal(elements.cardNumber, field: SealedColumns.cardNumber)
+        name = try cipher.seal(elements.realName, field: SealedColumns.cardHolderName)
+        idNumber = try cipher.seal(elements.idNumber, field: SealedColumns.cardIDNumber)
+        phone = try cipher.seal(elements.phone, field: SealedColumns.cardPhone)
+        numberIndex = try Self.numberIndex(elements.cardNumber, cipher: cipher)
+        idNumberIndex = try cipher.blindIndex(field: SealedColumns.cardIDNumber, value: elements.idNumber)
+        phoneIndex = try Self.phoneIndex(elements.phone, cipher: cipher)
+    }
+
+    static func numberIndex(_ number: String, cipher: FieldCipher) throws -> String {
+        try cipher.blindIndex(field: SealedColumns.cardNumber, value: number)
+    }
+
+    static func phoneIndex(_ phone: String, cipher: FieldCipher) throws -> String {
+        try cipher.blindIndex(field: SealedColumns.cardPhone, value: phone)
+    }
+}
+
+extension PaymentStore {
+    /// The account's card `cardID` in one of `statuses`, nil if there is none (or it is another account's).
+    func card(_ cardID: String, of account: String, statuses: [String]) async throws -> BankCardRecord? {
+        let rows = try await postgres.query(
+            """
+            \(unsafeRaw: BankCardRecord.selectSQL)
+            WHERE card_id = \(cardID) AND account_id = \(account) AND status = ANY(\(statuses)::text[])
+            """)
+        return try rows.first.map { try BankCardRecord(row: $0) }
+    }
+
+    /// The account's bound cards, oldest first.
+    func boundCards(of account: String) async throws -> [BankCardRecord] {
+        let rows = try await postgres.query(
+            """
+            \(unsafeRaw: BankCardRecord.selectSQL)
+            WHERE account_id = \(account) AND status = 'bound' ORDER BY created_at, card_id
+            """)
+        return try rows.map { try BankCardRecord(row: $0) }
+    }
+
+    /// The account's bound card `cardID`, opened for a payout: number, holder's name, phone and bank.
+    func openBoundCard(_ cardID: String, of account: String, cipher: FieldCipher) async throws -> BankAccount? {
+        let rows = try await postgres.query(
+            """
+            SELECT number_sealed, name_sealed, phone_sealed, bank_name FROM bank_cards
+            WHERE card_id = \(cardID) AND account_id = \(account) AND status = 'bound'
+            """)
+        guard let row = rows.first else { return nil }
+        return BankAccount(
+            accountNumber: try cipher.open(try row.decode(String.self, column: "number_sealed"), field: SealedColumns.cardNumber),
+            holderName: try cipher.open(try row.decode(String.self, column: "name_sealed"), field: SealedColumns.cardHolderName),
+            bankName: try row.decode(String?.self, column: "bank_name") ?? "UNKNOWN",
+            mobile: try cipher.open(try row.decode(String.self, column: "phone_sealed"), field: SealedColumns.cardPhone))
+    }
+}

@@ -1,0 +1,230 @@
+import Channels
+import Foundation
+import Hummingbird
+import PaystreamCore
+import Postgres
+
+/// Bank cards: bound after Bill99's four-element verification and an SMS code, then used by card withdrawals.
+///
+/// - `POST /v1/cards` `{"cardNumber","realName","idNumber","phone"}` → the four elements are verified at Bill99;
+///   a match stores the card `pending` (sealed) and sends a 6-digit code to the phone → 202 `{"bindingId",…}`.
+/// - `POST /v1/cards/{cardId}/confirm` (the bindingId) `{"code"}` → 201 the card, `bound`.
+/// - `GET /v1/cards` → the caller's bound cards (masked); `DELETE /v1/cards/{cardId}` → 204, removed.
+///
+/// Guarantees: an account sees and uses only its own cards (another's is 404 `card.not_found`, never 403, so
+/// card ids cannot be probed); a refused verification stores nothing; the four elements are never logged or
+/// answered (the number only masked); at most ``maxBoundCards`` bound cards per account; at most
+/// ``CardVerificationLimit/maxPerHour`` verifications per account and hour.
+struct CardRoutes: Sendable {
+    let services: APIServices
+
+    static let maxBoundCards = 10
+    static let smsPurpose = "bind-card"
+
+    struct BindBody: Decodable {
+        var cardNumber: String?
+        var realName: String?
+        var idNumber: String?
+        var phone: String?
+    }
+
+    struct ConfirmBody: Decodable { var code: String? }
+
+    struct Binding: Encodable {
+        var bindingId: String
+        var status = "pending"
+        var cardNumber: String
+        var bankName: String?
+        /// The phone the code went to, masked (`138****0000`).
+        var phone: String
+        var codeExpiresInSeconds = SMSCodes.lifetimeSeconds
+    }
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/v1/cards") { request, _ in
+            await handle(request, services) { correlationID in
+                var request = request
+                let caller = try Caller.account(of: request)
+                let body = try await request.decode(BindBody.self)
+                return try await bind(caller, try Self.elements(body), correlationID: correlationID)
+            }
+        }
+        router.post("/v1/cards/:cardId/confirm") { request, context in
+            await handle(request, services) { correlationID in
+                var request = request
+                let caller = try Caller.account(of: request)
+                let body = try await request.decode(ConfirmBody.self)
+                let card = try await confirm(caller, bindingID: context.parameters.get("cardId") ?? "", code: body.code, correlationID: correlationID)
+                return .json(.created, card)
+            }
+        }
+        router.get("/v1/cards") { request, _ in
+            await handle(request, services) { _ in
+                let caller = try Caller.account(of: request)
+                struct Cards: Encodable { var cards: [BankCardRecord] }
+                return .json(.ok, Cards(cards: try await services.store.boundCards(of: caller.description)))
+            }
+        }
+        router.delete("/v1/cards/:cardId") { request, context in
+            await handle(request, services) { correlationID in
+                let caller = try Caller.account(of: request)
+                let cardID = context.parameters.get("cardId") ?? ""
+                let rows = try await services.store.postgres.query(
+                    """
+                    UPDATE bank_cards SET status = 'removed', removed_at = now()
+                    WHERE card_id = \(cardID) AND account_id = \(caller.description) AND status = 'bound' RETURNING card_id
+                    """)
+                guard !rows.isEmpty else { throw Self.notFound(cardID) }
+                services.logger.notice("bank card removed", metadata: ["card_id": "\(cardID)", "account": "\(caller)", "correlation_id": "\(correlationID)"])
+                return Response(status: .noContent)
+            }
+        }
+    }
+
+    /// 429 `sms.rate_limited` with `Retry-After`.
+    static func rateLimited(_ limited: SMSCodes.RateLimited, correlationID: String) -> Response {
+        var response = APIError(.tooManyRequests, "sms.rate_limited", "this phone had its codes for now; retry later")
+            .response(correlationID: correlationID)
+        response.headers[.retryAfter] = String(max(1, limited.retryAfterSeconds))
+        return response
+    }
+
+    static func notFound(_ id: String) -> APIError {
+        .notFound("card.not_found", "no card \(id.prefix(64)) of this caller")
+    }
+
+    /// The four elements, checked: card number 12...19 digits, real name 1...64 characters, an 18-character
+    /// resident ID number with a valid check character, a mainland mobile number (11 digits, 1[3-9]…).
+    static func elements(_ body: BindBody) throws(APIError) -> CardElements {
+        guard let number = body.cardNumber, let idNumber = body.idNumber, let phone = body.phone else {
+            throw .badRequest("request.missing_field", "cardNumber, realName, idNumber and phone are required")
+        }
+        let name = try InputText.required(body.realName, field: "realName", maxCharacters: 64)
+        guard (12...19).contains(number.utf8.count), number.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else {
+            throw .badRequest("card.invalid_number", "cardNumber must be 12...19 digits")
+        }
+        let id = idNumber.uppercased()
+        guard ResidentID.isValid(id) else {
+            throw .badRequest("card.invalid_id_number", "idNumber must be an 18-character resident ID number with a valid check character")
+        }
+        let phoneBytes = Array(phone.utf8)
+        guard phoneBytes.count == 11, phoneBytes[0] == 0x31, (0x33...0x39).contains(phoneBytes[1]),
+            phoneBytes.allSatisfy({ (0x30...0x39).contains($0) })
+        else { throw .badRequest("card.invalid_phone", "phone must be a mainland mobile number (11 digits, 13…19…)") }
+        return CardElements(cardNumber: number, realName: name, idNumber: id, phone: phone)
+    }
+
+    func bind(_ caller: AccountID, _ elements: CardElements, correlationID: String) async throws -> Response {
+        let cipher = services.security.cipher
+        let numberIndex = try SealedCardElements.numberIndex(elements.cardNumber, cipher: cipher)
+        let bound = try await services.store.postgres.query(
+            """
+            SELECT count(*) FILTER (WHERE number_index = \(numberIndex)) AS same, count(*) AS total
+            FROM bank_cards WHERE account_id = \(caller.description) AND status = 'bound'
+            """)
+        if let row = bound.first {
+            guard try row.decode(Int64.self, column: "same") == 0 else {
+                throw APIError.conflict("card.already_bound", "this card is already bound to this account")
+            }
+            guard try row.decode(Int64.self, column: "total") < Self.maxBoundCards else {
+                throw APIError.conflict("card.limit_reached", "an account binds at most \(Self.maxBoundCards) cards; remove one first")
+            }
+        }
+        // A phone that may not get a code now is refused before the bank is asked; the slot is taken only once
+        // the bank confirmed the card, so a typo does not cost the phone its code.
+        let phoneIndex = try SealedCardElements.phoneIndex(elements.phone, cipher: cipher)
+        do {
+            try await services.sms.sendSlot(phoneIndex: phoneIndex, claim: false)
+        } catch let limited as SMSCodes.RateLimited {
+            return Self.rateLimited(limited, correlationID: correlationID)
+        }
+        let limit = CardVerificationLimit(redis: services.security.redis, keyPrefix: services.security.keyPrefix)
+        if let wait = try await limit.claim(account: caller.description) {
+            var response = APIError(
+                .tooManyRequests, "card.verification_rate_limited",
+                "this account asked for \(CardVerificationLimit.maxPerHour) card verifications within the hour; retry later"
+            ).response(correlationID: correlationID)
+            response.headers[.retryAfter] = String(wait)
+            return response
+        }
+        let bindingID = "BC" + OrderNumbers.random(20)
+        let verdict: CardVerdict
+        do {
+            verdict = try await services.channels.cardVerifier.verifyCard(elements, reference: bindingID)
+        } catch {
+            services.logger.error(
+                "card verification failed", metadata: ["binding_id": "\(bindingID)", "error": "\(error)", "correlation_id": "\(correlationID)"])
+            throw APIError(.serviceUnavailable, "card.verification_unavailable", "the bank-card verification is not answering; retry later")
+        }
+        guard case .match(let bankName) = verdict else {
+            services.logger.notice(
+                "card verification refused",
+                metadata: ["binding_id": "\(bindingID)", "account": "\(caller)", "verdict": "\(verdict)", "correlation_id": "\(correlationID)"])
+            throw APIError.unprocessable(
+                "card.verification_failed", "the card number, name, ID number and phone do not belong together at the bank")
+        }
+        do {
+            try await services.sms.sendSlot(phoneIndex: phoneIndex, claim: true)
+        } catch let limited as SMSCodes.RateLimited {
+            return Self.rateLimited(limited, correlationID: correlationID)
+        }
+        let sealed = try SealedCardElements(elements, cipher: cipher)
+        try await services.store.postgres.execute(
+            """
+            INSERT INTO bank_cards (card_id, account_id, status, number_sealed, name_sealed, id_number_sealed, phone_sealed,
+                                    number_index, id_number_index, phone_index, number_last4, number_digits, bank_name)
+            VALUES (\(bindingID), \(caller.description), 'pending', \(sealed.number), \(sealed.name), \(sealed.idNumber), \(sealed.phone),
+                    \(sealed.numberIndex), \(sealed.idNumberIndex), \(sealed.phoneIndex), \(String(elements.cardNumber.suffix(4))),
+                    \(elements.cardNumber.utf8.count), \(bankName))
+            """)
+        try await services.sms.issue(
+            purpose: Self.smsPurpose, subject: bindingID, phone: elements.phone,
+            text: { code in "【Paystream】\(code) is your code to bind the card ending \(elements.cardNumber.suffix(4)). Valid for 5 minutes; never share it." })
+        services.logger.notice(
+            "card verified, code sent", metadata: ["binding_id": "\(bindingID)", "account": "\(caller)", "correlation_id": "\(correlationID)"])
+        let masked = String(repeating: "*", count: elements.cardNumber.count - 4) + elements.cardNumber.suffix(4)
+        let phone = elements.phone.prefix(3) + "****" + elements.phone.suffix(4)
+        return .json(.accepted, Binding(bindingId: bindingID, cardNumber: masked, bankName: bankName, phone: String(phone)))
+    }
+
+    func confirm(_ caller: AccountID, bindingID: String, code: String?, correlationID: String) async throws -> BankCardRecord {
+        guard let code, code.utf8.count == SMSCodes.digits, code.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else {
+            throw APIError.badRequest("request.invalid_field", "code must be \(SMSCodes.digits) digits")
+        }
+        guard let card = try await services.store.card(bindingID, of: caller.description, statuses: ["pending", "bound"]) else {
+            throw Self.notFound(bindingID)
+        }
+        guard card.status == "pending" else { throw APIError.conflict("card.already_bound", "this binding is already confirmed") }
+        switch try await services.sms.verify(purpose: Self.smsPurpose, subject: bindingID, code: code) {
+        case .confirmed: break
+        case .wrong(let left):
+            throw APIError.badRequest("sms.code_invalid", "the code is wrong; \(left) attempt(s) left")
+        case .exhausted:
+            throw APIError.forbidden("sms.too_many_attempts", "too many wrong codes; start the binding again")
+        case .expired:
+            throw APIError(.gone, "sms.code_expired", "the code expired; start the binding again")
+        }
+        do {
+            try await services.store.postgres.execute(
+                "UPDATE bank_cards SET status = 'bound', bound_at = now() WHERE card_id = \(bindingID) AND status = 'pending'")
+        } catch let error as PostgresError where error.isUniqueViolation {
+            throw APIError.conflict("card.already_bound", "this card is already bound to this account")
+        }
+        services.logger.notice("bank card bound", metadata: ["card_id": "\(bindingID)", "account": "\(caller)", "correlation_id": "\(correlationID)"])
+        guard let bound = try await services.store.card(bindingID, of: caller.description, statuses: ["bound"]) else {
+            throw APIError(.internalServerError, "store.lost", "card \(bindingID) vanished")
+        }
+        return bound
+    }
+}
+
+/// The resident identity card number of GB 11643: 17 digits and a check character (0-9 or X) computed from them.
+enum ResidentID {
+    static func isValid(_ id: String) -> Bool {
+        let bytes = Array(id.utf8)
+        guard bytes.count == 18, bytes[..<17].allSatisfy({ (0x30...0x39).contains($0) }) else { return false }
+        let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+        let sum = zip(bytes[..<17], weights).reduce(0) { $0 + Int($1.0 - 0x30) * $1.1 }
+        return bytes[17] == Array("10X98765432".utf8)[sum % 11]
+    }
+}

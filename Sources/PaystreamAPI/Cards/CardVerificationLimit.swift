@@ -1,0 +1,32 @@
+import Foundation
+import Redis
+
+/// How often one account may ask the bank to verify four elements: ``maxPerHour`` times an hour (the hour counted
+/// from the first ask of the window).
+///
+/// Why: the verification answers whether a card number, a name, an ID number and a phone belong together, so
+/// without a limit an account could use the API to test stolen identity data. The SMS limits do not cover this:
+/// a refused verification sends no SMS. Guarantees: counted in Redis, atomically; a refused ask does not reach
+/// the bank and is not counted.
+struct CardVerificationLimit: Sendable {
+    let redis: RedisClient
+    let keyPrefix: String
+
+    static let maxPerHour = 10
+
+    static let count = RedisScript(
+        """
+        local asked = tonumber(redis.call('GET', KEYS[1]) or '0')
+        if asked >= tonumber(ARGV[1]) then return math.max(redis.call('TTL', KEYS[1]), 1) end
+        if redis.call('INCR', KEYS[1]) == 1 then redis.call('EXPIRE', KEYS[1], 3600) end
+        return 0
+        """)
+
+    /// Counts one verification of `account`; nil when allowed, else the seconds until it is allowed again.
+    func claim(account: String) async throws -> Int? {
+        let wait = try await redis.evaluate(
+            Self.count, keys: ["\(keyPrefix)card:verifications:\(account)"], arguments: [String(Self.maxPerHour)])
+        let seconds = Int(wait.int64 ?? 0)
+        return seconds > 0 ? seconds : nil
+    }
+}

@@ -1,0 +1,221 @@
+import Foundation
+import Redis
+import Testing
+import TestSupport
+
+/// Bank cards: Bill99 four-element verification and an SMS code bind a card (sealed at rest, never logged);
+/// Bill99 withdrawals pay only to a bound card of the caller.
+@Suite(.serialized) struct CardFlowTests {
+    @Test func aCardIsBoundWithItsSMSCodeAndWithdrawnTo() async throws {
+        try await FlowHarness.run { h in
+            let user = try await h.fundedUser("cb", fen: 50_000)
+            let card = FlowHarness.builtInCard
+            let binding = try await h.post("/v1/cards", card.json, as: user)
+            #expect(binding.status == 202, "\(binding.text)")
+            let bindingID = try #require(binding.string("bindingId"))
+            #expect(binding.string("cardNumber") == "***************3445" && binding.string("phone") == "138****0000")
+            #expect(binding.string("bankName") == "ICBC" && binding.string("status") == "pending")
+            // Pending: not listed, not usable.
+            #expect((try await h.get("/v1/cards", as: user).json["cards"] as? [Any])?.isEmpty == true)
+            let early = try await h.post("/v1/withdrawals", #"{"amountFen":1000,"channel":"bill99","cardId":"\#(bindingID)"}"#, as: user)
+            #expect(early.status == 404 && early.string("code") == "card.not_found", "\(early.text)")
+
+            // The sandbox's SMS gateway recorded one message; Redis holds only the code's digest.
+            let texts = try await h.smsTexts(to: card.phone)
+            #expect(texts.count == 1)
+            let code = try await h.lastCode(to: card.phone)
+            let stored = try await h.redis(["HGETALL", "\(h.prefix):sms:code:bind-card:\(bindingID)"])
+            let storedText = (stored.elements ?? []).compactMap(\.string).joined(separator: " ")
+            #expect(storedText.contains("mac") && !storedText.contains(code), "\(storedText)")
+
+            let confirmed = try await h.post("/v1/cards/\(bindingID)/confirm", #"{"code":"\#(code)"}"#, as: user)
+            #expect(confirmed.status == 201, "\(confirmed.text)")
+            #expect(confirmed.string("cardId") == bindingID && confirmed.string("status") == "bound")
+            #expect(confirmed.string("cardNumber") == "***************3445")
+            // The code is used up; the card cannot be bound twice.
+            let again = try await h.post("/v1/cards/\(bindingID)/confirm", #"{"code":"\#(code)"}"#, as: user)
+            #expect(again.status == 409 && again.string("code") == "card.already_bound", "\(again.text)")
+            let twice = try await h.post("/v1/cards", card.json, as: user)
+            #expect(twice.status == 409 && twice.string("code") == "card.already_bound", "\(twice.text)")
+            let listed = try await h.get("/v1/cards", as: user)
+            let cards = try #require(listed.json["cards"] as? [[String: Any]])
+            #expect(cards.count == 1 && cards.first?["cardId"] as? String == bindingID, "\(listed.text)")
+            #expect(!listed.text.contains(card.name) && !listed.text.contains(card.idNumber) && !listed.text.contains(card.phone))
+
+            // A withdrawal to it is paid out to that card.
+            let withdrawal = try await h.post("/v1/withdrawals", #"{"amountFen":20000,"channel":"bill99","cardId":"\#(bindingID)"}"#, as: user)
+            #expect(withdrawal.status == 202, "\(withdrawal.text)")
+            let orderID = try #require(withdrawal.string("orderId"))
+            let destination = try #require(withdrawal.json["destination"] as? [String: Any])
+            #expect(destination["cardId"] as? String == bindingID && destination["accountNumber"] as? String == "***************3445")
+            #expect(await h.waitFor(orderID, status: "requested"))
+            #expect(try await h.post("/v1/admin/withdrawals/\(orderID)/approve", "{}", admin: "ops-lee").status == 202)
+            #expect(await h.waitFor(orderID, status: "paidOut"))
+            #expect(try await h.balance(user) == (30_000, 0))
+            let payouts = try await h.sandbox(.GET, "/sandbox/payouts")
+            let payout = try #require(
+                (try JSONSerialization.jsonObject(with: Data(payouts.body)) as? [[String: Any]])?.first { $0["outBillNo"] as? String == orderID })
+            #expect(payout["payee"] as? String == card.number && payout["payeeName"] as? String == card.name, "\(payout)")
+
+            // At rest: no element in plain, nor any 4-digit run of the card number but the last four.
+            let rows = try await h.database.client.query("SELECT row_to_json(c)::text AS r FROM bank_cards c WHERE card_id = \(bindingID)")
+            let row = try #require(try rows.first?.decode(String.self, column: "r"))
+            let digits = Array(card.number)
+            let runs = (0...(digits.count - 4)).map { String(digits[$0..<$0 + 4]) }.filter { $0 != "3445" }
+            for secret in [card.number, card.name, card.idNumber, card.phone] {
+                #expect(!row.contains(secret), "\(secret) in \(row)")
+            }
+            #expect(runs.allSatisfy { !row.contains($0) }, "\(row)")
+            #expect(try await h.count("SELECT count(*) FROM bank_cards WHERE number_sealed LIKE 'v1.%' AND name_sealed LIKE 'v1.%' AND id_number_sealed LIKE 'v1.%' AND phone_sealed LIKE 'v1.%'") == 1)
+
+            // The API's log holds none of the four elements, nor the code.
+            let log = h.api.log
+            #expect(log.contains(bindingID))
+            for secret in [card.number, card.name, card.idNumber, card.phone] {
+                #expect(!log.contains(secret), "the API log contains \(secret)")
+            }
+            #expect(log.range(of: "(?<![0-9])\(code)(?![0-9])", options: .regularExpression) == nil, "the API log contains the code")
+
+            // Removed: gone from the list and from withdrawals.
+            #expect(try await h.delete("/v1/cards/\(bindingID)", as: user).status == 204)
+            #expect((try await h.get("/v1/cards", as: user).json["cards"] as? [Any])?.isEmpty == true)
+            let removed = try await h.post("/v1/withdrawals", #"{"amountFen":1000,"channel":"bill99","cardId":"\#(bindingID)"}"#, as: user)
+            #expect(removed.status == 404 && removed.string("code") == "card.not_found")
+            let inline = try await h.post(
+                "/v1/withdrawals", #"{"amountFen":1000,"channel":"bill99","bankAccount":{"accountNumber":"6222020200112233445","holderName":"x","bankName":"y"}}"#, as: user)
+            #expect(inline.status == 400 && inline.string("code") == "request.missing_field", "\(inline.text)")
+        }
+    }
+
+    @Test func wrongFourElementsAreRefusedAndNothingIsBound() async throws {
+        try await FlowHarness.run { h in
+            let user = "user:fe\(h.prefix.suffix(6))"
+            var card = FlowHarness.newCard()
+            try await h.register(card)
+            var wrongName = card
+            wrongName.name = "赵六"
+            var wrongID = card
+            wrongID.idNumber = FlowHarness.newCard().idNumber
+            var wrongPhone = card
+            wrongPhone.phone = "13700000000"
+            var unknown = FlowHarness.newCard()
+            unknown.phone = card.phone
+            for wrong in [wrongName, wrongID, wrongPhone, unknown] {
+                let reply = try await h.post("/v1/cards", wrong.json, as: user)
+                #expect(reply.status == 422 && reply.string("code") == "card.verification_failed", "\(reply.text)")
+            }
+            // Malformed elements are refused before the bank is asked.
+            card.idNumber = String(card.idNumber.dropLast()) + (card.idNumber.last == "0" ? "1" : "0")
+            let badID = try await h.post("/v1/cards", card.json, as: user)
+            #expect(badID.status == 400 && badID.string("code") == "card.invalid_id_number", "\(badID.text)")
+            var badPhone = FlowHarness.newCard()
+            badPhone.phone = "12345"
+            #expect(try await h.post("/v1/cards", badPhone.json, as: user).string("code") == "card.invalid_phone")
+            #expect(try await h.count("SELECT count(*) FROM bank_cards") == 0)
+            #expect(try await h.smsTexts(to: card.phone).isEmpty)
+            #expect(try await h.smsTexts(to: "13700000000").isEmpty)
+            // The refusals did not use up the phone's code: the right elements get one at once.
+            card.idNumber = wrongName.idNumber
+            let right = try await h.post("/v1/cards", card.json, as: user)
+            #expect(right.status == 202, "\(right.text)")
+            #expect(try await h.smsTexts(to: card.phone).count == 1)
+            // Ten verifications an hour per account (five so far): the eleventh is refused before the bank is asked.
+            for n in 6...11 {
+                let reply = try await h.post("/v1/cards", FlowHarness.newCard().json, as: user)
+                if n <= 10 {
+                    #expect(reply.status == 422 && reply.string("code") == "card.verification_failed", "ask \(n): \(reply.text)")
+                } else {
+                    #expect(reply.status == 429 && reply.string("code") == "card.verification_rate_limited", "ask \(n): \(reply.text)")
+                    #expect((Int(reply.headers["retry-after"] ?? "") ?? 0) > 0)
+                }
+            }
+            // Another account is not affected.
+            let other = try await h.post("/v1/cards", FlowHarness.newCard().json, as: "user:fo\(h.prefix.suffix(6))")
+            #expect(other.status == 422, "\(other.text)")
+        }
+    }
+
+    @Test func codesCountAttemptsExpireAndAreRateLimitedPerPhone() async throws {
+        try await FlowHarness.run { h in
+            let user = "user:sc\(h.prefix.suffix(6))"
+            let card = FlowHarness.newCard()
+            try await h.register(card)
+            let binding = try await h.post("/v1/cards", card.json, as: user)
+            let bindingID = try #require(binding.string("bindingId"), "\(binding.text)")
+            let code = try await h.lastCode(to: card.phone)
+            let wrong = code == "000000" ? "000001" : "000000"
+            // Five wrong codes are counted; the sixth attempt is refused even with the right code.
+            for left in (0..<5).reversed() {
+                let reply = try await h.post("/v1/cards/\(bindingID)/confirm", #"{"code":"\#(wrong)"}"#, as: user)
+                #expect(reply.status == 400 && reply.string("code") == "sms.code_invalid", "\(reply.text)")
+                #expect(reply.string("detail")?.contains("\(left) attempt") == true, "\(reply.text)")
+            }
+            let sixth = try await h.post("/v1/cards/\(bindingID)/confirm", #"{"code":"\#(code)"}"#, as: user)
+            #expect(sixth.status == 403 && sixth.string("code") == "sms.too_many_attempts", "\(sixth.text)")
+            #expect(try await h.count("SELECT count(*) FROM bank_cards WHERE status = 'bound'") == 0)
+
+            // The same phone again within 60 s: 429 with Retry-After, nothing sent.
+            let tooSoon = try await h.post("/v1/cards", card.json, as: user)
+            #expect(tooSoon.status == 429 && tooSoon.string("code") == "sms.rate_limited", "\(tooSoon.text)")
+            let retryAfter = Int(tooSoon.headers["retry-after"] ?? "") ?? 0
+            #expect((1...60).contains(retryAfter), "\(tooSoon.headers)")
+            #expect(try await h.smsTexts(to: card.phone).count == 1)
+
+            // An expired code (its Redis key gone, as after 5 minutes) is refused.
+            let interval = "\(h.prefix):sms:rate:"
+            let keys = try await h.redis(["KEYS", "\(interval)*:interval"])
+            for key in (keys.elements ?? []).compactMap(\.string) { _ = try await h.redis(["DEL", key]) }
+            let second = try await h.post("/v1/cards", card.json, as: user)
+            let secondID = try #require(second.string("bindingId"), "\(second.text)")
+            let ttl = try await h.redis(["TTL", "\(h.prefix):sms:code:bind-card:\(secondID)"])
+            #expect((290...300).contains(ttl.int64 ?? 0), "the code lives 5 minutes: \(ttl)")
+            _ = try await h.redis(["DEL", "\(h.prefix):sms:code:bind-card:\(secondID)"])
+            let expired = try await h.post("/v1/cards/\(secondID)/confirm", #"{"code":"\#(try await h.lastCode(to: card.phone))"}"#, as: user)
+            #expect(expired.status == 410 && expired.string("code") == "sms.code_expired", "\(expired.text)")
+
+            // Five codes an hour per phone: with the 60 s spacing waived, the sixth of the hour is still refused.
+            for n in 3...6 {
+                for key in (try await h.redis(["KEYS", "\(interval)*:interval"]).elements ?? []).compactMap(\.string) {
+                    _ = try await h.redis(["DEL", key])
+                }
+                let reply = try await h.post("/v1/cards", card.json, as: user)
+                if n <= 5 {
+                    #expect(reply.status == 202, "code \(n): \(reply.text)")
+                } else {
+                    #expect(reply.status == 429 && reply.string("code") == "sms.rate_limited", "code \(n): \(reply.text)")
+                    #expect((Int(reply.headers["retry-after"] ?? "") ?? 0) > 60)
+                }
+            }
+            #expect(try await h.smsTexts(to: card.phone).count == 5)
+            // Redis keys name the phone only by its blind index.
+            let all = try await h.redis(["KEYS", "\(h.prefix):sms:*"])
+            #expect((all.elements ?? []).compactMap(\.string).allSatisfy { !$0.contains(card.phone) })
+        }
+    }
+
+    @Test func anotherAccountCannotSeeUseOrRemoveACard() async throws {
+        try await FlowHarness.run { h in
+            let owner = try await h.fundedUser("co", fen: 20_000)
+            let other = try await h.fundedUser("ct", fen: 20_000)
+            let cardID = try await h.bindCard(as: owner)
+            #expect((try await h.get("/v1/cards", as: other).json["cards"] as? [Any])?.isEmpty == true)
+            let use = try await h.post("/v1/withdrawals", #"{"amountFen":1000,"channel":"bill99","cardId":"\#(cardID)"}"#, as: other)
+            #expect(use.status == 404 && use.string("code") == "card.not_found", "\(use.text)")
+            let remove = try await h.delete("/v1/cards/\(cardID)", as: other)
+            #expect(remove.status == 404 && remove.string("code") == "card.not_found", "\(remove.text)")
+            // A pending binding of another account cannot be confirmed either.
+            let card = FlowHarness.newCard()
+            try await h.register(card)
+            let pending = try await h.post("/v1/cards", card.json, as: owner)
+            let pendingID = try #require(pending.string("bindingId"), "\(pending.text)")
+            let steal = try await h.post("/v1/cards/\(pendingID)/confirm", #"{"code":"\#(try await h.lastCode(to: card.phone))"}"#, as: other)
+            #expect(steal.status == 404 && steal.string("code") == "card.not_found", "\(steal.text)")
+            // Unsigned, nobody.
+            let anonymous = try await h.send(.GET, h.apiURL + "/v1/cards")
+            #expect(anonymous.status == 401)
+            // The owner still has it and may use it.
+            #expect((try await h.get("/v1/cards", as: owner).json["cards"] as? [Any])?.count == 1)
+            #expect(try await h.post("/v1/withdrawals", #"{"amountFen":1000,"channel":"bill99","cardId":"\#(cardID)"}"#, as: owner).status == 202)
+        }
+    }
+}
