@@ -49,13 +49,16 @@ final class PipelineHarness: Sendable {
 
     func family(_ stem: String) -> String { "\(prefix).\(stem)" }
 
+    /// The families a main worker consumes: the declared ones, not their gray twins (a canary's).
+    var mainFamilies: [String] { registry.declarations.map(\.name).filter { !$0.hasSuffix(TrafficRoute.grayTopicSuffix) } }
+
     /// Starts a worker process consuming every family of this harness.
     func startWorker(environment: [String: String] = [:], extraArguments: [String] = []) throws -> ManagedProcess {
         try ManagedProcess(
             executable: "paystream-worker",
             arguments: [
                 "--topics-dir", topicsDirectory.path, "--pg-url", database.url, "--kafka-bootstrap", try KafkaTestCluster.bootstrap(),
-                "--families", registry.declarations.map(\.name).joined(separator: ","), "--log-format", "json", "--log-level", "info",
+                "--families", mainFamilies.joined(separator: ","), "--log-format", "json", "--log-level", "info",
                 "--batch-wait-ms", "20",
             ] + extraArguments,
             environment: environment, name: "worker")
