@@ -45,9 +45,11 @@ final class FlowHarness: Sendable {
 
     static let stems = ["payment.callbacks", "envelope.grabs", "withdrawals", "refunds", "transfer.requests", "notifications.outbound"]
 
+    /// `grayTwins`: also create the families' gray twin topics (for a canary worker); off by default, as every
+    /// topic is a blocking round trip to the broker's control port that a test starting pays for.
     static func start(
         riskRules: String? = nil, paymentQueryAfterSeconds: Double = 300, apiEnvironment: [String: String] = [:],
-        apiTLS: (cert: String, key: String, client: HTTPClient)? = nil
+        apiTLS: (cert: String, key: String, client: HTTPClient)? = nil, grayTwins: Bool = false
     ) async throws -> FlowHarness {
         let prefix = "f" + TestEnvironment.uniqueName("").replacingOccurrences(of: "-", with: "")
         let topics = FileManager.default.temporaryDirectory.appendingPathComponent(prefix)
@@ -64,8 +66,9 @@ final class FlowHarness: Sendable {
                 .write(to: topics.appendingPathComponent("\(stem).json"))
             families.append("\(prefix).\(stem)")
         }
-        // Every topic of those families, their gray twins' too.
-        for spec in try TopicRegistry.load(directory: topics.path).allTopics {
+        // Every topic of those families (and of their gray twins when asked for).
+        for spec in try TopicRegistry.load(directory: topics.path).allTopics
+        where grayTwins || !spec.name.contains(TrafficRoute.grayTopicSuffix + ".") && !spec.name.hasSuffix(TrafficRoute.grayTopicSuffix) {
             _ = try? KafkaTestCluster.control("CREATE \(spec.name) \(spec.partitions) 3")
         }
         let database = try await PostgresTestDatabase.create()
@@ -118,10 +121,12 @@ final class FlowHarness: Sendable {
     /// when `body` fails.
     static func run(
         riskRules: String? = nil, paymentQueryAfterSeconds: Double = 300, apiEnvironment: [String: String] = [:],
-        apiTLS: (cert: String, key: String, client: HTTPClient)? = nil, _ body: (FlowHarness) async throws -> Void
+        apiTLS: (cert: String, key: String, client: HTTPClient)? = nil, grayTwins: Bool = false,
+        _ body: (FlowHarness) async throws -> Void
     ) async throws {
         let h = try await start(
-            riskRules: riskRules, paymentQueryAfterSeconds: paymentQueryAfterSeconds, apiEnvironment: apiEnvironment, apiTLS: apiTLS)
+            riskRules: riskRules, paymentQueryAfterSeconds: paymentQueryAfterSeconds, apiEnvironment: apiEnvironment, apiTLS: apiTLS,
+            grayTwins: grayTwins)
         do {
             try await body(h)
             let report = try await h.verify()

@@ -21,7 +21,7 @@ import TestSupport
     }
 
     @Test func aUserMovedIntoAndOutOfGrayWhileMoneyMovesKeepsEachOrderOnItsRoute() async throws {
-        try await FlowHarness.run { h in
+        try await FlowHarness.run(grayTwins: true) { h in
             var canary = try h.startCanaryWorker()
             let gina = "gina\(h.prefix.suffix(6))", mo = "mo\(h.prefix.suffix(6))"
             try await Self.gray(h, ["set", "--users", gina])
