@@ -36,7 +36,7 @@ struct KafkaFailureTests {
         await #expect(throws: KafkaError.self) {
             try await producer.send(KafkaOutgoingMessage(topic: "paystream.diagnostics", key: "k", value: "v"))
         }
-        #expect(Date().timeIntervalSince(started) < 20)
+        #expect(Date().timeIntervalSince(started) < 60)  // not a hang; a loaded machine's scheduling delay is included
         await producer.shutdown(timeoutMilliseconds: 100)
     }
 
@@ -51,7 +51,7 @@ struct KafkaFailureTests {
             #expect(error.message.contains(deadBroker), "the error names the address: \(error)")
         }
         // Bounded (the 1 s timeout plus scheduling on a loaded machine), not a hang.
-        #expect(Date().timeIntervalSince(started) < 20)
+        #expect(Date().timeIntervalSince(started) < 60)  // not a hang; a loaded machine's scheduling delay is included
         await admin.close()
 
         let consumer = try KafkaConsumer(

@@ -19,7 +19,7 @@ struct ConfigCheckTests {
     }
 
     @Test func aGoodDeploymentPassesAndABrokenOneIsRefusedPartByPart() async throws {
-        let h = try await FlowHarness.start()
+        let h = try await FlowHarness.start(grayTwins: true)
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent(TestEnvironment.uniqueName("config"))
         try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: scratch) }

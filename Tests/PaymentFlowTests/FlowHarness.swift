@@ -255,7 +255,7 @@ final class FlowHarness: Sendable {
         } else if let body {
             request.body = .bytes(body)
         }
-        let response = try await (url.hasPrefix(apiURL) ? client : HTTPClient.shared).execute(request, timeout: .seconds(30))
+        let response = try await (url.hasPrefix(apiURL) ? client : HTTPClient.shared).execute(request, timeout: .seconds(90))
         let buffer = try await response.body.collect(upTo: 1 << 22)
         var fields: [String: String] = [:]
         for header in response.headers { fields[header.name.lowercased()] = header.value }

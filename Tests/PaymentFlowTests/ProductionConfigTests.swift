@@ -26,7 +26,7 @@ import TestSupport
     }
 
     @Test func theShippedConfigurationRunsAWorkerWithOnlyTheAddressesChanged() async throws {
-        try await FlowHarness.run { h in
+        try await FlowHarness.run(grayTwins: true) { h in
             var configuration = try Self.shippedConfiguration()
             #expect(configuration["postgresPoolSize"] as? Int == 16)
             let opsPort = try freePort()

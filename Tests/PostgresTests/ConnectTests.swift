@@ -18,7 +18,7 @@ struct ConnectTests {
             try await PostgresConnection.connect(configuration: configuration(port: closedPort, timeoutSeconds: 3), logger: PG.logger)
         }
         // Refused at once; the bound only says "not a hang", with room for a loaded machine.
-        #expect(PG.elapsedSeconds(since: start) < 20)
+        #expect(PG.elapsedSeconds(since: start) < 60)
         #expect(error.code == .connectionFailed)
         #expect(error.message.contains("127.0.0.1:\(closedPort)"), "\(error)")
         #expect(error.isRetriable)
@@ -32,7 +32,7 @@ struct ConnectTests {
             try await PostgresConnection.connect(configuration: configuration(port: listener.port, timeoutSeconds: 2), logger: PG.logger)
         }
         let elapsed = PG.elapsedSeconds(since: start)
-        #expect(elapsed >= 1.5 && elapsed < 30, "took \(elapsed) s")
+        #expect(elapsed >= 1.5 && elapsed < 60, "took \(elapsed) s")
         #expect(error.code == .connectionFailed)
         #expect(error.message.contains("127.0.0.1:\(listener.port)") && error.message.contains("timed out"), "\(error)")
         withExtendedLifetime(listener) {}
@@ -47,7 +47,7 @@ struct ConnectTests {
             let start = ContinuousClock.now
             let error = try await #require(throws: PostgresError.self) { try await client.query("SELECT 1") }
             #expect(error.code == .connectionFailed)
-            #expect(PG.elapsedSeconds(since: start) < 30)
+            #expect(PG.elapsedSeconds(since: start) < 60)
             #expect(client.statistics().openConnections == 0)
         }
         withExtendedLifetime(listener) {}

@@ -18,7 +18,7 @@ import Testing
         #expect(error?.message.lowercased().contains("refused") == true)
         #expect(error?.isRetriable == true)
         // Refused, not timed out: well under a hang, whatever the load of the test machine.
-        #expect(elapsedMilliseconds < 20_000)
+        #expect(elapsedMilliseconds < 60_000)  // not a hang; a loaded machine's scheduling delay is included
 
         // Through the pool: each failed connect gives its slot back, so the next call fails the same way
         // instead of waiting for a slot.
@@ -79,7 +79,7 @@ import Testing
         #expect(error?.code == .connectionFailed)
         #expect(error?.isRetriable == true)
         // Not a hang. Under the full parallel suite this has taken 7.6 s for a 300 ms timeout: see the issue note.
-        #expect(elapsedMilliseconds < 20_000)
+        #expect(elapsedMilliseconds < 60_000)  // not a hang; a loaded machine's scheduling delay is included
     }
 
     /// hiredis writes with write(2); writing into a connection the server reset raises SIGPIPE, which would
