@@ -38,6 +38,9 @@ public struct TopicDeclaration: Codable, Sendable, Equatable {
     /// consumed by the canary worker group `<consumerGroup>.gray` (see ``TrafficRoute``).
     public var gray: Bool?
 
+    /// True for a twin made by ``grayTwin`` (its name ends in `.gray` and it declares no twin of its own).
+    public var isGrayTwin: Bool { gray == nil && name.hasSuffix(TrafficRoute.grayTopicSuffix) }
+
     /// The gray twin of a family declared with `gray: true`: the same settings under `<name>.gray`, consumed by
     /// `<consumerGroup>.gray`.
     public var grayTwin: TopicDeclaration? {

@@ -74,6 +74,15 @@ public struct TopicRegistry: Sendable {
         }
     }
 
+    /// The declared families without the gray twins: what a main worker consumes.
+    public var mainFamilies: [TopicDeclaration] { declarations.filter { !$0.isGrayTwin } }
+
+    /// Every concrete topic of the main families, and of the gray twins when `grayTwins` is true.
+    public func topics(grayTwins: Bool) -> [TopicSpec] {
+        if grayTwins { return allTopics }
+        return (try? TopicRegistry(declarations: mainFamilies.map { var d = $0; d.gray = nil; return d }).allTopics) ?? []
+    }
+
     public func declaration(named name: String) -> TopicDeclaration? {
         declarations.first { $0.name == name }
     }

@@ -58,6 +58,11 @@ struct GrayRoutingTests {
         #expect(registry.topic(family: "paystream.transfer.requests", route: .main) == "paystream.transfer.requests")
         // A family without a twin (push notifications) carries its gray traffic itself.
         #expect(registry.topic(family: "paystream.notifications.outbound", route: .gray) == "paystream.notifications.outbound")
+        // Without the twins: the main families' topics only.
+        let mainTopics = Set(registry.topics(grayTwins: false).map(\.name))
+        #expect(mainTopics.contains("paystream.transfer.requests.retry.1") && !mainTopics.contains { $0.contains(".gray") })
+        #expect(mainTopics.count + 25 == registry.allTopics.count)
+        #expect(!registry.mainFamilies.contains { $0.isGrayTwin } && registry.mainFamilies.count == 7)
         // A registry made again from its own declarations does not make the twins twice.
         #expect(try TopicRegistry(declarations: registry.declarations).allTopics.count == registry.allTopics.count)
     }

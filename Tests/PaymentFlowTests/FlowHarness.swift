@@ -67,8 +67,7 @@ final class FlowHarness: Sendable {
             families.append("\(prefix).\(stem)")
         }
         // Every topic of those families (and of their gray twins when asked for).
-        for spec in try TopicRegistry.load(directory: topics.path).allTopics
-        where grayTwins || !spec.name.contains(TrafficRoute.grayTopicSuffix + ".") && !spec.name.hasSuffix(TrafficRoute.grayTopicSuffix) {
+        for spec in try TopicRegistry.load(directory: topics.path).topics(grayTwins: grayTwins) {
             _ = try? KafkaTestCluster.control("CREATE \(spec.name) \(spec.partitions) 3")
         }
         let database = try await PostgresTestDatabase.create()

@@ -36,10 +36,7 @@ final class PipelineHarness: Sendable {
         let registry = try TopicRegistry(declarations: declarations)
         // The main families' topics only: their gray twins are a canary's, and every topic is a blocking round
         // trip to the broker's control port.
-        let twins = Set(registry.declarations.filter { $0.name.hasSuffix(TrafficRoute.grayTopicSuffix) }.flatMap { d in
-            [d.name] + d.retryTopics.map(\.name) + [d.deadLetterTopic].compactMap { $0 }
-        })
-        for spec in registry.allTopics where !twins.contains(spec.name) {
+        for spec in registry.topics(grayTwins: false) {
             try KafkaTestCluster.control("CREATE \(spec.name) \(spec.partitions) 3")
         }
         return PipelineHarness(database: try await PostgresTestDatabase.create(), topicsDirectory: directory, prefix: prefix, registry: registry)
@@ -55,7 +52,7 @@ final class PipelineHarness: Sendable {
     func family(_ stem: String) -> String { "\(prefix).\(stem)" }
 
     /// The families a main worker consumes: the declared ones, not their gray twins (a canary's).
-    var mainFamilies: [String] { registry.declarations.map(\.name).filter { !$0.hasSuffix(TrafficRoute.grayTopicSuffix) } }
+    var mainFamilies: [String] { registry.mainFamilies.map(\.name) }
 
     /// Starts a worker process consuming every family of this harness.
     func startWorker(environment: [String: String] = [:], extraArguments: [String] = []) throws -> ManagedProcess {

@@ -56,7 +56,7 @@ struct LedgerBenchmark {
         print("PostgreSQL fsync=\(fsync) synchronous_commit=\(syncCommit); cores=\(ProcessInfo.processInfo.activeProcessorCount)")
 
         // The main families only: the gray twins belong to a canary group this benchmark does not run.
-        let families = registry.declarations.map(\.name).filter { !$0.hasSuffix(TrafficRoute.grayTopicSuffix) }
+        let families = registry.mainFamilies.map(\.name)
         let workerBinary = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
             .appendingPathComponent("paystream-worker").path
         var workers: [Process] = []
