@@ -55,8 +55,11 @@ struct ConsumerGroupTests {
 
         // A long session: the rebalance under test is B joining, not A expelled because a loaded machine (the
         // whole suite runs in parallel on two cores) starved its heartbeat for the default 6 s; the mock cluster
-        // accepts an expelled member's commit, which a real broker refuses with UNKNOWN_MEMBER_ID.
-        let a = try KafkaTestCluster.consumer(group: group, topics: [topic], sessionTimeoutMilliseconds: 30_000)
+        // accepts an expelled member's commit, which a real broker refuses with UNKNOWN_MEMBER_ID. The price: the
+        // mock coordinator holds a join to a stable group open for the session timeout less one second, even
+        // once every member has rejoined, so the split below settles about 19 s after B joins.
+        let session = 20_000
+        let a = try KafkaTestCluster.consumer(group: group, topics: [topic], sessionTimeoutMilliseconds: session)
         let memberA = member(a, ledger: ledger, until: stop)
         // A stream of messages; the second member joins in the middle of it.
         var b: KafkaConsumer?
@@ -66,15 +69,16 @@ struct ConsumerGroupTests {
                 KafkaOutgoingMessage(topic: topic, key: "order-\((chunk * 100 + i) % 97)", value: "m\(chunk * 100 + i)")
             })
             if chunk == 10 {
-                b = try KafkaTestCluster.consumer(group: group, topics: [topic], sessionTimeoutMilliseconds: 30_000)
+                b = try KafkaTestCluster.consumer(group: group, topics: [topic], sessionTimeoutMilliseconds: session)
                 memberB = member(b!, ledger: ledger, until: stop)
             }
             try await Task.sleep(nanoseconds: 50_000_000)
         }
         let deadline = Date().addingTimeInterval(60)
         while ledger.distinct < total && Date() < deadline { try await Task.sleep(nanoseconds: 100_000_000) }
-        // Both members own partitions once the group is stable.
-        let splitDeadline = Date().addingTimeInterval(20)
+        // Both members own partitions once the group is stable: the held join (session - 1 s), then a sync, with
+        // room for a loaded machine.
+        let splitDeadline = Date().addingTimeInterval(Double(session) / 1000 + 40)
         while (a.assignment.isEmpty || b!.assignment.isEmpty) && Date() < splitDeadline {
             try await Task.sleep(nanoseconds: 100_000_000)
         }

@@ -3,8 +3,9 @@ import Hummingbird
 import Logging
 import PaystreamCore
 
-/// Builds the API's router: every route answers JSON (or a PNG, or a channel's own acknowledgement), every
-/// failure a problem document with a code, every response carries `X-Request-Id`.
+/// Builds the API's router: every `/v1` route answers JSON (or a PNG, or a channel's own acknowledgement), every
+/// failure a problem document with a code, every response carries `X-Request-Id`. The back-office console
+/// (`/console`, ``ConsoleRoutes``) answers HTML pages for operators' browsers.
 enum APIRouter {
     static func make(_ services: APIServices) -> Router<BasicRequestContext> {
         let router = Router(context: BasicRequestContext.self)
@@ -22,6 +23,7 @@ enum APIRouter {
         PushRoutes(services: services).register(on: router)
         NotifyRoutes(services: services).register(on: router)
         LoginRoutes(services: services).register(on: router)
+        ConsoleRoutes(services: services).register(on: router)
         OpenAPIRoutes().register(on: router)
         return router
     }

@@ -1,5 +1,6 @@
 import EventBus
 import Foundation
+import Kafka
 import Logging
 import PaystreamCore
 import PaystreamRuntime
@@ -20,6 +21,8 @@ struct APIServices: Sendable {
     let sms: SMSCodes
     /// The gray (canary) release rule in force: which new orders take the gray route (``TrafficRoute``).
     let gray: GrayRuleCache
+    /// The cluster's client settings, for the console's reading and replaying of dead letters.
+    let kafka: KafkaConfiguration
     /// The URL clients and channels reach this API at (notify URLs and collection pages are built from it).
     let publicURL: String
     let logger: Logger

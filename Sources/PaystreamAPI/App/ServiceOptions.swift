@@ -69,6 +69,7 @@ public struct ServiceOptions: ParsableArguments, Sendable {
             security: APISecurity(postgres: postgres, redis: redis, keys: keys, keyPrefix: redisKeyPrefix),
             sms: SMSCodes(redis: redis, cipher: keys.cipher, gateway: channelSet.sms, keyPrefix: redisKeyPrefix),
             gray: GrayRuleCache(store: GrayRuleStore(postgres: postgres), logger: logger),
+            kafka: configuration.kafka(clientID: role + "-console"),
             publicURL: publicURL, logger: logger, now: { Date() })
         return Built(
             services: services, rules: rules, configuration: configuration, registry: registry,

@@ -1,0 +1,87 @@
+import Foundation
+import Hummingbird
+
+/// The withdrawal review queue: `GET /console/withdrawals?status=requested&cursor=C` (oldest first, 50 a page),
+/// `POST /console/withdrawals/{orderId}/approve`, `POST /console/withdrawals/{orderId}/reject` (form `reason`).
+/// A review is ``WithdrawalRoutes/review(_:admin:reason:correlationID:)``, the JSON API's own: the same checks
+/// (only a `requested` withdrawal, reviewed once) and the same event to the worker.
+extension ConsoleRoutes {
+    static let withdrawalTabs: [(status: String, title: String)] = [
+        ("requested", "Waiting for review"), ("approved", "Approved, paying out"), ("paidOut", "Paid out"), ("invalid", "Rejected or failed"),
+        ("pending", "Not yet applied"),
+    ]
+
+    func registerWithdrawals(on router: Router<BasicRequestContext>) {
+        router.get("/console/withdrawals") { request, _ in
+            await page(request) { signedIn, _ in
+                let status = request.consoleQuery("status") ?? "requested"
+                guard WithdrawalRoutes.listableStatuses.contains(status) else {
+                    throw APIError.badRequest("request.invalid_field", "no withdrawal status \(status)")
+                }
+                let cursor = try PageCursor.parse(request.consoleQuery("cursor"))
+                let rows = try await services.store.withdrawals(status: status, limit: 50, after: cursor)
+                return ConsoleLayout.page(
+                    "Withdrawals", section: "/console/withdrawals", signedIn: signedIn, notice: Self.notice(request),
+                    withdrawalTable(rows, status: status, signedIn: signedIn))
+            }
+        }
+        for (verb, done) in [("approve", "approved"), ("reject", "rejected")] {
+            router.post("/console/withdrawals/:orderId/\(verb)") { request, context in
+                let orderID = context.parameters.get("orderId") ?? ""
+                return await action(request, name: "withdrawal.\(verb)", subject: orderID) { signedIn, form, correlationID in
+                    let reason = verb == "reject" ? try InputText.required(form["reason"], field: "reason", maxCharacters: 200) : nil
+                    let record = try await WithdrawalRoutes(services: services).review(
+                        orderID, admin: signedIn.login, reason: reason, correlationID: correlationID)
+                    await audit.record(
+                        admin: signedIn.login, action: "withdrawal.\(verb)", subject: orderID, outcome: .done,
+                        detail: "\(record.account) \(ConsoleFormat.yuan(record.amountFen)) CNY via \(record.channel)" + (reason.map { ": \($0)" } ?? ""),
+                        correlationID: correlationID)
+                    return ConsoleLayout.redirect(ConsoleFormat.link("/console/withdrawals", [("done", done), ("subject", orderID)]))
+                }
+            }
+        }
+    }
+
+    private func withdrawalTable(_ rows: [WithdrawalRecord], status: String, signedIn: ConsoleSessions.Operator) -> HTML {
+        let tabs = HTML.joined(Self.withdrawalTabs.map { tab in
+            tab.status == status
+                ? "<strong>\(tab.title)</strong>"
+                : "<a id=\"tab-\(tab.status)\" href=\"\(ConsoleFormat.link("/console/withdrawals", [("status", tab.status)]))\">\(tab.title)</a>"
+        })
+        let reviewing = status == "requested"
+        let lines = rows.map { row -> HTML in
+            let destination: String =
+                row.destination.type == "wechat"
+                ? "WeChat \(row.destination.openId ?? "")"
+                : [row.destination.bankName, row.destination.accountNumber, row.destination.holderName].compactMap { $0 }.joined(separator: " ")
+            let review: HTML =
+                if reviewing {
+                    """
+                    <form method="post" action="/console/withdrawals/\(ConsoleFormat.encode(row.orderId))/approve">\(Self.csrfField(signedIn))\
+                    <button type="submit" id="approve-\(row.orderId)">Approve</button></form>\
+                    <form method="post" action="/console/withdrawals/\(ConsoleFormat.encode(row.orderId))/reject">\(Self.csrfField(signedIn))\
+                    <input type="text" name="reason" placeholder="reason" required maxlength="200" id="reason-\(row.orderId)">\
+                    <button type="submit" id="reject-\(row.orderId)">Reject</button></form>
+                    """
+                } else {
+                    "\(row.reviewedBy.map { "by \($0)" } ?? "") \(row.reviewReason ?? "") \(row.payoutState.map { "payout \($0)" } ?? "") \(row.failureReason ?? "")"
+                }
+            return """
+                <tr id="withdrawal-\(row.orderId)"><td><code>\(row.orderId)</code></td>\
+                <td><a href="\(ConsoleFormat.link("/console/accounts", [("account", row.account)]))">\(row.account)</a></td>\
+                <td class="amount">\(ConsoleFormat.yuan(row.amountFen))</td><td>\(row.channel)</td><td>\(destination)</td>\
+                <td>\(ConsoleFormat.time(row.createdAt))</td><td class="status">\(row.status)</td><td>\(review)</td></tr>
+                """
+        }
+        let next: HTML =
+            rows.count == 50
+            ? "<a id=\"next-page\" href=\"\(ConsoleFormat.link("/console/withdrawals", [("status", status), ("cursor", rows.last.map { PageCursor(id: $0.orderId).token })]))\">Next page</a>"
+            : .empty
+        return """
+            <div class="filters">\(tabs)</div>
+            <table id="withdrawals"><thead><tr><th>Order</th><th>Account</th><th class="amount">Amount (CNY)</th><th>Channel</th>\
+            <th>Destination</th><th>Requested</th><th>Status</th><th>\(reviewing ? "Review" : "Outcome")</th></tr></thead><tbody>\
+            \(HTML.list(lines, or: "<tr><td colspan=\"8\" class=\"muted\">No withdrawals here.</td></tr>"))</tbody></table>\(next)
+            """
+    }
+}
