@@ -3,6 +3,7 @@ import Foundation
 import NIOSSL
 import Hummingbird
 import Logging
+import Synchronization
 
 /// paystream-sim: SIMULATED WeChat Pay v3, Alipay and Bill99 channels for development and tests. It serves the
 /// channels' endpoints in their real formats, signs with its own keys, keeps orders in memory, "scans and pays"
@@ -35,12 +36,26 @@ public struct ChannelSandbox: Sendable {
             bound: BoundAddress(host: configuration.host), logger: logger)
     }
 
+    /// The notify client trusting `notifyTrustRootsPath`: one per path for the life of the process, like
+    /// `HTTPClient.shared` (a client must be shut down before it is released, and a sandbox whose client was
+    /// released with it crashed a test run; nothing here ever needs to release one).
     static func notifyClient(_ configuration: SandboxConfiguration) throws -> HTTPClient {
         guard let path = configuration.notifyTrustRootsPath else { return .shared }
+        if let known = trustingClients.withLock({ $0[path] }) { return known }
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(path))
-        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
+        let made = HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
+        return trustingClients.withLock { clients in
+            if let raced = clients[path] {
+                try? made.syncShutdown()
+                return raced
+            }
+            clients[path] = made
+            return made
+        }
     }
+
+    private static let trustingClients = Mutex<[String: HTTPClient]>([:])
 
     /// The port the server listens on, once it does (throws if it failed to start).
     public func boundPort() async throws -> Int { try await core.bound.wait() }

@@ -9,8 +9,9 @@ import TestSupport
     struct GrabOutcome: Sendable { let user: String; let status: Int; let amountFen: Int64?; let code: String? }
 
     static func grabStorm(_ h: FlowHarness, envelope: String, users: [String]) async throws -> [GrabOutcome] {
-        // Every grabber has its API client before the storm, as real clients do.
+        // Every grabber has its API client and a one-time token before the storm, as real clients do.
         try await h.identities.provision(users.compactMap(AccountID.init))
+        try await h.identities.prefetchTokens(users.compactMap(AccountID.init))
         return try await withThrowingTaskGroup(of: GrabOutcome.self) { group in
             for user in users {
                 group.addTask {
@@ -85,13 +86,14 @@ import TestSupport
             let sender = "user:exp\(h.prefix.suffix(6))"
             // Through the channel it was paid with.
             // 15 s: long enough for four grabs on a loaded machine, short enough to wait for.
-            let sent = Date()
             let envelope = try await Self.fundedEnvelope(h, sender: sender, totalFen: 10_000, shares: 10, mode: "equal", expiresIn: 15)
+            // Counted from when it is funded and loaded: it cannot expire later than 15 s after that.
+            let sent = Date()
             let outcomes = try await Self.grabStorm(h, envelope: envelope, users: (0..<4).map { "user:e\($0)x\(h.prefix.suffix(6))" })
             #expect(outcomes.allSatisfy { $0.status == 200 && $0.amountFen == 1000 }, "\(outcomes)")
             try await Task.sleep(for: .seconds(max(1, 16 - Date().timeIntervalSince(sent))))
             let late = try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: "user:late\(h.prefix.suffix(6))")
-            #expect(late.status == 410 && late.string("code") == "envelope.expired")
+            #expect(late.status == 410 && late.string("code") == "envelope.expired", "\(late.status) \(late.text)")
 
             // A scheduler that crashes right after producing the expiry (before recording it), then two
             // schedulers at the same time, then a fourth run: one expiry.

@@ -81,7 +81,8 @@ final class FlowHarness: Sendable {
                 + (apiTLS.map { ["--notify-trust-ca", $0.cert] } ?? []),
             name: "sim")
         let summary = state.appendingPathComponent("sandbox.json")
-        guard await eventually(timeoutSeconds: 60, { FileManager.default.fileExists(atPath: summary.path) }) else {
+        // Generous: the whole-system tests start a dozen sets of processes at once on two cores.
+        guard await eventually(timeoutSeconds: 120, { FileManager.default.fileExists(atPath: summary.path) }) else {
             throw HarnessError("the sandbox did not write \(summary.path); log: \(sim.logFile.path)")
         }
         let sandboxURL = (try JSONSerialization.jsonObject(with: Data(contentsOf: summary)) as! [String: Any])["baseURL"] as! String
@@ -218,6 +219,7 @@ final class FlowHarness: Sendable {
     }
 
     func stop() async {
+        identities.tokens.releaseAll()
         await api.terminate()
         await worker.terminate()
         await sim.terminate()

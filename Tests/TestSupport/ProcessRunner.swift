@@ -26,6 +26,9 @@ public final class ManagedProcess: @unchecked Sendable {
         process.executableURL = Self.binDirectory.appendingPathComponent(executable)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
+        // A crash ends the process at once with its message in the log: Swift's backtracer was seen hanging for
+        // minutes on a crashed process (blocked reading from it), which stalled the test waiting on that process.
+        env["SWIFT_BACKTRACE"] = "enable=no"
         env.merge(environment) { _, new in new }
         process.environment = env
         logFile = FileManager.default.temporaryDirectory.appendingPathComponent("\(TestEnvironment.uniqueName(self.name)).log")

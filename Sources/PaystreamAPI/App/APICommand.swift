@@ -45,7 +45,9 @@ public struct APICommand: AsyncParsableCommand {
             logger: logger)
         var group: [any Service] = [
             app, RuleReloader(rules: built.rules), GrayRuleReloader(cache: services.gray),
-            PushRelay(hub: services.push, registry: built.registry, kafka: built.configuration.kafka(clientID: "paystream-api-push"), logger: logger),
+            PushRelay(
+                hub: services.push, registry: built.registry, kafka: built.configuration.kafka(clientID: "paystream-api-push"), logger: logger,
+                cipher: services.security.cipher),
         ]
         if !noDispatch {
             group += [

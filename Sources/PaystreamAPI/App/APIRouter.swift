@@ -11,6 +11,7 @@ enum APIRouter {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: AuthenticationMiddleware(security: services.security, now: services.now))
+        router.add(middleware: OneTimeTokenMiddleware(tokens: services.security.tokens))
         router.add(middleware: IdempotencyMiddleware(postgres: services.store.postgres, logger: services.logger))
         router.get("/healthz") { _, _ in "ok\n" }
         AccountRoutes(services: services).register(on: router)
@@ -23,6 +24,7 @@ enum APIRouter {
         PushRoutes(services: services).register(on: router)
         NotifyRoutes(services: services).register(on: router)
         LoginRoutes(services: services).register(on: router)
+        TokenRoutes(services: services).register(on: router)
         ConsoleRoutes(services: services).register(on: router)
         OpenAPIRoutes().register(on: router)
         return router

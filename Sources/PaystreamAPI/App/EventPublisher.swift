@@ -44,9 +44,19 @@ struct EventPublisher: Sendable {
 
     /// Puts a push message (not a money event) on the notifications topic, keyed by its audience.
     func publish(push message: PushMessage) async throws {
-        guard let declaration = registry.resolve(family: OutboundNotification.topicFamily) else { return }
-        _ = try await producer.send(
-            KafkaOutgoingMessage(topic: declaration.name, key: Array(message.audience.utf8), value: APIJSON.encode(message)))
+        try await publish(push: message, audience: message.audience)
+    }
+
+    /// Puts issued one-time tokens (sealed) on the notifications topic for the audience's connections.
+    func publish(tokens message: TokenPush) async throws {
+        try await publish(push: message, audience: message.audience)
+    }
+
+    private func publish(push message: some Encodable, audience: String) async throws {
+        guard let declaration = registry.resolve(family: OutboundNotification.topicFamily) else {
+            throw APIError(.serviceUnavailable, "push.unavailable", "no notifications topic is declared: nothing can be pushed")
+        }
+        _ = try await producer.send(KafkaOutgoingMessage(topic: declaration.name, key: Array(audience.utf8), value: APIJSON.encode(message)))
     }
 
     func enqueue(_ event: MoneyEvent, family: Family, on connection: PostgresConnection) async throws {

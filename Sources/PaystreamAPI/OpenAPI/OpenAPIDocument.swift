@@ -2668,8 +2668,11 @@ enum OpenAPIDocument {
           "Withdrawals"
         ],
         "summary": "Request a withdrawal",
-        "description": "Balance pre-check, then the risk rules (every decision recorded), then the request; 202 and the worker freezes the amount (`requested`), for back-office review. A Bill99 withdrawal pays to a card the caller bound (`POST /v1/cards`); another account's card, an unbound or a removed one is 404 `card.not_found`.",
+        "description": "Balance pre-check, then the risk rules (every decision recorded), then the request; 202 and the worker freezes the amount (`requested`), for back-office review. A Bill99 withdrawal pays to a card the caller bound (`POST /v1/cards`); another account's card, an unbound or a removed one is 404 `card.not_found`. Needs a one-time token (`X-Paystream-Token`).",
         "parameters": [
+          {
+            "$ref": "#/components/parameters/OneTimeToken"
+          },
           {
             "$ref": "#/components/parameters/IdempotencyKey"
           },
@@ -2801,7 +2804,7 @@ enum OpenAPIDocument {
             }
           },
           "403": {
-            "description": "Refused by a risk rule: the code is `risk.<rule id>` (rules in `deploy/risk/rules.yaml`). Codes: `risk.withdraw.daily_count`, `risk.withdraw.daily_amount`, `risk.refused`.",
+            "description": "Refused by a risk rule: the code is `risk.<rule id>` (rules in `deploy/risk/rules.yaml`). Codes: `risk.withdraw.daily_count`, `risk.withdraw.daily_amount`, `risk.refused`. A one-time token that is unknown, expired or another account's: `token.invalid`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -2818,13 +2821,14 @@ enum OpenAPIDocument {
                       "properties": {
                         "code": {
                           "type": "string",
-                          "pattern": "^(risk|auth)\\.",
+                          "pattern": "^(risk|auth|token)\\.",
                           "examples": [
                             "risk.withdraw.daily_count",
                             "risk.withdraw.daily_amount",
                             "risk.refused",
                             "auth.account_required",
-                            "auth.session_mismatch"
+                            "auth.session_mismatch",
+                            "token.invalid"
                           ]
                         }
                       }
@@ -2880,7 +2884,7 @@ enum OpenAPIDocument {
             }
           },
           "409": {
-            "description": "The available balance is less than the amount. A request with the same `Idempotency-Key` is still running. Codes: `balance.insufficient_available`, `idempotency.in_progress`.",
+            "description": "The available balance is less than the amount. A request with the same `Idempotency-Key` is still running. Codes: `balance.insufficient_available`, `idempotency.in_progress`. A spent one-time token: `token.reused`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -2899,7 +2903,8 @@ enum OpenAPIDocument {
                           "type": "string",
                           "enum": [
                             "balance.insufficient_available",
-                            "idempotency.in_progress"
+                            "idempotency.in_progress",
+                            "token.reused"
                           ]
                         }
                       }
@@ -2948,6 +2953,43 @@ enum OpenAPIDocument {
                   "title": "Unprocessable Content",
                   "status": 422,
                   "code": "idempotency.key_reused",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "428": {
+            "description": "No one-time token in `X-Paystream-Token`. Code: `token.required`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "token.required"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/token.required",
+                  "title": "Precondition Required",
+                  "status": 428,
+                  "code": "token.required",
                   "detail": "…",
                   "correlationId": "req-7GQ2M9XK4TBC3VHP"
                 }
@@ -5448,8 +5490,11 @@ enum OpenAPIDocument {
           "Refunds"
         ],
         "summary": "Refund a paid order",
-        "description": "By the owner of a paid recharge or collection, full or partial, back through its channel. 202; the worker takes the amount from the owner's available balance and the refund dispatcher follows the channel's refund.",
+        "description": "By the owner of a paid recharge or collection, full or partial, back through its channel. 202; the worker takes the amount from the owner's available balance and the refund dispatcher follows the channel's refund. Needs a one-time token (`X-Paystream-Token`).",
         "parameters": [
+          {
+            "$ref": "#/components/parameters/OneTimeToken"
+          },
           {
             "$ref": "#/components/parameters/IdempotencyKey"
           },
@@ -5580,7 +5625,7 @@ enum OpenAPIDocument {
             }
           },
           "403": {
-            "description": "An operator's session alone is not an account; a merchant session must be the signing account's. Codes: `auth.account_required`, `auth.session_mismatch`.",
+            "description": "An operator's session alone is not an account; a merchant session must be the signing account's. Codes: `auth.account_required`, `auth.session_mismatch`. A one-time token that is unknown, expired or another account's: `token.invalid`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -5599,7 +5644,8 @@ enum OpenAPIDocument {
                           "type": "string",
                           "enum": [
                             "auth.account_required",
-                            "auth.session_mismatch"
+                            "auth.session_mismatch",
+                            "token.invalid"
                           ]
                         }
                       }
@@ -5655,7 +5701,7 @@ enum OpenAPIDocument {
             }
           },
           "409": {
-            "description": "Not a paid recharge or collection, more than is left to refund, or more than the available balance. A request with the same `Idempotency-Key` is still running. Codes: `refund.not_refundable`, `refund.exceeds_original`, `balance.insufficient_available`, `idempotency.in_progress`.",
+            "description": "Not a paid recharge or collection, more than is left to refund, or more than the available balance. A request with the same `Idempotency-Key` is still running. Codes: `refund.not_refundable`, `refund.exceeds_original`, `balance.insufficient_available`, `idempotency.in_progress`. A spent one-time token: `token.reused`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -5676,7 +5722,8 @@ enum OpenAPIDocument {
                             "refund.not_refundable",
                             "refund.exceeds_original",
                             "balance.insufficient_available",
-                            "idempotency.in_progress"
+                            "idempotency.in_progress",
+                            "token.reused"
                           ]
                         }
                       }
@@ -5725,6 +5772,43 @@ enum OpenAPIDocument {
                   "title": "Unprocessable Content",
                   "status": 422,
                   "code": "idempotency.key_reused",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "428": {
+            "description": "No one-time token in `X-Paystream-Token`. Code: `token.required`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "token.required"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/token.required",
+                  "title": "Precondition Required",
+                  "status": 428,
+                  "code": "token.required",
                   "detail": "…",
                   "correlationId": "req-7GQ2M9XK4TBC3VHP"
                 }
@@ -6022,8 +6106,11 @@ enum OpenAPIDocument {
           "Envelopes"
         ],
         "summary": "Send a red envelope",
-        "description": "The split is decided now. Paid by channel: 201 with `codeUrl` (status `created`; the notify funds it). From the wallet: 201 once its funding is queued. Once funded, the shares are loaded into Redis and `envelope.available` is pushed to the group or receiver.",
+        "description": "The split is decided now. Paid by channel: 201 with `codeUrl` (status `created`; the notify funds it). From the wallet: 201 once its funding is queued. Once funded, the shares are loaded into Redis and `envelope.available` is pushed to the group or receiver. Needs a one-time token (`X-Paystream-Token`).",
         "parameters": [
+          {
+            "$ref": "#/components/parameters/OneTimeToken"
+          },
           {
             "$ref": "#/components/parameters/IdempotencyKey"
           },
@@ -6161,7 +6248,7 @@ enum OpenAPIDocument {
             }
           },
           "403": {
-            "description": "Only users send envelopes. Codes: `envelope.users_only`, `auth.account_required`, `auth.session_mismatch`.",
+            "description": "Only users send envelopes. Codes: `envelope.users_only`, `auth.account_required`, `auth.session_mismatch`. A one-time token that is unknown, expired or another account's: `token.invalid`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -6181,7 +6268,8 @@ enum OpenAPIDocument {
                           "enum": [
                             "envelope.users_only",
                             "auth.account_required",
-                            "auth.session_mismatch"
+                            "auth.session_mismatch",
+                            "token.invalid"
                           ]
                         }
                       }
@@ -6200,7 +6288,7 @@ enum OpenAPIDocument {
             }
           },
           "409": {
-            "description": "Paid from the wallet: the available balance is less than the total. A request with the same `Idempotency-Key` is still running. Codes: `balance.insufficient_available`, `idempotency.in_progress`.",
+            "description": "Paid from the wallet: the available balance is less than the total. A request with the same `Idempotency-Key` is still running. Codes: `balance.insufficient_available`, `idempotency.in_progress`. A spent one-time token: `token.reused`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -6219,7 +6307,8 @@ enum OpenAPIDocument {
                           "type": "string",
                           "enum": [
                             "balance.insufficient_available",
-                            "idempotency.in_progress"
+                            "idempotency.in_progress",
+                            "token.reused"
                           ]
                         }
                       }
@@ -6268,6 +6357,43 @@ enum OpenAPIDocument {
                   "title": "Unprocessable Content",
                   "status": 422,
                   "code": "idempotency.key_reused",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "428": {
+            "description": "No one-time token in `X-Paystream-Token`. Code: `token.required`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "token.required"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/token.required",
+                  "title": "Precondition Required",
+                  "status": 428,
+                  "code": "token.required",
                   "detail": "…",
                   "correlationId": "req-7GQ2M9XK4TBC3VHP"
                 }
@@ -6400,8 +6526,11 @@ enum OpenAPIDocument {
           "Envelopes"
         ],
         "summary": "Grab a share",
-        "description": "One atomic Redis script, then the grab event on Kafka, acknowledged before the answer. No body is read.",
+        "description": "One atomic Redis script, then the grab event on Kafka, acknowledged before the answer. No body is read. Needs a one-time token (`X-Paystream-Token`).",
         "parameters": [
+          {
+            "$ref": "#/components/parameters/OneTimeToken"
+          },
           {
             "$ref": "#/components/parameters/EnvelopeId"
           },
@@ -6516,7 +6645,7 @@ enum OpenAPIDocument {
             }
           },
           "403": {
-            "description": "Only users grab. Codes: `envelope.users_only`, `auth.account_required`, `auth.session_mismatch`.",
+            "description": "Only users grab. Codes: `envelope.users_only`, `auth.account_required`, `auth.session_mismatch`. A one-time token that is unknown, expired or another account's: `token.invalid`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -6536,7 +6665,8 @@ enum OpenAPIDocument {
                           "enum": [
                             "envelope.users_only",
                             "auth.account_required",
-                            "auth.session_mismatch"
+                            "auth.session_mismatch",
+                            "token.invalid"
                           ]
                         }
                       }
@@ -6592,7 +6722,7 @@ enum OpenAPIDocument {
             }
           },
           "409": {
-            "description": "This user already grabbed it, or it is not paid yet. A request with the same `Idempotency-Key` is still running. Codes: `envelope.already_grabbed`, `envelope.not_funded`, `idempotency.in_progress`.",
+            "description": "This user already grabbed it, or it is not paid yet. A request with the same `Idempotency-Key` is still running. Codes: `envelope.already_grabbed`, `envelope.not_funded`, `idempotency.in_progress`. A spent one-time token: `token.reused`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -6612,7 +6742,8 @@ enum OpenAPIDocument {
                           "enum": [
                             "envelope.already_grabbed",
                             "envelope.not_funded",
-                            "idempotency.in_progress"
+                            "idempotency.in_progress",
+                            "token.reused"
                           ]
                         }
                       }
@@ -6699,6 +6830,43 @@ enum OpenAPIDocument {
                   "title": "Unprocessable Content",
                   "status": 422,
                   "code": "idempotency.key_reused",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "428": {
+            "description": "No one-time token in `X-Paystream-Token`. Code: `token.required`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "token.required"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/token.required",
+                  "title": "Precondition Required",
+                  "status": 428,
+                  "code": "token.required",
                   "detail": "…",
                   "correlationId": "req-7GQ2M9XK4TBC3VHP"
                 }
@@ -7944,6 +8112,253 @@ enum OpenAPIDocument {
           }
         }
       }
+    },
+    "/v1/tokens": {
+      "post": {
+        "operationId": "issueOneTimeTokens",
+        "tags": [
+          "Withdrawals"
+        ],
+        "summary": "Ask for one-time tokens (delivered by push)",
+        "description": "Issues `count` one-time tokens for the caller, valid 300 s, each spent by one money-moving request (`X-Paystream-Token`). They are delivered only over the caller's event stream (`GET /v1/events`, event `token.issued`, data `{\"tokens\":[…],\"expiresInSeconds\":300}`), never in this answer: open the stream first.",
+        "security": [
+          {
+            "signature": []
+          }
+        ],
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "requestBody": {
+          "required": false,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/TokenRequest"
+              },
+              "example": {
+                "count": 10
+              }
+            }
+          }
+        },
+        "responses": {
+          "202": {
+            "description": "Issued; the tokens are on their way to the caller's event stream.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/TokenIssue"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "The body is not the documented JSON, or count is out of 1…50. Codes: `request.invalid_body`, `request.invalid_field`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "request.invalid_body",
+                            "request.invalid_field"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/request.invalid_body",
+                  "title": "Bad Request",
+                  "status": 400,
+                  "code": "request.invalid_body",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.missing",
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused",
+                            "auth.unsigned_identity",
+                            "auth.session_invalid",
+                            "auth.session_expired",
+                            "auth.session_required"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.missing",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.missing",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "An operator's session is not an account; a merchant's session with another merchant's signature. Codes: `auth.account_required`, `auth.session_mismatch`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.account_required",
+                            "auth.session_mismatch"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.account_required",
+                  "title": "Forbidden",
+                  "status": 403,
+                  "code": "auth.account_required",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Unexpected failure; the request can be retried (with the same `Idempotency-Key`). Codes: `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/internal.error",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "A service the API needs (PostgreSQL, Redis, Kafka) is not answering; retry later. Codes: `service.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "service.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/service.unavailable",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "service.unavailable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        }
+      }
     }
   },
   "components": {
@@ -9018,6 +9433,52 @@ enum OpenAPIDocument {
         "required": [
           "cards"
         ]
+      },
+      "TokenRequest": {
+        "type": "object",
+        "additionalProperties": false,
+        "properties": {
+          "count": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 50,
+            "default": 1,
+            "description": "How many tokens to issue."
+          }
+        }
+      },
+      "TokenIssue": {
+        "type": "object",
+        "required": [
+          "delivery",
+          "event",
+          "count",
+          "expiresInSeconds"
+        ],
+        "properties": {
+          "delivery": {
+            "type": "string",
+            "enum": [
+              "push"
+            ],
+            "description": "Where the tokens go: the caller's event stream, never this answer."
+          },
+          "event": {
+            "type": "string",
+            "enum": [
+              "token.issued"
+            ]
+          },
+          "count": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": 50
+          },
+          "expiresInSeconds": {
+            "type": "integer",
+            "minimum": 1
+          }
+        }
       }
     },
     "parameters": {
@@ -9078,6 +9539,19 @@ enum OpenAPIDocument {
         "schema": {
           "type": "string"
         }
+      },
+      "OneTimeToken": {
+        "name": "X-Paystream-Token",
+        "in": "header",
+        "required": true,
+        "description": "A one-time token of the caller (`POST /v1/tokens`, delivered on `GET /v1/events` as `token.issued`), spent by this request whatever its outcome. Every money-moving request needs a fresh one, a retry with the same `Idempotency-Key` included.",
+        "schema": {
+          "type": "string",
+          "minLength": 22,
+          "maxLength": 22,
+          "pattern": "^[A-Za-z0-9_-]{22}$"
+        },
+        "example": "q2M9XK4TBC3VHPQ2M9XK4T"
       }
     },
     "headers": {

@@ -20,7 +20,13 @@ final class PushHub: Sendable {
         let continuation: AsyncStream<Event>.Continuation
     }
 
-    private let subscribers = Mutex<[UUID: Subscriber]>([:])
+    private struct Registry {
+        var byID: [UUID: Subscriber] = [:]
+        /// The connections of each account, so that a push to one account does not look at every connection.
+        var byAccount: [String: Set<UUID>] = [:]
+    }
+
+    private let subscribers = Mutex(Registry())
     private let ready = Atomic<Bool>(false)
 
     /// True once the relay from Kafka is assigned its partitions: events published from now on are pushed.
@@ -30,20 +36,30 @@ final class PushHub: Sendable {
     func subscribe(account: String, groups: Set<String>) -> (UUID, AsyncStream<Event>) {
         let (stream, continuation) = AsyncStream<Event>.makeStream(bufferingPolicy: .bufferingNewest(256))
         let id = UUID()
-        subscribers.withLock { $0[id] = Subscriber(account: account, groups: groups, continuation: continuation) }
+        subscribers.withLock { registry in
+            registry.byID[id] = Subscriber(account: account, groups: groups, continuation: continuation)
+            registry.byAccount[account, default: []].insert(id)
+        }
         continuation.onTermination = { [weak self] _ in self?.unsubscribe(id) }
         return (id, stream)
     }
 
     func unsubscribe(_ id: UUID) {
-        let removed = subscribers.withLock { $0.removeValue(forKey: id) }
+        let removed = subscribers.withLock { registry -> Subscriber? in
+            guard let removed = registry.byID.removeValue(forKey: id) else { return nil }
+            registry.byAccount[removed.account]?.remove(id)
+            if registry.byAccount[removed.account]?.isEmpty == true { registry.byAccount[removed.account] = nil }
+            return removed
+        }
         removed?.continuation.finish()
     }
 
     /// Delivers to the connections of `account`; returns how many got it.
     @discardableResult
     func deliver(_ event: Event, toAccount account: String) -> Int {
-        let targets = subscribers.withLock { $0.values.filter { $0.account == account }.map(\.continuation) }
+        let targets = subscribers.withLock { registry in
+            (registry.byAccount[account] ?? []).compactMap { registry.byID[$0]?.continuation }
+        }
         for continuation in targets { continuation.yield(event) }
         return targets.count
     }
@@ -51,7 +67,7 @@ final class PushHub: Sendable {
     /// Delivers to the connections subscribed to `group`; returns how many got it.
     @discardableResult
     func deliver(_ event: Event, toGroup group: String) -> Int {
-        let targets = subscribers.withLock { $0.values.filter { $0.groups.contains(group) }.map(\.continuation) }
+        let targets = subscribers.withLock { $0.byID.values.filter { $0.groups.contains(group) }.map(\.continuation) }
         for continuation in targets { continuation.yield(event) }
         return targets.count
     }

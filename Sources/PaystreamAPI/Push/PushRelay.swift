@@ -1,8 +1,10 @@
+import Cryptography
 import EventBus
 import Foundation
 import Kafka
 import Logging
 import PaystreamCore
+import PaystreamRuntime
 import ServiceLifecycle
 
 /// Brings `paystream.notifications.outbound` to the clients connected to this process: every API process reads
@@ -14,6 +16,8 @@ struct PushRelay: Service {
     let registry: TopicRegistry
     let kafka: KafkaConfiguration
     let logger: Logger
+    /// Opens the one-time tokens of ``TokenPush`` messages (nil: tokens are not relayed).
+    var cipher: FieldCipher?
 
     func run() async throws {
         guard let family = registry.resolve(family: OutboundNotification.topicFamily) else {
@@ -42,11 +46,29 @@ struct PushRelay: Service {
         await consumer.close()
     }
 
+    /// Issued one-time tokens: opened here, pushed to the audience's own connections only.
+    func deliver(_ push: TokenPush) {
+        guard let cipher, let json = try? cipher.open(push.sealed, field: TokenPush.label),
+            let tokens = try? JSONDecoder().decode([String].self, from: Data(json.utf8))
+        else {
+            logger.warning("unreadable token push skipped", metadata: ["to": "\(push.audience)"])
+            return
+        }
+        let data = TokenPush.Delivered(tokens: tokens, expiresInSeconds: OneTimeTokenRule.lifetimeSeconds)
+        let count = hub.deliver(
+            PushHub.Event(name: OneTimeTokenRule.pushEvent, data: String(decoding: APIJSON.encode(data), as: UTF8.self)), toAccount: push.audience)
+        logger.debug("tokens pushed", metadata: ["to": "\(push.audience)", "connections": "\(count)"])
+    }
+
     func deliver(_ bytes: [UInt8]) {
         if let notification = try? OutboundNotification.decode(bytes) {
             let event = PushHub.Event(notification: notification)
             let count = hub.deliver(event, toAccount: notification.recipient.description)
             logger.debug("push", metadata: ["event": "\(event.name)", "to": "\(notification.recipient)", "connections": "\(count)"])
+            return
+        }
+        if let tokens = try? JSONDecoder().decode(TokenPush.self, from: Data(bytes)), tokens.event == OneTimeTokenRule.pushEvent {
+            deliver(tokens)
             return
         }
         guard let message = try? JSONDecoder().decode(PushMessage.self, from: Data(bytes)) else {

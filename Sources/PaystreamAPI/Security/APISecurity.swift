@@ -31,6 +31,9 @@ final class APISecurity: Sendable {
         self.cipher = keys.cipher
     }
 
+    /// One-time tokens of money-moving requests, in the same Redis.
+    var tokens: OneTimeTokens { OneTimeTokens(redis: redis, keyPrefix: keyPrefix) }
+
     func client(_ appID: String, now: Date) async throws -> APIClients.Credentials? {
         if let hit = cache.withLock({ $0[appID] }), hit.until > now { return hit.credentials }
         guard let found = try await clients.find(appID) else { return nil }

@@ -18,6 +18,8 @@ public final class ProvisionedIdentities: Sendable {
     let http: HTTPClient
     private let clients: Mutex<[String: APIClients.Credentials]> = Mutex([:])
     private let sessions: Mutex<[String: String]> = Mutex([:])
+    /// The accounts' one-time tokens, fetched over their event streams for the money-moving requests.
+    public let tokens: OneTimeTokenClient
     /// The password of every provisioned login.
     public static let password = "correct horse battery staple"
 
@@ -26,6 +28,7 @@ public final class ProvisionedIdentities: Sendable {
         self.postgres = postgres
         self.apiURL = apiURL
         self.http = http
+        self.tokens = OneTimeTokenClient(apiURL: apiURL, http: http)
     }
 
     /// The client of `account`, created on first use.
@@ -76,16 +79,37 @@ public final class ProvisionedIdentities: Sendable {
     }
 
     /// The headers that make `method url body` a request of `account` (signed; a merchant's also carries its
-    /// session) and/or of the operator `admin` (its session).
+    /// session; a money-moving one its one-time token, ``OneTimeTokenRule``) and/or of the operator `admin`
+    /// (its session).
     public func headers(account: AccountID?, admin: String?, method: String, url: String, body: [UInt8]) async throws -> [(name: String, value: String)] {
         var out: [(name: String, value: String)] = []
         if let account {
-            out += Self.signatureHeaders(try await client(for: account), method: method, url: url, body: body)
-            if account.kind == .merchant {
-                out.append(("Authorization", "Bearer " + (try await session(login: account.description, role: .merchant, account: account))))
+            out += try await headers(of: account, method: method, url: url, body: body)
+            if OneTimeTokenRule.requiresToken(method: method, path: URLComponents(string: url)?.path ?? "") {
+                let token = try await tokens.token(for: account) { method, url, body in
+                    try await self.headers(of: account, method: method, url: url, body: body)
+                }
+                out.append((OneTimeTokenRule.header, token))
             }
         }
         if let admin { out.append(("Authorization", "Bearer " + (try await session(login: admin, role: .admin, account: nil)))) }
+        return out
+    }
+
+    /// A one-time token for each of `accounts`, fetched ahead (their streams closed after): a storm of
+    /// money-moving requests then measures the requests, not the token round trips.
+    public func prefetchTokens(_ accounts: [AccountID]) async throws {
+        try await tokens.prefetch(accounts) { account in
+            { method, url, body in try await self.headers(of: account, method: method, url: url, body: body) }
+        }
+    }
+
+    /// The signature of `account` (and a merchant's session).
+    private func headers(of account: AccountID, method: String, url: String, body: [UInt8]) async throws -> [(name: String, value: String)] {
+        var out = Self.signatureHeaders(try await client(for: account), method: method, url: url, body: body)
+        if account.kind == .merchant {
+            out.append(("Authorization", "Bearer " + (try await session(login: account.description, role: .merchant, account: account))))
+        }
         return out
     }
 

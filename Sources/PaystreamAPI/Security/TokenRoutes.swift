@@ -1,0 +1,69 @@
+import Foundation
+import Hummingbird
+import PaystreamRuntime
+
+/// `POST /v1/tokens` `{"count":1…50}` (signed; default 1) → 202 `{"delivery":"push","event":"token.issued",
+/// "count","expiresInSeconds"}`: one-time tokens for the caller, delivered only over its push channel
+/// (`GET /v1/events`, event `token.issued`, data `{"tokens":[…],"expiresInSeconds":300}`), never in this answer.
+/// Open the event stream first: a push to an account with no open stream is lost (ask again).
+struct TokenRoutes: Sendable {
+    let services: APIServices
+
+    struct Body: Decodable { var count: Int? }
+
+    struct Issued: Encodable {
+        var delivery = "push"
+        var event = OneTimeTokenRule.pushEvent
+        var count: Int
+        var expiresInSeconds = OneTimeTokenRule.lifetimeSeconds
+    }
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.post("/v1/tokens") { request, _ in
+            await handle(request, services) { _ in
+                var request = request
+                let caller = try Caller.account(of: request)
+                let body = try await request.decode(Body.self)
+                let count = body.count ?? 1
+                guard (1...OneTimeTokenRule.maxBatch).contains(count) else {
+                    throw APIError.badRequest("request.invalid_field", "count must be 1...\(OneTimeTokenRule.maxBatch)")
+                }
+                let tokens = try await services.security.tokens.issue(for: caller.description, count: count)
+                let sealed = try services.security.cipher.seal(String(decoding: APIJSON.encode(tokens), as: UTF8.self), field: TokenPush.label)
+                try await services.publisher.publish(tokens: TokenPush(audience: caller.description, event: OneTimeTokenRule.pushEvent, sealed: sealed))
+                return .json(.accepted, Issued(count: count))
+            }
+        }
+    }
+}
+
+/// Spends the one-time token of every money-moving request (``OneTimeTokenRule``) before anything else of it
+/// runs, idempotency included (so a retry with the same `Idempotency-Key` needs a fresh token, then gets the
+/// stored answer): 428 `token.required` without `X-Paystream-Token`, 409 `token.reused` for a spent token,
+/// 403 `token.invalid` for one that is unknown, expired or another account's. A request without an
+/// authenticated account goes on, to be refused by its route like any other.
+struct OneTimeTokenMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let tokens: OneTimeTokens
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard OneTimeTokenRule.requiresToken(method: request.method.rawValue, path: request.uri.path),
+            let account = try? Caller.account(of: request)
+        else { return try await next(request, context) }
+        let correlationID = Caller.correlationID(of: request)
+        func refuse(_ error: APIError) -> Response {
+            context.logger.notice("request refused", metadata: ["code": "\(error.code)", "path": "\(request.uri.path)", "correlation_id": "\(correlationID)"])
+            return error.response(correlationID: correlationID)
+        }
+        guard let token = request.header(OneTimeTokenRule.header) else {
+            return refuse(APIError(
+                .preconditionRequired, "token.required",
+                "a money-moving request carries a one-time token in \(OneTimeTokenRule.header) (POST /v1/tokens, delivered on GET /v1/events)"))
+        }
+        switch try await tokens.spend(token, account: account.description) {
+        case .accepted: return try await next(request, context)
+        case .reused: return refuse(.conflict("token.reused", "this one-time token was spent already: ask for a new one"))
+        case .invalid: return refuse(.forbidden("token.invalid", "this one-time token is unknown, expired or another account's"))
+        }
+    }
+}

@@ -1,0 +1,229 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import PaystreamCore
+import Synchronization
+
+/// The client side of one-time tokens, done the way a real client must: per account, an open event stream
+/// (`GET /v1/events`, Server-Sent Events) that collects `token.issued` pushes into a small wallet, and
+/// `POST /v1/tokens` when the wallet is empty. Used by the demo, the benchmarks and the tests through
+/// ``ProvisionedIdentities``; a token taken from the wallet is never handed out twice.
+public final class OneTimeTokenClient: Sendable {
+    /// Signs a request of `account` (the headers a real client sends).
+    public typealias Signer = @Sendable (_ method: String, _ url: String, _ body: [UInt8]) async throws -> [(name: String, value: String)]
+
+    let apiURL: String
+    let http: HTTPClient
+    /// How many tokens one request asks for.
+    let batch: Int
+    private let wallets = Mutex<[String: Wallet]>([:])
+
+    /// The event streams' own client: one connection per account stays open, which the shared client's pool
+    /// (a handful of connections per host) must not be starved by.
+    static let streams = HTTPClient(
+        eventLoopGroupProvider: .singleton,
+        configuration: .init(
+            timeout: .init(connect: .seconds(10), read: nil),
+            connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 8192)))
+
+    public init(apiURL: String, http: HTTPClient = .shared, batch: Int = 10) {
+        precondition((1...OneTimeTokenRule.maxBatch).contains(batch), "a batch is 1...\(OneTimeTokenRule.maxBatch) tokens")
+        self.apiURL = apiURL
+        self.http = http
+        self.batch = batch
+    }
+
+    /// An unused token of `account`: from its wallet, else asked for (the stream opened first) and waited for.
+    public func token(for account: AccountID, sign: Signer) async throws -> String {
+        let wallet = self.wallet(account.description)
+        if let token = wallet.take() { return token }
+        try await wallet.connect { try await self.openStream(into: wallet, sign: sign) }
+        for _ in 1...3 {
+            var request = HTTPClientRequest(url: apiURL + "/v1/tokens")
+            request.method = .POST
+            let body = Array("{\"count\":\(batch)}".utf8)
+            for (name, value) in try await sign("POST", apiURL + "/v1/tokens", body) { request.headers.add(name: name, value: value) }
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(body)
+            let response = try await http.execute(request, timeout: .seconds(30))
+            let reply = try await response.body.collect(upTo: 1 << 16)
+            guard response.status.code == 202 else {
+                throw ProvisioningError(description: "POST /v1/tokens for \(account) answered \(response.status.code): \(String(buffer: reply))")
+            }
+            if let token = await wallet.waitForToken(seconds: 15) { return token }
+            // The push was lost (the stream was not yet known to the relay, or closed): open it again, ask again.
+            wallet.disconnect()
+            try await wallet.connect { try await self.openStream(into: wallet, sign: sign) }
+        }
+        throw ProvisioningError(description: "no one-time token of \(account) arrived on its event stream")
+    }
+
+    /// Fetches a token for each of `accounts` ahead of use, `concurrency` accounts at a time, and closes each
+    /// stream once its token came: the token waits in the account's wallet for ``token(for:sign:)``.
+    public func prefetch(_ accounts: [AccountID], concurrency: Int = 32, sign: @escaping @Sendable (AccountID) -> Signer) async throws {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var next = 0
+            func start() {
+                guard next < accounts.count else { return }
+                let account = accounts[next]
+                next += 1
+                group.addTask {
+                    let wallet = self.wallet(account.description)
+                    if wallet.count > 0 { return }
+                    let token = try await self.token(for: account, sign: sign(account))
+                    wallet.add([token])
+                    wallet.disconnect()
+                }
+            }
+            for _ in 0..<max(1, concurrency) { start() }
+            while try await group.next() != nil { start() }
+        }
+    }
+
+    /// Closes the account's stream and forgets its unused tokens.
+    public func release(_ account: AccountID) {
+        let wallet = wallets.withLock { $0.removeValue(forKey: account.description) }
+        wallet?.disconnect()
+    }
+
+    /// Closes every stream.
+    public func releaseAll() {
+        let all = wallets.withLock { wallets in
+            defer { wallets.removeAll() }
+            return Array(wallets.values)
+        }
+        for wallet in all { wallet.disconnect() }
+    }
+
+    private func wallet(_ account: String) -> Wallet {
+        wallets.withLock { wallets in
+            if let known = wallets[account] { return known }
+            let made = Wallet()
+            wallets[account] = made
+            return made
+        }
+    }
+
+    /// Opens `GET /v1/events` and returns once the API answered its head (the connection is then registered
+    /// with the API's push hub); a task reads the stream into the wallet until it ends.
+    private func openStream(into wallet: Wallet, sign: Signer) async throws -> Task<Void, Never> {
+        var request = HTTPClientRequest(url: apiURL + "/v1/events")
+        for (name, value) in try await sign("GET", apiURL + "/v1/events", []) { request.headers.add(name: name, value: value) }
+        let response = try await Self.streams.execute(request, timeout: .hours(24))
+        guard response.status == .ok else {
+            let reply = try? await response.body.collect(upTo: 1 << 16)
+            throw ProvisioningError(description: "GET /v1/events answered \(response.status.code): \(reply.map { String(buffer: $0) } ?? "")")
+        }
+        return Task {
+            var pending = ""
+            do {
+                for try await chunk in response.body {
+                    pending += String(buffer: chunk)
+                    while let end = pending.range(of: "\n\n") {
+                        let block = String(pending[..<end.lowerBound])
+                        pending.removeSubrange(..<end.upperBound)
+                        if let tokens = Self.tokens(inEvent: block) { wallet.add(tokens) }
+                    }
+                }
+            } catch {}
+            wallet.streamEnded()
+        }
+    }
+
+    /// The tokens of one SSE event block, if it is a `token.issued` event.
+    static func tokens(inEvent block: String) -> [String]? {
+        var name = "", data = ""
+        for line in block.split(separator: "\n") {
+            if line.hasPrefix("event: ") { name = String(line.dropFirst(7)) }
+            if line.hasPrefix("data: ") { data += line.dropFirst(6) }
+        }
+        guard name == OneTimeTokenRule.pushEvent,
+            let object = try? JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any]
+        else { return nil }
+        return object["tokens"] as? [String]
+    }
+
+    /// One account's unused tokens and its event stream.
+    final class Wallet: Sendable {
+        private struct State {
+            var tokens: [String] = []
+            var stream: Task<Void, Never>?
+            var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
+        }
+        private let state = Mutex(State())
+        /// One stream opening at a time.
+        private let opening = Mutex(false)
+
+        var count: Int { state.withLock { $0.tokens.count } }
+
+        func take() -> String? {
+            state.withLock { $0.tokens.isEmpty ? nil : $0.tokens.removeFirst() }
+        }
+
+        func add(_ tokens: [String]) {
+            let waiters = state.withLock { state in
+                state.tokens += tokens
+                defer { state.waiters.removeAll() }
+                return Array(state.waiters.values)
+            }
+            for waiter in waiters { waiter.resume() }
+        }
+
+        /// Opens the stream with `open` unless one is open (or being opened by another caller, then waits).
+        func connect(_ open: () async throws -> Task<Void, Never>) async throws {
+            while true {
+                if state.withLock({ $0.stream != nil }) { return }
+                let mine = opening.withLock { busy in
+                    if busy { return false }
+                    busy = true
+                    return true
+                }
+                if mine { break }
+                try await Task.sleep(for: .milliseconds(10))
+            }
+            defer { opening.withLock { $0 = false } }
+            let task = try await open()
+            state.withLock { $0.stream = task }
+        }
+
+        func disconnect() {
+            let task = state.withLock { state in
+                defer { state.stream = nil }
+                return state.stream
+            }
+            task?.cancel()
+        }
+
+        func streamEnded() {
+            state.withLock { $0.stream = nil }
+        }
+
+        /// A token, waiting up to `seconds` for a push to bring one.
+        func waitForToken(seconds: Double) async -> String? {
+            let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+            while ContinuousClock.now < deadline {
+                if let token = take() { return token }
+                let id = UUID()
+                let timer = Task {
+                    try? await Task.sleep(until: deadline)
+                    self.wake(id)
+                }
+                await withCheckedContinuation { continuation in
+                    let ready = state.withLock { state -> Bool in
+                        if !state.tokens.isEmpty { return true }
+                        state.waiters[id] = continuation
+                        return false
+                    }
+                    if ready { continuation.resume() }
+                }
+                timer.cancel()
+            }
+            return take()
+        }
+
+        private func wake(_ id: UUID) {
+            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+            waiter?.resume()
+        }
+    }
+}

@@ -1,0 +1,90 @@
+import Cryptography
+import Foundation
+import PaystreamCore
+import PaystreamRuntime
+import Testing
+import TestSupport
+
+/// One-time tokens against replayed money-moving requests, against the real API, Redis and push relay: a
+/// money-moving request needs one (428), the token comes only over the caller's event stream (never in an HTTP
+/// answer, never in Redis), spends once (409 after), is the caller's own (403 for anyone else), and the money
+/// moves once whatever is replayed.
+@Suite(.serialized) struct OneTimeTokenFlowTests {
+    @Test func aMoneyMovingRequestSpendsOneTokenDeliveredOnlyByPush() async throws {
+        try await FlowHarness.run { h in
+            let user = try await h.fundedUser("token", fen: 10_000)
+            let other = "user:tokenother\(h.prefix.suffix(6))"
+            let account = try #require(AccountID(user)), otherAccount = try #require(AccountID(other))
+            let body = #"{"amountFen":100,"channel":"wechat","openId":"o-token"}"#
+            /// A withdrawal signed by `who`, with `token` (none: no header) and `extra` headers, sent as is.
+            func withdraw(_ token: String?, as who: AccountID = account, extra: [String: String] = [:]) async throws -> FlowHarness.Reply {
+                var headers = extra.merging(["X-Paystream-Unsigned": "1"]) { a, _ in a }
+                for (name, value) in ProvisionedIdentities.signatureHeaders(
+                    try await h.identities.client(for: who), method: "POST", url: h.apiURL + "/v1/withdrawals", body: Array(body.utf8))
+                {
+                    headers[name] = value
+                }
+                if let token { headers[OneTimeTokenRule.header] = token }
+                return try await h.send(.POST, h.apiURL + "/v1/withdrawals", json: body, headers: headers)
+            }
+            func token(for who: AccountID) async throws -> String {
+                try await h.identities.tokens.token(for: who) { method, url, body in
+                    try await h.identities.headers(account: who, admin: nil, method: method, url: url, body: body)
+                }
+            }
+            let before = try await h.balance(user)
+
+            // Without a token: 428, nothing moves.
+            let none = try await withdraw(nil)
+            #expect(none.status == 428 && none.string("code") == "token.required", "\(none.text)")
+
+            // Asking answers where the tokens go, not the tokens.
+            let asked = try await h.post("/v1/tokens", #"{"count":3}"#, as: user)
+            #expect(asked.status == 202, "\(asked.text)")
+            #expect(Set(asked.json.keys) == ["delivery", "event", "count", "expiresInSeconds"] && asked.string("delivery") == "push")
+            #expect(try await h.post("/v1/tokens", #"{"count":51}"#, as: user).status == 400)
+            #expect(try await h.post("/v1/tokens", "{}", admin: "ops-token").status == 403)
+
+            // A token made up, or another account's: 403, and the other account's token is still good for it.
+            let madeUp = try await withdraw(Base64URL.encode(SecureRandom.bytes(count: 16)))
+            #expect(madeUp.status == 403 && madeUp.string("code") == "token.invalid", "\(madeUp.text)")
+            let othersToken = try await token(for: otherAccount)
+            let stolen = try await withdraw(othersToken)
+            #expect(stolen.status == 403 && stolen.string("code") == "token.invalid", "\(stolen.text)")
+            let ownUse = try await withdraw(othersToken, as: otherAccount)
+            // Accepted by the token check; refused for want of money (the other account has none).
+            #expect(ownUse.status == 409 && ownUse.string("code") == "balance.insufficient_available", "\(ownUse.text)")
+
+            // A token from the event stream: spent once; the same token again is 409; two at once, one passes.
+            let first = try await token(for: account)
+            let accepted = try await withdraw(first, extra: ["Idempotency-Key": "tok-1"])
+            #expect(accepted.status == 202, "\(accepted.text)")
+            let replayed = try await withdraw(first, extra: ["Idempotency-Key": "tok-1"])
+            #expect(replayed.status == 409 && replayed.string("code") == "token.reused", "\(replayed.text)")
+            // A retry with the same Idempotency-Key and a fresh token gets the stored answer, and nothing more.
+            let retried = try await withdraw(try await token(for: account), extra: ["Idempotency-Key": "tok-1"])
+            #expect(retried.status == 202 && retried.headers["idempotent-replayed"] == "true", "\(retried.status) \(retried.headers)")
+            let shared = try await token(for: account)
+            async let a = withdraw(shared)
+            async let b = withdraw(shared)
+            let statuses = [try await a.status, try await b.status].sorted()
+            #expect(statuses == [202, 409], "\(statuses)")
+
+            // Two withdrawals of 100 happened: the first and one of the pair.
+            #expect(await eventually { (try? await h.balance(user).frozen) == before.frozen + 200 })
+            try await Task.sleep(for: .seconds(1))
+            #expect(try await h.balance(user) == (before.available - 200, before.frozen + 200))
+            #expect(try await h.count("SELECT count(*) FROM withdrawal_requests WHERE account_id = '\(user)'") == 2)
+
+            // Redis holds digests of the tokens, never a token.
+            let keys = try await h.redis(["KEYS", "\(h.prefix):ott*"])
+            guard case .array(let items) = keys else { Issue.record("KEYS answered \(keys)"); return }
+            #expect(!items.isEmpty)
+            for item in items {
+                guard case .bulkString(let bytes) = item else { continue }
+                let key = String(decoding: bytes, as: UTF8.self)
+                for spent in [first, shared, othersToken] { #expect(!key.contains(spent)) }
+            }
+        }
+    }
+}
