@@ -43,6 +43,8 @@ import TestSupport
             #expect(asked.status == 202, "\(asked.text)")
             #expect(Set(asked.json.keys) == ["delivery", "event", "count", "expiresInSeconds"] && asked.string("delivery") == "push")
             #expect(try await h.post("/v1/tokens", #"{"count":51}"#, as: user).status == 400)
+            #expect(try await h.post("/v1/tokens", #"{"count":null}"#, as: user).status == 400)
+            #expect(try await h.send(.POST, h.apiURL + "/v1/tokens", body: [], headers: ["X-Paystream-Account": user]).int("count") == 1)
             #expect(try await h.post("/v1/tokens", "{}", admin: "ops-token").status == 403)
 
             // A token made up, or another account's: 403, and the other account's token is still good for it.

@@ -7226,7 +7226,22 @@ enum OpenAPIDocument {
             "content": {
               "text/event-stream": {
                 "schema": {
-                  "type": "string"
+                  "type": "object",
+                  "description": "One Server-Sent Event: its name and one line of JSON data (`token.issued`: `{\"tokens\":[…],\"expiresInSeconds\":300}`).",
+                  "properties": {
+                    "event": {
+                      "type": "string"
+                    },
+                    "data": {
+                      "type": "string"
+                    },
+                    "id": {
+                      "type": "string"
+                    },
+                    "retry": {
+                      "type": "integer"
+                    }
+                  }
                 },
                 "example": "event: grab.credited\ndata: {\"amountFen\":1234}\n\n"
               }
@@ -9436,7 +9451,6 @@ enum OpenAPIDocument {
       },
       "TokenRequest": {
         "type": "object",
-        "additionalProperties": false,
         "properties": {
           "count": {
             "type": "integer",

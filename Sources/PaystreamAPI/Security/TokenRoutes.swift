@@ -9,7 +9,20 @@ import PaystreamRuntime
 struct TokenRoutes: Sendable {
     let services: APIServices
 
-    struct Body: Decodable { var count: Int? }
+    /// `count` may be left out (1), never null.
+    struct Body: Decodable {
+        var count: Int?
+        enum CodingKeys: String, CodingKey { case count }
+        init() {}
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            if container.contains(.count), try container.decodeNil(forKey: .count) {
+                throw DecodingError.valueNotFound(
+                    Int.self, .init(codingPath: [CodingKeys.count], debugDescription: "count must be an integer, not null"))
+            }
+            count = try container.decodeIfPresent(Int.self, forKey: .count)
+        }
+    }
 
     struct Issued: Encodable {
         var delivery = "push"
@@ -23,7 +36,9 @@ struct TokenRoutes: Sendable {
             await handle(request, services) { _ in
                 var request = request
                 let caller = try Caller.account(of: request)
-                let body = try await request.decode(Body.self)
+                // The body is optional: none asks for one token.
+                let bytes = try await request.bodyBytes()
+                let body = bytes.isEmpty ? Body() : try APIJSON.decode(Body.self, from: bytes)
                 let count = body.count ?? 1
                 guard (1...OneTimeTokenRule.maxBatch).contains(count) else {
                     throw APIError.badRequest("request.invalid_field", "count must be 1...\(OneTimeTokenRule.maxBatch)")
