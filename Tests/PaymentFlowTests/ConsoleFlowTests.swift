@@ -116,6 +116,8 @@ import Testing
             #expect(try await h.count("SELECT count(*) FROM console_audit WHERE action = 'signIn' AND outcome = 'refused' AND admin_login = '\(operatorLogin)'") >= 1)
             // The audit trail is append-only.
             await #expect(throws: (any Error).self) { _ = try await h.database.client.execute("DELETE FROM console_audit") }
+            await #expect(throws: (any Error).self) { _ = try await h.database.client.execute("TRUNCATE console_audit") }
+            await #expect(throws: (any Error).self) { _ = try await h.database.client.execute("UPDATE console_audit SET outcome = 'done'") }
         }
     }
 

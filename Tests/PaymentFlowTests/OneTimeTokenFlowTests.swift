@@ -34,9 +34,20 @@ import TestSupport
             }
             let before = try await h.balance(user)
 
-            // Without a token: 428, nothing moves.
+            // Without a token: 428, nothing moves; also by the same routes spelled with extra slashes, which the
+            // router takes as the same routes.
             let none = try await withdraw(nil)
             #expect(none.status == 428 && none.string("code") == "token.required", "\(none.text)")
+            for path in ["/v1/withdrawals/", "//v1/withdrawals", "/v1/envelopes/EV20260101000000AAAAAAAAAA/grab/"] {
+                var headers = ["X-Paystream-Unsigned": "1"]
+                for (name, value) in ProvisionedIdentities.signatureHeaders(
+                    try await h.identities.client(for: account), method: "POST", url: h.apiURL + path, body: Array(body.utf8))
+                {
+                    headers[name] = value
+                }
+                let slashed = try await h.send(.POST, h.apiURL + path, json: body, headers: headers)
+                #expect(slashed.status == 428 && slashed.string("code") == "token.required", "\(path): \(slashed.status) \(slashed.text)")
+            }
 
             // Asking answers where the tokens go, not the tokens.
             let asked = try await h.post("/v1/tokens", #"{"count":3}"#, as: user)

@@ -19,8 +19,8 @@ struct ConsoleAudit: Sendable {
         var detail: String
     }
 
-    /// Records one action. A failure to record is logged loudly and not hidden from the operator: the caller's
-    /// page says the audit row is missing.
+    /// Records one action; false when the row could not be written. A failure is logged loudly and not hidden
+    /// from the operator: the page after the action says the audit row is missing.
     @discardableResult
     func record(
         admin: String, action: String, subject: String, outcome: Outcome, detail: String = "", correlationID: String

@@ -51,11 +51,11 @@ extension ConsoleRoutes {
                 }
                 switch outcome {
                 case .replayed(let plan, let report):
-                    await audit.record(
+                    let audited = await audit.record(
                         admin: signedIn.login, action: "deadLetter.replay", subject: address.description, outcome: .done,
                         detail: "to \(report.topic)[\(report.partition)]@\(report.offset) (original \(plan.message.topic)): \(reason)",
                         correlationID: correlationID)
-                    return ConsoleLayout.redirect(ConsoleFormat.link("/console/dead-letters", [("done", "replayed"), ("subject", address.description)]))
+                    return Self.doneRedirect("/console/dead-letters", [("done", "replayed"), ("subject", address.description)], audited: audited)
                 case .refused(_, let why):
                     throw APIError.conflict("dead_letter.not_replayable", "\(address) was not replayed: \(why)")
                 case .failed(_, let why):
@@ -71,10 +71,10 @@ extension ConsoleRoutes {
                 let outcome = try await withDeadLetters { try await $0.drop(address, reason: reason, actor: signedIn.login) }
                 switch outcome {
                 case .dropped:
-                    await audit.record(
+                    let audited = await audit.record(
                         admin: signedIn.login, action: "deadLetter.drop", subject: address.description, outcome: .done, detail: reason,
                         correlationID: correlationID)
-                    return ConsoleLayout.redirect(ConsoleFormat.link("/console/dead-letters", [("done", "dropped"), ("subject", address.description)]))
+                    return Self.doneRedirect("/console/dead-letters", [("done", "dropped"), ("subject", address.description)], audited: audited)
                 case .alreadyDropped(let earlier):
                     throw APIError.conflict("dead_letter.already_dropped", "\(address) was dropped by \(earlier.actor) already")
                 case .notFound:
@@ -96,8 +96,11 @@ extension ConsoleRoutes {
         return (DeadLetterAddress(topic: topic, partition: partition, offset: offset), reason)
     }
 
+    /// The most letters one page shows (the filter narrows them).
+    static let maxLettersShown = 500
+
     private func deadLetterTable(_ entries: [DeadLetterEntry], all: Bool, errorText: String?, signedIn: ConsoleSessions.Operator) -> HTML {
-        let lines = entries.map { entry -> HTML in
+        let lines = entries.prefix(Self.maxLettersShown).map { entry -> HTML in
             let letter = entry.letter
             let id = "letter-\(entry.address.topic)-\(entry.address.partition)-\(entry.address.offset)"
             let hidden: HTML = """
@@ -133,7 +136,7 @@ extension ConsoleRoutes {
             <table id="dead-letters"><thead><tr><th>Letter</th><th>Original</th><th>Key</th><th>Error</th><th>Attempts</th>\
             <th>First failure</th><th>Status</th><th>Message</th><th>Decision</th></tr></thead><tbody>\
             \(HTML.list(lines, or: "<tr><td colspan=\"9\" class=\"muted\">No dead letters here.</td></tr>"))</tbody></table>
-            <p class="muted">Read from \(deadLetterTopics.count) dead-letter topics.</p>
+            <p class="muted">\(entries.count > Self.maxLettersShown ? "The first \(Self.maxLettersShown) of \(entries.count) letters; narrow them with the filter. " : "")            Read from \(deadLetterTopics.count) dead-letter topics.</p>
             """
     }
 }

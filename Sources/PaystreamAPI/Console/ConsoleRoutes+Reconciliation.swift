@@ -37,12 +37,12 @@ extension ConsoleRoutes {
                     throw APIError.conflict("recon.not_resolvable", refusal.description)
                 }
                 let how = resolution.entryIdempotencyKey.map { "correcting entry \($0)" } ?? "acknowledged"
-                await audit.record(
+                let audited = await audit.record(
                     admin: signedIn.login, action: "recon.resolve", subject: "item \(itemID)", outcome: .done, detail: "\(how): \(reason)",
                     correlationID: correlationID)
                 let day = form.text("day").flatMap { ReconDays.adjacent($0, by: 0) }
-                return ConsoleLayout.redirect(
-                    ConsoleFormat.link("/console/reconciliation", [("day", day), ("done", "resolved"), ("subject", "item \(itemID)")]))
+                return Self.doneRedirect(
+                    "/console/reconciliation", [("day", day), ("done", "resolved"), ("subject", "item \(itemID)")], audited: audited)
             }
         }
     }

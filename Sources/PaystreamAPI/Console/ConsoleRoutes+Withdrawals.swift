@@ -32,11 +32,11 @@ extension ConsoleRoutes {
                     let reason = verb == "reject" ? try InputText.required(form["reason"], field: "reason", maxCharacters: 200) : nil
                     let record = try await WithdrawalRoutes(services: services).review(
                         orderID, admin: signedIn.login, reason: reason, correlationID: correlationID)
-                    await audit.record(
+                    let audited = await audit.record(
                         admin: signedIn.login, action: "withdrawal.\(verb)", subject: orderID, outcome: .done,
                         detail: "\(record.account) \(ConsoleFormat.yuan(record.amountFen)) CNY via \(record.channel)" + (reason.map { ": \($0)" } ?? ""),
                         correlationID: correlationID)
-                    return ConsoleLayout.redirect(ConsoleFormat.link("/console/withdrawals", [("done", done), ("subject", orderID)]))
+                    return Self.doneRedirect("/console/withdrawals", [("done", done), ("subject", orderID)], audited: audited)
                 }
             }
         }

@@ -70,7 +70,8 @@ struct ConsoleRoutes: Sendable {
             let form = ConsoleForm(try await request.collectBody(upTo: ConsoleForm.maxBytes).readableBytesView)
             let login = String((form.text("login") ?? "").prefix(64))
             guard sessions.isGenuineSignIn(form, request: request) else {
-                await audit.record(admin: login, action: "signIn", subject: "", outcome: .refused, detail: "no valid CSRF token", correlationID: correlationID)
+                // Logged, not audited: this costs the sender nothing, and the audit trail is append-only.
+                services.logger.notice("console sign-in without its CSRF token", metadata: ["login": "\(login)", "correlation_id": "\(correlationID)"])
                 return signInPage(request, status: .forbidden, error: "The form expired. Please sign in again.")
             }
             guard !login.isEmpty, let password = form["password"], (1...1024).contains(password.utf8.count) else {
@@ -157,7 +158,13 @@ struct ConsoleRoutes: Sendable {
     /// The hidden CSRF field of every form.
     static func csrfField(_ signedIn: ConsoleSessions.Operator) -> HTML { "<input type=\"hidden\" name=\"csrf\" value=\"\(signedIn.csrf)\">" }
 
-    /// A done action's notice, from a fixed list (never text from the query string).
+    /// The page after a done action: `path` with the notice's `done` and `subject`, and `audit=missing` when the
+    /// action's audit row could not be written (the page then says so).
+    static func doneRedirect(_ path: String, _ query: [(String, String?)], audited: Bool) -> Response {
+        ConsoleLayout.redirect(ConsoleFormat.link(path, query + (audited ? [] : [("audit", "missing")])))
+    }
+
+    /// A done action's notice, from a fixed list of texts (the subject, escaped, is the only part from the query).
     static func notice(_ request: Request) -> HTML? {
         guard let done = request.consoleQuery("done") else { return nil }
         let subject = request.consoleQuery("subject") ?? ""
@@ -169,7 +176,8 @@ struct ConsoleRoutes: Sendable {
         case "resolved": "Resolved difference \(subject)."
         default: nil
         }
-        return text.map { "\($0)" as HTML }
+        let warning = request.consoleQuery("audit") == "missing" ? " The audit row of this action could NOT be written: tell the platform team." : ""
+        return text.map { "\($0)\(warning)" as HTML }
     }
 }
 

@@ -37,7 +37,7 @@ public final class OneTimeTokenClient: Sendable {
     public func token(for account: AccountID, sign: Signer) async throws -> String {
         let wallet = self.wallet(account.description)
         if let token = wallet.take() { return token }
-        try await wallet.connect { try await self.openStream(into: wallet, sign: sign) }
+        try await wallet.connect { generation in try await self.openStream(into: wallet, generation: generation, sign: sign) }
         for _ in 1...3 {
             var request = HTTPClientRequest(url: apiURL + "/v1/tokens")
             request.method = .POST
@@ -53,7 +53,7 @@ public final class OneTimeTokenClient: Sendable {
             if let token = await wallet.waitForToken(seconds: 15) { return token }
             // The push was lost (the stream was not yet known to the relay, or closed): open it again, ask again.
             wallet.disconnect()
-            try await wallet.connect { try await self.openStream(into: wallet, sign: sign) }
+            try await wallet.connect { generation in try await self.openStream(into: wallet, generation: generation, sign: sign) }
         }
         throw ProvisioningError(description: "no one-time token of \(account) arrived on its event stream")
     }
@@ -106,7 +106,7 @@ public final class OneTimeTokenClient: Sendable {
 
     /// Opens `GET /v1/events` and returns once the API answered its head (the connection is then registered
     /// with the API's push hub); a task reads the stream into the wallet until it ends.
-    private func openStream(into wallet: Wallet, sign: Signer) async throws -> Task<Void, Never> {
+    private func openStream(into wallet: Wallet, generation: Int, sign: Signer) async throws -> Task<Void, Never> {
         var request = HTTPClientRequest(url: apiURL + "/v1/events")
         for (name, value) in try await sign("GET", apiURL + "/v1/events", []) { request.headers.add(name: name, value: value) }
         let response = try await Self.streams.execute(request, timeout: .hours(24))
@@ -126,7 +126,7 @@ public final class OneTimeTokenClient: Sendable {
                     }
                 }
             } catch {}
-            wallet.streamEnded()
+            wallet.streamEnded(generation)
         }
     }
 
@@ -148,6 +148,8 @@ public final class OneTimeTokenClient: Sendable {
         private struct State {
             var tokens: [String] = []
             var stream: Task<Void, Never>?
+            /// Which opening `stream` is: a stream that ends forgets itself only if it is still the current one.
+            var generation = 0
             var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
         }
         private let state = Mutex(State())
@@ -169,8 +171,9 @@ public final class OneTimeTokenClient: Sendable {
             for waiter in waiters { waiter.resume() }
         }
 
-        /// Opens the stream with `open` unless one is open (or being opened by another caller, then waits).
-        func connect(_ open: () async throws -> Task<Void, Never>) async throws {
+        /// Opens the stream with `open` (given the opening's generation) unless one is open (or being opened by
+        /// another caller, then waits).
+        func connect(_ open: (Int) async throws -> Task<Void, Never>) async throws {
             while true {
                 if state.withLock({ $0.stream != nil }) { return }
                 let mine = opening.withLock { busy in
@@ -182,20 +185,36 @@ public final class OneTimeTokenClient: Sendable {
                 try await Task.sleep(for: .milliseconds(10))
             }
             defer { opening.withLock { $0 = false } }
-            let task = try await open()
-            state.withLock { $0.stream = task }
+            let generation = state.withLock { state in
+                state.generation += 1
+                return state.generation
+            }
+            let task = try await open(generation)
+            state.withLock { state in
+                // The stream may have ended already (then it cleared nothing: it was not stored yet).
+                if state.generation == generation { state.stream = task }
+            }
         }
 
         func disconnect() {
             let task = state.withLock { state in
-                defer { state.stream = nil }
+                defer {
+                    state.stream = nil
+                    state.generation += 1
+                }
                 return state.stream
             }
             task?.cancel()
         }
 
-        func streamEnded() {
-            state.withLock { $0.stream = nil }
+        /// The stream of `generation` ended: forgotten if it is the current one, so the next caller opens another.
+        func streamEnded(_ generation: Int) {
+            state.withLock { state in
+                if state.generation == generation {
+                    state.stream = nil
+                    state.generation += 1
+                }
+            }
         }
 
         /// A token, waiting up to `seconds` for a push to bring one.
@@ -210,7 +229,8 @@ public final class OneTimeTokenClient: Sendable {
                 }
                 await withCheckedContinuation { continuation in
                     let ready = state.withLock { state -> Bool in
-                        if !state.tokens.isEmpty { return true }
+                        // Past the deadline the timer may have fired before this waiter was registered.
+                        if !state.tokens.isEmpty || ContinuousClock.now >= deadline { return true }
                         state.waiters[id] = continuation
                         return false
                     }

@@ -12,14 +12,16 @@ public enum OneTimeTokenRule {
     /// The push event that delivers tokens (`data: {"tokens":[…],"expiresInSeconds":300}`).
     public static let pushEvent = "token.issued"
 
+    /// Whether `method path` is money-moving. The path is compared by its non-empty segments, as the router
+    /// matches it: `/v1/withdrawals/` and `//v1/withdrawals` are the same route and need a token too.
     public static func requiresToken(method: String, path: String) -> Bool {
         guard method == "POST" else { return false }
-        switch path {
-        case "/v1/withdrawals", "/v1/refunds", "/v1/envelopes": return true
-        default:
-            let segments = path.split(separator: "/", omittingEmptySubsequences: false)
-            // "", "v1", "envelopes", id, "grab"
-            return segments.count == 5 && segments[1] == "v1" && segments[2] == "envelopes" && segments[4] == "grab" && !segments[3].isEmpty
+        let segments = path.split(separator: "/")
+        guard segments.count >= 2, segments[0] == "v1" else { return false }
+        switch segments.count {
+        case 2: return ["withdrawals", "refunds", "envelopes"].contains(segments[1])
+        case 4: return segments[1] == "envelopes" && segments[3] == "grab"
+        default: return false
         }
     }
 }
