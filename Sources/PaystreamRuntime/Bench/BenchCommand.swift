@@ -5,7 +5,7 @@ import Logging
 public struct BenchCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "paystream-bench", abstract: "Benchmarks: run the system for real and print figures.",
-        subcommands: [Ledger.self, Grabs.self])
+        subcommands: [Ledger.self, Grabs.self, Mixed.self])
 
     public init() {}
 
@@ -40,6 +40,41 @@ public struct BenchCommand: AsyncParsableCommand {
             settings.pgbenchClients = pgbenchClients
             settings.jsonPath = json
             try await LedgerBenchmark(settings: settings, configuration: configuration, logger: Logger(label: "paystream.bench")).run()
+        }
+    }
+
+    struct Mixed: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "The whole system under a realistic mix through the HTTP API, open loop, against a running stack (./deploy/local/demo leaves one).")
+        @OptionGroup var runtime: RuntimeOptions
+        @Option(help: "paystream-api base URL.") var api = "http://127.0.0.1:58080"
+        @Option(help: "paystream-sim base URL (pays recharges and envelopes).") var sandbox = "http://127.0.0.1:58090"
+        @Option(help: "Requests started per second.") var rate = 400
+        @Option(help: "Seconds of load.") var seconds = 30
+        @Option(help: "Funded users who read, recharge, withdraw (at most 3 a day each, by the risk rules) and send.") var users = 300
+        @Option(help: "Weights: grab-hot, grab-cold, balance, orders, recharge, withdraw, send.")
+        var mix = "grab-hot=30,grab-cold=25,balance=15,orders=10,recharge=8,withdraw=6,send=6"
+        @Option(help: "HTTP connections to the API.") var connections = 256
+        @Option(help: "The API's keys file (also PAYSTREAM_KEYS_FILE).") var keysFile: String?
+        @Option(help: "Write the figures as JSON to this file.") var json: String?
+
+        func run() async throws {
+            var configuration = try runtime.resolve()
+            if runtime.logLevel == nil { configuration.logLevel = "warning" }
+            Observability.bootstrap(configuration)
+            var settings = MixedBenchmark.Settings()
+            settings.api = api
+            settings.sandbox = sandbox
+            settings.rate = rate
+            settings.seconds = seconds
+            settings.users = users
+            settings.connections = connections
+            settings.mix = try MixedBenchmark.Settings.parseMix(mix)
+            settings.jsonPath = json
+            try await MixedBenchmark(
+                settings: settings, postgresURL: configuration.postgresURL, keys: try SecurityKeys.require(path: keysFile),
+                logger: Logger(label: "paystream.bench")
+            ).run()
         }
     }
 

@@ -1,6 +1,8 @@
+import AsyncHTTPClient
 import EventBus
 import Foundation
 import LedgerStore
+import PaystreamCore
 import Logging
 import Postgres
 
@@ -101,5 +103,35 @@ struct BenchObserver: Sendable {
             try await Task.sleep(nanoseconds: 100_000_000)
         }
         throw BenchError("timed out waiting for: \(sql) to reach \(count)")
+    }
+}
+
+/// One request of a benchmark's client: to the API signed as `account` (with its one-time token when the request
+/// moves money) and/or as the operator `admin`; to any other URL (the sandbox) as it is.
+enum BenchHTTP {
+    struct Reply: Sendable {
+        let status: Int
+        let body: [UInt8]
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:] }
+    }
+
+    static func send(
+        _ client: HTTPClient, _ identities: ProvisionedIdentities, api: String, _ method: String, _ url: String, _ body: String?,
+        as account: AccountID?, admin: String? = nil
+    ) async throws -> Reply {
+        var request = HTTPClientRequest(url: url)
+        request.method = method == "GET" ? .GET : .POST
+        if url.hasPrefix(api) {
+            for (name, value) in try await identities.headers(account: account, admin: admin, method: method, url: url, body: Array((body ?? "").utf8)) {
+                request.headers.add(name: name, value: value)
+            }
+        }
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(Array(body.utf8))
+        }
+        let response = try await client.execute(request, timeout: .seconds(30))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        return Reply(status: Int(response.status.code), body: Array(bytes.readableBytesView))
     }
 }

@@ -178,22 +178,7 @@ struct GrabBenchmark {
     private func call(
         _ client: HTTPClient, _ identities: ProvisionedIdentities, _ method: String, _ url: String, _ body: String?, as account: String?
     ) async throws -> [String: Any] {
-        var request = HTTPClientRequest(url: url)
-        request.method = method == "GET" ? .GET : .POST
-        if url.hasPrefix(settings.api) {
-            for (name, value) in try await identities.headers(
-                account: account.flatMap(AccountID.init), admin: nil, method: method, url: url, body: Array((body ?? "").utf8))
-            {
-                request.headers.add(name: name, value: value)
-            }
-        }
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(Array(body.utf8))
-        }
-        let response = try await client.execute(request, timeout: .seconds(30))
-        let bytes = try await response.body.collect(upTo: 1 << 20)
-        return (try? JSONSerialization.jsonObject(with: Data(buffer: bytes))) as? [String: Any] ?? [:]
+        try await BenchHTTP.send(client, identities, api: settings.api, method, url, body, as: account.flatMap(AccountID.init)).json
     }
 }
 

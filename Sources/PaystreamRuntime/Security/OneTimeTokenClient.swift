@@ -71,7 +71,7 @@ public final class OneTimeTokenClient: Sendable {
                     let wallet = self.wallet(account.description)
                     if wallet.count > 0 { return }
                     let token = try await self.token(for: account, sign: sign(account))
-                    wallet.add([token])
+                    wallet.putBack(token)
                     wallet.disconnect()
                 }
             }
@@ -122,7 +122,7 @@ public final class OneTimeTokenClient: Sendable {
                     while let end = pending.range(of: "\n\n") {
                         let block = String(pending[..<end.lowerBound])
                         pending.removeSubrange(..<end.upperBound)
-                        if let tokens = Self.tokens(inEvent: block) { wallet.add(tokens) }
+                        if let tokens = Self.tokens(inEvent: block) { wallet.add(tokens, from: generation) }
                     }
                 }
             } catch {}
@@ -162,13 +162,22 @@ public final class OneTimeTokenClient: Sendable {
             state.withLock { $0.tokens.isEmpty ? nil : $0.tokens.removeFirst() }
         }
 
-        func add(_ tokens: [String]) {
-            let waiters = state.withLock { state in
+        /// Tokens pushed on the stream of `generation`: kept only if that stream is the current one. A stream
+        /// being replaced (its push was late, a new stream asked again) is still registered with the API for a
+        /// moment and receives the new stream's pushes too; keeping both copies would hand a token out twice.
+        func add(_ tokens: [String], from generation: Int) {
+            let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+                guard state.generation == generation else { return [] }
                 state.tokens += tokens
                 defer { state.waiters.removeAll() }
                 return Array(state.waiters.values)
             }
             for waiter in waiters { waiter.resume() }
+        }
+
+        /// A token taken and not used, first in line again.
+        func putBack(_ token: String) {
+            state.withLock { $0.tokens.insert(token, at: 0) }
         }
 
         /// Opens the stream with `open` (given the opening's generation) unless one is open (or being opened by

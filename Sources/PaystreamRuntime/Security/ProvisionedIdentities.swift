@@ -23,12 +23,13 @@ public final class ProvisionedIdentities: Sendable {
     /// The password of every provisioned login.
     public static let password = "correct horse battery staple"
 
-    public init(keys: SecurityKeys, postgres: PostgresClient, apiURL: String, http: HTTPClient = .shared) {
+    /// `tokenBatch`: how many one-time tokens an account asks for at a time.
+    public init(keys: SecurityKeys, postgres: PostgresClient, apiURL: String, http: HTTPClient = .shared, tokenBatch: Int = 10) {
         self.keys = keys
         self.postgres = postgres
         self.apiURL = apiURL
         self.http = http
-        self.tokens = OneTimeTokenClient(apiURL: apiURL, http: http)
+        self.tokens = OneTimeTokenClient(apiURL: apiURL, http: http, batch: tokenBatch)
     }
 
     /// The client of `account`, created on first use.
