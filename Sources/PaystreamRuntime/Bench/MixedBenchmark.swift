@@ -64,6 +64,8 @@ struct MixedBenchmark: Sendable {
         let scheduled: Date
         /// The grab id or withdrawal order id, to find its ledger effect.
         let reference: String?
+        /// The problem code of a refusal.
+        let code: String?
     }
 
     private final class Samples: Sendable {
@@ -102,16 +104,20 @@ struct MixedBenchmark: Sendable {
         let weights = Kind.allCases.map { ($0, settings.mix[$0] ?? 0) }.filter { $0.1 > 0 }
         let weightSum = weights.map(\.1).reduce(0, +)
         // The plan: the kind of every request, decided up front (deterministic spread, no random clumps).
-        var plan: [Kind] = []
+        // Each request's user: the kind's requests go round the users in turn, so that no user gets more than
+        // its share of any kind (the risk rules allow 3 withdrawals a day per user).
+        var plan: [(kind: Kind, user: Int)] = []
         plan.reserveCapacity(total)
         var credit = Dictionary(uniqueKeysWithValues: weights.map { ($0.0, 0.0) })
+        var seen: [Kind: Int] = [:]
         for _ in 0..<total {
             for (kind, weight) in weights { credit[kind]! += Double(weight) / Double(weightSum) }
             let next = credit.max { $0.value < $1.value }!.key
             credit[next]! -= 1
-            plan.append(next)
+            plan.append((next, seen[next, default: 0] % settings.users))
+            seen[next, default: 0] += 1
         }
-        let counts = Dictionary(grouping: plan, by: { $0 }).mapValues(\.count)
+        let counts = Dictionary(grouping: plan, by: { $0.kind }).mapValues(\.count)
         print("paystream-bench mixed: \(settings.rate)/s for \(settings.seconds) s (\(total) requests), \(settings.users) users, API \(settings.api)")
         print("mix: " + weights.map { "\($0.0.rawValue) \(counts[$0.0] ?? 0)" }.joined(separator: ", "))
 
@@ -124,14 +130,18 @@ struct MixedBenchmark: Sendable {
             _ = try await call(client, identities, "POST", settings.sandbox + "/sandbox/pay", #"{"channel":"wechat","outTradeNo":"\#(id)"}"#, as: nil)
         }
         let hotGrabs = counts[.grabHot] ?? 0, coldGrabs = counts[.grabCold] ?? 0
-        let hot = hotGrabs > 0 ? try await envelope(client, identities, sender: users[0], shares: min(1000, max(1, hotGrabs))) : nil
+        // Hot: one envelope of 1,000 shares at a time, the next one once it is empty.
+        var hotEnvelopes: [String] = []
+        for n in stride(from: 0, to: hotGrabs, by: 1000) {
+            hotEnvelopes.append(try await envelope(client, identities, sender: users[0], shares: min(1000, hotGrabs - n)))
+        }
         var cold: [String] = []
         for n in 0..<(coldGrabs == 0 ? 0 : max(4, (coldGrabs + 199) / 200)) {
             cold.append(try await envelope(client, identities, sender: users[(n + 1) % users.count], shares: 200))
         }
         let grabbers = (0..<(hotGrabs + coldGrabs)).compactMap { AccountID("user:mix-\(run)-g\($0)") }
         try await identities.provision(grabbers)
-        print("set-up: \(users.count) users funded, \(cold.count + (hot == nil ? 0 : 1)) envelopes loaded; fetching one-time tokens (not timed)")
+        print("set-up: \(users.count) users funded, \(hotEnvelopes.count) hot and \(cold.count) cold envelopes loaded; fetching one-time tokens (not timed)")
         try await identities.prefetchTokens(users + grabbers)
         // Wait for the set-up's recharges to be credited.
         try await BenchObserver.waitForCount(
@@ -155,23 +165,23 @@ struct MixedBenchmark: Sendable {
             }
         }
         let grabCounter = GrabCounter()
-        let coldEnvelopes = cold
+        let coldEnvelopes = cold, hotOnes = hotEnvelopes
         await withTaskGroup(of: Void.self) { group in
             for n in 0..<total {
                 let scheduled = start.addingTimeInterval(Double(n) * interval)
                 let wait = scheduled.timeIntervalSinceNow
                 if wait > 0 { try? await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
-                let kind = plan[n]
-                let user = users[n % users.count]
+                let kind = plan[n].kind
+                let user = users[plan[n].user]
                 group.addTask {
                     var reference: String?
                     let reply: Reply
                     switch kind {
                     case .grabHot, .grabCold:
                         let (grabber, target) = grabCounter.counts.withLock { counter -> (Int, String) in
-                            if kind == .grabHot, let hot {
+                            if kind == .grabHot {
                                 counter.hot += 1
-                                return (counter.hot - 1, hot)
+                                return (counter.hot - 1, hotOnes[(counter.hot - 1) / 1000])
                             }
                             counter.cold += 1
                             return (hotGrabs + counter.cold - 1, coldEnvelopes[(counter.cold - 1) % coldEnvelopes.count])
@@ -201,7 +211,7 @@ struct MixedBenchmark: Sendable {
                     }
                     let sample = Sample(
                         kind: kind, status: reply.status, latencyMs: Date().timeIntervalSince(scheduled) * 1000, scheduled: scheduled,
-                        reference: reference)
+                        reference: reference, code: reply.status >= 400 ? reply.json["code"] as? String : nil)
                     samples.all.withLock { $0.append(sample) }
                 }
             }
@@ -235,10 +245,13 @@ struct MixedBenchmark: Sendable {
             var statuses: [Int: Int] = [:]
             for s in mine { statuses[s.status, default: 0] += 1 }
             let answers = statuses.sorted { $0.key < $1.key }.map { "\($0.key == -1 ? "failed" : String($0.key)):\($0.value)" }.joined(separator: " ")
+            var codes: [String: Int] = [:]
+            for s in mine { if let code = s.code { codes[code, default: 0] += 1 } }
             print(column(kind.rawValue, 10) + column(String(mine.count), 7, right: true) + "  " + column(answers, 30)
-                + [50, 90, 99, 99.9].map { column(ms(latency.value($0)), 8, right: true) }.joined())
+                + [50, 90, 99, 99.9].map { column(ms(latency.value($0)), 8, right: true) }.joined()
+                + (codes.isEmpty ? "" : "   refusals: " + codes.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
             byKindJSON[kind.rawValue] = [
-                "count": mine.count, "answers": Dictionary(uniqueKeysWithValues: statuses.map { (String($0.key), $0.value) }),
+                "count": mine.count, "answers": Dictionary(uniqueKeysWithValues: statuses.map { (String($0.key), $0.value) }), "refusals": codes,
                 "p50Ms": latency.value(50), "p90Ms": latency.value(90), "p99Ms": latency.value(99), "p999Ms": latency.value(99.9),
             ]
         }
