@@ -124,7 +124,7 @@ struct MixedBenchmark: Sendable {
         // Set-up, not timed: funded users, envelopes loaded in Redis, API clients and one-time tokens.
         let users = (0..<settings.users).compactMap { AccountID("user:mix-\(run)-\($0)") }
         try await identities.provision(users)
-        try await Self.concurrently(users, width: 32) { user in
+        try await forEachConcurrently(users, width: 32) { user in
             let order = try await call(client, identities, "POST", "/v1/recharges", #"{"amountFen":1000000,"channel":"wechat"}"#, as: user)
             guard let id = order.json["orderId"] as? String else { throw BenchFailure(description: "recharge refused: \(order.status)") }
             _ = try await call(client, identities, "POST", settings.sandbox + "/sandbox/pay", #"{"channel":"wechat","outTradeNo":"\#(id)"}"#, as: nil)
@@ -350,24 +350,6 @@ struct MixedBenchmark: Sendable {
                 }
             }
             try? await Task.sleep(for: .milliseconds(500))
-        }
-    }
-
-    /// Runs `body` for each item, `width` at a time.
-    static func concurrently<T: Sendable>(_ items: [T], width: Int, _ body: @escaping @Sendable (T) async throws -> Void) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            var next = 0
-            for _ in 0..<min(width, items.count) {
-                let item = items[next]
-                next += 1
-                group.addTask { try await body(item) }
-            }
-            while try await group.next() != nil {
-                guard next < items.count else { continue }
-                let item = items[next]
-                next += 1
-                group.addTask { try await body(item) }
-            }
         }
     }
 }

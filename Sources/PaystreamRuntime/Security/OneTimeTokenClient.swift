@@ -61,22 +61,12 @@ public final class OneTimeTokenClient: Sendable {
     /// Fetches a token for each of `accounts` ahead of use, `concurrency` accounts at a time, and closes each
     /// stream once its token came: the token waits in the account's wallet for ``token(for:sign:)``.
     public func prefetch(_ accounts: [AccountID], concurrency: Int = 32, sign: @escaping @Sendable (AccountID) -> Signer) async throws {
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            var next = 0
-            func start() {
-                guard next < accounts.count else { return }
-                let account = accounts[next]
-                next += 1
-                group.addTask {
-                    let wallet = self.wallet(account.description)
-                    if wallet.count > 0 { return }
-                    let token = try await self.token(for: account, sign: sign(account))
-                    wallet.putBack(token)
-                    wallet.disconnect()
-                }
-            }
-            for _ in 0..<max(1, concurrency) { start() }
-            while try await group.next() != nil { start() }
+        try await forEachConcurrently(accounts, width: concurrency) { account in
+            let wallet = self.wallet(account.description)
+            if wallet.count > 0 { return }
+            let token = try await self.token(for: account, sign: sign(account))
+            wallet.putBack(token)
+            wallet.disconnect()
         }
     }
 
