@@ -34,7 +34,16 @@ public final class OneTimeTokenClient: Sendable {
     }
 
     /// An unused token of `account`: from its wallet, else asked for (the stream opened first) and waited for.
+    /// A token is handed out only while it has more than ``expiryMargin`` to live (the API's lifetime, pushed with
+    /// it, counted from its arrival); older ones are dropped, so a long-running client asks for fresh ones.
     public func token(for account: AccountID, sign: Signer) async throws -> String {
+        try await entry(for: account, sign: sign).token
+    }
+
+    /// Seconds of life a token must have left to be handed out: room for the request that carries it to arrive.
+    static let expiryMargin: TimeInterval = 15
+
+    private func entry(for account: AccountID, sign: Signer) async throws -> Wallet.Entry {
         let wallet = self.wallet(account.description)
         if let token = wallet.take() { return token }
         try await wallet.connect { generation in try await self.openStream(into: wallet, generation: generation, sign: sign) }
@@ -64,7 +73,7 @@ public final class OneTimeTokenClient: Sendable {
         try await forEachConcurrently(accounts, width: concurrency) { account in
             let wallet = self.wallet(account.description)
             if wallet.count > 0 { return }
-            let token = try await self.token(for: account, sign: sign(account))
+            let token = try await self.entry(for: account, sign: sign(account))
             wallet.putBack(token)
             wallet.disconnect()
         }
@@ -112,7 +121,10 @@ public final class OneTimeTokenClient: Sendable {
                     while let end = pending.range(of: "\n\n") {
                         let block = String(pending[..<end.lowerBound])
                         pending.removeSubrange(..<end.upperBound)
-                        if let tokens = Self.tokens(inEvent: block) { wallet.add(tokens, from: generation) }
+                        if let issued = Self.tokens(inEvent: block) {
+                            let until = Date().addingTimeInterval(TimeInterval(issued.expiresInSeconds) - Self.expiryMargin)
+                            wallet.add(issued.tokens.map { Wallet.Entry(token: $0, usableUntil: until) }, from: generation)
+                        }
                     }
                 }
             } catch {}
@@ -120,8 +132,8 @@ public final class OneTimeTokenClient: Sendable {
         }
     }
 
-    /// The tokens of one SSE event block, if it is a `token.issued` event.
-    static func tokens(inEvent block: String) -> [String]? {
+    /// The tokens of one SSE event block and their lifetime, if it is a `token.issued` event.
+    static func tokens(inEvent block: String) -> (tokens: [String], expiresInSeconds: Int)? {
         var name = "", data = ""
         for line in block.split(separator: "\n") {
             if line.hasPrefix("event: ") { name = String(line.dropFirst(7)) }
@@ -130,13 +142,18 @@ public final class OneTimeTokenClient: Sendable {
         guard name == OneTimeTokenRule.pushEvent,
             let object = try? JSONSerialization.jsonObject(with: Data(data.utf8)) as? [String: Any]
         else { return nil }
-        return object["tokens"] as? [String]
+        guard let tokens = object["tokens"] as? [String] else { return nil }
+        return (tokens, object["expiresInSeconds"] as? Int ?? OneTimeTokenRule.lifetimeSeconds)
     }
 
     /// One account's unused tokens and its event stream.
     final class Wallet: Sendable {
+        struct Entry: Sendable {
+            let token: String
+            let usableUntil: Date
+        }
         private struct State {
-            var tokens: [String] = []
+            var tokens: [Entry] = []
             var stream: Task<Void, Never>?
             /// Which opening `stream` is: a stream that ends forgets itself only if it is still the current one.
             var generation = 0
@@ -148,14 +165,21 @@ public final class OneTimeTokenClient: Sendable {
 
         var count: Int { state.withLock { $0.tokens.count } }
 
-        func take() -> String? {
-            state.withLock { $0.tokens.isEmpty ? nil : $0.tokens.removeFirst() }
+        /// The first token still usable; those past their time are dropped.
+        func take(now: Date = Date()) -> Entry? {
+            state.withLock { state in
+                while !state.tokens.isEmpty {
+                    let first = state.tokens.removeFirst()
+                    if first.usableUntil > now { return first }
+                }
+                return nil
+            }
         }
 
         /// Tokens pushed on the stream of `generation`: kept only if that stream is the current one. A stream
         /// being replaced (its push was late, a new stream asked again) is still registered with the API for a
         /// moment and receives the new stream's pushes too; keeping both copies would hand a token out twice.
-        func add(_ tokens: [String], from generation: Int) {
+        func add(_ tokens: [Entry], from generation: Int) {
             let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
                 guard state.generation == generation else { return [] }
                 state.tokens += tokens
@@ -166,7 +190,7 @@ public final class OneTimeTokenClient: Sendable {
         }
 
         /// A token taken and not used, first in line again.
-        func putBack(_ token: String) {
+        func putBack(_ token: Entry) {
             state.withLock { $0.tokens.insert(token, at: 0) }
         }
 
@@ -217,7 +241,7 @@ public final class OneTimeTokenClient: Sendable {
         }
 
         /// A token, waiting up to `seconds` for a push to bring one.
-        func waitForToken(seconds: Double) async -> String? {
+        func waitForToken(seconds: Double) async -> Entry? {
             let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
             while ContinuousClock.now < deadline {
                 if let token = take() { return token }
