@@ -21,14 +21,7 @@ struct EnvelopeHotState: Sendable {
         return [base, base + ":shares", base + ":grabbed", base + ":pending"]
     }
 
-    static let load = RedisScript(
-        """
-        if redis.call('EXISTS', KEYS[1]) == 1 then return 'exists' end
-        redis.call('HSET', KEYS[1], 'sender', ARGV[1], 'expires_ms', ARGV[2])
-        for i = 4, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
-        for i = 1, 2 do redis.call('PEXPIREAT', KEYS[i], ARGV[3]) end
-        return 'loaded'
-        """)
+    static let load = RedisScript(EnvelopeScripts.load)
 
     /// Puts a funded envelope's shares in Redis (no-op when it is there already). Keys live until a day after
     /// the envelope expires.
@@ -49,24 +42,7 @@ struct EnvelopeHotState: Sendable {
         case unknown
     }
 
-    static let grab = RedisScript(
-        """
-        local meta = redis.call('HMGET', KEYS[1], 'sender', 'expires_ms')
-        if not meta[1] then return {'unknown'} end
-        if tonumber(ARGV[3]) >= tonumber(meta[2]) then return {'expired'} end
-        local prior = redis.call('HGET', KEYS[3], ARGV[1])
-        if prior then return {'already', prior} end
-        local share = redis.call('LPOP', KEYS[2])
-        if not share then return {'empty'} end
-        redis.call('HSET', KEYS[3], ARGV[1], ARGV[2] .. '|' .. share .. '|' .. ARGV[3])
-        redis.call('HSET', KEYS[4], ARGV[2], ARGV[1] .. '|' .. share .. '|' .. ARGV[3])
-        local ttl = redis.call('PTTL', KEYS[1])
-        if ttl > 0 then
-          redis.call('PEXPIRE', KEYS[3], ttl)
-          redis.call('PEXPIRE', KEYS[4], ttl)
-        end
-        return {'ok', share, meta[1]}
-        """)
+    static let grab = RedisScript(EnvelopeScripts.grab)
 
     func grab(envelopeID: String, user: AccountID, grabID: String, now: Date) async throws -> GrabResult {
         let reply = try await redis.evaluate(
