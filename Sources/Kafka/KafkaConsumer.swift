@@ -173,11 +173,7 @@ public final class KafkaConsumer: Sendable {
     /// Leaves the group (revoking the assignment) and releases the client. Commit what was processed first.
     /// Idempotent.
     public func close() async {
-        let first = closed.withLock { closed -> Bool in
-            defer { closed = true }
-            return !closed
-        }
-        guard first else { return }
+        guard closed.setFirstTime() else { return }
         let handle = self.handle
         let state = self.groupState
         _ = try? await executor.run {

@@ -182,11 +182,7 @@ public final class KafkaProducer: Sendable {
     /// Flushes what is queued (bounded by `timeoutMilliseconds`), stops the poll thread and destroys the
     /// handle. Waiting callers whose messages were not delivered get a `.closed` error. Idempotent.
     public func shutdown(timeoutMilliseconds: Int = 30_000) async {
-        let first = closed.withLock { closed -> Bool in
-            defer { closed = true }
-            return !closed
-        }
-        guard first else { return }
+        guard closed.setFirstTime() else { return }
         do {
             try await flush(timeoutMilliseconds: timeoutMilliseconds)
         } catch {

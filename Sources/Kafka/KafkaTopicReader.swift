@@ -43,19 +43,12 @@ public final class KafkaTopicReader: Sendable {
             "bootstrap.servers": configuration.bootstrapServers,
             "client.id": configuration.clientID,
             "group.id": "paystream-reader-\(UInt64.random(in: 0...UInt64.max))",
-            "enable.auto.commit": "false",
-            "enable.auto.offset.store": "false",
             "auto.offset.reset": "earliest",
             "enable.partition.eof": "true",
         ]
         properties.merge(configuration.properties) { _, new in new }
         // Whatever the caller's properties say, this reader never commits.
-        properties["enable.auto.commit"] = "false"
-        properties["enable.auto.offset.store"] = "false"
-        let conf = try RDKafkaConfig.make(properties)
-        let rk = try RDKafkaConfig.newClient(type: RD_KAFKA_CONSUMER, conf: conf)
-        rd_kafka_poll_set_consumer(rk)
-        self.handle = HandleBox(rk)
+        self.handle = HandleBox(try RDKafkaConfig.nonCommittingConsumer(properties))
         self.executor = BlockingExecutor(label: "paystream.kafka.reader")
         self.bootstrap = configuration.bootstrapServers
     }
@@ -149,11 +142,7 @@ public final class KafkaTopicReader: Sendable {
 
     /// Releases the client. Idempotent.
     public func close() async {
-        let first = closed.withLock { closed -> Bool in
-            defer { closed = true }
-            return !closed
-        }
-        guard first else { return }
+        guard closed.setFirstTime() else { return }
         let handle = self.handle
         _ = try? await executor.run {
             _ = rd_kafka_consumer_close(handle.pointer)
@@ -174,7 +163,7 @@ public final class KafkaTopicReader: Sendable {
 
     // MARK: on the executor only
 
-    private static func partitionCount(_ rk: OpaquePointer, topic: String, bootstrap: String, timeoutMilliseconds: Int) throws
+    static func partitionCount(_ rk: OpaquePointer, topic: String, bootstrap: String, timeoutMilliseconds: Int) throws
         -> Int
     {
         let topics = try KafkaMetadata.topics(rk, bootstrap: bootstrap, timeoutMilliseconds: max(1, timeoutMilliseconds))
@@ -186,7 +175,7 @@ public final class KafkaTopicReader: Sendable {
         return found.partitionCount
     }
 
-    private static func watermarks(_ rk: OpaquePointer, topic: String, partition: Int32, deadline: Deadline) throws
+    static func watermarks(_ rk: OpaquePointer, topic: String, partition: Int32, deadline: Deadline) throws
         -> PartitionWatermarks
     {
         var low: Int64 = 0

@@ -25,6 +25,17 @@ enum RDKafkaConfig {
 
     /// Creates a client handle. `rd_kafka_new` takes ownership of `conf` only when it succeeds; on failure
     /// this function destroys it.
+    /// A consumer handle that never commits or stores offsets, whatever `properties` say: for tools that read
+    /// topics or inspect a group without consuming for it.
+    static func nonCommittingConsumer(_ properties: [String: String]) throws -> OpaquePointer {
+        var properties = properties
+        properties["enable.auto.commit"] = "false"
+        properties["enable.auto.offset.store"] = "false"
+        let rk = try newClient(type: RD_KAFKA_CONSUMER, conf: try make(properties))
+        rd_kafka_poll_set_consumer(rk)
+        return rk
+    }
+
     static func newClient(type: rd_kafka_type_t, conf: OpaquePointer) throws -> OpaquePointer {
         var errorText = [CChar](repeating: 0, count: 512)
         guard let handle = rd_kafka_new(type, conf, &errorText, errorText.count) else {
