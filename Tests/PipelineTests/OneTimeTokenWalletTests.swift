@@ -22,6 +22,16 @@ struct OneTimeTokenWalletTests {
         #expect(wallet.take(now: now.addingTimeInterval(31)) == nil)
     }
 
+    @Test func oneBatchIsAskedForAtATime() {
+        let wallet = OneTimeTokenClient.Wallet()
+        #expect(wallet.beginRefill())
+        #expect(!wallet.beginRefill(), "a second caller waits for the batch on its way")
+        wallet.add([.init(token: "t", usableUntil: Date().addingTimeInterval(60))], from: 0)
+        #expect(wallet.batchesReceived == 1)
+        wallet.endRefill()
+        #expect(wallet.beginRefill())
+    }
+
     @Test func anIssuedEventCarriesTheTokensAndTheirLifetime() throws {
         let block = "event: token.issued\ndata: {\"tokens\":[\"a\",\"b\"],\"expiresInSeconds\":120}"
         let issued = try #require(OneTimeTokenClient.tokens(inEvent: block))

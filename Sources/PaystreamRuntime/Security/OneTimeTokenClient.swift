@@ -35,36 +35,70 @@ public final class OneTimeTokenClient: Sendable {
 
     /// An unused token of `account`: from its wallet, else asked for (the stream opened first) and waited for.
     /// A token is handed out only while it has more than ``expiryMargin`` to live (the API's lifetime, pushed with
-    /// it, counted from its arrival); older ones are dropped, so a long-running client asks for fresh ones.
-    public func token(for account: AccountID, sign: Signer) async throws -> String {
+    /// it, counted from its arrival); older ones are dropped, so a long-running client asks for fresh ones. When
+    /// fewer than ``lowWater`` are left, the next batch is asked for in the background; and one batch at a time
+    /// per account: callers that find the wallet empty while a batch is on its way wait for it instead of asking
+    /// again (a caller making many requests at once would otherwise ask for a batch per request).
+    public func token(for account: AccountID, sign: @escaping Signer) async throws -> String {
         try await entry(for: account, sign: sign).token
     }
 
     /// Seconds of life a token must have left to be handed out: room for the request that carries it to arrive.
     static let expiryMargin: TimeInterval = 15
 
-    private func entry(for account: AccountID, sign: Signer) async throws -> Wallet.Entry {
+    /// Below this many tokens left, the next batch is asked for ahead of need.
+    var lowWater: Int { max(1, batch / 4) }
+
+    private func entry(for account: AccountID, sign: @escaping Signer) async throws -> Wallet.Entry {
         let wallet = self.wallet(account.description)
-        if let token = wallet.take() { return token }
-        try await wallet.connect { generation in try await self.openStream(into: wallet, generation: generation, sign: sign) }
-        for _ in 1...3 {
-            var request = HTTPClientRequest(url: apiURL + "/v1/tokens")
-            request.method = .POST
-            let body = Array("{\"count\":\(batch)}".utf8)
-            for (name, value) in try await sign("POST", apiURL + "/v1/tokens", body) { request.headers.add(name: name, value: value) }
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(body)
-            let response = try await http.execute(request, timeout: .seconds(30))
-            let reply = try await response.body.collect(upTo: 1 << 16)
-            guard response.status.code == 202 else {
-                throw ProvisioningError(description: "POST /v1/tokens for \(account) answered \(response.status.code): \(String(buffer: reply))")
+        if let token = wallet.take() {
+            if wallet.count < lowWater, wallet.beginRefill() {
+                Task {
+                    defer { wallet.endRefill() }
+                    let before = wallet.batchesReceived
+                    guard (try? await self.ask(wallet, account: account, sign: sign)) != nil else { return }
+                    // Stay the one refill until the batch came (or 15 s), so that no second one is asked for meanwhile.
+                    let deadline = Date().addingTimeInterval(15)
+                    while wallet.batchesReceived == before && Date() < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+                }
             }
-            if let token = await wallet.waitForToken(seconds: 15) { return token }
-            // The push was lost (the stream was not yet known to the relay, or closed): open it again, ask again.
-            wallet.disconnect()
-            try await wallet.connect { generation in try await self.openStream(into: wallet, generation: generation, sign: sign) }
+            return token
+        }
+        for _ in 1...3 {
+            if wallet.beginRefill() {
+                let token: Wallet.Entry?
+                do {
+                    try await ask(wallet, account: account, sign: sign)
+                    token = await wallet.waitForToken(seconds: 15)
+                } catch {
+                    wallet.endRefill()
+                    throw error
+                }
+                wallet.endRefill()
+                if let token { return token }
+                // The push was lost (the stream was not yet known to the relay, or closed): open it again, ask again.
+                wallet.disconnect()
+            } else if let token = await wallet.waitForToken(seconds: 15) {
+                return token
+            }
         }
         throw ProvisioningError(description: "no one-time token of \(account) arrived on its event stream")
+    }
+
+    /// Opens the account's event stream unless it is open, then asks for a batch of tokens (they come over the stream).
+    private func ask(_ wallet: Wallet, account: AccountID, sign: Signer) async throws {
+        try await wallet.connect { generation in try await self.openStream(into: wallet, generation: generation, sign: sign) }
+        var request = HTTPClientRequest(url: apiURL + "/v1/tokens")
+        request.method = .POST
+        let body = Array("{\"count\":\(batch)}".utf8)
+        for (name, value) in try await sign("POST", apiURL + "/v1/tokens", body) { request.headers.add(name: name, value: value) }
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(body)
+        let response = try await http.execute(request, timeout: .seconds(30))
+        let reply = try await response.body.collect(upTo: 1 << 16)
+        guard response.status.code == 202 else {
+            throw ProvisioningError(description: "POST /v1/tokens for \(account) answered \(response.status.code): \(String(buffer: reply))")
+        }
     }
 
     /// Fetches a token for each of `accounts` ahead of use, `concurrency` accounts at a time, and closes each
@@ -158,6 +192,9 @@ public final class OneTimeTokenClient: Sendable {
             /// Which opening `stream` is: a stream that ends forgets itself only if it is still the current one.
             var generation = 0
             var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
+            /// A batch has been asked for and has not come yet.
+            var refilling = false
+            var batchesReceived = 0
         }
         private let state = Mutex(State())
         /// One stream opening at a time.
@@ -183,10 +220,26 @@ public final class OneTimeTokenClient: Sendable {
             let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
                 guard state.generation == generation else { return [] }
                 state.tokens += tokens
+                state.batchesReceived += 1
                 defer { state.waiters.removeAll() }
                 return Array(state.waiters.values)
             }
             for waiter in waiters { waiter.resume() }
+        }
+
+        var batchesReceived: Int { state.withLock { $0.batchesReceived } }
+
+        /// True for the caller that may ask for the next batch now (none is on its way); it calls ``endRefill()``.
+        func beginRefill() -> Bool {
+            state.withLock { state in
+                if state.refilling { return false }
+                state.refilling = true
+                return true
+            }
+        }
+
+        func endRefill() {
+            state.withLock { $0.refilling = false }
         }
 
         /// A token taken and not used, first in line again.
