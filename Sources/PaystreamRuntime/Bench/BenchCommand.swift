@@ -56,7 +56,10 @@ public struct BenchCommand: AsyncParsableCommand {
         var mix = "grab-hot=30,grab-cold=25,balance=15,orders=10,recharge=8,withdraw=6,send=6"
         @Option(help: "HTTP connections to the API.") var connections = 256
         @Option(help: "The API's keys file (also PAYSTREAM_KEYS_FILE).") var keysFile: String?
-        @Option(help: "Write the figures as JSON to this file.") var json: String?
+        @Option(help: "Write the figures as JSON to this file (the timeline of lag, CPU and memory included).") var json: String?
+        @Option(help: "Seconds between samples of consumer lag, CPU and memory.") var sampleInterval = 2.0
+        @Flag(inversion: .prefixedNo, help: "Measure pgbench, redis-benchmark of the grab script and an empty endpoint after the load, for ratios.")
+        var baselines = true
 
         func run() async throws {
             var configuration = try runtime.resolve()
@@ -71,8 +74,11 @@ public struct BenchCommand: AsyncParsableCommand {
             settings.connections = connections
             settings.mix = try MixedBenchmark.Settings.parseMix(mix)
             settings.jsonPath = json
+            settings.baselines = baselines
+            guard sampleInterval >= 0.5 else { throw ValidationError("--sample-interval is at least 0.5 s") }
+            settings.sampleInterval = sampleInterval
             try await MixedBenchmark(
-                settings: settings, postgresURL: configuration.postgresURL, keys: try SecurityKeys.require(path: keysFile),
+                settings: settings, configuration: configuration, keys: try SecurityKeys.require(path: keysFile),
                 logger: Logger(label: "paystream.bench")
             ).run()
         }

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import EventBus
 import Foundation
 import LedgerStore
 import Logging
@@ -11,18 +12,18 @@ import Synchronization
 /// loop at a set arrival rate, against a running stack (`./deploy/local/demo` leaves one).
 ///
 /// The mix (weights, `--mix grab-hot=30,grab-cold=25,balance=15,orders=10,recharge=8,withdraw=6,send=6`):
-/// grabs on one hot envelope and on cold ones (each grab by a grabber of its own), balance and order-list reads,
+/// grabs on one hot envelope at a time and on cold ones (by pools of grabbers, never one envelope twice), balance and order-list reads,
 /// recharges paid in the sandbox, withdrawals (approved by a back-office loop as they arrive, then paid out),
 /// envelope sends paid in the sandbox. Every money-moving request carries a one-time token, fetched over the
 /// client's event stream before the clock starts.
 ///
 /// Requests start on schedule whether or not earlier ones finished; latency is measured from the scheduled
-/// start. Reported: answers by kind and status, API latency percentiles by kind and overall, time from a grab's
-/// or a withdrawal's request to its committed ledger effect, and ledger verify at the end; a JSON file with
-/// the same figures when asked.
-///
-/// Not measured here (yet): consumer lag over time, CPU and memory per process, the machine's own limits
-/// (pgbench, redis-benchmark, an empty endpoint) as ratios; the percentiles are exact, not an HDR histogram.
+/// start and kept in HDR-style histograms (three significant digits). Reported: answers by kind and status,
+/// API latency percentiles by kind and overall, time from a grab's or a withdrawal's request to its committed
+/// ledger effect, every consumer group's lag and each program's CPU and memory over time (a progress line every
+/// sample, a summary with the memory trend at the end), ledger verify, and then the machine's own limits on the
+/// same services (pgbench, redis-benchmark of the grab script, an empty endpoint; see ``MachineBaselines``) with
+/// Paystream's rate as a ratio of each; a JSON file with all of it, the timeline included, when asked.
 struct MixedBenchmark: Sendable {
     enum Kind: String, CaseIterable, Sendable {
         case grabHot = "grab-hot", grabCold = "grab-cold", balance, orders, recharge, withdraw, send
@@ -37,6 +38,10 @@ struct MixedBenchmark: Sendable {
         var connections = 256
         var mix: [Kind: Int] = [.grabHot: 30, .grabCold: 25, .balance: 15, .orders: 10, .recharge: 8, .withdraw: 6, .send: 6]
         var jsonPath: String?
+        /// Measure pgbench, redis-benchmark and the empty endpoint after the load, for the ratios.
+        var baselines = true
+        /// Seconds between samples of CPU, memory and consumer lag.
+        var sampleInterval = 2.0
 
         static func parseMix(_ text: String) throws -> [Kind: Int] {
             var mix: [Kind: Int] = [:]
@@ -53,7 +58,8 @@ struct MixedBenchmark: Sendable {
     }
 
     let settings: Settings
-    let postgresURL: String
+    let configuration: PaystreamConfiguration
+    var postgresURL: String { configuration.postgresURL }
     let keys: SecurityKeys
     let logger: Logger
 
@@ -130,16 +136,20 @@ struct MixedBenchmark: Sendable {
             _ = try await call(client, identities, "POST", settings.sandbox + "/sandbox/pay", #"{"channel":"wechat","outTradeNo":"\#(id)"}"#, as: nil)
         }
         let hotGrabs = counts[.grabHot] ?? 0, coldGrabs = counts[.grabCold] ?? 0
-        // Hot: one envelope of 1,000 shares at a time, the next one once it is empty.
-        var hotEnvelopes: [String] = []
-        for n in stride(from: 0, to: hotGrabs, by: 1000) {
-            hotEnvelopes.append(try await envelope(client, identities, sender: users[0], shares: min(1000, hotGrabs - n)))
+        // Hot: one envelope of 1,000 shares at a time, the next one once it is empty. Sent, paid and loaded 16 at a
+        // time (each waits for its payment to be applied and its shares to be in Redis).
+        let hotEnvelopes = try await mapConcurrently(Array(stride(from: 0, to: hotGrabs, by: 1000)), width: 16) { n in
+            try await envelope(client, identities, sender: users[0], shares: min(1000, hotGrabs - n))
         }
-        var cold: [String] = []
-        for n in 0..<(coldGrabs == 0 ? 0 : max(4, (coldGrabs + 199) / 200)) {
-            cold.append(try await envelope(client, identities, sender: users[(n + 1) % users.count], shares: 200))
+        let cold = try await mapConcurrently(Array(0..<(coldGrabs == 0 ? 0 : max(4, (coldGrabs + 199) / 200))), width: 16) { n in
+            try await envelope(client, identities, sender: users[(n + 1) % users.count], shares: 200)
         }
-        let grabbers = (0..<(hotGrabs + coldGrabs)).compactMap { AccountID("user:mix-\(run)-g\($0)") }
+        // Grabbers: a pool of up to 1,000 for the hot envelopes (grabber i takes share i of each one, so each grabs
+        // every hot envelope once), and one for the cold ones, which the grabs go round (cold grab n goes to cold
+        // envelope n mod C as grabber n / C: no one grabs one envelope twice). Each grabber spends a token per
+        // grab: its prefetched batch first, then fresh batches over its event stream as a real client would.
+        let hotPool = min(1000, hotGrabs), coldPool = cold.isEmpty ? 0 : (coldGrabs + cold.count - 1) / cold.count
+        let grabbers = (0..<(hotPool + coldPool)).compactMap { AccountID("user:mix-\(run)-g\($0)") }
         try await identities.provision(grabbers)
         print("set-up: \(users.count) users funded, \(hotEnvelopes.count) hot and \(cold.count) cold envelopes loaded; fetching one-time tokens (not timed)")
         try await identities.prefetchTokens(users + grabbers)
@@ -151,22 +161,27 @@ struct MixedBenchmark: Sendable {
         // The back office approves withdrawals as they arrive.
         let approver = Task { await approveWithdrawals(client, identities) }
 
-        // Open loop.
+        // Open loop, watched by the monitor.
         let samples = Samples()
         let interval = 1.0 / Double(settings.rate)
+        let monitor = try SystemMonitor(
+            registry: try TopicRegistry.load(directory: configuration.topicsDirectory), kafka: configuration.kafka(clientID: "paystream-bench-lag"))
         let start = Date().addingTimeInterval(0.5)
+        let sampleInterval = settings.sampleInterval
         let progress = Task {
             var last = 0
-            while !Task.isCancelled {
-                try? await Task.sleep(for: .seconds(1))
+            await monitor.run(interval: sampleInterval) { point in
                 let done = samples.all.withLock { $0.count }
-                print("  … \(done) answered (+\(done - last)), \(String(format: "%.0f", Date().timeIntervalSince(start))) s")
+                print("  … \(String(format: "%.0f", Date().timeIntervalSince(start))) s: \(done) answered (+\(done - last))" + Self.progressLine(point))
                 last = done
+                fflush(nil)
             }
         }
         let grabCounter = GrabCounter()
         let coldEnvelopes = cold, hotOnes = hotEnvelopes
-        await withTaskGroup(of: Void.self) { group in
+        // Discarding: a plain task group keeps every finished child until it is awaited, about 17 kB a request (the
+        // benchmark grew by 400 MB in a minute at 400/s before this).
+        await withDiscardingTaskGroup { group in
             for n in 0..<total {
                 let scheduled = start.addingTimeInterval(Double(n) * interval)
                 let wait = scheduled.timeIntervalSinceNow
@@ -181,10 +196,12 @@ struct MixedBenchmark: Sendable {
                         let (grabber, target) = grabCounter.counts.withLock { counter -> (Int, String) in
                             if kind == .grabHot {
                                 counter.hot += 1
-                                return (counter.hot - 1, hotOnes[(counter.hot - 1) / 1000])
+                                let n = counter.hot - 1
+                                return (n % 1000, hotOnes[n / 1000])
                             }
                             counter.cold += 1
-                            return (hotGrabs + counter.cold - 1, coldEnvelopes[(counter.cold - 1) % coldEnvelopes.count])
+                            let n = counter.cold - 1
+                            return (hotPool + n / coldEnvelopes.count, coldEnvelopes[n % coldEnvelopes.count])
                         }
                         reply = await callOrFailure(client, identities, "POST", "/v1/envelopes/\(target)/grab", "{}", as: grabbers[grabber])
                         reference = reply.json["grabId"] as? String
@@ -211,52 +228,78 @@ struct MixedBenchmark: Sendable {
                     }
                     let sample = Sample(
                         kind: kind, status: reply.status, latencyMs: Date().timeIntervalSince(scheduled) * 1000, scheduled: scheduled,
-                        reference: reference, code: reply.status >= 400 ? reply.json["code"] as? String : nil)
+                        reference: reference,
+                        code: reply.status == -1 ? String(decoding: reply.body, as: UTF8.self) : reply.status >= 400 ? reply.json["code"] as? String : nil)
                     samples.all.withLock { $0.append(sample) }
                 }
             }
         }
-        progress.cancel()
         let elapsed = Date().timeIntervalSince(start)
         approver.cancel()
+        // A few more samples while the workers catch up, so the lag's tail is on the timeline.
+        try? await Task.sleep(for: .milliseconds(Int(sampleInterval * 2500)))
+        progress.cancel()
+        _ = await progress.value
+        await monitor.close()
         let all = samples.all.withLock { $0 }
-        try await report(all, elapsed: elapsed, postgres: postgres)
+        let loadWindow = (from: start.timeIntervalSince(monitor.started), to: start.timeIntervalSince(monitor.started) + elapsed)
+        try await report(all, elapsed: elapsed, postgres: postgres, monitor: monitor, loadWindow: loadWindow, client: client, run: run)
+    }
+
+    /// The consumer lag and the busiest programs of one sample, for the progress line.
+    static func progressLine(_ point: SystemMonitor.Point) -> String {
+        let lag = point.lag.sorted { $0.key < $1.key }.map { "\($0.key.replacingOccurrences(of: "paystream-", with: "")) \($0.value)" }
+        let cpu = point.usage.sorted { $0.value.cores > $1.value.cores }.prefix(4)
+            .map { "\($0.key.replacingOccurrences(of: "paystream-", with: "")) \(String(format: "%.2f", $0.value.cores))" }
+        return "; lag: " + (lag.isEmpty ? "-" : lag.joined(separator: ", ")) + "; cores: " + cpu.joined(separator: ", ")
     }
 
     // MARK: report
 
-    private func report(_ all: [Sample], elapsed: Double, postgres: PostgresClient) async throws {
+    private func report(
+        _ all: [Sample], elapsed: Double, postgres: PostgresClient, monitor: SystemMonitor, loadWindow: (from: Double, to: Double),
+        client: HTTPClient, run: String
+    ) async throws {
         func ms(_ v: Double) -> String { v.isNaN ? "-" : String(format: "%.1f", v) }
-        let ok = all.filter { (200..<300).contains($0.status) }
-        let errors = all.filter { $0.status < 200 || $0.status >= 500 || $0.status == -1 }
-        print("")
-        print("requests     \(all.count) in \(String(format: "%.1f", elapsed)) s: \(String(format: "%.0f", Double(all.count) / elapsed)) answered/s, "
-            + "\(String(format: "%.0f", Double(ok.count) / elapsed)) accepted/s (target \(settings.rate)/s); \(errors.count) errors (5xx or no answer)")
         func column(_ text: String, _ width: Int, right: Bool = false) -> String {
             let pad = String(repeating: " ", count: max(0, width - text.count))
             return right ? pad + text : text + pad
         }
-        print(column("kind", 10) + column("count", 7, right: true) + "  " + column("answers", 30) + ["p50 ms", "p90", "p99", "p99.9"].map { column($0, 8, right: true) }.joined())
+        func percentiles(_ h: LatencyHistogram) -> [String: Any] {
+            ["p50Ms": h.value(atPercentile: 50), "p90Ms": h.value(atPercentile: 90), "p99Ms": h.value(atPercentile: 99),
+             "p999Ms": h.value(atPercentile: 99.9), "maxMs": h.maxMilliseconds, "meanMs": h.meanMilliseconds, "count": Int(h.totalCount)]
+        }
+        let ok = all.filter { (200..<300).contains($0.status) }
+        let errors = all.filter { $0.status < 200 || $0.status >= 500 || $0.status == -1 }
+        let acceptedPerSecond = Double(ok.count) / elapsed
+        print("")
+        print("requests     \(all.count) in \(String(format: "%.1f", elapsed)) s: \(String(format: "%.0f", Double(all.count) / elapsed)) answered/s, "
+            + "\(String(format: "%.0f", acceptedPerSecond)) accepted/s (target \(settings.rate)/s); \(errors.count) errors (5xx or no answer)")
+        print(column("kind", 10) + column("count", 7, right: true) + "  " + column("answers", 30)
+            + ["p50 ms", "p90", "p99", "p99.9", "max"].map { column($0, 8, right: true) }.joined())
         var byKindJSON: [String: Any] = [:]
+        var overall = LatencyHistogram()
         for kind in Kind.allCases {
             let mine = all.filter { $0.kind == kind }
             guard !mine.isEmpty else { continue }
-            let latency = Percentiles(mine.filter { $0.status > 0 }.map(\.latencyMs))
+            var latency = LatencyHistogram()
+            for s in mine where s.status > 0 { latency.record(milliseconds: s.latencyMs) }
+            overall.merge(latency)
             var statuses: [Int: Int] = [:]
             for s in mine { statuses[s.status, default: 0] += 1 }
             let answers = statuses.sorted { $0.key < $1.key }.map { "\($0.key == -1 ? "failed" : String($0.key)):\($0.value)" }.joined(separator: " ")
             var codes: [String: Int] = [:]
             for s in mine { if let code = s.code { codes[code, default: 0] += 1 } }
             print(column(kind.rawValue, 10) + column(String(mine.count), 7, right: true) + "  " + column(answers, 30)
-                + [50, 90, 99, 99.9].map { column(ms(latency.value($0)), 8, right: true) }.joined()
+                + [50, 90, 99, 99.9].map { column(ms(latency.value(atPercentile: $0)), 8, right: true) }.joined()
+                + column(ms(latency.maxMilliseconds), 8, right: true)
                 + (codes.isEmpty ? "" : "   refusals: " + codes.sorted { $0.value > $1.value }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
             byKindJSON[kind.rawValue] = [
                 "count": mine.count, "answers": Dictionary(uniqueKeysWithValues: statuses.map { (String($0.key), $0.value) }), "refusals": codes,
-                "p50Ms": latency.value(50), "p90Ms": latency.value(90), "p99Ms": latency.value(99), "p999Ms": latency.value(99.9),
-            ]
+            ].merging(percentiles(latency)) { a, _ in a }
         }
-        let overall = Percentiles(all.filter { $0.status > 0 }.map(\.latencyMs))
-        print("all API      p50 \(ms(overall.value(50))) ms  p90 \(ms(overall.value(90)))  p99 \(ms(overall.value(99)))  p99.9 \(ms(overall.value(99.9)))")
+        print("all API      p50 \(ms(overall.value(atPercentile: 50))) ms  p90 \(ms(overall.value(atPercentile: 90)))  "
+            + "p99 \(ms(overall.value(atPercentile: 99)))  p99.9 \(ms(overall.value(atPercentile: 99.9)))  max \(ms(overall.maxMilliseconds))")
 
         // Time to the committed ledger effect: a grab's incoming order, a withdrawal's freeze (its order row).
         var effects: [String: Date] = [:]
@@ -275,22 +318,73 @@ struct MixedBenchmark: Sendable {
             }
             if effects.count < wanted.count { try await Task.sleep(for: .milliseconds(250)) }
         }
-        let toEffect = Percentiles(ok.compactMap { s -> Double? in
-            guard let reference = s.reference, let at = effects[s.kind == .withdraw ? reference : "grab:\(reference)"] else { return nil }
-            return at.timeIntervalSince(s.scheduled) * 1000
-        })
-        print("to ledger    \(effects.count)/\(wanted.count) grabs and withdrawals committed; p50 \(ms(toEffect.value(50))) ms  p99 \(ms(toEffect.value(99))) ms")
+        var toEffect = LatencyHistogram()
+        for s in ok {
+            guard let reference = s.reference, let at = effects[s.kind == .withdraw ? reference : "grab:\(reference)"] else { continue }
+            toEffect.record(milliseconds: at.timeIntervalSince(s.scheduled) * 1000)
+        }
+        print("to ledger    \(effects.count)/\(wanted.count) grabs and withdrawals committed; p50 \(ms(toEffect.value(atPercentile: 50))) ms  "
+            + "p99 \(ms(toEffect.value(atPercentile: 99))) ms  max \(ms(toEffect.maxMilliseconds)) ms")
+
+        // The system while it ran.
+        let programs = monitor.programs(from: loadWindow.from, to: loadWindow.to)
+        print("")
+        print("while loaded (\(String(format: "%.0f", loadWindow.to - loadWindow.from)) s, a sample every \(settings.sampleInterval) s; "
+            + "memory is the proportional set size (Pss) summed over the program's processes; trend over the second half)")
+        print(column("program", 20) + column("procs", 6, right: true)
+            + ["cores avg", "max", "Pss MB start", "max", "end", "trend MB/min"].map { column($0, 13, right: true) }.joined())
+        for p in programs {
+            print(column(p.program, 20) + column(String(p.processes), 6, right: true)
+                + [String(format: "%.2f", p.meanCores), String(format: "%.2f", p.maxCores), String(format: "%.0f", p.residentStartMB),
+                   String(format: "%.0f", p.residentMaxMB), String(format: "%.0f", p.residentEndMB), String(format: "%+.2f", p.residentTrendMBPerMinute)]
+                .map { column($0, 13, right: true) }.joined())
+        }
+        let lags = monitor.lag(from: loadWindow.from, to: monitor.timeline.last?.t ?? loadWindow.to)
+        print(column("consumer group", 34) + ["lag max", "mean", "at end"].map { column($0, 10, right: true) }.joined())
+        for l in lags {
+            print(column(l.group, 34) + [String(l.max), String(format: "%.0f", l.mean), String(l.atEnd)].map { column($0, 10, right: true) }.joined())
+        }
+
         let verify = try await LedgerVerifier(client: postgres).verify()
         print("ledger verify \(verify.isClean ? "clean" : "VIOLATIONS: \(verify.violations.prefix(5))")")
+
+        // The machine's own limits, measured after the load so that they do not disturb it.
+        var baselines = MachineBaselines.Figures()
+        if settings.baselines {
+            print("")
+            baselines = await MachineBaselines.measure(
+                postgresURL: postgresURL, redisURL: configuration.redisURL, client: client, api: settings.api, connections: settings.connections, run: run)
+            func ratio(_ base: Double?) -> String { base.map { String(format: "%.0f/s, Paystream's accepted rate is %.3f x", $0, acceptedPerSecond / $0) } ?? "not measured" }
+            print("pgbench TPC-B-like          \(ratio(baselines.pgbenchTPS))")
+            print("redis-benchmark grab script \(ratio(baselines.redisGrabScriptPerSecond))")
+            print("empty endpoint (/healthz)   \(ratio(baselines.emptyEndpointPerSecond))")
+            for note in baselines.notes { print("  baseline not measured: \(note)") }
+        }
 
         if let path = settings.jsonPath {
             let object: [String: Any] = [
                 "rate": settings.rate, "seconds": settings.seconds, "users": settings.users, "requests": all.count, "elapsedSeconds": elapsed,
-                "answeredPerSecond": Double(all.count) / elapsed, "acceptedPerSecond": Double(ok.count) / elapsed, "errors": errors.count,
+                "answeredPerSecond": Double(all.count) / elapsed, "acceptedPerSecond": acceptedPerSecond, "errors": errors.count,
                 "byKind": byKindJSON,
-                "all": ["p50Ms": overall.value(50), "p90Ms": overall.value(90), "p99Ms": overall.value(99), "p999Ms": overall.value(99.9)],
-                "toLedger": ["committed": effects.count, "expected": wanted.count, "p50Ms": toEffect.value(50), "p99Ms": toEffect.value(99)],
+                "all": percentiles(overall),
+                "allHistogram": overall.buckets.map { [$0.upToMilliseconds, Double($0.count)] as [Double] },
+                "toLedger": ["committed": effects.count, "expected": wanted.count].merging(percentiles(toEffect)) { a, _ in a },
                 "ledgerClean": verify.isClean,
+                "loadWindowSeconds": [loadWindow.from, loadWindow.to],
+                "programs": programs.map {
+                    ["program": $0.program, "processes": $0.processes, "meanCores": $0.meanCores, "maxCores": $0.maxCores,
+                     "residentStartMB": $0.residentStartMB, "residentMaxMB": $0.residentMaxMB, "residentEndMB": $0.residentEndMB,
+                     "residentTrendMBPerMinute": $0.residentTrendMBPerMinute] as [String: Any]
+                },
+                "consumerLag": lags.map { ["group": $0.group, "max": Int($0.max), "mean": $0.mean, "atEnd": Int($0.atEnd)] as [String: Any] },
+                "timeline": monitor.timeline.map { point -> [String: Any] in
+                    ["t": point.t, "lag": point.lag.mapValues { Int($0) },
+                     "programs": point.usage.mapValues { ["cores": $0.cores, "residentMB": Double($0.residentBytes) / 1_048_576] }]
+                },
+                "baselines": [
+                    "pgbenchTPS": baselines.pgbenchTPS ?? .nan, "redisGrabScriptPerSecond": baselines.redisGrabScriptPerSecond ?? .nan,
+                    "emptyEndpointPerSecond": baselines.emptyEndpointPerSecond ?? .nan, "notes": baselines.notes,
+                ],
             ]
             let data = try JSONSerialization.data(withJSONObject: Self.jsonSafe(object), options: [.prettyPrinted, .sortedKeys])
             try data.write(to: URL(fileURLWithPath: path))
@@ -303,6 +397,7 @@ struct MixedBenchmark: Sendable {
     static func jsonSafe(_ value: Any) -> Any {
         if let double = value as? Double { return double.isNaN ? NSNull() : double }
         if let dictionary = value as? [String: Any] { return dictionary.mapValues(jsonSafe) }
+        if let array = value as? [Any] { return array.map(jsonSafe) }
         return value
     }
 
@@ -318,11 +413,16 @@ struct MixedBenchmark: Sendable {
         return try await BenchHTTP.send(client, identities, api: settings.api, method, url, body, as: account, admin: admin)
     }
 
-    /// The reply, or status -1 when none came (refused connection, timeout).
+    /// The reply, or status -1 when none came (refused connection, timeout, no token), with what went wrong as
+    /// its body: reported as the refusal code, so that failures are told apart.
     private func callOrFailure(
         _ client: HTTPClient, _ identities: ProvisionedIdentities, _ method: String, _ path: String, _ body: String?, as account: AccountID?
     ) async -> Reply {
-        (try? await call(client, identities, method, path, body, as: account)) ?? Reply(status: -1, body: [])
+        do {
+            return try await call(client, identities, method, path, body, as: account)
+        } catch {
+            return Reply(status: -1, body: Array(String(String(describing: error).prefix(60)).utf8))
+        }
     }
 
     private func envelope(_ client: HTTPClient, _ identities: ProvisionedIdentities, sender: AccountID, shares: Int) async throws -> String {
