@@ -14,8 +14,8 @@ import Synchronization
 /// The mix (weights, `--mix grab-hot=30,grab-cold=25,balance=15,orders=10,recharge=8,withdraw=6,send=6`):
 /// grabs on one hot envelope at a time and on cold ones (by pools of grabbers, never one envelope twice), balance and order-list reads,
 /// recharges paid in the sandbox, withdrawals (approved by a back-office loop as they arrive, then paid out),
-/// envelope sends paid in the sandbox. Every money-moving request carries a one-time token, fetched over the
-/// client's event stream before the clock starts.
+/// envelope sends paid in the sandbox. Every money-moving request carries a one-time token: a first batch per
+/// client is fetched over its event stream before the clock starts, later ones while it runs, as a client would.
 ///
 /// Requests start on schedule whether or not earlier ones finished; latency is measured from the scheduled
 /// start and kept in HDR-style histograms (three significant digits). Reported: answers by kind and status,
