@@ -1,3 +1,4 @@
+import BlockingIO
 import EventBus
 import Foundation
 import Kafka
@@ -21,6 +22,8 @@ final class SystemMonitor: Sendable {
     ]
 
     private let sampler = ProcessSampler(programs: SystemMonitor.stackPrograms)
+    /// /proc is read with blocking calls: on a thread of its own, not on the cooperative pool.
+    private let blocking = BlockingExecutor(label: "paystream.bench.monitor")
     private let probes: [(group: String, topics: [String], probe: ConsumerGroupLagProbe)]
     private let points = Mutex<[Point]>([])
     private let missingTopics = Mutex<Set<String>>([])
@@ -38,10 +41,11 @@ final class SystemMonitor: Sendable {
 
     /// Samples until cancelled, calling `report` with each new point.
     func run(interval: Double, report: (Point) -> Void) async {
-        var previous = sampler.read()
+        let sampler = self.sampler
+        guard var previous = try? await blocking.run({ sampler.read() }) else { return }
         while !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(Int(interval * 1000)))
-            let reading = sampler.read()
+            guard let reading = try? await blocking.run({ sampler.read() }) else { return }
             let usage = sampler.usage(from: previous, to: reading)
             previous = reading
             var lag: [String: Int64] = [:]
