@@ -95,6 +95,24 @@ struct BenchObserver: Sendable {
         return seen
     }
 
+    /// When each of `orderIDs` was created (its row's `created_at`), polling until all exist or `timeoutSeconds`
+    /// passed; the ones still missing then are left out. Ids are looked up 5,000 at a time.
+    static func creationTimes(_ postgres: PostgresClient, orderIDs: [String], timeoutSeconds: Double) async throws -> [String: Date] {
+        var found: [String: Date] = [:]
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while found.count < orderIDs.count && Date() < deadline {
+            let missing = orderIDs.filter { found[$0] == nil }
+            for start in stride(from: 0, to: missing.count, by: 5_000) {
+                let chunk = Array(missing[start..<min(start + 5_000, missing.count)])
+                for row in try await postgres.query("SELECT order_id, created_at FROM orders WHERE order_id = ANY(\(chunk)::text[])") {
+                    found[try row.decode(String.self, column: "order_id")] = try row.decode(Date.self, column: "created_at")
+                }
+            }
+            if found.count < orderIDs.count { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        return found
+    }
+
     static func waitForCount(_ postgres: PostgresClient, sql: String, count: Int, timeoutSeconds: Double) async throws {
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while Date() < deadline {
@@ -133,5 +151,25 @@ enum BenchHTTP {
         let response = try await client.execute(request, timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 1 << 20)
         return Reply(status: Int(response.status.code), body: Array(bytes.readableBytesView))
+    }
+}
+
+/// Runs a command-line tool (pgbench, psql, redis-benchmark) to its end and returns what it printed; throws
+/// when it exits non-zero. Blocking: call it on a BlockingExecutor.
+enum BenchProcess {
+    @discardableResult
+    static func run(_ tool: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [tool] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        let text = String(decoding: data, as: UTF8.self)
+        guard process.terminationStatus == 0 else { throw BenchError("\(tool) \(arguments.joined(separator: " ")) failed:\n\(text)") }
+        return text
     }
 }

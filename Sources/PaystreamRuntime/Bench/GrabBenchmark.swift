@@ -140,28 +140,19 @@ struct GrabBenchmark {
         let granted = all.filter { $0.status == 200 }
         var byStatus: [Int: Int] = [:]
         for r in all { byStatus[r.status, default: 0] += 1 }
-        let latency = Percentiles(all.filter { $0.status > 0 }.map(\.latencyMs))
+        let latency = LatencyHistogram(milliseconds: all.filter { $0.status > 0 }.map(\.latencyMs))
 
         // Time from the request's scheduled start to its transfer's commit (the transferIn order's creation).
         var pg = try PostgresConfiguration(url: postgresURL)
         pg.poolSize = 2
         let postgres = PostgresClient(configuration: pg, logger: logger)
         let ids = granted.compactMap(\.grabID).map { "grab:\($0)" }
-        var committed: [String: Date] = [:]
-        let deadline = Date().addingTimeInterval(120)
-        while committed.count < ids.count && Date() < deadline {
-            let missing = ids.filter { committed[$0] == nil }
-            for chunk in stride(from: 0, to: missing.count, by: 5_000).map({ Array(missing[$0..<min($0 + 5_000, missing.count)]) }) {
-                let rows = try await postgres.query("SELECT order_id, created_at FROM orders WHERE order_id = ANY(\(chunk)::text[])")
-                for row in rows { committed[try row.decode(String.self, column: "order_id")] = try row.decode(Date.self, column: "created_at") }
-            }
-            if committed.count < ids.count { try await Task.sleep(for: .milliseconds(200)) }
-        }
+        let committed = try await BenchObserver.creationTimes(postgres, orderIDs: ids, timeoutSeconds: 120)
         var toCommit: [Double] = []
         for r in granted {
             if let id = r.grabID, let at = committed["grab:\(id)"] { toCommit.append(at.timeIntervalSince(r.startedAt) * 1000) }
         }
-        let commitLatency = Percentiles(toCommit)
+        let commitLatency = LatencyHistogram(milliseconds: toCommit)
         let report = try await LedgerVerifier(client: postgres).verify()
         await postgres.shutdown()
 
@@ -170,8 +161,8 @@ struct GrabBenchmark {
         print("requests            \(all.count) in \(String(format: "%.1f", elapsed)) s: \(String(format: "%.0f", Double(all.count) / elapsed)) answered/s (target rate \(settings.rate)/s)")
         print("answers             \(byStatus.sorted { $0.key < $1.key }.map { "\($0.key == -1 ? "failed" : String($0.key)): \($0.value)" }.joined(separator: ", "))")
         print("granted grabs       \(granted.count) (\(String(format: "%.0f", Double(granted.count) / elapsed))/s)")
-        print("API latency         p50 \(ms(latency.value(50)))  p90 \(ms(latency.value(90)))  p99 \(ms(latency.value(99)))  p99.9 \(ms(latency.value(99.9)))")
-        print("to committed        \(toCommit.count)/\(granted.count) committed; p50 \(ms(commitLatency.value(50)))  p99 \(ms(commitLatency.value(99)))")
+        print("API latency         p50 \(ms(latency.value(atPercentile: 50)))  p90 \(ms(latency.value(atPercentile: 90)))  p99 \(ms(latency.value(atPercentile: 99)))  p99.9 \(ms(latency.value(atPercentile: 99.9)))")
+        print("to committed        \(toCommit.count)/\(granted.count) committed; p50 \(ms(commitLatency.value(atPercentile: 50)))  p99 \(ms(commitLatency.value(atPercentile: 99)))")
         print("ledger verify       \(report.isClean ? "clean" : "VIOLATIONS: \(report.violations.prefix(5))")")
         if !report.isClean || toCommit.count < granted.count { throw BenchFailure(description: "not every grab was committed cleanly") }
     }

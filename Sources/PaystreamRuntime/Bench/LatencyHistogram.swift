@@ -19,6 +19,12 @@ struct LatencyHistogram: Sendable, Equatable {
         counts = Array(repeating: 0, count: Self.index(of: Self.highestTrackable) + 1)
     }
 
+    /// A histogram of `samples`, in milliseconds.
+    init(milliseconds samples: some Sequence<Double>) {
+        self.init()
+        for sample in samples { record(milliseconds: sample) }
+    }
+
     /// Records one duration in milliseconds (negative as zero).
     mutating func record(milliseconds: Double) {
         record(microseconds: UInt64(max(0, (milliseconds * 1000).rounded())))

@@ -132,7 +132,7 @@ struct LedgerBenchmark {
             firstCommit = min(firstCommit, at)
             lastCommit = max(lastCommit, at)
         }
-        let p = Percentiles(latencies)
+        let p = LatencyHistogram(milliseconds: latencies)
         let throughput = Double(seen.count) / totalSeconds
 
         let report = try await LedgerVerifier(client: postgres).verify()
@@ -154,9 +154,9 @@ struct LedgerBenchmark {
             ("produce time", String(format: "%.2f s (%.0f msg/s acknowledged)", produceSeconds, Double(settings.transfers) / produceSeconds)),
             ("wall time, first produce to last commit", String(format: "%.2f s", totalSeconds)),
             ("applied-and-committed throughput", String(format: "%.0f transfers/s", throughput)),
-            ("produce -> commit latency p50", String(format: "%.0f ms", p.value(50))),
-            ("produce -> commit latency p99", String(format: "%.0f ms", p.value(99))),
-            ("produce -> commit latency max", String(format: "%.0f ms", p.value(100))),
+            ("produce -> commit latency p50", String(format: "%.0f ms", p.value(atPercentile: 50))),
+            ("produce -> commit latency p99", String(format: "%.0f ms", p.value(atPercentile: 99))),
+            ("produce -> commit latency max", String(format: "%.0f ms", p.maxMilliseconds)),
             ("pgbench TPC-B-like", String(format: "%.0f tps", pgbench.tps)),
             ("ratio transfers/s : pgbench tps", String(format: "%.2f x", throughput / pgbench.tps)),
             ("ledger verify", report.isClean ? "clean" : "\(report.totalViolations) VIOLATION(S)"),
@@ -167,7 +167,7 @@ struct LedgerBenchmark {
             let object: [String: Any] = [
                 "transfers": settings.transfers, "applied": seen.count, "accounts": senders, "workers": settings.workers,
                 "lanes": settings.lanes, "batchSize": settings.batchSize, "throughputPerSecond": throughput,
-                "latencyMs": ["p50": p.value(50), "p99": p.value(99), "max": p.value(100)], "pgbenchTps": pgbench.tps,
+                "latencyMs": ["p50": p.value(atPercentile: 50), "p99": p.value(atPercentile: 99), "max": p.maxMilliseconds], "pgbenchTps": pgbench.tps,
                 "ratio": throughput / pgbench.tps, "ledgerVerifyClean": report.isClean, "fsync": fsync, "synchronousCommit": syncCommit,
             ]
             try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys]).write(to: URL(fileURLWithPath: jsonPath))

@@ -59,7 +59,7 @@ enum MachineBaselines {
                 "-n", String(calls), "-c", "50", "-r", "1000000000", "-q",
                 "EVALSHA", grab.sha1, "4"] + keys + ["user:bench-__rand_int__", "grab-__rand_int__", String(Int64(Date().timeIntervalSince1970 * 1000))]
             let command = arguments
-            let output = try await blocking.run { try PgBench.shell("redis-benchmark", command) }
+            let output = try await blocking.run { try BenchProcess.run("redis-benchmark", command) }
             // "EVALSHA …: 84033.61 requests per second, p50=0.311 msec"; with -q, progress lines end in \r.
             let lines = output.split(whereSeparator: { $0 == "\n" || $0 == "\r" })
             guard let line = lines.last(where: { $0.contains("requests per second") }),

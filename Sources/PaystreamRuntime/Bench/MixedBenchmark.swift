@@ -302,22 +302,11 @@ struct MixedBenchmark: Sendable {
             + "p99 \(ms(overall.value(atPercentile: 99)))  p99.9 \(ms(overall.value(atPercentile: 99.9)))  max \(ms(overall.maxMilliseconds))")
 
         // Time to the committed ledger effect: a grab's incoming order, a withdrawal's freeze (its order row).
-        var effects: [String: Date] = [:]
         let wanted = ok.compactMap { s -> String? in
             guard let reference = s.reference else { return nil }
             return s.kind == .withdraw ? reference : "grab:\(reference)"
         }
-        let deadline = Date().addingTimeInterval(120)
-        while effects.count < wanted.count && Date() < deadline {
-            let missing = wanted.filter { effects[$0] == nil }
-            for start in stride(from: 0, to: missing.count, by: 5_000) {
-                let chunk = Array(missing[start..<min(start + 5_000, missing.count)])
-                for row in try await postgres.query("SELECT order_id, created_at FROM orders WHERE order_id = ANY(\(chunk)::text[])") {
-                    effects[try row.decode(String.self, column: "order_id")] = try row.decode(Date.self, column: "created_at")
-                }
-            }
-            if effects.count < wanted.count { try await Task.sleep(for: .milliseconds(250)) }
-        }
+        let effects = try await BenchObserver.creationTimes(postgres, orderIDs: wanted, timeoutSeconds: 120)
         var toEffect = LatencyHistogram()
         for s in ok {
             guard let reference = s.reference, let at = effects[s.kind == .withdraw ? reference : "grab:\(reference)"] else { continue }

@@ -18,30 +18,14 @@ enum PgBench {
         let url = components.string!
         components.path = "/postgres"
         let maintenance = components.string!
-        _ = try shell("psql", [maintenance, "-qc", "CREATE DATABASE \(database)"])
-        defer { _ = try? shell("psql", [maintenance, "-qc", "DROP DATABASE IF EXISTS \(database)"]) }
-        _ = try shell("pgbench", ["-i", "-q", "-s", "\(scale)", url])
-        let output = try shell("pgbench", ["-c", "\(clients)", "-j", "2", "-t", "\(transactionsPerClient)", "-M", "prepared", url])
+        _ = try BenchProcess.run("psql", [maintenance, "-qc", "CREATE DATABASE \(database)"])
+        defer { _ = try? BenchProcess.run("psql", [maintenance, "-qc", "DROP DATABASE IF EXISTS \(database)"]) }
+        _ = try BenchProcess.run("pgbench", ["-i", "-q", "-s", "\(scale)", url])
+        let output = try BenchProcess.run("pgbench", ["-c", "\(clients)", "-j", "2", "-t", "\(transactionsPerClient)", "-M", "prepared", url])
         guard let line = output.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }),
             let tps = Double(line.dropFirst(6).split(separator: " ").first ?? "")
         else { throw BenchError("pgbench printed no tps line:\n\(output)") }
         return Result(tps: tps, clients: clients, transactionsPerClient: transactionsPerClient, scale: scale)
-    }
-
-    @discardableResult
-    static func shell(_ tool: String, _ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard process.terminationStatus == 0 else { throw BenchError("\(tool) \(arguments.joined(separator: " ")) failed:\n\(text)") }
-        return text
     }
 }
 
