@@ -25,6 +25,8 @@ import time
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
+from selenium.webdriver.support.ui import WebDriverWait
 
 
 def main() -> int:
@@ -53,7 +55,12 @@ def main() -> int:
         return driver.find_element(By.ID, element_id).text
 
     def submit(button_id: str) -> None:
+        # Every button here posts a form, and a click returns before the browser has left the page: wait until
+        # the old page is gone and the new one has loaded, or the next check reads one or the other by chance.
+        old_page = driver.find_element(By.TAG_NAME, "html")
         driver.find_element(By.ID, button_id).click()
+        WebDriverWait(driver, 60).until(expected_conditions.staleness_of(old_page))
+        WebDriverWait(driver, 60).until(lambda d: d.execute_script("return document.readyState") == "complete")
 
     try:
         step = "a page without a session redirects to the sign-in page"
