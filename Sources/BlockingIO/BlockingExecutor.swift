@@ -28,6 +28,12 @@ public final class BlockingExecutor: Sendable {
         }
     }
 
+    /// Queues `job` to run on the executor's thread and returns at once. For callers that resume their waiters
+    /// themselves, from the job (a job that resumes several continuations at once, for example).
+    public func execute(_ job: @escaping @Sendable () -> Void) {
+        worker.submit(job)
+    }
+
     /// Runs `body` on the executor's thread, blocking the calling thread until it finishes.
     /// Only for teardown paths (deinit, close) that cannot suspend; never call it from the executor itself.
     public func runSync<T>(_ body: () throws -> T) rethrows -> T {

@@ -56,6 +56,34 @@ final class HiredisContext {
         self.commandTimeoutMilliseconds = commandTimeoutMilliseconds
     }
 
+    /// Opens the connection as `configuration` says, then authenticates (`AUTH`), selects the database
+    /// (`SELECT`) and names the connection (`CLIENT SETNAME`).
+    /// - Throws: `.connectionFailed` (the context is closed again) if any step fails.
+    func open(configuration: RedisConfiguration) throws {
+        try open(
+            host: configuration.host, port: configuration.port,
+            connectTimeoutMilliseconds: configuration.connectTimeoutMilliseconds,
+            commandTimeoutMilliseconds: configuration.commandTimeoutMilliseconds)
+        do {
+            if let password = configuration.password {
+                let credentials = [configuration.username, password].compactMap { $0 }
+                _ = try command((["AUTH"] + credentials).map { Array($0.utf8) })
+            }
+            if configuration.database != 0 {
+                _ = try command([Array("SELECT".utf8), Array(String(configuration.database).utf8)])
+            }
+            if let name = configuration.clientName {
+                _ = try command(["CLIENT", "SETNAME", name].map { Array($0.utf8) })
+            }
+        } catch let error as RedisError {
+            close()
+            throw RedisError(
+                code: .connectionFailed,
+                message: "handshake with \(configuration.host):\(configuration.port) failed: \(error.message)",
+                isRetriable: error.isRetriable)
+        }
+    }
+
     /// Frees the context (closing the socket). Safe to call more than once.
     func close() {
         if let ctx = context {

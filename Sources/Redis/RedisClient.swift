@@ -20,12 +20,16 @@ public final class RedisClient: Sendable {
     private let pool: RedisConnectionPool
     private let configurationError: RedisError?
     private let scriptReloads = Atomic<Int>(0)
+    /// One connection shared by every caller, for the short commands of hot paths (see ``RedisMultiplexer``):
+    /// concurrent commands are pipelined instead of each leasing a pooled connection.
+    public let multiplexed: RedisMultiplexer
 
     /// Creates the client; no connection is opened until the first command. An invalid configuration makes
     /// every call throw `.invalidArgument`.
     public init(configuration: RedisConfiguration, logger: Logger = Logger(label: "paystream.redis")) {
         self.configuration = configuration
         self.pool = RedisConnectionPool(configuration: configuration, logger: logger)
+        self.multiplexed = RedisMultiplexer(configuration: configuration, logger: logger)
         do {
             try configuration.validate()
             self.configurationError = nil
@@ -95,5 +99,6 @@ public final class RedisClient: Sendable {
     /// caller is done. Later calls throw `.closed`.
     public func shutdown() async {
         await pool.shutdown()
+        await multiplexed.shutdown()
     }
 }

@@ -122,30 +122,11 @@ public final class RedisConnection: @unchecked Sendable {
     }
 
     private func openOnExecutor() throws {
-        let configuration = self.configuration
-        try context.open(
-            host: configuration.host, port: configuration.port,
-            connectTimeoutMilliseconds: configuration.connectTimeoutMilliseconds,
-            commandTimeoutMilliseconds: configuration.commandTimeoutMilliseconds)
         do {
-            if let password = configuration.password {
-                let credentials = [configuration.username, password].compactMap { $0 }
-                _ = try context.command((["AUTH"] + credentials).map { Array($0.utf8) })
-            }
-            if configuration.database != 0 {
-                _ = try context.command([Array("SELECT".utf8), Array(String(configuration.database).utf8)])
-            }
-            if let name = configuration.clientName {
-                _ = try context.command(["CLIENT", "SETNAME", name].map { Array($0.utf8) })
-            }
-        } catch let error as RedisError {
-            context.close()
+            try context.open(configuration: configuration)
+        } catch {
             lifecycle.store(Lifecycle.closed.rawValue, ordering: .releasing)
-            throw RedisError(
-                code: .connectionFailed,
-                message:
-                    "handshake with \(configuration.host):\(configuration.port) failed: \(error.message)",
-                isRetriable: error.isRetriable)
+            throw error
         }
     }
 

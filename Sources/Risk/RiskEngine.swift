@@ -64,7 +64,7 @@ public struct RiskEngine: Sendable {
         try request.validate()
         let ruleSet = rules.current
         let plan = DecisionPlan(request: request, rules: ruleSet, keySpace: keySpace)
-        let reply = try await redis.evaluate(RiskScripts.check, keys: plan.keys, arguments: plan.arguments)
+        let reply = try await redis.multiplexed.evaluate(RiskScripts.check, keys: plan.keys, arguments: plan.arguments)
         let decision = try decode(reply, request: request, plan: plan, rules: ruleSet)
         if decision.isAllowed {
             logger.debug("risk allowed", metadata: ["request_id": "\(requestID)", "action": "\(action)"])
@@ -85,7 +85,7 @@ public struct RiskEngine: Sendable {
     /// - Throws: `RedisError` as thrown by the client (a release that timed out may be repeated safely).
     @discardableResult
     public func release(_ decision: RiskDecision) async throws -> ReleaseOutcome {
-        let reply = try await redis.evaluate(
+        let reply = try await redis.multiplexed.evaluate(
             RiskScripts.release, keys: [keySpace.request(decision.requestID), keySpace.decisions],
             arguments: [
                 String(clock().unixMilliseconds), String(DecisionPlan.streamMaximumLength), decision.requestID,

@@ -45,7 +45,7 @@ struct EnvelopeHotState: Sendable {
     static let grab = RedisScript(EnvelopeScripts.grab)
 
     func grab(envelopeID: String, user: AccountID, grabID: String, now: Date) async throws -> GrabResult {
-        let reply = try await redis.evaluate(
+        let reply = try await redis.multiplexed.evaluate(
             Self.grab, keys: keys(envelopeID),
             arguments: [user.description, grabID, String(Int64(now.timeIntervalSince1970 * 1000))])
         let fields = reply.elements?.compactMap(\.string) ?? []

@@ -47,7 +47,7 @@ final class APISecurity: Sendable {
     /// Records `nonce` for `appID`; false when it was seen within twice the allowed clock skew.
     func claimNonce(appID: String, nonce: String) async throws -> Bool {
         let key = "\(keyPrefix)nonce:\(appID):\(nonce)"
-        let reply = try await redis.send(["SET", key, "1", "NX", "EX", String(Int(2 * Self.clockSkew))])
+        let reply = try await redis.multiplexed.send(["SET", key, "1", "NX", "EX", String(Int(2 * Self.clockSkew))])
         if case .null = reply { return false }
         return true
     }

@@ -52,7 +52,7 @@ struct OneTimeTokens: Sendable {
         // A token is 22 Base64URL characters; anything else cannot be one.
         guard token.utf8.count == 22, token.utf8.allSatisfy(Self.isBase64URLByte) else { return .invalid }
         let (live, spent) = keys(token)
-        let reply = try await redis.evaluate(
+        let reply = try await redis.multiplexed.evaluate(
             Self.spend, keys: [live, spent], arguments: [account, String(2 * OneTimeTokenRule.lifetimeSeconds)])
         switch reply {
         case .bulkString(let bytes) where bytes == Array("accepted".utf8): return .accepted

@@ -1,0 +1,141 @@
+import Redis
+import TestSupport
+import Testing
+
+/// The shared, pipelining connection (`RedisClient.multiplexed`) against the real test server: concurrent
+/// callers each get their own reply, errors stay with their command, and a lost connection is replaced.
+@Suite struct RedisMultiplexerTests {
+    @Test func concurrentCallersEachGetTheirOwnReplyInSharedBatches() async throws {
+        // Room for every caller to wait at once: the limit is tested below.
+        try await withTestClient(try testConfiguration { $0.maximumWaitingCallers = 10_000 }) { client throws in
+            try await withTemporaryKeys(client, count: 2) { keys throws in
+                let callers = 2_000
+                let mux = client.multiplexed
+                let before = mux.statistics
+                let mismatches = try await withThrowingTaskGroup(of: Int.self) { group in
+                    for caller in 0..<callers {
+                        group.addTask {
+                            // Each caller writes its own field, increments a shared counter, and reads its field back.
+                            _ = try await mux.send(["HSET", keys[0], "f\(caller)", "v\(caller)"])
+                            _ = try await mux.send(["INCR", keys[1]])
+                            return try await mux.send(["HGET", keys[0], "f\(caller)"]).string == "v\(caller)" ? 0 : 1
+                        }
+                    }
+                    return try await group.reduce(0, +)
+                }
+                #expect(mismatches == 0)
+                #expect(try await client.send(["GET", keys[1]]).string == String(callers))
+                #expect(try await client.send(["HLEN", keys[0]]) == .integer(Int64(callers)))
+                let after = mux.statistics
+                let commands = after.commands - before.commands
+                let batches = after.batches - before.batches
+                #expect(commands == 3 * callers)
+                #expect(batches < commands, "concurrent commands were written together: \(batches) batches for \(commands) commands")
+            }
+        }
+    }
+
+    @Test func anErrorReplyFailsOnlyItsOwnCommand() async throws {
+        try await withTestClient { client throws in
+            try await withTemporaryKeys(client, count: 2) { keys throws in
+                _ = try await client.send(["SET", keys[0], "a string"])
+                let mux = client.multiplexed
+                async let wrongType = redisError { try await mux.send(["LPUSH", keys[0], "x"]) }
+                async let fine = mux.send(["SET", keys[1], "ok"])
+                async let unknown = redisError { try await mux.send(["NO-SUCH-COMMAND"]) }
+                #expect(await wrongType?.code == .server)
+                #expect(await wrongType?.serverErrorPrefix == "WRONGTYPE")
+                #expect(try await fine == .status("OK"))
+                #expect(await unknown?.code == .server)
+                #expect(try await mux.send(["GET", keys[1]]).string == "ok")
+            }
+        }
+    }
+
+    @Test func aForgottenScriptIsSentAgainOnce() async throws {
+        try await withTestClient { client throws in
+            try await withTemporaryKeys(client, count: 1) { keys throws in
+                let script = RedisScript("-- \(TestEnvironment.uniqueName("mux"))\nreturn redis.call('INCRBY', KEYS[1], ARGV[1])")
+                let mux = client.multiplexed
+                #expect(try await mux.evaluate(script, keys: keys, arguments: ["5"]) == .integer(5))
+                #expect(mux.scriptReloadCount == 1, "the server had never seen it: NOSCRIPT, then EVAL")
+                #expect(try await mux.evaluate(script, keys: keys, arguments: ["2"]) == .integer(7))
+                #expect(mux.scriptReloadCount == 1, "a cached script runs by EVALSHA alone, and runs once")
+            }
+        }
+    }
+
+    @Test func aConnectionKilledWhileIdleIsReplacedUnnoticed() async throws {
+        let admin = try await adminConnection()
+        try await withTestClient { client throws in
+            let mux = client.multiplexed
+            let first = try #require(try await mux.send(["CLIENT", "ID"]).int64)
+            #expect(try await admin.send(["CLIENT", "KILL", "ID", String(first)]) == .integer(1))
+            // Give the server's close time to reach our socket.
+            try await Task.sleep(for: .milliseconds(100))
+            let second = try #require(try await mux.send(["CLIENT", "ID"]).int64)
+            #expect(second != first)
+        }
+        await admin.close()
+    }
+
+    @Test func aCommandInFlightWhenTheConnectionDiesFailsRetriablyAndTheNextOneWorks() async throws {
+        let admin = try await adminConnection()
+        try await withTestClient(try testConfiguration { $0.commandTimeoutMilliseconds = 5000 }) { client throws in
+            try await withTemporaryKeys(client, count: 1) { keys throws in
+                let mux = client.multiplexed
+                let id = try #require(try await mux.send(["CLIENT", "ID"]).int64)
+                // A blocking command holds the shared connection on purpose (never do this outside a test).
+                async let blocked = redisError { try await mux.send(["BLPOP", keys[0], "4"]) }
+                for _ in 0..<100 {
+                    let info = try await admin.send(["CLIENT", "LIST", "ID", String(id)]).string ?? ""
+                    if info.contains("cmd=blpop") { break }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                #expect(try await admin.send(["CLIENT", "KILL", "ID", String(id)]) == .integer(1))
+                let error = await blocked
+                #expect(error?.code == .io)
+                #expect(error?.isRetriable == true)
+                #expect(try await mux.send(["PING"]) == .status("PONG"))
+                #expect(try await mux.send(["CLIENT", "ID"]).int64 != id)
+            }
+        }
+        await admin.close()
+    }
+
+    @Test func callersBeyondTheWaitingLimitAreRefusedAtOnce() async throws {
+        let admin = try await adminConnection()
+        try await withTestClient(try testConfiguration { $0.maximumWaitingCallers = 3 }) { client throws in
+            try await withTemporaryKeys(client, count: 1) { keys throws in
+                let mux = client.multiplexed
+                let id = try #require(try await mux.send(["CLIENT", "ID"]).int64)
+                async let holder = mux.send(["BLPOP", keys[0], "1"])
+                for _ in 0..<100 {
+                    let info = try await admin.send(["CLIENT", "LIST", "ID", String(id)]).string ?? ""
+                    if info.contains("cmd=blpop") { break }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+                let outcomes = await withTaskGroup(of: RedisError?.self) { group in
+                    for _ in 0..<8 { group.addTask { await redisError { try await mux.send(["PING"]) } } }
+                    return await group.reduce(into: [RedisError?]()) { $0.append($1) }
+                }
+                #expect(try await holder == .null, "BLPOP timed out on the empty list")
+                #expect(outcomes.filter { $0 == nil }.count == 3, "three waited and were answered")
+                #expect(outcomes.compactMap { $0?.code } == Array(repeating: .poolAcquireTimeout, count: 5))
+            }
+        }
+        await admin.close()
+    }
+
+    @Test func anUnreachableServerFailsEachBatchWithConnectionFailed() async throws {
+        let refusing = try RefusingPort()
+        let client = RedisClient(
+            configuration: RedisConfiguration(host: "127.0.0.1", port: refusing.port, connectTimeoutMilliseconds: 1000, poolSize: 1))
+        for _ in 0..<2 {
+            #expect(await redisError { try await client.multiplexed.send(["PING"]) }?.code == .connectionFailed)
+        }
+        await client.shutdown()
+        #expect(await redisError { try await client.multiplexed.send(["PING"]) }?.code == .closed)
+        withExtendedLifetime(refusing) {}
+    }
+}
