@@ -30,12 +30,7 @@ public final class RedisClient: Sendable {
         self.configuration = configuration
         self.pool = RedisConnectionPool(configuration: configuration, logger: logger)
         self.multiplexed = RedisMultiplexer(configuration: configuration, logger: logger)
-        do {
-            try configuration.validate()
-            self.configurationError = nil
-        } catch {
-            self.configurationError = error as? RedisError
-        }
+        self.configurationError = configuration.validationError
     }
 
     /// How many times `evaluate` found a script missing on the server (NOSCRIPT) and sent it again.

@@ -105,6 +105,16 @@ public struct RedisConfiguration: Sendable, Hashable, CustomStringConvertible {
         try validate()
     }
 
+    /// What ``validate()`` throws, or nil for a valid configuration (for clients that fail every call with it).
+    var validationError: RedisError? {
+        do {
+            try validate()
+            return nil
+        } catch {
+            return error as? RedisError ?? RedisError(code: .invalidArgument, message: "\(error)")
+        }
+    }
+
     /// Checks every setting; `RedisConnection.connect` and `RedisClient` refuse to work with an invalid one.
     /// - Throws: `RedisError` with code `.invalidArgument` naming the first bad setting.
     public func validate() throws {

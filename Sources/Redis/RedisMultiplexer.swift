@@ -56,12 +56,7 @@ public final class RedisMultiplexer: Sendable {
         self.logger = logger
         self.executor = BlockingExecutor(label: "paystream.redis.mux.\(configuration.host):\(configuration.port)")
         self.link = Link()
-        do {
-            try configuration.validate()
-            self.configurationError = nil
-        } catch {
-            self.configurationError = error as? RedisError
-        }
+        self.configurationError = configuration.validationError
     }
 
     /// How many times a script was missing on the server (NOSCRIPT) and sent again.

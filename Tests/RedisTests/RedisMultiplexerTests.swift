@@ -87,11 +87,7 @@ import Testing
                 let id = try #require(try await mux.send(["CLIENT", "ID"]).int64)
                 // A blocking command holds the shared connection on purpose (never do this outside a test).
                 async let blocked = redisError { try await mux.send(["BLPOP", keys[0], "4"]) }
-                for _ in 0..<100 {
-                    let info = try await admin.send(["CLIENT", "LIST", "ID", String(id)]).string ?? ""
-                    if info.contains("cmd=blpop") { break }
-                    try await Task.sleep(for: .milliseconds(20))
-                }
+                try await waitUntilBlockedInBLPOP(id, admin: admin)
                 #expect(try await admin.send(["CLIENT", "KILL", "ID", String(id)]) == .integer(1))
                 let error = await blocked
                 #expect(error?.code == .io)
@@ -110,11 +106,7 @@ import Testing
                 let mux = client.multiplexed
                 let id = try #require(try await mux.send(["CLIENT", "ID"]).int64)
                 async let holder = mux.send(["BLPOP", keys[0], "1"])
-                for _ in 0..<100 {
-                    let info = try await admin.send(["CLIENT", "LIST", "ID", String(id)]).string ?? ""
-                    if info.contains("cmd=blpop") { break }
-                    try await Task.sleep(for: .milliseconds(20))
-                }
+                try await waitUntilBlockedInBLPOP(id, admin: admin)
                 let outcomes = await withTaskGroup(of: RedisError?.self) { group in
                     for _ in 0..<8 { group.addTask { await redisError { try await mux.send(["PING"]) } } }
                     return await group.reduce(into: [RedisError?]()) { $0.append($1) }

@@ -140,12 +140,7 @@ import Testing
             try await withTemporaryKeys(client, count: 1) { keys throws in
                 let id = try #require(try await client.send(["CLIENT", "ID"]).int64)
                 async let blocked = redisError { try await client.send(["BLPOP", keys[0], "4"]) }
-                // Wait until the server shows the connection blocked in BLPOP, then kill it.
-                for _ in 0..<100 {
-                    let info = try await admin.send(["CLIENT", "LIST", "ID", String(id)]).string ?? ""
-                    if info.contains("cmd=blpop") { break }
-                    try await Task.sleep(for: .milliseconds(20))
-                }
+                try await waitUntilBlockedInBLPOP(id, admin: admin)
                 #expect(try await admin.send(["CLIENT", "KILL", "ID", String(id)]) == .integer(1))
                 let error = await blocked
                 #expect(error?.code == .io)

@@ -49,6 +49,15 @@ func measureMilliseconds<T>(_ body: () async throws -> T) async rethrows -> (T, 
     return (result, milliseconds)
 }
 
+/// Waits (up to 2 s) until the server shows connection `id` blocked in BLPOP.
+func waitUntilBlockedInBLPOP(_ id: Int64, admin: RedisConnection) async throws {
+    for _ in 0..<100 {
+        let info = try await admin.send(["CLIENT", "LIST", "ID", String(id)]).string ?? ""
+        if info.contains("cmd=blpop") { return }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+}
+
 /// The names of the connections `CLIENT LIST` shows, one entry per connection.
 func connectionNames(on admin: RedisConnection) async throws -> [String] {
     let list = try await admin.send(["CLIENT", "LIST"]).string ?? ""
