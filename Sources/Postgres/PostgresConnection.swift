@@ -85,6 +85,17 @@ public final class PostgresConnection: Sendable {
         return (try? await executor.run { connection.resetForReuse() }) ?? false
     }
 
+    /// Runs one statement, then does what ``resetForReuse()`` does, in one trip to the connection's thread (the
+    /// pool's single-statement calls): the statement's outcome, and false if the connection must be discarded.
+    func queryThenReset(_ query: PostgresQuery) async -> (rows: Result<PostgresRows, any Error>, reusable: Bool) {
+        let connection = self.connection
+        let outcome = try? await executor.run { () -> (Result<PostgresRows, any Error>, Bool) in
+            let rows = Result<PostgresRows, any Error> { try connection.execute(query) }
+            return (rows, connection.resetForReuse())
+        }
+        return outcome ?? (.failure(PostgresError(code: .closed, message: "the connection's thread is gone")), false)
+    }
+
     /// Closes the connection. Safe to call more than once.
     public func close() async {
         let connection = self.connection

@@ -114,6 +114,23 @@ struct PoolTests {
         }
     }
 
+    @Test("a single statement that opens a transaction is rolled back with it, in the same trip")
+    func singleStatementTransactionIsRolledBack() async throws {
+        try await PG.withSchema(try PG.configuration(poolSize: 1)) { client, schema in
+            try await client.execute("CREATE TABLE \(identifier: schema).t (id bigint)")
+            try await client.execute("BEGIN")
+            // Had the BEGIN survived, this insert would sit in its open transaction, unseen by other sessions.
+            try await client.execute("INSERT INTO \(identifier: schema).t VALUES (\(1))")
+            let seen = try await PG.withClient { other in try await other.query("SELECT count(*) FROM \(identifier: schema).t") }
+            #expect(try seen[0].decode(Int.self, at: 0) == 1)
+            // A failed statement leaves the connection usable for the next caller: the same one, pool size 1.
+            let pid = try await client.query("SELECT pg_backend_pid() AS pid")[0].decode(Int32.self, column: "pid")
+            await #expect(throws: PostgresError.self) { try await client.query("SELECT * FROM \(identifier: schema).missing") }
+            #expect(try await client.query("SELECT pg_backend_pid() AS pid")[0].decode(Int32.self, column: "pid") == pid)
+            #expect(client.statistics().openConnections == 1)
+        }
+    }
+
     @Test("after shutdown every call fails with closed")
     func shutdownCloses() async throws {
         let client = PostgresClient(configuration: try PG.configuration(poolSize: 1), logger: PG.logger)
