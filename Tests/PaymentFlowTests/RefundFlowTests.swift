@@ -51,4 +51,32 @@ import TestSupport
 
         }
     }
+
+    @Test func aRefundOfAnOrderTheChannelDoesNotKnowIsAbnormalAtOnceAndNotAskedAgain() async throws {
+        try await FlowHarness.run { h in
+            let user = "user:rx\(h.prefix.suffix(6))"
+            let recharge = try await h.post("/v1/recharges", #"{"amountFen":2000,"channel":"wechat"}"#, as: user)
+            let order = try #require(recharge.string("orderId"))
+            try await h.pay("wechat", order)
+            #expect(await h.waitFor(order, status: "paid"))
+            // The channel forgets every order (a sandbox reset stands in for a channel that lost or never had it):
+            // it answers the refund with ORDER_NOT_EXIST, signed.
+            #expect(try await h.sandbox(.POST, "/sandbox/reset").status == 200)
+
+            let refund = try await h.post("/v1/refunds", #"{"orderId":"\#(order)","amountFen":500}"#, as: user)
+            #expect(refund.status == 202, "\(refund.text)")
+            let refundID = try #require(refund.string("refundOrderId"))
+            #expect(await h.waitFor(refundID, status: "refunded"), "the ledger moved the money toward the channel")
+            #expect(await eventually(timeoutSeconds: 60) { (try? await h.get("/v1/refunds/\(refundID)", as: user).string("channelState")) == "abnormal" })
+
+            // Final: several dispatch rounds later the channel was asked once, and the operator was told once.
+            try await Task.sleep(for: .seconds(3))
+            let log = (try? String(contentsOf: h.api.logFile, encoding: .utf8)) ?? ""
+            let lines = log.split(separator: "\n").filter { $0.contains(refundID) }
+            #expect(lines.filter { $0.contains("payer is owed the money") }.count == 1, "\(lines)")
+            #expect(lines.filter { $0.contains("will retry") }.isEmpty, "\(lines)")
+            #expect(try await h.get("/v1/refunds/\(refundID)", as: user).string("channelState") == "abnormal")
+            #expect(try await h.balance(user) == (1500, 0), "the wallet paid the refund; the payer is owed it by the operator")
+        }
+    }
 }

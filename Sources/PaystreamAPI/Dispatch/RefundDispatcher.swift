@@ -11,7 +11,8 @@ import ServiceLifecycle
 /// Guarantees: the channel is asked with the refund order number as out_refund_no (its idempotency key), so
 /// asking again after a timeout or crash cannot refund twice; rows are claimed with SKIP LOCKED; a final
 /// state is recorded once. `closed` and `abnormal` refunds are logged as critical: the money is owed to the
-/// payer and an operator must settle it at the channel.
+/// payer and an operator must settle it at the channel. A refund whose paid order the channel does not know is
+/// recorded as `abnormal` at once, not retried forever.
 struct RefundDispatcher: Service {
     let services: APIServices
     var interval: Duration = .milliseconds(500)
@@ -37,10 +38,11 @@ struct RefundDispatcher: Service {
                 let originalOrderID = try row.decode(String.self, column: "original_order_id")
                 let attempts = try row.decode(Int.self, column: "attempts")
                 guard let channel = Channel(rawValue: try row.decode(String.self, column: "channel")) else { continue }
+                let isFirstAsk = try row.decode(String?.self, column: "channel_state") == nil
                 do {
                     let client = try services.channels.payments(channel)
                     let status: RefundStatus
-                    if try row.decode(String?.self, column: "channel_state") == nil {
+                    if isFirstAsk {
                         status = try await client.refund(
                             RefundRequest(
                                 outTradeNo: originalOrderID, outRefundNo: refundOrderID,
@@ -51,6 +53,11 @@ struct RefundDispatcher: Service {
                         status = try await client.queryRefund(outTradeNo: originalOrderID, outRefundNo: refundOrderID)
                     }
                     try await apply(refundOrderID: refundOrderID, state: status.state, rawState: status.rawState, refundID: status.refundID, attempts: attempts, on: connection)
+                } catch let error as ChannelError where isFirstAsk && Self.isFinalRefusal(error) {
+                    // Asking again cannot change the answer: the refund is final, the payer is owed the money.
+                    try await apply(
+                        refundOrderID: refundOrderID, state: .abnormal, rawState: error.channelCode ?? error.code.rawValue,
+                        refundID: nil, attempts: attempts, on: connection)
                 } catch let error as ChannelError {
                     services.logger.warning("refund call failed; will retry", metadata: ["refund_order_id": "\(refundOrderID)", "error": "\(error)"])
                     try await connection.execute(
@@ -63,6 +70,14 @@ struct RefundDispatcher: Service {
             }
             return rows.count
         }
+    }
+
+    /// A refusal of the refund request itself that no retry can change: the channel says, in a verified answer,
+    /// that it does not know the paid order (WeChat ORDER_NOT_EXIST, Alipay ACQ.TRADE_NOT_EXIST). Other refusals
+    /// are retried with back-off: a business error such as WeChat's NOT_ENOUGH (the merchant's refundable balance)
+    /// can pass later, and an unsigned refusal must not decide anything.
+    static func isFinalRefusal(_ error: ChannelError) -> Bool {
+        error.code == .notFound
     }
 
     /// The rest of an expired envelope paid through a channel goes back through that channel: once the ledger
