@@ -154,6 +154,7 @@ let package = Package(
         // Tests: clients against the real services (URLs from the environment set by deploy/local/test).
         .target(name: "TestSupport", dependencies: ["Kafka", "Postgres", "Redis", "LedgerStore"], path: "Tests/TestSupport",
                 swiftSettings: strict),
+        .testTarget(name: "BlockingIOTests", dependencies: ["BlockingIO"], swiftSettings: strict),
         .testTarget(name: "KafkaTests", dependencies: ["Kafka", "EventBus", "BlockingIO", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "PostgresTests", dependencies: ["Postgres", "LedgerStore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "RedisTests", dependencies: ["Redis", "TestSupport"], swiftSettings: strict),

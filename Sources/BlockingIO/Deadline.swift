@@ -19,10 +19,15 @@ public struct Deadline: Sendable, Comparable {
         Deadline(uptimeNanoseconds: now().uptimeNanoseconds + UInt64(max(0, milliseconds)) * 1_000_000)
     }
 
-    /// Milliseconds left until the deadline, never negative.
-    public var remainingMilliseconds: Int {
-        let now = Deadline.now().uptimeNanoseconds
-        return uptimeNanoseconds > now ? Int((uptimeNanoseconds - now) / 1_000_000) : 0
+    /// Milliseconds left until the deadline, rounded up: waiting that long reaches it. 0 only once it has
+    /// passed, so a loop that waits `remainingMilliseconds` until `hasPassed` never spins through its last
+    /// millisecond with zero-length waits.
+    public var remainingMilliseconds: Int { remainingMilliseconds(at: .now()) }
+
+    /// Milliseconds left at `now`, rounded up; 0 once the deadline is reached.
+    public func remainingMilliseconds(at now: Deadline) -> Int {
+        guard uptimeNanoseconds > now.uptimeNanoseconds else { return 0 }
+        return Int((uptimeNanoseconds - now.uptimeNanoseconds + 999_999) / 1_000_000)
     }
 
     public var hasPassed: Bool { Deadline.now() >= self }
