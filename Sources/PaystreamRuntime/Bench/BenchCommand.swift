@@ -19,6 +19,7 @@ public struct BenchCommand: AsyncParsableCommand {
         @Option(help: "Worker processes.") var workers = 1
         @Option(help: "Lanes per worker.") var lanes = 4
         @Option(help: "Batch size.") var batchSize = 2_000
+        @Option(help: "Batches per poll of each worker.") var batchesPerPoll = 3
         @Option(help: "Partitions of the benchmark topics.") var partitions = 12
         @Option(help: "pgbench transactions per client.") var pgbenchTransactions = 3_000
         @Option(help: "pgbench clients.") var pgbenchClients = 8
@@ -35,6 +36,7 @@ public struct BenchCommand: AsyncParsableCommand {
             settings.workers = workers
             settings.lanes = lanes
             settings.batchSize = batchSize
+            settings.batchesPerPoll = batchesPerPoll
             settings.partitions = partitions
             settings.pgbenchTransactionsPerClient = pgbenchTransactions
             settings.pgbenchClients = pgbenchClients

@@ -22,6 +22,7 @@ struct LedgerBenchmark {
         var workers = 1
         var lanes = 4
         var batchSize = 2_000
+        var batchesPerPoll = 3
         var partitions = 12
         var pgbenchTransactionsPerClient = 3_000
         var pgbenchClients = 8
@@ -35,7 +36,7 @@ struct LedgerBenchmark {
     func run() async throws {
         let prefix = "bench\(Int(Date().timeIntervalSince1970))"
         let environment = ProcessInfo.processInfo.environment
-        print("paystream-bench ledger: \(settings.transfers) transfers from \(settings.hotAccount ? "ONE hot account" : "\(settings.accounts) accounts"), \(settings.workers) worker process(es), \(settings.lanes) lanes, batches of \(settings.batchSize)")
+        print("paystream-bench ledger: \(settings.transfers) transfers from \(settings.hotAccount ? "ONE hot account" : "\(settings.accounts) accounts"), \(settings.workers) worker process(es), \(settings.lanes) lanes, batches of \(settings.batchSize), \(settings.batchesPerPoll) per poll")
 
         // Topics of two families under a unique prefix.
         let topicsDirectory = FileManager.default.temporaryDirectory.appendingPathComponent(prefix)
@@ -66,6 +67,7 @@ struct LedgerBenchmark {
             process.arguments = [
                 "--topics-dir", topicsDirectory.path, "--pg-url", databaseURL, "--kafka-bootstrap", configuration.kafkaBootstrapServers,
                 "--families", families.joined(separator: ","), "--lanes", "\(settings.lanes)", "--batch-size", "\(settings.batchSize)",
+                "--batches-per-poll", "\(settings.batchesPerPoll)",
                 "--log-level", "warning", "--log-format", "json",
             ]
             let logPath = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-worker-\(n).log").path
@@ -166,7 +168,7 @@ struct LedgerBenchmark {
         if let jsonPath = settings.jsonPath {
             let object: [String: Any] = [
                 "transfers": settings.transfers, "applied": seen.count, "accounts": senders, "workers": settings.workers,
-                "lanes": settings.lanes, "batchSize": settings.batchSize, "throughputPerSecond": throughput,
+                "lanes": settings.lanes, "batchSize": settings.batchSize, "batchesPerPoll": settings.batchesPerPoll, "throughputPerSecond": throughput,
                 "latencyMs": ["p50": p.value(atPercentile: 50), "p99": p.value(atPercentile: 99), "max": p.maxMilliseconds], "pgbenchTps": pgbench.tps,
                 "ratio": throughput / pgbench.tps, "ledgerVerifyClean": report.isClean, "fsync": fsync, "synchronousCommit": syncCommit,
             ]

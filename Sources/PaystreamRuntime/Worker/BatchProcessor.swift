@@ -28,17 +28,54 @@ struct BatchProcessor: Sendable {
         case failed(String)
     }
 
-    func process(_ batch: [KafkaMessage], isShuttingDown: @escaping @Sendable () -> Bool) async throws {
+    /// Applies a polled batch as consecutive batches of at most ``WorkerSettings/batchMaxMessages``, in poll
+    /// order (so every partition stays in offset order: a batch commits before the next one starts). While one
+    /// batch is written, the next one is decoded and split into lanes on another thread, so the worker's CPU
+    /// and PostgreSQL's overlap instead of taking turns.
+    func process(_ polled: [KafkaMessage], isShuttingDown: @escaping @Sendable () -> Bool) async throws {
+        let size = max(1, settings.batchMaxMessages)
+        let starts = Array(stride(from: 0, to: polled.count, by: size))
+        guard !starts.isEmpty else { return }
+        func prepareBatch(at n: Int) -> PreparedBatch {
+            prepare(Array(polled[starts[n]..<min(starts[n] + size, polled.count)]))
+        }
+        var current = prepareBatch(at: 0)
+        for n in starts.indices {
+            let upcoming = n + 1 < starts.count ? Task { prepareBatch(at: n + 1) } : nil
+            do {
+                try await apply(current, isShuttingDown: isShuttingDown)
+            } catch {
+                upcoming?.cancel()
+                throw error
+            }
+            guard let upcoming else { return }
+            current = await upcoming.value
+        }
+    }
+
+    /// A batch decoded and split into lanes, ready to apply.
+    struct PreparedBatch: Sendable {
+        let messages: [KafkaMessage]
+        let decoded: [Result<MoneyEvent, EventDecodingError>]
+        let lanes: [[Int]]
+    }
+
+    func prepare(_ batch: [KafkaMessage]) -> PreparedBatch {
         let decoded = batch.map(decode)
-        let lanes = Self.lanes(for: batch, decoded: decoded, count: settings.lanes)
-        if lanes.count == 1 {
-            try await processLane(lanes[0].map { batch[$0] }, lanes[0].map { decoded[$0] }, isShuttingDown: isShuttingDown)
+        return PreparedBatch(messages: batch, decoded: decoded, lanes: Self.lanes(for: batch, decoded: decoded, count: settings.lanes))
+    }
+
+    private func apply(_ batch: PreparedBatch, isShuttingDown: @escaping @Sendable () -> Bool) async throws {
+        let messages = batch.messages, decoded = batch.decoded
+        if batch.lanes.count == 1 {
+            let lane = batch.lanes[0]
+            try await processLane(lane.map { messages[$0] }, lane.map { decoded[$0] }, isShuttingDown: isShuttingDown)
             return
         }
         try await withThrowingTaskGroup(of: Void.self) { group in
-            for lane in lanes {
-                let messages = lane.map { batch[$0] }, events = lane.map { decoded[$0] }
-                group.addTask { try await processLane(messages, events, isShuttingDown: isShuttingDown) }
+            for lane in batch.lanes {
+                let laneMessages = lane.map { messages[$0] }, events = lane.map { decoded[$0] }
+                group.addTask { try await processLane(laneMessages, events, isShuttingDown: isShuttingDown) }
             }
             try await group.waitForAll()
         }

@@ -4,10 +4,10 @@ import Kafka
 import Logging
 import ServiceLifecycle
 
-/// One consumer-group member for one topic family (its main topic, or its retry topics): poll a batch,
-/// apply it, and only then commit its offsets. A batch whose processing fails is processed again from
-/// the start (every effect is idempotent) until it succeeds or the process shuts down, in which case its
-/// offsets are not committed and the partition's next owner processes it.
+/// One consumer-group member for one topic family (its main topic, or its retry topics): poll up to
+/// ``WorkerSettings/batchesPerPoll`` batches, apply them, and only then commit their offsets. A poll whose
+/// processing fails is processed again from the start (every effect is idempotent) until it succeeds or the
+/// process shuts down, in which case its offsets are not committed and the partition's next owner processes it.
 struct FamilyConsumer: Sendable {
     let family: TopicDeclaration
     let retryTier: Bool
@@ -33,7 +33,7 @@ struct FamilyConsumer: Sendable {
         defer { logger.info("stopped consuming", metadata: ["group": "\(groupID)"]) }
         do {
             while !shuttingDown() {
-                let batch = try await consumer.poll(maxMessages: settings.batchMaxMessages, timeoutMilliseconds: settings.batchWaitMilliseconds)
+                let batch = try await consumer.poll(maxMessages: settings.pollMaxMessages, timeoutMilliseconds: settings.batchWaitMilliseconds)
                 if batch.isEmpty { continue }
                 var attempt = 0
                 while true {

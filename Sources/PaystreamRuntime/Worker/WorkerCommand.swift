@@ -15,6 +15,8 @@ public struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Comma-separated topic families to consume (default: every money family).")
     public var families: String?
     @Option(help: "Most messages per batch.") public var batchSize = 2_000
+    @Option(help: "Most batches per poll; each next batch is decoded while the one before is written.")
+    public var batchesPerPoll = 3
     @Option(help: "Milliseconds a poll waits to fill a batch.") public var batchWaitMs = 20
     @Option(help: "Parallel lanes per batch.") public var lanes = 4
     @Flag(help: "Do not run the outbox relay in this process.") public var noOutboxRelay = false
@@ -40,7 +42,9 @@ public struct WorkerCommand: AsyncParsableCommand {
                 return twin
             }
         }
+        guard batchSize > 0, batchesPerPoll > 0 else { throw ValidationError("--batch-size and --batches-per-poll are at least 1") }
         settings.batchMaxMessages = batchSize
+        settings.batchesPerPoll = batchesPerPoll
         settings.batchWaitMilliseconds = batchWaitMs
         settings.lanes = lanes
         settings.runOutboxRelay = !noOutboxRelay

@@ -2,8 +2,12 @@
 public struct WorkerSettings: Sendable {
     /// Topic families (main topic names from topics/) this worker consumes.
     public var families: [String]
-    /// Largest batch one poll returns (one PostgreSQL transaction per lane of a batch).
+    /// Most messages in one batch (one PostgreSQL transaction per lane of a batch).
     public var batchMaxMessages = 2_000
+    /// Most batches one poll returns. The batches of a poll are applied one after the other, and each next
+    /// batch is decoded while the one before it is written, so that the worker's CPU and PostgreSQL's overlap.
+    /// Offsets are committed once all of them are applied.
+    public var batchesPerPoll = 3
     /// How long a poll waits to fill a batch.
     public var batchWaitMilliseconds = 20
     /// Most parallel lanes per batch; the partitions of a batch are spread over them, each partition in order,
@@ -21,6 +25,9 @@ public struct WorkerSettings: Sendable {
         "paystream.payment.callbacks", "paystream.envelope.grabs", "paystream.transfer.requests", "paystream.refunds",
         "paystream.withdrawals",
     ]
+
+    /// The most messages one poll returns.
+    public var pollMaxMessages: Int { batchMaxMessages * max(1, batchesPerPoll) }
 
     public init(families: [String] = WorkerSettings.moneyFamilies) {
         self.families = families
