@@ -115,4 +115,58 @@ struct ExactlyOnceTests {
         await producer.shutdown()
         await h.close()
     }
+
+    /// A poll holds several batches (here up to 8 of 5 messages), applied one after the other while the next
+    /// is decoded. Each order's steps must still be applied in order (an approval before its request would
+    /// be refused and dead-lettered), and a worker killed between two batches of one poll, whose offsets were
+    /// not committed, leaves the batches it did commit to be seen as duplicates by the next worker.
+    @Test func aPollOfManySmallBatchesKeepsEveryOrdersStepsInOrderAndSurvivesAKillBetweenThem() async throws {
+        let h = try await PipelineHarness.make(stems: ["payment.callbacks", "withdrawals"])
+        let producer = try KafkaTestCluster.producer()
+        let users = 20, ordersPerUser = 3, fundFen: Int64 = 100_000
+        try await h.produce(
+            try (0..<users).map { try EventFactory.payment(order: "pf-\($0)", user: "p\($0)", fen: fundFen, purpose: .recharge) },
+            to: "payment.callbacks", producer: producer)
+        let funder = try h.startWorker()
+        #expect(await eventually { (try? await h.appliedKeys(prefix: "notify:wechat:wx-pf-")) == Int64(users) }, "\(funder.tail())")
+        #expect(await funder.terminate() == 0)
+
+        // Every request is followed by its approval, on the same key; all are in the topic before a worker polls.
+        var events: [MoneyEvent] = []
+        var frozen: [String: Int64] = [:]
+        for n in 0..<ordersPerUser {
+            for u in 0..<users {
+                let fen = Int64(100 * (n + 1) + u)
+                frozen["user:p\(u)", default: 0] += fen
+                events.append(try EventFactory.withdrawal(order: "pw-\(u)-\(n)", user: "p\(u)", fen: fen))
+                events.append(try EventFactory.approval(order: "pw-\(u)-\(n)"))
+            }
+        }
+        try await h.produce(events, to: "withdrawals", producer: producer)
+        let small = ["--batch-size", "5", "--batches-per-poll", "8"]
+        let doomed = try h.startWorker(environment: ["PAYSTREAM_TEST_KILL_AFTER_LEDGER_COMMIT": "3"], extraArguments: small)
+        let died = await doomed.waitForExit(timeoutSeconds: 60)
+        #expect(died == SIGKILL || doomed.tail().contains("FAULT INJECTION"), "the fault fired:\n\(doomed.tail())")
+        let committedBeforeKill = try await h.count("SELECT count(*) FROM orders WHERE order_id LIKE 'pw-%'")
+        #expect(committedBeforeKill > 0, "the killed worker committed some batches to the ledger")
+
+        let survivor = try h.startWorker(extraArguments: small)
+        let approved = try await eventually(timeoutSeconds: 90) {
+            try await h.count("SELECT count(*) FROM orders WHERE order_id LIKE 'pw-%' AND status = 'approved'") == Int64(users * ordersPerUser)
+        }
+        #expect(approved, "survivor log:\n\(survivor.tail())")
+        for (account, fen) in frozen {
+            let balance = try await h.balance(account)
+            #expect(balance.frozen == fen, "\(account)")
+            #expect(balance.available == fundFen - fen, "\(account)")
+        }
+        #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'withdrawFreeze'") == Int64(users * ordersPerUser))
+        let deadLetters = try await h.deadLetters("withdrawals")
+        #expect(deadLetters.isEmpty, "out of order or refused: \(deadLetters.prefix(3).map { $0.header(PipelineHeaders.errorCode)?.stringValue ?? "" })")
+        let report = try await h.verify()
+        #expect(report.isClean, "\(report.violations)")
+        #expect(await survivor.terminate() == 0)
+        await producer.shutdown()
+        await h.close()
+    }
 }
