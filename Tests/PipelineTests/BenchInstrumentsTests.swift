@@ -51,6 +51,21 @@ struct BenchInstrumentsTests {
         #expect(LatencyHistogram().value(atPercentile: 50).isNaN)
     }
 
+    @Test func theWatermarkIsTheHighestIdBelowWhichEveryIdWasSeen() {
+        var ids = EntryIDWatermark()
+        for id: Int64 in [3, 1, 5] { ids.insert(id) }
+        #expect(ids.watermark == 1, "2 is missing")
+        ids.insert(2)
+        #expect(ids.watermark == 3, "4 is missing")
+        ids.insert(4)
+        #expect(ids.watermark == 5)
+        ids.insert(2)
+        #expect(ids.watermark == 5, "an id seen again changes nothing")
+        var shuffled = EntryIDWatermark()
+        for id in (1...1_000).shuffled() { shuffled.insert(Int64(id)) }
+        #expect(shuffled.watermark == 1_000)
+    }
+
     @Test func statLinesAreReadAfterTheCommandNamesLastParenthesis() {
         // Field 2 may hold spaces and parentheses; utime and stime are fields 14 and 15.
         let line = "4242 (a (b) c) S 1 4242 4242 0 -1 4194560 100 0 0 0 137 29 0 0 20 0 3 0 1000 12345678 300 18446744073709551615"
