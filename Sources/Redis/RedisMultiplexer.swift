@@ -131,7 +131,15 @@ public final class RedisMultiplexer: Sendable {
             state.flushQueued = !state.waiting.isEmpty
             return (batch, state.flushQueued)
         }
-        defer { if more { executor.execute { self.flush() } } }
+        defer {
+            if more {
+                executor.execute { self.flush() }
+            } else if state.withLock({ $0.isShutDown }) {
+                // The last commands queued before shutdown() may be answered after its close (a flush that
+                // queued itself again runs after it): close what answering them opened.
+                link.close()
+            }
+        }
         guard !batch.isEmpty else { return }
         let context: HiredisContext
         do {

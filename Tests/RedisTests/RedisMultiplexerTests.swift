@@ -128,6 +128,31 @@ import Testing
         await admin.close()
     }
 
+    @Test func commandsQueuedBeforeShutdownAreAnsweredAndNoConnectionOutlivesIt() async throws {
+        let admin = try await adminConnection()
+        let name = TestEnvironment.uniqueName("mux-shutdown")
+        // One command per batch: the commands queued behind the held one need flushes that queue themselves
+        // again, and those run after shutdown()'s close.
+        let mux = RedisMultiplexer(configuration: try testConfiguration { $0.clientName = name; $0.maximumPipelineLength = 1 })
+        let key = TestEnvironment.uniqueName("paystream-test-redis-mux-shutdown")
+        let id = try #require(try await mux.send(["CLIENT", "ID"]).int64)
+        async let holder = mux.send(["BLPOP", key, "30"])
+        try await waitUntilBlockedInBLPOP(id, admin: admin)
+        let pings = (0..<3).map { _ in Task { try await mux.send(["PING"]) } }
+        try await Task.sleep(for: .milliseconds(200))
+        let shuttingDown = Task { await mux.shutdown() }
+        try await Task.sleep(for: .milliseconds(200))
+        #expect(await redisError { try await mux.send(["PING"]) }?.code == .closed, "refused after shutdown()")
+        _ = try await admin.send(["LPUSH", key, "release"])
+        #expect(try await holder == .array([.bulk(key), .bulk("release")]))
+        for ping in pings { #expect(try await ping.value == .status("PONG"), "queued before shutdown(): answered") }
+        await shuttingDown.value
+        let closed = await eventually(timeoutSeconds: 5) { (try? await connectionNames(on: admin).contains(name)) == false }
+        #expect(closed, "the multiplexer's connection is closed after its last answer")
+        _ = try await admin.send(["DEL", key])
+        await admin.close()
+    }
+
     @Test func anUnreachableServerFailsEachBatchWithConnectionFailed() async throws {
         let refusing = try RefusingPort()
         let client = RedisClient(
