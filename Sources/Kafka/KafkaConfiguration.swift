@@ -9,11 +9,26 @@ public struct KafkaConfiguration: Sendable {
     public var clientID: String
     /// Raw librdkafka properties applied last (they win over everything Paystream sets).
     public var properties: [String: String]
+    /// How long a broker may hold a consumer's fetch while it has nothing to return (`fetch.wait.max.ms`);
+    /// nil keeps librdkafka's 500 ms. A real broker answers as soon as a message arrives, so there this only
+    /// sets how often an idle consumer asks again. librdkafka's mock cluster (the embedded broker) holds an
+    /// empty fetch for the whole wait even when a message arrives meanwhile, so against it the wait is added
+    /// to the delivery of every message that reaches an idle partition: the local stack sets a short one.
+    public var fetchWaitMaxMilliseconds: Int?
 
-    public init(bootstrapServers: String, clientID: String = "paystream", properties: [String: String] = [:]) {
+    public init(
+        bootstrapServers: String, clientID: String = "paystream", properties: [String: String] = [:],
+        fetchWaitMaxMilliseconds: Int? = nil
+    ) {
         self.bootstrapServers = bootstrapServers
         self.clientID = clientID
         self.properties = properties
+        self.fetchWaitMaxMilliseconds = fetchWaitMaxMilliseconds
+    }
+
+    /// What every consumer of this configuration sets, before the raw ``properties``.
+    var consumerProperties: [String: String] {
+        fetchWaitMaxMilliseconds.map { ["fetch.wait.max.ms": String($0)] } ?? [:]
     }
 
     /// librdkafka properties Paystream sets for correctness, and why. Raw ``properties`` would silently win
@@ -109,6 +124,7 @@ public struct KafkaConsumerConfiguration: Sendable {
             "session.timeout.ms": String(sessionTimeoutMilliseconds),
             "max.poll.interval.ms": String(maxPollIntervalMilliseconds),
         ]
+        p.merge(client.consumerProperties) { _, new in new }
         p.merge(client.properties) { _, new in new }
         return p
     }

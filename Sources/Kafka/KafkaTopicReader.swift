@@ -46,6 +46,7 @@ public final class KafkaTopicReader: Sendable {
             "auto.offset.reset": "earliest",
             "enable.partition.eof": "true",
         ]
+        properties.merge(configuration.consumerProperties) { _, new in new }
         properties.merge(configuration.properties) { _, new in new }
         // Whatever the caller's properties say, this reader never commits.
         self.handle = HandleBox(try RDKafkaConfig.nonCommittingConsumer(properties))

@@ -25,8 +25,11 @@ public enum KafkaTestCluster {
         try EmbeddedBrokerControl.send(command, port: controlPort())
     }
 
+    /// The embedded broker's client settings: its bootstrap, and the consumers' fetch wait deploy/local sets
+    /// for it (PAYSTREAM_KAFKA_FETCH_WAIT_MAX_MS), as the programs under test read it.
     public static func configuration(clientID: String = "paystream-tests") throws -> KafkaConfiguration {
-        KafkaConfiguration(bootstrapServers: try bootstrap(), clientID: clientID)
+        let wait = ProcessInfo.processInfo.environment["PAYSTREAM_KAFKA_FETCH_WAIT_MAX_MS"].flatMap { Int($0) }
+        return KafkaConfiguration(bootstrapServers: try bootstrap(), clientID: clientID, fetchWaitMaxMilliseconds: wait)
     }
 
     public static func producer(deliveryTimeoutMilliseconds: Int = 30_000) throws -> KafkaProducer {

@@ -207,6 +207,10 @@ write_env() {
 # Written by deploy/local/up ($PROFILE profile). Source it: . $RUN_DIR/env
 export PAYSTREAM_KAFKA_BOOTSTRAP=$(cat "$RUN_DIR/broker.bootstrap")
 export PAYSTREAM_KAFKA_CONTROL_PORT=$(cat "$RUN_DIR/broker.control-port")
+# The embedded broker (librdkafka's mock cluster) holds an empty fetch for all of fetch.wait.max.ms, even when a
+# message arrives meanwhile; a real broker answers at once. A short wait keeps that from delaying every hop
+# (PAYSTREAM_KAFKA_FETCH_WAIT_MAX_MS set when this is written wins, e.g. 500 for librdkafka's default).
+export PAYSTREAM_KAFKA_FETCH_WAIT_MAX_MS=${PAYSTREAM_KAFKA_FETCH_WAIT_MAX_MS:-100}
 export PAYSTREAM_PG_URL=postgres://paystream@127.0.0.1:$PG_PORT/paystream
 export PAYSTREAM_REDIS_URL=redis://127.0.0.1:$REDIS_PORT/0
 export PAYSTREAM_TOPICS_DIR=$ROOT/topics

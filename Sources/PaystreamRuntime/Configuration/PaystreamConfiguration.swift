@@ -10,6 +10,9 @@ public struct PaystreamConfiguration: Sendable, Codable, Equatable {
     public var kafkaBootstrapServers = "127.0.0.1:9092"
     /// Raw librdkafka properties for every client (SASL/TLS for a real cluster, tuning).
     public var kafkaProperties: [String: String] = [:]
+    /// Consumers' `fetch.wait.max.ms` (``KafkaConfiguration/fetchWaitMaxMilliseconds``); nil keeps librdkafka's
+    /// 500 ms, right for a real cluster. The embedded broker needs a short one (deploy/local sets 100).
+    public var kafkaFetchWaitMaxMs: Int?
     public var postgresURL = "postgres://paystream@127.0.0.1:55432/paystream"
     public var postgresPoolSize = 8
     public var redisURL = "redis://127.0.0.1:56379/0"
@@ -63,6 +66,12 @@ public struct PaystreamConfiguration: Sendable, Codable, Equatable {
             }
             configuration.opsPort = port
         }
+        if let value = environment["PAYSTREAM_KAFKA_FETCH_WAIT_MAX_MS"], !value.isEmpty {
+            guard let milliseconds = Int(value) else {
+                throw Invalid(description: "PAYSTREAM_KAFKA_FETCH_WAIT_MAX_MS=\(value) is not a number of milliseconds")
+            }
+            configuration.kafkaFetchWaitMaxMs = milliseconds
+        }
         if let value = environment["PAYSTREAM_KAFKA_PROPERTIES"] {
             configuration.kafkaProperties.merge(try parseProperties(value)) { _, new in new }
         }
@@ -91,6 +100,12 @@ public struct PaystreamConfiguration: Sendable, Codable, Equatable {
         guard ["json", "text"].contains(logFormat) else { throw Invalid(description: "log format must be json or text") }
         guard postgresPoolSize > 0, redisPoolSize > 0 else { throw Invalid(description: "pool sizes must be > 0") }
         guard (0...65535).contains(opsPort) else { throw Invalid(description: "opsPort \(opsPort) is not a port") }
+        if let wait = kafkaFetchWaitMaxMs, !(1...300_000).contains(wait) {
+            throw Invalid(description: "kafkaFetchWaitMaxMs \(wait) is not 1...300000 milliseconds")
+        }
+        if kafkaFetchWaitMaxMs != nil, kafkaProperties["fetch.wait.max.ms"] != nil {
+            throw Invalid(description: "fetch.wait.max.ms is set twice: as kafkaFetchWaitMaxMs and in kafkaProperties")
+        }
         for name in kafkaProperties.keys.sorted() {
             if let reason = KafkaConfiguration.protectedProperties[name] {
                 throw Invalid(description: "kafkaProperties may not set \(name): \(reason)")
@@ -100,6 +115,8 @@ public struct PaystreamConfiguration: Sendable, Codable, Equatable {
 
     /// The Kafka client settings every producer, consumer and admin of this process uses.
     public func kafka(clientID: String) -> KafkaConfiguration {
-        KafkaConfiguration(bootstrapServers: kafkaBootstrapServers, clientID: clientID, properties: kafkaProperties)
+        KafkaConfiguration(
+            bootstrapServers: kafkaBootstrapServers, clientID: clientID, properties: kafkaProperties,
+            fetchWaitMaxMilliseconds: kafkaFetchWaitMaxMs)
     }
 }
