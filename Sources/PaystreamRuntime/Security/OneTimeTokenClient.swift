@@ -103,7 +103,7 @@ public final class OneTimeTokenClient: Sendable {
 
     /// Fetches a token for each of `accounts` ahead of use, `concurrency` accounts at a time, and closes each
     /// stream once its token came: the token waits in the account's wallet for ``token(for:sign:)``.
-    public func prefetch(_ accounts: [AccountID], concurrency: Int = 32, sign: @escaping @Sendable (AccountID) -> Signer) async throws {
+    public func prefetch(_ accounts: [AccountID], concurrency: Int = 128, sign: @escaping @Sendable (AccountID) -> Signer) async throws {
         try await forEachConcurrently(accounts, width: concurrency) { account in
             let wallet = self.wallet(account.description)
             if wallet.count > 0 { return }
