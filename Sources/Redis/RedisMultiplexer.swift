@@ -67,6 +67,12 @@ public final class RedisMultiplexer: Sendable {
         (batches.load(ordering: .relaxed), commands.load(ordering: .relaxed))
     }
 
+    /// Commands submitted and not yet written to the server.
+    public var waitingCommands: Int { state.withLock { $0.waiting.count } }
+
+    /// True once ``shutdown()`` was called: later commands are refused with `.closed`.
+    public var isShutDown: Bool { state.withLock { $0.isShutDown } }
+
     /// Sends one command and returns its reply. Errors as for ``RedisClient/send(_:)-([String])``.
     public func send(_ arguments: [String]) async throws -> RedisValue {
         try await submit(arguments.map { Array($0.utf8) }, fallback: nil).value
@@ -134,7 +140,7 @@ public final class RedisMultiplexer: Sendable {
         defer {
             if more {
                 executor.execute { self.flush() }
-            } else if state.withLock({ $0.isShutDown }) {
+            } else if isShutDown {
                 // The last commands queued before shutdown() may be answered after its close (a flush that
                 // queued itself again runs after it): close what answering them opened.
                 link.close()

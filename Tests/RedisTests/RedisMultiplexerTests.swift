@@ -139,9 +139,9 @@ import Testing
         async let holder = mux.send(["BLPOP", key, "30"])
         try await waitUntilBlockedInBLPOP(id, admin: admin)
         let pings = (0..<3).map { _ in Task { try await mux.send(["PING"]) } }
-        try await Task.sleep(for: .milliseconds(200))
+        #expect(await eventually(timeoutSeconds: 10) { mux.waitingCommands == 3 }, "the three wait behind the held connection")
         let shuttingDown = Task { await mux.shutdown() }
-        try await Task.sleep(for: .milliseconds(200))
+        #expect(await eventually(timeoutSeconds: 10) { mux.isShutDown })
         #expect(await redisError { try await mux.send(["PING"]) }?.code == .closed, "refused after shutdown()")
         _ = try await admin.send(["LPUSH", key, "release"])
         #expect(try await holder == .array([.bulk(key), .bulk("release")]))

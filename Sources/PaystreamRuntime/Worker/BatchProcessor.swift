@@ -41,13 +41,9 @@ struct BatchProcessor: Sendable {
         }
         var current = prepareBatch(at: 0)
         for n in starts.indices {
+            // Pure computation: if this batch fails, the next one's preparation just finishes unused.
             let upcoming = n + 1 < starts.count ? Task { prepareBatch(at: n + 1) } : nil
-            do {
-                try await apply(current, isShuttingDown: isShuttingDown)
-            } catch {
-                upcoming?.cancel()
-                throw error
-            }
+            try await apply(current, isShuttingDown: isShuttingDown)
             guard let upcoming else { return }
             current = await upcoming.value
         }
