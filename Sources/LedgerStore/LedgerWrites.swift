@@ -3,77 +3,112 @@ import PaystreamCore
 import Postgres
 
 /// Writes a batch's evaluated effects with a fixed number of set-based statements (unnest arrays),
-/// whatever the batch size. Internal to the ledger store.
+/// whatever the batch size, sent as one pipeline: PostgreSQL runs each statement while the next one is
+/// encoded, and the batch waits for answers once. Internal to the ledger store.
 enum LedgerWrites {
+    /// A statement of the pipeline and, where a wrong count would mean lost effects, how many rows it must
+    /// touch.
+    struct Statement {
+        let query: PostgresQuery
+        let expectedRows: Int?
+        let what: String
+
+        init(_ query: PostgresQuery, expectedRows: Int? = nil, what: String) {
+            self.query = query
+            self.expectedRows = expectedRows
+            self.what = what
+        }
+    }
+
     static func write(_ evaluation: LedgerEvaluation, inputs: [LedgerInput], on connection: PostgresConnection) async throws {
         let applied = zip(inputs, evaluation.results).compactMap { input, effects in effects.map { (input, $0) } }
         let rejected = zip(inputs, evaluation.rejections).compactMap { input, rejection in rejection.map { (input, $0) } }
 
+        var statements: [Statement] = []
         if !rejected.isEmpty {
-            try await connection.execute(
-                """
-                UPDATE processed_keys p SET result = 'rejected:' || t.code
-                FROM unnest(\(rejected.map(\.0.event.idempotencyKey))::text[], \(rejected.map(\.1.code))::text[]) AS t(k, code)
-                WHERE p.idempotency_key = t.k
-                """)
+            statements.append(
+                Statement(
+                    """
+                    UPDATE processed_keys p SET result = 'rejected:' || t.code
+                    FROM unnest(\(rejected.map(\.0.event.idempotencyKey))::text[], \(rejected.map(\.1.code))::text[]) AS t(k, code)
+                    WHERE p.idempotency_key = t.k
+                    """, what: "rejected keys"))
         }
-        if applied.isEmpty { return }
-
-        try await writeJournal(applied, on: connection)
-        try await writeBalances(applied.flatMap { $0.1.entries }, on: connection)
-        try await writeOrders(applied, on: connection)
-        try await writeOutbox(applied, on: connection)
+        if !applied.isEmpty {
+            var entries: [JournalEntry] = [], correlations: [String?] = []
+            for (input, effects) in applied {
+                for entry in effects.entries {
+                    entries.append(entry)
+                    correlations.append(input.event.correlationID)
+                }
+            }
+            if let journal = entriesStatement(entries, correlationIDs: correlations) { statements.append(journal) }
+            if let balances = try balancesStatement(entries) { statements.append(balances) }
+            statements.append(contentsOf: orderStatements(applied))
+            if let outbox = outboxStatement(applied) { statements.append(outbox) }
+        }
+        try await run(statements, on: connection)
     }
 
-    private static func writeJournal(_ applied: [(LedgerInput, Effects)], on connection: PostgresConnection) async throws {
-        var entries: [JournalEntry] = [], correlations: [String?] = []
-        for (input, effects) in applied {
-            for entry in effects.entries {
-                entries.append(entry)
-                correlations.append(input.event.correlationID)
+    /// Runs the statements as one pipeline and checks the counts that must match.
+    static func run(_ statements: [Statement], on connection: PostgresConnection) async throws {
+        if statements.isEmpty { return }
+        let results = try await connection.pipeline(statements.map(\.query))
+        for (statement, result) in zip(statements, results) {
+            if let expected = statement.expectedRows, result.affectedRows != expected {
+                throw LedgerStoreError(message: "wrote \(result.affectedRows) of \(expected) \(statement.what)")
             }
         }
-        try await insertEntries(entries, correlationIDs: correlations, on: connection)
     }
 
-    /// Inserts the entries and all their postings (one statement each, so the balance trigger sees whole
-    /// entries). Balances are not touched: see ``writeBalances(_:on:)``.
+    /// Inserts the entries and all their postings (the corrections' path; a batch sends the same statement
+    /// in its pipeline). Balances are not touched: see ``writeBalances(_:on:)``.
     static func insertEntries(_ entries: [JournalEntry], correlationIDs: [String?], on connection: PostgresConnection) async throws {
+        guard let statement = entriesStatement(entries, correlationIDs: correlationIDs) else { return }
+        try await run([statement], on: connection)
+    }
+
+    /// Applies the entries' net change per account (the corrections' path).
+    static func writeBalances(_ entries: [JournalEntry], on connection: PostgresConnection) async throws {
+        guard let statement = try balancesStatement(entries) else { return }
+        try await run([statement], on: connection)
+    }
+
+    /// One statement for the entries and all their postings: the entries are inserted, and their postings
+    /// joined to the new entry ids by idempotency key (unique per entry), in posting order. One INSERT into
+    /// postings, so the balance trigger sees whole entries; its count must be every posting, or the
+    /// statement would have dropped one.
+    static func entriesStatement(_ entries: [JournalEntry], correlationIDs: [String?]) -> Statement? {
         precondition(entries.count == correlationIDs.count, "one correlation id (or nil) per entry")
-        if entries.isEmpty { return }
-        let rows = try await connection.query(
-            """
-            INSERT INTO journal_entries (idempotency_key, kind, order_id, correlation_id)
-            SELECT * FROM unnest(\(entries.map(\.idempotencyKey))::text[], \(entries.map(\.kind.rawValue))::text[],
-                                 \(entries.map(\.orderID))::text[], \(correlationIDs)::text[])
-            RETURNING entry_id, idempotency_key
-            """)
-        var entryIDs: [String: Int64] = [:]
-        for row in rows {
-            entryIDs[try row.decode(String.self, column: "idempotency_key")] = try row.decode(Int64.self, column: "entry_id")
-        }
-        var ids: [Int64] = [], accounts: [String] = [], buckets: [String] = [], amounts: [Int64] = []
+        if entries.isEmpty { return nil }
+        var keys: [String] = [], accounts: [String] = [], buckets: [String] = [], amounts: [Int64] = []
         for entry in entries {
-            guard let id = entryIDs[entry.idempotencyKey] else {
-                throw LedgerStoreError(message: "entry \(entry.idempotencyKey) was not inserted")
-            }
             for posting in entry.postings {
-                ids.append(id)
+                keys.append(entry.idempotencyKey)
                 accounts.append(posting.account.description)
                 buckets.append(posting.bucket.rawValue)
                 amounts.append(posting.amountFen)
             }
         }
-        // One statement for all postings: the balance trigger sees whole entries.
-        try await connection.execute(
+        return Statement(
             """
+            WITH entries AS (
+                INSERT INTO journal_entries (idempotency_key, kind, order_id, correlation_id)
+                SELECT * FROM unnest(\(entries.map(\.idempotencyKey))::text[], \(entries.map(\.kind.rawValue))::text[],
+                                     \(entries.map(\.orderID))::text[], \(correlationIDs)::text[])
+                RETURNING entry_id, idempotency_key
+            )
             INSERT INTO postings (entry_id, account_id, bucket, amount_fen)
-            SELECT * FROM unnest(\(ids)::bigint[], \(accounts)::text[], \(buckets)::text[], \(amounts)::bigint[])
-            """)
+            SELECT e.entry_id, p.account_id, p.bucket, p.amount_fen
+            FROM unnest(\(keys)::text[], \(accounts)::text[], \(buckets)::text[], \(amounts)::bigint[])
+                 WITH ORDINALITY AS p(entry_key, account_id, bucket, amount_fen, n)
+            JOIN entries e ON e.idempotency_key = p.entry_key
+            ORDER BY p.n
+            """, expectedRows: keys.count, what: "postings")
     }
 
-    /// One UPDATE for all accounts, each with its net change over the batch.
-    static func writeBalances(_ entries: [JournalEntry], on connection: PostgresConnection) async throws {
+    /// One UPDATE for all accounts, each with its net change over the entries; every account must exist.
+    static func balancesStatement(_ entries: [JournalEntry]) throws -> Statement? {
         var delta: [AccountID: (available: Int64, frozen: Int64)] = [:]
         for posting in entries.flatMap(\.postings) {
             var d = delta[posting.account] ?? (0, 0)
@@ -83,19 +118,17 @@ enum LedgerWrites {
             }
             delta[posting.account] = d
         }
+        if delta.isEmpty { return nil }
         // Each id's text is built once: sorting by `description` in the comparator built two strings per
         // comparison (3% of the worker's CPU in a profile of the ledger benchmark).
         let sorted = delta.map { (id: $0.key.description, change: $0.value) }.sorted { $0.id < $1.id }
-        let updated = try await connection.execute(
+        return Statement(
             """
             UPDATE accounts a SET available_fen = a.available_fen + d.da, frozen_fen = a.frozen_fen + d.df, updated_at = now()
             FROM unnest(\(sorted.map(\.id))::text[], \(sorted.map(\.change.available))::bigint[],
                         \(sorted.map(\.change.frozen))::bigint[]) AS d(id, da, df)
             WHERE a.account_id = d.id
-            """)
-        guard updated == sorted.count else {
-            throw LedgerStoreError(message: "updated \(updated) of \(sorted.count) accounts")
-        }
+            """, expectedRows: sorted.count, what: "accounts")
     }
 
     private static func checkedAdd(_ a: Int64, _ b: Int64) throws -> Int64 {
@@ -106,7 +139,7 @@ enum LedgerWrites {
 
     /// Orders created in the batch are inserted with their final state; existing ones updated once each.
     /// Every change is also a flow row.
-    private static func writeOrders(_ applied: [(LedgerInput, Effects)], on connection: PostgresConnection) async throws {
+    private static func orderStatements(_ applied: [(LedgerInput, Effects)]) -> [Statement] {
         struct Final {
             var change: OrderChange
             var created: Bool
@@ -136,46 +169,48 @@ enum LedgerWrites {
                 flowReasons.append(change.reason)
             }
         }
+        var statements: [Statement] = []
         let created = order.compactMap { finals[$0] }.filter(\.created)
         if !created.isEmpty {
             let c = created.map(\.change)
-            try await connection.execute(
-                """
-                INSERT INTO orders (order_id, kind, status, owner_account, counterparty_account, amount_fen, settled_fen,
-                                    channel, parent_order_id, status_reason)
-                SELECT * FROM unnest(\(c.map(\.orderID))::text[], \(c.map(\.kind.rawValue))::text[], \(c.map(\.to.rawValue))::text[],
-                                     \(c.map(\.owner.description))::text[], \(c.map { $0.counterparty?.description })::text[],
-                                     \(c.map(\.amount.fen))::bigint[], \(created.map(\.settledDelta))::bigint[],
-                                     \(c.map { $0.channel?.rawValue })::text[], \(c.map(\.parentOrderID))::text[],
-                                     \(c.map(\.reason))::text[])
-                """)
+            statements.append(
+                Statement(
+                    """
+                    INSERT INTO orders (order_id, kind, status, owner_account, counterparty_account, amount_fen, settled_fen,
+                                        channel, parent_order_id, status_reason)
+                    SELECT * FROM unnest(\(c.map(\.orderID))::text[], \(c.map(\.kind.rawValue))::text[], \(c.map(\.to.rawValue))::text[],
+                                         \(c.map(\.owner.description))::text[], \(c.map { $0.counterparty?.description })::text[],
+                                         \(c.map(\.amount.fen))::bigint[], \(created.map(\.settledDelta))::bigint[],
+                                         \(c.map { $0.channel?.rawValue })::text[], \(c.map(\.parentOrderID))::text[],
+                                         \(c.map(\.reason))::text[])
+                    """, expectedRows: created.count, what: "new orders"))
         }
         let changed = order.compactMap { finals[$0] }.filter { !$0.created }
         if !changed.isEmpty {
             let c = changed.map(\.change)
-            let updated = try await connection.execute(
-                """
-                UPDATE orders o SET status = t.status, settled_fen = o.settled_fen + t.delta,
-                       status_reason = COALESCE(t.reason, o.status_reason), updated_at = now()
-                FROM unnest(\(c.map(\.orderID))::text[], \(c.map(\.to.rawValue))::text[], \(changed.map(\.settledDelta))::bigint[],
-                            \(c.map(\.reason))::text[]) AS t(id, status, delta, reason)
-                WHERE o.order_id = t.id
-                """)
-            guard updated == changed.count else {
-                throw LedgerStoreError(message: "updated \(updated) of \(changed.count) orders")
-            }
+            statements.append(
+                Statement(
+                    """
+                    UPDATE orders o SET status = t.status, settled_fen = o.settled_fen + t.delta,
+                           status_reason = COALESCE(t.reason, o.status_reason), updated_at = now()
+                    FROM unnest(\(c.map(\.orderID))::text[], \(c.map(\.to.rawValue))::text[], \(changed.map(\.settledDelta))::bigint[],
+                                \(c.map(\.reason))::text[]) AS t(id, status, delta, reason)
+                    WHERE o.order_id = t.id
+                    """, expectedRows: changed.count, what: "changed orders"))
         }
         if !flowOrders.isEmpty {
-            try await connection.execute(
-                """
-                INSERT INTO order_flows (order_id, step, from_status, to_status, amount_fen, idempotency_key, reason)
-                SELECT * FROM unnest(\(flowOrders)::text[], \(flowSteps)::text[], \(flowFrom)::text[], \(flowTo)::text[],
-                                     \(flowAmounts)::bigint[], \(flowKeys)::text[], \(flowReasons)::text[])
-                """)
+            statements.append(
+                Statement(
+                    """
+                    INSERT INTO order_flows (order_id, step, from_status, to_status, amount_fen, idempotency_key, reason)
+                    SELECT * FROM unnest(\(flowOrders)::text[], \(flowSteps)::text[], \(flowFrom)::text[], \(flowTo)::text[],
+                                         \(flowAmounts)::bigint[], \(flowKeys)::text[], \(flowReasons)::text[])
+                    """, expectedRows: flowOrders.count, what: "flows"))
         }
+        return statements
     }
 
-    private static func writeOutbox(_ applied: [(LedgerInput, Effects)], on connection: PostgresConnection) async throws {
+    private static func outboxStatement(_ applied: [(LedgerInput, Effects)]) -> Statement? {
         var topics: [String] = [], keys: [String] = [], payloads: [String] = [], headers: [String] = []
         for (input, effects) in applied {
             for followUp in effects.followUps {
@@ -186,13 +221,13 @@ enum LedgerWrites {
                     outboxHeaders(correlationID: input.event.correlationID, traceparent: input.traceparent, cause: input.event.idempotencyKey))
             }
         }
-        if topics.isEmpty { return }
-        try await connection.execute(
+        if topics.isEmpty { return nil }
+        return Statement(
             """
             INSERT INTO outbox (topic, message_key, payload, headers)
             SELECT t, k, convert_to(p, 'UTF8'), h::jsonb
             FROM unnest(\(topics)::text[], \(keys)::text[], \(payloads)::text[], \(headers)::text[]) AS x(t, k, p, h)
-            """)
+            """, expectedRows: topics.count, what: "outbox rows")
     }
 
     /// The follow-up's headers: the correlation id and trace it inherits and the key of the event that caused

@@ -14,11 +14,23 @@ extension LibPQConnection {
     /// result out of libpq.
     func execute(_ query: PostgresQuery) throws(PostgresError) -> PostgresRows {
         let handle = try openHandle()
-        try Self.checkNoZeroByte(query.sql, what: "the SQL text")
-        guard query.bindings.count <= Self.maximumParameterCount else {
+        let result = try Self.withParameters(of: query) { types, values in
+            PQexecParams(handle, query.sql, Int32(types.count), types, values, nil, nil, 0)
+        }
+        return try consume(result, handle: handle)
+    }
+
+    /// Checks `query`'s SQL and bindings and calls `body` with its parameter types and its values as C
+    /// strings in PostgreSQL's text format (nil for NULL), valid only during the call. Lengths and formats may
+    /// be NULL for all-text parameters, so `body` needs nothing else.
+    static func withParameters<T>(
+        of query: PostgresQuery, _ body: ([Oid], [UnsafePointer<CChar>?]) -> T
+    ) throws(PostgresError) -> T {
+        try checkNoZeroByte(query.sql, what: "the SQL text")
+        guard query.bindings.count <= maximumParameterCount else {
             throw PostgresError(
                 code: .encoding,
-                message: "\(query.bindings.count) parameters exceed PostgreSQL's limit of \(Self.maximumParameterCount); use array parameters or COPY")
+                message: "\(query.bindings.count) parameters exceed PostgreSQL's limit of \(maximumParameterCount); use array parameters or COPY")
         }
         var values: [UnsafeMutablePointer<CChar>?] = []
         values.reserveCapacity(query.bindings.count)
@@ -28,15 +40,12 @@ extension LibPQConnection {
                 values.append(nil)
                 continue
             }
-            try Self.checkNoZeroByte(text, what: "parameter $\(index + 1)")
+            try checkNoZeroByte(text, what: "parameter $\(index + 1)")
             guard let copy = strdup(text) else { fatalError("out of memory copying a query parameter") }
             values.append(copy)
         }
         let types: [Oid] = query.bindings.map { Oid($0.typeOID) }
-        let valuePointers: [UnsafePointer<CChar>?] = values.map { $0.map { UnsafePointer($0) } }
-        // Lengths and formats may be NULL for all-text parameters; result format 0 is text.
-        let result = PQexecParams(handle, query.sql, Int32(types.count), types, valuePointers, nil, nil, 0)
-        return try consume(result, handle: handle)
+        return body(types, values.map { $0.map { UnsafePointer($0) } })
     }
 
     /// Runs a script of one or more statements with no parameters (PQexec), such as a migration.

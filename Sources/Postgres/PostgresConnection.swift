@@ -44,6 +44,19 @@ public final class PostgresConnection: Sendable {
         try await self.query(query).affectedRows
     }
 
+    /// Runs `queries` back to back in one pipeline and returns their results in order. Each statement goes to
+    /// the server as soon as it is encoded, so the server runs it while the next is encoded, and the whole
+    /// pipeline costs one wait for answers instead of one per statement.
+    ///
+    /// On the first failure nothing after it runs and that failure is thrown. Inside a transaction block
+    /// (``PostgresClient/withTransaction(isolation:caller:_:)``) the block is aborted and rolled back with the
+    /// rest of it; outside one, the pipeline is one implicit transaction that the failure undoes. For
+    /// statements with small results (a command tag, a few rows): answers are read after everything is sent.
+    public func pipeline(_ queries: [PostgresQuery]) async throws -> [PostgresRows] {
+        let connection = self.connection
+        return try await executor.run { try connection.executePipeline(queries) }
+    }
+
     /// Runs a script of one or more statements separated by semicolons, without parameters (for migrations
     /// and schema setup). Statements run in one implicit transaction unless the script itself contains
     /// BEGIN/COMMIT or the connection is already inside a transaction. Never build `sql` from outside input.
