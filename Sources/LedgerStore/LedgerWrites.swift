@@ -4,7 +4,7 @@ import Postgres
 
 /// Writes a batch's evaluated effects with a fixed number of set-based statements (unnest arrays),
 /// whatever the batch size, sent as one pipeline: PostgreSQL runs each statement while the next one is
-/// encoded, and the batch waits for answers once. Internal to the ledger store.
+/// built and encoded, and the batch waits for answers once. Internal to the ledger store.
 enum LedgerWrites {
     /// A statement of the pipeline and, where a wrong count would mean lost effects, how many rows it must
     /// touch.
@@ -24,17 +24,19 @@ enum LedgerWrites {
         let applied = zip(inputs, evaluation.results).compactMap { input, effects in effects.map { (input, $0) } }
         let rejected = zip(inputs, evaluation.rejections).compactMap { input, rejection in rejection.map { (input, $0) } }
 
-        var statements: [Statement] = []
-        if !rejected.isEmpty {
-            statements.append(
-                Statement(
-                    """
-                    UPDATE processed_keys p SET result = 'rejected:' || t.code
-                    FROM unnest(\(rejected.map(\.0.event.idempotencyKey))::text[], \(rejected.map(\.1.code))::text[]) AS t(k, code)
-                    WHERE p.idempotency_key = t.k
-                    """, what: "rejected keys"))
-        }
-        if !applied.isEmpty {
+        // Each statement is built just before it is sent, so the server runs the journal while the orders are
+        // being built.
+        try await run(on: connection) { pipeline in
+            if !rejected.isEmpty {
+                try await pipeline.send(
+                    Statement(
+                        """
+                        UPDATE processed_keys p SET result = 'rejected:' || t.code
+                        FROM unnest(\(rejected.map(\.0.event.idempotencyKey))::text[], \(rejected.map(\.1.code))::text[]) AS t(k, code)
+                        WHERE p.idempotency_key = t.k
+                        """, what: "rejected keys"))
+            }
+            if applied.isEmpty { return }
             var entries: [JournalEntry] = [], correlations: [String?] = []
             for (input, effects) in applied {
                 for entry in effects.entries {
@@ -42,19 +44,34 @@ enum LedgerWrites {
                     correlations.append(input.event.correlationID)
                 }
             }
-            if let journal = entriesStatement(entries, correlationIDs: correlations) { statements.append(journal) }
-            if let balances = try balancesStatement(entries) { statements.append(balances) }
-            statements.append(contentsOf: orderStatements(applied))
-            if let outbox = outboxStatement(applied) { statements.append(outbox) }
+            try await pipeline.send(entriesStatement(entries, correlationIDs: correlations))
+            try await pipeline.send(try balancesStatement(entries))
+            for statement in orderStatements(applied) { try await pipeline.send(statement) }
+            try await pipeline.send(outboxStatement(applied))
         }
-        try await run(statements, on: connection)
     }
 
-    /// Runs the statements as one pipeline and checks the counts that must match.
-    static func run(_ statements: [Statement], on connection: PostgresConnection) async throws {
-        if statements.isEmpty { return }
-        let results = try await connection.pipeline(statements.map(\.query))
-        for (statement, result) in zip(statements, results) {
+    /// Statements on their way to the server in one pipeline, with the counts to check once it answers.
+    struct CheckedPipeline {
+        let pipeline: PostgresPipeline
+        var sent: [Statement] = []
+
+        mutating func send(_ statement: Statement?) async throws {
+            guard let statement else { return }
+            sent.append(statement)
+            try await pipeline.send(statement.query)
+        }
+    }
+
+    /// Runs the statements `body` sends as one pipeline, then checks the counts that must match.
+    static func run(on connection: PostgresConnection, _ body: (inout CheckedPipeline) async throws -> Void) async throws {
+        var sent: [Statement] = []
+        let results = try await connection.withPipeline { pipeline in
+            var checked = CheckedPipeline(pipeline: pipeline)
+            try await body(&checked)
+            sent = checked.sent
+        }
+        for (statement, result) in zip(sent, results) {
             if let expected = statement.expectedRows, result.affectedRows != expected {
                 throw LedgerStoreError(message: "wrote \(result.affectedRows) of \(expected) \(statement.what)")
             }
@@ -64,14 +81,12 @@ enum LedgerWrites {
     /// Inserts the entries and all their postings (the corrections' path; a batch sends the same statement
     /// in its pipeline). Balances are not touched: see ``writeBalances(_:on:)``.
     static func insertEntries(_ entries: [JournalEntry], correlationIDs: [String?], on connection: PostgresConnection) async throws {
-        guard let statement = entriesStatement(entries, correlationIDs: correlationIDs) else { return }
-        try await run([statement], on: connection)
+        try await run(on: connection) { try await $0.send(entriesStatement(entries, correlationIDs: correlationIDs)) }
     }
 
     /// Applies the entries' net change per account (the corrections' path).
     static func writeBalances(_ entries: [JournalEntry], on connection: PostgresConnection) async throws {
-        guard let statement = try balancesStatement(entries) else { return }
-        try await run([statement], on: connection)
+        try await run(on: connection) { try await $0.send(try balancesStatement(entries)) }
     }
 
     /// One statement for the entries and all their postings: the entries are inserted, and their postings

@@ -1,46 +1,61 @@
 import CLibPQ
 
+/// Where a connection's open pipeline stands: how many statements went out, and the first failure on this
+/// side (a value that could not be encoded), after which nothing more is sent.
+struct PipelineProgress {
+    var sent = 0
+    var failure: PostgresError?
+}
+
 extension LibPQConnection {
-    /// Runs `queries` in one libpq pipeline: each statement is encoded and sent while the server runs the ones
-    /// before it, and one Sync follows the last. Returns one result per query, in order.
-    ///
-    /// On the first failure (a statement the server refuses, or a value that cannot be encoded) nothing after it
-    /// runs: the server skips the rest of the pipeline. Inside a transaction block the statements before it
-    /// have run and the block is aborted (its ROLLBACK is the caller's); outside one, the pipeline up to its Sync
-    /// is one implicit transaction, which the failure undoes. The failure is thrown once every answer has been
-    /// read, so the connection is back out of pipeline mode and usable. A broken link throws
-    /// `.connectionFailed` and leaves the connection unusable.
-    ///
-    /// Answers are read only after everything has been sent, so this is for statements whose results are small
-    /// (a command tag, a few rows): a statement returning many rows could fill the socket both ways.
-    func executePipeline(_ queries: [PostgresQuery]) throws(PostgresError) -> [PostgresRows] {
+    // A pipeline is three calls on the connection's thread: begin, one send per statement, finish. Between them
+    // the caller may do other work (build the next statement) while the server runs what was sent.
+    //
+    // On the first failure (a statement the server refuses, or a value that cannot be encoded) nothing after it
+    // runs: the server skips the rest up to the Sync, and later sends are not sent. Inside a transaction block
+    // the statements before it have run and the block is aborted (its ROLLBACK is the caller's); outside one,
+    // the pipeline up to its Sync is one implicit transaction, which the failure undoes. `finishPipeline`
+    // reads every answer before it throws, so the connection is back out of pipeline mode and usable. A broken
+    // link throws `.connectionFailed` and leaves the connection unusable.
+    //
+    // Answers are read only at the end, so pipelines are for statements whose results are small (a command tag,
+    // a few rows): a statement returning many rows could fill the socket both ways.
+
+    func beginPipeline() throws(PostgresError) -> PipelineProgress {
         let handle = try openHandle()
-        if queries.isEmpty { return [] }
         guard PQenterPipelineMode(handle) == 1 else {
             throw PostgresError(code: .protocolViolation, message: "\(endpoint) could not enter pipeline mode: \(libpqMessage(handle))")
         }
-        var failure: PostgresError?
-        var sent = 0
-        for query in queries {
-            do throws(PostgresError) {
-                let accepted = try Self.withParameters(of: query) { types, values in
-                    PQsendQueryParams(handle, query.sql, Int32(types.count), types, values, nil, nil, 0)
-                }
-                guard accepted == 1 else { throw brokenLink(handle, while: "sending a pipelined statement") }
-                sent += 1
-                // Out to the server now, so it runs this statement while the next one is encoded.
-                guard PQflush(handle) == 0 else { throw brokenLink(handle, while: "sending a pipelined statement") }
-            } catch {
-                failure = error
-                break
-            }
-        }
-        if PQstatus(handle) != CONNECTION_OK { throw failure ?? brokenLink(handle, while: "sending a pipeline") }
-        guard PQpipelineSync(handle) == 1 else { throw brokenLink(handle, while: "ending a pipeline") }
+        return PipelineProgress()
+    }
 
+    /// Encodes and sends one statement, and flushes it to the server so it starts at once. Sends nothing after
+    /// a failure; a broken link throws.
+    func sendPipelined(_ query: PostgresQuery, _ progress: inout PipelineProgress) throws(PostgresError) {
+        guard progress.failure == nil else { return }
+        let handle = try openHandle()
+        do throws(PostgresError) {
+            let accepted = try Self.withParameters(of: query) { types, values in
+                PQsendQueryParams(handle, query.sql, Int32(types.count), types, values, nil, nil, 0)
+            }
+            guard accepted == 1 else { throw brokenLink(handle, while: "sending a pipelined statement") }
+            progress.sent += 1
+            guard PQflush(handle) == 0 else { throw brokenLink(handle, while: "sending a pipelined statement") }
+        } catch {
+            guard error.code == .encoding else { throw error }
+            progress.failure = error
+        }
+    }
+
+    /// Ends the pipeline with a Sync, reads one result per statement sent, and leaves pipeline mode; throws the
+    /// first failure, if any, once everything has been read.
+    func finishPipeline(_ progress: PipelineProgress) throws(PostgresError) -> [PostgresRows] {
+        let handle = try openHandle()
+        guard PQpipelineSync(handle) == 1 else { throw brokenLink(handle, while: "ending a pipeline") }
+        var failure = progress.failure
         var results: [PostgresRows] = []
-        results.reserveCapacity(sent)
-        for _ in 0..<sent {
+        results.reserveCapacity(progress.sent)
+        for _ in 0..<progress.sent {
             // A statement's results, then a null pointer.
             guard var result = PQgetResult(handle) else { throw brokenLink(handle, while: "reading a pipeline's results") }
             while true {

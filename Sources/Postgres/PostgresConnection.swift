@@ -1,5 +1,43 @@
 import BlockingIO
+import Synchronization
 import Logging
+
+/// Statements going to the server in one pipeline; valid only inside
+/// ``PostgresConnection/withPipeline(caller:_:)``.
+public final class PostgresPipeline: Sendable {
+    private let connection: LibPQConnection
+    private let executor: BlockingExecutor
+    /// nil once the pipeline is closed.
+    private let progress: Mutex<PipelineProgress?>
+
+    fileprivate init(connection: LibPQConnection, executor: BlockingExecutor, progress: PipelineProgress) {
+        self.connection = connection
+        self.executor = executor
+        self.progress = Mutex(progress)
+    }
+
+    /// Encodes `query` and sends it to the server, which starts on it at once; its result comes back from
+    /// `withPipeline`. After a failure of this side (a value that cannot be encoded) nothing more is sent.
+    public func send(_ query: PostgresQuery) async throws {
+        let connection = self.connection
+        try await executor.run { () throws -> Void in
+            try self.progress.withLock { (progress: inout PipelineProgress?) throws -> Void in
+                guard var open = progress else {
+                    throw PostgresError(code: .closed, message: "a statement was sent to a pipeline after it ended")
+                }
+                defer { progress = open }
+                try connection.sendPipelined(query, &open)
+            }
+        }
+    }
+
+    fileprivate func close() -> PipelineProgress {
+        progress.withLock { progress in
+            defer { progress = nil }
+            return progress ?? PipelineProgress()
+        }
+    }
+}
 
 /// One connection to PostgreSQL.
 ///
@@ -44,17 +82,36 @@ public final class PostgresConnection: Sendable {
         try await self.query(query).affectedRows
     }
 
-    /// Runs `queries` back to back in one pipeline and returns their results in order. Each statement goes to
-    /// the server as soon as it is encoded, so the server runs it while the next is encoded, and the whole
-    /// pipeline costs one wait for answers instead of one per statement.
-    ///
-    /// On the first failure nothing after it runs and that failure is thrown. Inside a transaction block
-    /// (``PostgresClient/withTransaction(isolation:caller:_:)``) the block is aborted and rolled back with the
-    /// rest of it; outside one, the pipeline is one implicit transaction that the failure undoes. For
-    /// statements with small results (a command tag, a few rows): answers are read after everything is sent.
+    /// Runs `queries` back to back in one pipeline and returns their results in order: see
+    /// ``withPipeline(caller:_:)``.
     public func pipeline(_ queries: [PostgresQuery]) async throws -> [PostgresRows] {
+        try await withPipeline { pipeline in
+            for query in queries { try await pipeline.send(query) }
+        }
+    }
+
+    /// Sends statements in one pipeline (libpq pipeline mode) and returns their results in order. Each
+    /// ``PostgresPipeline/send(_:)`` encodes a statement and sends it at once, so the server runs it while
+    /// `body` builds the next one, and the whole pipeline waits for answers once, after `body` returns.
+    ///
+    /// On the first failure nothing after it runs, and that failure is thrown (or `body`'s own error, if it
+    /// threw). Inside a transaction block (``PostgresClient/withTransaction(isolation:caller:_:)``) the block
+    /// is aborted and rolled back with the rest of it; outside one, the pipeline is one implicit transaction that
+    /// the failure undoes. Either way every answer is read first, so the connection stays usable. For
+    /// statements with small results (a command tag, a few rows).
+    public func withPipeline(
+        caller: isolated (any Actor)? = #isolation, _ body: (PostgresPipeline) async throws -> Void
+    ) async throws -> [PostgresRows] {
         let connection = self.connection
-        return try await executor.run { try connection.executePipeline(queries) }
+        let progress = try await executor.run { try connection.beginPipeline() }
+        let pipeline = PostgresPipeline(connection: connection, executor: executor, progress: progress)
+        var bodyError: (any Error)?
+        do { try await body(pipeline) } catch { bodyError = error }
+        let sent = pipeline.close()
+        let results: Result<[PostgresRows], any Error>
+        do { results = .success(try await executor.run { try connection.finishPipeline(sent) }) } catch { results = .failure(error) }
+        if let bodyError { throw bodyError }
+        return try results.get()
     }
 
     /// Runs a script of one or more statements separated by semicolons, without parameters (for migrations

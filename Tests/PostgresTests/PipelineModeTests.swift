@@ -93,6 +93,48 @@ struct PipelineModeTests {
         }
     }
 
+    @Test("the server runs what was sent while the caller works; the caller's own error wins and the connection recovers")
+    func statementsRunWhileTheCallerWorks() async throws {
+        try await PG.withSchema { client, schema in
+            try await client.execute("CREATE TABLE \(identifier: schema).t (id bigint PRIMARY KEY)")
+            struct Stop: Error {}
+            try await client.withConnection { connection in
+                let pid = try await connection.backendPID()
+                let results = try await connection.withPipeline { pipeline in
+                    try await pipeline.send("INSERT INTO \(identifier: schema).t VALUES (\(Int64(1)))")
+                    try await pipeline.send("SELECT pg_sleep(0.2)")
+                    // Not yet answered, but already running: another connection sees the sleep in pg_stat_activity.
+                    var seen = false
+                    for _ in 0..<50 where !seen {
+                        let activity = try await client.query(
+                            "SELECT count(*) AS n FROM pg_stat_activity WHERE pid = \(Int32(pid)) AND query LIKE 'SELECT pg_sleep%'")
+                        seen = try activity[0].decode(Int.self, column: "n") == 1
+                        if !seen { try await Task.sleep(nanoseconds: 10_000_000) }
+                    }
+                    #expect(seen, "the sent statement runs before the pipeline ends")
+                    try await pipeline.send("INSERT INTO \(identifier: schema).t VALUES (\(Int64(2)))")
+                }
+                #expect(results.map(\.commandTag) == ["INSERT 0 1", "SELECT 1", "INSERT 0 1"])
+
+                await #expect(throws: Stop.self) {
+                    _ = try await connection.withPipeline { pipeline in
+                        try await pipeline.send("INSERT INTO \(identifier: schema).t VALUES (\(Int64(3)))")
+                        throw Stop()
+                    }
+                }
+                var escaped: PostgresPipeline?
+                _ = try await connection.withPipeline { escaped = $0 }
+                let late = try await #require(throws: PostgresError.self) {
+                    try await escaped!.send("INSERT INTO \(identifier: schema).t VALUES (\(Int64(4)))")
+                }
+                #expect(late.code == .closed)
+                let rows = try await connection.query("SELECT array_agg(id ORDER BY id)::text AS ids FROM \(identifier: schema).t")
+                // Outside a transaction block the pipeline is its own transaction: 3 was committed with it.
+                #expect(try rows[0].decode(String.self, column: "ids") == "{1,2,3}")
+            }
+        }
+    }
+
     @Test("an empty pipeline sends nothing")
     func emptyPipeline() async throws {
         try await PG.withClient { client in
