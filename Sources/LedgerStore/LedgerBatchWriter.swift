@@ -87,11 +87,10 @@ public struct LedgerBatchWriter: Sendable {
         var evaluation: LedgerEvaluation
         while true {
             let balances = try await LedgerState.lockAccounts(accountIDs, on: connection)
-            evaluation = try LedgerEvaluation.run(events, balances: balances, orders: orders)
-            let missing = evaluation.postedAccounts.subtracting(accountIDs)
-            if missing.isEmpty { break }
+            evaluation = try LedgerEvaluation.run(events, balances: balances, orders: orders, locked: accountIDs)
+            if evaluation.unlockedAccounts.isEmpty { break }
             // A rule credited an account not predicted: lock it too and evaluate again from the start.
-            accountIDs.formUnion(missing)
+            accountIDs.formUnion(evaluation.unlockedAccounts)
         }
 
         // 3. Write the effects of the applied events, and record the rejections.
@@ -103,22 +102,24 @@ public struct LedgerBatchWriter: Sendable {
     }
 }
 
-/// The rules run over a batch: effects per event (nil where rejected) and rejections per event.
+/// The rules run over a batch: effects per event (nil where rejected), rejections per event, and the accounts
+/// posted to that were not among the `locked` ones.
 struct LedgerEvaluation {
     var results: [Effects?]
     var rejections: [Rejection?]
-    var postedAccounts: Set<AccountID>
+    var unlockedAccounts: Set<AccountID>
 
-    static func run(_ events: [MoneyEvent], balances: [AccountID: (available: Int64, frozen: Int64)], orders: [OrderSnapshot])
-        throws -> LedgerEvaluation
-    {
+    static func run(
+        _ events: [MoneyEvent], balances: [AccountID: (available: Int64, frozen: Int64)], orders: [OrderSnapshot],
+        locked: Set<AccountID>
+    ) throws -> LedgerEvaluation {
         let view = InMemoryLedgerView()
         for (account, balance) in balances {
             try view.load(balanceFen: balance.available, account: account, bucket: .available)
             try view.load(balanceFen: balance.frozen, account: account, bucket: .frozen)
         }
         for order in orders { try view.load(order) }
-        var evaluation = LedgerEvaluation(results: [], rejections: [], postedAccounts: [])
+        var evaluation = LedgerEvaluation(results: [], rejections: [], unlockedAccounts: [])
         for event in events {
             switch LedgerRules.effects(of: event, in: view) {
             case .success(let effects):
@@ -132,7 +133,9 @@ struct LedgerEvaluation {
                 }
                 evaluation.results.append(effects)
                 evaluation.rejections.append(nil)
-                for entry in effects.entries { for p in entry.postings { evaluation.postedAccounts.insert(p.account) } }
+                for entry in effects.entries {
+                    for p in entry.postings where !locked.contains(p.account) { evaluation.unlockedAccounts.insert(p.account) }
+                }
             case .failure(let rejection):
                 evaluation.results.append(nil)
                 evaluation.rejections.append(rejection)

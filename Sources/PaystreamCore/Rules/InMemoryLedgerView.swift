@@ -78,17 +78,18 @@ public final class InMemoryLedgerView: LedgerView, Sendable {
         try state.withLock { (state: inout State) throws(LedgerRuleError) in
             let orders = try Self.changedOrders(effects.orderChanges, current: state.orders)
             let balances = try Self.changedBalances(effects.entries, current: state.balancesFen)
-            var keys = Set<String>()
-            for entry in effects.entries {
-                guard !state.entryKeys.contains(entry.idempotencyKey), keys.insert(entry.idempotencyKey).inserted else {
+            for (index, entry) in effects.entries.enumerated() {
+                guard !state.entryKeys.contains(entry.idempotencyKey),
+                    !effects.entries[..<index].contains(where: { $0.idempotencyKey == entry.idempotencyKey })
+                else {
                     throw LedgerRuleError(
                         code: "entry.duplicate_key", message: "key \(entry.idempotencyKey) already applied")
                 }
             }
-            state.orders.merge(orders) { _, new in new }
-            state.balancesFen.merge(balances) { _, new in new }
+            for (orderID, order) in orders { state.orders[orderID] = order }
+            for (key, balance) in balances { state.balancesFen[key] = balance }
             state.journal.append(contentsOf: effects.entries)
-            state.entryKeys.formUnion(keys)
+            for entry in effects.entries { state.entryKeys.insert(entry.idempotencyKey) }
         }
     }
 
@@ -96,13 +97,18 @@ public final class InMemoryLedgerView: LedgerView, Sendable {
         LedgerRuleError(code: "order.invalid_change", message: message)
     }
 
-    /// The orders after `changes`, for the touched ids only.
+    // One event's effects touch a handful of orders and buckets, so the touched ones are kept in a list searched
+    // front to back: cheaper than a dictionary that hashes every id again (a profile of the ledger benchmark put
+    // a third of the batch evaluation in this view's hashing and dictionary copies).
+
+    /// The orders after `changes`, for the touched ids only, each once.
     static func changedOrders(
         _ changes: [OrderChange], current: [String: OrderSnapshot]
-    ) throws(LedgerRuleError) -> [String: OrderSnapshot] {
-        var touched: [String: OrderSnapshot] = [:]
+    ) throws(LedgerRuleError) -> [(orderID: String, order: OrderSnapshot)] {
+        var touched: [(orderID: String, order: OrderSnapshot)] = []
         for change in changes {
-            let existing = touched[change.orderID] ?? current[change.orderID]
+            let index = touched.firstIndex { $0.orderID == change.orderID }
+            let existing = index.map { touched[$0].order } ?? current[change.orderID]
             let next: OrderSnapshot
             if let from = change.from {
                 guard var order = existing else { throw invalid("order \(change.orderID) does not exist") }
@@ -134,21 +140,25 @@ public final class InMemoryLedgerView: LedgerView, Sendable {
             guard change.settledDeltaFen >= 0, next.settledFen >= 0, next.settledFen <= next.amount.fen else {
                 throw invalid("order \(change.orderID) would settle \(next.settledFen) of \(next.amount.fen) fen")
             }
-            touched[change.orderID] = next
+            if let index { touched[index].order = next } else { touched.append((change.orderID, next)) }
         }
         return touched
     }
 
-    /// The balances after `entries`, for the touched buckets only.
+    /// The balances after `entries`, for the touched buckets only, each once.
     static func changedBalances(
         _ entries: [JournalEntry], current: [BalanceKey: Int64]
-    ) throws(LedgerRuleError) -> [BalanceKey: Int64] {
-        var touched: [BalanceKey: Int64] = [:]
-        for posting in entries.flatMap(\.postings) {
-            let key = BalanceKey(account: posting.account, bucket: posting.bucket)
-            let (sum, overflow) = (touched[key] ?? current[key] ?? 0).addingReportingOverflow(posting.amountFen)
-            guard !overflow else { throw LedgerRuleError(code: "balance.overflow", message: "\(key) overflows") }
-            touched[key] = sum
+    ) throws(LedgerRuleError) -> [(key: BalanceKey, balance: Int64)] {
+        var touched: [(key: BalanceKey, balance: Int64)] = []
+        for entry in entries {
+            for posting in entry.postings {
+                let key = BalanceKey(account: posting.account, bucket: posting.bucket)
+                let index = touched.firstIndex { $0.key == key }
+                let before = index.map { touched[$0].balance } ?? current[key] ?? 0
+                let (sum, overflow) = before.addingReportingOverflow(posting.amountFen)
+                guard !overflow else { throw LedgerRuleError(code: "balance.overflow", message: "\(key) overflows") }
+                if let index { touched[index].balance = sum } else { touched.append((key, sum)) }
+            }
         }
         for (key, balance) in touched where !key.account.mayGoNegative && balance < 0 {
             throw LedgerRuleError(code: "balance.negative", message: "\(key) would become \(balance) fen")
