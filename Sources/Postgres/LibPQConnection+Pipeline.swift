@@ -18,8 +18,9 @@ extension LibPQConnection {
     // reads every answer before it throws, so the connection is back out of pipeline mode and usable. A broken
     // link throws `.connectionFailed` and leaves the connection unusable.
     //
-    // Answers are read only at the end, so pipelines are for statements whose results are small (a command tag,
-    // a few rows): a statement returning many rows could fill the socket both ways.
+    // Answers are taken at the end, but results of any size are safe: when the socket is full while libpq
+    // sends, it reads what the server answered meanwhile into its buffer, so neither side waits on the other
+    // (PipelineModeTests sends 16 MB after a 32 MB result).
 
     func beginPipeline() throws(PostgresError) -> PipelineProgress {
         let handle = try openHandle()

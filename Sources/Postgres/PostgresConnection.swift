@@ -97,8 +97,8 @@ public final class PostgresConnection: Sendable {
     /// On the first failure nothing after it runs, and that failure is thrown (or `body`'s own error, if it
     /// threw). Inside a transaction block (``PostgresClient/withTransaction(isolation:caller:_:)``) the block
     /// is aborted and rolled back with the rest of it; outside one, the pipeline is one implicit transaction that
-    /// the failure undoes. Either way every answer is read first, so the connection stays usable. For
-    /// statements with small results (a command tag, a few rows).
+    /// the failure undoes. Either way every answer is read first, so the connection stays usable. Results of
+    /// any size are fine: libpq reads answers while it waits to send.
     public func withPipeline(
         caller: isolated (any Actor)? = #isolation, _ body: (PostgresPipeline) async throws -> Void
     ) async throws -> [PostgresRows] {

@@ -135,6 +135,27 @@ struct PipelineModeTests {
         }
     }
 
+    @Test(
+        "a large result followed by a large statement does not stall: answers are read while sending",
+        .timeLimit(.minutes(1)))
+    func largeResultThenLargeStatement() async throws {
+        try await PG.withSchema { client, schema in
+            try await client.execute("CREATE TABLE \(identifier: schema).t (note text)")
+            // Far more than the socket buffers hold both ways: with blocking sends the server would wait to
+            // write the rows while the client waited to write the array.
+            let notes = (0..<16_000).map { String(repeating: "n", count: 1_000 + $0 % 7) }
+            let results = try await client.withConnection { connection in
+                try await connection.pipeline([
+                    "SELECT repeat('x', 1000) AS r FROM generate_series(1, 32000)",
+                    "INSERT INTO \(identifier: schema).t SELECT unnest(\(notes)::text[])",
+                ])
+            }
+            #expect(results.map(\.affectedRows) == [32_000, 16_000])
+            let stored = try await client.query("SELECT sum(length(note)) AS n FROM \(identifier: schema).t")
+            #expect(try stored[0].decode(Int.self, column: "n") == notes.reduce(0) { $0 + $1.count })
+        }
+    }
+
     @Test("an empty pipeline sends nothing")
     func emptyPipeline() async throws {
         try await PG.withClient { client in
