@@ -78,7 +78,10 @@ start_postgres() {
   fi
   if [ ! -f "$PG_DATA/PG_VERSION" ]; then
     log "initdb $PG_DATA"
-    as_pg_owner "$bin/initdb" -D "$PG_DATA" -U paystream --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    # Text compares byte by byte (collation C): ids, keys and account names are what the indexes sort, and
+    # glibc's C.UTF-8 orders UTF-8 text the same way, only through strcoll. Measured on the ledger benchmark:
+    # 5% more transfers/s (docs/benchmarks.md). Character classes stay C.UTF-8.
+    as_pg_owner "$bin/initdb" -D "$PG_DATA" -U paystream --auth=trust -E UTF8 --locale=C.UTF-8 --lc-collate=C >/dev/null
   fi
   if as_pg_owner "$bin/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then
     log "PostgreSQL already running on 127.0.0.1:$PG_PORT"
