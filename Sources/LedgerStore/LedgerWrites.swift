@@ -71,6 +71,9 @@ enum LedgerWrites {
             try await body(&checked)
             sent = checked.sent
         }
+        guard results.count == sent.count else {
+            throw LedgerStoreError(message: "a pipeline of \(sent.count) statements answered \(results.count) times")
+        }
         for (statement, result) in zip(sent, results) {
             if let expected = statement.expectedRows, result.affectedRows != expected {
                 throw LedgerStoreError(message: "wrote \(result.affectedRows) of \(expected) \(statement.what)")
