@@ -23,6 +23,7 @@ import sys
 import time
 
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
@@ -57,10 +58,13 @@ def main() -> int:
     def submit(button_id: str) -> None:
         # Every button here posts a form, and a click returns before the browser has left the page: wait until
         # the old page is gone and the new one has loaded, or the next check reads one or the other by chance.
+        # While the browser is between the two pages, asking about either can fail with a bare
+        # WebDriverException (the old page's context is being torn down): such a check is tried again.
         old_page = driver.find_element(By.TAG_NAME, "html")
         driver.find_element(By.ID, button_id).click()
-        WebDriverWait(driver, 60).until(expected_conditions.staleness_of(old_page))
-        WebDriverWait(driver, 60).until(lambda d: d.execute_script("return document.readyState") == "complete")
+        wait = WebDriverWait(driver, 60, ignored_exceptions=(WebDriverException,))
+        wait.until(expected_conditions.staleness_of(old_page))
+        wait.until(lambda d: d.execute_script("return document.readyState") == "complete")
 
     try:
         step = "a page without a session redirects to the sign-in page"
