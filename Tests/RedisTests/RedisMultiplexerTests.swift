@@ -101,7 +101,10 @@ import Testing
 
     @Test func callersBeyondTheWaitingLimitAreRefusedAtOnce() async throws {
         let admin = try await adminConnection()
-        try await withTestClient(try testConfiguration { $0.maximumWaitingCallers = 3 }) { client throws in
+        // The held BLPOP must outlast a slow machine: the default 2 s command timeout once fired first (the full
+        // suite runs hundreds of tests at once on two cores), so the timeout here is beyond BLPOP's own 30 s.
+        try await withTestClient(try testConfiguration { $0.maximumWaitingCallers = 3; $0.commandTimeoutMilliseconds = 40_000 }) {
+            client throws in
             try await withTemporaryKeys(client, count: 1) { keys throws in
                 let mux = client.multiplexed
                 let id = try #require(try await mux.send(["CLIENT", "ID"]).int64)
@@ -133,7 +136,13 @@ import Testing
         let name = TestEnvironment.uniqueName("mux-shutdown")
         // One command per batch: the commands queued behind the held one need flushes that queue themselves
         // again, and those run after shutdown()'s close.
-        let mux = RedisMultiplexer(configuration: try testConfiguration { $0.clientName = name; $0.maximumPipelineLength = 1 })
+        // As above, the held BLPOP must not hit the command timeout before the test releases it.
+        let mux = RedisMultiplexer(
+            configuration: try testConfiguration {
+                $0.clientName = name
+                $0.maximumPipelineLength = 1
+                $0.commandTimeoutMilliseconds = 40_000
+            })
         let key = TestEnvironment.uniqueName("paystream-test-redis-mux-shutdown")
         let id = try #require(try await mux.send(["CLIENT", "ID"]).int64)
         async let holder = mux.send(["BLPOP", key, "30"])
