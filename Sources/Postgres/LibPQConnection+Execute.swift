@@ -64,16 +64,22 @@ extension LibPQConnection {
                 message: "no result from \(endpoint): \(String(cString: PQerrorMessage(handle)).trimmingTrailingNewlines())")
         }
         defer { PQclear(result) }
+        return try outcome(of: result, handle: handle).get()
+    }
+
+    /// What one result says: its rows, or the failure it reports. Does not free it.
+    func outcome(of result: OpaquePointer, handle: OpaquePointer) -> Result<PostgresRows, PostgresError> {
         let status = PQresultStatus(result)
         switch status {
         case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
-            return Self.copyRows(result)
+            return .success(Self.copyRows(result))
         case PGRES_FATAL_ERROR, PGRES_NONFATAL_ERROR, PGRES_BAD_RESPONSE:
-            throw error(from: result, handle: handle)
+            return .failure(error(from: result, handle: handle))
         default:
-            throw PostgresError(
-                code: .protocolViolation,
-                message: "unexpected result status \(String(cString: PQresStatus(status))) from \(endpoint)")
+            return .failure(
+                PostgresError(
+                    code: .protocolViolation,
+                    message: "unexpected result status \(String(cString: PQresStatus(status))) from \(endpoint)"))
         }
     }
 

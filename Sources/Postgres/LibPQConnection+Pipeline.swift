@@ -60,18 +60,11 @@ extension LibPQConnection {
             // A statement's results, then a null pointer.
             guard var result = PQgetResult(handle) else { throw brokenLink(handle, while: "reading a pipeline's results") }
             while true {
-                switch PQresultStatus(result) {
-                case PGRES_TUPLES_OK, PGRES_COMMAND_OK, PGRES_EMPTY_QUERY:
-                    results.append(Self.copyRows(result))
-                case PGRES_PIPELINE_ABORTED:
-                    break  // skipped because an earlier statement failed; that failure is the one reported
-                case PGRES_FATAL_ERROR, PGRES_NONFATAL_ERROR, PGRES_BAD_RESPONSE:
-                    if failure == nil { failure = error(from: result, handle: handle) }
-                default:
-                    if failure == nil {
-                        failure = PostgresError(
-                            code: .protocolViolation,
-                            message: "unexpected result status \(String(cString: PQresStatus(PQresultStatus(result)))) in a pipeline from \(endpoint)")
+                // PGRES_PIPELINE_ABORTED: skipped because an earlier statement failed, which is the one reported.
+                if PQresultStatus(result) != PGRES_PIPELINE_ABORTED {
+                    switch outcome(of: result, handle: handle) {
+                    case .success(let rows): results.append(rows)
+                    case .failure(let error): if failure == nil { failure = error }
                     }
                 }
                 PQclear(result)
