@@ -7,8 +7,8 @@ import PaystreamCore
 /// failure a problem document with a code, every response carries `X-Request-Id`. The back-office console
 /// (`/console`, ``ConsoleRoutes``) answers HTML pages for operators' browsers.
 enum APIRouter {
-    static func make(_ services: APIServices) -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    static func make(_ services: APIServices) -> Router<APIRequestContext> {
+        let router = Router(context: APIRequestContext.self)
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: AuthenticationMiddleware(security: services.security, now: services.now))
         router.add(middleware: OneTimeTokenMiddleware(tokens: services.security.tokens))

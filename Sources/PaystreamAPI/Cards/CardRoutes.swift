@@ -40,7 +40,7 @@ struct CardRoutes: Sendable {
         var codeExpiresInSeconds = SMSCodes.lifetimeSeconds
     }
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<APIRequestContext>) {
         router.post("/v1/cards") { request, _ in
             await handle(request, services) { correlationID in
                 var request = request

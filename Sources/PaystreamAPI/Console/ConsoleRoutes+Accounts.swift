@@ -7,7 +7,7 @@ import PaystreamCore
 ///   (they must agree), the latest orders and the postings of the account, newest first, 100 a page;
 /// - `GET /console/audit?admin=LOGIN`: the console's audit rows, newest first.
 extension ConsoleRoutes {
-    func registerAccounts(on router: Router<BasicRequestContext>) {
+    func registerAccounts(on router: Router<APIRequestContext>) {
         router.get("/console/accounts") { request, _ in
             await page(request) { signedIn, _ in
                 let text = request.consoleQuery("account")?.trimmingCharacters(in: .whitespaces) ?? ""

@@ -25,7 +25,7 @@ extension ConsoleRoutes {
         }
     }
 
-    func registerDeadLetters(on router: Router<BasicRequestContext>) {
+    func registerDeadLetters(on router: Router<APIRequestContext>) {
         router.get("/console/dead-letters") { request, _ in
             await page(request) { signedIn, _ in
                 let all = request.uri.queryParameters.get("all") == "1"

@@ -9,7 +9,7 @@ import Reconciliation
 /// difference through ``ReconResolutions``: once, by the signed-in operator, a correction as a new balanced
 /// journal entry beside the resolution row.
 extension ConsoleRoutes {
-    func registerReconciliation(on router: Router<BasicRequestContext>) {
+    func registerReconciliation(on router: Router<APIRequestContext>) {
         router.get("/console/reconciliation") { request, _ in
             await page(request) { signedIn, _ in
                 let asked = request.consoleQuery("day")

@@ -11,7 +11,7 @@ extension ConsoleRoutes {
         ("pending", "Not yet applied"),
     ]
 
-    func registerWithdrawals(on router: Router<BasicRequestContext>) {
+    func registerWithdrawals(on router: Router<APIRequestContext>) {
         router.get("/console/withdrawals") { request, _ in
             await page(request) { signedIn, _ in
                 let status = request.consoleQuery("status") ?? "requested"

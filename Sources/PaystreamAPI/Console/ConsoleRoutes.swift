@@ -21,7 +21,7 @@ struct ConsoleRoutes: Sendable {
     var sessions: ConsoleSessions { ConsoleSessions(security: services.security, publicURL: services.publicURL) }
     var audit: ConsoleAudit { ConsoleAudit(postgres: services.store.postgres, logger: services.logger) }
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<APIRequestContext>) {
         router.get("/console") { _, _ in ConsoleLayout.redirect("/console/withdrawals") }
         router.get("/console/console.css") { _, _ in
             var fields = HTTPFields()

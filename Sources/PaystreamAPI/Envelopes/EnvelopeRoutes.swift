@@ -42,7 +42,7 @@ struct EnvelopeRoutes: Sendable {
         var source: String
     }
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<APIRequestContext>) {
         router.post("/v1/envelopes") { request, _ in
             await handle(request, services) { correlationID in
                 var request = request

@@ -18,7 +18,7 @@ import Postgres
 /// - a retry while the first is still running gets 409 `idempotency.in_progress`, never a second effect;
 /// - keys expire 24 h after their first use. Requests without the header are not affected.
 struct IdempotencyMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = APIRequestContext
     static let header = "Idempotency-Key"
     let postgres: PostgresClient
     let logger: Logger

@@ -5,7 +5,7 @@ import Hummingbird
 /// API's one error model: `application/problem+json` with a `code` (`http.not_found`, `http.payload_too_large`,
 /// …) and the request's correlation id; a documented path asked with another method is 405 with `Allow`. Route handlers answer their own errors through `handle`.
 struct ProblemMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = APIRequestContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {

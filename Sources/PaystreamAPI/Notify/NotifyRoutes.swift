@@ -13,7 +13,7 @@ import PaystreamCore
 struct NotifyRoutes: Sendable {
     let services: APIServices
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<APIRequestContext>) {
         router.post("/notify/wechat") { request, _ in
             var request = request
             return await answerWeChat(try await request.bodyBytes(), request)

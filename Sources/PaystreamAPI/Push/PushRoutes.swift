@@ -6,18 +6,19 @@ import NIOCore
 /// caller's money and envelopes: `envelope.available` (to the envelope's group or receiver), `grab.credited`,
 /// `envelope.finished` (to the sender), `envelope.refunded`, `refund.done`, `payment.credited`,
 /// `withdrawal.updated`. Each event is `event: <name>` and one `data:` line of JSON; a comment every 15 s keeps
-/// the connection alive. `GET /v1/events/ready` answers 200 once this process relays pushes.
+/// the connection alive. A stream ends, and its subscription with it, as soon as its client closes the connection
+/// (``ClientDisconnectWatcher``). `GET /v1/events/ready` answers 200 once this process relays pushes.
 struct PushRoutes: Sendable {
     let services: APIServices
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<APIRequestContext>) {
         router.get("/v1/events/ready") { request, _ in
             await handle(request, services) { _ in
                 guard services.push.isReady else { throw APIError(.serviceUnavailable, "push.not_ready", "the push relay is starting") }
                 return .text(.ok, "ready\n")
             }
         }
-        router.get("/v1/events") { request, _ in
+        router.get("/v1/events") { request, context in
             await handle(request, services) { _ in
                 let caller = try Caller.account(of: request)
                 let groups = Set(
@@ -37,11 +38,16 @@ struct PushRoutes: Sendable {
                         output.yield(": keep-alive\n\n")
                     }
                 }
+                // The stream ends as soon as its client goes, not at the next write that fails.
+                let channel = context.channel
+                let watcher = ClientDisconnectWatcher { output.finish() }
+                do { try await channel.pipeline.addHandler(watcher, position: .first).get() } catch { output.finish() }
                 let body = ResponseBody { writer in
                     defer {
                         forward.cancel()
                         keepAlive.cancel()
                         hub.unsubscribe(id)
+                        channel.pipeline.removeHandler(watcher, promise: nil)
                     }
                     try await writer.write(ByteBuffer(string: ": connected as \(caller)\n\n"))
                     for await line in lines { try await writer.write(ByteBuffer(string: line)) }

@@ -12,7 +12,7 @@ import PaystreamCore
 struct AccountRoutes: Sendable {
     let services: APIServices
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<APIRequestContext>) {
         router.get("/v1/balance") { request, _ in
             await handle(request, services) { _ in
                 let caller = try Caller.account(of: request)
@@ -47,7 +47,7 @@ struct AccountRoutes: Sendable {
     }
 
     /// The order, if the caller may see it: its owner or counterparty, or an operator.
-    func visibleOrder(_ request: Request, _ context: BasicRequestContext) async throws -> OrderRecord {
+    func visibleOrder(_ request: Request, _ context: APIRequestContext) async throws -> OrderRecord {
         let orderID = context.parameters.get("orderId") ?? ""
         let viewer = try Caller.viewer(of: request)
         guard let order = try await services.store.order(orderID), viewer.mayRead(order.owner, order.counterparty) else { throw APIError.notFound("order.not_found", "no order \(orderID) for this caller") }

@@ -37,7 +37,7 @@ struct CollectionRoutes: Sendable {
         var qrImagePath: String
     }
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<APIRequestContext>) {
         router.post("/v1/collect-codes") { request, _ in
             await handle(request, services) { _ in
                 var request = request
@@ -108,7 +108,7 @@ struct CollectionRoutes: Sendable {
         return caller
     }
 
-    private func code(_ context: BasicRequestContext) async throws -> PaymentStore.CollectCode {
+    private func code(_ context: APIRequestContext) async throws -> PaymentStore.CollectCode {
         let codeID = context.parameters.get("codeId") ?? ""
         guard let code = try await services.store.collectCode(codeID) else {
             throw APIError.notFound("collect.code_not_found", "no collection code \(codeID)")

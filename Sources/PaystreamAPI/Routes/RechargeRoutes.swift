@@ -21,7 +21,7 @@ struct RechargeRoutes: Sendable {
         var description: String?
     }
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<APIRequestContext>) {
         router.post("/v1/recharges") { request, _ in
             await handle(request, services) { correlationID in
                 var request = request

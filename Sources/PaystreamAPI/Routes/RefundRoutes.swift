@@ -47,7 +47,7 @@ struct RefundRoutes: Sendable {
         }
     }
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<APIRequestContext>) {
         router.post("/v1/refunds") { request, _ in
             await handle(request, services) { correlationID in
                 var request = request

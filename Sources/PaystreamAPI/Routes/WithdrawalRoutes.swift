@@ -28,7 +28,7 @@ struct WithdrawalRoutes: Sendable {
     /// The statuses the review queue can be listed by.
     static let listableStatuses: Set<String> = ["pending", "requested", "approved", "paidOut", "invalid"]
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<APIRequestContext>) {
         router.post("/v1/withdrawals") { request, _ in
             await handle(request, services) { correlationID in
                 var request = request

@@ -19,7 +19,7 @@ import PaystreamRuntime
 /// A request with none of these goes on unauthenticated: public routes (notifies, the payer's pages, login,
 /// health, the OpenAPI document) need nothing, every other route refuses it through ``Caller``.
 struct AuthenticationMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = APIRequestContext
     let security: APISecurity
     let now: @Sendable () -> Date
 

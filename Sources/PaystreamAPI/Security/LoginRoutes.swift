@@ -21,7 +21,7 @@ struct LoginRoutes: Sendable {
         var account: String?
     }
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<APIRequestContext>) {
         router.post("/v1/auth/login") { request, _ in
             await handle(request, services) { correlationID in
                 var request = request

@@ -31,7 +31,7 @@ struct TokenRoutes: Sendable {
         var expiresInSeconds = OneTimeTokenRule.lifetimeSeconds
     }
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<APIRequestContext>) {
         router.post("/v1/tokens") { request, _ in
             await handle(request, services) { _ in
                 var request = request
@@ -58,7 +58,7 @@ struct TokenRoutes: Sendable {
 /// 403 `token.invalid` for one that is unknown, expired or another account's. A request without an
 /// authenticated account goes on, to be refused by its route like any other.
 struct OneTimeTokenMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = APIRequestContext
     let tokens: OneTimeTokens
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+import TestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The event stream's connections, against the real API process: a stream whose client has gone is closed at
+/// once, so clients that connect, take what was pushed and leave do not pile up as open connections.
+@Suite(.serialized) struct PushConnectionFlowTests {
+    @Test func aStreamIsClosedAsSoonAsItsClientLeaves() async throws {
+        try await FlowHarness.run { h in
+            #expect(await eventually(timeoutSeconds: 60) { (try? await h.get("/v1/events/ready").status) == 200 })
+            let suffix = h.prefix.suffix(6)
+            let pid = h.api.pid
+            let staying = "user:stay\(suffix)"
+            let listener = try await PushListener(h, account: staying)
+            let before = Self.openDescriptors(of: pid)
+
+            var sockets: [Int32] = []
+            for index in 0..<100 { sockets.append(try await Self.openStream(h, account: "user:leave\(index)x\(suffix)")) }
+            let during = Self.openDescriptors(of: pid)
+            #expect(during >= before + 100, "the API holds a descriptor per open stream: \(before) before, \(during) with 100 more")
+
+            for socket in sockets { close(socket) }
+            // A keep-alive goes out every 15 s, so only the watcher can close them this soon.
+            let closed = await eventually(timeoutSeconds: 5) { Self.openDescriptors(of: pid) <= before + 10 }
+            #expect(closed, "the API still holds \(Self.openDescriptors(of: pid)) descriptors, \(before) before the 100 streams")
+
+            // The stream that stayed is untouched: tokens asked for now are pushed to it.
+            let asked = try await h.post("/v1/tokens", #"{"count":1}"#, as: staying)
+            #expect(asked.status == 202, "\(asked.text)")
+            #expect(await listener.waitFor("token.issued"))
+            listener.close()
+        }
+    }
+
+    static func openDescriptors(of pid: Int32) -> Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
+    }
+
+    /// `GET /v1/events` as `account` on a plain socket, read until the stream's first comment; the open socket.
+    static func openStream(_ h: FlowHarness, account: String) async throws -> Int32 {
+        let url = h.apiURL + "/v1/events"
+        guard let port = URLComponents(string: h.apiURL)?.port, h.apiURL.hasPrefix("http://") else {
+            throw HarnessError("a plain-HTTP API is needed, not \(h.apiURL)")
+        }
+        var request = "GET /v1/events HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
+        for (name, value) in try await h.authenticated(["X-Paystream-Account": account], method: "GET", url: url, body: []) {
+            request += "\(name): \(value)\r\n"
+        }
+        request += "\r\n"
+
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw HarnessError("socket: errno \(errno)") }
+        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else {
+            close(socket)
+            throw HarnessError("connect: errno \(errno)")
+        }
+        let bytes = Array(request.utf8)
+        guard send(socket, bytes, bytes.count, 0) == bytes.count else {
+            close(socket)
+            throw HarnessError("send: errno \(errno)")
+        }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while !String(decoding: received, as: UTF8.self).contains(": connected as") {
+            let count = recv(socket, &buffer, buffer.count, 0)
+            guard count > 0 else {
+                close(socket)
+                throw HarnessError("the stream ended before its first comment: \(String(decoding: received, as: UTF8.self))")
+            }
+            received += buffer[0..<count]
+        }
+        return socket
+    }
+}
