@@ -1,0 +1,49 @@
+import Foundation
+@testable import LedgerStore
+import Postgres
+import Testing
+import TestSupport
+
+/// How a batch locks the orders it touches, against real PostgreSQL with a table of realistic size: each
+/// order is found by its own index probe (the cost follows the batch, not the table), every order is
+/// returned once, in byte order, and stays locked until the transaction ends.
+@Suite("Order locks")
+struct OrderLockTests {
+    @Test("a batch's orders are locked by index probes, once each, in byte order, among 200,000 orders")
+    func aBatchLocksItsOrdersByIndexProbes() async throws {
+        try await PostgresTestDatabase.with(poolSize: 2) { db in
+            _ = try await db.client.execute(
+                """
+                INSERT INTO orders (order_id, kind, status, owner_account, amount_fen)
+                SELECT 'EN' || lpad(g::text, 8, '0'), 'envelope', 'funded', 'user:u' || g, 100 FROM generate_series(1, 200000) AS g
+                """)
+            _ = try await db.client.execute("ANALYZE orders")
+            // The ids of a grab batch: envelope orders that exist, incoming orders that do not yet (their
+            // ids sort after every envelope's), and an envelope named twice.
+            let envelopes = (0..<40).map { "EN" + String(format: "%08d", 4_000 * $0 + 17) }
+            let incoming = (0..<140).map { "grab:GB\($0)" }
+            let ids = (incoming + envelopes + [envelopes[3]]).shuffled()
+
+            try await db.client.withTransaction { connection in
+                let locked = try await LedgerState.lockOrders(ids, on: connection)
+                #expect(locked.map(\.orderID) == envelopes.sorted())
+
+                // Rows these probes read in the orders' partitions; a plan that walks the table reads them all.
+                let read = try await connection.query(
+                    """
+                    SELECT (sum(pg_stat_get_xact_tuples_fetched(i.inhrelid)) + sum(pg_stat_get_xact_tuples_returned(i.inhrelid)))::bigint AS n
+                    FROM pg_inherits i WHERE i.inhparent = 'orders'::regclass
+                    """)
+                let rowsRead = try #require(read.first).decode(Int64.self, column: "n")
+                #expect(rowsRead < 1_000, "locking 41 orders read \(rowsRead) rows of 200,000")
+
+                // They stay locked until this transaction ends.
+                try await db.client.withConnection { other in
+                    await #expect(throws: PostgresError.self) {
+                        _ = try await other.query("SELECT 1 FROM orders WHERE order_id = \(envelopes[0]) FOR UPDATE NOWAIT")
+                    }
+                }
+            }
+        }
+    }
+}
