@@ -86,4 +86,19 @@ struct ConnectTests {
             #expect(error.sqlState == PostgresError.queryCanceled)
         }
     }
+
+    @Test("JIT compilation is off unless the URL's options turn it on; the fixed session settings still win")
+    func jitIsOffByDefault() async throws {
+        try await PG.withClient(try PG.configuration(poolSize: 1)) { client in
+            let rows = try await client.query("SELECT current_setting('jit') AS jit")
+            #expect(try rows.first?.decode(String.self, column: "jit") == "off")
+        }
+        var configuration = try PG.configuration(poolSize: 1)
+        configuration.extraParameters["options"] = "-c jit=on -c TimeZone=Asia/Shanghai"
+        try await PG.withClient(configuration) { client in
+            let rows = try await client.query("SELECT current_setting('jit') AS jit, current_setting('TimeZone') AS zone")
+            #expect(try rows.first?.decode(String.self, column: "jit") == "on")
+            #expect(try rows.first?.decode(String.self, column: "zone") == "UTC")
+        }
+    }
 }
