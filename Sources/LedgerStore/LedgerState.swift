@@ -137,4 +137,3 @@ public struct LedgerStoreError: Error, CustomStringConvertible, Sendable {
     public let message: String
     public var description: String { "ledger store: \(message)" }
 }
-
