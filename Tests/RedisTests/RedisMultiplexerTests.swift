@@ -53,6 +53,11 @@ import Testing
     }
 
     @Test func aForgottenScriptIsSentAgainOnce() async throws {
+        // Counts reloads: no other test's SCRIPT FLUSH may land between the two calls.
+        try await ScriptCacheLock.exclusively { try await aForgottenScriptIsSentAgainOnceAlone() }
+    }
+
+    private func aForgottenScriptIsSentAgainOnceAlone() async throws {
         try await withTestClient { client throws in
             try await withTemporaryKeys(client, count: 1) { keys throws in
                 let script = RedisScript("-- \(TestEnvironment.uniqueName("mux"))\nreturn redis.call('INCRBY', KEYS[1], ARGV[1])")

@@ -4,6 +4,11 @@ import Testing
 
 @Suite struct RedisScriptTests {
     @Test func scriptIsReloadedTransparentlyAfterScriptFlush() async throws {
+        // Flushes the server's script cache, which other tests count on: one at a time with them.
+        try await ScriptCacheLock.exclusively { try await reloadAfterFlush() }
+    }
+
+    private func reloadAfterFlush() async throws {
         try await withTestClient { client throws in
             try await withTemporaryKeys(client, count: 1) { keys throws in
                 // A source no other test or run uses, so only this test decides whether the server knows it.
