@@ -1,5 +1,3 @@
-import Foundation
-@testable import LedgerStore
 import Postgres
 import Testing
 import TestSupport
