@@ -123,6 +123,34 @@ import TestSupport
         return routes
     }
 
+    /// `AuthenticationMiddleware` runs before every route but the channels' notifies, and refuses a request whose
+    /// credentials are present and wrong (partial signature headers, a bad session) with 401, on public routes too.
+    /// So every such operation documents 401 with the middleware's codes (schemathesis once sent a lone
+    /// `X-Paystream-App-Id` to `POST /v1/collect/{codeId}`, got 401 `auth.signature_missing`, and failed the run).
+    @Test func everyOperationBehindTheAuthenticationMiddlewareDocuments401() throws {
+        let doc = try Self.document()
+        let paths = try #require(doc["paths"] as? [String: Any])
+        var checked = 0
+        for (path, item) in paths where !path.hasPrefix("/notify/") {
+            for (method, value) in (item as? [String: Any]) ?? [:] where Self.methods.contains(method) {
+                let responses = (value as? [String: Any])?["responses"] as? [String: Any] ?? [:]
+                let unauthorized = responses["401"] as? [String: Any]
+                #expect(unauthorized != nil, "\(method.uppercased()) \(path) does not document 401")
+                let description = unauthorized?["description"] as? String ?? ""
+                // The schema's code enum (what schemathesis validates answers against) and the description.
+                var codes: [String] = []
+                Self.walk(unauthorized ?? [:]) { object in
+                    if let values = object["enum"] as? [String] { codes += values }
+                }
+                for code in ["auth.signature_missing", "auth.signature_invalid", "auth.session_invalid"] {
+                    #expect(codes.contains(code) && description.contains(code), "\(method.uppercased()) \(path): its 401 does not name \(code)")
+                }
+                checked += 1
+            }
+        }
+        #expect(checked >= 30, "only \(checked) operations read")
+    }
+
     // MARK: (c) the compiled-in copy is the same document
 
     @Test func embeddedDocumentEqualsDocsOpenAPIJSON() throws {

@@ -75,6 +75,51 @@ enum OpenAPIDocument {
                 }
               }
             }
+          },
+          "401": {
+            "description": "This operation needs no identity, but a request that presents credentials must present valid ones: partial or invalid signature headers, or an invalid session, are refused. Codes: `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.session_invalid`, `auth.session_expired`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.unsigned_identity",
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused",
+                            "auth.session_invalid",
+                            "auth.session_expired"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.signature_missing",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.signature_missing",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
           }
         }
       }
@@ -104,6 +149,51 @@ enum OpenAPIDocument {
               "application/json": {
                 "schema": {
                   "type": "object"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "This operation needs no identity, but a request that presents credentials must present valid ones: partial or invalid signature headers, or an invalid session, are refused. Codes: `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.session_invalid`, `auth.session_expired`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.unsigned_identity",
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused",
+                            "auth.session_invalid",
+                            "auth.session_expired"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.signature_missing",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.signature_missing",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
                 }
               }
             }
@@ -1707,6 +1797,51 @@ enum OpenAPIDocument {
               }
             }
           },
+          "401": {
+            "description": "This operation needs no identity, but a request that presents credentials must present valid ones: partial or invalid signature headers, or an invalid session, are refused. Codes: `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.session_invalid`, `auth.session_expired`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.unsigned_identity",
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused",
+                            "auth.session_invalid",
+                            "auth.session_expired"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.signature_missing",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.signature_missing",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
           "404": {
             "description": "No such code. Codes: `collect.code_not_found`.",
             "headers": {
@@ -1850,6 +1985,51 @@ enum OpenAPIDocument {
                 "schema": {
                   "type": "string",
                   "contentMediaType": "image/png"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "This operation needs no identity, but a request that presents credentials must present valid ones: partial or invalid signature headers, or an invalid session, are refused. Codes: `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.session_invalid`, `auth.session_expired`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.unsigned_identity",
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused",
+                            "auth.session_invalid",
+                            "auth.session_expired"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.signature_missing",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.signature_missing",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
                 }
               }
             }
@@ -2056,6 +2236,51 @@ enum OpenAPIDocument {
                   "title": "Bad Request",
                   "status": 400,
                   "code": "request.invalid_body",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "This operation needs no identity, but a request that presents credentials must present valid ones: partial or invalid signature headers, or an invalid session, are refused. Codes: `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.session_invalid`, `auth.session_expired`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.unsigned_identity",
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused",
+                            "auth.session_invalid",
+                            "auth.session_expired"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.signature_missing",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.signature_missing",
                   "detail": "…",
                   "correlationId": "req-7GQ2M9XK4TBC3VHP"
                 }
@@ -3388,7 +3613,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated (see the security schemes). Codes: `auth.admin_required`, `auth.session_invalid`, `auth.session_expired`, `auth.unsigned_identity`.",
+            "description": "Not authenticated, or credentials were presented and are not valid (see the security schemes). Codes: `auth.admin_required`, `auth.session_invalid`, `auth.session_expired`, `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -3409,7 +3634,13 @@ enum OpenAPIDocument {
                             "auth.admin_required",
                             "auth.session_invalid",
                             "auth.session_expired",
-                            "auth.unsigned_identity"
+                            "auth.unsigned_identity",
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused"
                           ]
                         }
                       }
@@ -3622,7 +3853,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated (see the security schemes). Codes: `auth.admin_required`, `auth.session_invalid`, `auth.session_expired`, `auth.unsigned_identity`.",
+            "description": "Not authenticated, or credentials were presented and are not valid (see the security schemes). Codes: `auth.admin_required`, `auth.session_invalid`, `auth.session_expired`, `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -3643,7 +3874,13 @@ enum OpenAPIDocument {
                             "auth.admin_required",
                             "auth.session_invalid",
                             "auth.session_expired",
-                            "auth.unsigned_identity"
+                            "auth.unsigned_identity",
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused"
                           ]
                         }
                       }
@@ -3985,7 +4222,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated (see the security schemes). Codes: `auth.admin_required`, `auth.session_invalid`, `auth.session_expired`, `auth.unsigned_identity`.",
+            "description": "Not authenticated, or credentials were presented and are not valid (see the security schemes). Codes: `auth.admin_required`, `auth.session_invalid`, `auth.session_expired`, `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -4006,7 +4243,13 @@ enum OpenAPIDocument {
                             "auth.admin_required",
                             "auth.session_invalid",
                             "auth.session_expired",
-                            "auth.unsigned_identity"
+                            "auth.unsigned_identity",
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused"
                           ]
                         }
                       }
@@ -7444,6 +7687,51 @@ enum OpenAPIDocument {
               }
             }
           },
+          "401": {
+            "description": "This operation needs no identity, but a request that presents credentials must present valid ones: partial or invalid signature headers, or an invalid session, are refused. Codes: `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.session_invalid`, `auth.session_expired`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.unsigned_identity",
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused",
+                            "auth.session_invalid",
+                            "auth.session_expired"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.signature_missing",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.signature_missing",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
           "500": {
             "description": "Unexpected failure; the request can be retried (with the same `Idempotency-Key`). Codes: `internal.error`.",
             "headers": {
@@ -7898,7 +8186,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "The login or the password is wrong. Codes: `auth.login_failed`.",
+            "description": "The login or the password is wrong, or credentials were presented and are not valid (partial or invalid signature headers, an invalid session). Codes: `auth.login_failed`, `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.session_invalid`, `auth.session_expired`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -7916,7 +8204,16 @@ enum OpenAPIDocument {
                         "code": {
                           "type": "string",
                           "enum": [
-                            "auth.login_failed"
+                            "auth.login_failed",
+                            "auth.unsigned_identity",
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused",
+                            "auth.session_invalid",
+                            "auth.session_expired"
                           ]
                         }
                       }
