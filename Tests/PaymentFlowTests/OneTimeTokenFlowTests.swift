@@ -100,4 +100,39 @@ import TestSupport
             }
         }
     }
+
+    /// Tokens are issued at most ``OneTimeTokenRule/issueLimit`` per account per window: a client asking for more
+    /// gets 429 with `Retry-After` and nothing is issued; another account is not affected.
+    @Test func anAccountIsIssuedAtMostTheLimitPerWindow() async throws {
+        try await FlowHarness.run { h in
+            let user = "user:tokenlimit\(h.prefix.suffix(6))", other = "user:tokenlimitother\(h.prefix.suffix(6))"
+            let batch = OneTimeTokenRule.maxBatch
+            let batches = OneTimeTokenRule.issueLimit / batch
+            // Eight callers at a time, the whole allowance.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for lane in 0..<8 {
+                    group.addTask {
+                        for _ in stride(from: lane, to: batches, by: 8) {
+                            let asked = try await h.post("/v1/tokens", #"{"count":\#(batch)}"#, as: user)
+                            #expect(asked.status == 202, "\(asked.status) \(asked.text)")
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let counter = try await h.redis(["GET", "\(h.prefix):ott-issued:\(user)"])
+            #expect(counter.string == String(batches * batch), "issued so far: \(counter)")
+
+            let refused = try await h.post("/v1/tokens", #"{"count":1}"#, as: user)
+            #expect(refused.status == 429 && refused.string("code") == "token.rate_limited", "\(refused.status) \(refused.text)")
+            let retryAfter = Int(refused.headers["retry-after"] ?? "") ?? 0
+            #expect((1...OneTimeTokenRule.lifetimeSeconds).contains(retryAfter), "Retry-After \(refused.headers["retry-after"] ?? "none")")
+            // The refused request issued nothing; the window is the tokens' lifetime.
+            #expect(try await h.redis(["GET", "\(h.prefix):ott-issued:\(user)"]).string == String(batches * batch))
+            let ttl = try await h.redis(["TTL", "\(h.prefix):ott-issued:\(user)"]).int64 ?? -1
+            #expect((1...Int64(OneTimeTokenRule.lifetimeSeconds)).contains(ttl), "TTL \(ttl)")
+
+            #expect(try await h.post("/v1/tokens", #"{"count":\#(batch)}"#, as: other).status == 202)
+        }
+    }
 }

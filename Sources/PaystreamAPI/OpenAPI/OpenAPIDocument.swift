@@ -8432,7 +8432,7 @@ enum OpenAPIDocument {
           "Withdrawals"
         ],
         "summary": "Ask for one-time tokens (delivered by push)",
-        "description": "Issues `count` one-time tokens for the caller, valid 300 s, each spent by one money-moving request (`X-Paystream-Token`). They are delivered only over the caller's event stream (`GET /v1/events`, event `token.issued`, data `{\"tokens\":[…],\"expiresInSeconds\":300}`), never in this answer: open the stream first.",
+        "description": "Issues `count` one-time tokens for the caller, valid 300 s, each spent by one money-moving request (`X-Paystream-Token`). They are delivered only over the caller's event stream (`GET /v1/events`, event `token.issued`, data `{\"tokens\":[…],\"expiresInSeconds\":300}`), never in this answer: open the stream first. An account is issued at most 5,000 tokens per 300 s window (429 `token.rate_limited` beyond).",
         "security": [
           {
             "signature": []
@@ -8589,6 +8589,49 @@ enum OpenAPIDocument {
                   "title": "Forbidden",
                   "status": 403,
                   "code": "auth.account_required",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "429": {
+            "description": "The account was issued 5,000 tokens within the current 300 s window; `Retry-After` says when the window ends. Codes: `token.rate_limited`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Retry-After": {
+                "description": "Seconds until the window ends.",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "token.rate_limited"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/token.rate_limited",
+                  "title": "Too Many Requests",
+                  "status": 429,
+                  "code": "token.rate_limited",
                   "detail": "…",
                   "correlationId": "req-7GQ2M9XK4TBC3VHP"
                 }

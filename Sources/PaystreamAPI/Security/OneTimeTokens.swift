@@ -34,13 +34,38 @@ struct OneTimeTokens: Sendable {
         return 'invalid'
         """)
 
+    /// KEYS: the account's issue counter. ARGV: how many are asked for, the limit, the window in seconds.
+    /// Returns {1, issued so far} when granted (counted), {0, seconds until the window ends} when not.
+    static let issueWindow = RedisScript(
+        """
+        local asked = tonumber(ARGV[1])
+        local issued = tonumber(redis.call('GET', KEYS[1]) or '0')
+        if issued + asked > tonumber(ARGV[2]) then return {0, math.max(redis.call('TTL', KEYS[1]), 1)} end
+        issued = redis.call('INCRBY', KEYS[1], asked)
+        if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[3]) end
+        return {1, issued}
+        """)
+
+    /// An account asked for more tokens than ``OneTimeTokenRule/issueLimit`` allows in the current window.
+    struct IssueLimited: Error {
+        let retryAfterSeconds: Int
+    }
+
     private func keys(_ token: String) -> (live: String, spent: String) {
         let digest = Hex.encode(SHA256.hash(token))
         return ("\(keyPrefix)ott:\(digest)", "\(keyPrefix)ott-spent:\(digest)")
     }
 
-    /// `count` new tokens of `account`, stored (as digests) before they are returned.
+    /// `count` new tokens of `account`, stored (as digests) before they are returned. Throws ``IssueLimited`` when
+    /// the account was issued ``OneTimeTokenRule/issueLimit`` tokens within the window (nothing is issued then).
     func issue(for account: String, count: Int) async throws -> [String] {
+        let window = try await redis.multiplexed.evaluate(
+            Self.issueWindow, keys: ["\(keyPrefix)ott-issued:\(account)"],
+            arguments: [String(count), String(OneTimeTokenRule.issueLimit), String(OneTimeTokenRule.lifetimeSeconds)])
+        let reply = window.elements ?? []
+        guard reply.first?.int64 == 1 else {
+            throw IssueLimited(retryAfterSeconds: Int(reply.last?.int64 ?? Int64(OneTimeTokenRule.lifetimeSeconds)))
+        }
         let tokens = (0..<count).map { _ in Base64URL.encode(SecureRandom.bytes(count: 16)) }
         let commands = tokens.map { token in ["SET", keys(token).live, account, "EX", String(OneTimeTokenRule.lifetimeSeconds)] }
         for result in try await redis.pipeline(commands) { _ = try result.get() }

@@ -5,7 +5,9 @@ import PaystreamRuntime
 /// `POST /v1/tokens` `{"count":1…50}` (signed; default 1) → 202 `{"delivery":"push","event":"token.issued",
 /// "count","expiresInSeconds"}`: one-time tokens for the caller, delivered only over its push channel
 /// (`GET /v1/events`, event `token.issued`, data `{"tokens":[…],"expiresInSeconds":300}`), never in this answer.
-/// Open the event stream first: a push to an account with no open stream is lost (ask again).
+/// Open the event stream first: a push to an account with no open stream is lost (ask again). An account is
+/// issued at most ``OneTimeTokenRule/issueLimit`` tokens per ``OneTimeTokenRule/lifetimeSeconds`` window: beyond
+/// that, 429 `token.rate_limited` with `Retry-After` (seconds until the window ends).
 struct TokenRoutes: Sendable {
     let services: APIServices
 
@@ -43,7 +45,17 @@ struct TokenRoutes: Sendable {
                 guard (1...OneTimeTokenRule.maxBatch).contains(count) else {
                     throw APIError.badRequest("request.invalid_field", "count must be 1...\(OneTimeTokenRule.maxBatch)")
                 }
-                let tokens = try await services.security.tokens.issue(for: caller.description, count: count)
+                let tokens: [String]
+                do {
+                    tokens = try await services.security.tokens.issue(for: caller.description, count: count)
+                } catch let limited as OneTimeTokens.IssueLimited {
+                    var response = APIError(
+                        .tooManyRequests, "token.rate_limited",
+                        "an account is issued at most \(OneTimeTokenRule.issueLimit) tokens every \(OneTimeTokenRule.lifetimeSeconds) s; retry later")
+                        .response(correlationID: Caller.correlationID(of: request))
+                    response.headers[.retryAfter] = String(max(1, limited.retryAfterSeconds))
+                    return response
+                }
                 let sealed = try services.security.cipher.seal(String(decoding: APIJSON.encode(tokens), as: UTF8.self), field: TokenPush.label)
                 try await services.publisher.publish(tokens: TokenPush(audience: caller.description, event: OneTimeTokenRule.pushEvent, sealed: sealed))
                 return .json(.accepted, Issued(count: count))

@@ -9,6 +9,9 @@ public enum OneTimeTokenRule {
     public static let lifetimeSeconds = 300
     /// The most tokens one `POST /v1/tokens` may ask for.
     public static let maxBatch = 50
+    /// The most tokens one account is issued per window of ``lifetimeSeconds`` (about 16 money-moving requests a
+    /// second): beyond it `POST /v1/tokens` answers 429, so that no client can fill Redis with tokens.
+    public static let issueLimit = 5_000
     /// The push event that delivers tokens (`data: {"tokens":[…],"expiresInSeconds":300}`).
     public static let pushEvent = "token.issued"
 
