@@ -83,10 +83,8 @@ struct CardRoutes: Sendable {
 
     /// 429 `sms.rate_limited` with `Retry-After`.
     static func rateLimited(_ limited: SMSCodes.RateLimited, correlationID: String) -> Response {
-        var response = APIError(.tooManyRequests, "sms.rate_limited", "this phone had its codes for now; retry later")
-            .response(correlationID: correlationID)
-        response.headers[.retryAfter] = String(max(1, limited.retryAfterSeconds))
-        return response
+        APIError(.tooManyRequests, "sms.rate_limited", "this phone had its codes for now; retry later")
+            .response(correlationID: correlationID, retryAfterSeconds: limited.retryAfterSeconds)
     }
 
     static func notFound(_ id: String) -> APIError {
@@ -140,12 +138,10 @@ struct CardRoutes: Sendable {
         }
         let limit = CardVerificationLimit(redis: services.security.redis, keyPrefix: services.security.keyPrefix)
         if let wait = try await limit.claim(account: caller.description) {
-            var response = APIError(
+            return APIError(
                 .tooManyRequests, "card.verification_rate_limited",
                 "this account asked for \(CardVerificationLimit.maxPerHour) card verifications within the hour; retry later"
-            ).response(correlationID: correlationID)
-            response.headers[.retryAfter] = String(wait)
-            return response
+            ).response(correlationID: correlationID, retryAfterSeconds: wait)
         }
         let bindingID = "BC" + OrderNumbers.random(20)
         let verdict: CardVerdict

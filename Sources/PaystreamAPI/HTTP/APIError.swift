@@ -41,6 +41,13 @@ public struct APIError: Error, Sendable, CustomStringConvertible {
         return response
     }
 
+    /// The problem response with `Retry-After` (seconds, at least 1): a refusal that says when to try again.
+    func response(correlationID: String, retryAfterSeconds: Int) -> Response {
+        var response = response(correlationID: correlationID)
+        response.headers[.retryAfter] = String(max(1, retryAfterSeconds))
+        return response
+    }
+
     /// The problem document.
     func problem(correlationID: String) -> [UInt8] {
         let object: [String: String] = [

@@ -39,9 +39,8 @@ struct LoginRoutes: Sendable {
                     throw APIError(.unauthorized, "auth.login_failed", "the login or the password is wrong")
                 case .locked(let until):
                     services.logger.warning("login locked", metadata: ["login": "\(login)", "until": "\(until)", "correlation_id": "\(correlationID)"])
-                    var response = APIError(.tooManyRequests, "auth.locked", "too many failed logins; try again later").response(correlationID: correlationID)
-                    response.headers[.retryAfter] = String(max(1, Int(until.timeIntervalSince(services.now()).rounded(.up))))
-                    return response
+                    return APIError(.tooManyRequests, "auth.locked", "too many failed logins; try again later")
+                        .response(correlationID: correlationID, retryAfterSeconds: Int(until.timeIntervalSince(services.now()).rounded(.up)))
                 }
             }
         }

@@ -49,12 +49,10 @@ struct TokenRoutes: Sendable {
                 do {
                     tokens = try await services.security.tokens.issue(for: caller.description, count: count)
                 } catch let limited as OneTimeTokens.IssueLimited {
-                    var response = APIError(
+                    return APIError(
                         .tooManyRequests, "token.rate_limited",
                         "an account is issued at most \(OneTimeTokenRule.issueLimit) tokens every \(OneTimeTokenRule.lifetimeSeconds) s; retry later")
-                        .response(correlationID: Caller.correlationID(of: request))
-                    response.headers[.retryAfter] = String(max(1, limited.retryAfterSeconds))
-                    return response
+                        .response(correlationID: Caller.correlationID(of: request), retryAfterSeconds: limited.retryAfterSeconds)
                 }
                 let sealed = try services.security.cipher.seal(String(decoding: APIJSON.encode(tokens), as: UTF8.self), field: TokenPush.label)
                 try await services.publisher.publish(tokens: TokenPush(audience: caller.description, event: OneTimeTokenRule.pushEvent, sealed: sealed))
