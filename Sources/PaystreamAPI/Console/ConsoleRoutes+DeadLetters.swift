@@ -119,7 +119,7 @@ extension ConsoleRoutes {
                     """
                 : HTML.joined(entry.actions.map { "<div>\($0.kind.rawValue) by \($0.actor) at \(ConsoleFormat.time($0.createdAt)): \($0.reason)</div>" })
             let key = letter?.key.map { String(decoding: $0, as: UTF8.self) } ?? entry.message.key.map { String(decoding: $0, as: UTF8.self) } ?? ""
-            let payload = String(decoding: (letter?.value ?? entry.message.value ?? []).prefix(600), as: UTF8.self)
+            let payload = String(decoding: (letter?.value ?? entry.message.value).prefix(600), as: UTF8.self)
             return """
                 <tr id="\(id)"><td><code>\(entry.address.description)</code></td>\
                 <td><code>\(letter.map { "\($0.originalTopic)[\($0.originalPartition)]@\($0.originalOffset)" } ?? "not a dead letter")</code></td>\
