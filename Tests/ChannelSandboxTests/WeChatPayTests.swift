@@ -41,6 +41,30 @@ struct WeChatPayTests {
         }
     }
 
+    @Test("time_expire is read as RFC 3339 with its offset; anything else is PARAM_ERROR")
+    func timeExpire() async throws {
+        try await withSandbox { sandbox in
+            let client = try sandbox.wechat
+            func order(_ outTradeNo: String, expiry: String) -> String {
+                """
+                {"appid":"\(sandbox.configuration.wechatAppID)","mchid":"\(sandbox.configuration.wechatMerchantID)",\
+                "description":"充值 recharge","out_trade_no":"\(outTradeNo)","notify_url":"http://127.0.0.1:1/n",\
+                "time_expire":"\(expiry)","amount":{"total":100,"currency":"CNY"}}
+                """
+            }
+            let accepted = try await client.send("POST", "/v3/pay/transactions/native", json: order("expiry-ok", expiry: "2031-06-08T10:34:56+08:00"))
+            #expect(accepted.status == 200, "\(accepted.text)")
+            let stored = try #require(await sandbox.sandbox.core.state.order(.wechat, "expiry-ok"))
+            // 10:34:56 at +08:00 is 02:34:56 UTC.
+            #expect(stored.expiresAt == Date(timeIntervalSince1970: 1_938_652_496))
+            for bad in ["2031-06-08 10:34:56", "tomorrow", ""] {
+                let refused = try await client.send("POST", "/v3/pay/transactions/native", json: order("expiry-bad", expiry: bad))
+                #expect(refused.status == 400, "time_expire \(bad)")
+                #expect(try refused.json()["code"] as? String == "PARAM_ERROR", "time_expire \(bad)")
+            }
+        }
+    }
+
     @Test("unsigned, badly signed, tampered and expired requests get 401 SIGN_ERROR, signed")
     func refusesBadSignatures() async throws {
         try await withSandbox { sandbox in

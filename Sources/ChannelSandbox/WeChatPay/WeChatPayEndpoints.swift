@@ -132,7 +132,9 @@ struct WeChatPayEndpoints: Sendable {
         }
         var expiry: Date?
         if let text = order.time_expire {
-            guard let date = ISO8601DateFormatter().date(from: text) else {
+            // The format style parses in Swift; an ISO8601DateFormatter per request built an ICU formatter each
+            // time, 11% of the sandbox's CPU under the mixed benchmark.
+            guard let date = try? Date.ISO8601FormatStyle().parse(text) else {
                 throw ParameterError(message: "time_expire must be RFC 3339, e.g. 2024-06-08T10:34:56+08:00")
             }
             expiry = date
