@@ -204,4 +204,30 @@ import TestSupport
             for stream in memberStreams + [senderStream, outsider] { stream.close() }
         }
     }
+
+    /// The activator reads finished envelopes through a 10-minute window on each pass; its first pass (and one
+    /// every 5 minutes) looks back 8 days, for envelopes that finished while no API process ran.
+    @Test func anEnvelopeThatFinishedWhileNoAPIRanIsAnnouncedByTheNextAPI() async throws {
+        try await FlowHarness.run { h in
+            let sender = "user:late\(h.prefix.suffix(6))"
+            let envelope = try await Self.fundedEnvelope(h, sender: sender, totalFen: 100, shares: 1)
+            #expect(try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: "user:lg\(h.prefix.suffix(6))").status == 200)
+            #expect(await h.waitFor(envelope, status: "finished"))
+            let announced = "SELECT count(*) FROM envelopes WHERE envelope_order_id = '\(envelope)' AND finished_announced_at IS NOT NULL"
+            #expect(await eventually(timeoutSeconds: 30) { (try? await h.count(announced)) == 1 })
+
+            // As if it had finished an hour ago, while no API process ran: finished, not announced.
+            await h.killAPI()
+            let rewound = try await h.count(
+                """
+                WITH e AS (UPDATE envelopes SET finished_announced_at = NULL WHERE envelope_order_id = '\(envelope)' RETURNING 1),
+                     o AS (UPDATE orders SET updated_at = now() - interval '1 hour' WHERE order_id = '\(envelope)' RETURNING 1)
+                SELECT (SELECT count(*) FROM e) + (SELECT count(*) FROM o)
+                """)
+            #expect(rewound == 2)
+
+            try await h.restartAPI()
+            #expect(await eventually(timeoutSeconds: 30) { (try? await h.count(announced)) == 1 }, "the first pass looks back 8 days")
+        }
+    }
 }
