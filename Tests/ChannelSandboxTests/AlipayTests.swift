@@ -81,6 +81,13 @@ struct AlipayTests {
             let status = try Self.verifiedResponse(sandbox, try await Self.call(sandbox, query), key: "alipay_trade_query_response")
             #expect(status["trade_status"] as? String == "TRADE_SUCCESS")
             #expect(status["total_amount"] as? String == "12.30")
+            // The same trade asked by Alipay's own number.
+            let tradeNo = try #require(status["trade_no"] as? String)
+            let byTradeNo = try AlipayTestSigning.signedRequest(
+                method: "alipay.trade.query", biz: #"{"trade_no":"\#(tradeNo)"}"#,
+                appID: sandbox.configuration.alipayAppID, key: appKey)
+            let same = try Self.verifiedResponse(sandbox, try await Self.call(sandbox, byTradeNo), key: "alipay_trade_query_response")
+            #expect(same["out_trade_no"] as? String == "ali-notify-1" && same["trade_status"] as? String == "TRADE_SUCCESS")
 
             let refund = try AlipayTestSigning.signedRequest(
                 method: "alipay.trade.refund", biz: #"{"out_trade_no":"ali-notify-1","refund_amount":"2.30","out_request_no":"r1"}"#,

@@ -126,6 +126,16 @@ struct WeChatPayTests {
                 "GET", "/v3/pay/transactions/out-trade-no/order-paid-1?mchid=\(sandbox.configuration.wechatMerchantID)")
             #expect(try query.json()["trade_state"] as? String == "SUCCESS")
             #expect(try query.json()["transaction_id"] as? String == plaintext["transaction_id"] as? String)
+            // Asked by WeChat's own number, the same transaction; an unknown number is ORDER_NOT_EXIST.
+            let transactionID = try #require(plaintext["transaction_id"] as? String)
+            let byID = try await client.send(
+                "GET", "/v3/pay/transactions/id/\(transactionID)?mchid=\(sandbox.configuration.wechatMerchantID)")
+            #expect(byID.status == 200, "\(byID.text)")
+            #expect(try byID.json()["out_trade_no"] as? String == "order-paid-1")
+            let unknown = try await client.send(
+                "GET", "/v3/pay/transactions/id/4200000000000000000000000000?mchid=\(sandbox.configuration.wechatMerchantID)")
+            #expect(unknown.status == 404, "\(unknown.text)")
+            #expect(try unknown.json()["code"] as? String == "ORDER_NOT_EXIST", "\(unknown.text)")
         } }
     }
 

@@ -141,7 +141,7 @@ struct AlipayEndpoints: Sendable {
         guard let tradeNo = try string(call, "trade_no", required: false) else {
             throw Refusal(code: "40001", msg: "Missing Required Arguments", subCode: "isv.missing-out_trade_no", subMessage: "out_trade_no 与 trade_no 不能同时为空")
         }
-        guard let order = await core.state.allOrders().first(where: { $0.channel == .alipay && $0.tradeNo == tradeNo }) else {
+        guard let order = await core.state.order(.alipay, tradeNo: tradeNo) else {
             throw SandboxFailure.orderNotFound(tradeNo)
         }
         return order

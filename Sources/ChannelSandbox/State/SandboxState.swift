@@ -17,6 +17,10 @@ actor SandboxState {
 
     var orders: [Key: SandboxOrder] = [:]
     var orderSequence: [Key] = []
+    /// Each order's key by the channel's own number for it (WeChat transaction_id, Alipay trade_no), which is
+    /// fixed when the order is stored: the queries and refunds that name an order by that number look it up here
+    /// instead of walking every order.
+    var orderKeysByTradeNo: [Key: Key] = [:]
     var refunds: [Key: SandboxRefund] = [:]
     var refundSequence: [Key] = []
     var payouts: [String: SandboxPayout] = [:]  // key: rail + "/" + outBillNo
@@ -37,6 +41,7 @@ actor SandboxState {
     func reset() {
         orders = [:]
         orderSequence = []
+        orderKeysByTradeNo = [:]
         refunds = [:]
         refundSequence = []
         payouts = [:]
@@ -53,6 +58,11 @@ actor SandboxState {
     func order(_ channel: Channel, _ outTradeNo: String) -> SandboxOrder? { orders[Key(channel: channel, id: outTradeNo)] }
 
     func allOrders() -> [SandboxOrder] { orderSequence.compactMap { orders[$0] } }
+
+    /// The order `channel` numbered `tradeNo` (WeChat transaction_id, Alipay trade_no).
+    func order(_ channel: Channel, tradeNo: String) -> SandboxOrder? {
+        orderKeysByTradeNo[Key(channel: channel, id: tradeNo)].flatMap { orders[$0] }
+    }
 
     /// Stores a new order, or returns the stored one when the same request is repeated. Throws `.conflict` when
     /// the out_trade_no was used with different content, `.orderPaid`/`.orderClosed` when repeating a finished one.
@@ -71,6 +81,8 @@ actor SandboxState {
         guard orders.count < maxOrders else { throw .limitReached("the sandbox holds \(maxOrders) orders; reset it") }
         orders[key] = order
         orderSequence.append(key)
+        let tradeKey = Key(channel: order.channel, id: order.tradeNo)
+        if orderKeysByTradeNo[tradeKey] == nil { orderKeysByTradeNo[tradeKey] = key }
         return order
     }
 

@@ -13,7 +13,7 @@ extension WeChatPayEndpoints {
         try checkOutNumber(request.out_refund_no, "out_refund_no")
         var outTradeNo = request.out_trade_no
         if outTradeNo == nil, let transaction = request.transaction_id {
-            outTradeNo = await core.state.allOrders().first { $0.channel == .wechat && $0.tradeNo == transaction }?.outTradeNo
+            outTradeNo = await core.state.order(.wechat, tradeNo: transaction)?.outTradeNo
         }
         guard let outTradeNo else { throw SandboxFailure.orderNotFound(request.transaction_id ?? "(none given)") }
         guard let order = await core.state.order(.wechat, outTradeNo) else { throw SandboxFailure.orderNotFound(outTradeNo) }

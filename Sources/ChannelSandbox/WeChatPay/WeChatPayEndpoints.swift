@@ -164,7 +164,7 @@ struct WeChatPayEndpoints: Sendable {
             throw ParameterError(message: "query parameter mchid must be this merchant's number")
         }
         let id = call.parameters.get("id") ?? ""
-        guard let order = await core.state.allOrders().first(where: { $0.channel == .wechat && $0.tradeNo == id }),
+        guard let order = await core.state.order(.wechat, tradeNo: id),
             order.state == .paid
         else { throw SandboxFailure.orderNotFound(id) }
         return try json(transaction(order))
