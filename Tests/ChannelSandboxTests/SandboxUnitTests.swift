@@ -63,4 +63,28 @@ struct SandboxUnitTests {
         #expect(loaded.wechatMerchantSerial == sharedKeys.wechatMerchantSerial)
         #expect(loaded.bill99MerchantPublicKey == sharedKeys.bill99MerchantPublicKey)
     }
+
+    @Test("notify records keep the newest maxNotifyRecords, in order, and forget the older ones")
+    func notifyRecordsAreBounded() async {
+        let state = SandboxState(maxOrders: 10, maxNotifyRecords: 10)
+        func record(_ n: Int) -> NotifyRecord {
+            NotifyRecord(
+                id: "ntf-\(n)", channel: .wechat, event: "TRANSACTION.SUCCESS", reference: "o-\(n)", url: "http://127.0.0.1:1/n",
+                copy: 0, replayOf: nil, state: .pending, tampered: false, body: "", headers: [:], attempts: [])
+        }
+        // 35 records through a bound of 10: past the point where the oldest are compacted away, twice over.
+        for n in 1...35 {
+            await state.addNotify(record(n))
+            #expect(await state.allNotifies().map(\.id) == (max(1, n - 9)...n).map { "ntf-\($0)" })
+        }
+        #expect(await state.notifyRecord("ntf-25") == nil, "forgotten")
+        await state.updateNotify("ntf-25") { $0.state = .delivered }
+        #expect(await state.allNotifies().allSatisfy { $0.state == .pending }, "updating a forgotten record changes nothing")
+        await state.updateNotify("ntf-26") { $0.state = .delivered }
+        #expect(await state.notifyRecord("ntf-26")?.state == .delivered)
+        await state.reset()
+        #expect(await state.allNotifies().isEmpty)
+        await state.addNotify(record(36))
+        #expect(await state.allNotifies().map(\.id) == ["ntf-36"])
+    }
 }

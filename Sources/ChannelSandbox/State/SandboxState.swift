@@ -27,7 +27,9 @@ actor SandboxState {
     var payoutSequence: [String] = []
     var faults = SandboxFaults()
     var injections: [BillInjection] = []
+    /// Notify records, the live ones from `notifyStart` on (see ``addNotify(_:)``).
     var notifies: [NotifyRecord] = []
+    var notifyStart = 0
     var heldNotify: HeldNotify?
     var billTokens: [String: BillRequest] = [:]
     var notifyCounter = 0
@@ -49,6 +51,7 @@ actor SandboxState {
         faults = SandboxFaults()
         injections = []
         notifies = []
+        notifyStart = 0
         heldNotify = nil
         billTokens = [:]
     }
