@@ -49,13 +49,17 @@ struct NotifyFaultTests {
     func tamperAndWrongKey() async throws {
         try await withReceiver { receiver in try await withSandbox { sandbox in
             let certificate = try sandbox.platformCertificate()
+            // Each notify is waited for before the next payment: they are delivered concurrently, and the
+            // checks below tell them apart by their order of arrival.
             try await sandbox.faults(#"{"notify":{"tamper":true}}"#)
             try await Self.payWeChat(sandbox, receiver, "tamper-0001")
+            try #require(try await receiver.wait(for: 1, seconds: 30).count == 1)
             try await sandbox.faults(#"{"notify":{"wrongKey":true}}"#)
             try await Self.payWeChat(sandbox, receiver, "wrongkey-0001")
+            try #require(try await receiver.wait(for: 2, seconds: 30).count == 2)
             try await sandbox.faults(#"{"notify":{"timestampOffsetSeconds":-600}}"#)
             try await Self.payWeChat(sandbox, receiver, "old-0001")
-            let received = try await receiver.wait(for: 3)
+            let received = try await receiver.wait(for: 3, seconds: 30)
             try #require(received.count == 3)
             #expect(try !WeChatTestClient.verify(headers: received[0].headers, body: received[0].body, certificate: certificate))
             #expect(received[0].text.contains("[tampered]"))
