@@ -81,26 +81,15 @@ struct EnvelopeActivator: Service {
     /// envelope finished (the order changes no more), so the partial index `orders_finished` hands over only
     /// the envelopes that finished in the window, instead of a scan of every order.
     private func announceFinished(on connection: PostgresConnection, sweep: Bool) async throws -> Int {
-        let rows =
-            if sweep {
-                try await connection.query(
-                    """
-                    SELECT e.envelope_order_id, e.sender, e.group_id, o.settled_fen FROM orders o
-                    JOIN envelopes e ON e.envelope_order_id = o.order_id
-                    WHERE o.status = 'finished' AND o.updated_at > now() - interval '8 days'  -- envelopes expire within 7 days
-                      AND e.finished_announced_at IS NULL
-                    LIMIT \(Self.pageSize) FOR UPDATE OF e SKIP LOCKED
-                    """)
-            } else {
-                try await connection.query(
-                    """
-                    SELECT e.envelope_order_id, e.sender, e.group_id, o.settled_fen FROM orders o
-                    JOIN envelopes e ON e.envelope_order_id = o.order_id
-                    WHERE o.status = 'finished' AND o.updated_at > now() - interval '10 minutes'
-                      AND e.finished_announced_at IS NULL
-                    LIMIT \(Self.pageSize) FOR UPDATE OF e SKIP LOCKED
-                    """)
-            }
+        let lookBackSeconds = sweep ? 8 * 86_400 : 600  // envelopes expire within 7 days
+        let rows = try await connection.query(
+            """
+            SELECT e.envelope_order_id, e.sender, e.group_id, o.settled_fen FROM orders o
+            JOIN envelopes e ON e.envelope_order_id = o.order_id
+            WHERE o.status = 'finished' AND o.updated_at > now() - \(lookBackSeconds) * interval '1 second'
+              AND e.finished_announced_at IS NULL
+            LIMIT \(Self.pageSize) FOR UPDATE OF e SKIP LOCKED
+            """)
         for row in rows {
             let envelopeID = try row.decode(String.self, column: "envelope_order_id")
             let sender = try row.decode(String.self, column: "sender")
