@@ -28,13 +28,7 @@ struct OrderLockTests {
                 let locked = try await LedgerState.lockOrders(ids, on: connection)
                 #expect(locked.map(\.orderID) == envelopes.sorted())
 
-                // Rows these probes read in the orders' partitions; a plan that walks the table reads them all.
-                let read = try await connection.query(
-                    """
-                    SELECT (sum(pg_stat_get_xact_tuples_fetched(i.inhrelid)) + sum(pg_stat_get_xact_tuples_returned(i.inhrelid)))::bigint AS n
-                    FROM pg_inherits i WHERE i.inhparent = 'orders'::regclass
-                    """)
-                let rowsRead = try #require(read.first).decode(Int64.self, column: "n")
+                let rowsRead = try await ordersRowsRead(on: connection)
                 #expect(rowsRead < 1_000, "locking 41 orders read \(rowsRead) rows of 200,000")
 
                 // They stay locked until this transaction ends.
