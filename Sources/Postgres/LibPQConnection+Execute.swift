@@ -10,14 +10,61 @@ extension LibPQConnection {
     /// PostgreSQL's protocol limit on parameters per statement.
     static let maximumParameterCount = 65_535
 
-    /// Runs one statement with its bindings sent as typed text parameters (PQexecParams) and copies the whole
-    /// result out of libpq.
+    /// Runs one statement with its bindings sent as typed text parameters and copies the whole result out of
+    /// libpq. The statement is prepared under a name the first time this connection runs it (PQprepare) and
+    /// executed by that name from then on (PQexecPrepared); with the cache off it goes as PQexecParams.
+    ///
+    /// A prepared statement whose result columns changed under it (DDL since it was prepared) fails with
+    /// PostgreSQL's "cached plan must not change result type": it is dropped, and run once more, freshly
+    /// prepared, when no transaction block was open (inside one the block is aborted, so the error is the
+    /// caller's).
     func execute(_ query: PostgresQuery) throws(PostgresError) -> PostgresRows {
         let handle = try openHandle()
-        let result = try Self.withParameters(of: query) { types, values in
-            PQexecParams(handle, query.sql, Int32(types.count), types, values, nil, nil, 0)
+        deallocateEvicted(handle)
+        do {
+            return try consume(run(query, handle: handle), handle: handle)
+        } catch where error.isStaleCachedPlan {
+            let types = query.bindings.map { UInt32($0.typeOID) }
+            statements.remove(PreparedStatementCache.Key(sql: query.sql, types: types), prepared: true)
+            guard PQtransactionStatus(handle) == PQTRANS_IDLE else { throw error }
+            deallocateEvicted(handle)
+            return try consume(run(query, handle: handle), handle: handle)
         }
-        return try consume(result, handle: handle)
+    }
+
+    /// Sends `query` by its prepared name, preparing it first if this connection has not; returns the result
+    /// to consume: the statement's, or the failed preparation's.
+    private func run(_ query: PostgresQuery, handle: OpaquePointer) throws(PostgresError) -> OpaquePointer? {
+        try Self.withParameters(of: query) { types, values in
+            let count = Int32(types.count)
+            let key = PreparedStatementCache.Key(sql: query.sql, types: types.map { UInt32($0) })
+            if let name = statements.name(for: key) {
+                return PQexecPrepared(handle, name, count, values, nil, nil, 0)
+            }
+            guard let name = statements.add(key) else {
+                return PQexecParams(handle, query.sql, count, types, values, nil, nil, 0)
+            }
+            let preparation = PQprepare(handle, name, query.sql, count, types)
+            guard let preparation, PQresultStatus(preparation) == PGRES_COMMAND_OK else {
+                statements.remove(key, prepared: false)
+                return preparation
+            }
+            PQclear(preparation)
+            return PQexecPrepared(handle, name, count, values, nil, nil, 0)
+        }
+    }
+
+    /// Deallocates on the server the statements the cache dropped. Only outside a transaction block and
+    /// outside a pipeline, so that a failure here can never abort the caller's work; otherwise they wait for
+    /// a later statement. One command per name, so that one that fails (a name whose preparation never
+    /// reached the server) stops none of the others; a failure is ignored, the name is never used again.
+    func deallocateEvicted(_ handle: OpaquePointer) {
+        guard !statements.evicted.isEmpty, PQpipelineStatus(handle) == PQ_PIPELINE_OFF,
+            PQtransactionStatus(handle) == PQTRANS_IDLE
+        else { return }
+        for name in statements.takeEvicted() {
+            if let result = PQexec(handle, "DEALLOCATE \(PostgresQuery.quoteIdentifier(name))") { PQclear(result) }
+        }
     }
 
     /// Checks `query`'s SQL and bindings and calls `body` with its parameter types and its values as C

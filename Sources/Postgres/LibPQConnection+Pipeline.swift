@@ -1,9 +1,15 @@
 import CLibPQ
 
-/// Where a connection's open pipeline stands: how many statements went out, and the first failure on this
-/// side (a value that could not be encoded), after which nothing more is sent.
+/// Where a connection's open pipeline stands: the answers the server owes, in order, and the first failure on
+/// this side (a value that could not be encoded), after which nothing more is sent.
 struct PipelineProgress {
-    var sent = 0
+    /// One answer: a statement's result, or the result of preparing a statement first met in this pipeline.
+    enum Reply {
+        case statement(PreparedStatementCache.Key)
+        case preparation(PreparedStatementCache.Key)
+    }
+
+    var replies: [Reply] = []
     var failure: PostgresError?
 }
 
@@ -24,23 +30,38 @@ extension LibPQConnection {
 
     func beginPipeline() throws(PostgresError) -> PipelineProgress {
         let handle = try openHandle()
+        deallocateEvicted(handle)
         guard PQenterPipelineMode(handle) == 1 else {
             throw PostgresError(code: .protocolViolation, message: "\(endpoint) could not enter pipeline mode: \(libpqMessage(handle))")
         }
         return PipelineProgress()
     }
 
-    /// Encodes and sends one statement, and flushes it to the server so it starts at once. Sends nothing after
+    /// Encodes and sends one statement, and flushes it to the server so it starts at once. A statement this
+    /// connection has not prepared yet is prepared in the same pipeline, just before it. Sends nothing after
     /// a failure; a broken link throws.
     func sendPipelined(_ query: PostgresQuery, _ progress: inout PipelineProgress) throws(PostgresError) {
         guard progress.failure == nil else { return }
         let handle = try openHandle()
         do throws(PostgresError) {
-            let accepted = try Self.withParameters(of: query) { types, values in
-                PQsendQueryParams(handle, query.sql, Int32(types.count), types, values, nil, nil, 0)
+            let (accepted, key) = try Self.withParameters(of: query) { types, values in
+                let count = Int32(types.count)
+                let key = PreparedStatementCache.Key(sql: query.sql, types: types.map { UInt32($0) })
+                if let name = statements.name(for: key) {
+                    return (PQsendQueryPrepared(handle, name, count, values, nil, nil, 0), key)
+                }
+                guard let name = statements.add(key) else {
+                    return (PQsendQueryParams(handle, query.sql, count, types, values, nil, nil, 0), key)
+                }
+                guard PQsendPrepare(handle, name, query.sql, count, types) == 1 else {
+                    statements.remove(key, prepared: false)
+                    return (0, key)
+                }
+                progress.replies.append(.preparation(key))
+                return (PQsendQueryPrepared(handle, name, count, values, nil, nil, 0), key)
             }
             guard accepted == 1 else { throw brokenLink(handle, while: "sending a pipelined statement") }
-            progress.sent += 1
+            progress.replies.append(.statement(key))
             guard PQflush(handle) == 0 else { throw brokenLink(handle, while: "sending a pipelined statement") }
         } catch {
             guard error.code == .encoding else { throw error }
@@ -55,16 +76,30 @@ extension LibPQConnection {
         guard PQpipelineSync(handle) == 1 else { throw brokenLink(handle, while: "ending a pipeline") }
         var failure = progress.failure
         var results: [PostgresRows] = []
-        results.reserveCapacity(progress.sent)
-        for _ in 0..<progress.sent {
+        results.reserveCapacity(progress.replies.count)
+        for reply in progress.replies {
             // A statement's results, then a null pointer.
             guard var result = PQgetResult(handle) else { throw brokenLink(handle, while: "reading a pipeline's results") }
             while true {
-                // PGRES_PIPELINE_ABORTED: skipped because an earlier statement failed, which is the one reported.
-                if PQresultStatus(result) != PGRES_PIPELINE_ABORTED {
+                let status = PQresultStatus(result)
+                switch reply {
+                case .preparation(let key):
+                    // Not prepared: it failed, or was skipped after an earlier failure.
+                    if status != PGRES_COMMAND_OK { statements.remove(key, prepared: false) }
+                    if status != PGRES_COMMAND_OK, status != PGRES_PIPELINE_ABORTED,
+                        case .failure(let error) = outcome(of: result, handle: handle), failure == nil
+                    {
+                        failure = error
+                    }
+                case .statement(let key):
+                    // PGRES_PIPELINE_ABORTED: skipped because an earlier statement failed, which is the one
+                    // reported.
+                    guard status != PGRES_PIPELINE_ABORTED else { break }
                     switch outcome(of: result, handle: handle) {
                     case .success(let rows): results.append(rows)
-                    case .failure(let error): if failure == nil { failure = error }
+                    case .failure(let error):
+                        if error.isStaleCachedPlan { statements.remove(key, prepared: true) }
+                        if failure == nil { failure = error }
                     }
                 }
                 PQclear(result)

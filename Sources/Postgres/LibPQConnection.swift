@@ -20,11 +20,14 @@ final class LibPQConnection: @unchecked Sendable {
     let endpoint: String
     /// Kept alive as long as the `PGconn` because libpq holds an unretained pointer to it for notices.
     private let noticeSink: NoticeSink
+    /// The statements prepared on this connection's server session.
+    var statements: PreparedStatementCache
 
-    private init(handle: OpaquePointer, endpoint: String, noticeSink: NoticeSink) {
+    private init(handle: OpaquePointer, endpoint: String, noticeSink: NoticeSink, statementCacheCapacity: Int) {
         self.handle = handle
         self.endpoint = endpoint
         self.noticeSink = noticeSink
+        self.statements = PreparedStatementCache(capacity: statementCacheCapacity)
         PQsetNoticeProcessor(
             handle,
             { context, message in
@@ -90,7 +93,9 @@ final class LibPQConnection: @unchecked Sendable {
             pollStatus = PQconnectPoll(handle)
         }
         guard PQstatus(handle) == CONNECTION_OK else { throw failure("connection failed") }
-        let connection = LibPQConnection(handle: handle, endpoint: endpoint, noticeSink: NoticeSink(logger: logger))
+        let connection = LibPQConnection(
+            handle: handle, endpoint: endpoint, noticeSink: NoticeSink(logger: logger),
+            statementCacheCapacity: configuration.statementCacheCapacity)
         logger.debug("postgres connected", metadata: ["endpoint": "\(endpoint)", "pid": "\(PQbackendPID(handle))"])
         return connection
     }

@@ -4,8 +4,8 @@ import Foundation
 ///
 /// Built from a URL `postgres://user:password@host:port/database?sslmode=require`; query parameters that
 /// libpq understands (sslmode, sslrootcert, target_session_attrs, ...) are passed to it unchanged, and
-/// `connect_timeout`, `application_name`, `statement_timeout` (ms), `pool_size` and `acquire_timeout` (ms)
-/// set the fields below. `description` never shows the password.
+/// `connect_timeout`, `application_name`, `statement_timeout` (ms), `pool_size`, `acquire_timeout` (ms) and
+/// `statement_cache` set the fields below. `description` never shows the password.
 public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     public var host: String
     public var port: Int
@@ -23,6 +23,9 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
     public var poolSize: Int = 8
     /// How long a caller waits for a pooled connection before getting `.acquireTimeout`.
     public var acquireTimeoutMilliseconds: Int = 10_000
+    /// How many statements each connection keeps prepared on the server (the least recently used is dropped
+    /// beyond that); 0 sends every statement unnamed, to be parsed and planned each time.
+    public var statementCacheCapacity: Int = 256
     /// Shown in pg_stat_activity.
     public var applicationName: String = "paystream"
     /// Other libpq connection keywords, passed unchanged.
@@ -75,6 +78,7 @@ public struct PostgresConfiguration: Sendable, CustomStringConvertible {
             case "statement_timeout": statementTimeoutMilliseconds = try integer(min: 0)
             case "pool_size": poolSize = try integer(min: 1)
             case "acquire_timeout": acquireTimeoutMilliseconds = try integer(min: 0)
+            case "statement_cache": statementCacheCapacity = try integer(min: 0)
             default: extraParameters[item.name] = value
             }
         }

@@ -83,9 +83,10 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     public static let undefinedTable = "42P01"
 
     /// True when retrying the whole unit of work (the transaction, not the single statement) may succeed.
-    /// A lost connection during COMMIT leaves the outcome unknown: retry only idempotent work.
+    /// A lost connection during COMMIT leaves the outcome unknown: retry only idempotent work. A prepared
+    /// statement outdated by DDL is retriable: the connection has dropped it and prepares it afresh.
     public var isRetriable: Bool {
-        if code == .connectionFailed || code == .acquireTimeout { return true }
+        if code == .connectionFailed || code == .acquireTimeout || isStaleCachedPlan { return true }
         guard let sqlState else { return false }
         if sqlState.hasPrefix("08") { return true }  // connection exceptions
         return [
@@ -95,6 +96,12 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
     }
 
     public var isUniqueViolation: Bool { sqlState == Self.uniqueViolation }
+
+    /// PostgreSQL refused to run a prepared statement because a table it reads changed its columns since it
+    /// was prepared ("cached plan must not change result type", feature_not_supported).
+    var isStaleCachedPlan: Bool {
+        sqlState == "0A000" && message.contains("cached plan must not change result type")
+    }
 
     public var description: String {
         var text = "PostgresError.\(code)"

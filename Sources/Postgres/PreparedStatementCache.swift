@@ -1,0 +1,71 @@
+/// The named server-side statements one connection has prepared, so that a statement run again is bound and
+/// executed without being parsed and analysed again (and, once PostgreSQL's plan cache settles on a generic
+/// plan, without being planned again).
+///
+/// A statement is known by its SQL text and its parameter types: the same text sent once with a NULL (type
+/// unspecified) and once with a value is two entries. At most `capacity` are kept; the least recently used one
+/// is dropped first, and its name waits in `evicted` until the connection can deallocate it on the server
+/// (outside a pipeline and outside a failed transaction). A capacity of 0 prepares nothing.
+///
+/// Pure bookkeeping: it neither calls libpq nor knows what the server holds beyond what it is told.
+struct PreparedStatementCache {
+    struct Key: Hashable {
+        let sql: String
+        let types: [UInt32]
+    }
+
+    private struct Entry {
+        let name: String
+        var lastUse: UInt64
+    }
+
+    let capacity: Int
+    private var entries: [Key: Entry] = [:]
+    private var clock: UInt64 = 0
+    private var nextNumber = 0
+    /// Names dropped from the cache and still prepared on the server.
+    private(set) var evicted: [String] = []
+
+    init(capacity: Int) {
+        self.capacity = max(0, capacity)
+    }
+
+    var count: Int { entries.count }
+
+    /// The name `key` is prepared under, marking it used; nil if it is not prepared.
+    mutating func name(for key: Key) -> String? {
+        guard entries[key] != nil else { return nil }
+        clock += 1
+        entries[key]!.lastUse = clock
+        return entries[key]!.name
+    }
+
+    /// Records that `key` is being prepared and returns the new name for it, evicting the least recently used
+    /// entry when full; nil when the cache is off.
+    mutating func add(_ key: Key) -> String? {
+        guard capacity > 0 else { return nil }
+        if let existing = name(for: key) { return existing }
+        if entries.count >= capacity, let oldest = entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
+            entries[oldest.key] = nil
+            evicted.append(oldest.value.name)
+        }
+        nextNumber += 1
+        clock += 1
+        let name = "paystream_s\(nextNumber)"
+        entries[key] = Entry(name: name, lastUse: clock)
+        return name
+    }
+
+    /// Forgets `key` (its preparation failed, or the server no longer accepts it). A name the server may hold
+    /// is queued for deallocation when `prepared` is true.
+    mutating func remove(_ key: Key, prepared: Bool) {
+        guard let entry = entries.removeValue(forKey: key) else { return }
+        if prepared { evicted.append(entry.name) }
+    }
+
+    /// Hands over the names waiting for deallocation and forgets them.
+    mutating func takeEvicted() -> [String] {
+        defer { evicted = [] }
+        return evicted
+    }
+}
