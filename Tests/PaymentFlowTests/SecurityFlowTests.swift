@@ -156,8 +156,23 @@ import TestSupport
             let right = try await h.send(
                 .POST, h.apiURL + "/v1/auth/login", json: #"{"login":"ops-sec","password":"\#(ProvisionedIdentities.password)"}"#)
             #expect(right.status == 429 && right.string("code") == "auth.locked" && Int(right.headers["retry-after"] ?? "") ?? 0 > 0)
-            let unknown = try await h.send(.POST, h.apiURL + "/v1/auth/login", json: #"{"login":"nobody","password":"x"}"#)
-            #expect(unknown.status == 401 && unknown.string("code") == "auth.login_failed")
+            // A login that does not exist is answered the same way, lockout included, so that neither the 401
+            // nor the 429 tells which logins exist.
+            for attempt in 1...6 {
+                let unknown = try await h.send(.POST, h.apiURL + "/v1/auth/login", json: #"{"login":"nobody","password":"x-\#(attempt)"}"#)
+                if attempt < 5 {
+                    #expect(unknown.status == 401 && unknown.string("code") == "auth.login_failed", "attempt \(attempt): \(unknown.text)")
+                } else {
+                    #expect(unknown.status == 429 && unknown.string("code") == "auth.locked", "attempt \(attempt): \(unknown.text)")
+                    #expect(Int(unknown.headers["retry-after"] ?? "") ?? 0 > 0)
+                }
+            }
+            // A new password unlocks a login.
+            let logins = Logins(postgres: h.database.client, hasher: try PasswordHasher(parameters: .pbkdf2SHA256(iterations: 10_000)))
+            try await logins.create(login: "ops-sec", role: .admin, account: nil, password: ProvisionedIdentities.password)
+            let afterReset = try await h.send(
+                .POST, h.apiURL + "/v1/auth/login", json: #"{"login":"ops-sec","password":"\#(ProvisionedIdentities.password)"}"#)
+            #expect(afterReset.status == 200, "\(afterReset.text)")
             #expect(try await h.count("SELECT count(*) FROM logins WHERE password_hash LIKE '%\(ProvisionedIdentities.password)%'") == 0)
         }
     }

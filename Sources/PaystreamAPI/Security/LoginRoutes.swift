@@ -5,7 +5,8 @@ import PaystreamRuntime
 /// `POST /v1/auth/login` `{"login","password"}` → 200 `{"token","expiresAt","role","account"?}`: a session for a
 /// merchant's back office or an operator, sent as `Authorization: Bearer <token>`, valid 30 minutes.
 /// Refusals: 401 `auth.login_failed` (unknown login or wrong password — the same answer and the same work for
-/// both), 429 `auth.locked` with `Retry-After` after 5 failures in a row (15 minutes, also for the right password).
+/// both), 429 `auth.locked` with `Retry-After` after 5 failures in a row (15 minutes, also for the right password;
+/// counted per login name, so an unknown name is locked the same way and the lockout does not reveal which exist).
 struct LoginRoutes: Sendable {
     let services: APIServices
 

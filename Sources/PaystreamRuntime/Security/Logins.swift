@@ -7,9 +7,11 @@ import Postgres
 /// Password logins of merchants and back-office operators.
 ///
 /// Guarantees: passwords are stored only as ``PasswordHasher`` hashes (scrypt by default, per-login salt,
-/// parameters in the stored text) and checked in constant time; after ``maxFailures`` wrong passwords in a row
-/// the login is locked for ``lockout`` (also against the right password), and a success resets the count; an
-/// unknown login costs the same hashing work as a known one, so timing does not tell which logins exist.
+/// parameters in the stored text) and checked in constant time; after ``maxFailures`` failures in a row the
+/// login name is locked for ``lockout`` (also against the right password), and a success or a new password
+/// resets the count. Nothing tells which logins exist: failures are counted per name (table `login_failures`)
+/// whether the login exists or not, so an unknown name is locked after the same failures with the same answer,
+/// and every attempt, locked or not, known or not, costs one password hash.
 public struct Logins: Sendable {
     public enum Role: String, Sendable, Codable { case merchant, admin }
 
@@ -52,35 +54,53 @@ public struct Logins: Sendable {
             """
             INSERT INTO logins (login, role, account_id, password_hash) VALUES (\(login), \(role.rawValue), \(account?.description), \(hash))
             ON CONFLICT (login) DO UPDATE SET role = EXCLUDED.role, account_id = EXCLUDED.account_id,
-                password_hash = EXCLUDED.password_hash, failed_attempts = 0, locked_until = NULL
+                password_hash = EXCLUDED.password_hash
             """)
+        try await postgres.execute("DELETE FROM login_failures WHERE login = \(login)")
     }
 
     public func verify(login: String, password: String, now: Date = Date()) async throws -> Outcome {
-        let rows = try await postgres.query(
-            "SELECT role, account_id, password_hash, locked_until FROM logins WHERE login = \(login)")
+        let lock = try await postgres.query("SELECT locked_until FROM login_failures WHERE login = \(login)")
+        if let until = try lock.first?.decode(Date?.self, column: "locked_until"), until > now {
+            _ = try? await hashOffThread(password)  // the same work as any other attempt
+            return .locked(until: until)
+        }
+        let rows = try await postgres.query("SELECT role, account_id, password_hash FROM logins WHERE login = \(login)")
         guard let row = rows.first else {
             _ = try? await hashOffThread(password)  // the same work as for a known login
-            return .rejected
+            return try await recordFailure(login)
         }
-        if let until = try row.decode(Date?.self, column: "locked_until"), until > now { return .locked(until: until) }
         let stored = try row.decode(String.self, column: "password_hash")
         let hasher = self.hasher
         let matches = try await Self.hashing.run { try hasher.verify(password: password, against: stored) }
         guard matches, let role = Role(rawValue: try row.decode(String.self, column: "role")) else {
-            let locked = try await postgres.query(
-                """
-                UPDATE logins SET failed_attempts = failed_attempts + 1,
-                    locked_until = CASE WHEN failed_attempts + 1 >= \(Self.maxFailures)
-                                        THEN now() + \(Int(Self.lockout)) * interval '1 second' END
-                WHERE login = \(login) RETURNING locked_until
-                """)
-            if let until = try locked.first?.decode(Date?.self, column: "locked_until") { return .locked(until: until) }
-            return .rejected
+            return try await recordFailure(login)
         }
-        try await postgres.execute("UPDATE logins SET failed_attempts = 0, locked_until = NULL WHERE login = \(login)")
+        try await postgres.execute("DELETE FROM login_failures WHERE login = \(login)")
         let account = try row.decode(String?.self, column: "account_id").flatMap(AccountID.init)
         return .accepted(Principal(login: login, role: role, account: account))
+    }
+
+    /// Counts one more failure for `login`, locking it at the ``maxFailures``th, and prunes the counts of names
+    /// that have not failed for a day.
+    private func recordFailure(_ login: String) async throws -> Outcome {
+        let counted = try await postgres.query(
+            """
+            INSERT INTO login_failures AS f (login, failed_attempts, locked_until, last_failed_at)
+            VALUES (\(login), 1, CASE WHEN 1 >= \(Self.maxFailures) THEN now() + \(Int(Self.lockout)) * interval '1 second' END, now())
+            ON CONFLICT (login) DO UPDATE SET failed_attempts = f.failed_attempts + 1,
+                locked_until = CASE WHEN f.failed_attempts + 1 >= \(Self.maxFailures)
+                                    THEN now() + \(Int(Self.lockout)) * interval '1 second' END,
+                last_failed_at = now()
+            RETURNING locked_until
+            """)
+        try await postgres.execute(
+            """
+            DELETE FROM login_failures WHERE login IN (
+                SELECT login FROM login_failures WHERE last_failed_at < now() - interval '1 day' LIMIT 100)
+            """)
+        if let until = try counted.first?.decode(Date?.self, column: "locked_until") { return .locked(until: until) }
+        return .rejected
     }
 
     private func hashOffThread(_ password: String) async throws -> String {
