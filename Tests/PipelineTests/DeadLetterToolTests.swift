@@ -180,6 +180,33 @@ struct DeadLetterToolTests {
         await f.close()
     }
 
+    /// The console reads only the newest letters of each partition, so that its page stays bounded during an
+    /// incident; what it leaves unread is counted.
+    @Test func listCanReadOnlyTheNewestLettersOfEachPartition() async throws {
+        let f = try await DeadLetterFixture.make()
+        let letters = (1...12).map { i in
+            DeadLetter.of(
+                f.original(key: "order-\(i)", value: #"{"n":\#(i)}"#, offset: Int64(i)), errorCode: "event.malformed_json",
+                error: "bad \(i)", attempts: 1, now: date("2024-01-10T08:00:00Z"))
+        }
+        let addresses = try await f.produce(letters)
+        let service = try DeadLetterService(
+            kafka: KafkaTestCluster.configuration(), postgres: f.database.client, readTimeoutMilliseconds: 20_000)
+        let newest = try await service.list(topics: [f.dlqTopic], filter: DeadLetterFilter(), newestPerPartition: 2)
+        let everything = try await service.list(topics: [f.dlqTopic], filter: DeadLetterFilter())
+        await service.close()
+
+        // Twelve letters on three partitions: at least one partition holds more than two.
+        let expected = Dictionary(grouping: addresses, by: \.partition).values
+            .flatMap { $0.sorted { $0.offset < $1.offset }.suffix(2) }.sorted(by: <)
+        #expect(newest.entries.map(\.address) == expected)
+        #expect(newest.notRead == Int64(addresses.count - expected.count))
+        #expect(newest.notRead > 0)
+        #expect(everything.entries.map(\.address) == addresses.sorted(by: <))
+        #expect(everything.notRead == 0)
+        await f.close()
+    }
+
     @Test func showPrintsHeadersPayloadAndActions() async throws {
         let f = try await DeadLetterFixture.make()
         let original = f.original(

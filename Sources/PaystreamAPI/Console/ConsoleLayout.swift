@@ -70,6 +70,7 @@ enum ConsoleLayout {
         button { padding: 3px 10px; cursor: pointer; } code { font-size: 12px; word-break: break-all; }
         .notice { background: #e7f6ea; border: 1px solid #9fd3aa; padding: 8px 12px; }
         .error { background: #fbeaea; border: 1px solid #e0a4a4; padding: 8px 12px; }
+        .warning { background: #fff6e0; border: 1px solid #e6c97a; padding: 8px 12px; }
         .filters { display: flex; gap: 12px; margin-bottom: 12px; align-items: center; } .muted { color: #6b7385; }
         .signin { max-width: 340px; margin: 80px auto; background: #fff; padding: 24px; border: 1px solid #e3e6eb; }
         .signin label { display: block; margin: 10px 0 4px; } .signin input { width: 100%; box-sizing: border-box; }

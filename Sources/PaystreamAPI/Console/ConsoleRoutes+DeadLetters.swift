@@ -32,11 +32,12 @@ extension ConsoleRoutes {
                 let errorText = request.consoleQuery("error").flatMap { (text: String) -> String? in text.isEmpty ? nil : String(text.prefix(200)) }
                 let listing = try await withDeadLetters { service in
                     try await service.list(
-                        topics: deadLetterTopics, filter: DeadLetterFilter(errorText: errorText, includeResolved: all), skipMissingTopics: true)
+                        topics: deadLetterTopics, filter: DeadLetterFilter(errorText: errorText, includeResolved: all), skipMissingTopics: true,
+                        newestPerPartition: Self.newestLettersReadPerPartition)
                 }
                 return ConsoleLayout.page(
                     "Dead letters", section: "/console/dead-letters", signedIn: signedIn, notice: Self.notice(request),
-                    deadLetterTable(listing.entries, all: all, errorText: errorText, signedIn: signedIn))
+                    deadLetterTable(listing.entries, notRead: listing.notRead, all: all, errorText: errorText, signedIn: signedIn))
             }
         }
         router.post("/console/dead-letters/replay") { request, _ in
@@ -98,8 +99,13 @@ extension ConsoleRoutes {
 
     /// The most letters one page shows (the filter narrows them).
     static let maxLettersShown = 500
+    /// The page reads only the newest letters of each partition, so that it stays quick (and the API's memory
+    /// bounded) however many letters pile up during an incident; `paystream-dlq list` reads them all.
+    static let newestLettersReadPerPartition = 200
 
-    private func deadLetterTable(_ entries: [DeadLetterEntry], all: Bool, errorText: String?, signedIn: ConsoleSessions.Operator) -> HTML {
+    private func deadLetterTable(
+        _ entries: [DeadLetterEntry], notRead: Int64, all: Bool, errorText: String?, signedIn: ConsoleSessions.Operator
+    ) -> HTML {
         let lines = entries.prefix(Self.maxLettersShown).map { entry -> HTML in
             let letter = entry.letter
             let id = "letter-\(entry.address.topic)-\(entry.address.partition)-\(entry.address.offset)"
@@ -136,8 +142,18 @@ extension ConsoleRoutes {
             <table id="dead-letters"><thead><tr><th>Letter</th><th>Original</th><th>Key</th><th>Error</th><th>Attempts</th>\
             <th>First failure</th><th>Status</th><th>Message</th><th>Decision</th></tr></thead><tbody>\
             \(HTML.list(lines, or: "<tr><td colspan=\"9\" class=\"muted\">No dead letters here.</td></tr>"))</tbody></table>
-            <p class="muted">\(entries.count > Self.maxLettersShown ? "The first \(Self.maxLettersShown) of \(entries.count) letters; narrow them with the filter. " : "")            Read from \(deadLetterTopics.count) dead-letter topics.</p>
+            <p class="muted">\(entries.count > Self.maxLettersShown ? "The first \(Self.maxLettersShown) of \(entries.count) letters; narrow them with the filter. " : "")            Read from \(deadLetterTopics.count) dead-letter topics.</p>\(notRead > 0 ? Self.notReadWarning(notRead) : "")
             """
+    }
+}
+
+extension ConsoleRoutes {
+    /// Says how many older letters the page left unread, and where to find them.
+    static func notReadWarning(_ notRead: Int64) -> HTML {
+        """
+        <p class="warning" id="dead-letters-not-read">\(notRead) older letters were not read: this page reads the newest \
+        \(newestLettersReadPerPartition) of each partition. <code>paystream-dlq list</code> lists every letter.</p>
+        """
     }
 }
 

@@ -48,17 +48,40 @@ public final class DeadLetterService: Sendable {
         public let entries: [DeadLetterEntry]
         /// Topics that do not exist on the cluster (only when asked to skip them).
         public let missingTopics: [String]
+        /// Letters older than the newest `newestPerPartition` of their partition, which were not read (0 when
+        /// every letter was read). Nothing is known about whether they match the filter.
+        public let notRead: Int64
+
+        public init(entries: [DeadLetterEntry], missingTopics: [String], notRead: Int64 = 0) {
+            self.entries = entries
+            self.missingTopics = missingTopics
+            self.notRead = notRead
+        }
     }
 
-    /// Every letter of `topics` that matches `filter`. A topic missing on the cluster is an error unless
-    /// `skipMissingTopics` (then it is reported in ``Listing/missingTopics``).
-    public func list(topics: [String], filter: DeadLetterFilter, skipMissingTopics: Bool = false) async throws -> Listing {
+    /// Every letter of `topics` that matches `filter`, or with `newestPerPartition` only among the newest that
+    /// many letters of each partition (``Listing/notRead`` counts the others), so that a page stays bounded
+    /// however many letters pile up. A topic missing on the cluster is an error unless `skipMissingTopics` (then
+    /// it is reported in ``Listing/missingTopics``).
+    public func list(
+        topics: [String], filter: DeadLetterFilter, skipMissingTopics: Bool = false, newestPerPartition: Int? = nil
+    ) async throws -> Listing {
+        precondition(newestPerPartition.map { $0 > 0 } ?? true, "newestPerPartition must be positive")
         var entries: [DeadLetterEntry] = []
         var missing: [String] = []
+        var notRead: Int64 = 0
         for topic in topics {
             let messages: [KafkaMessage]
             do {
-                messages = try await reader.readAll(topic: topic, timeoutMilliseconds: readTimeoutMilliseconds)
+                var starts: [Int32: Int64] = [:]
+                if let newest = newestPerPartition {
+                    for marks in try await reader.watermarks(topic: topic, timeoutMilliseconds: readTimeoutMilliseconds) {
+                        let start = max(marks.low, marks.high - Int64(newest))
+                        starts[marks.partition] = start
+                        notRead += start - marks.low
+                    }
+                }
+                messages = try await reader.readAll(topic: topic, from: starts, timeoutMilliseconds: readTimeoutMilliseconds)
             } catch let error as KafkaError
                 where skipMissingTopics && KafkaTopicReader.isUnknownTopic(error)
             {
@@ -72,7 +95,7 @@ public final class DeadLetterService: Sendable {
                 if filter.matches(entry) { entries.append(entry) }
             }
         }
-        return Listing(entries: entries.sorted { $0.address < $1.address }, missingTopics: missing)
+        return Listing(entries: entries.sorted { $0.address < $1.address }, missingTopics: missing, notRead: notRead)
     }
 
     /// The letter at `address` with its actions, or nil if the topic holds no message there.
