@@ -24,8 +24,7 @@ extension LibPQConnection {
         do {
             return try consume(run(query, handle: handle), handle: handle)
         } catch where error.isStaleCachedPlan {
-            let types = query.bindings.map { UInt32($0.typeOID) }
-            statements.remove(PreparedStatementCache.Key(sql: query.sql, types: types), prepared: true)
+            statements.remove(PreparedStatementCache.Key(query), prepared: true)
             guard PQtransactionStatus(handle) == PQTRANS_IDLE else { throw error }
             deallocateEvicted(handle)
             return try consume(run(query, handle: handle), handle: handle)
@@ -37,20 +36,21 @@ extension LibPQConnection {
     private func run(_ query: PostgresQuery, handle: OpaquePointer) throws(PostgresError) -> OpaquePointer? {
         try Self.withParameters(of: query) { types, values in
             let count = Int32(types.count)
-            let key = PreparedStatementCache.Key(sql: query.sql, types: types.map { UInt32($0) })
-            if let name = statements.name(for: key) {
+            let key = PreparedStatementCache.Key(query)
+            switch statements.route(for: key) {
+            case .named(let name):
+                return PQexecPrepared(handle, name, count, values, nil, nil, 0)
+            case .unnamed:
+                return PQexecParams(handle, query.sql, count, types, values, nil, nil, 0)
+            case .prepareAs(let name):
+                let preparation = PQprepare(handle, name, query.sql, count, types)
+                guard let preparation, PQresultStatus(preparation) == PGRES_COMMAND_OK else {
+                    statements.remove(key, prepared: false)
+                    return preparation
+                }
+                PQclear(preparation)
                 return PQexecPrepared(handle, name, count, values, nil, nil, 0)
             }
-            guard let name = statements.add(key) else {
-                return PQexecParams(handle, query.sql, count, types, values, nil, nil, 0)
-            }
-            let preparation = PQprepare(handle, name, query.sql, count, types)
-            guard let preparation, PQresultStatus(preparation) == PGRES_COMMAND_OK else {
-                statements.remove(key, prepared: false)
-                return preparation
-            }
-            PQclear(preparation)
-            return PQexecPrepared(handle, name, count, values, nil, nil, 0)
         }
     }
 

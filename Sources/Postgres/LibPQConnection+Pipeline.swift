@@ -44,21 +44,22 @@ extension LibPQConnection {
         guard progress.failure == nil else { return }
         let handle = try openHandle()
         do throws(PostgresError) {
-            let (accepted, key) = try Self.withParameters(of: query) { types, values in
+            let key = PreparedStatementCache.Key(query)
+            let accepted = try Self.withParameters(of: query) { types, values in
                 let count = Int32(types.count)
-                let key = PreparedStatementCache.Key(sql: query.sql, types: types.map { UInt32($0) })
-                if let name = statements.name(for: key) {
-                    return (PQsendQueryPrepared(handle, name, count, values, nil, nil, 0), key)
+                switch statements.route(for: key) {
+                case .named(let name):
+                    return PQsendQueryPrepared(handle, name, count, values, nil, nil, 0)
+                case .unnamed:
+                    return PQsendQueryParams(handle, query.sql, count, types, values, nil, nil, 0)
+                case .prepareAs(let name):
+                    guard PQsendPrepare(handle, name, query.sql, count, types) == 1 else {
+                        statements.remove(key, prepared: false)
+                        return 0
+                    }
+                    progress.replies.append(.preparation(key))
+                    return PQsendQueryPrepared(handle, name, count, values, nil, nil, 0)
                 }
-                guard let name = statements.add(key) else {
-                    return (PQsendQueryParams(handle, query.sql, count, types, values, nil, nil, 0), key)
-                }
-                guard PQsendPrepare(handle, name, query.sql, count, types) == 1 else {
-                    statements.remove(key, prepared: false)
-                    return (0, key)
-                }
-                progress.replies.append(.preparation(key))
-                return (PQsendQueryPrepared(handle, name, count, values, nil, nil, 0), key)
             }
             guard accepted == 1 else { throw brokenLink(handle, while: "sending a pipelined statement") }
             progress.replies.append(.statement(key))

@@ -12,6 +12,19 @@ struct PreparedStatementCache {
     struct Key: Hashable {
         let sql: String
         let types: [UInt32]
+
+        init(_ query: PostgresQuery) {
+            sql = query.sql
+            types = query.bindings.map { UInt32($0.typeOID) }
+        }
+    }
+
+    /// How a statement is sent: by the name it is prepared under, prepared first under a new name, or unnamed
+    /// (the cache is off).
+    enum Route {
+        case named(String)
+        case prepareAs(String)
+        case unnamed
     }
 
     private struct Entry {
@@ -40,11 +53,17 @@ struct PreparedStatementCache {
         return entries[key]!.name
     }
 
-    /// Records that `key` is being prepared and returns the new name for it, evicting the least recently used
-    /// entry when full; nil when the cache is off.
-    mutating func add(_ key: Key) -> String? {
+    /// How to send `key`, marking it used; a new statement is recorded as prepared (the caller prepares it).
+    mutating func route(for key: Key) -> Route {
+        if let name = name(for: key) { return .named(name) }
+        if let name = add(key) { return .prepareAs(name) }
+        return .unnamed
+    }
+
+    /// Records that `key` (not in the cache) is being prepared and returns the new name for it, evicting the
+    /// least recently used entry when full; nil when the cache is off.
+    private mutating func add(_ key: Key) -> String? {
         guard capacity > 0 else { return nil }
-        if let existing = name(for: key) { return existing }
         if entries.count >= capacity, let oldest = entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
             entries[oldest.key] = nil
             evicted.append(oldest.value.name)
