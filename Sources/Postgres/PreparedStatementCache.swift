@@ -43,36 +43,23 @@ struct PreparedStatementCache {
         self.capacity = max(0, capacity)
     }
 
-    var count: Int { entries.count }
-
-    /// The name `key` is prepared under, marking it used; nil if it is not prepared.
-    mutating func name(for key: Key) -> String? {
-        guard entries[key] != nil else { return nil }
-        clock += 1
-        entries[key]!.lastUse = clock
-        return entries[key]!.name
-    }
-
-    /// How to send `key`, marking it used; a new statement is recorded as prepared (the caller prepares it).
+    /// How to send `key`, marking it used. A new statement is recorded as prepared under a new name (the caller
+    /// prepares it), evicting the least recently used entry when full.
     mutating func route(for key: Key) -> Route {
-        if let name = name(for: key) { return .named(name) }
-        if let name = add(key) { return .prepareAs(name) }
-        return .unnamed
-    }
-
-    /// Records that `key` (not in the cache) is being prepared and returns the new name for it, evicting the
-    /// least recently used entry when full; nil when the cache is off.
-    private mutating func add(_ key: Key) -> String? {
-        guard capacity > 0 else { return nil }
+        clock += 1
+        if let entry = entries[key] {
+            entries[key]?.lastUse = clock
+            return .named(entry.name)
+        }
+        guard capacity > 0 else { return .unnamed }
         if entries.count >= capacity, let oldest = entries.min(by: { $0.value.lastUse < $1.value.lastUse }) {
             entries[oldest.key] = nil
             evicted.append(oldest.value.name)
         }
         nextNumber += 1
-        clock += 1
         let name = "paystream_s\(nextNumber)"
         entries[key] = Entry(name: name, lastUse: clock)
-        return name
+        return .prepareAs(name)
     }
 
     /// Forgets `key` (its preparation failed, or the server no longer accepts it). A name the server may hold
