@@ -27,6 +27,14 @@ struct IdempotencyMiddleware: RouterMiddleware {
         guard request.method == .post, request.uri.path.hasPrefix("/v1/"), let key = request.header(Self.header) else {
             return try await next(request, context)
         }
+        return try await keyed(request, key: key, context: context, next: next)
+    }
+
+    /// A request with a key. Out of line so that requests without one carry no frame of it (``APIRouter``, on frames).
+    @inline(never)
+    private func keyed(
+        _ request: Request, key: String, context: Context, next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
         let correlationID = Caller.correlationID(of: request)
         func problem(_ error: APIError) -> Response { error.response(correlationID: correlationID) }
         guard (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Logging
 
 /// Turns the errors Hummingbird itself raises (no such route, a body too large, a bad request line) into the
 /// API's one error model: `application/problem+json` with a `code` (`http.not_found`, `http.payload_too_large`,
@@ -10,9 +11,19 @@ struct ProblemMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
-        } catch let error as APIError {
+        } catch {
+            return Self.response(to: error, of: request, logger: context.logger)
+        }
+    }
+
+    /// The problem document for `error`. Synchronous and out of line, so that none of it sits in the async frame
+    /// that stays under every route (``APIRouter``, on frames).
+    @inline(never)
+    static func response(to error: any Error, of request: Request, logger: Logger) -> Response {
+        switch error {
+        case let error as APIError:
             return error.response(correlationID: Caller.correlationID(of: request))
-        } catch let error as any HTTPResponseError {
+        case let error as any HTTPResponseError:
             if error.status == .notFound, let allowed = DocumentedMethods.allowed(for: request.uri.path) {
                 var response = APIError(
                     .methodNotAllowed, "http.method_not_allowed",
@@ -23,10 +34,10 @@ struct ProblemMiddleware: RouterMiddleware {
             }
             let message = error.status == .notFound ? "no such endpoint: \(request.method.rawValue) \(request.uri.path)" : nil
             return APIError(http: error.status, message: message).response(correlationID: Caller.correlationID(of: request))
-        } catch {
+        default:
             // A middleware's own failure (the idempotency store unreachable, say).
             let correlationID = Caller.correlationID(of: request)
-            context.logger.error("request failed unexpectedly", metadata: ["error": "\(error)", "correlation_id": "\(correlationID)", "path": "\(request.uri.path)"])
+            logger.error("request failed unexpectedly", metadata: ["error": "\(error)", "correlation_id": "\(correlationID)", "path": "\(request.uri.path)"])
             return APIError.unexpected(error).response(correlationID: correlationID)
         }
     }

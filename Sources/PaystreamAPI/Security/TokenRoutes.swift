@@ -1,5 +1,7 @@
 import Foundation
 import Hummingbird
+import Logging
+import PaystreamCore
 import PaystreamRuntime
 
 /// `POST /v1/tokens` `{"count":1…50}` (signed; default 1) → 202 `{"delivery":"push","event":"token.issued",
@@ -75,9 +77,17 @@ struct OneTimeTokenMiddleware: RouterMiddleware {
         guard OneTimeTokenRule.requiresToken(method: request.method.rawValue, path: request.uri.path),
             let account = try? Caller.account(of: request)
         else { return try await next(request, context) }
+        if let refusal = try await spend(request, account: account, logger: context.logger) { return refusal }
+        return try await next(request, context)
+    }
+
+    /// Spends the request's token: nil when it was good, else the refusal. Out of line, so that its frame is
+    /// given back before the route runs (``APIRouter``, on frames).
+    @inline(never)
+    private func spend(_ request: Request, account: AccountID, logger: Logger) async throws -> Response? {
         let correlationID = Caller.correlationID(of: request)
         func refuse(_ error: APIError) -> Response {
-            context.logger.notice("request refused", metadata: ["code": "\(error.code)", "path": "\(request.uri.path)", "correlation_id": "\(correlationID)"])
+            logger.notice("request refused", metadata: ["code": "\(error.code)", "path": "\(request.uri.path)", "correlation_id": "\(correlationID)"])
             return error.response(correlationID: correlationID)
         }
         guard let token = request.header(OneTimeTokenRule.header) else {
@@ -86,7 +96,7 @@ struct OneTimeTokenMiddleware: RouterMiddleware {
                 "a money-moving request carries a one-time token in \(OneTimeTokenRule.header) (POST /v1/tokens, delivered on GET /v1/events)"))
         }
         switch try await tokens.spend(token, account: account.description) {
-        case .accepted: return try await next(request, context)
+        case .accepted: return nil
         case .reused: return refuse(.conflict("token.reused", "this one-time token was spent already: ask for a new one"))
         case .invalid: return refuse(.forbidden("token.invalid", "this one-time token is unknown, expired or another account's"))
         }
