@@ -36,15 +36,62 @@ import Glibc
         }
     }
 
+    /// The keep-alives come from the API's push hub, to every open stream, at the configured interval, and the
+    /// events still come on the same stream between them.
+    @Test func everyOpenStreamGetsKeepAlivesAndItsEvents() async throws {
+        try await FlowHarness.run { h in
+            let port = try freePort()
+            let api2 = try h.startSecondAPI(["--port", "\(port)", "--push-keep-alive-seconds", "0.5"])
+            let url2 = "http://127.0.0.1:\(port)"
+            let ready = await eventually(timeoutSeconds: 60) { (try? await h.send(.GET, url2 + "/v1/events/ready", headers: [:]).status) == 200 }
+            #expect(ready, "the second API did not relay pushes; log: \(api2.logFile.path)")
+            let account = "user:keep\(h.prefix.suffix(6))"
+            let first = try await Self.openStream(h, account: account, apiURL: url2)
+            let second = try await Self.openStream(h, account: account + "b", apiURL: url2)
+            defer {
+                close(first)
+                close(second)
+            }
+            for socket in [first, second] {
+                let seen = Self.read(socket, seconds: 10) { $0.components(separatedBy: ": keep-alive\n\n").count > 2 }
+                #expect(seen.components(separatedBy: ": keep-alive\n\n").count > 2, "two keep-alives within 10 s, got: \(seen)")
+            }
+
+            let asked = try await h.post("/v1/tokens", #"{"count":1}"#, as: account)
+            #expect(asked.status == 202, "\(asked.text)")
+            let pushed = Self.read(first, seconds: 30) { $0.contains("event: token.issued\ndata: {") }
+            #expect(pushed.contains("event: token.issued\ndata: {"), "the token was not pushed between the keep-alives: \(pushed)")
+            _ = await api2.terminate()
+        }
+    }
+
     static func openDescriptors(of pid: Int32) -> Int {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
     }
 
+    /// What arrives on `socket` within `seconds` (or until `enough` is true of it).
+    static func read(_ socket: Int32, seconds: Double, until enough: (String) -> Bool) -> String {
+        var timeout = timeval(tv_sec: 0, tv_usec: 200_000)
+        setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let deadline = Date().addingTimeInterval(seconds)
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while Date() < deadline, !enough(String(decoding: received, as: UTF8.self)) {
+            let count = recv(socket, &buffer, buffer.count, 0)
+            if count == 0 { break }
+            if count > 0 { received += buffer[0..<count] }
+        }
+        return String(decoding: received, as: UTF8.self)
+    }
+
     /// `GET /v1/events` as `account` on a plain socket, read until the stream's first comment; the open socket.
-    static func openStream(_ h: FlowHarness, account: String) async throws -> Int32 {
+    static func openStream(_ h: FlowHarness, account: String, apiURL: String? = nil) async throws -> Int32 {
+        let apiURL = apiURL ?? h.apiURL
+        // Signed as for the harness's API: the signature covers the path, not the host, so any API of the
+        // deployment accepts it.
         let url = h.apiURL + "/v1/events"
-        guard let port = URLComponents(string: h.apiURL)?.port, h.apiURL.hasPrefix("http://") else {
-            throw HarnessError("a plain-HTTP API is needed, not \(h.apiURL)")
+        guard let port = URLComponents(string: apiURL)?.port, apiURL.hasPrefix("http://") else {
+            throw HarnessError("a plain-HTTP API is needed, not \(apiURL)")
         }
         var request = "GET /v1/events HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\n"
         for (name, value) in try await h.authenticated(["X-Paystream-Account": account], method: "GET", url: url, body: []) {

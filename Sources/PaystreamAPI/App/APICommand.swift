@@ -24,11 +24,19 @@ public struct APICommand: AsyncParsableCommand {
     @Option(help: "Serve HTTPS with this certificate chain (PEM). Plain HTTP is allowed only on a loopback address.")
     public var tlsCert: String?
     @Option(help: "The private key (PEM) of --tls-cert.") public var tlsKey: String?
+    @Option(help: "Send every event stream a keep-alive comment this often (shorter than any proxy's idle timeout).")
+    public var pushKeepAliveSeconds: Double = 15
     @Flag(help: "Do not run the dispatchers, the payment poller and the envelope activator in this process.") public var noDispatch = false
     @Option(help: "Ask the channel about an unpaid order this many seconds after it was created (its notify may be lost).")
     public var paymentQueryAfterSeconds = 60.0
 
     public init() {}
+
+    public func validate() throws {
+        guard (0.1...3600).contains(pushKeepAliveSeconds) else {
+            throw ValidationError("--push-keep-alive-seconds must be between 0.1 and 3600, not \(pushKeepAliveSeconds)")
+        }
+    }
 
     public func run() async throws {
         let logger = Logger(label: "paystream.api")
@@ -45,6 +53,7 @@ public struct APICommand: AsyncParsableCommand {
             logger: logger)
         var group: [any Service] = [
             app, RuleReloader(rules: built.rules), GrayRuleReloader(cache: services.gray),
+            PushKeepAlive(hub: services.push, interval: .milliseconds(Int64(pushKeepAliveSeconds * 1000))),
             PushRelay(
                 hub: services.push, registry: built.registry, kafka: built.configuration.kafka(clientID: "paystream-api-push"), logger: logger,
                 cipher: services.security.cipher),
@@ -96,6 +105,15 @@ extension APICommand {
         default:
             throw ValidationError("--tls-cert and --tls-key go together")
         }
+    }
+}
+
+/// Sends every open event stream its keep-alive, for as long as the process runs.
+struct PushKeepAlive: Service {
+    let hub: PushHub
+    let interval: Duration
+    func run() async throws {
+        await cancelWhenGracefulShutdown { await hub.runKeepAlive(every: interval) }
     }
 }
 

@@ -5,7 +5,8 @@ import Synchronization
 ///
 /// Guarantees: an event goes to every connection of its account (or of a member of its group) that is open
 /// when it is delivered; a slow client's buffer is bounded (the oldest events beyond 256 are dropped for it,
-/// never blocking delivery to others); a closed connection is forgotten.
+/// never blocking delivery to others); a closed connection is forgotten; ``keepAlive()`` reaches every open
+/// connection, so that no connection needs a timer task of its own.
 final class PushHub: Sendable {
     struct Event: Sendable, Equatable {
         /// The SSE event name: envelope.available, grab.credited, envelope.finished, refund.done, …
@@ -14,10 +15,16 @@ final class PushHub: Sendable {
         let data: String
     }
 
+    /// What a connection's stream yields: an event, or the hub's periodic keep-alive.
+    enum Delivery: Sendable, Equatable {
+        case event(Event)
+        case keepAlive
+    }
+
     private struct Subscriber {
         let account: String
         let groups: Set<String>
-        let continuation: AsyncStream<Event>.Continuation
+        let continuation: AsyncStream<Delivery>.Continuation
     }
 
     private struct Registry {
@@ -33,8 +40,8 @@ final class PushHub: Sendable {
     var isReady: Bool { ready.load(ordering: .acquiring) }
     func markReady() { ready.store(true, ordering: .releasing) }
 
-    func subscribe(account: String, groups: Set<String>) -> (UUID, AsyncStream<Event>) {
-        let (stream, continuation) = AsyncStream<Event>.makeStream(bufferingPolicy: .bufferingNewest(256))
+    func subscribe(account: String, groups: Set<String>) -> (UUID, AsyncStream<Delivery>) {
+        let (stream, continuation) = AsyncStream<Delivery>.makeStream(bufferingPolicy: .bufferingNewest(256))
         let id = UUID()
         subscribers.withLock { registry in
             registry.byID[id] = Subscriber(account: account, groups: groups, continuation: continuation)
@@ -60,7 +67,7 @@ final class PushHub: Sendable {
         let targets = subscribers.withLock { registry in
             (registry.byAccount[account] ?? []).compactMap { registry.byID[$0]?.continuation }
         }
-        for continuation in targets { continuation.yield(event) }
+        for continuation in targets { continuation.yield(.event(event)) }
         return targets.count
     }
 
@@ -68,7 +75,23 @@ final class PushHub: Sendable {
     @discardableResult
     func deliver(_ event: Event, toGroup group: String) -> Int {
         let targets = subscribers.withLock { $0.byID.values.filter { $0.groups.contains(group) }.map(\.continuation) }
-        for continuation in targets { continuation.yield(event) }
+        for continuation in targets { continuation.yield(.event(event)) }
         return targets.count
+    }
+
+    /// Sends a keep-alive to every open connection; returns how many.
+    @discardableResult
+    func keepAlive() -> Int {
+        let targets = subscribers.withLock { $0.byID.values.map(\.continuation) }
+        for continuation in targets { continuation.yield(.keepAlive) }
+        return targets.count
+    }
+
+    /// Sends a keep-alive to every connection every `interval`, until the task is cancelled.
+    func runKeepAlive(every interval: Duration) async {
+        while !Task.isCancelled {
+            do { try await Task.sleep(for: interval) } catch { return }
+            keepAlive()
+        }
     }
 }

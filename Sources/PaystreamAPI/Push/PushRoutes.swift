@@ -5,9 +5,10 @@ import NIOCore
 /// `GET /v1/events?groups=family,team` (authenticated): a Server-Sent Events stream of what happens to the
 /// caller's money and envelopes: `envelope.available` (to the envelope's group or receiver), `grab.credited`,
 /// `envelope.finished` (to the sender), `envelope.refunded`, `refund.done`, `payment.credited`,
-/// `withdrawal.updated`. Each event is `event: <name>` and one `data:` line of JSON; a comment every 15 s keeps
-/// the connection alive. A stream ends, and its subscription with it, as soon as its client closes the connection
-/// (``ClientDisconnectWatcher``). `GET /v1/events/ready` answers 200 once this process relays pushes.
+/// `withdrawal.updated`. Each event is `event: <name>` and one `data:` line of JSON; a comment every 15 s
+/// (`--push-keep-alive-seconds`) keeps the connection alive. A stream ends, and its subscription with it, as soon
+/// as its client closes the connection (``ClientDisconnectWatcher``). `GET /v1/events/ready` answers 200 once this
+/// process relays pushes.
 struct PushRoutes: Sendable {
     let services: APIServices
 
@@ -26,31 +27,24 @@ struct PushRoutes: Sendable {
                         .filter { !$0.isEmpty }.prefix(20))
                 let hub = services.push
                 let (id, stream) = hub.subscribe(account: caller.description, groups: groups)
-                // One sequence for the writer: the hub's events and a keep-alive every 15 s.
-                let (lines, output) = AsyncStream<String>.makeStream(bufferingPolicy: .bufferingNewest(256))
-                let forward = Task {
-                    for await event in stream { output.yield("event: \(event.name)\ndata: \(event.data)\n\n") }
-                    output.finish()
-                }
-                let keepAlive = Task {
-                    while !Task.isCancelled {
-                        try? await Task.sleep(for: .seconds(15))
-                        output.yield(": keep-alive\n\n")
-                    }
-                }
                 // The stream ends as soon as its client goes, not at the next write that fails.
                 let channel = context.channel
-                let watcher = ClientDisconnectWatcher { output.finish() }
-                do { try await channel.pipeline.addHandler(watcher, position: .first).get() } catch { output.finish() }
+                let watcher = ClientDisconnectWatcher { hub.unsubscribe(id) }
+                do { try await channel.pipeline.addHandler(watcher, position: .first).get() } catch { hub.unsubscribe(id) }
+                // Written by the connection's own task: no task per stream for events or keep-alives (the hub
+                // sends those to every connection), since an open stream's memory counts once per client.
                 let body = ResponseBody { writer in
                     defer {
-                        forward.cancel()
-                        keepAlive.cancel()
                         hub.unsubscribe(id)
                         channel.pipeline.removeHandler(watcher, promise: nil)
                     }
                     try await writer.write(ByteBuffer(string: ": connected as \(caller)\n\n"))
-                    for await line in lines { try await writer.write(ByteBuffer(string: line)) }
+                    for await delivery in stream {
+                        switch delivery {
+                        case .event(let event): try await writer.write(ByteBuffer(string: "event: \(event.name)\ndata: \(event.data)\n\n"))
+                        case .keepAlive: try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                        }
+                    }
                     try await writer.finish(nil)
                 }
                 return Response(
