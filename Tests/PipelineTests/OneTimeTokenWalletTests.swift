@@ -32,6 +32,25 @@ struct OneTimeTokenWalletTests {
         #expect(wallet.beginRefill())
     }
 
+    @Test func aWalletRenewsAheadOnlyWhenAllItsTokensExpireWithinItsTime() {
+        let now = Date()
+        let wallet = OneTimeTokenClient.Wallet(renewAhead: 60)
+        wallet.add(
+            [
+                .init(token: "soon", usableUntil: now.addingTimeInterval(30)),
+                .init(token: "later", usableUntil: now.addingTimeInterval(90)),
+            ], from: 0)
+        #expect(!wallet.allExpire(within: wallet.renewAhead, now: now), "one token lives past 60 s")
+        #expect(wallet.allExpire(within: wallet.renewAhead, now: now.addingTimeInterval(31)), "both expire within 60 s of then")
+        #expect(!OneTimeTokenClient.Wallet().allExpire(within: nil, now: now.addingTimeInterval(1_000)), "no time: never ahead")
+
+        // Each account draws its own time from the client's range, so renewals spread over it.
+        let client = OneTimeTokenClient(apiURL: "http://127.0.0.1:1", renewAhead: 30...150)
+        let drawn = (0..<200).compactMap { client.wallet("user:u\($0)").renewAhead }
+        #expect(drawn.count == 200 && drawn.allSatisfy { (30...150).contains($0) })
+        #expect((drawn.max() ?? 0) - (drawn.min() ?? 0) > 60, "drawn times spread: \(drawn.min() ?? 0)...\(drawn.max() ?? 0)")
+    }
+
     @Test func anIssuedEventCarriesTheTokensAndTheirLifetime() throws {
         let block = "event: token.issued\ndata: {\"tokens\":[\"a\",\"b\"],\"expiresInSeconds\":120}"
         let issued = try #require(OneTimeTokenClient.tokens(inEvent: block))

@@ -16,6 +16,10 @@ public final class OneTimeTokenClient: Sendable {
     let http: HTTPClient
     /// How many tokens one request asks for.
     let batch: Int
+    /// When set, an account also asks for its next batch ahead of need once all its tokens expire within a time
+    /// drawn from this range (once per account): clients that all fetched their tokens at the same moment then
+    /// renew them spread over the range instead of all at once when they expire.
+    let renewAhead: ClosedRange<TimeInterval>?
     private let wallets = Mutex<[String: Wallet]>([:])
 
     /// The event streams' own client: one connection per account stays open, which the shared client's pool
@@ -26,19 +30,21 @@ public final class OneTimeTokenClient: Sendable {
             timeout: .init(connect: .seconds(10), read: nil),
             connectionPool: .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 8192)))
 
-    public init(apiURL: String, http: HTTPClient = .shared, batch: Int = 10) {
+    public init(apiURL: String, http: HTTPClient = .shared, batch: Int = 10, renewAhead: ClosedRange<TimeInterval>? = nil) {
         precondition((1...OneTimeTokenRule.maxBatch).contains(batch), "a batch is 1...\(OneTimeTokenRule.maxBatch) tokens")
         self.apiURL = apiURL
         self.http = http
         self.batch = batch
+        self.renewAhead = renewAhead
     }
 
     /// An unused token of `account`: from its wallet, else asked for (the stream opened first) and waited for.
     /// A token is handed out only while it has more than ``expiryMargin`` to live (the API's lifetime, pushed with
     /// it, counted from its arrival); older ones are dropped, so a long-running client asks for fresh ones. When
-    /// fewer than ``lowWater`` are left, the next batch is asked for in the background; and one batch at a time
-    /// per account: callers that find the wallet empty while a batch is on its way wait for it instead of asking
-    /// again (a caller making many requests at once would otherwise ask for a batch per request).
+    /// fewer than ``lowWater`` are left (or, with ``renewAhead``, when all left expire soon), the next batch is
+    /// asked for in the background; and one batch at a time per account: callers that find the wallet empty while
+    /// a batch is on its way wait for it instead of asking again (a caller making many requests at once would
+    /// otherwise ask for a batch per request).
     public func token(for account: AccountID, sign: @escaping Signer) async throws -> String {
         try await entry(for: account, sign: sign).token
     }
@@ -52,7 +58,7 @@ public final class OneTimeTokenClient: Sendable {
     private func entry(for account: AccountID, sign: @escaping Signer) async throws -> Wallet.Entry {
         let wallet = self.wallet(account.description)
         if let token = wallet.take() {
-            if wallet.count < lowWater, wallet.beginRefill() {
+            if wallet.count < lowWater || wallet.allExpire(within: wallet.renewAhead), wallet.beginRefill() {
                 Task {
                     defer { wallet.endRefill() }
                     let before = wallet.batchesReceived
@@ -128,10 +134,10 @@ public final class OneTimeTokenClient: Sendable {
         for wallet in all { wallet.disconnect() }
     }
 
-    private func wallet(_ account: String) -> Wallet {
+    func wallet(_ account: String) -> Wallet {
         wallets.withLock { wallets in
             if let known = wallets[account] { return known }
-            let made = Wallet()
+            let made = Wallet(renewAhead: renewAhead.map { TimeInterval.random(in: $0) })
             wallets[account] = made
             return made
         }
@@ -199,8 +205,18 @@ public final class OneTimeTokenClient: Sendable {
         private let state = Mutex(State())
         /// One stream opening at a time.
         private let opening = Mutex(false)
+        /// Renew once every token left expires within this many seconds (nil: only when few are left).
+        let renewAhead: TimeInterval?
+
+        init(renewAhead: TimeInterval? = nil) { self.renewAhead = renewAhead }
 
         var count: Int { state.withLock { $0.tokens.count } }
+
+        /// True when every token left is unusable `seconds` from now (false for nil).
+        func allExpire(within seconds: TimeInterval?, now: Date = Date()) -> Bool {
+            guard let seconds else { return false }
+            return state.withLock { state in state.tokens.allSatisfy { $0.usableUntil <= now.addingTimeInterval(seconds) } }
+        }
 
         /// The first token still usable; those past their time are dropped.
         func take(now: Date = Date()) -> Entry? {

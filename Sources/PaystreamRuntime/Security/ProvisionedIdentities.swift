@@ -23,13 +23,17 @@ public final class ProvisionedIdentities: Sendable {
     /// The password of every provisioned login.
     public static let password = "correct horse battery staple"
 
-    /// `tokenBatch`: how many one-time tokens an account asks for at a time.
-    public init(keys: SecurityKeys, postgres: PostgresClient, apiURL: String, http: HTTPClient = .shared, tokenBatch: Int = 10) {
+    /// `tokenBatch`: how many one-time tokens an account asks for at a time; `renewTokensAhead`: see
+    /// ``OneTimeTokenClient/renewAhead``.
+    public init(
+        keys: SecurityKeys, postgres: PostgresClient, apiURL: String, http: HTTPClient = .shared, tokenBatch: Int = 10,
+        renewTokensAhead: ClosedRange<TimeInterval>? = nil
+    ) {
         self.keys = keys
         self.postgres = postgres
         self.apiURL = apiURL
         self.http = http
-        self.tokens = OneTimeTokenClient(apiURL: apiURL, http: http, batch: tokenBatch)
+        self.tokens = OneTimeTokenClient(apiURL: apiURL, http: http, batch: tokenBatch, renewAhead: renewTokensAhead)
     }
 
     /// The client of `account`, created on first use.
