@@ -176,6 +176,37 @@ import TestSupport
         }
     }
 
+    /// The grab compensation reads the envelopes a page at a time, with one Redis round trip per page: with pages
+    /// of 2, every one of 5 envelopes is still visited once, and the grabs whose transfers are committed are
+    /// cleared from each envelope's pending record.
+    @Test func theGrabCompensationVisitsEveryEnvelopePageByPage() async throws {
+        try await FlowHarness.run { h in
+            let sender = try await h.fundedUser("pages", fen: 5_000)
+            var envelopes: [String] = []
+            for _ in 0..<5 {
+                let sent = try await h.post(
+                    "/v1/envelopes", #"{"totalFen":1000,"shares":2,"mode":"equal","groupId":"family","payWith":"wallet"}"#, as: sender)
+                #expect(sent.status == 201, "\(sent.text)")
+                envelopes.append(try #require(sent.string("envelopeId"), "\(sent.text)"))
+            }
+            for (index, envelope) in envelopes.enumerated() {
+                #expect(await eventually(timeoutSeconds: 30) { (try? await h.get("/v1/envelopes/\(envelope)", as: sender).string("source")) == "redis" })
+                #expect(try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: "user:p\(index)x\(h.prefix.suffix(6))").status == 200)
+            }
+            #expect(await eventually(timeoutSeconds: 60) {
+                (try? await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'envelopeGrab'")) == 5
+            })
+            for envelope in envelopes { #expect(try await h.redis(["HLEN", "\(h.prefix):env:{\(envelope)}:pending"]).int64 == 1) }
+
+            let run = try await h.runSchedulerOnce(["--grab-grace-seconds", "0", "--grab-redrive-page", "2"])
+            #expect(run.status == 0, "\(run.output)")
+            #expect(run.output.contains("grab-redrive: found 0, re-driven 0"), "\(run.output)")
+            for envelope in envelopes { #expect(try await h.redis(["HLEN", "\(h.prefix):env:{\(envelope)}:pending"]).int64 == 0) }
+            #expect(try await h.count("SELECT count(*) FROM compensation_runs WHERE job = 'grab-redrive' AND notes = '5 envelopes scanned'") == 1)
+            #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'envelopeGrab'") == 5, "nothing applied twice")
+        }
+    }
+
     @Test func clientsArePushedAvailableCreditedFinishedAndRefunded() async throws {
         try await FlowHarness.run { h in
             #expect(await eventually(timeoutSeconds: 60) { (try? await h.get("/v1/events/ready").status) == 200 })

@@ -87,16 +87,33 @@ struct EnvelopeHotState: Sendable {
         return (Int(length.int64 ?? 0), grabs.sorted { $0.grabId < $1.grabId })
     }
 
-    /// Grabs recorded in Redis whose transfer may not be committed yet.
-    func pending(envelopeID: String) async throws -> [(grabID: String, user: String, amountFen: Int64, atMs: Int64)] {
-        let flat = try await redis.send(["HGETALL", keys(envelopeID)[3]]).elements?.compactMap(\.string) ?? []
-        var result: [(String, String, Int64, Int64)] = []
-        for index in stride(from: 0, to: flat.count - 1, by: 2) {
-            let parts = flat[index + 1].split(separator: "|").map(String.init)
-            guard parts.count == 3, let fen = Int64(parts[1]), let at = Int64(parts[2]) else { continue }
-            result.append((flat[index], parts[0], fen, at))
+    /// A grab recorded in Redis whose transfer may not be committed yet.
+    struct PendingGrab: Sendable, Equatable {
+        let grabID: String
+        let user: String
+        let amountFen: Int64
+        let atMs: Int64
+    }
+
+    /// The pending grabs of one envelope.
+    func pending(envelopeID: String) async throws -> [PendingGrab] {
+        try await pending(envelopeIDs: [envelopeID])[0]
+    }
+
+    /// The pending grabs of each of `envelopeIDs` (in their order), read in one round trip.
+    func pending(envelopeIDs: [String]) async throws -> [[PendingGrab]] {
+        if envelopeIDs.isEmpty { return [] }
+        let replies = try await redis.pipeline(envelopeIDs.map { ["HGETALL", keys($0)[3]] })
+        return try replies.map { reply in
+            let flat = try reply.get().elements?.compactMap(\.string) ?? []
+            var grabs: [PendingGrab] = []
+            for index in stride(from: 0, to: flat.count - 1, by: 2) {
+                let parts = flat[index + 1].split(separator: "|").map(String.init)
+                guard parts.count == 3, let fen = Int64(parts[1]), let at = Int64(parts[2]) else { continue }
+                grabs.append(PendingGrab(grabID: flat[index], user: parts[0], amountFen: fen, atMs: at))
+            }
+            return grabs
         }
-        return result
     }
 
     func clearPending(envelopeID: String, grabIDs: [String]) async throws {

@@ -26,36 +26,69 @@ struct EnvelopeCompensation: Sendable {
     var expiryGraceSeconds: Int = 5
     /// Where the rest of a channel-paid envelope goes: back through the channel, or to the sender's wallet.
     var refundToChannel = true
+    /// How many envelopes one page of the re-drive reads, with one Redis round trip for all their pending grabs.
+    var redrivePage = 500
 
     struct RunResult: Sendable, Equatable {
         var found = 0
         var acted = 0
     }
 
-    /// Re-drives uncommitted grabs of every envelope activated within the window.
+    /// Re-drives uncommitted grabs of every envelope activated within the window, a page of envelopes at a time
+    /// (in creation order, so the scan's memory does not grow with the window).
     @discardableResult
     func redriveGrabs() async throws -> RunResult {
         let started = Date()
-        let rows = try await services.store.postgres.query(
-            """
-            SELECT envelope_order_id, sender FROM envelopes
-            WHERE activated_at IS NOT NULL AND created_at > now() - \(windowSeconds) * interval '1 second'
-            """)
         var result = RunResult()
-        for row in rows {
-            let envelopeID = try row.decode(String.self, column: "envelope_order_id")
-            guard let sender = AccountID(try row.decode(String.self, column: "sender")) else { continue }
-            let r = try await redrive(envelopeID, sender: sender, graceMilliseconds: grabGraceMilliseconds)
-            result.found += r.found
-            result.acted += r.acted
+        var scanned = 0
+        // The last envelope read: its creation time as PostgreSQL's text (exact to the microsecond) and its id.
+        var after: (createdAt: String, id: String)?
+        while true {
+            let rows: PostgresRows
+            if let after {
+                rows = try await services.store.postgres.query(
+                    """
+                    SELECT envelope_order_id, sender, created_at::text AS created FROM envelopes
+                    WHERE activated_at IS NOT NULL AND created_at > now() - \(windowSeconds) * interval '1 second'
+                      AND (created_at, envelope_order_id) > (\(after.createdAt)::timestamptz, \(after.id))
+                    ORDER BY created_at, envelope_order_id LIMIT \(redrivePage)
+                    """)
+            } else {
+                rows = try await services.store.postgres.query(
+                    """
+                    SELECT envelope_order_id, sender, created_at::text AS created FROM envelopes
+                    WHERE activated_at IS NOT NULL AND created_at > now() - \(windowSeconds) * interval '1 second'
+                    ORDER BY created_at, envelope_order_id LIMIT \(redrivePage)
+                    """)
+            }
+            guard let last = rows.last else { break }
+            scanned += rows.count
+            let envelopes = try rows.map { row in
+                (id: try row.decode(String.self, column: "envelope_order_id"), sender: AccountID(try row.decode(String.self, column: "sender")))
+            }
+            let pending = try await services.envelopes.pending(envelopeIDs: envelopes.map(\.id))
+            for (envelope, grabs) in zip(envelopes, pending) where !grabs.isEmpty {
+                guard let sender = envelope.sender else { continue }
+                let r = try await redrive(envelope.id, sender: sender, pending: grabs, graceMilliseconds: grabGraceMilliseconds)
+                result.found += r.found
+                result.acted += r.acted
+            }
+            after = (try last.decode(String.self, column: "created"), try last.decode(String.self, column: "envelope_order_id"))
+            if rows.count < redrivePage { break }
         }
-        try await record("grab-redrive", started: started, result, notes: "\(rows.count) envelopes scanned")
+        try await record("grab-redrive", started: started, result, notes: "\(scanned) envelopes scanned")
         return result
     }
 
     /// One envelope's pending grabs: clears the committed ones, produces the others older than the grace.
     func redrive(_ envelopeID: String, sender: AccountID, graceMilliseconds: Int64) async throws -> RunResult {
-        let pending = try await services.envelopes.pending(envelopeID: envelopeID)
+        try await redrive(
+            envelopeID, sender: sender, pending: try await services.envelopes.pending(envelopeID: envelopeID), graceMilliseconds: graceMilliseconds)
+    }
+
+    private func redrive(
+        _ envelopeID: String, sender: AccountID, pending: [EnvelopeHotState.PendingGrab], graceMilliseconds: Int64
+    ) async throws -> RunResult {
         if pending.isEmpty { return RunResult() }
         let orderIDs = pending.map { "grab:\($0.grabID)" }
         let committedRows = try await services.store.postgres.query(

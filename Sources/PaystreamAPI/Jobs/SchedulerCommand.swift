@@ -23,6 +23,8 @@ public struct SchedulerCommand: AsyncParsableCommand {
     @Option(help: "Seconds between grab compensation runs.") public var grabRedriveIntervalSeconds = 1800.0
     @Option(help: "Days of envelopes scanned.") public var windowDays = 30
     @Option(help: "A grab pending in Redis this many seconds is re-driven.") public var grabGraceSeconds = 30.0
+    @Option(help: "Envelopes the grab compensation reads at a time (one Redis round trip each page).")
+    public var grabRedrivePage = 500
     @Option(help: "Seconds after its expiry before an envelope is expired (grabs in flight land first).") public var expiryGraceSeconds = 5
     @Option(help: "Where the rest of a channel-paid expired envelope goes: channel (its refund API) or wallet.")
     public var envelopeRefundTo = "channel"
@@ -38,10 +40,11 @@ public struct SchedulerCommand: AsyncParsableCommand {
     public func run() async throws {
         let logger = Logger(label: "paystream.scheduler")
         guard ["channel", "wallet"].contains(envelopeRefundTo) else { throw ValidationError("--envelope-refund-to is channel or wallet") }
+        guard (1...10_000).contains(grabRedrivePage) else { throw ValidationError("--grab-redrive-page is 1...10000") }
         let built = try await options.build(role: "paystream-scheduler", publicURL: "http://127.0.0.1", logger: logger)
         let jobs = EnvelopeCompensation(
             services: built.services, windowSeconds: windowDays * 86_400, grabGraceMilliseconds: Int64(grabGraceSeconds * 1000),
-            expiryGraceSeconds: expiryGraceSeconds, refundToChannel: envelopeRefundTo == "channel")
+            expiryGraceSeconds: expiryGraceSeconds, refundToChannel: envelopeRefundTo == "channel", redrivePage: grabRedrivePage)
         let reconJobs = recon.jobs(built.services, logger: logger)
         if once {
             let grabs = try await jobs.redriveGrabs()
