@@ -91,8 +91,14 @@ struct EnvelopeCompensation: Sendable {
     ) async throws -> RunResult {
         if pending.isEmpty { return RunResult() }
         let orderIDs = pending.map { "grab:\($0.grabID)" }
+        // One index probe per id (as the worker's order lock does): `order_id = ANY(ids)` over the eight
+        // partitions may be planned as sequential scans that compare every row with every id, and an envelope
+        // grabbed a thousand times has a thousand ids here.
         let committedRows = try await services.store.postgres.query(
-            "SELECT order_id FROM orders WHERE order_id = ANY(\(orderIDs)::text[])")
+            """
+            SELECT o.order_id FROM unnest(\(orderIDs)::text[]) AS t(id)
+            CROSS JOIN LATERAL (SELECT order_id FROM orders WHERE order_id = t.id OFFSET 0) o
+            """)
         let committed = Set(try committedRows.map { String(try $0.decode(String.self, column: "order_id").dropFirst("grab:".count)) })
         try await services.envelopes.clearPending(envelopeID: envelopeID, grabIDs: Array(committed))
         let nowMs = Int64(services.now().timeIntervalSince1970 * 1000)
