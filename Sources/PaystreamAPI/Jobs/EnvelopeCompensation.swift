@@ -41,26 +41,17 @@ struct EnvelopeCompensation: Sendable {
         let started = Date()
         var result = RunResult()
         var scanned = 0
-        // The last envelope read: its creation time as PostgreSQL's text (exact to the microsecond) and its id.
-        var after: (createdAt: String, id: String)?
+        // The last envelope read: its creation time as PostgreSQL's text (exact to the microsecond) and its id;
+        // the first page starts before every time.
+        var after = (createdAt: "-infinity", id: "")
         while true {
-            let rows: PostgresRows
-            if let after {
-                rows = try await services.store.postgres.query(
-                    """
-                    SELECT envelope_order_id, sender, created_at::text AS created FROM envelopes
-                    WHERE activated_at IS NOT NULL AND created_at > now() - \(windowSeconds) * interval '1 second'
-                      AND (created_at, envelope_order_id) > (\(after.createdAt)::timestamptz, \(after.id))
-                    ORDER BY created_at, envelope_order_id LIMIT \(redrivePage)
-                    """)
-            } else {
-                rows = try await services.store.postgres.query(
-                    """
-                    SELECT envelope_order_id, sender, created_at::text AS created FROM envelopes
-                    WHERE activated_at IS NOT NULL AND created_at > now() - \(windowSeconds) * interval '1 second'
-                    ORDER BY created_at, envelope_order_id LIMIT \(redrivePage)
-                    """)
-            }
+            let rows = try await services.store.postgres.query(
+                """
+                SELECT envelope_order_id, sender, created_at::text AS created FROM envelopes
+                WHERE activated_at IS NOT NULL AND created_at > now() - \(windowSeconds) * interval '1 second'
+                  AND (created_at, envelope_order_id) > (\(after.createdAt)::timestamptz, \(after.id))
+                ORDER BY created_at, envelope_order_id LIMIT \(redrivePage)
+                """)
             guard let last = rows.last else { break }
             scanned += rows.count
             let envelopes = try rows.map { row in
