@@ -134,4 +134,43 @@ struct PreparedStatementTests {
             }
         }
     }
+
+    /// The plan PostgreSQL uses for this connection's prepared `sql` with `keys` (plain letters and digits), from
+    /// EXPLAIN EXECUTE of the name the statement cache gave it (EXPLAIN takes no parameters: the keys are a literal).
+    private func cachedPlan(_ connection: PostgresConnection, of sql: String, keys: [String]) async throws -> String {
+        let named = try await connection.query("SELECT name FROM pg_prepared_statements WHERE statement = \(sql)")
+        let name = try #require(try named.first?.decode(String.self, column: "name"), "\(sql) is not prepared")
+        let plan = try await connection.query("EXPLAIN EXECUTE \(unsafeRaw: name)('{\(unsafeRaw: keys.joined(separator: ","))}')")
+        return try plan.map { try $0.decode(String.self, at: 0) }.joined(separator: "\n")
+    }
+
+    /// A table analysed while it was small, a keyed lookup run until PostgreSQL keeps a generic plan for it, then
+    /// the table grown to 20,000 rows (too little change to be analysed again): the plan the connection keeps.
+    private func planAfterGrowth(preferIndexScans: Bool) async throws -> String {
+        var configuration = try configuration(cache: 256)
+        configuration.preferIndexScans = preferIndexScans
+        return try await PG.withClient(configuration) { client in
+            try await client.withConnection { connection in
+                try await connection.execute("CREATE TEMPORARY TABLE grow (id text PRIMARY KEY, n bigint)")
+                try await connection.execute("INSERT INTO grow SELECT 'k' || i, i FROM generate_series(1, 5) i")
+                try await connection.execute("ANALYZE grow")
+                let lookup = "SELECT id, n FROM grow WHERE id = ANY($1::text[]) ORDER BY id"
+                for _ in 1...7 {
+                    let rows = try await connection.query(PostgresQuery(sql: lookup, bindings: [["k1", "k2"].postgresValue]))
+                    #expect(rows.count == 2)
+                }
+                try await connection.execute("INSERT INTO grow SELECT 'k' || i, i FROM generate_series(6, 20000) i")
+                return try await cachedPlan(connection, of: lookup, keys: ["k1", "k2"])
+            }
+        }
+    }
+
+    @Test("a session that prefers index scans keeps probing the index after its table grew; one that does not scans it")
+    func genericPlanOfAGrowingTable() async throws {
+        let keyed = try await planAfterGrowth(preferIndexScans: true)
+        #expect(keyed.contains("Index Scan using grow_pkey") && !keyed.contains("Seq Scan"), "\(keyed)")
+        // Without the setting the same steps keep the sequential scan planned at 5 rows: the case the setting is for.
+        let plain = try await planAfterGrowth(preferIndexScans: false)
+        #expect(plain.contains("Seq Scan on grow"), "\(plain)")
+    }
 }

@@ -43,7 +43,7 @@ public struct APICommand: AsyncParsableCommand {
         let (host, port) = (self.host, self.port)
         let server = try serverBuilder()
         let publicURL = self.publicURL ?? "\(tlsCert == nil ? "http" : "https")://\(host):\(port)"
-        let built = try await options.build(role: "paystream-api", publicURL: publicURL, logger: logger)
+        let built = try await options.build(role: "paystream-api", publicURL: publicURL, keyedStatements: true, logger: logger)
         let services = built.services
         let app = Application(
             router: APIRouter.make(services),

@@ -46,12 +46,15 @@ public struct ServiceOptions: ParsableArguments, Sendable {
         throw ValidationError("name the channels: --channels FILE, or --sandbox-state-dir DIR for the sandbox")
     }
 
-    func build(role: String, publicURL: String, logger: Logger) async throws -> Built {
+    /// `keyedStatements`: every statement of the program finds its rows by key (the API), so its PostgreSQL
+    /// sessions prefer index scans (`PostgresConfiguration.preferIndexScans`).
+    func build(role: String, publicURL: String, keyedStatements: Bool = false, logger: Logger) async throws -> Built {
         let configuration = try runtime.resolve(defaultOpsPort: 0)
         Observability.bootstrap(configuration)
         var pg = try PostgresConfiguration(url: configuration.postgresURL)
         pg.poolSize = configuration.postgresPoolSize
         pg.applicationName = role
+        pg.preferIndexScans = keyedStatements
         let postgres = PostgresClient(configuration: pg, logger: logger)
         var redisConfiguration = try RedisConfiguration(url: configuration.redisURL)
         redisConfiguration.poolSize = configuration.redisPoolSize

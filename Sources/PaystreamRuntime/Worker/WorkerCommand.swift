@@ -53,6 +53,7 @@ public struct WorkerCommand: AsyncParsableCommand {
         var pg = try PostgresConfiguration(url: configuration.postgresURL)
         pg.poolSize = configuration.postgresPoolSize
         pg.applicationName = "paystream-worker"
+        pg.preferIndexScans = true
         let postgres = PostgresClient(configuration: pg, logger: logger)
         let producer = try KafkaProducer(
             configuration: KafkaProducerConfiguration(client: configuration.kafka(clientID: "paystream-worker")), logger: logger)
