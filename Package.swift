@@ -166,6 +166,9 @@ let package = Package(
         .testTarget(name: "ChannelSandboxTests", dependencies: ["ChannelSandbox", "Cryptography", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "RiskTests", dependencies: ["Risk", "QRCode", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "LedgerTests", dependencies: ["LedgerStore", "PaystreamCore", "TestSupport"], swiftSettings: strict),
+        // The API's parts that need no services (tested through @testable import); the API itself, over HTTP
+        // with every service, is in PaymentFlowTests.
+        .testTarget(name: "PaystreamAPITests", dependencies: ["PaystreamAPI"], swiftSettings: strict),
         .testTarget(
             name: "ReconciliationTests",
             dependencies: ["Reconciliation", "Channels", "LedgerStore", "PaystreamCore", "Postgres", "TestSupport"],
