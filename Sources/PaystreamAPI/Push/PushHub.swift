@@ -112,8 +112,9 @@ final class PushHub: Sendable {
     /// Sends every connection a keep-alive once per `interval`, until the task is cancelled: in
     /// ``keepAliveTurns(every:)`` turns spread over the interval, each reaching its share of the connections.
     ///
-    /// Why turns: keep-alives to every connection at once were a burst of writes (about 0.3 s of the machine for
-    /// 8,700 open streams) that delayed every request arriving meanwhile, every interval.
+    /// Why turns: keep-alives to every connection at once were a burst of writes that delayed every request
+    /// arriving meanwhile, every interval (with 8,000 streams open, 1.33 cores for 100 ms, and a request waited up
+    /// to 97 ms; docs/benchmarks.md).
     func runKeepAlive(every interval: Duration) async {
         let turns = Self.keepAliveTurns(every: interval)
         var turn = 0
