@@ -89,6 +89,28 @@ import TestSupport
             #expect(try await h.balance(user) == (before.available - 200, before.frozen + 200))
             #expect(try await h.count("SELECT count(*) FROM withdrawal_requests WHERE account_id = '\(user)'") == 2)
 
+            // A request whose nonce was used before is refused as a replay before its token is looked at: the
+            // token stays unspent, good for the next request. (Another account: the risk rules allow three
+            // withdrawals a day.)
+            let second = try await h.fundedUser("token2", fen: 10_000)
+            let secondAccount = try #require(AccountID(second))
+            var signed = ["X-Paystream-Unsigned": "1"]
+            for (name, value) in ProvisionedIdentities.signatureHeaders(
+                try await h.identities.client(for: secondAccount), method: "POST", url: h.apiURL + "/v1/withdrawals", body: Array(body.utf8))
+            {
+                signed[name] = value
+            }
+            signed[OneTimeTokenRule.header] = try await token(for: secondAccount)
+            let once = try await h.send(.POST, h.apiURL + "/v1/withdrawals", json: body, headers: signed)
+            #expect(once.status == 202, "\(once.text)")
+            let unspent = try await token(for: secondAccount)
+            signed[OneTimeTokenRule.header] = unspent
+            let replayedNonce = try await h.send(.POST, h.apiURL + "/v1/withdrawals", json: body, headers: signed)
+            #expect(replayedNonce.status == 401 && replayedNonce.string("code") == "auth.nonce_reused", "\(replayedNonce.text)")
+            let spentLater = try await withdraw(unspent, as: secondAccount)
+            #expect(spentLater.status == 202, "\(spentLater.text)")
+            #expect(await eventually { (try? await h.balance(second).frozen) == 200 })
+
             // Redis holds digests of the tokens, never a token.
             let keys = try await h.redis(["KEYS", "\(h.prefix):ott*"])
             guard case .array(let items) = keys else { Issue.record("KEYS answered \(keys)"); return }
@@ -96,7 +118,7 @@ import TestSupport
             for item in items {
                 guard case .bulkString(let bytes) = item else { continue }
                 let key = String(decoding: bytes, as: UTF8.self)
-                for spent in [first, shared, othersToken] { #expect(!key.contains(spent)) }
+                for spent in [first, shared, othersToken, unspent] { #expect(!key.contains(spent)) }
             }
         }
     }
