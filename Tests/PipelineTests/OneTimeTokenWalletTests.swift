@@ -51,6 +51,23 @@ struct OneTimeTokenWalletTests {
         #expect((drawn.max() ?? 0) - (drawn.min() ?? 0) > 60, "drawn times spread: \(drawn.min() ?? 0)...\(drawn.max() ?? 0)")
     }
 
+    /// The mixed benchmark's clients renew on a timer: only the accounts whose tokens all expire within their
+    /// renewal time are asked for, and not one whose batch is already on its way.
+    @Test func theTimerRenewsOnlyWalletsWhoseTokensAllExpireSoon() {
+        let now = Date()
+        let client = OneTimeTokenClient(apiURL: "http://127.0.0.1:1", renewAhead: 30...30)
+        client.wallet("user:fresh").add([.init(token: "f", usableUntil: now.addingTimeInterval(120))], from: 0)
+        client.wallet("user:stale").add([.init(token: "s", usableUntil: now.addingTimeInterval(10))], from: 0)
+        let busy = client.wallet("user:busy")
+        busy.add([.init(token: "b", usableUntil: now.addingTimeInterval(10))], from: 0)
+        #expect(busy.beginRefill())
+        #expect(client.renewExpiring { _ in { _, _, _ in [] } } == 1, "only user:stale")
+        // Without a renewal time there is no timer renewal.
+        let plain = OneTimeTokenClient(apiURL: "http://127.0.0.1:1")
+        plain.wallet("user:stale").add([.init(token: "s", usableUntil: now.addingTimeInterval(10))], from: 0)
+        #expect(plain.renewExpiring { _ in { _, _, _ in [] } } == 0)
+    }
+
     @Test func anIssuedEventCarriesTheTokensAndTheirLifetime() throws {
         let block = "event: token.issued\ndata: {\"tokens\":[\"a\",\"b\"],\"expiresInSeconds\":120}"
         let issued = try #require(OneTimeTokenClient.tokens(inEvent: block))

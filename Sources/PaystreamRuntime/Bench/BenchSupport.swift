@@ -136,6 +136,9 @@ enum BenchHTTP {
     struct Reply: Sendable {
         let status: Int
         let body: [UInt8]
+        /// Milliseconds spent on the request's headers before it was sent: its signature and, for a money-moving
+        /// request, its one-time token (long when the client's wallet was empty and it waited for a push).
+        var headersMs: Double = 0
         var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:] }
     }
 
@@ -145,18 +148,20 @@ enum BenchHTTP {
     ) async throws -> Reply {
         var request = HTTPClientRequest(url: url)
         request.method = method == "GET" ? .GET : .POST
+        let started = ContinuousClock.now
         if url.hasPrefix(api) {
             for (name, value) in try await identities.headers(account: account, admin: admin, method: method, url: url, body: Array((body ?? "").utf8)) {
                 request.headers.add(name: name, value: value)
             }
         }
+        let headersMs = Double((ContinuousClock.now - started) / .microseconds(1)) / 1000
         if let body {
             request.headers.add(name: "Content-Type", value: "application/json")
             request.body = .bytes(Array(body.utf8))
         }
         let response = try await client.execute(request, timeout: .seconds(30))
         let bytes = try await response.body.collect(upTo: 1 << 20)
-        return Reply(status: Int(response.status.code), body: Array(bytes.readableBytesView))
+        return Reply(status: Int(response.status.code), body: Array(bytes.readableBytesView), headersMs: headersMs)
     }
 }
 

@@ -62,14 +62,7 @@ public final class OneTimeTokenClient: Sendable {
         let wallet = self.wallet(account.description)
         if let token = wallet.take() {
             if wallet.count < lowWater || wallet.allExpire(within: wallet.renewAhead), wallet.beginRefill() {
-                Task {
-                    defer { wallet.endRefill() }
-                    let before = wallet.batchesReceived
-                    guard (try? await self.ask(wallet, account: account, sign: sign)) != nil else { return }
-                    // Stay the one refill until the batch came (or 15 s), so that no second one is asked for meanwhile.
-                    let deadline = Date().addingTimeInterval(15)
-                    while wallet.batchesReceived == before && Date() < deadline { try? await Task.sleep(for: .milliseconds(50)) }
-                }
+                refillInBackground(wallet, account: account, sign: sign)
             }
             return token
         }
@@ -92,6 +85,36 @@ public final class OneTimeTokenClient: Sendable {
             }
         }
         throw ProvisioningError(description: "no one-time token of \(account) arrived on its event stream")
+    }
+
+    /// Asks for `wallet`'s next batch without waiting for it; the caller won ``Wallet/beginRefill()``.
+    private func refillInBackground(_ wallet: Wallet, account: AccountID, sign: @escaping Signer) {
+        Task {
+            defer { wallet.endRefill() }
+            let before = wallet.batchesReceived
+            guard (try? await self.ask(wallet, account: account, sign: sign)) != nil else { return }
+            // Stay the one refill until the batch came (or 15 s), so that no second one is asked for meanwhile.
+            let deadline = Date().addingTimeInterval(15)
+            while wallet.batchesReceived == before && Date() < deadline { try? await Task.sleep(for: .milliseconds(50)) }
+        }
+    }
+
+    /// With ``renewAhead``: asks, in the background, for the next batch of every account whose tokens all expire
+    /// within its drawn renewal time (at most one batch on its way per account, as on use). Called on a timer,
+    /// the way a client keeps its tokens fresh: renewing only when a token is taken leaves an account that makes
+    /// no request in that window with an empty wallet, and its next money-moving request waits for a push.
+    /// Returns how many accounts were asked for.
+    @discardableResult
+    public func renewExpiring(sign: @escaping @Sendable (AccountID) -> Signer) -> Int {
+        guard renewAhead != nil else { return 0 }
+        let all = wallets.withLock { Array($0) }
+        var asked = 0
+        for (name, wallet) in all {
+            guard let account = AccountID(name), wallet.allExpire(within: wallet.renewAhead), wallet.beginRefill() else { continue }
+            refillInBackground(wallet, account: account, sign: sign(account))
+            asked += 1
+        }
+        return asked
     }
 
     /// Opens the account's event stream unless it is open, then asks for a batch of tokens (they come over the stream).

@@ -109,6 +109,15 @@ public final class ProvisionedIdentities: Sendable {
         }
     }
 
+    /// Renews, in the background, the tokens of every account whose tokens all expire soon
+    /// (``OneTimeTokenClient/renewExpiring(sign:)``); returns how many accounts were asked for.
+    @discardableResult
+    public func renewExpiringTokens() -> Int {
+        tokens.renewExpiring { account in
+            { method, url, body in try await self.headers(of: account, method: method, url: url, body: body) }
+        }
+    }
+
     /// The signature of `account` (and a merchant's session).
     private func headers(of account: AccountID, method: String, url: String, body: [UInt8]) async throws -> [(name: String, value: String)] {
         var out = Self.signatureHeaders(try await client(for: account), method: method, url: url, body: body)
