@@ -110,7 +110,7 @@ public final class OneTimeTokenClient: Sendable {
         let all = wallets.withLock { Array($0) }
         var asked = 0
         for (name, wallet) in all {
-            guard let account = AccountID(name), wallet.allExpire(within: wallet.renewAhead), wallet.beginRefill() else { continue }
+            guard wallet.allExpire(within: wallet.renewAhead), let account = AccountID(name), wallet.beginRefill() else { continue }
             refillInBackground(wallet, account: account, sign: sign(account))
             asked += 1
         }
