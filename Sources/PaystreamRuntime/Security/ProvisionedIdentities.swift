@@ -91,9 +91,7 @@ public final class ProvisionedIdentities: Sendable {
         if let account {
             out += try await headers(of: account, method: method, url: url, body: body)
             if OneTimeTokenRule.requiresToken(method: method, path: URLComponents(string: url)?.path ?? "") {
-                let token = try await tokens.token(for: account) { method, url, body in
-                    try await self.headers(of: account, method: method, url: url, body: body)
-                }
+                let token = try await tokens.token(for: account, sign: signer(for: account))
                 out.append((OneTimeTokenRule.header, token))
             }
         }
@@ -104,18 +102,19 @@ public final class ProvisionedIdentities: Sendable {
     /// A one-time token for each of `accounts`, fetched ahead (their streams closed after): a storm of
     /// money-moving requests then measures the requests, not the token round trips.
     public func prefetchTokens(_ accounts: [AccountID]) async throws {
-        try await tokens.prefetch(accounts) { account in
-            { method, url, body in try await self.headers(of: account, method: method, url: url, body: body) }
-        }
+        try await tokens.prefetch(accounts, sign: signer(for:))
     }
 
     /// Renews, in the background, the tokens of every account whose tokens all expire soon
     /// (``OneTimeTokenClient/renewExpiring(sign:)``); returns how many accounts were asked for.
     @discardableResult
     public func renewExpiringTokens() -> Int {
-        tokens.renewExpiring { account in
-            { method, url, body in try await self.headers(of: account, method: method, url: url, body: body) }
-        }
+        tokens.renewExpiring(sign: signer(for:))
+    }
+
+    /// Signs the token client's own requests of `account` (its event stream, `POST /v1/tokens`).
+    private func signer(for account: AccountID) -> OneTimeTokenClient.Signer {
+        { method, url, body in try await self.headers(of: account, method: method, url: url, body: body) }
     }
 
     /// The signature of `account` (and a merchant's session).
