@@ -49,7 +49,7 @@ public struct LedgerBatchWriter: Sendable {
     /// in parallel transactions. Accounts reached only through an order's owner (a withdrawal approval, say)
     /// are not included: such a batch may still wait for a lock, which costs time but never correctness.
     public static func conflictKeys(of event: MoneyEvent) -> [String] {
-        LedgerState.orderIDs(of: [event]).map { "o:" + $0 }
+        LedgerState.orderIDs(of: [event]).sorted().map { "o:" + $0 }
             + LedgerState.accounts(of: [event], orders: []).map { "a:" + $0.description }
     }
 

@@ -1,10 +1,11 @@
+import Foundation
 import PaystreamCore
 import Postgres
 
 /// Reads (and locks) the rows a batch of events touches. Internal to the ledger store.
 enum LedgerState {
-    /// Every order id an event may read or change.
-    static func orderIDs(of events: [MoneyEvent]) -> [String] {
+    /// Every order id an event may read or change, each once, in no particular order.
+    static func orderIDs(of events: [MoneyEvent]) -> Set<String> {
         var ids: Set<String> = []
         for event in events {
             switch event.payload {
@@ -22,7 +23,7 @@ enum LedgerState {
             case .envelopeExpired(let p): ids.insert(p.envelopeOrderID)
             }
         }
-        return ids.sorted()
+        return ids
     }
 
     /// The accounts whose balances the rules read or change: named by the events, or owning their orders.
@@ -55,7 +56,7 @@ enum LedgerState {
         return accounts
     }
 
-    static func lockOrders(_ ids: [String], on connection: PostgresConnection) async throws -> [OrderSnapshot] {
+    static func lockOrders(_ ids: Set<String>, on connection: PostgresConnection) async throws -> [OrderSnapshot] {
         if ids.isEmpty { return [] }
         // One index probe per id, pruned to its hash partition at run time, in the ids' byte order, which is the
         // order the rows are locked in (the same in every transaction, so two never wait for each other in a
@@ -66,7 +67,7 @@ enum LedgerState {
         // index scan of every partition (1.8 s a batch with 500,000 orders); a plain join on `unnest(ids)`
         // became a hash join over a sequential scan, because the planner prices each probe as if it searched
         // every partition.
-        let sorted = Set(ids).sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+        let sorted = ids.sorted(by: precedesInByteOrder)
         let rows = try await connection.query(
             """
             SELECT o.order_id, o.kind, o.status, o.owner_account, o.counterparty_account, o.amount_fen, o.settled_fen,
@@ -88,6 +89,24 @@ enum LedgerState {
                 channel: try row.decode(String?.self, column: "channel").flatMap(Channel.init(rawValue:)),
                 parentOrderID: try row.decode(String?.self, column: "parent_order_id"),
                 settledFen: try row.decode(Int64.self, column: "settled_fen"))
+        }
+    }
+
+    /// Whether `a`'s UTF-8 bytes sort before `b`'s (memcmp order, as PostgreSQL's collation C compares). The
+    /// generic `a.utf8.lexicographicallyPrecedes(b.utf8)` walked the views byte by byte: sorting a batch's
+    /// 4,000 order ids with it took about 2% of the worker's CPU in the ledger benchmark, on the path where
+    /// PostgreSQL waits for the batch's next statement.
+    static func precedesInByteOrder(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                let common = min(x.count, y.count)
+                if common > 0 {
+                    let order = memcmp(x.baseAddress!, y.baseAddress!, common)
+                    if order != 0 { return order < 0 }
+                }
+                return x.count < y.count
+            }
         }
     }
 

@@ -25,7 +25,7 @@ struct OrderLockTests {
             let ids = (incoming + envelopes + [envelopes[3]]).shuffled()
 
             try await db.client.withTransaction { connection in
-                let locked = try await LedgerState.lockOrders(ids, on: connection)
+                let locked = try await LedgerState.lockOrders(Set(ids), on: connection)
                 #expect(locked.map(\.orderID) == envelopes.sorted())
 
                 let rowsRead = try await ordersRowsRead(on: connection)
@@ -39,5 +39,22 @@ struct OrderLockTests {
                 }
             }
         }
+    }
+
+    @Test("ids are ordered by their UTF-8 bytes: prefixes first, non-ASCII after ASCII, canonically equal forms apart")
+    func idsAreOrderedByTheirBytes() {
+        let fixed = ["", "a", "ab", "abc", "b", "B", "grab:GB10", "grab:GB9", "EN00000017", "é", "e\u{301}", "z", "ü", "日本", "~"]
+        var generator = SystemRandomNumberGenerator()
+        let alphabet: [Character] = ["a", "b", "Z", "0", ":", "-", "é", "ß", "中", "\u{301}", "😀"]
+        let random = (0..<300).map { _ in String((0..<Int.random(in: 0...6, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }) }
+        let ids = fixed + random
+        for a in ids {
+            for b in ids {
+                #expect(LedgerState.precedesInByteOrder(a, b) == Array(a.utf8).lexicographicallyPrecedes(Array(b.utf8)), "\(a) vs \(b)")
+            }
+        }
+        // "é" precomposed and decomposed are equal Strings in Swift but two ids (two rows) in PostgreSQL:
+        // byte order keeps them apart, so two batches lock them in the same order.
+        #expect(LedgerState.precedesInByteOrder("e\u{301}", "é") != LedgerState.precedesInByteOrder("é", "e\u{301}"))
     }
 }
