@@ -44,13 +44,20 @@ public enum LedgerOutcome: Sendable, Equatable {
 public struct LedgerBatchWriter: Sendable {
     public init() {}
 
-    /// The rows an event names directly: its accounts (`a:<id>`) and orders (`o:<id>`). Two batches whose
-    /// events share none of these never wait for each other's row locks on them, so a caller may apply them
-    /// in parallel transactions. Accounts reached only through an order's owner (a withdrawal approval, say)
-    /// are not included: such a batch may still wait for a lock, which costs time but never correctness.
-    public static func conflictKeys(of event: MoneyEvent) -> [String] {
-        LedgerState.orderIDs(of: [event]).sorted().map { "o:" + $0 }
-            + LedgerState.accounts(of: [event], orders: []).map { "a:" + $0.description }
+    /// A row an event names directly: an order or an account.
+    public enum ConflictKey: Hashable, Sendable {
+        case order(String)
+        case account(AccountID)
+    }
+
+    /// Calls `body` with each row the event names directly: its orders and accounts (a row may come twice). Two
+    /// batches whose events share none of these never wait for each other's row locks on them, so a caller may
+    /// apply them in parallel transactions. Accounts reached only through an order's owner (a withdrawal
+    /// approval, say) are not included: such a batch may still wait for a lock, which costs time but never
+    /// correctness.
+    public static func forEachConflictKey(of event: MoneyEvent, _ body: (ConflictKey) -> Void) {
+        LedgerState.forEachOrderID(of: event) { body(.order($0)) }
+        LedgerState.forEachAccount(of: event) { body(.account($0)) }
     }
 
     public func apply(_ inputs: [LedgerInput], on connection: PostgresConnection) async throws -> [LedgerOutcome] {

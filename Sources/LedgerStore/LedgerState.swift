@@ -7,53 +7,60 @@ enum LedgerState {
     /// Every order id an event may read or change, each once, in no particular order.
     static func orderIDs(of events: [MoneyEvent]) -> Set<String> {
         var ids: Set<String> = []
-        for event in events {
-            switch event.payload {
-            case .paymentSucceeded(let p): ids.insert(p.orderID)
-            case .paymentFailed(let p): ids.insert(p.orderID)
-            case .transferRequested(let p): ids.insert(p.orderID); ids.insert(p.incomingOrderID)
-            case .envelopeGrabbed(let p): ids.insert(p.envelopeOrderID); ids.insert(p.incomingOrderID)
-            case .refundRequested(let p): ids.insert(p.refundOrderID); ids.insert(p.originalOrderID)
-            case .withdrawalRequested(let p): ids.insert(p.orderID)
-            case .withdrawalApproved(let p): ids.insert(p.orderID)
-            case .withdrawalPaidOut(let p): ids.insert(p.orderID)
-            case .withdrawalRejected(let p): ids.insert(p.orderID)
-            case .withdrawalFailed(let p): ids.insert(p.orderID)
-            case .envelopeWalletFunded(let p): ids.insert(p.envelopeOrderID)
-            case .envelopeExpired(let p): ids.insert(p.envelopeOrderID)
-            }
-        }
+        for event in events { forEachOrderID(of: event) { ids.insert($0) } }
         return ids
+    }
+
+    /// Calls `body` with every order id `event` may read or change (an id may come twice).
+    static func forEachOrderID(of event: MoneyEvent, _ body: (String) -> Void) {
+        switch event.payload {
+        case .paymentSucceeded(let p): body(p.orderID)
+        case .paymentFailed(let p): body(p.orderID)
+        case .transferRequested(let p): body(p.orderID); body(p.incomingOrderID)
+        case .envelopeGrabbed(let p): body(p.envelopeOrderID); body(p.incomingOrderID)
+        case .refundRequested(let p): body(p.refundOrderID); body(p.originalOrderID)
+        case .withdrawalRequested(let p): body(p.orderID)
+        case .withdrawalApproved(let p): body(p.orderID)
+        case .withdrawalPaidOut(let p): body(p.orderID)
+        case .withdrawalRejected(let p): body(p.orderID)
+        case .withdrawalFailed(let p): body(p.orderID)
+        case .envelopeWalletFunded(let p): body(p.envelopeOrderID)
+        case .envelopeExpired(let p): body(p.envelopeOrderID)
+        }
     }
 
     /// The accounts whose balances the rules read or change: named by the events, or owning their orders.
     static func accounts(of events: [MoneyEvent], orders: [OrderSnapshot]) -> Set<AccountID> {
         var accounts: Set<AccountID> = []
-        for event in events {
-            switch event.payload {
-            case .paymentSucceeded(let p): accounts.insert(p.payer); accounts.insert(.clearing(p.channel))
-            case .paymentFailed: break
-            case .transferRequested(let p): accounts.insert(p.from); accounts.insert(p.to)
-            case .envelopeGrabbed(let p): accounts.insert(p.sender); accounts.insert(p.grabber)
-            case .refundRequested(let p):
-                accounts.insert(p.payer)
-                switch p.destination {
-                case .channel(let channel): accounts.insert(.clearing(channel))
-                case .wallet(let account): accounts.insert(account)
-                }
-            case .withdrawalRequested(let p): accounts.insert(p.account); accounts.insert(.clearing(p.channel))
-            case .withdrawalApproved, .withdrawalPaidOut, .withdrawalRejected, .withdrawalFailed: break
-            case .envelopeWalletFunded(let p): accounts.insert(p.sender)
-            case .envelopeExpired(let p):
-                accounts.insert(p.sender)
-                if case .channel(let channel) = p.destination { accounts.insert(.clearing(channel)) }
-            }
-        }
+        for event in events { forEachAccount(of: event) { accounts.insert($0) } }
         for order in orders {
             accounts.insert(order.owner)
             if let channel = order.channel { accounts.insert(.clearing(channel)) }
         }
         return accounts
+    }
+
+    /// Calls `body` with every account `event` names (an account may come twice); accounts reached only through
+    /// an order's owner are not among them.
+    static func forEachAccount(of event: MoneyEvent, _ body: (AccountID) -> Void) {
+        switch event.payload {
+        case .paymentSucceeded(let p): body(p.payer); body(.clearing(p.channel))
+        case .paymentFailed: break
+        case .transferRequested(let p): body(p.from); body(p.to)
+        case .envelopeGrabbed(let p): body(p.sender); body(p.grabber)
+        case .refundRequested(let p):
+            body(p.payer)
+            switch p.destination {
+            case .channel(let channel): body(.clearing(channel))
+            case .wallet(let account): body(account)
+            }
+        case .withdrawalRequested(let p): body(p.account); body(.clearing(p.channel))
+        case .withdrawalApproved, .withdrawalPaidOut, .withdrawalRejected, .withdrawalFailed: break
+        case .envelopeWalletFunded(let p): body(p.sender)
+        case .envelopeExpired(let p):
+            body(p.sender)
+            if case .channel(let channel) = p.destination { body(.clearing(channel)) }
+        }
     }
 
     static func lockOrders(_ ids: Set<String>, on connection: PostgresConnection) async throws -> [OrderSnapshot] {

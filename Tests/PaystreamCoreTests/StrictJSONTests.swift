@@ -31,6 +31,30 @@ struct StrictJSONTests {
         #expect(throws: JSONParser.Failure.self) { try JSONParser.parse(Array("[1,2,3]".utf8), maxBytes: 3) }
     }
 
+    @Test func stringsWithAndWithoutEscapesRoundTrip() throws {
+        // Strings without an escape are taken from the input as they are; any escape switches to byte-by-byte
+        // decoding after the bytes before it. Both must give the string that was written.
+        let alphabet: [String] = ["a", "Z", " ", "\"", "\\", "/", "\n", "\t", "\u{0}", "\u{1F}", "é", "中", "😀", "\u{7F}"]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<500 {
+            let text = (0..<Int.random(in: 0...24, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }.joined()
+            #expect(try JSONParser.parse(JSONWriter.write(.string(text))) == .string(text), "\(text.debugDescription)")
+        }
+        #expect(try JSONParser.parse(Array(#""plain, long enough to need storage: 0123456789""#.utf8)) == .string("plain, long enough to need storage: 0123456789"))
+    }
+
+    @Test func stringFailuresSayWhere() {
+        func offset(_ bytes: [UInt8]) -> Int? {
+            do { _ = try JSONParser.parse(bytes) } catch { return error.offset }
+            return nil
+        }
+        #expect(offset(Array(#""abc"#.utf8)) == 4)  // unterminated: at the end
+        #expect(offset(Array(#""ab\n"#.utf8)) == 5)  // unterminated after an escape: at the end
+        #expect(offset([0x22, 0x61, 0x0A, 0x62, 0x22]) == 3)  // raw line feed: just after it
+        #expect(offset([0x22, 0xFF, 0x5C, 0x6E, 0x22]) == 5)  // invalid UTF-8 before an escape: after the string
+        #expect(offset([0x22, 0x61, 0xC3, 0x22]) == 4)  // invalid UTF-8, no escape: after the string
+    }
+
     @Test func writerIsCanonicalAndRoundTrips() throws {
         let value = JSONValue.object([
             "z": .number("1"), "a": .string("quote\" backslash\\ tab\t nul\u{0} é"), "m": .array([.null, .bool(true)]),

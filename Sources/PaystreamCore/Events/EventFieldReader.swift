@@ -3,7 +3,8 @@
 struct EventFieldReader {
     private let members: [String: JSONValue]
     private let path: String
-    private var read: Set<String> = []
+    /// The keys asked for, in order (an object has a handful: a list is cheaper than hashing each into a set).
+    private var read: [String] = []
 
     init(_ value: JSONValue, path: String) throws(EventDecodingError) {
         guard case .object(let members) = value else {
@@ -17,7 +18,7 @@ struct EventFieldReader {
 
     /// The value of `key`, or nil when it is absent or null.
     mutating func optional(_ key: String) -> JSONValue? {
-        read.insert(key)
+        read.append(key)
         guard let value = members[key], value != .null else { return nil }
         return value
     }
@@ -45,26 +46,26 @@ struct EventFieldReader {
 
     /// A positive integer number of fen, written as a plain integer token.
     mutating func amount(_ key: String) throws(EventDecodingError) -> Amount {
-        let field = fieldName(key)
         let value = try required(key)
         guard case .number(let token) = value else {
-            throw .invalidAmount(field, "expected an integer number of fen, found \(value.typeName)")
+            throw .invalidAmount(fieldName(key), "expected an integer number of fen, found \(value.typeName)")
         }
         guard let fen = JSONValue.integer(fromToken: token, as: Int64.self) else {
-            throw .invalidAmount(field, "\(token) is not an integer token within Int64 (no fraction, no exponent)")
+            throw .invalidAmount(fieldName(key), "\(token) is not an integer token within Int64 (no fraction, no exponent)")
         }
-        guard fen > 0 else { throw .invalidAmount(field, "\(token) fen is not more than zero") }
+        guard fen > 0 else { throw .invalidAmount(fieldName(key), "\(token) fen is not more than zero") }
         return Amount(uncheckedFen: fen)
     }
 
     mutating func account(_ key: String, kinds: Set<AccountID.Kind>) throws(EventDecodingError) -> AccountID {
-        let field = fieldName(key)
         let value = try required(key)
         guard case .string(let text) = value else {
-            throw .invalidAccount(field, "expected a kind:name string, found \(value.typeName)")
+            throw .invalidAccount(fieldName(key), "expected a kind:name string, found \(value.typeName)")
         }
-        guard let account = AccountID(text) else { throw .invalidAccount(field, "\"\(text)\" is not a valid account") }
-        return try EventFieldRules.account(account, field: field, kinds: kinds)
+        guard let account = AccountID(text) else { throw .invalidAccount(fieldName(key), "\"\(text)\" is not a valid account") }
+        // The field's name is built only for an error (every call built it before, for every account read).
+        if kinds.contains(account.kind) { return account }
+        return try EventFieldRules.account(account, field: fieldName(key), kinds: kinds)
     }
 
     /// A string naming one case of `E` (a channel, a purpose, a destination type).
@@ -85,7 +86,7 @@ struct EventFieldReader {
 
     /// Throws `event.invalid_field` when the object has a field nobody read.
     func finish() throws(EventDecodingError) {
-        let unknown = Set(members.keys).subtracting(read)
+        let unknown = members.keys.filter { !read.contains($0) }
         guard unknown.isEmpty else {
             let names = unknown.sorted().map(fieldName).joined(separator: ", ")
             throw .invalidField(names, "not a field of this event version")

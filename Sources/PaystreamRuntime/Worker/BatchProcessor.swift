@@ -84,7 +84,11 @@ struct BatchProcessor: Sendable {
     /// and parallel lanes do not wait for each other's row locks (each would wait for the other's commit).
     /// A batch whose partitions are all linked (one hot account, say) is one lane.
     static func lanes(for batch: [KafkaMessage], decoded: [Result<MoneyEvent, EventDecodingError>], count: Int) -> [[Int]] {
-        var partitionIndex: [String: Int] = [:]
+        struct PartitionName: Hashable {
+            let topic: String
+            let partition: Int32
+        }
+        var partitionIndex: [PartitionName: Int] = [:]
         var parent: [Int] = []
         func find(_ x: Int) -> Int {
             var x = x
@@ -93,9 +97,9 @@ struct BatchProcessor: Sendable {
         }
         var messagePartition: [Int] = []
         messagePartition.reserveCapacity(batch.count)
-        var owner: [String: Int] = [:]
+        var owner: [LedgerBatchWriter.ConflictKey: Int] = [:]
         for (message, event) in zip(batch, decoded) {
-            let name = "\(message.topic)/\(message.partition)"
+            let name = PartitionName(topic: message.topic, partition: message.partition)
             let p: Int
             if let known = partitionIndex[name] { p = known } else {
                 p = parent.count
@@ -104,7 +108,7 @@ struct BatchProcessor: Sendable {
             }
             messagePartition.append(p)
             guard count > 1, case .success(let event) = event else { continue }
-            for key in LedgerBatchWriter.conflictKeys(of: event) {
+            LedgerBatchWriter.forEachConflictKey(of: event) { key in
                 if let other = owner[key] {
                     let a = find(p), b = find(other)
                     if a != b { parent[a] = b }
