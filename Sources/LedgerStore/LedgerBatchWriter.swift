@@ -121,6 +121,9 @@ struct LedgerEvaluation {
         locked: Set<AccountID>
     ) throws -> LedgerEvaluation {
         let view = InMemoryLedgerView()
+        // Each of today's rules writes one journal entry and touches at most two orders. The figures only size
+        // the tables: a rule that writes more still works, with a table grown on the way.
+        view.reserveCapacity(balances: 2 * balances.count, orders: orders.count + 2 * events.count, entries: events.count)
         for (account, balance) in balances {
             try view.load(balanceFen: balance.available, account: account, bucket: .available)
             try view.load(balanceFen: balance.frozen, account: account, bucket: .frozen)

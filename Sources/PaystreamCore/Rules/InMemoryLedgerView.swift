@@ -28,6 +28,18 @@ public final class InMemoryLedgerView: LedgerView, Sendable {
 
     // MARK: - Loading starting state
 
+    /// Makes room for `balances` buckets, `orders` orders and `entries` journal entries in all, so that loading
+    /// and applying a batch of known size does not grow the tables step by step. (In a profile of the ledger
+    /// benchmark, a quarter of applying effects was the orders table growing and rehashing.)
+    public func reserveCapacity(balances: Int, orders: Int, entries: Int) {
+        state.withLock {
+            $0.balancesFen.reserveCapacity(balances)
+            $0.orders.reserveCapacity(orders)
+            $0.journal.reserveCapacity(entries)
+            $0.entryKeys.reserveCapacity(entries)
+        }
+    }
+
     /// Sets a starting balance (from the store); throws `balance.negative` for a negative non-clearing one.
     public func load(balanceFen: Int64, account: AccountID, bucket: Bucket) throws(LedgerRuleError) {
         guard account.mayGoNegative || balanceFen >= 0 else {
