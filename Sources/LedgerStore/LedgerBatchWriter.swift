@@ -60,9 +60,31 @@ public struct LedgerBatchWriter: Sendable {
         LedgerState.forEachAccount(of: event) { body(.account($0)) }
     }
 
+    /// Applies the batch: ``claim(_:on:)`` then ``finish(_:on:)`` in the caller's transaction.
     public func apply(_ inputs: [LedgerInput], on connection: PostgresConnection) async throws -> [LedgerOutcome] {
-        if inputs.isEmpty { return [] }
+        try await finish(try await claim(inputs, on: connection), on: connection)
+    }
+
+    /// A batch after ``claim(_:on:)``, inside its transaction: its new idempotency keys inserted and the orders its
+    /// candidates name locked. No account is locked yet.
+    public struct Claim: Sendable {
+        let inputs: [LedgerInput]
+        let outcomes: [LedgerOutcome?]
+        /// Indexes of the inputs to evaluate, in batch order.
+        let candidates: [Int]
+        let orders: [OrderSnapshot]
+    }
+
+    /// The first half of ``apply(_:on:)``: the idempotency gate, then the orders the new keys' events name, locked.
+    ///
+    /// The rows it holds afterwards are the batch's own keys and named orders (``ClaimedRows``), nothing else. So a
+    /// caller may claim batch N+1 on a second connection while batch N is finished, provided the two batches'
+    /// claimed rows are disjoint (``ClaimedRows/isDisjoint(with:)``) and N+1 is finished only after N has
+    /// committed: N+1 then waits for no row of N (and N for none of N+1) until N ends, and N+1's rules see every
+    /// effect of N, because its accounts are locked and read only in ``finish(_:on:)``.
+    public func claim(_ inputs: [LedgerInput], on connection: PostgresConnection) async throws -> Claim {
         var outcomes = [LedgerOutcome?](repeating: nil, count: inputs.count)
+        if inputs.isEmpty { return Claim(inputs: inputs, outcomes: outcomes, candidates: [], orders: []) }
 
         // 1. The idempotency gate. The first occurrence of a key in the batch is the candidate.
         var firstIndex: [String: Int] = [:]
@@ -85,27 +107,59 @@ public struct LedgerBatchWriter: Sendable {
         let open = Set(try opened.map { try $0.decode(String.self, column: "idempotency_key") })
         let candidates = firstIndex.filter { open.contains($0.key) }.map(\.value).sorted()
         for (key, index) in firstIndex where !open.contains(key) { outcomes[index] = .duplicate }
+        if candidates.isEmpty { return Claim(inputs: inputs, outcomes: outcomes, candidates: [], orders: []) }
+
+        // 2. The orders the candidates touch, locked.
+        let orders = try await LedgerState.lockOrders(LedgerState.orderIDs(of: candidates.map { inputs[$0].event }), on: connection)
+        return Claim(inputs: inputs, outcomes: outcomes, candidates: candidates, orders: orders)
+    }
+
+    /// The second half of ``apply(_:on:)``: the accounts locked, the rules run in order, the effects written.
+    public func finish(_ claim: Claim, on connection: PostgresConnection) async throws -> [LedgerOutcome] {
+        var outcomes = claim.outcomes
+        let inputs = claim.inputs, candidates = claim.candidates
         if candidates.isEmpty { return outcomes.map { $0! } }
 
-        // 2. State: orders and accounts the candidates touch, locked; then the rules, in order.
+        // 3. Balances of the accounts the candidates and their orders touch, locked; then the rules, in order.
         let events = candidates.map { inputs[$0].event }
-        let orders = try await LedgerState.lockOrders(LedgerState.orderIDs(of: events), on: connection)
-        var accountIDs = LedgerState.accounts(of: events, orders: orders)
+        var accountIDs = LedgerState.accounts(of: events, orders: claim.orders)
         var evaluation: LedgerEvaluation
         while true {
             let balances = try await LedgerState.lockAccounts(accountIDs, on: connection)
-            evaluation = try LedgerEvaluation.run(events, balances: balances, orders: orders, locked: accountIDs)
+            evaluation = try LedgerEvaluation.run(events, balances: balances, orders: claim.orders, locked: accountIDs)
             if evaluation.unlockedAccounts.isEmpty { break }
             // A rule credited an account not predicted: lock it too and evaluate again from the start.
             accountIDs.formUnion(evaluation.unlockedAccounts)
         }
 
-        // 3. Write the effects of the applied events, and record the rejections.
+        // 4. Write the effects of the applied events, and record the rejections.
         try await LedgerWrites.write(evaluation, inputs: candidates.map { inputs[$0] }, on: connection)
         for (n, index) in candidates.enumerated() {
             outcomes[index] = evaluation.results[n].map { _ in .applied } ?? .rejected(evaluation.rejections[n]!)
         }
         return outcomes.map { $0! }
+    }
+
+    /// The rows ``claim(_:on:)`` may lock for a batch: its idempotency keys and the orders its events name (a
+    /// superset of what it locks: every event counts, applied before or not).
+    public struct ClaimedRows: Sendable {
+        let keys: Set<String>
+        let orders: Set<String>
+
+        public init(_ events: some Sequence<MoneyEvent>) {
+            var keys: Set<String> = [], orders: Set<String> = []
+            for event in events {
+                keys.insert(event.idempotencyKey)
+                LedgerState.forEachOrderID(of: event) { orders.insert($0) }
+            }
+            self.keys = keys
+            self.orders = orders
+        }
+
+        /// True when the two batches share no idempotency key and no order.
+        public func isDisjoint(with other: ClaimedRows) -> Bool {
+            keys.isDisjoint(with: other.keys) && orders.isDisjoint(with: other.orders)
+        }
     }
 }
 

@@ -29,9 +29,10 @@ struct BatchProcessor: Sendable {
     }
 
     /// Applies a polled batch as consecutive batches of at most ``WorkerSettings/batchMaxMessages``, in poll
-    /// order (so every partition stays in offset order: a batch commits before the next one starts). While one
-    /// batch is written, the next one is decoded and split into lanes on another thread, so the worker's CPU
-    /// and PostgreSQL's overlap instead of taking turns.
+    /// order (so every partition stays in offset order: a batch's rules run only after the one before has
+    /// committed). While one batch is written, the next one is decoded and split into lanes on another thread,
+    /// and, when both are one lane and name no common key or order, claimed on a second connection (see
+    /// ``start(_:after:in:isShuttingDown:)``), so the worker's CPU and PostgreSQL's overlap instead of taking turns.
     func process(_ polled: [KafkaMessage], isShuttingDown: @escaping @Sendable () -> Bool) async throws {
         let size = max(1, settings.batchMaxMessages)
         let starts = Array(stride(from: 0, to: polled.count, by: size))
@@ -39,13 +40,19 @@ struct BatchProcessor: Sendable {
         func prepareBatch(at n: Int) -> PreparedBatch {
             prepare(Array(polled[starts[n]..<min(starts[n] + size, polled.count)]))
         }
-        var current = prepareBatch(at: 0)
-        for n in starts.indices {
-            // Pure computation: if this batch fails, the next one's preparation just finishes unused.
-            let upcoming = n + 1 < starts.count ? Task { prepareBatch(at: n + 1) } : nil
-            try await apply(current, isShuttingDown: isShuttingDown)
-            guard let upcoming else { return }
-            current = await upcoming.value
+        // A task group, so that the batches' tasks share this task's cancellation and end before it returns.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            var current = prepareBatch(at: 0)
+            var running: RunningBatch?
+            for n in starts.indices {
+                // Pure computation: if a batch fails, the next one's preparation just finishes unused.
+                let upcoming = n + 1 < starts.count ? Task { prepareBatch(at: n + 1) } : nil
+                running = try await start(current, after: running, in: &group, isShuttingDown: isShuttingDown)
+                guard let upcoming else { break }
+                current = await upcoming.value
+            }
+            try await running?.finished.wait()
+            try await group.waitForAll()
         }
     }
 
@@ -54,27 +61,102 @@ struct BatchProcessor: Sendable {
         let messages: [KafkaMessage]
         let decoded: [Result<MoneyEvent, EventDecodingError>]
         let lanes: [[Int]]
+        /// The rows claiming it locks, when it is one lane (only such a batch is claimed beside another).
+        let claimed: LedgerBatchWriter.ClaimedRows?
     }
 
     func prepare(_ batch: [KafkaMessage]) -> PreparedBatch {
         let decoded = batch.map(decode)
-        return PreparedBatch(messages: batch, decoded: decoded, lanes: Self.lanes(for: batch, decoded: decoded, count: settings.lanes))
+        let lanes = Self.lanes(for: batch, decoded: decoded, count: settings.lanes)
+        let claimed = lanes.count == 1 ? LedgerBatchWriter.ClaimedRows(decoded.lazy.compactMap { try? $0.get() }) : nil
+        return PreparedBatch(messages: batch, decoded: decoded, lanes: lanes, claimed: claimed)
     }
 
-    private func apply(_ batch: PreparedBatch, isShuttingDown: @escaping @Sendable () -> Bool) async throws {
+    /// A batch being applied, in a task of the poll's group: `finished` is set when all of it has ended (the
+    /// ledger, then its dead letters and retries), `committed` when its ledger work has (committed, or failed for
+    /// good).
+    struct RunningBatch: Sendable {
+        let finished: OneShotSignal
+        let committed: OneShotSignal
+        let claimed: LedgerBatchWriter.ClaimedRows?
+    }
+
+    /// A batch's transaction gave up because the batch before it failed: it rolled back, and the poll is
+    /// processed again.
+    struct PredecessorFailed: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Starts `batch` and returns once the batch before it (`previous`) has ended, successfully (else throws).
+    ///
+    /// When both are one lane and their claimed rows are disjoint, `batch` is started at once: its transaction
+    /// claims its keys and orders while `previous` is still writing, then waits for `previous` to commit before
+    /// it locks its accounts and runs its rules (``LedgerBatchWriter/claim(_:on:)`` says why neither can wait for
+    /// the other). If `previous` fails, `batch` rolls back before this returns. Otherwise `previous` ends first.
+    private func start(
+        _ batch: PreparedBatch, after previous: RunningBatch?, in group: inout ThrowingTaskGroup<Void, any Error>,
+        isShuttingDown: @escaping @Sendable () -> Bool
+    ) async throws -> RunningBatch {
+        guard let previous else { return launch(batch, after: nil, in: &group, isShuttingDown: isShuttingDown) }
+        guard let earlier = previous.claimed, let later = batch.claimed, earlier.isDisjoint(with: later) else {
+            try await previous.finished.wait()
+            return launch(batch, after: nil, in: &group, isShuttingDown: isShuttingDown)
+        }
+        let next = launch(batch, after: previous.committed, in: &group, isShuttingDown: isShuttingDown)
+        do {
+            try await previous.finished.wait()
+        } catch {
+            // Its ledger may have committed before its dead letters failed: then `next` goes on and commits too,
+            // which is harmless, as the poll is processed again. Either way nothing is left running.
+            try? await next.finished.wait()
+            throw error
+        }
+        return next
+    }
+
+    private func launch(
+        _ batch: PreparedBatch, after predecessor: OneShotSignal?, in group: inout ThrowingTaskGroup<Void, any Error>,
+        isShuttingDown: @escaping @Sendable () -> Bool
+    ) -> RunningBatch {
+        let committed = OneShotSignal(), finished = OneShotSignal()
+        group.addTask {
+            do {
+                try await apply(batch, after: predecessor, committed: committed, isShuttingDown: isShuttingDown)
+            } catch {
+                finished.fail(error)
+                throw error
+            }
+            finished.succeed()
+        }
+        return RunningBatch(finished: finished, committed: committed, claimed: batch.claimed)
+    }
+
+    private func apply(
+        _ batch: PreparedBatch, after predecessor: OneShotSignal?, committed: OneShotSignal,
+        isShuttingDown: @escaping @Sendable () -> Bool
+    ) async throws {
         let messages = batch.messages, decoded = batch.decoded
         if batch.lanes.count == 1 {
             let lane = batch.lanes[0]
-            try await processLane(lane.map { messages[$0] }, lane.map { decoded[$0] }, isShuttingDown: isShuttingDown)
+            try await processLane(
+                lane.map { messages[$0] }, lane.map { decoded[$0] }, after: predecessor, committed: committed, isShuttingDown: isShuttingDown)
             return
         }
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            for lane in batch.lanes {
-                let laneMessages = lane.map { messages[$0] }, events = lane.map { decoded[$0] }
-                group.addTask { try await processLane(laneMessages, events, isShuttingDown: isShuttingDown) }
+        // Several lanes: never started beside another batch (`claimed` is nil), so there is no predecessor.
+        precondition(predecessor == nil, "a batch of several lanes is started only after the one before has ended")
+        do {
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for lane in batch.lanes {
+                    let laneMessages = lane.map { messages[$0] }, events = lane.map { decoded[$0] }
+                    group.addTask { try await processLane(laneMessages, events, after: nil, committed: nil, isShuttingDown: isShuttingDown) }
+                }
+                try await group.waitForAll()
             }
-            try await group.waitForAll()
+        } catch {
+            committed.fail(PredecessorFailed(description: "the batch before failed: \(error)"))
+            throw error
         }
+        committed.succeed()
     }
 
     /// Splits a batch into at most `count` lanes (indexes into the batch, in batch order) such that lanes
@@ -129,24 +211,33 @@ struct BatchProcessor: Sendable {
         return lanes.map { $0.sorted() }
     }
 
+    /// Applies one lane in one transaction (retried as needed) and then forwards its refused and failed messages.
+    /// With a `predecessor`, the transaction claims its rows and waits for it before the rules run. `committed`
+    /// is set once the lane's ledger work has ended: committed, or failed for good.
     private func processLane(
-        _ messages: [KafkaMessage], _ decoded: [Result<MoneyEvent, EventDecodingError>],
-        isShuttingDown: @escaping @Sendable () -> Bool
+        _ messages: [KafkaMessage], _ decoded: [Result<MoneyEvent, EventDecodingError>], after predecessor: OneShotSignal?,
+        committed: OneShotSignal?, isShuttingDown: @escaping @Sendable () -> Bool
     ) async throws {
         var outcomes: [Outcome?] = Array(repeating: nil, count: messages.count)
-        var inputs: [(index: Int, input: LedgerInput)] = []
-        for (i, message) in messages.enumerated() {
-            try await waitUntilDue(message, isShuttingDown: isShuttingDown)
-            switch decoded[i] {
-            case .success(let event):
-                let source = "\(message.topic)/\(message.partition)/\(message.offset)"
-                let traceparent = message.header(PipelineHeaders.traceparent)?.stringValue
-                inputs.append((i, LedgerInput(event: event, source: source, traceparent: traceparent)))
-            case .failure(let error): outcomes[i] = .invalid(code: error.code, message: error.message)
+        do {
+            var inputs: [(index: Int, input: LedgerInput)] = []
+            for (i, message) in messages.enumerated() {
+                try await waitUntilDue(message, isShuttingDown: isShuttingDown)
+                switch decoded[i] {
+                case .success(let event):
+                    let source = "\(message.topic)/\(message.partition)/\(message.offset)"
+                    let traceparent = message.header(PipelineHeaders.traceparent)?.stringValue
+                    inputs.append((i, LedgerInput(event: event, source: source, traceparent: traceparent)))
+                case .failure(let error): outcomes[i] = .invalid(code: error.code, message: error.message)
+                }
             }
+            let results = try await applyRetryingTransients(inputs.map(\.input), after: predecessor, isShuttingDown: isShuttingDown)
+            for (n, result) in results.enumerated() { outcomes[inputs[n].index] = result }
+        } catch {
+            committed?.fail(PredecessorFailed(description: "the batch before failed: \(error)"))
+            throw error
         }
-        let results = try await applyRetryingTransients(inputs.map(\.input), isShuttingDown: isShuttingDown)
-        for (n, result) in results.enumerated() { outcomes[inputs[n].index] = result }
+        committed?.succeed()
         FaultInjection.afterLedgerCommit()
         try await forwardFailures(messages, outcomes.map { $0! })
     }
@@ -168,18 +259,24 @@ struct BatchProcessor: Sendable {
 
     /// One transaction for the lane. Transient failures (connection lost, serialization failure, deadlock)
     /// are retried in place with back-off, so the partition is never reordered; any other failure is
-    /// narrowed down to the messages that cause it by applying them one by one.
-    private func applyRetryingTransients(_ inputs: [LedgerInput], isShuttingDown: @escaping @Sendable () -> Bool) async throws
-        -> [Outcome]
-    {
+    /// narrowed down to the messages that cause it by applying them one by one. With a `predecessor`, every
+    /// attempt claims its rows, then waits for the predecessor's commit before the rules run; if the
+    /// predecessor fails, the transaction rolls back and ``PredecessorFailed`` is thrown.
+    private func applyRetryingTransients(
+        _ inputs: [LedgerInput], after predecessor: OneShotSignal?, isShuttingDown: @escaping @Sendable () -> Bool
+    ) async throws -> [Outcome] {
         if inputs.isEmpty { return [] }
         var attempt = 0
         while true {
             do {
                 let outcomes = try await postgres.withTransaction { connection in
-                    try await writer.apply(inputs, on: connection)
+                    let claim = try await writer.claim(inputs, on: connection)
+                    if let predecessor { try await predecessor.wait() }
+                    return try await writer.finish(claim, on: connection)
                 }
                 return outcomes.map { .ledger($0) }
+            } catch let error as PredecessorFailed {
+                throw error
             } catch let error as PostgresError where error.isRetriable {
                 attempt += 1
                 if isShuttingDown() { throw error }
@@ -191,7 +288,9 @@ struct BatchProcessor: Sendable {
                 if inputs.count == 1 { return [.failed("\(error)")] }
                 logger.error("batch failed unexpectedly; applying its messages one by one", metadata: ["error": "\(error)"])
                 var outcomes: [Outcome] = []
-                for input in inputs { outcomes.append(contentsOf: try await applyRetryingTransients([input], isShuttingDown: isShuttingDown)) }
+                for input in inputs {
+                    outcomes.append(contentsOf: try await applyRetryingTransients([input], after: predecessor, isShuttingDown: isShuttingDown))
+                }
                 return outcomes
             }
         }
