@@ -198,9 +198,21 @@ import TestSupport
             })
             for envelope in envelopes { #expect(try await h.redis(["HLEN", "\(h.prefix):env:{\(envelope)}:pending"]).int64 == 1) }
 
+            // One outbox row the relay sent eight days ago: the same --once run's retention job removes it, and only it.
+            let outboxBefore = try await h.count("SELECT count(*) FROM outbox")
+            _ = try await h.database.client.execute(
+                """
+                INSERT INTO outbox (topic, message_key, payload, created_at, sent_at)
+                VALUES ('paystream.notifications', 'retention-probe', convert_to('{}', 'UTF8'), now() - interval '8 days', now() - interval '8 days')
+                """)
+
             let run = try await h.runSchedulerOnce(["--grab-grace-seconds", "0", "--grab-redrive-page", "2"])
             #expect(run.status == 0, "\(run.output)")
             #expect(run.output.contains("grab-redrive: found 0, re-driven 0"), "\(run.output)")
+            #expect(run.output.contains("retention: outbox rows removed 1, API idempotency keys removed 0"), "\(run.output)")
+            #expect(try await h.count("SELECT count(*) FROM outbox WHERE message_key = 'retention-probe'") == 0)
+            #expect(try await h.count("SELECT count(*) FROM outbox") >= outboxBefore, "the relay's recent rows are kept")
+            #expect(try await h.count("SELECT count(*) FROM compensation_runs WHERE job = 'retention' AND acted = 1") == 1)
             for envelope in envelopes { #expect(try await h.redis(["HLEN", "\(h.prefix):env:{\(envelope)}:pending"]).int64 == 0) }
             #expect(try await h.count("SELECT count(*) FROM compensation_runs WHERE job = 'grab-redrive' AND notes = '5 envelopes scanned'") == 1)
             #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'envelopeGrab'") == 5, "nothing applied twice")

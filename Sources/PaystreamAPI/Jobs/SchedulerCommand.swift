@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LedgerStore
 import Logging
 import PaystreamRuntime
 import Postgres
@@ -12,7 +13,8 @@ import ServiceLifecycle
 /// within `--leader-check-seconds` of the leader's death. Each job is also safe to run concurrently, so a
 /// moment of overlap at a handover does no harm. `--once` runs the jobs by hand, leader or not.
 /// Reconciliation (``ReconScheduleOptions``): the previous day's bills at 02:00 Asia/Shanghai, the ledger's
-/// invariants every hour.
+/// invariants every hour. Retention (``Retention``, hourly): sent outbox rows after 7 days and API idempotency
+/// keys after 48 hours are removed; the ledger's own rows are never.
 public struct SchedulerCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "paystream-scheduler",
@@ -33,6 +35,10 @@ public struct SchedulerCommand: AsyncParsableCommand {
     @Option(help: "The advisory lock's name; schedulers with the same name and database elect one leader.")
     public var leaderLock = "paystream-scheduler"
     @OptionGroup public var recon: ReconScheduleOptions
+    @Option(help: "Seconds between retention runs (sent outbox rows and old API idempotency keys removed).")
+    public var retentionIntervalSeconds = 3600.0
+    @Option(help: "Hours a sent outbox row is kept.") public var outboxRetentionHours = 7 * 24
+    @Option(help: "Hours an API idempotency key is kept (more than its 24-hour life).") public var apiIdempotencyRetentionHours = 48
     @Flag(help: "Run each job once and exit (no leader election).") public var once = false
 
     public init() {}
@@ -41,15 +47,23 @@ public struct SchedulerCommand: AsyncParsableCommand {
         let logger = Logger(label: "paystream.scheduler")
         guard ["channel", "wallet"].contains(envelopeRefundTo) else { throw ValidationError("--envelope-refund-to is channel or wallet") }
         guard (1...10_000).contains(grabRedrivePage) else { throw ValidationError("--grab-redrive-page is 1...10000") }
+        let retention: Retention
+        do {
+            retention = try Retention(outboxSeconds: outboxRetentionHours * 3600, apiIdempotencySeconds: apiIdempotencyRetentionHours * 3600)
+        } catch let invalid as Retention.Invalid {
+            throw ValidationError(invalid.description)
+        }
         let built = try await options.build(role: "paystream-scheduler", publicURL: "http://127.0.0.1", logger: logger)
         let jobs = EnvelopeCompensation(
             services: built.services, windowSeconds: windowDays * 86_400, grabGraceMilliseconds: Int64(grabGraceSeconds * 1000),
             expiryGraceSeconds: expiryGraceSeconds, refundToChannel: envelopeRefundTo == "channel", redrivePage: grabRedrivePage)
         let reconJobs = recon.jobs(built.services, logger: logger)
+        let retentionJob = RetentionJob(retention: retention, postgres: built.services.store.postgres)
         if once {
             let grabs = try await jobs.redriveGrabs()
             let expired = try await jobs.expireEnvelopes()
             print("grab-redrive: found \(grabs.found), re-driven \(grabs.acted); envelope-expiry: found \(expired.found), expired \(expired.acted)")
+            print("retention: \(try await retentionJob.run())")
             if let line = try await reconJobs.runOnce(day: recon.reconDate) { print(line) }
             await built.close()
             return
@@ -66,6 +80,9 @@ public struct SchedulerCommand: AsyncParsableCommand {
             PeriodicJob(name: "envelope-expiry", interval: .milliseconds(Int64(expiryIntervalSeconds * 1000)), leader: leader, logger: logger) {
                 let r = try await jobs.expireEnvelopes()
                 return "found \(r.found), expired \(r.acted)"
+            },
+            PeriodicJob(name: "retention", interval: .milliseconds(Int64(retentionIntervalSeconds * 1000)), leader: leader, logger: logger) {
+                try await retentionJob.run()
             },
         ]
         group += reconJobs.periodic.map { PeriodicJob(name: $0.name, interval: $0.interval, leader: leader, logger: logger, body: $0.body) }
@@ -106,5 +123,28 @@ struct PeriodicJob: Service {
             // The wait ends at a graceful shutdown too: a job every hour must not hold SIGTERM for an hour.
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
+    }
+}
+
+/// The retention job: one ``Retention`` run, recorded in `compensation_runs` like the envelope jobs ("found" is
+/// what was removed, as a row is examined and removed in the same statement).
+struct RetentionJob: Sendable {
+    let retention: Retention
+    let postgres: PostgresClient
+
+    func run() async throws -> String {
+        let started = Date()
+        let result = try await retention.run(on: postgres)
+        let removed = result.outboxDeleted + result.apiIdempotencyDeleted
+        let summary =
+            "outbox rows removed \(result.outboxDeleted), API idempotency keys removed \(result.apiIdempotencyDeleted)"
+            + (result.unfinished ? ", more left for the next run" : "")
+        let startedMs = Int64(started.timeIntervalSince1970 * 1000)
+        try await postgres.execute(
+            """
+            INSERT INTO compensation_runs (job, started_at, found, acted, notes)
+            VALUES ('retention', to_timestamp(\(startedMs)::double precision / 1000), \(removed), \(removed), \(summary))
+            """)
+        return summary
     }
 }
