@@ -273,4 +273,32 @@ import TestSupport
             #expect(await eventually(timeoutSeconds: 30) { (try? await h.count(announced)) == 1 }, "the first pass looks back 8 days")
         }
     }
+
+    /// An envelope whose WeChat payment never comes: the payment poller closes its order at the channel and marks
+    /// it failed, and the activator marks the envelope abandoned (out of `envelopes_awaiting_activation`, which
+    /// every activation pass reads) instead of probing its order on every pass for 8 days. A paid envelope sent
+    /// at the same time is activated as usual.
+    @Test func anEnvelopeWhosePaymentExpiresIsAbandonedNotActivated() async throws {
+        try await FlowHarness.run { h in
+            let sender = "user:aband\(h.prefix.suffix(6))"
+            let sent = try await h.post(
+                "/v1/envelopes", #"{"totalFen":300,"shares":3,"mode":"equal","groupId":"family","payWith":"wechat"}"#, as: sender)
+            #expect(sent.status == 201, "\(sent.text)")
+            let unpaid = try #require(sent.string("envelopeId"), "\(sent.text)")
+            let paid = try await Self.fundedEnvelope(h, sender: sender, totalFen: 200, shares: 2)
+
+            // A second API whose poller asks about unpaid orders at once and closes them after a second.
+            let poller = try h.startSecondAPI(["--payment-query-after-seconds", "0.2", "--payment-expire-seconds", "1"])
+            #expect(await h.waitFor(unpaid, status: "failed"), "api2:\n\(poller.tail())")
+            let abandoned = "SELECT count(*) FROM envelopes WHERE envelope_order_id = '\(unpaid)' AND abandoned_at IS NOT NULL AND activated_at IS NULL"
+            #expect(await eventually(timeoutSeconds: 30) { (try? await h.count(abandoned)) == 1 })
+            #expect(try await h.count("SELECT count(*) FROM envelopes WHERE envelope_order_id = '\(paid)' AND activated_at IS NOT NULL AND abandoned_at IS NULL") == 1)
+
+            // It will never be funded: gone, not "try again".
+            let grab = try await h.post("/v1/envelopes/\(unpaid)/grab", "{}", as: "user:ag\(h.prefix.suffix(6))")
+            #expect(grab.status == 410 && grab.string("code") == "envelope.unpaid", "\(grab.text)")
+            #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE order_id = '\(unpaid)'") == 0, "no money moved for it")
+            _ = await poller.terminate()
+        }
+    }
 }

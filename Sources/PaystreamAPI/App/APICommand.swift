@@ -29,6 +29,8 @@ public struct APICommand: AsyncParsableCommand {
     @Flag(help: "Do not run the dispatchers, the payment poller and the envelope activator in this process.") public var noDispatch = false
     @Option(help: "Ask the channel about an unpaid order this many seconds after it was created (its notify may be lost).")
     public var paymentQueryAfterSeconds = 60.0
+    @Option(help: "Close at the channel, and mark failed, an order still unpaid this many seconds after it was created.")
+    public var paymentExpireSeconds = 8_100.0
 
     public init() {}
 
@@ -61,7 +63,9 @@ public struct APICommand: AsyncParsableCommand {
         if !noDispatch {
             group += [
                 PayoutDispatcher(services: services), RefundDispatcher(services: services),
-                PaymentPoller(services: services, queryAfter: .milliseconds(Int64(paymentQueryAfterSeconds * 1000))),
+                PaymentPoller(
+                    services: services, queryAfter: .milliseconds(Int64(paymentQueryAfterSeconds * 1000)),
+                    expireAfter: .milliseconds(Int64(paymentExpireSeconds * 1000))),
                 EnvelopeActivator(services: services),
             ]
         }

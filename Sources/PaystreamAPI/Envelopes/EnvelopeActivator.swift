@@ -27,35 +27,44 @@ struct EnvelopeActivator: Service {
             let pass = try await activateOnce(sweep: sweep)
             // A sweep that found a full page goes on with the next pass.
             if sweep && pass.announced < Self.pageSize { lastSweep = clock.now }
-            return pass.activated + pass.announced
+            return pass.activatedOrAbandoned + pass.announced
         }
     }
 
-    /// At most this many envelopes are activated, and this many announced, in one pass.
+    /// At most this many envelopes are activated or abandoned, and this many announced, in one pass.
     static let pageSize = 50
 
-    /// Activates what is funded and announces what finished; `sweep` looks back 8 days instead of
-    /// 10 minutes for finished envelopes.
+    /// Activates what is funded, marks abandoned what will never be (its order `failed` or `closed`), and
+    /// announces what finished; `sweep` looks back 8 days instead of 10 minutes for finished envelopes.
     ///
     /// The envelopes not activated yet (index `envelopes_awaiting_activation`, those of the last 8 days) drive
     /// the activation query, each probing its own order: joined the other way, PostgreSQL's plan switched
     /// under load to a scan of every order for the funded ones, 6 ms a pass and growing with history.
-    func activateOnce(sweep: Bool) async throws -> (activated: Int, announced: Int) {
+    func activateOnce(sweep: Bool) async throws -> (activatedOrAbandoned: Int, announced: Int) {
         try await services.store.postgres.withTransaction { connection in
             let rows = try await connection.query(
                 """
-                SELECT e.envelope_order_id, e.sender, e.share_fen, e.expires_at, e.group_id, e.receiver, e.greeting, e.total_fen, e.shares
+                SELECT e.envelope_order_id, e.sender, e.share_fen, e.expires_at, e.group_id, e.receiver, e.greeting, e.total_fen, e.shares,
+                       settled.status
                 FROM envelopes e
                 CROSS JOIN LATERAL (
-                    SELECT 1 FROM orders o WHERE o.order_id = e.envelope_order_id AND o.status = 'funded' LIMIT 1
-                ) funded
-                WHERE e.activated_at IS NULL
+                    SELECT o.status FROM orders o
+                    WHERE o.order_id = e.envelope_order_id AND o.status IN ('funded', 'failed', 'closed') LIMIT 1
+                ) settled
+                WHERE e.activated_at IS NULL AND e.abandoned_at IS NULL
                   AND e.created_at > now() - interval '8 days'  -- envelopes expire within 7 days
                 ORDER BY e.created_at LIMIT \(Self.pageSize)
                 FOR UPDATE OF e SKIP LOCKED
                 """)
             for row in rows {
                 let envelopeID = try row.decode(String.self, column: "envelope_order_id")
+                let orderStatus = try row.decode(String.self, column: "status")
+                guard orderStatus == "funded" else {
+                    // Its payment failed or was closed, for good: it leaves the activator's index.
+                    try await connection.execute("UPDATE envelopes SET abandoned_at = now() WHERE envelope_order_id = \(envelopeID)")
+                    services.logger.info("envelope abandoned", metadata: ["envelope_id": "\(envelopeID)", "order_status": "\(orderStatus)"])
+                    continue
+                }
                 guard let sender = AccountID(try row.decode(String.self, column: "sender")) else { continue }
                 let loaded = try await services.envelopes.load(
                     envelopeID: envelopeID, sender: sender, expiresAt: try row.decode(Date.self, column: "expires_at"),

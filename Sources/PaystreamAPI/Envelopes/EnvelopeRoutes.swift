@@ -17,7 +17,8 @@ import Glibc
 ///   now; the shares go to Redis when the payment has been applied (status `funded`).
 /// - `POST /v1/envelopes/{id}/grab` (user) → 200 `{"grabId","amountFen"}`: one atomic Redis script, then the grab
 ///   event on Kafka (keyed by the envelope), acknowledged before the answer. 409 `envelope.already_grabbed`
-///   (with the first grab), 410 `envelope.empty` / `envelope.expired`, 409 `envelope.not_funded`.
+///   (with the first grab), 410 `envelope.empty` / `envelope.expired` / `envelope.unpaid` (its payment failed or was
+///   closed), 409 `envelope.not_funded`.
 /// - `GET /v1/envelopes/{id}` → the envelope and its grabs: from Redis while it holds them, from PostgreSQL
 ///   after (committed grabs), the same shape either way; `source` says which.
 struct EnvelopeRoutes: Sendable {
@@ -159,6 +160,7 @@ struct EnvelopeRoutes: Sendable {
             case "created": throw APIError.conflict("envelope.not_funded", "this envelope has not been paid yet")
             case "finished": throw APIError(.gone, "envelope.empty", "every share of this envelope has been grabbed")
             case "expired": throw APIError(.gone, "envelope.expired", "this envelope has expired")
+            case "failed", "closed": throw APIError(.gone, "envelope.unpaid", "this envelope's payment failed or was closed; it will never be funded")
             default: throw APIError(.serviceUnavailable, "envelope.not_ready", "this envelope is being prepared; try again")
             }
         }

@@ -7005,7 +7005,7 @@ enum OpenAPIDocument {
             }
           },
           "410": {
-            "description": "Every share is grabbed, or it expired. Codes: `envelope.empty`, `envelope.expired`.",
+            "description": "Every share is grabbed, it expired, or its payment failed or was closed (it will never be funded). Codes: `envelope.empty`, `envelope.expired`, `envelope.unpaid`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -7024,7 +7024,8 @@ enum OpenAPIDocument {
                           "type": "string",
                           "enum": [
                             "envelope.empty",
-                            "envelope.expired"
+                            "envelope.expired",
+                            "envelope.unpaid"
                           ]
                         }
                       }
