@@ -86,16 +86,7 @@ struct RetryTopicTests {
         let h = try await PipelineHarness.make(stems: ["payment.callbacks"], retryDelaysMs: [300, 600])
         // A fault no rule explains: the database refuses this one order's journal entry (a stand-in for a
         // bug or a broken constraint), while the rest of its batch must still be applied.
-        _ = try await h.database.client.execute(
-            """
-            CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN RAISE EXCEPTION 'poison order refused by test trigger'; END $$;
-            """)
-        _ = try await h.database.client.execute(
-            """
-            CREATE TRIGGER refuse_poison BEFORE INSERT ON journal_entries FOR EACH ROW
-            WHEN (NEW.order_id = 'poison') EXECUTE FUNCTION refuse_poison()
-            """)
+        try await RetryTopicTests.refuseJournalEntriesOfOrderPoison(h)
         let producer = try KafkaTestCluster.producer()
         let worker = try h.startWorker()
         let started = Date()
@@ -119,6 +110,62 @@ struct RetryTopicTests {
         _ = try await h.database.client.execute("DROP TRIGGER refuse_poison ON journal_entries")
         _ = try await producer.send(letter.replayMessage(source: "test"))
         #expect(await eventually { (try? await h.balance("user:erin").available) == 600 })
+        let report = try await h.verify()
+        #expect(report.isClean, "\(report.violations)")
+        await worker.terminate()
+        await producer.shutdown()
+        await h.close()
+    }
+}
+
+extension RetryTopicTests {
+    /// A fault no rule explains: the database refuses the journal entry of order `poison` (a stand-in for a bug or
+    /// a broken constraint). Dropped with `DROP TRIGGER refuse_poison ON journal_entries`.
+    static func refuseJournalEntriesOfOrderPoison(_ h: PipelineHarness) async throws {
+        _ = try await h.database.client.execute(
+            """
+            CREATE FUNCTION refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'poison order refused by test trigger'; END $$;
+            """)
+        _ = try await h.database.client.execute(
+            """
+            CREATE TRIGGER refuse_poison BEFORE INSERT ON journal_entries FOR EACH ROW
+            WHEN (NEW.order_id = 'poison') EXECUTE FUNCTION refuse_poison()
+            """)
+    }
+}
+
+@Suite("Worker pipeline: a failing message in a large batch", .serialized)
+struct FailureIsolationTests {
+    /// 64 payments in one batch, the 32nd refused by the database for a reason no rule explains: the batch is
+    /// applied again in halves, so the 63 others commit in a handful of transactions (6 here; applying each
+    /// message alone took 63) and the refused one goes on to the retry and dead-letter topics.
+    @Test func aFailingMessageIsIsolatedInAFewTransactions() async throws {
+        let h = try await PipelineHarness.make(stems: ["payment.callbacks"], retryDelaysMs: [100, 100])
+        try await RetryTopicTests.refuseJournalEntriesOfOrderPoison(h)
+        // Every committed transaction that wrote journal entries leaves its id here (a rolled-back one does not).
+        _ = try await h.database.client.execute("CREATE TABLE committed_journal_writes (txid xid8 PRIMARY KEY)")
+        _ = try await h.database.client.execute(
+            """
+            CREATE FUNCTION note_journal_write() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN INSERT INTO committed_journal_writes VALUES (pg_current_xact_id()) ON CONFLICT DO NOTHING; RETURN NULL; END $$;
+            """)
+        _ = try await h.database.client.execute(
+            "CREATE TRIGGER note_journal_write AFTER INSERT ON journal_entries FOR EACH STATEMENT EXECUTE FUNCTION note_journal_write()")
+
+        // Produced before the worker starts, so that its first poll holds them all (one partition: one key).
+        let producer = try KafkaTestCluster.producer()
+        let events = try (0..<64).map { i in
+            try EventFactory.payment(order: i == 31 ? "poison" : "ok-\(i)", user: "ivy", fen: 10, purpose: .recharge)
+        }
+        try await h.produce(events, to: "payment.callbacks", producer: producer)
+        let worker = try h.startWorker()
+        var letters: [KafkaMessage] = []
+        #expect(await eventually { letters = (try? await h.deadLetters("payment.callbacks")) ?? []; return letters.count == 1 }, "\(worker.tail())")
+        #expect(letters.first.flatMap(DeadLetter.init(message:))?.error.contains("poison order refused") == true)
+        #expect(try await h.balance("user:ivy").available == 630, "the 63 others were applied")
+        let transactions = try await h.count("SELECT count(*) FROM committed_journal_writes")
+        #expect(transactions <= 12, "the 63 good payments took \(transactions) transactions")
         let report = try await h.verify()
         #expect(report.isClean, "\(report.violations)")
         await worker.terminate()
