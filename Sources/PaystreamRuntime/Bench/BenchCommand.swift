@@ -18,7 +18,7 @@ public struct BenchCommand: AsyncParsableCommand {
         @Flag(help: "Every transfer from one hot account.") var hot = false
         @Option(help: "Worker processes.") var workers = 1
         @Option(help: "Lanes per worker.") var lanes = 4
-        @Option(help: "Batch size.") var batchSize = 2_000
+        @Option(help: "Batch size (the worker's default).") var batchSize = 8_000
         @Option(help: "Batches per poll of each worker.") var batchesPerPoll = 3
         @Option(help: "Partitions of the benchmark topics.") var partitions = 12
         @Option(help: "pgbench transactions per client.") var pgbenchTransactions = 3_000

@@ -21,7 +21,7 @@ struct LedgerBenchmark {
         var hotAccount = false
         var workers = 1
         var lanes = 4
-        var batchSize = 2_000
+        var batchSize = 8_000
         var batchesPerPoll = 3
         var partitions = 12
         var pgbenchTransactionsPerClient = 3_000

@@ -14,7 +14,7 @@ public struct WorkerCommand: AsyncParsableCommand {
     @OptionGroup public var runtime: RuntimeOptions
     @Option(help: "Comma-separated topic families to consume (default: every money family).")
     public var families: String?
-    @Option(help: "Most messages per batch.") public var batchSize = 2_000
+    @Option(help: "Most messages per batch.") public var batchSize = 8_000
     @Option(help: "Most batches per poll; each next batch is decoded while the one before is written.")
     public var batchesPerPoll = 3
     @Option(help: "Milliseconds a poll waits to fill a batch.") public var batchWaitMs = 20
