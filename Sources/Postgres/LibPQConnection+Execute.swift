@@ -176,7 +176,13 @@ extension LibPQConnection {
 
     /// libpq takes C strings, and PostgreSQL text cannot hold a zero byte: refuse rather than truncate.
     static func checkNoZeroByte(_ text: String, what: String) throws(PostgresError) {
-        if text.utf8.contains(0) {
+        // memchr over the string's own bytes: a batch's array parameters are megabytes, and a byte-by-byte
+        // `contains` over them was 3% of the worker's CPU.
+        let found: Bool? = text.utf8.withContiguousStorageIfAvailable { bytes in
+            guard let base = bytes.baseAddress, !bytes.isEmpty else { return false }
+            return memchr(base, 0, bytes.count) != nil
+        }
+        if found ?? text.utf8.contains(0) {
             throw PostgresError(
                 code: .encoding, message: "\(what) contains a zero byte, which PostgreSQL text cannot hold")
         }

@@ -162,10 +162,18 @@ enum PostgresTextFormat {
                 continue
             }
             out.append(UInt8(ascii: "\""))
-            for byte in element.utf8 {
-                // `\` and `"` are ASCII, so they never occur inside a multi-byte UTF-8 sequence.
-                if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") { out.append(UInt8(ascii: "\\")) }
-                out.append(byte)
+            // Most elements (ids, keys, JSON without quotes) need no escape: their bytes are copied at once.
+            let copied = element.utf8.withContiguousStorageIfAvailable { bytes -> Bool in
+                for byte in bytes where byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") { return false }
+                out.append(contentsOf: bytes)
+                return true
+            }
+            if copied != true {
+                for byte in element.utf8 {
+                    // `\` and `"` are ASCII, so they never occur inside a multi-byte UTF-8 sequence.
+                    if byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "\"") { out.append(UInt8(ascii: "\\")) }
+                    out.append(byte)
+                }
             }
             out.append(UInt8(ascii: "\""))
         }

@@ -149,6 +149,15 @@ struct QueryTests {
                 try await client.query("SELECT \("before\u{0}after")::text")
             }
             #expect(error.code == .encoding && error.message.contains("$1"))
+            // Long strings (stored apart from the String value), with the zero byte first, in the middle, last.
+            let long = String(repeating: "x", count: 10_000)
+            for text in ["\u{0}" + long, long + "\u{0}" + long, long + "\u{0}"] {
+                let failure = try await #require(throws: PostgresError.self) { try await client.query("SELECT length(\(text)::text)") }
+                #expect(failure.code == .encoding && failure.message.contains("$1"))
+            }
+            let inArray = try await #require(throws: PostgresError.self) { try await client.query("SELECT \([long, "a\u{0}b"])::text[]") }
+            #expect(inArray.code == .encoding)
+            #expect(try await client.query("SELECT length(\(long)::text)")[0].decode(Int.self, at: 0) == 10_000)
             #expect(try await client.query("SELECT 1")[0].decode(Int.self, at: 0) == 1)
         }
     }

@@ -17,6 +17,19 @@ struct TextFormatTests {
         #expect(throws: PostgresDecodingFailure.self) { try PostgresTextFormat.parseArrayLiteral("[0:1]={1,2}") }
     }
 
+    @Test("long and non-ASCII elements, with and without characters to escape")
+    func arrayLiteralsOfLongElements() throws {
+        let plain = String(repeating: "order-0123456789", count: 4)
+        let quoted = "a \"quoted\" word in an element longer than sixteen bytes \\ with a backslash"
+        let chinese = "新年快乐，恭喜发财"
+        let chineseQuoted = "新年\"快乐\""
+        let elements: [String?] = [plain, quoted, chinese, chineseQuoted, nil, plain]
+        let literal = PostgresTextFormat.arrayLiteral(elements)
+        let escaped = #""a \"quoted\" word in an element longer than sixteen bytes \\ with a backslash""#
+        #expect(literal == "{\"\(plain)\",\(escaped),\"\(chinese)\",\"新年\\\"快乐\\\"\",NULL,\"\(plain)\"}")
+        #expect(try PostgresTextFormat.parseArrayLiteral(literal) == elements)
+    }
+
     @Test("timestamps format in UTC with microseconds and parse every ISO form PostgreSQL prints")
     func timestamps() throws {
         #expect(PostgresTextFormat.timestamp(Date(timeIntervalSince1970: 0)) == "1970-01-01 00:00:00.000000+00")
