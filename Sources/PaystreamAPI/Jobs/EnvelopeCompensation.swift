@@ -147,13 +147,18 @@ struct EnvelopeCompensation: Sendable {
     }
 
     private func record(_ job: String, started: Date, _ result: RunResult, notes: String?) async throws {
-        let startedMs = Int64(started.timeIntervalSince1970 * 1000)
-        try await services.store.postgres.execute(
-            """
-            INSERT INTO compensation_runs (job, started_at, found, acted, notes)
-            VALUES (\(job), to_timestamp(\(startedMs)::double precision / 1000), \(result.found), \(result.acted), \(notes))
-            """)
+        try await recordJobRun(job, started: started, found: result.found, acted: result.acted, notes: notes, on: services.store.postgres)
     }
+}
+
+/// Records one run of a scheduler job in `compensation_runs`: what it found and what it did.
+func recordJobRun(_ job: String, started: Date, found: Int, acted: Int, notes: String?, on postgres: PostgresClient) async throws {
+    let startedMs = Int64(started.timeIntervalSince1970 * 1000)
+    try await postgres.execute(
+        """
+        INSERT INTO compensation_runs (job, started_at, found, acted, notes)
+        VALUES (\(job), to_timestamp(\(startedMs)::double precision / 1000), \(found), \(acted), \(notes))
+        """)
 }
 
 /// Test-only switch: `PAYSTREAM_TEST_KILL_AFTER_EXPIRY_EVENTS=N` makes paystream-scheduler kill itself (SIGKILL)

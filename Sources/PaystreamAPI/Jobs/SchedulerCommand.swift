@@ -139,12 +139,7 @@ struct RetentionJob: Sendable {
         let summary =
             "outbox rows removed \(result.outboxDeleted), API idempotency keys removed \(result.apiIdempotencyDeleted)"
             + (result.unfinished ? ", more left for the next run" : "")
-        let startedMs = Int64(started.timeIntervalSince1970 * 1000)
-        try await postgres.execute(
-            """
-            INSERT INTO compensation_runs (job, started_at, found, acted, notes)
-            VALUES ('retention', to_timestamp(\(startedMs)::double precision / 1000), \(removed), \(removed), \(summary))
-            """)
+        try await recordJobRun("retention", started: started, found: removed, acted: removed, notes: summary, on: postgres)
         return summary
     }
 }
