@@ -182,7 +182,10 @@ let package = Package(
             swiftSettings: strict),
         .testTarget(
             name: "PipelineTests",
-            dependencies: ["PaystreamRuntime", "EventBus", "LedgerStore", "PaystreamCore", "Kafka", "Postgres", "TestSupport"],
+            dependencies: [
+                "PaystreamRuntime", "EventBus", "LedgerStore", "PaystreamCore", "Kafka", "Postgres", "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
             swiftSettings: strict),
     ]
 )

@@ -21,6 +21,10 @@ public struct WorkerCommand: AsyncParsableCommand {
     @Option(help: "Parallel lanes per batch.") public var lanes = 4
     @Flag(help: "Do not run the outbox relay in this process.") public var noOutboxRelay = false
     @Flag(help: "Do not consume the retry topics.") public var noRetryTopics = false
+    @Option(help: "Seconds between readings of the outbox's backlog (the paystream_outbox_* gauges); 0 turns them off.")
+    public var outboxWatchSeconds = 15.0
+    @Option(help: "An unsent outbox row older than this many seconds is logged as an error.")
+    public var outboxStaleSeconds = 60.0
     @Option(help: "main, or gray for the canary worker group: the gray twins (<family>.gray) of the families, in groups <group>.gray.")
     public var route = "main"
 
@@ -49,6 +53,11 @@ public struct WorkerCommand: AsyncParsableCommand {
         settings.lanes = lanes
         settings.runOutboxRelay = !noOutboxRelay
         settings.consumeRetryTopics = !noRetryTopics
+        guard outboxWatchSeconds >= 0, outboxStaleSeconds > 0 else {
+            throw ValidationError("--outbox-watch-seconds is at least 0 and --outbox-stale-seconds more than 0")
+        }
+        settings.outboxWatchInterval = outboxWatchSeconds == 0 ? nil : .milliseconds(Int64(outboxWatchSeconds * 1000))
+        settings.outboxStaleAfterSeconds = outboxStaleSeconds
 
         var pg = try PostgresConfiguration(url: configuration.postgresURL)
         pg.poolSize = configuration.postgresPoolSize

@@ -4,8 +4,8 @@ import Logging
 import Postgres
 import ServiceLifecycle
 
-/// The worker process: one consumer per topic family (and one per family's retry topics) and the outbox
-/// relay, all stopping gracefully on SIGTERM after finishing and committing the batch in hand.
+/// The worker process: one consumer per topic family (and one per family's retry topics), the outbox
+/// relay and the outbox's watch (``OutboxWatch``), all stopping gracefully on SIGTERM after finishing and committing the batch in hand.
 public struct WorkerService: Service {
     let settings: WorkerSettings
     let registry: TopicRegistry
@@ -52,6 +52,10 @@ public struct WorkerService: Service {
                     postgres: postgres, producer: producer, logger: logger,
                     resolveTopic: { family, key in registry.topic(family: family, route: TrafficRoute.of(orderKey: key)) ?? family })
                 group.addTask { try await relay.run() }
+            }
+            if let interval = settings.outboxWatchInterval {
+                let watch = OutboxWatch(postgres: postgres, logger: logger, interval: interval, staleAfterSeconds: settings.outboxStaleAfterSeconds)
+                group.addTask { await watch.run() }
             }
             try await group.waitForAll()
         }

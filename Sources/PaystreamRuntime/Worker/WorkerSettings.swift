@@ -21,6 +21,10 @@ public struct WorkerSettings: Sendable {
     public var runOutboxRelay = true
     /// Consume the families' retry topics too.
     public var consumeRetryTopics = true
+    /// How often this process reads the outbox's backlog into its gauges (``OutboxWatch``); nil turns it off.
+    public var outboxWatchInterval: Duration? = .seconds(15)
+    /// Age of the oldest unsent outbox row beyond which the watch logs an error.
+    public var outboxStaleAfterSeconds = 60.0
 
     /// The money families of topics/: every family but outbound notifications and diagnostics.
     public static let moneyFamilies = [
