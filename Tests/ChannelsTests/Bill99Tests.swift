@@ -96,6 +96,25 @@ import Testing
         }
     }
 
+    /// A query for an orderId Bill99 does not hold (errorCode 0004) is `.notFound`, which the payout dispatcher
+    /// takes as "never made"; any other refusal of a query stays `.rejected`, and a refusal of the payout request
+    /// itself is `.rejected` whatever its code.
+    @Test func aQueryForAnUnknownOrderIsNotFound() async throws {
+        let unknown = "<pay2bankSearchResponse><responseBody><errorCode>0004</errorCode><errorMsg>订单不存在</errorMsg></responseBody></pay2bankSearchResponse>"
+        let busy = "<pay2bankSearchResponse><responseBody><errorCode>9999</errorCode><errorMsg>系统繁忙</errorMsg></responseBody></pay2bankSearchResponse>"
+        for (body, code) in [(unknown, ChannelError.Code.notFound), (busy, .rejected)] {
+            try await withServer({ _, _ in LocalHTTPServer.Reply(status: 200, body: Array(body.utf8)) }) { server in
+                try await withHTTPClient { http in
+                    let (client, _) = try Self.client(server, http)
+                    let error = await #expect(throws: ChannelError.self) { try await client.queryPayout(payoutID: "B2024000001") }
+                    #expect(error?.code == code && error?.channelCode != nil, "\(String(describing: error))")
+                    let requestError = await #expect(throws: ChannelError.self) { try await client.requestPayout(Self.request) }
+                    #expect(requestError?.code == .rejected, "\(String(describing: requestError))")
+                }
+            }
+        }
+    }
+
     @Test func notifyVerifies() throws {
         let verifier = Bill99NotifyVerifier(memberCode: "10012138842", bill99PublicKey: TestKeys.platform.publicKey)
         let failed = Self.sealed(root: "pay2bankNotify", body: "notifyBody", inner: Self.result(orderID: "B1", status: "112"))

@@ -67,21 +67,101 @@ import TestSupport
         }
     }
 
-    @Test func aFailedPayoutUnfreezesTheMoneyAndMarksTheOrderInvalid() async throws {
-        try await FlowHarness.run { h in
-            let user = try await h.fundedUser("wf", fen: 50_000)
-            let card = try await h.bindCard(as: user)
-            let faults = try await h.sandbox(.POST, "/sandbox/faults", #"{"payouts":{"fail":true,"failReason":"ACCOUNT_FROZEN"}}"#)
-            #expect(faults.status == 200, "\(faults.text)")
-            let request = try await h.post("/v1/withdrawals", #"{"amountFen":12000,"channel":"bill99","cardId":"\#(card)"}"#, as: user)
+    /// With the sandbox's `faults` in force, Bill99 withdrawals of `amounts` by a user funded with 50,000 fen and
+    /// a bound card, each requested, frozen and approved.
+    static func approvedCardWithdrawals(
+        _ h: FlowHarness, user tag: String, faults: String, amounts: [Int64] = [12_000]
+    ) async throws -> (user: String, orders: [String]) {
+        let user = try await h.fundedUser(tag, fen: 50_000)
+        let card = try await h.bindCard(as: user)
+        let set = try await h.sandbox(.POST, "/sandbox/faults", faults)
+        #expect(set.status == 200, "\(set.text)")
+        var orders: [String] = []
+        for amount in amounts {
+            let request = try await h.post("/v1/withdrawals", #"{"amountFen":\#(amount),"channel":"bill99","cardId":"\#(card)"}"#, as: user)
             let orderID = try #require(request.string("orderId"))
             #expect(await h.waitFor(orderID, status: "requested"))
             #expect(try await h.post("/v1/admin/withdrawals/\(orderID)/approve", "{}", admin: "ops-lee").status == 202)
+            orders.append(orderID)
+        }
+        return (user, orders)
+    }
+
+    @Test func aFailedPayoutUnfreezesTheMoneyAndMarksTheOrderInvalid() async throws {
+        try await FlowHarness.run { h in
+            let (user, orders) = try await Self.approvedCardWithdrawals(h, user: "wf", faults: #"{"payouts":{"fail":true,"failReason":"ACCOUNT_FROZEN"}}"#)
+            let orderID = orders[0]
             #expect(await h.waitFor(orderID, status: "invalid"))
             #expect(try await h.balance(user) == (50_000, 0))
             let record = try await h.get("/v1/withdrawals/\(orderID)", as: user)
             #expect(record.string("payoutState") == "failed")
             #expect(try await h.balance("clearing:bill99") == (0, 0))
+        }
+    }
+
+    /// Bill99 made the payout but answered the request with an unsigned refusal (as a retried request can be
+    /// answered after a lost first answer). Unfreezing on that answer would pay the user twice: the money would
+    /// be back in the wallet and in the bank. The dispatcher asks Bill99 first and follows the payout it reports.
+    @Test func aRefusedAnswerForAPayoutTheChannelMadeUnfreezesNothing() async throws {
+        try await FlowHarness.run { h in
+            let (user, orders) = try await Self.approvedCardWithdrawals(h, user: "wra", faults: #"{"payouts":{"refuseAnswer":true}}"#)
+            let orderID = orders[0]
+            let paidOut = await h.waitFor(orderID, status: "paidOut")
+            let shown = try await h.get("/v1/withdrawals/\(orderID)", as: user).text
+            #expect(paidOut, "\(shown)")
+            #expect(try await h.balance(user) == (38_000, 0))
+            #expect(try await h.balance("clearing:bill99") == (12_000, 0))
+            let record = try await h.get("/v1/withdrawals/\(orderID)", as: user)
+            #expect(record.string("payoutState") == "succeeded" && record.string("failureReason") == nil, "\(record.text)")
+            #expect(try await h.sandbox(.GET, "/sandbox/payouts").text.contains(orderID))
+        }
+    }
+
+    /// A refusal for a payout the channel never made: once the query confirms Bill99 holds none, the money is
+    /// unfrozen with the refusal as the reason.
+    @Test func aRefusedPayoutTheChannelNeverMadeIsUnfrozenAfterTheQuery() async throws {
+        try await FlowHarness.run { h in
+            let (user, orders) = try await Self.approvedCardWithdrawals(h, user: "wrr", faults: #"{"payouts":{"refuse":true}}"#)
+            let orderID = orders[0]
+            #expect(await h.waitFor(orderID, status: "invalid"))
+            #expect(try await h.balance(user) == (50_000, 0))
+            #expect(try await h.balance("clearing:bill99") == (0, 0))
+            let record = try await h.get("/v1/withdrawals/\(orderID)", as: user)
+            #expect(record.string("payoutState") == "failed" && record.string("failureReason")?.contains("账户状态异常") == true, "\(record.text)")
+            #expect(!(try await h.sandbox(.GET, "/sandbox/payouts").text.contains(orderID)))
+        }
+    }
+
+    /// A channel's failure with a blank reason used to make an invalid event, which rolled back the dispatcher's
+    /// whole round: that withdrawal and every one behind it stayed approved, frozen, for good.
+    @Test func aPayoutFailureWithABlankReasonStillUnfreezes() async throws {
+        try await FlowHarness.run { h in
+            let (user, orders) = try await Self.approvedCardWithdrawals(
+                h, user: "wbl", faults: #"{"payouts":{"fail":true,"failReason":" "}}"#, amounts: [1_000, 2_000])
+            for orderID in orders {
+                let invalid = await h.waitFor(orderID, status: "invalid")
+                let record = try await h.get("/v1/withdrawals/\(orderID)", as: user)
+                #expect(invalid, "\(record.text)")
+                #expect(record.string("failureReason") == "payout failed", "\(record.text)")
+            }
+            #expect(try await h.balance(user) == (50_000, 0))
+        }
+    }
+
+    /// What the WeChat client cannot send is refused with a 400 before anything is frozen: an openid WeChat would
+    /// not take, or 2,000.00 CNY or more (WeChat needs the payee's encrypted name from there on).
+    @Test func aWeChatWithdrawalTheChannelCannotTakeIsRefusedUpFront() async throws {
+        try await FlowHarness.run { h in
+            let user = try await h.fundedUser("wwl", fen: 500_000)
+            let big = try await h.post("/v1/withdrawals", #"{"amountFen":200000,"channel":"wechat","openId":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}"#, as: user)
+            #expect(big.status == 400 && big.string("code") == "withdraw.amount_over_channel_limit", "\(big.text)")
+            for openID in ["o 1", "o\\u00e9", "o/../x", String(repeating: "o", count: 129)] {
+                let odd = try await h.post("/v1/withdrawals", #"{"amountFen":100,"channel":"wechat","openId":"\#(openID)"}"#, as: user)
+                #expect(odd.status == 400 && odd.string("code") == "request.invalid_field", "\(openID): \(odd.text)")
+            }
+            #expect(try await h.balance(user) == (500_000, 0))
+            let most = try await h.post("/v1/withdrawals", #"{"amountFen":199999,"channel":"wechat","openId":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}"#, as: user)
+            #expect(most.status == 202, "\(most.text)")
         }
     }
 
@@ -98,7 +178,9 @@ import TestSupport
 
             // Amount: 10,000.00 a day passes, 10,000.01 does not.
             let rich = try await h.fundedUser("ra", fen: 5_000_000)
-            let most = try await h.post("/v1/withdrawals", #"{"amountFen":999999,"channel":"wechat","openId":"o-a"}"#, as: rich)
+            // To a bank card: a WeChat transfer is below 2,000.00 CNY.
+            let richCard = try await h.bindCard(as: rich)
+            let most = try await h.post("/v1/withdrawals", #"{"amountFen":999999,"channel":"bill99","cardId":"\#(richCard)"}"#, as: rich)
             #expect(most.status == 202, "\(most.text)")
             let over = try await h.post("/v1/withdrawals", #"{"amountFen":2,"channel":"wechat","openId":"o-b"}"#, as: rich)
             #expect(over.status == 403 && over.string("code") == "risk.withdraw.daily_amount", "\(over.text)")

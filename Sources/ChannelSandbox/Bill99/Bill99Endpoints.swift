@@ -42,7 +42,13 @@ struct Bill99Endpoints: Sendable {
                 }
                 payout = found
             } else {
+                if await core.state.faults.payouts?.refuse == true {
+                    throw Refusal(code: "0006", message: "账户状态异常 (fault payouts.refuse: no payout was made)")
+                }
                 payout = try await create(orderID: orderID, original: original)
+                if await core.state.faults.payouts?.refuseAnswer == true {
+                    throw Refusal(code: "9999", message: "系统繁忙 (fault payouts.refuseAnswer: the payout was accepted)")
+                }
             }
             return xml(try sealedMessage(root: root, bodyElement: "responseBody", payout: payout, errorCode: "0000", errorMessage: "成功"))
         } catch let refusal as Refusal {

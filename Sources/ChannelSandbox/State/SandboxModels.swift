@@ -98,6 +98,12 @@ public struct SandboxFaults: Codable, Sendable, Equatable {
     public struct Payouts: Codable, Sendable, Equatable {
         public var fail: Bool?
         public var failReason: String?
+        /// Bill99 only: the payout is accepted (and settles as usual), but the answer to the request is an unsigned
+        /// refusal, errorCode 9999 "系统繁忙": what a platform sees when the first answer was lost and the retry was
+        /// refused. Only a query tells the truth.
+        public var refuseAnswer: Bool?
+        /// Bill99 only: the request is refused and no payout is made (errorCode 0006 账户状态异常, unsigned).
+        public var refuse: Bool?
         public init() {}
     }
     public struct Refunds: Codable, Sendable, Equatable {

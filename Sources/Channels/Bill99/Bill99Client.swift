@@ -66,14 +66,24 @@ public struct Bill99Client: PayoutChannel {
         return status
     }
 
-    /// pay2bank query: the payout's current status (101 processing, 111 success, 112 failure).
+    /// pay2bank query: the payout's current status (101 processing, 111 success, 112 failure). errorCode 0004
+    /// (订单不存在, no such orderId) is `.notFound`: Bill99 holds no payout under that orderId.
     public func queryPayout(payoutID: String) async throws(ChannelError) -> PayoutStatus {
         let operation = "bill99.pay2bank_query"
         try ChannelIdentifiers.check(payoutID, "orderId", lengths: 1...32, channel: .bill99, operation: operation)
         let inner = "<pay2bankSearchOrder>" + Bill99XML.elements([("orderId", payoutID)]) + "</pay2bankSearchOrder>"
-        return try await exchange(
-            operation, path: configuration.queryPath, root: "pay2bankSearchRequest", inner: inner, payoutID: payoutID)
+        do {
+            return try await exchange(
+                operation, path: configuration.queryPath, root: "pay2bankSearchRequest", inner: inner, payoutID: payoutID)
+        } catch where error.code == .rejected && error.channelCode == Self.orderNotFoundCode {
+            throw ChannelError(
+                .notFound, channel: .bill99, operation: operation, message: "Bill99 holds no payout \(payoutID)",
+                channelCode: error.channelCode, channelMessage: error.channelMessage)
+        }
     }
+
+    /// The errorCode of a query for an orderId Bill99 does not hold.
+    static let orderNotFoundCode = "0004"
 
     private func exchange(_ operation: String, path: String, root: String, inner: String, payoutID: String)
         async throws(ChannelError) -> PayoutStatus

@@ -14,7 +14,12 @@ import ServiceLifecycle
 /// - rows are claimed with `FOR UPDATE SKIP LOCKED`, so several API processes can run dispatchers;
 /// - a final result (by answer, polling or notify) is recorded once, together with its event in the outbox
 ///   (`withdrawalPaidOut` or `withdrawalFailed`), in one transaction; later reports of it change nothing;
-/// - a payout that is still processing is polled with growing intervals (2 s … 60 s).
+/// - a payout that is still processing is polled with growing intervals (2 s … 60 s);
+/// - a refusal of the payout request (`.rejected`) unfreezes nothing by itself: such answers are unsigned, and a
+///   retried request can be refused after the first one was accepted ("duplicate order", "busy"). The refusal is
+///   noted (`failure_reason` on a `processing` row) and the channel is asked: a payout it reports is followed to
+///   its end; one it does not hold (`.notFound`) fails with the refusal's reason. A request refused before it was
+///   sent (`.invalidRequest`: the client's own checks) fails at once, since the channel never saw it.
 struct PayoutDispatcher: Service {
     let services: APIServices
     var interval: Duration = .milliseconds(500)
@@ -27,7 +32,8 @@ struct PayoutDispatcher: Service {
         try await services.store.postgres.withTransaction { connection in
             let rows = try await connection.query(
                 """
-                SELECT w.order_id, w.channel, w.amount_fen, w.destination::text AS destination, w.payout_state, w.payout_attempts
+                SELECT w.order_id, w.channel, w.amount_fen, w.destination::text AS destination, w.payout_state, w.payout_attempts,
+                       w.failure_reason
                 FROM withdrawal_requests w JOIN orders o ON o.order_id = w.order_id
                 WHERE o.status = 'approved'
                   AND (w.payout_state IS NULL OR w.payout_state IN ('processing', 'awaitingUserConfirmation'))
@@ -41,6 +47,8 @@ struct PayoutDispatcher: Service {
                 guard let channel = Channel(rawValue: try row.decode(String.self, column: "channel")) else { continue }
                 let client = services.channels.payouts(channel)
                 let sent = try row.decode(String?.self, column: "payout_state") != nil
+                // A refusal noted on a request that may have been accepted anyway (see the type's guarantees).
+                let refusal = sent ? try row.decode(String?.self, column: "failure_reason") : nil
                 do {
                     let status: PayoutStatus
                     if sent {
@@ -60,8 +68,16 @@ struct PayoutDispatcher: Service {
                     }
                     try await apply(status, orderID: orderID, attempts: attempts, on: connection)
                 } catch let error as ChannelError {
-                    if error.code == .rejected && !sent {
-                        try await apply(failure: "\(channel.rawValue) refused the payout: \(error.channelMessage ?? error.message)", orderID: orderID, on: connection)
+                    if error.code == .invalidRequest && !sent {
+                        // Refused by the client's own checks: nothing reached the channel.
+                        try await apply(failure: "cannot be paid out by \(channel.rawValue): \(error.message)", orderID: orderID, on: connection)
+                    } else if error.code == .rejected && !sent {
+                        try await noteRefusal(
+                            "\(channel.rawValue) refused the payout: \(error.channelMessage ?? error.message)", orderID: orderID,
+                            attempts: attempts, on: connection)
+                    } else if error.code == .notFound && sent, let refusal {
+                        // Refused, and the channel holds no such payout: it will never be paid.
+                        try await apply(failure: refusal, orderID: orderID, on: connection)
                     } else if error.code == .notFound && sent {
                         // The channel never got the request: send it again (same idempotency key).
                         try await connection.execute(
@@ -104,7 +120,7 @@ struct PayoutDispatcher: Service {
             try await connection.execute(
                 """
                 UPDATE withdrawal_requests SET payout_state = 'succeeded', channel_payout_id = \(status.channelPayoutID),
-                       payout_attempts = payout_attempts + 1, updated_at = now() WHERE order_id = \(orderID)
+                       payout_attempts = payout_attempts + 1, failure_reason = NULL, updated_at = now() WHERE order_id = \(orderID)
                 """)
             services.logger.info("withdrawal paid out", metadata: ["order_id": "\(orderID)", "channel_payout_id": "\(status.channelPayoutID ?? "")"])
         case .failed, .cancelled:
@@ -114,14 +130,28 @@ struct PayoutDispatcher: Service {
                 """
                 UPDATE withdrawal_requests SET payout_state = \(status.state.rawValue), channel_payout_id = coalesce(\(status.channelPayoutID), channel_payout_id),
                        payout_attempts = payout_attempts + 1, next_attempt_at = now() + make_interval(secs => \(Self.backoffSeconds(attempts))),
-                       updated_at = now() WHERE order_id = \(orderID)
+                       failure_reason = NULL, updated_at = now() WHERE order_id = \(orderID)
                 """)
         }
     }
 
+    /// A refused request that the channel may have accepted all the same: `processing`, with the refusal noted,
+    /// so that the next round asks the channel instead of unfreezing.
+    private func noteRefusal(_ reason: String, orderID: String, attempts: Int, on connection: PostgresConnection) async throws {
+        try await connection.execute(
+            """
+            UPDATE withdrawal_requests SET payout_state = 'processing', failure_reason = \(reason), payout_attempts = payout_attempts + 1,
+                   next_attempt_at = now() + make_interval(secs => \(Self.backoffSeconds(attempts))), updated_at = now()
+            WHERE order_id = \(orderID)
+            """)
+        services.logger.warning(
+            "payout refused; asking the channel before unfreezing", metadata: ["order_id": "\(orderID)", "reason": "\(reason)"])
+    }
+
     private func apply(failure reason: String, orderID: String, on connection: PostgresConnection, state: String = "failed") async throws {
+        let reason = Self.eventReason(reason, state: state)
         let event = try MoneyEvent(
-            payload: .withdrawalFailed(try WithdrawalFailed(orderID: orderID, reason: String(reason.prefix(200)))),
+            payload: .withdrawalFailed(try WithdrawalFailed(orderID: orderID, reason: reason)),
             occurredAt: services.now(), correlationID: "payout-\(orderID)")
         try await services.publisher.enqueue(event, family: .withdrawals, on: connection)
         try await connection.execute(
@@ -142,4 +172,16 @@ struct PayoutDispatcher: Service {
     }
 
     static func backoffSeconds(_ attempts: Int) -> Int { min(60, 2 << min(attempts, 5)) }
+
+    /// A channel's failure text as an event's reason: control characters become spaces, at most 200 characters,
+    /// and a blank text says the state instead (an event refuses a blank or controlled reason, and one bad text
+    /// must not stop the payouts behind it).
+    static func eventReason(_ text: String, state: String) -> String {
+        var scalars = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars.prefix(200) {
+            scalars.append(scalar.properties.generalCategory == .control ? " " : scalar)
+        }
+        let cleaned = String(scalars)
+        return cleaned.unicodeScalars.allSatisfy(\.properties.isWhitespace) ? "payout \(state)" : cleaned
+    }
 }

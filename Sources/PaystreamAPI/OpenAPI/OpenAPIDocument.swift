@@ -2941,7 +2941,7 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "The body is not the documented JSON, no card was named, or the channel pays no withdrawals. Malformed `Idempotency-Key`. Codes: `request.invalid_body`, `request.missing_field`, `amount.out_of_range`, `withdraw.channel_unsupported`, `idempotency.invalid_key`.",
+            "description": "The body is not the documented JSON, no card was named, the openId is not one WeChat takes, the amount is over the channel's limit, or the channel pays no withdrawals. Malformed `Idempotency-Key`. Codes: `request.invalid_body`, `request.missing_field`, `request.invalid_field`, `amount.out_of_range`, `withdraw.amount_over_channel_limit`, `withdraw.channel_unsupported`, `idempotency.invalid_key`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -2961,7 +2961,9 @@ enum OpenAPIDocument {
                           "enum": [
                             "request.invalid_body",
                             "request.missing_field",
+                            "request.invalid_field",
                             "amount.out_of_range",
+                            "withdraw.amount_over_channel_limit",
                             "withdraw.channel_unsupported",
                             "idempotency.invalid_key"
                           ]
@@ -9455,9 +9457,10 @@ enum OpenAPIDocument {
           },
           "openId": {
             "type": "string",
-            "description": "The WeChat user's openid, 1…128 characters.",
+            "description": "The WeChat user's openid, 1…128 letters, digits or `_-|*`. A WeChat withdrawal is less than 200000 fen (2,000.00 CNY): from that amount on, WeChat needs the payee's encrypted name, which Paystream does not send (`withdraw.amount_over_channel_limit`).",
             "minLength": 1,
-            "maxLength": 128
+            "maxLength": 128,
+            "pattern": "^[A-Za-z0-9_|*-]{1,128}$"
           },
           "cardId": {
             "type": "string",
