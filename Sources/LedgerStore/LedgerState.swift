@@ -19,6 +19,7 @@ enum LedgerState {
         case .transferRequested(let p): body(p.orderID); body(p.incomingOrderID)
         case .envelopeGrabbed(let p): body(p.envelopeOrderID); body(p.incomingOrderID)
         case .refundRequested(let p): body(p.refundOrderID); body(p.originalOrderID)
+        case .refundReturned(let p): body(p.refundOrderID); body(p.originalOrderID)
         case .withdrawalRequested(let p): body(p.orderID)
         case .withdrawalApproved(let p): body(p.orderID)
         case .withdrawalPaidOut(let p): body(p.orderID)
@@ -54,6 +55,7 @@ enum LedgerState {
             case .channel(let channel): body(.clearing(channel))
             case .wallet(let account): body(account)
             }
+        case .refundReturned(let p): body(p.payer); body(.clearing(p.channel))
         case .withdrawalRequested(let p): body(p.account); body(.clearing(p.channel))
         case .withdrawalApproved, .withdrawalPaidOut, .withdrawalRejected, .withdrawalFailed: break
         case .envelopeWalletFunded(let p): body(p.sender)

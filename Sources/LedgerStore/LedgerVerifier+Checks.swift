@@ -270,12 +270,14 @@ struct LedgerCheck: Sendable {
         sql: """
             WITH refunded AS (
                 -- A refund entry belongs to the original order (the rules' choice: it is the Kafka key); an entry
-                -- filed under the refund order itself counts for that order's parent.
-                SELECT coalesce(r.parent_order_id, e.order_id) AS order_id, -sum(p.amount_fen) AS refunded_fen
+                -- filed under the refund order itself counts for that order's parent. A refund that came back
+                -- (refundReturned) takes its amount off again.
+                SELECT coalesce(r.parent_order_id, e.order_id) AS order_id,
+                       sum(CASE WHEN e.kind = 'refund' THEN -p.amount_fen ELSE p.amount_fen END) AS refunded_fen
                 FROM journal_entries e
                 LEFT JOIN orders r ON r.order_id = e.order_id AND r.kind = 'refund'
                 JOIN postings p ON p.entry_id = e.entry_id AND p.amount_fen < 0
-                WHERE e.kind = 'refund'
+                WHERE e.kind IN ('refund', 'refundReturned')
                 GROUP BY coalesce(r.parent_order_id, e.order_id)
             ),
             v AS (
@@ -291,7 +293,7 @@ struct LedgerCheck: Sendable {
                 rule: rule, subject: .order(try row.decode(String.self, column: "order_id")),
                 figures: [Figure("settled_fen", found: try int(row, "settled_fen"), expected: try int(row, "refunded_fen")),
                           Figure("amount_fen", found: try int(row, "amount_fen"))],
-                note: "\(try row.decode(String.self, column: "kind")) order; expected = sum of its refund entries")
+                note: "\(try row.decode(String.self, column: "kind")) order; expected = its refund entries less those that came back")
         })
 
     // MARK: 8. a status that says money moved has the entry that moved it

@@ -26,7 +26,7 @@ import Postgres
 ///    `envelope.expired_unbalanced`: grabs <= amount; settled_fen = grabs; finished: grabs = amount; expired:
 ///    grabs + envelope refunds = amount.
 /// 7. `order.settled_mismatch`: a recharge, collection or transfer order's settled_fen equals the sum of the
-///    `refund` entries of the refund orders whose parent it is.
+///    `refund` entries of the refund orders whose parent it is, less their `refundReturned` entries.
 /// 8. `order.terminal_without_entry`: a withdraw order that is requested/approved has a `withdrawFreeze`
 ///    entry, paidOut a `withdrawPaidOut` entry, invalid a `withdrawUnfreeze` entry; a paid recharge a
 ///    `rechargePaid` entry.

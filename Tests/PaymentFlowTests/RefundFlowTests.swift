@@ -4,6 +4,15 @@ import TestSupport
 
 /// Refunds of paid recharges and collections, full or partial, through the channel's refund API and notify.
 @Suite(.serialized) struct RefundFlowTests {
+    /// A WeChat recharge of `fen` by `user`, paid in the sandbox and credited.
+    static func paidRecharge(_ h: FlowHarness, fen: Int64, as user: String) async throws -> String {
+        let recharge = try await h.post("/v1/recharges", #"{"amountFen":\#(fen),"channel":"wechat"}"#, as: user)
+        let order = try #require(recharge.string("orderId"), "\(recharge.text)")
+        try await h.pay("wechat", order)
+        #expect(await h.waitFor(order, status: "paid"))
+        return order
+    }
+
     @Test func partialAndFullRefundsGoBackThroughTheChannel() async throws {
         try await FlowHarness.run { h in
             let user = "user:rf\(h.prefix.suffix(6))"
@@ -55,10 +64,7 @@ import TestSupport
     @Test func aRefundOfAnOrderTheChannelDoesNotKnowIsAbnormalAtOnceAndNotAskedAgain() async throws {
         try await FlowHarness.run { h in
             let user = "user:rx\(h.prefix.suffix(6))"
-            let recharge = try await h.post("/v1/recharges", #"{"amountFen":2000,"channel":"wechat"}"#, as: user)
-            let order = try #require(recharge.string("orderId"))
-            try await h.pay("wechat", order)
-            #expect(await h.waitFor(order, status: "paid"))
+            let order = try await Self.paidRecharge(h, fen: 2000, as: user)
             // The channel forgets every order (a sandbox reset stands in for a channel that lost or never had it):
             // it answers the refund with ORDER_NOT_EXIST, signed.
             #expect(try await h.sandbox(.POST, "/sandbox/reset").status == 200)
@@ -69,14 +75,43 @@ import TestSupport
             #expect(await h.waitFor(refundID, status: "refunded"), "the ledger moved the money toward the channel")
             #expect(await eventually(timeoutSeconds: 60) { (try? await h.get("/v1/refunds/\(refundID)", as: user).string("channelState")) == "abnormal" })
 
-            // Final: several dispatch rounds later the channel was asked once, and the operator was told once.
+            // Final: several dispatch rounds later the channel was asked once, and the money came back once.
+            #expect(await h.waitFor(refundID, status: "failed"), "the refund came back")
             try await Task.sleep(for: .seconds(3))
             let log = (try? String(contentsOf: h.api.logFile, encoding: .utf8)) ?? ""
             let lines = log.split(separator: "\n").filter { $0.contains(refundID) }
-            #expect(lines.filter { $0.contains("payer is owed the money") }.count == 1, "\(lines)")
+            #expect(lines.filter { $0.contains("goes back to the payer's wallet") }.count == 1, "\(lines)")
             #expect(lines.filter { $0.contains("will retry") }.isEmpty, "\(lines)")
             #expect(try await h.get("/v1/refunds/\(refundID)", as: user).string("channelState") == "abnormal")
-            #expect(try await h.balance(user) == (1500, 0), "the wallet paid the refund; the payer is owed it by the operator")
+            #expect(try await h.balance(user) == (2000, 0), "the refund's money is back in the wallet")
+            #expect(try await h.get("/v1/orders/\(order)", as: user).int("settledFen") == 0)
+        }
+    }
+
+    /// WeChat ends a refund ABNORMAL (the payer's card no longer takes money): the wallet that paid it gets it back
+    /// through the ledger, once, the refund order fails, and the order can be refunded again.
+    @Test func aRefundTheChannelCannotCompleteComesBackToTheWallet() async throws {
+        try await FlowHarness.run { h in
+            let user = "user:ra\(h.prefix.suffix(6))"
+            let order = try await Self.paidRecharge(h, fen: 3000, as: user)
+            #expect(try await h.sandbox(.POST, "/sandbox/faults", #"{"refunds":{"abnormal":true}}"#).status == 200)
+
+            let refund = try await h.post("/v1/refunds", #"{"orderId":"\#(order)","amountFen":3000}"#, as: user)
+            let refundID = try #require(refund.string("refundOrderId"), "\(refund.text)")
+            #expect(await h.waitFor(refundID, status: "failed"), "the refund came back")
+            #expect(try await h.get("/v1/refunds/\(refundID)", as: user).string("channelState") == "abnormal")
+            #expect(try await h.balance(user) == (3000, 0))
+            #expect(try await h.balance("clearing:wechat") == (-3000, 0))
+            #expect(try await h.get("/v1/orders/\(order)", as: user).int("settledFen") == 0)
+            #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'refundReturned' AND order_id = '\(order)'") == 1)
+
+            // Asked again with the channel healthy: refunded for good.
+            #expect(try await h.sandbox(.POST, "/sandbox/faults", "{}").status == 200)
+            let again = try await h.post("/v1/refunds", #"{"orderId":"\#(order)","amountFen":3000}"#, as: user)
+            let againID = try #require(again.string("refundOrderId"), "\(again.text)")
+            #expect(await eventually(timeoutSeconds: 60) { (try? await h.get("/v1/refunds/\(againID)", as: user).string("channelState")) == "succeeded" })
+            #expect(try await h.balance(user) == (0, 0))
+            #expect(try await h.balance("clearing:wechat") == (0, 0))
         }
     }
 }

@@ -48,6 +48,16 @@ enum Fixture {
                     destination: destination)))
     }
 
+    static func refundReturned(
+        refund: String, original: String, payer: AccountID, channel: Channel, fen: Int64, reason: String = "REFUND ABNORMAL"
+    ) -> MoneyEvent {
+        event(
+            .refundReturned(
+                try! RefundReturned(
+                    refundOrderID: refund, originalOrderID: original, payer: payer, channel: channel, amount: Self.fen(fen),
+                    reason: reason)))
+    }
+
     static func withdraw(order: String, account: AccountID, fen: Int64, channel: Channel = .bill99) -> MoneyEvent {
         event(
             .withdrawalRequested(

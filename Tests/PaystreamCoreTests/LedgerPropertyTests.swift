@@ -63,6 +63,15 @@ struct LedgerPropertyTests {
                 }
                 let rest = original.map { max(1, $0.amount.fen - $0.settledFen) } ?? 1000
                 return Fixture.refund(refund: chance(95) ? fresh("rf") : id, original: id, payer: payer, fen: fen(rest), destination: destination)
+            case .refundReturned:
+                // Mostly a refund as it was made; sometimes another amount, payer, channel or original.
+                let id = orderID(ledger, kinds: [.refund])
+                let refund = ledger.order(id)
+                let faithful = refund != nil && chance(85)
+                return Fixture.refundReturned(
+                    refund: id, original: faithful ? refund?.parentOrderID ?? id : orderID(ledger, kinds: [.recharge, .collection]),
+                    payer: faithful ? refund!.owner : user, channel: faithful ? refund?.channel ?? .wechat : pick(Channel.allCases),
+                    fen: faithful ? refund!.amount.fen : fen(1000))
             case .withdrawalRequested:
                 return Fixture.withdraw(order: chance(95) ? fresh("w") : orderID(ledger, kinds: [.withdraw]), account: user, fen: fen(3000), channel: pick(Channel.allCases))
             case .withdrawalApproved: return Fixture.approve(order: orderID(ledger, kinds: [.withdraw]))
@@ -92,6 +101,7 @@ struct LedgerPropertyTests {
                 total += posting.amountFen
                 if posting.amountFen > 0 && entry.kind == .envelopeGrab { grabbedFen[entry.orderID, default: 0] += posting.amountFen }
                 if posting.amountFen > 0 && entry.kind == .refund { refundedFen[entry.orderID, default: 0] += posting.amountFen }
+                if posting.amountFen > 0 && entry.kind == .refundReturned { refundedFen[entry.orderID, default: 0] -= posting.amountFen }
             }
         }
         #expect(total == 0, "seed \(seed) step \(step): all postings sum to \(total)")

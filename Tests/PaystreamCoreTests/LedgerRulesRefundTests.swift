@@ -45,6 +45,48 @@ struct LedgerRulesRefundTests {
         #expect(ledger.balanceFen(.clearing(.wechat), .available) == 0)
     }
 
+    /// The channel ended a refund closed or abnormal: the money comes back to the payer, the refund order fails,
+    /// the original may be refunded again; once only.
+    @Test func aRefundTheChannelDidNotCompleteComesBack() throws {
+        let ledger = try recharged()
+        try Fixture.apply(Fixture.refund(refund: "rf-1", original: "r-1", payer: alice, fen: 400, destination: .channel(.wechat)), to: ledger)
+        let returned = Fixture.refundReturned(refund: "rf-1", original: "r-1", payer: alice, channel: .wechat, fen: 400, reason: "ABNORMAL")
+        // What does not match the refund as it was made is refused.
+        #expect(Fixture.rejection(Fixture.refundReturned(refund: "rf-1", original: "r-1", payer: alice, channel: .wechat, fen: 401), in: ledger) == "refund.return_mismatch")
+        #expect(Fixture.rejection(Fixture.refundReturned(refund: "rf-1", original: "r-1", payer: alice, channel: .alipay, fen: 400), in: ledger) == "refund.return_mismatch")
+        #expect(Fixture.rejection(Fixture.refundReturned(refund: "rf-1", original: "r-1", payer: bob, channel: .wechat, fen: 400), in: ledger) == "refund.return_mismatch")
+        #expect(Fixture.rejection(Fixture.refundReturned(refund: "rf-1", original: "r-2", payer: alice, channel: .wechat, fen: 400), in: ledger) == "refund.original_mismatch")
+        #expect(Fixture.rejection(Fixture.refundReturned(refund: "rf-9", original: "r-1", payer: alice, channel: .wechat, fen: 400), in: ledger) == "order.unknown")
+        #expect(Fixture.rejection(Fixture.refundReturned(refund: "r-1", original: "r-1", payer: alice, channel: .wechat, fen: 400), in: ledger) == "order.kind_mismatch")
+
+        let effects = try Fixture.apply(returned, to: ledger)
+        #expect(effects.entries.count == 1)
+        #expect(effects.entries[0].kind == .refundReturned)
+        #expect(effects.entries[0].idempotencyKey == "refund-returned:rf-1")
+        #expect(effects.entries[0].orderID == "r-1")
+        #expect(effects.entries[0].postings == [p(.clearing(.wechat), .available, -400), p(alice, .available, 400)])
+        #expect(effects.followUps[0].key == "user:alice")
+        #expect(ledger.order("rf-1")?.status == .failed)
+        #expect(ledger.order("r-1")?.status == .paid && ledger.order("r-1")?.settledFen == 0)
+        #expect(ledger.balanceFen(alice, .available) == 1000)
+        #expect(ledger.balanceFen(.clearing(.wechat), .available) == -1000)
+        // Once: the refund order is final now.
+        #expect(Fixture.rejection(returned, in: ledger) == "order.illegal_transition")
+        // The whole amount can be refunded again.
+        try Fixture.apply(Fixture.refund(refund: "rf-2", original: "r-1", payer: alice, fen: 1000, destination: .channel(.wechat)), to: ledger)
+        #expect(ledger.order("r-1")?.settledFen == 1000)
+    }
+
+    /// A refund to a wallet never went through a channel: it cannot come back as a channel's failure.
+    @Test func aRefundToAWalletCannotComeBack() throws {
+        let ledger = InMemoryLedgerView()
+        try Fixture.apply(Fixture.paymentSucceeded(order: "e-0", fen: 500, payer: alice, purpose: .envelope), to: ledger)
+        try Fixture.apply(Fixture.transfer(order: "t-1", from: alice, to: bob, fen: 500), to: ledger)
+        try Fixture.apply(Fixture.refund(refund: "rf-1", original: "t-1", payer: bob, fen: 200, destination: .wallet(alice)), to: ledger)
+        #expect(Fixture.rejection(Fixture.refundReturned(refund: "rf-1", original: "t-1", payer: bob, channel: .wechat, fen: 200), in: ledger) == "refund.return_mismatch")
+        #expect(ledger.order("rf-1")?.status == .refunded)
+    }
+
     @Test func refundOfATransferGoesBackToTheSendersWallet() throws {
         let ledger = InMemoryLedgerView()
         try Fixture.apply(Fixture.paymentSucceeded(order: "e-0", fen: 500, payer: alice, purpose: .envelope), to: ledger)

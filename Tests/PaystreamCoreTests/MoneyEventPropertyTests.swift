@@ -68,6 +68,11 @@ struct RandomEventSource {
                 try! RefundRequested(
                     refundOrderID: id(), originalOrderID: id(), payer: account(holding), amount: amount(),
                     destination: destination))
+        case .refundReturned:
+            return .refundReturned(
+                try! RefundReturned(
+                    refundOrderID: id(), originalOrderID: id(), payer: account(holding), channel: pick(Channel.allCases),
+                    amount: amount(), reason: text()))
         case .withdrawalRequested:
             return .withdrawalRequested(
                 try! WithdrawalRequested(

@@ -15,6 +15,7 @@ struct MoneyEventTests {
         (Fixture.grab(envelope: "e-1", grab: "g-1", sender: alice, grabber: bob, fen: 3), "grab:g-1", "e-1"),
         (Fixture.refund(refund: "rf-1", original: "r-1", payer: alice, fen: 1, destination: .channel(.wechat)), "refund:rf-1", "r-1"),
         (Fixture.refund(refund: "rf-2", original: "t-1", payer: bob, fen: 1, destination: .wallet(alice)), "refund:rf-2", "t-1"),
+        (Fixture.refundReturned(refund: "rf-1", original: "r-1", payer: alice, channel: .wechat, fen: 1), "refund-returned:rf-1", "r-1"),
         (Fixture.withdraw(order: "w-1", account: alice, fen: 9), "withdraw-request:w-1", "w-1"),
         (Fixture.approve(order: "w-1"), "withdraw-approve:w-1", "w-1"),
         (Fixture.paidOut(order: "w-1"), "withdraw-paid:w-1", "w-1"),

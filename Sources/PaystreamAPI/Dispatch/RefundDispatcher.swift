@@ -10,9 +10,11 @@ import ServiceLifecycle
 ///
 /// Guarantees: the channel is asked with the refund order number as out_refund_no (its idempotency key), so
 /// asking again after a timeout or crash cannot refund twice; rows are claimed with SKIP LOCKED; a final
-/// state is recorded once. `closed` and `abnormal` refunds are logged as critical: the money is owed to the
-/// payer and an operator must settle it at the channel. A refund whose paid order the channel does not know is
-/// recorded as `abnormal` at once, not retried forever.
+/// state is recorded once. A refund that ends `closed` or `abnormal` comes back to the payer's wallet: a
+/// `refundReturned` event goes into the outbox in the transaction that records the state (the refund order
+/// becomes `failed`, the original may be refunded again). The rest of an expired envelope that fails at the
+/// channel is logged as critical instead: the sender is owed it and an operator settles it. A refund whose paid
+/// order the channel does not know is recorded as `abnormal` at once, not retried forever.
 struct RefundDispatcher: Service {
     let services: APIServices
     var interval: Duration = .milliseconds(500)
@@ -142,10 +144,39 @@ struct RefundDispatcher: Service {
             """)
         switch state {
         case .succeeded: services.logger.info("refund completed at the channel", metadata: ["refund_order_id": "\(refundOrderID)"])
-        case .closed, .abnormal:
-            services.logger.critical(
-                "refund did not complete at the channel; the payer is owed the money", metadata: ["refund_order_id": "\(refundOrderID)", "state": "\(rawState)"])
+        case .closed, .abnormal: try await returnToPayer(refundOrderID: refundOrderID, rawState: rawState, on: connection)
         default: break
         }
+    }
+
+    /// A refund the channel did not complete: its money goes back to the payer's wallet through the ledger
+    /// (`refundReturned`, exactly once: its key names the refund order). An expired envelope's rest has no refund
+    /// order of its own, and stays an operator's case.
+    private func returnToPayer(refundOrderID: String, rawState: String, on connection: PostgresConnection) async throws {
+        let rows = try await connection.query(
+            """
+            SELECT original_order_id, account_id, channel, amount_fen, ledger_order_id FROM refund_requests
+            WHERE refund_order_id = \(refundOrderID)
+            """)
+        guard let row = rows.first, try row.decode(String?.self, column: "ledger_order_id") == nil,
+            let channel = Channel(rawValue: try row.decode(String.self, column: "channel")),
+            let payer = AccountID(try row.decode(String.self, column: "account_id"))
+        else {
+            services.logger.critical(
+                "refund did not complete at the channel; the payer is owed the money",
+                metadata: ["refund_order_id": "\(refundOrderID)", "state": "\(rawState)"])
+            return
+        }
+        let event = try MoneyEvent(
+            payload: .refundReturned(
+                try RefundReturned(
+                    refundOrderID: refundOrderID, originalOrderID: try row.decode(String.self, column: "original_order_id"),
+                    payer: payer, channel: channel, amount: try Amount(fen: row.decode(Int64.self, column: "amount_fen")),
+                    reason: PayoutDispatcher.eventReason("\(channel.rawValue) refund \(rawState)", state: rawState))),
+            occurredAt: services.now(), correlationID: "refund-\(refundOrderID)")
+        try await services.publisher.enqueue(event, family: .refunds, on: connection)
+        services.logger.warning(
+            "refund did not complete at the channel; its money goes back to the payer's wallet",
+            metadata: ["refund_order_id": "\(refundOrderID)", "state": "\(rawState)"])
     }
 }

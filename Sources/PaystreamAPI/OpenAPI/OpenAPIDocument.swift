@@ -7445,7 +7445,7 @@ enum OpenAPIDocument {
           "Push"
         ],
         "summary": "Server-Sent Events",
-        "description": "A stream of what happens to the caller's money and envelopes: `envelope.available`, `grab.credited`, `envelope.finished`, `envelope.refunded`, `refund.done`, `payment.credited`, `withdrawal.updated`. Each event is `event: <name>` and one `data:` line of JSON; a comment every 15 s keeps the connection alive. A client not connected misses events.",
+        "description": "A stream of what happens to the caller's money and envelopes: `envelope.available`, `grab.credited`, `envelope.finished`, `envelope.refunded`, `envelope.funded`, `refund.done`, `refund.returned` (a refund the channel could not complete is back in the wallet), `payment.credited`, `payment.failed`, `transfer.credited`, `withdrawal.updated`. Each event is `event: <name>` and one `data:` line of JSON; a comment every 15 s keeps the connection alive. A client not connected misses events.",
         "parameters": [
           {
             "name": "groups",
@@ -9111,7 +9111,7 @@ enum OpenAPIDocument {
           },
           "status": {
             "type": "string",
-            "description": "The ledger's refund order status (`refunded` once the money left the wallet), or `pending`."
+            "description": "The ledger's refund order status (`refunded` once the money left the wallet; `failed` when the channel ended it `closed` or `abnormal` and the money came back to the wallet), or `pending`."
           },
           "channelState": {
             "type": "string",

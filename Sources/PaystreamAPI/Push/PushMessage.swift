@@ -25,6 +25,7 @@ extension PushHub.Event {
             case .envelopeGrabbed: "grab.credited"
             case .envelopeExpired: "envelope.refunded"
             case .refundRequested: "refund.done"
+            case .refundReturned: "refund.returned"
             case .paymentSucceeded: "payment.credited"
             case .envelopeWalletFunded: "envelope.funded"
             case .transferRequested: "transfer.credited"

@@ -7,6 +7,7 @@ public enum EventType: String, Sendable, Codable, CaseIterable {
     case transferRequested
     case envelopeGrabbed
     case refundRequested
+    case refundReturned
     case withdrawalRequested
     case withdrawalApproved
     case withdrawalPaidOut

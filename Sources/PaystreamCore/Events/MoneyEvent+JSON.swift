@@ -21,6 +21,7 @@ extension MoneyEvent {
         case .transferRequested(let p): p.jsonMembers
         case .envelopeGrabbed(let p): p.jsonMembers
         case .refundRequested(let p): p.jsonMembers
+        case .refundReturned(let p): p.jsonMembers
         case .withdrawalRequested(let p): p.jsonMembers
         case .withdrawalApproved(let p): p.jsonMembers
         case .withdrawalPaidOut(let p): p.jsonMembers
@@ -74,6 +75,7 @@ extension MoneyEvent {
         case .transferRequested: payload = .transferRequested(try TransferRequested(reading: &payloadReader))
         case .envelopeGrabbed: payload = .envelopeGrabbed(try EnvelopeGrabbed(reading: &payloadReader))
         case .refundRequested: payload = .refundRequested(try RefundRequested(reading: &payloadReader))
+        case .refundReturned: payload = .refundReturned(try RefundReturned(reading: &payloadReader))
         case .withdrawalRequested: payload = .withdrawalRequested(try WithdrawalRequested(reading: &payloadReader))
         case .withdrawalApproved: payload = .withdrawalApproved(try WithdrawalApproved(reading: &payloadReader))
         case .withdrawalPaidOut: payload = .withdrawalPaidOut(try WithdrawalPaidOut(reading: &payloadReader))

@@ -32,6 +32,7 @@ public struct MoneyEvent: Sendable, Equatable {
         case transferRequested(TransferRequested)
         case envelopeGrabbed(EnvelopeGrabbed)
         case refundRequested(RefundRequested)
+        case refundReturned(RefundReturned)
         case withdrawalRequested(WithdrawalRequested)
         case withdrawalApproved(WithdrawalApproved)
         case withdrawalPaidOut(WithdrawalPaidOut)
@@ -47,6 +48,7 @@ public struct MoneyEvent: Sendable, Equatable {
             case .transferRequested: .transferRequested
             case .envelopeGrabbed: .envelopeGrabbed
             case .refundRequested: .refundRequested
+            case .refundReturned: .refundReturned
             case .withdrawalRequested: .withdrawalRequested
             case .withdrawalApproved: .withdrawalApproved
             case .withdrawalPaidOut: .withdrawalPaidOut
@@ -66,6 +68,7 @@ public struct MoneyEvent: Sendable, Equatable {
             case .transferRequested(let p): p.orderKey
             case .envelopeGrabbed(let p): p.orderKey
             case .refundRequested(let p): p.orderKey
+            case .refundReturned(let p): p.orderKey
             case .withdrawalRequested(let p): p.orderKey
             case .withdrawalApproved(let p): p.orderKey
             case .withdrawalPaidOut(let p): p.orderKey
@@ -84,6 +87,7 @@ public struct MoneyEvent: Sendable, Equatable {
             case .transferRequested(let p): p.canonicalIdempotencyKey
             case .envelopeGrabbed(let p): p.canonicalIdempotencyKey
             case .refundRequested(let p): p.canonicalIdempotencyKey
+            case .refundReturned(let p): p.canonicalIdempotencyKey
             case .withdrawalRequested(let p): p.canonicalIdempotencyKey
             case .withdrawalApproved(let p): p.canonicalIdempotencyKey
             case .withdrawalPaidOut(let p): p.canonicalIdempotencyKey

@@ -21,6 +21,8 @@ public enum EntryKind: String, Codable, Sendable, CaseIterable {
     case envelopeGrab
     /// payer.available -X, clearing(channel).available or user.available +X.
     case refund
+    /// clearing(channel).available -X, payer.available +X: a refund the channel could not complete comes back.
+    case refundReturned
     /// The rest of an expired envelope leaving sender.frozen.
     case envelopeRefund
     /// sender.available -X, sender.frozen +X: an envelope paid from the wallet.

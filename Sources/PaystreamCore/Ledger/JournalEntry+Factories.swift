@@ -71,6 +71,16 @@ extension JournalEntry {
         try two(.envelopeRefund, key: key, orderID: orderID, debit: (sender, .frozen), credit: (destination.account, .available), amount: amount)
     }
 
+    /// clearing(channel).available -X, payer.available +X (kind `refundReturned`): a refund the channel could not
+    /// complete comes back to the payer's wallet.
+    public static func refundReturned(
+        payer: AccountID, channel: Channel, amount: Amount, key: String, orderID: String
+    ) throws(LedgerRuleError) -> JournalEntry {
+        try two(
+            .refundReturned, key: key, orderID: orderID,
+            debit: (.clearing(channel), .available), credit: (payer, .available), amount: amount)
+    }
+
     /// payer.available -X, then clearing(channel).available +X or wallet.available +X.
     public static func refund(
         payer: AccountID, destination: RefundDestination, amount: Amount, kind: EntryKind = .refund, key: String,

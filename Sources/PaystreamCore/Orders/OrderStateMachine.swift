@@ -7,7 +7,8 @@
 ///   - withdraw: requested → approved | invalid; approved → paidOut | invalid
 ///   - transfer: requested → completed | rejected
 ///   - transferIn: none (it is created completed)
-///   - refund: requested → refunded | failed
+///   - refund: requested → refunded | failed; refunded → failed (the channel did not complete it, the money
+///     came back)
 /// - a terminal status (one of the kind's statuses with no way out) never changes;
 /// - an order starts in one of ``initialStatuses(for:)`` or, when its first step is already known when it is
 ///   first recorded, in a status one legal step from there (``mayBeCreated(kind:as:)``).
@@ -26,7 +27,7 @@ public enum OrderStateMachine {
         case .transferIn:
             [:]
         case .refund:
-            [.requested: [.refunded, .failed]]
+            [.requested: [.refunded, .failed], .refunded: [.failed]]
         }
     }
 

@@ -149,7 +149,7 @@ public final class InMemoryLedgerView: LedgerView, Sendable {
                     counterparty: change.counterparty, amount: change.amount, channel: change.channel,
                     parentOrderID: change.parentOrderID, settledFen: change.settledDeltaFen)
             }
-            guard change.settledDeltaFen >= 0, next.settledFen >= 0, next.settledFen <= next.amount.fen else {
+            guard next.settledFen >= 0, next.settledFen <= next.amount.fen else {
                 throw invalid("order \(change.orderID) would settle \(next.settledFen) of \(next.amount.fen) fen")
             }
             if let index { touched[index].order = next } else { touched.append((change.orderID, next)) }

@@ -66,4 +66,45 @@ extension LedgerRules {
             entries: [journalEntry], orderChanges: [refundOrder, originalChange],
             followUps: [notify(recipient, orderID: p.refundOrderID, amount: p.amount, event: event)])
     }
+
+    /// refundReturned: the channel ended a refund closed or abnormal, so its money comes back to the payer.
+    /// - the refund order must exist and be a refund (`order.unknown`, `order.kind_mismatch`), `refunded`
+    ///   (a second return is `order.illegal_transition`), of the original named (`refund.original_mismatch`);
+    /// - it went to that channel, from that payer, for that amount (`refund.return_mismatch`): a refund to a
+    ///   wallet never reached a channel and cannot come back this way;
+    /// - the original's settled sum goes down by X, so that the payer may ask again.
+    /// Entry `refundReturned`: clearing(channel).available -X, payer.available +X, owned by the original order
+    /// (as the refund's own entry). The refund order becomes `failed` with the channel's reason.
+    static func refundReturned(
+        _ p: RefundReturned, _ event: MoneyEvent, _ view: some LedgerView
+    ) throws(Rejection) -> Effects {
+        guard let refund = view.order(p.refundOrderID) else { throw reject("order.unknown", "no order \(p.refundOrderID)") }
+        guard refund.kind == .refund else {
+            throw reject("order.kind_mismatch", "order \(p.refundOrderID) is a \(refund.kind.rawValue), not a refund")
+        }
+        guard refund.parentOrderID == p.originalOrderID, let original = view.order(p.originalOrderID) else {
+            throw reject("refund.original_mismatch", "refund \(p.refundOrderID) is not one of order \(p.originalOrderID)")
+        }
+        try transition(refund, to: .failed)
+        guard refund.owner == p.payer, refund.counterparty == .clearing(p.channel), refund.channel == p.channel,
+            refund.amount == p.amount
+        else {
+            throw reject(
+                "refund.return_mismatch",
+                "refund \(p.refundOrderID) sent \(refund.amount.fen) fen from \(refund.owner) to \(refund.counterparty.map(String.init(describing:)) ?? "nobody"), not \(p.amount.fen) fen from \(p.payer) through \(p.channel.rawValue)")
+        }
+        guard original.settledFen >= p.amount.fen else {
+            throw reject("refund.return_mismatch", "order \(original.orderID) has \(original.settledFen) fen refunded, less than \(p.amount.fen)")
+        }
+        let journalEntry = try entry { () throws(LedgerRuleError) in
+            try .refundReturned(payer: p.payer, channel: p.channel, amount: p.amount, key: event.idempotencyKey, orderID: p.originalOrderID)
+        }
+        return Effects(
+            entries: [journalEntry],
+            orderChanges: [
+                OrderChange(updating: refund, to: .failed, reason: p.reason, channel: p.channel),
+                OrderChange(updating: original, to: original.status, settledDeltaFen: -p.amount.fen),
+            ],
+            followUps: [notify(p.payer, orderID: p.refundOrderID, amount: p.amount, event: event)])
+    }
 }

@@ -21,6 +21,7 @@ public enum LedgerRules {
             case .transferRequested(let p): effects = try transferRequested(p, event, view)
             case .envelopeGrabbed(let p): effects = try envelopeGrabbed(p, event, view)
             case .refundRequested(let p): effects = try refundRequested(p, event, view)
+            case .refundReturned(let p): effects = try refundReturned(p, event, view)
             case .withdrawalRequested(let p): effects = try withdrawalRequested(p, event, view)
             case .withdrawalApproved(let p): effects = try withdrawalApproved(p, event, view)
             case .withdrawalPaidOut(let p): effects = try withdrawalPaidOut(p, event, view)

@@ -16,7 +16,8 @@ public struct OrderChange: Sendable, Equatable {
     public var amount: Amount
     public var channel: Channel?
     public var parentOrderID: String?
-    /// Added to the order's `settledFen` (grabs of an envelope, refunds of a payment); >= 0.
+    /// Added to the order's `settledFen`: grabs of an envelope and refunds of a payment add, a refund that came
+    /// back (``RefundReturned``) takes its amount off again. The sum stays within 0...amount.
     public var settledDeltaFen: Int64
     /// Why the order failed or became invalid, as reported.
     public var reason: String?
