@@ -16,11 +16,21 @@ struct LedgerRulesEnvelopeTests {
         #expect(effects.entries[0].postings == [p(alice, .available, -600), p(alice, .frozen, 600)])
         #expect(ledger.order("e-1")?.status == .funded)
         #expect(ledger.balanceFen(alice, .available) == 400)
-        // Not enough left for another; a second funding of the same envelope is an illegal transition.
+        // A second funding of the same envelope is an illegal transition; another sender's is refused.
         try ledger.load(OrderSnapshot(orderID: "e-2", kind: .envelope, status: .created, owner: alice, amount: Fixture.fen(500)))
-        #expect(Fixture.rejection(Fixture.walletFunded(envelope: "e-2", sender: alice, fen: 500), in: ledger) == "balance.insufficient_available")
         #expect(Fixture.rejection(Fixture.walletFunded(envelope: "e-1", sender: alice, fen: 600), in: ledger) == "order.illegal_transition")
         #expect(Fixture.rejection(Fixture.walletFunded(envelope: "e-2", sender: bob, fen: 500), in: ledger) == "order.owner_mismatch")
+        // Not enough left for the envelope the API created: it fails, nothing moves, the sender is told.
+        let failed = try Fixture.apply(Fixture.walletFunded(envelope: "e-2", sender: alice, fen: 500), to: ledger)
+        #expect(failed.entries.isEmpty)
+        #expect(failed.orderChanges.map(\.to) == [.failed] && failed.orderChanges[0].reason?.hasPrefix("balance.insufficient_available") == true)
+        #expect(failed.followUps.count == 1 && failed.followUps[0].key == "user:alice")
+        #expect(ledger.order("e-2")?.status == .failed)
+        #expect(ledger.balanceFen(alice, .available) == 400 && ledger.balanceFen(alice, .frozen) == 600)
+        #expect(Fixture.rejection(Fixture.walletFunded(envelope: "e-2", sender: alice, fen: 500), in: ledger) == "order.illegal_transition")
+        // An envelope the event would create itself is refused instead: there is no order to fail.
+        #expect(Fixture.rejection(Fixture.walletFunded(envelope: "e-3", sender: alice, fen: 500), in: ledger) == "balance.insufficient_available")
+        #expect(ledger.order("e-3") == nil)
     }
 
     @Test(arguments: [true, false])

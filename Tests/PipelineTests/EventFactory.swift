@@ -30,4 +30,10 @@ enum EventFactory {
     static func approval(order: String) throws -> MoneyEvent {
         try MoneyEvent(payload: .withdrawalApproved(WithdrawalApproved(orderID: order, approvedBy: "admin-1")), occurredAt: Date())
     }
+
+    static func walletFunded(envelope: String, user: String, fen: Int64) throws -> MoneyEvent {
+        try MoneyEvent(
+            payload: .envelopeWalletFunded(EnvelopeWalletFunded(envelopeOrderID: envelope, sender: account(user), amount: Amount(fen: fen))),
+            occurredAt: Date())
+    }
 }

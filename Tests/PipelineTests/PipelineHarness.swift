@@ -94,6 +94,12 @@ final class PipelineHarness: Sendable {
         return (try row.decode(Int64.self, column: "available_fen"), try row.decode(Int64.self, column: "frozen_fen"))
     }
 
+    /// An order's status, nil when it does not exist.
+    func status(_ orderID: String) async throws -> String? {
+        let rows = try await database.client.query("SELECT status FROM orders WHERE order_id = \(orderID)")
+        return try rows.first?.decode(String.self, column: "status")
+    }
+
     func count(_ sql: String) async throws -> Int64 {
         let rows = try await database.client.query(PostgresQuery(sql: sql, bindings: []))
         return try rows.first?.decode(Int64.self, at: 0) ?? 0

@@ -5,11 +5,17 @@ extension LedgerRules {
     /// `order.amount_mismatch`, `order.owner_mismatch`); sender.available >= amount
     /// (`balance.insufficient_available`). Entry `envelopeWalletFunded`: sender.available -X, sender.frozen +X.
     /// Order → `funded`.
+    ///
+    /// When the API created the order (it checks the balance first, but without a lock) and the money is no
+    /// longer there, the order fails instead of waiting for ever: `created → failed` with the reason, no entry,
+    /// and the sender is told as for a failed payment (`paymentFailed` notification). The envelope is then
+    /// abandoned like one whose channel payment failed.
     static func envelopeWalletFunded(
         _ p: EnvelopeWalletFunded, _ event: MoneyEvent, _ view: some LedgerView
     ) throws(Rejection) -> Effects {
         let change: OrderChange
-        if let order = view.order(p.envelopeOrderID) {
+        let existing = view.order(p.envelopeOrderID)
+        if let order = existing {
             guard order.kind == .envelope else {
                 throw reject("order.kind_mismatch", "order \(p.envelopeOrderID) is a \(order.kind.rawValue), not an envelope")
             }
@@ -24,7 +30,16 @@ extension LedgerRules {
         } else {
             change = OrderChange(orderID: p.envelopeOrderID, kind: .envelope, from: nil, to: .funded, owner: p.sender, amount: p.amount)
         }
-        try requireBalance(p.sender, .available, atLeast: p.amount, in: view)
+        do throws(Rejection) {
+            try requireBalance(p.sender, .available, atLeast: p.amount, in: view)
+        } catch {
+            guard let order = existing else { throw error }
+            return Effects(
+                orderChanges: [OrderChange(updating: order, to: .failed, reason: "\(error.code): \(error.message)")],
+                followUps: [
+                    OutboundNotification(recipient: p.sender, orderID: p.envelopeOrderID, event: .paymentFailed, amount: p.amount).followUp
+                ])
+        }
         let journalEntry = try entry { () throws(LedgerRuleError) in
             try .freeze(account: p.sender, amount: p.amount, kind: .envelopeWalletFunded, key: event.idempotencyKey, orderID: p.envelopeOrderID)
         }
