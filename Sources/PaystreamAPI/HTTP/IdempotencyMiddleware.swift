@@ -10,8 +10,9 @@ import Postgres
 ///
 /// Guarantees:
 /// - the first request with a key claims it (caller = the authenticated account, else the operator, else
-///   the anonymous payer), together with a SHA-256 digest of method, path and body; its answer — success or
-///   refusal — is stored with the key;
+///   the anonymous payer), together with a SHA-256 digest of method, path and body; its answer — success,
+///   refusal or failure — is stored with the key. A 5xx is kept too: whether such a request took effect is not
+///   known (a withdrawal can commit before its answer fails), so running it again could do it twice;
 /// - a retry with the same key and the same request gets the stored status and body again, marked
 ///   `Idempotent-Replayed: true`, and does nothing;
 /// - the same key with a different request is refused with 422 `idempotency.key_reused`;
