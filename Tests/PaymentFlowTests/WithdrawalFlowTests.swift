@@ -148,6 +148,35 @@ import TestSupport
         }
     }
 
+    /// A withdrawal the dispatcher cannot handle (here its sealed card number no longer opens) used to roll back
+    /// the dispatcher's whole round, every round: no withdrawal behind it was ever paid. It now waits on its own.
+    @Test func oneWithdrawalThatCannotBeDispatchedDoesNotHoldUpTheOthers() async throws {
+        try await FlowHarness.run { h in
+            let user = try await h.fundedUser("wone", fen: 50_000)
+            let card = try await h.bindCard(as: user)
+            var orders: [String] = []
+            for amount in [1_000, 2_000] {
+                let request = try await h.post("/v1/withdrawals", #"{"amountFen":\#(amount),"channel":"bill99","cardId":"\#(card)"}"#, as: user)
+                let orderID = try #require(request.string("orderId"))
+                #expect(await h.waitFor(orderID, status: "requested"))
+                orders.append(orderID)
+            }
+            // The first one's sealed card number no longer opens (the holder's sealed name put in its place: sealed for
+            // another field, it fails authentication, as a damaged or foreign value would); its place in the queue is kept.
+            _ = try await h.database.client.execute(
+                "UPDATE withdrawal_requests SET destination = jsonb_set(destination, '{accountNumber}', destination->'holderName') WHERE order_id = \(orders[0])")
+            for orderID in orders {
+                #expect(try await h.post("/v1/admin/withdrawals/\(orderID)/approve", "{}", admin: "ops-lee").status == 202)
+            }
+            #expect(await h.waitFor(orders[1], status: "paidOut"))
+            #expect(try await h.get("/v1/withdrawals/\(orders[0])", as: user).string("status") == "approved")
+            #expect(await eventually(timeoutSeconds: 20) {
+                ((try? String(contentsOf: h.api.logFile, encoding: .utf8)) ?? "").contains("it waits, the others go on")
+            })
+            #expect(try await h.balance(user) == (47_000, 1_000))
+        }
+    }
+
     /// What the WeChat client cannot send is refused with a 400 before anything is frozen: an openid WeChat would
     /// not take, or 2,000.00 CNY or more (WeChat needs the payee's encrypted name from there on).
     @Test func aWeChatWithdrawalTheChannelCannotTakeIsRefusedUpFront() async throws {

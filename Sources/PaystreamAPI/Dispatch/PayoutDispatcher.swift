@@ -41,54 +41,61 @@ struct PayoutDispatcher: Service {
                 ORDER BY w.updated_at LIMIT 10
                 FOR UPDATE OF w SKIP LOCKED
                 """)
-            for row in rows {
-                let orderID = try row.decode(String.self, column: "order_id")
-                let attempts = try row.decode(Int.self, column: "payout_attempts")
-                guard let channel = Channel(rawValue: try row.decode(String.self, column: "channel")) else { continue }
-                let client = services.channels.payouts(channel)
-                let sent = try row.decode(String?.self, column: "payout_state") != nil
-                // A refusal noted on a request that may have been accepted anyway (see the type's guarantees).
-                let refusal = sent ? try row.decode(String?.self, column: "failure_reason") : nil
-                do {
-                    let status: PayoutStatus
-                    if sent {
-                        status = try await client.queryPayout(payoutID: orderID)
-                    } else {
-                        let destination = try JSONDecoder().decode(
-                            WithdrawalRecord.Destination.self, from: Data(try row.decode(String.self, column: "destination").utf8)
-                        ).opened(with: services.security.cipher)
-                        guard let to = destination.payout else {
-                            try await apply(failure: "destination is incomplete", orderID: orderID, on: connection)
-                            continue
-                        }
-                        status = try await client.requestPayout(
-                            PayoutRequest(
-                                payoutID: orderID, amount: try Amount(fen: row.decode(Int64.self, column: "amount_fen")), destination: to,
-                                remark: "Paystream 提现"))
-                    }
-                    try await apply(status, orderID: orderID, attempts: attempts, on: connection)
-                } catch let error as ChannelError {
-                    if error.code == .invalidRequest && !sent {
-                        // Refused by the client's own checks: nothing reached the channel.
-                        try await apply(failure: "cannot be paid out by \(channel.rawValue): \(error.message)", orderID: orderID, on: connection)
-                    } else if error.code == .rejected && !sent {
-                        try await noteRefusal(
-                            "\(channel.rawValue) refused the payout: \(error.channelMessage ?? error.message)", orderID: orderID,
-                            attempts: attempts, on: connection)
-                    } else if error.code == .notFound && sent, let refusal {
-                        // Refused, and the channel holds no such payout: it will never be paid.
-                        try await apply(failure: refusal, orderID: orderID, on: connection)
-                    } else if error.code == .notFound && sent {
-                        // The channel never got the request: send it again (same idempotency key).
-                        try await connection.execute(
-                            "UPDATE withdrawal_requests SET payout_state = NULL, updated_at = now() WHERE order_id = \(orderID)")
-                    } else {
-                        services.logger.warning("payout call failed; will retry", metadata: ["order_id": "\(orderID)", "error": "\(error)"])
-                        try await later(orderID, attempts: attempts, on: connection)
-                    }
-                }
+            try await forEachClaimedRow(rows, on: connection, logger: services.logger, what: "payout dispatch", key: "order_id") { row in
+                try await dispatch(row, on: connection)
+            } putOff: { row in
+                try await later(try row.decode(String.self, column: "order_id"), attempts: try row.decode(Int.self, column: "payout_attempts"), on: connection)
             }
             return rows.count
+        }
+    }
+
+    /// Sends one claimed withdrawal to its channel, or asks the channel about it, and applies the answer.
+    private func dispatch(_ row: PostgresRow, on connection: PostgresConnection) async throws {
+        let orderID = try row.decode(String.self, column: "order_id")
+        let attempts = try row.decode(Int.self, column: "payout_attempts")
+        guard let channel = Channel(rawValue: try row.decode(String.self, column: "channel")) else { return }
+        let client = services.channels.payouts(channel)
+        let sent = try row.decode(String?.self, column: "payout_state") != nil
+        // A refusal noted on a request that may have been accepted anyway (see the type's guarantees).
+        let refusal = sent ? try row.decode(String?.self, column: "failure_reason") : nil
+        do {
+            let status: PayoutStatus
+            if sent {
+                status = try await client.queryPayout(payoutID: orderID)
+            } else {
+                let destination = try JSONDecoder().decode(
+                    WithdrawalRecord.Destination.self, from: Data(try row.decode(String.self, column: "destination").utf8)
+                ).opened(with: services.security.cipher)
+                guard let to = destination.payout else {
+                    try await apply(failure: "destination is incomplete", orderID: orderID, on: connection)
+                    return
+                }
+                status = try await client.requestPayout(
+                    PayoutRequest(
+                        payoutID: orderID, amount: try Amount(fen: row.decode(Int64.self, column: "amount_fen")), destination: to,
+                        remark: "Paystream 提现"))
+            }
+            try await apply(status, orderID: orderID, attempts: attempts, on: connection)
+        } catch let error as ChannelError {
+            if error.code == .invalidRequest && !sent {
+                // Refused by the client's own checks: nothing reached the channel.
+                try await apply(failure: "cannot be paid out by \(channel.rawValue): \(error.message)", orderID: orderID, on: connection)
+            } else if error.code == .rejected && !sent {
+                try await noteRefusal(
+                    "\(channel.rawValue) refused the payout: \(error.channelMessage ?? error.message)", orderID: orderID,
+                    attempts: attempts, on: connection)
+            } else if error.code == .notFound && sent, let refusal {
+                // Refused, and the channel holds no such payout: it will never be paid.
+                try await apply(failure: refusal, orderID: orderID, on: connection)
+            } else if error.code == .notFound && sent {
+                // The channel never got the request: send it again (same idempotency key).
+                try await connection.execute(
+                    "UPDATE withdrawal_requests SET payout_state = NULL, updated_at = now() WHERE order_id = \(orderID)")
+            } else {
+                services.logger.warning("payout call failed; will retry", metadata: ["order_id": "\(orderID)", "error": "\(error)"])
+                try await later(orderID, attempts: attempts, on: connection)
+            }
         }
     }
 

@@ -35,43 +35,54 @@ struct RefundDispatcher: Service {
                 ORDER BY r.updated_at LIMIT 10
                 FOR UPDATE OF r SKIP LOCKED
                 """)
-            for row in rows {
-                let refundOrderID = try row.decode(String.self, column: "refund_order_id")
-                let originalOrderID = try row.decode(String.self, column: "original_order_id")
-                let attempts = try row.decode(Int.self, column: "attempts")
-                guard let channel = Channel(rawValue: try row.decode(String.self, column: "channel")) else { continue }
-                let isFirstAsk = try row.decode(String?.self, column: "channel_state") == nil
-                do {
-                    let client = try services.channels.payments(channel)
-                    let status: RefundStatus
-                    if isFirstAsk {
-                        status = try await client.refund(
-                            RefundRequest(
-                                outTradeNo: originalOrderID, outRefundNo: refundOrderID,
-                                refundAmount: try Amount(fen: row.decode(Int64.self, column: "amount_fen")),
-                                totalAmount: try Amount(fen: row.decode(Int64.self, column: "total_fen")),
-                                reason: try row.decode(String?.self, column: "reason")))
-                    } else {
-                        status = try await client.queryRefund(outTradeNo: originalOrderID, outRefundNo: refundOrderID)
-                    }
-                    try await apply(refundOrderID: refundOrderID, state: status.state, rawState: status.rawState, refundID: status.refundID, attempts: attempts, on: connection)
-                } catch let error as ChannelError where isFirstAsk && Self.isFinalRefusal(error) {
-                    // Asking again cannot change the answer: the refund is final, the payer is owed the money.
-                    try await apply(
-                        refundOrderID: refundOrderID, state: .abnormal, rawState: error.channelCode ?? error.code.rawValue,
-                        refundID: nil, attempts: attempts, on: connection)
-                } catch let error as ChannelError {
-                    services.logger.warning("refund call failed; will retry", metadata: ["refund_order_id": "\(refundOrderID)", "error": "\(error)"])
-                    try await connection.execute(
-                        """
-                        UPDATE refund_requests SET attempts = attempts + 1,
-                               next_attempt_at = now() + make_interval(secs => \(PayoutDispatcher.backoffSeconds(attempts))), updated_at = now()
-                        WHERE refund_order_id = \(refundOrderID)
-                        """)
-                }
+            try await forEachClaimedRow(rows, on: connection, logger: services.logger, what: "refund dispatch", key: "refund_order_id") { row in
+                try await dispatch(row, on: connection)
+            } putOff: { row in
+                try await later(try row.decode(String.self, column: "refund_order_id"), attempts: try row.decode(Int.self, column: "attempts"), on: connection)
             }
             return rows.count
         }
+    }
+
+    /// Sends one claimed refund to its channel, or asks the channel about it, and applies the answer.
+    private func dispatch(_ row: PostgresRow, on connection: PostgresConnection) async throws {
+        let refundOrderID = try row.decode(String.self, column: "refund_order_id")
+        let originalOrderID = try row.decode(String.self, column: "original_order_id")
+        let attempts = try row.decode(Int.self, column: "attempts")
+        guard let channel = Channel(rawValue: try row.decode(String.self, column: "channel")) else { return }
+        let isFirstAsk = try row.decode(String?.self, column: "channel_state") == nil
+        do {
+            let client = try services.channels.payments(channel)
+            let status: RefundStatus
+            if isFirstAsk {
+                status = try await client.refund(
+                    RefundRequest(
+                        outTradeNo: originalOrderID, outRefundNo: refundOrderID,
+                        refundAmount: try Amount(fen: row.decode(Int64.self, column: "amount_fen")),
+                        totalAmount: try Amount(fen: row.decode(Int64.self, column: "total_fen")),
+                        reason: try row.decode(String?.self, column: "reason")))
+            } else {
+                status = try await client.queryRefund(outTradeNo: originalOrderID, outRefundNo: refundOrderID)
+            }
+            try await apply(refundOrderID: refundOrderID, state: status.state, rawState: status.rawState, refundID: status.refundID, attempts: attempts, on: connection)
+        } catch let error as ChannelError where isFirstAsk && Self.isFinalRefusal(error) {
+            // Asking again cannot change the answer: the refund is final, and its money comes back to the payer.
+            try await apply(
+                refundOrderID: refundOrderID, state: .abnormal, rawState: error.channelCode ?? error.code.rawValue,
+                refundID: nil, attempts: attempts, on: connection)
+        } catch let error as ChannelError {
+            services.logger.warning("refund call failed; will retry", metadata: ["refund_order_id": "\(refundOrderID)", "error": "\(error)"])
+            try await later(refundOrderID, attempts: attempts, on: connection)
+        }
+    }
+
+    private func later(_ refundOrderID: String, attempts: Int, on connection: PostgresConnection) async throws {
+        try await connection.execute(
+            """
+            UPDATE refund_requests SET attempts = attempts + 1,
+                   next_attempt_at = now() + make_interval(secs => \(PayoutDispatcher.backoffSeconds(attempts))), updated_at = now()
+            WHERE refund_order_id = \(refundOrderID)
+            """)
     }
 
     /// A refusal of the refund request itself that no retry can change: the channel says, in a verified answer,
