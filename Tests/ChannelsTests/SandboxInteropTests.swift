@@ -115,6 +115,9 @@ import Testing
                 // Alipay: precreate, pay, notify, query, refund; the page-pay URL is accepted.
                 let alipayOrder = PaymentOrder(outTradeNo: "A20240001", amount: try Amount.parseYuan("0.01"), description: "充值")
                 #expect(try await s.alipay.createQRPayment(alipayOrder).codeURL.hasPrefix("https://"))
+                // Not scanned yet: Alipay does not know the trade (ACQ.TRADE_NOT_EXIST, signed).
+                let unscanned = await #expect(throws: ChannelError.self) { try await s.alipay.queryPayment(outTradeNo: "A20240001") }
+                #expect(unscanned?.code == .notFound, "\(String(describing: unscanned))")
                 try await Self.pay(http, baseURL, "alipay", "A20240001")
                 let alipayNotify = try await Self.waitForNotify(notifies, path: "/alipay")
                 let trade = try s.alipayNotify.verifyTradeNotify(formBody: alipayNotify.body)

@@ -285,13 +285,19 @@ import TestSupport
                 "/v1/envelopes", #"{"totalFen":300,"shares":3,"mode":"equal","groupId":"family","payWith":"wechat"}"#, as: sender)
             #expect(sent.status == 201, "\(sent.text)")
             let unpaid = try #require(sent.string("envelopeId"), "\(sent.text)")
+            // An Alipay QR nobody scans: Alipay does not know the trade at all (ACQ.TRADE_NOT_EXIST), never "unpaid".
+            let unscanned = try await h.post(
+                "/v1/envelopes", #"{"totalFen":300,"shares":3,"mode":"equal","groupId":"family","payWith":"alipay"}"#, as: sender)
+            let unscannedID = try #require(unscanned.string("envelopeId"), "\(unscanned.text)")
             let paid = try await Self.fundedEnvelope(h, sender: sender, totalFen: 200, shares: 2)
 
             // A second API whose poller asks about unpaid orders at once and closes them after a second.
             let poller = try h.startSecondAPI(["--payment-query-after-seconds", "0.2", "--payment-expire-seconds", "1"])
-            #expect(await h.waitFor(unpaid, status: "failed"), "api2:\n\(poller.tail())")
-            let abandoned = "SELECT count(*) FROM envelopes WHERE envelope_order_id = '\(unpaid)' AND abandoned_at IS NOT NULL AND activated_at IS NULL"
-            #expect(await eventually(timeoutSeconds: 30) { (try? await h.count(abandoned)) == 1 })
+            for envelope in [unpaid, unscannedID] {
+                #expect(await h.waitFor(envelope, status: "failed"), "\(envelope), api2:\n\(poller.tail())")
+                let abandoned = "SELECT count(*) FROM envelopes WHERE envelope_order_id = '\(envelope)' AND abandoned_at IS NOT NULL AND activated_at IS NULL"
+                #expect(await eventually(timeoutSeconds: 30) { (try? await h.count(abandoned)) == 1 })
+            }
             #expect(try await h.count("SELECT count(*) FROM envelopes WHERE envelope_order_id = '\(paid)' AND activated_at IS NOT NULL AND abandoned_at IS NULL") == 1)
 
             // It will never be funded: gone, not "try again".

@@ -172,9 +172,12 @@ struct AlipayEndpoints: Sendable {
         return Self.success(["out_trade_no": order.outTradeNo, "qr_code": order.qrCode ?? ""])
     }
 
-    /// The trade's status: WAIT_BUYER_PAY until paid, TRADE_SUCCESS, TRADE_CLOSED when closed or fully refunded.
+    /// The trade's status: WAIT_BUYER_PAY until paid, TRADE_SUCCESS, TRADE_CLOSED when closed or fully refunded. A
+    /// precreate (QR) trade nobody has scanned does not exist at Alipay yet: ACQ.TRADE_NOT_EXIST, as the real
+    /// gateway answers.
     func query(_ call: Call) async throws -> [String: String] {
         let order = try await findOrder(call)
+        if order.kind == .precreate && order.state == .notPaid { throw SandboxFailure.orderNotFound(order.outTradeNo) }
         var fields = ["trade_no": order.tradeNo, "out_trade_no": order.outTradeNo, "total_amount": yuan(order.amountFen)]
         switch order.state {
         case .notPaid: fields["trade_status"] = "WAIT_BUYER_PAY"

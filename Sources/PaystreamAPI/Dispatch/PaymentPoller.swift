@@ -9,7 +9,10 @@ import ServiceLifecycle
 /// payment is credited even if its notify never comes, and closes orders left unpaid past their expiry.
 ///
 /// Guarantees: a paid order found this way goes through the same ``PaymentIntake`` as a notify (same checks,
-/// same idempotency key `notify:<channel>:<transaction id>`), so a notify arriving as well is applied once.
+/// same idempotency key `notify:<channel>:<transaction id>`), so a notify arriving as well is applied once. An
+/// order past its expiry is closed at the channel and failed; one the channel does not know at all (an Alipay QR
+/// nobody scanned) is failed without closing. The expiry (`expireAfter`, 2 h 15 min) must stay past the channels'
+/// own (`time_expire`, 2 h after creation), so that a failed order can no longer be paid.
 /// Orders are claimed with SKIP LOCKED; each is asked again with growing intervals (5 s … 10 min).
 struct PaymentPoller: Service {
     let services: APIServices
@@ -56,6 +59,12 @@ struct PaymentPoller: Service {
                             try await client.closePayment(outTradeNo: orderID)
                             _ = try await intake.failed(channel: channel, outTradeNo: orderID, reason: "expired unpaid")
                         }
+                    }
+                } catch let error as ChannelError where error.code == .notFound {
+                    // Alipay knows a QR (precreate) trade only once it is scanned. Past the expiry, which is past the
+                    // channel's own time_expire (2 h), it can no longer be scanned and paid: it ends unpaid.
+                    if try row.decode(Bool.self, column: "expired") {
+                        _ = try await intake.failed(channel: channel, outTradeNo: orderID, reason: "expired unpaid (never scanned)")
                     }
                 } catch let error as ChannelError {
                     services.logger.warning("payment query failed; will ask again", metadata: ["order_id": "\(orderID)", "error": "\(error)"])
