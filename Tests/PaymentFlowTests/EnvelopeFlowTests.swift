@@ -114,6 +114,10 @@ import TestSupport
                 (try? await h.count("SELECT count(*) FROM refund_requests WHERE refund_order_id = '\(envelope)EXP' AND channel_state = 'succeeded' AND amount_fen = 6000")) == 1
             })
             #expect(try await h.count("SELECT count(*) FROM compensation_runs WHERE job = 'envelope-expiry'") >= 3)
+            // Listed from PostgreSQL once expired, though Redis still holds it: the four grabs, nothing left.
+            #expect(try await h.redis(["EXISTS", "\(h.prefix):env:{\(envelope)}"]).int64 == 1)
+            let listed = try await h.get("/v1/envelopes/\(envelope)", as: sender)
+            #expect(listed.string("source") == "postgres" && listed.int("sharesLeft") == 0 && listed.int("grabbedFen") == 4000, "\(listed.text)")
 
             // To the wallet, by configuration.
             let walletSender = try await h.fundedUser("wexp", fen: 5000)

@@ -170,7 +170,9 @@ struct EnvelopeRoutes: Sendable {
         guard let envelope = try await services.store.envelope(envelopeID) else {
             throw APIError.notFound("envelope.not_found", "no envelope \(envelopeID)")
         }
-        if let hot = try await services.envelopes.snapshot(envelopeID: envelopeID) {
+        // Redis keeps an envelope's keys for a day past its expiry, and a grab granted there may have come too late
+        // for the ledger (refused after the expiry refund). An expired envelope is told from PostgreSQL, the truth.
+        if envelope.status != "expired", let hot = try await services.envelopes.snapshot(envelopeID: envelopeID) {
             return Listing(
                 envelope: envelope, grabs: hot.grabs, grabbedFen: hot.grabs.reduce(0) { $0 + $1.amountFen }, sharesLeft: hot.sharesLeft,
                 source: "redis")
