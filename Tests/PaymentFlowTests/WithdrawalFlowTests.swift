@@ -177,6 +177,28 @@ import TestSupport
         }
     }
 
+    /// A WeChat transfer waits for the user to confirm it in WeChat: the app needs the transfer's package_info to
+    /// open that confirmation, and gets it from the withdrawal while it waits (not before, not after).
+    @Test func aWeChatTransferWaitingForTheUserShowsItsPackageInfo() async throws {
+        try await FlowHarness.run { h in
+            let user = try await h.fundedUser("wpk", fen: 50_000)
+            #expect(try await h.sandbox(.POST, "/sandbox/faults", #"{"payouts":{"awaitConfirmation":true}}"#).status == 200)
+            let request = try await h.post("/v1/withdrawals", #"{"amountFen":3000,"channel":"wechat","openId":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}"#, as: user)
+            let orderID = try #require(request.string("orderId"), "\(request.text)")
+            #expect(await h.waitFor(orderID, status: "requested"))
+            #expect(try await h.get("/v1/withdrawals/\(orderID)", as: user).string("packageInfo") == nil)
+            #expect(try await h.post("/v1/admin/withdrawals/\(orderID)/approve", "{}", admin: "ops-lee").status == 202)
+            var shown: FlowHarness.Reply?
+            #expect(await eventually(timeoutSeconds: 30) {
+                shown = try? await h.get("/v1/withdrawals/\(orderID)", as: user)
+                return shown?.string("payoutState") == "awaitingUserConfirmation"
+            })
+            let packageInfo = try #require(shown?.string("packageInfo"), "\(shown?.text ?? "")")
+            #expect(packageInfo.hasPrefix("sim") && packageInfo.count > 20)
+            #expect(try await h.balance(user) == (47_000, 3_000))
+        }
+    }
+
     /// What the WeChat client cannot send is refused with a 400 before anything is frozen: an openid WeChat would
     /// not take, or 2,000.00 CNY or more (WeChat needs the payee's encrypted name from there on).
     @Test func aWeChatWithdrawalTheChannelCannotTakeIsRefusedUpFront() async throws {

@@ -104,6 +104,8 @@ public struct SandboxFaults: Codable, Sendable, Equatable {
         public var refuseAnswer: Bool?
         /// Bill99 only: the request is refused and no payout is made (errorCode 0006 账户状态异常, unsigned).
         public var refuse: Bool?
+        /// WeChat only: the simulated user does not confirm, so a transfer made meanwhile stays WAIT_USER_CONFIRM.
+        public var awaitConfirmation: Bool?
         public init() {}
     }
     public struct Refunds: Codable, Sendable, Equatable {

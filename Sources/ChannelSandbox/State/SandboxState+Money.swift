@@ -86,6 +86,7 @@ extension SandboxState {
         let key = rail.rawValue + "/" + outBillNo
         let finalStates: Set<String> = ["SUCCESS", "FAIL", "111", "112"]
         guard var payout = payouts[key], !finalStates.contains(payout.state) else { return nil }
+        if rail == .wechatTransfer && faults.payouts?.awaitConfirmation == true { return nil }
         let fail = faults.payouts?.fail == true
         switch rail {
         case .wechatTransfer: payout.state = fail ? "FAIL" : "SUCCESS"

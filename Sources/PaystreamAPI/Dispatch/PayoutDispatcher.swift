@@ -136,6 +136,7 @@ struct PayoutDispatcher: Service {
             try await connection.execute(
                 """
                 UPDATE withdrawal_requests SET payout_state = \(status.state.rawValue), channel_payout_id = coalesce(\(status.channelPayoutID), channel_payout_id),
+                       package_info = coalesce(\(status.packageInfo), package_info),
                        payout_attempts = payout_attempts + 1, next_attempt_at = now() + make_interval(secs => \(Self.backoffSeconds(attempts))),
                        failure_reason = NULL, updated_at = now() WHERE order_id = \(orderID)
                 """)

@@ -9041,6 +9041,10 @@ enum OpenAPIDocument {
             "type": "string",
             "description": "The channel's id of the payout."
           },
+          "packageInfo": {
+            "type": "string",
+            "description": "WeChat only, while `payoutState` is `awaitingUserConfirmation`: the transfer's package_info, which the app passes to WeChat's confirmation (`wx.requestMerchantTransfer`, with the merchant's mchId and appId) so that the user confirms receipt. Unconfirmed transfers are cancelled by WeChat and the money unfrozen."
+          },
           "failureReason": {
             "type": "string",
             "description": "Why the payout failed."
