@@ -95,7 +95,7 @@ final class FlowHarness: Sendable {
         let keys = ["--keys-file", keysFile.path]
         let apiArguments = common + [
             "--port", "\(port)", "--sandbox-state-dir", state.path, "--risk-rules", rules, "--redis-key-prefix", "\(prefix):",
-            "--payment-query-after-seconds", "\(paymentQueryAfterSeconds)",
+            "--payment-query-after-seconds", "\(paymentQueryAfterSeconds)", "--payout-refusal-settle-seconds", "3",
         ] + keys + (apiTLS.map { ["--tls-cert", $0.cert, "--tls-key", $0.key] } ?? [])
         let api = try ManagedProcess(executable: "paystream-api", arguments: apiArguments, environment: apiEnvironment, name: "api")
         let workerArguments = common + [

@@ -88,18 +88,19 @@ import TestSupport
         }
     }
 
-    /// WeChat ends a refund ABNORMAL (the payer's card no longer takes money): the wallet that paid it gets it back
-    /// through the ledger, once, the refund order fails, and the order can be refunded again.
-    @Test func aRefundTheChannelCannotCompleteComesBackToTheWallet() async throws {
+    /// WeChat closes a refund: the wallet that paid it gets it back through the ledger, once, the refund order
+    /// fails, and the order can be refunded again. An ABNORMAL refund is not final at WeChat (the merchant finishes
+    /// it in its platform): it stays refunded, its money in clearing, for an operator.
+    @Test func aRefundTheChannelClosesComesBackToTheWallet() async throws {
         try await FlowHarness.run { h in
             let user = "user:ra\(h.prefix.suffix(6))"
             let order = try await Self.paidRecharge(h, fen: 3000, as: user)
-            #expect(try await h.sandbox(.POST, "/sandbox/faults", #"{"refunds":{"abnormal":true}}"#).status == 200)
+            #expect(try await h.sandbox(.POST, "/sandbox/faults", #"{"refunds":{"closed":true}}"#).status == 200)
 
             let refund = try await h.post("/v1/refunds", #"{"orderId":"\#(order)","amountFen":3000}"#, as: user)
             let refundID = try #require(refund.string("refundOrderId"), "\(refund.text)")
             #expect(await h.waitFor(refundID, status: "failed"), "the refund came back")
-            #expect(try await h.get("/v1/refunds/\(refundID)", as: user).string("channelState") == "abnormal")
+            #expect(try await h.get("/v1/refunds/\(refundID)", as: user).string("channelState") == "closed")
             #expect(try await h.balance(user) == (3000, 0))
             #expect(try await h.balance("clearing:wechat") == (-3000, 0))
             #expect(try await h.get("/v1/orders/\(order)", as: user).int("settledFen") == 0)
@@ -112,6 +113,18 @@ import TestSupport
             #expect(await eventually(timeoutSeconds: 60) { (try? await h.get("/v1/refunds/\(againID)", as: user).string("channelState")) == "succeeded" })
             #expect(try await h.balance(user) == (0, 0))
             #expect(try await h.balance("clearing:wechat") == (0, 0))
+
+            // ABNORMAL: told to an operator, nothing returned by the ledger.
+            let second = try await Self.paidRecharge(h, fen: 1000, as: user)
+            #expect(try await h.sandbox(.POST, "/sandbox/faults", #"{"refunds":{"abnormal":true}}"#).status == 200)
+            let abnormal = try await h.post("/v1/refunds", #"{"orderId":"\#(second)","amountFen":1000}"#, as: user)
+            let abnormalID = try #require(abnormal.string("refundOrderId"), "\(abnormal.text)")
+            #expect(await eventually(timeoutSeconds: 60) { (try? await h.get("/v1/refunds/\(abnormalID)", as: user).string("channelState")) == "abnormal" })
+            try await Task.sleep(for: .seconds(2))
+            #expect(try await h.get("/v1/refunds/\(abnormalID)", as: user).string("status") == "refunded")
+            #expect(try await h.balance(user) == (0, 0))
+            let log = (try? String(contentsOf: h.api.logFile, encoding: .utf8)) ?? ""
+            #expect(log.split(separator: "\n").filter { $0.contains(abnormalID) && $0.contains("an operator finishes it there") }.count == 1)
         }
     }
 }

@@ -77,6 +77,16 @@ struct LedgerRulesRefundTests {
         #expect(ledger.order("r-1")?.settledFen == 1000)
     }
 
+    /// Only a refund whose money left the wallet can come back: one still `requested` cannot.
+    @Test func aRequestedRefundCannotComeBack() throws {
+        let ledger = try recharged()
+        try ledger.load(
+            OrderSnapshot(
+                orderID: "rf-9", kind: .refund, status: .requested, owner: alice, counterparty: .clearing(.wechat), amount: Fixture.fen(100),
+                channel: .wechat, parentOrderID: "r-1"))
+        #expect(Fixture.rejection(Fixture.refundReturned(refund: "rf-9", original: "r-1", payer: alice, channel: .wechat, fen: 100), in: ledger) == "order.illegal_transition")
+    }
+
     /// A refund to a wallet never went through a channel: it cannot come back as a channel's failure.
     @Test func aRefundToAWalletCannotComeBack() throws {
         let ledger = InMemoryLedgerView()

@@ -111,6 +111,8 @@ public struct SandboxFaults: Codable, Sendable, Equatable {
     public struct Refunds: Codable, Sendable, Equatable {
         /// WeChat refunds end ABNORMAL (REFUND.ABNORMAL notify) instead of SUCCESS.
         public var abnormal: Bool?
+        /// WeChat refunds end CLOSED (REFUND.CLOSED notify) instead of SUCCESS.
+        public var closed: Bool?
         public init() {}
     }
     public var notify: Notify?

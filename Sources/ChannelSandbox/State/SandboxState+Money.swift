@@ -43,15 +43,15 @@ extension SandboxState {
 
     func allRefunds() -> [SandboxRefund] { refundSequence.compactMap { refunds[$0] } }
 
-    /// Finishes a PROCESSING refund as SUCCESS or ABNORMAL (an abnormal refund gives the amount back to the
-    /// order's refundable balance). Returns nil when it was already final.
-    func finishRefund(_ channel: Channel, _ outRefundNo: String, abnormal: Bool, now: Date) -> SandboxRefund? {
+    /// Finishes a PROCESSING refund as `status` (SUCCESS, ABNORMAL or CLOSED; an unsuccessful refund gives the
+    /// amount back to the order's refundable balance). Returns nil when it was already final.
+    func finishRefund(_ channel: Channel, _ outRefundNo: String, status: String, now: Date) -> SandboxRefund? {
         let key = Key(channel: channel, id: outRefundNo)
         guard var refund = refunds[key], refund.status == "PROCESSING" else { return nil }
-        refund.status = abnormal ? "ABNORMAL" : "SUCCESS"
+        refund.status = status
         refund.finishedAt = now
         refunds[key] = refund
-        if abnormal, var order = orders[Key(channel: channel, id: refund.outTradeNo)] {
+        if status != "SUCCESS", var order = orders[Key(channel: channel, id: refund.outTradeNo)] {
             order.refundedFen -= refund.amountFen
             orders[Key(channel: channel, id: refund.outTradeNo)] = order
         }

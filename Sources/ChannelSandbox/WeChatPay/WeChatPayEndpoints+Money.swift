@@ -6,7 +6,7 @@ import PaystreamCore
 extension WeChatPayEndpoints {
     // MARK: Refunds
 
-    /// POST /v3/refund/domestic/refunds: PROCESSING at once, SUCCESS (or ABNORMAL under the refund fault) after
+    /// POST /v3/refund/domestic/refunds: PROCESSING at once, SUCCESS (or ABNORMAL or CLOSED under the refund faults) after
     /// the settle delay, then a REFUND.* notify to the refund's notify_url (or the order's).
     func createRefund(_ call: Call) async throws -> Reply {
         let request = try decode(WeChatRefundRequest.self, call)
@@ -28,8 +28,9 @@ extension WeChatPayEndpoints {
             let core = self.core
             let endpoints = self
             core.settleLater {
-                let abnormal = await core.state.faults.refunds?.abnormal == true
-                guard let finished = await core.state.finishRefund(.wechat, refund.outRefundNo, abnormal: abnormal, now: Date())
+                let faults = await core.state.faults.refunds
+                let status = faults?.closed == true ? "CLOSED" : faults?.abnormal == true ? "ABNORMAL" : "SUCCESS"
+                guard let finished = await core.state.finishRefund(.wechat, refund.outRefundNo, status: status, now: Date())
                 else { return }
                 await core.send(endpoints.refundNotify(finished))
             }
@@ -68,9 +69,9 @@ extension WeChatPayEndpoints {
             out_refund_no: refund.outRefundNo, refund_id: refund.refundID, refund_status: refund.status,
             success_time: refund.status == "SUCCESS" ? refund.finishedAt.map(ShanghaiTime.rfc3339) : nil,
             user_received_account: "支付用户零钱", amount: refundAmount(refund))
-        let success = refund.status == "SUCCESS"
+        let summary = ["SUCCESS": "退款成功", "CLOSED": "退款关闭"][refund.status] ?? "退款异常"
         return core.wechatNotify(
-            event: success ? "REFUND.SUCCESS" : "REFUND.ABNORMAL", summary: success ? "退款成功" : "退款异常",
+            event: "REFUND." + refund.status, summary: summary,
             originalType: "refund", plaintext: notice, reference: refund.outRefundNo, url: url)
     }
 

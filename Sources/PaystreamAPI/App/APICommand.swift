@@ -29,8 +29,10 @@ public struct APICommand: AsyncParsableCommand {
     @Flag(help: "Do not run the dispatchers, the payment poller and the envelope activator in this process.") public var noDispatch = false
     @Option(help: "Ask the channel about an unpaid order this many seconds after it was created (its notify may be lost).")
     public var paymentQueryAfterSeconds = 60.0
-    @Option(help: "Close at the channel, and mark failed, an order still unpaid this many seconds after it was created.")
+    @Option(help: "Close at the channel, and mark failed, an order still unpaid this many seconds after it was created. Keep it above the channels' own expiry of an order (2 hours), or an order could be failed while still payable.")
     public var paymentExpireSeconds = 8_100.0
+    @Option(help: "Seconds a refused payout must stay unknown to the channel before the withdrawal fails and is unfrozen.")
+    public var payoutRefusalSettleSeconds = 600
 
     public init() {}
 
@@ -38,6 +40,7 @@ public struct APICommand: AsyncParsableCommand {
         guard (0.1...3600).contains(pushKeepAliveSeconds) else {
             throw ValidationError("--push-keep-alive-seconds must be between 0.1 and 3600, not \(pushKeepAliveSeconds)")
         }
+        guard payoutRefusalSettleSeconds >= 0 else { throw ValidationError("--payout-refusal-settle-seconds must be at least 0") }
     }
 
     public func run() async throws {
@@ -62,7 +65,7 @@ public struct APICommand: AsyncParsableCommand {
         ]
         if !noDispatch {
             group += [
-                PayoutDispatcher(services: services), RefundDispatcher(services: services),
+                PayoutDispatcher(services: services, refusalSettlesAfter: payoutRefusalSettleSeconds), RefundDispatcher(services: services),
                 PaymentPoller(
                     services: services, queryAfter: .milliseconds(Int64(paymentQueryAfterSeconds * 1000)),
                     expireAfter: .milliseconds(Int64(paymentExpireSeconds * 1000))),

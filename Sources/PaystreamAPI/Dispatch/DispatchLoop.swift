@@ -28,10 +28,11 @@ func forEachClaimedRow(
         do {
             try await handle(row)
         } catch {
-            try await connection.execute("ROLLBACK TO SAVEPOINT claimed_row")
+            // Logged first: if the rollback fails too, the round fails, but this row's own error is not lost.
             logger.error(
                 "\(what) failed for one row; it waits, the others go on",
                 metadata: [key: "\((try? row.decode(String.self, column: key)) ?? "?")", "error": "\(error)"])
+            try await connection.execute("ROLLBACK TO SAVEPOINT claimed_row")
             try await putOff(row)
         }
         try await connection.execute("RELEASE SAVEPOINT claimed_row")

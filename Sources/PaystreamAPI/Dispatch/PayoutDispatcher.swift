@@ -17,12 +17,18 @@ import ServiceLifecycle
 /// - a payout that is still processing is polled with growing intervals (2 s … 60 s);
 /// - a refusal of the payout request (`.rejected`) unfreezes nothing by itself: such answers are unsigned, and a
 ///   retried request can be refused after the first one was accepted ("duplicate order", "busy"). The refusal is
-///   noted (`failure_reason` on a `processing` row) and the channel is asked: a payout it reports is followed to
-///   its end; one it does not hold (`.notFound`) fails with the refusal's reason. A request refused before it was
-///   sent (`.invalidRequest`: the client's own checks) fails at once, since the channel never saw it.
+///   noted (`failure_reason` and `refused_at` on a `processing` row) and the channel is asked: a payout it reports
+///   is followed to its end; one it still does not hold (`.notFound`) ``refusalSettlesAfter`` the refusal fails
+///   with the refusal's reason (asked earlier, the first try may still be on its way). A request refused before
+///   it was sent (`.invalidRequest`: the client's own checks) fails at once, since the channel never saw it;
+/// - a report that contradicts a final result already recorded (paid after failed, say) changes nothing and is
+///   logged as critical: an operator reconciles it with the channel.
 struct PayoutDispatcher: Service {
     let services: APIServices
     var interval: Duration = .milliseconds(500)
+    /// Seconds after a refusal before "the channel holds no such payout" is believed: an earlier try of the same
+    /// request may still be on its way through the channel (`paystream-api --payout-refusal-settle-seconds`).
+    var refusalSettlesAfter = 600
 
     func run() async throws {
         await runDispatchLoop("payout dispatch", interval: interval, logger: services.logger) { try await dispatchOnce() }
@@ -33,7 +39,7 @@ struct PayoutDispatcher: Service {
             let rows = try await connection.query(
                 """
                 SELECT w.order_id, w.channel, w.amount_fen, w.destination::text AS destination, w.payout_state, w.payout_attempts,
-                       w.failure_reason
+                       w.failure_reason, (w.refused_at < now() - \(refusalSettlesAfter) * interval '1 second') AS refusal_settled
                 FROM withdrawal_requests w JOIN orders o ON o.order_id = w.order_id
                 WHERE o.status = 'approved'
                   AND (w.payout_state IS NULL OR w.payout_state IN ('processing', 'awaitingUserConfirmation'))
@@ -59,6 +65,7 @@ struct PayoutDispatcher: Service {
         let sent = try row.decode(String?.self, column: "payout_state") != nil
         // A refusal noted on a request that may have been accepted anyway (see the type's guarantees).
         let refusal = sent ? try row.decode(String?.self, column: "failure_reason") : nil
+        let refusalSettled = try row.decode(Bool?.self, column: "refusal_settled") ?? false
         do {
             let status: PayoutStatus
             if sent {
@@ -86,8 +93,12 @@ struct PayoutDispatcher: Service {
                     "\(channel.rawValue) refused the payout: \(error.channelMessage ?? error.message)", orderID: orderID,
                     attempts: attempts, on: connection)
             } else if error.code == .notFound && sent, let refusal {
-                // Refused, and the channel holds no such payout: it will never be paid.
-                try await apply(failure: refusal, orderID: orderID, on: connection)
+                if refusalSettled {
+                    // Refused, and the channel has held no such payout for a while: it will never be paid.
+                    try await apply(failure: refusal, orderID: orderID, on: connection)
+                } else {
+                    try await later(orderID, attempts: attempts, on: connection)
+                }
             } else if error.code == .notFound && sent {
                 // The channel never got the request: send it again (same idempotency key).
                 try await connection.execute(
@@ -116,7 +127,14 @@ struct PayoutDispatcher: Service {
     private func apply(_ status: PayoutStatus, orderID: String, attempts: Int, on connection: PostgresConnection) async throws {
         let current = try await connection.query("SELECT payout_state FROM withdrawal_requests WHERE order_id = \(orderID)")
         if let state = try current.first?.decode(String?.self, column: "payout_state"), ["succeeded", "failed", "cancelled"].contains(state) {
-            return  // already final: a repeated report changes nothing
+            // Already final: a repeated report changes nothing, a contradicting one is an operator's case.
+            let reported = status.state.rawValue
+            if reported != state && (state == "succeeded" || status.state == .succeeded) {
+                services.logger.critical(
+                    "payout reported \(reported) after it was recorded \(state); reconcile it with the channel",
+                    metadata: ["order_id": "\(orderID)", "channel_payout_id": "\(status.channelPayoutID ?? "")"])
+            }
+            return
         }
         switch status.state {
         case .succeeded:
@@ -127,7 +145,7 @@ struct PayoutDispatcher: Service {
             try await connection.execute(
                 """
                 UPDATE withdrawal_requests SET payout_state = 'succeeded', channel_payout_id = \(status.channelPayoutID),
-                       payout_attempts = payout_attempts + 1, failure_reason = NULL, updated_at = now() WHERE order_id = \(orderID)
+                       payout_attempts = payout_attempts + 1, failure_reason = NULL, refused_at = NULL, updated_at = now() WHERE order_id = \(orderID)
                 """)
             services.logger.info("withdrawal paid out", metadata: ["order_id": "\(orderID)", "channel_payout_id": "\(status.channelPayoutID ?? "")"])
         case .failed, .cancelled:
@@ -138,7 +156,7 @@ struct PayoutDispatcher: Service {
                 UPDATE withdrawal_requests SET payout_state = \(status.state.rawValue), channel_payout_id = coalesce(\(status.channelPayoutID), channel_payout_id),
                        package_info = coalesce(\(status.packageInfo), package_info),
                        payout_attempts = payout_attempts + 1, next_attempt_at = now() + make_interval(secs => \(Self.backoffSeconds(attempts))),
-                       failure_reason = NULL, updated_at = now() WHERE order_id = \(orderID)
+                       failure_reason = NULL, refused_at = NULL, updated_at = now() WHERE order_id = \(orderID)
                 """)
         }
     }
@@ -148,7 +166,8 @@ struct PayoutDispatcher: Service {
     private func noteRefusal(_ reason: String, orderID: String, attempts: Int, on connection: PostgresConnection) async throws {
         try await connection.execute(
             """
-            UPDATE withdrawal_requests SET payout_state = 'processing', failure_reason = \(reason), payout_attempts = payout_attempts + 1,
+            UPDATE withdrawal_requests SET payout_state = 'processing', failure_reason = \(reason), refused_at = now(),
+                   payout_attempts = payout_attempts + 1,
                    next_attempt_at = now() + make_interval(secs => \(Self.backoffSeconds(attempts))), updated_at = now()
             WHERE order_id = \(orderID)
             """)
@@ -180,6 +199,8 @@ struct PayoutDispatcher: Service {
     }
 
     static func backoffSeconds(_ attempts: Int) -> Int { min(60, 2 << min(attempts, 5)) }
+
+
 
     /// A channel's failure text as an event's reason: control characters become spaces, at most 200 characters,
     /// and a blank text says the state instead (an event refuses a blank or controlled reason, and one bad text

@@ -10,11 +10,12 @@ import ServiceLifecycle
 ///
 /// Guarantees: the channel is asked with the refund order number as out_refund_no (its idempotency key), so
 /// asking again after a timeout or crash cannot refund twice; rows are claimed with SKIP LOCKED; a final
-/// state is recorded once. A refund that ends `closed` or `abnormal` comes back to the payer's wallet: a
-/// `refundReturned` event goes into the outbox in the transaction that records the state (the refund order
-/// becomes `failed`, the original may be refunded again). The rest of an expired envelope that fails at the
-/// channel is logged as critical instead: the sender is owed it and an operator settles it. A refund whose paid
-/// order the channel does not know is recorded as `abnormal` at once, not retried forever.
+/// state is recorded once. A refund that ends `closed`, or that the channel refused as it does not know the paid
+/// order (recorded `abnormal` at once, not retried for ever), comes back to the payer's wallet: a `refundReturned`
+/// event goes into the outbox in the transaction that records the state (the refund order becomes `failed`, the
+/// original may be refunded again). An `abnormal` refund is not final at the channel (the merchant finishes it in
+/// its platform, and it ends `succeeded`): it is logged as critical for an operator, as is the rest of an expired
+/// envelope that fails at the channel. A report contradicting a recorded final state is logged as critical.
 struct RefundDispatcher: Service {
     let services: APIServices
     var interval: Duration = .milliseconds(500)
@@ -69,7 +70,7 @@ struct RefundDispatcher: Service {
             // Asking again cannot change the answer: the refund is final, and its money comes back to the payer.
             try await apply(
                 refundOrderID: refundOrderID, state: .abnormal, rawState: error.channelCode ?? error.code.rawValue,
-                refundID: nil, attempts: attempts, on: connection)
+                refundID: nil, attempts: attempts, neverAccepted: true, on: connection)
         } catch let error as ChannelError {
             services.logger.warning("refund call failed; will retry", metadata: ["refund_order_id": "\(refundOrderID)", "error": "\(error)"])
             try await later(refundOrderID, attempts: attempts, on: connection)
@@ -138,12 +139,23 @@ struct RefundDispatcher: Service {
         }
     }
 
+    /// Records the channel's state of a refund. `neverAccepted`: the channel refused the refund itself, as it does
+    /// not know the paid order, so nothing can ever be refunded there.
     private func apply(
-        refundOrderID: String, state: RefundState?, rawState: String, refundID: String?, attempts: Int, on connection: PostgresConnection
+        refundOrderID: String, state: RefundState?, rawState: String, refundID: String?, attempts: Int, neverAccepted: Bool = false,
+        on connection: PostgresConnection
     ) async throws {
-        let current = try await connection.query("SELECT channel_state FROM refund_requests WHERE refund_order_id = \(refundOrderID)")
-        if let existing = try current.first?.decode(String?.self, column: "channel_state"), existing != "processing" { return }
         let name = state?.rawValue ?? "processing"
+        let current = try await connection.query("SELECT channel_state FROM refund_requests WHERE refund_order_id = \(refundOrderID)")
+        if let existing = try current.first?.decode(String?.self, column: "channel_state"), existing != "processing" {
+            // Already final: a repeated report changes nothing, a contradicting one is an operator's case.
+            if state != nil && state != .processing && name != existing {
+                services.logger.critical(
+                    "refund reported \(name) after it was recorded \(existing); reconcile it with the channel",
+                    metadata: ["refund_order_id": "\(refundOrderID)"])
+            }
+            return
+        }
         let isFinal = state != nil && state != .processing
         try await connection.execute(
             """
@@ -155,7 +167,15 @@ struct RefundDispatcher: Service {
             """)
         switch state {
         case .succeeded: services.logger.info("refund completed at the channel", metadata: ["refund_order_id": "\(refundOrderID)"])
-        case .closed, .abnormal: try await returnToPayer(refundOrderID: refundOrderID, rawState: rawState, on: connection)
+        case .closed: try await returnToPayer(refundOrderID: refundOrderID, rawState: rawState, on: connection)
+        case .abnormal where neverAccepted: try await returnToPayer(refundOrderID: refundOrderID, rawState: rawState, on: connection)
+        case .abnormal:
+            // Not final at the channel: WeChat's ABNORMAL (the payer's card no longer takes money) is finished by the
+            // merchant in its platform (to the payer's balance, or another card), and then ends SUCCESS. Returning
+            // the money here as well would pay the payer twice; the money waits in the channel's clearing account.
+            services.logger.critical(
+                "refund is abnormal at the channel; an operator finishes it there (the payer is owed the money)",
+                metadata: ["refund_order_id": "\(refundOrderID)", "state": "\(rawState)"])
         default: break
         }
     }

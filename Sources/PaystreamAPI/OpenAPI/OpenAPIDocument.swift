@@ -316,7 +316,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (the lists of orders, withdrawals, refunds) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -572,7 +572,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (the lists of orders, withdrawals, refunds) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -771,7 +771,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (the lists of orders, withdrawals, refunds) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -975,7 +975,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "The QR code could not be rendered. Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (the lists of orders, withdrawals, refunds) before trying again with a new key. Codes: `qr.render_failed`, `internal.error`.",
+            "description": "The QR code could not be rendered. Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `qr.render_failed`, `internal.error`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -1314,7 +1314,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (the lists of orders, withdrawals, refunds) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -1683,7 +1683,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (the lists of orders, withdrawals, refunds) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -1880,7 +1880,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (the lists of orders, withdrawals, refunds) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -2072,7 +2072,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "The QR code could not be rendered. Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (the lists of orders, withdrawals, refunds) before trying again with a new key. Codes: `qr.render_failed`, `internal.error`.",
+            "description": "The QR code could not be rendered. Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `qr.render_failed`, `internal.error`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -2400,7 +2400,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "The code names no merchant. Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (the lists of orders, withdrawals, refunds) before trying again with a new key. Codes: `store.corrupt`, `internal.error`.",
+            "description": "The code names no merchant. Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `store.corrupt`, `internal.error`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -2767,7 +2767,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (the lists of orders, withdrawals, refunds) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -3224,7 +3224,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (the lists of orders, withdrawals, refunds) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -3423,7 +3423,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (the lists of orders, withdrawals, refunds) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -3698,7 +3698,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (the lists of orders, withdrawals, refunds) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -4051,7 +4051,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (the lists of orders, withdrawals, refunds) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -4420,7 +4420,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (the lists of orders, withdrawals, refunds) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -4621,7 +4621,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (the lists of orders, withdrawals, refunds) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -5001,7 +5001,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (the lists of orders, withdrawals, refunds) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -5417,7 +5417,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (the lists of orders, withdrawals, refunds) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -5652,7 +5652,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (the lists of orders, withdrawals, refunds) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -6061,7 +6061,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (the lists of orders, withdrawals, refunds) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -6260,7 +6260,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (the lists of orders, withdrawals, refunds) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -6646,7 +6646,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (the lists of orders, withdrawals, refunds) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -7120,7 +7120,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (the lists of orders, withdrawals, refunds) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -7357,7 +7357,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (the lists of orders, withdrawals, refunds) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -7579,7 +7579,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (the lists of orders, withdrawals, refunds) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -7736,7 +7736,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (the lists of orders, withdrawals, refunds) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -8352,7 +8352,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (the lists of orders, withdrawals, refunds) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -8642,7 +8642,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (the lists of orders, withdrawals, refunds) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -9115,7 +9115,7 @@ enum OpenAPIDocument {
           },
           "status": {
             "type": "string",
-            "description": "The ledger's refund order status (`refunded` once the money left the wallet; `failed` when the channel ended it `closed` or `abnormal` and the money came back to the wallet), or `pending`."
+            "description": "The ledger's refund order status (`refunded` once the money left the wallet; `failed` when the channel closed it, or never knew the paid order, and the money came back to the wallet; an `abnormal` one stays `refunded` until an operator finishes it at the channel), or `pending`."
           },
           "channelState": {
             "type": "string",

@@ -26,7 +26,8 @@ struct RefundRoutes: Sendable {
         var account: String
         var channel: String
         var amountFen: Int64
-        /// The ledger's refund order status (`refunded` once the money left the wallet), or `pending`.
+        /// The ledger's refund order status (`refunded` once the money left the wallet, `failed` once it came back
+        /// because the channel closed the refund), or `pending`.
         var status: String
         var channelState: String?
         var channelRefundId: String?

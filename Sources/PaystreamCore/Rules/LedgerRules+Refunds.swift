@@ -85,6 +85,10 @@ extension LedgerRules {
         guard refund.parentOrderID == p.originalOrderID, let original = view.order(p.originalOrderID) else {
             throw reject("refund.original_mismatch", "refund \(p.refundOrderID) is not one of order \(p.originalOrderID)")
         }
+        // Only a refund whose money left the wallet (`refunded`) can come back; `requested → failed` is legal too.
+        guard refund.status == .refunded else {
+            throw reject("order.illegal_transition", "refund \(p.refundOrderID) is \(refund.status.rawValue), not refunded")
+        }
         try transition(refund, to: .failed)
         guard refund.owner == p.payer, refund.counterparty == .clearing(p.channel), refund.channel == p.channel,
             refund.amount == p.amount
