@@ -6,14 +6,20 @@ import PaystreamCore
 /// Guarantees: an identifier that passes ``check(_:_:lengths:channel:operation:)`` contains only ASCII letters,
 /// digits and `_-|*`, so it is safe in a URL path segment, an XML element and a signed string without escaping
 /// ambiguity.
-enum ChannelIdentifiers {
+public enum ChannelIdentifiers {
     private static let allowed: Set<UInt8> = Set(
         Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-|*".utf8))
+
+    /// True when `value` has a length in `lengths` and only ASCII letters, digits and `_-|*`: what the clients send
+    /// (the API checks a request with it before any money is frozen for it).
+    public static func isIdentifier(_ value: String, lengths: ClosedRange<Int>) -> Bool {
+        lengths.contains(value.utf8.count) && value.utf8.allSatisfy(allowed.contains)
+    }
 
     static func check(
         _ value: String, _ name: String, lengths: ClosedRange<Int>, channel: Channel, operation: String
     ) throws(ChannelError) {
-        guard lengths.contains(value.utf8.count), value.utf8.allSatisfy(allowed.contains) else {
+        guard isIdentifier(value, lengths: lengths) else {
             throw ChannelError(
                 .invalidRequest, channel: channel, operation: operation,
                 message: "\(name) must be \(lengths.lowerBound)...\(lengths.upperBound) characters of letters, digits, _-|*")

@@ -12,6 +12,10 @@ public struct WeChatPayBillLocation: Sendable, Equatable {
 }
 
 extension WeChatPayV3Client {
+    /// From this amount on (2,000.00 CNY) WeChat Pay needs the payee's name, RSA-encrypted, which this client cannot
+    /// make: such transfers are refused before sending.
+    public static let transferNameRequiredFromFen: Int64 = 200_000
+
     /// POST /v3/fund-app/mch-transfer/transfer-bills (商家转账 to the user's balance).
     ///
     /// Simplified: user_name (the payee's real name, RSA-OAEP-encrypted with the platform key) is never sent,
@@ -27,7 +31,7 @@ extension WeChatPayV3Client {
         try ChannelIdentifiers.check(openID, "openid", lengths: 1...128, channel: .wechat, operation: operation)
         try ChannelIdentifiers.checkPositive(request.amount, "transfer_amount", channel: .wechat, operation: operation)
         try ChannelIdentifiers.checkText(request.remark, "transfer_remark", maxCharacters: 32, channel: .wechat, operation: operation)
-        guard request.amount.fen < 200_000 else {
+        guard request.amount.fen < Self.transferNameRequiredFromFen else {
             throw ChannelError(
                 .invalidRequest, channel: .wechat, operation: operation,
                 message: "transfers of 2000.00 CNY or more need an encrypted user_name, which this client cannot make")

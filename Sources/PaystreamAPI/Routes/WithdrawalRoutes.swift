@@ -1,3 +1,4 @@
+import Channels
 import Foundation
 import Hummingbird
 import PaystreamCore
@@ -24,11 +25,6 @@ struct WithdrawalRoutes: Sendable {
     }
 
     struct ReviewBody: Decodable { var reason: String? }
-
-    /// The bytes of an openid the WeChat client sends.
-    static let openIDBytes: Set<UInt8> = Set(Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-|*".utf8))
-    /// WeChat transfers of this amount or more need the payee's name, RSA-encrypted, which the client cannot make.
-    static let weChatTransferLimitFen: Int64 = 200_000
 
     /// The statuses the review queue can be listed by.
     static let listableStatuses: Set<String> = ["pending", "requested", "approved", "paidOut", "invalid"]
@@ -103,13 +99,13 @@ struct WithdrawalRoutes: Sendable {
                 throw APIError.badRequest("request.missing_field", "openId is required for a WeChat withdrawal")
             }
             // What the WeChat client will send (ChannelIdentifiers): refused here, not after the money is frozen.
-            guard openID.utf8.count <= 128, openID.utf8.allSatisfy(Self.openIDBytes.contains) else {
+            guard ChannelIdentifiers.isIdentifier(openID, lengths: 1...128) else {
                 throw APIError.badRequest("request.invalid_field", "openId is 1...128 letters, digits or _-|*")
             }
-            guard amount.fen < Self.weChatTransferLimitFen else {
+            guard amount.fen < WeChatPayV3Client.transferNameRequiredFromFen else {
                 throw APIError.badRequest(
                     "withdraw.amount_over_channel_limit",
-                    "a WeChat withdrawal is less than \(Self.weChatTransferLimitFen) fen (transfers from 2,000.00 CNY on need the payee's encrypted name, which Paystream does not send)")
+                    "a WeChat withdrawal is less than \(WeChatPayV3Client.transferNameRequiredFromFen) fen (transfers from 2,000.00 CNY on need the payee's encrypted name, which Paystream does not send)")
             }
             destination = .init(type: "wechat", openId: openID)
         case .alipay, nil:
