@@ -41,6 +41,8 @@ public enum LedgerOutcome: Sendable, Equatable {
 ///   are one row lock, not a thousand.
 /// - Every entry's postings are written in one INSERT statement, which the database's balance trigger
 ///   checks; the CHECK constraints keep wallet buckets non-negative even if a rule were wrong.
+/// - Each applied grab is recorded in `envelope_grabbers` (one row per envelope and grabber, primary key), and
+///   the rules see the grabbers recorded before, so no grabber is credited twice from one envelope.
 public struct LedgerBatchWriter: Sendable {
     public init() {}
 
@@ -123,10 +125,11 @@ public struct LedgerBatchWriter: Sendable {
         // 3. Balances of the accounts the candidates and their orders touch, locked; then the rules, in order.
         let events = candidates.map { inputs[$0].event }
         var accountIDs = LedgerState.accounts(of: events, orders: claim.orders)
+        let grabs = try await LedgerState.committedGrabs(of: events, on: connection)
         var evaluation: LedgerEvaluation
         while true {
             let balances = try await LedgerState.lockAccounts(accountIDs, on: connection)
-            evaluation = try LedgerEvaluation.run(events, balances: balances, orders: claim.orders, locked: accountIDs)
+            evaluation = try LedgerEvaluation.run(events, balances: balances, orders: claim.orders, grabs: grabs, locked: accountIDs)
             if evaluation.unlockedAccounts.isEmpty { break }
             // A rule credited an account not predicted: lock it too and evaluate again from the start.
             accountIDs.formUnion(evaluation.unlockedAccounts)
@@ -172,7 +175,7 @@ struct LedgerEvaluation {
 
     static func run(
         _ events: [MoneyEvent], balances: [AccountID: (available: Int64, frozen: Int64)], orders: [OrderSnapshot],
-        locked: Set<AccountID>
+        grabs: [EnvelopeGrabber: String] = [:], locked: Set<AccountID>
     ) throws -> LedgerEvaluation {
         let view = InMemoryLedgerView()
         // Each of today's rules writes one journal entry and touches at most two orders. The figures only size
@@ -183,6 +186,7 @@ struct LedgerEvaluation {
             try view.load(balanceFen: balance.frozen, account: account, bucket: .frozen)
         }
         for order in orders { try view.load(order) }
+        for (grabber, orderID) in grabs { view.load(grab: grabber, orderID: orderID) }
         var evaluation = LedgerEvaluation(results: [], rejections: [], unlockedAccounts: [])
         for event in events {
             switch LedgerRules.effects(of: event, in: view) {

@@ -101,6 +101,37 @@ enum LedgerState {
         }
     }
 
+    /// The grabbers of the events' grabs who were credited from the same envelope before, with the grab order that
+    /// credited them. Called after the envelope orders are locked: a batch committing grabs of the same envelope
+    /// holds that lock until it commits, so what this reads is complete for the envelopes named.
+    static func committedGrabs(of events: [MoneyEvent], on connection: PostgresConnection) async throws -> [EnvelopeGrabber: String] {
+        var wanted: Set<EnvelopeGrabber> = []
+        for event in events {
+            if case .envelopeGrabbed(let p) = event.payload {
+                wanted.insert(EnvelopeGrabber(envelopeOrderID: p.envelopeOrderID, grabber: p.grabber))
+            }
+        }
+        if wanted.isEmpty { return [:] }
+        let pairs = Array(wanted)
+        // One primary-key probe per pair (as ``lockOrders(_:on:)`` does), never a join the planner could turn into a
+        // scan of a table that grows with every grab.
+        let rows = try await connection.query(
+            """
+            SELECT g.envelope_order_id, g.grabber, g.grab_order_id
+            FROM unnest(\(pairs.map(\.envelopeOrderID))::text[], \(pairs.map(\.grabber.description))::text[]) AS t(e, u)
+            CROSS JOIN LATERAL (SELECT * FROM envelope_grabbers WHERE envelope_order_id = t.e AND grabber = t.u OFFSET 0) g
+            """)
+        var grabs: [EnvelopeGrabber: String] = [:]
+        for row in rows {
+            guard let grabber = AccountID(try row.decode(String.self, column: "grabber")) else {
+                throw LedgerStoreError(message: "envelope_grabbers row names an unreadable account")
+            }
+            grabs[EnvelopeGrabber(envelopeOrderID: try row.decode(String.self, column: "envelope_order_id"), grabber: grabber)] =
+                try row.decode(String.self, column: "grab_order_id")
+        }
+        return grabs
+    }
+
     /// The ids in the order of their UTF-8 bytes (memcmp order, as PostgreSQL's collation C compares). Each id's
     /// bytes are copied out once and compared with memcmp: comparing the Strings' UTF-8 views directly, byte
     /// by byte or through `withUTF8`, took 4 ms for a batch's 4,000 order ids (about 5% of the worker's CPU in

@@ -28,7 +28,7 @@ struct LedgerCheck: Sendable {
     /// Every check, in the order the report lists them.
     static let all: [LedgerCheck] = [
         entries, globalSum, buckets, negative, reconciliation, envelopes, refundedOrders, ordersWithoutEntry,
-        processedKeys,
+        processedKeys, grabbers,
     ]
 
     /// The number of rows the snapshot holds.
@@ -346,6 +346,38 @@ struct LedgerCheck: Sendable {
                 rule: rule, subject: .entry(try int(row, "entry_id")), figures: [],
                 note: result.map { "key \"\(key)\" is recorded as \"\($0)\", not \"applied\"" }
                     ?? "key \"\(key)\" has no processed_keys row")
+        })
+
+    // MARK: 10. no grabber is credited twice from one envelope, and every grab is recorded in envelope_grabbers
+
+    static let grabbers = LedgerCheck(
+        rules: [.envelopeGrabbedTwice, .envelopeGrabUnrecorded],
+        sql: """
+            WITH credits AS (
+                SELECT e.order_id, p.account_id, count(*) AS grabs
+                FROM journal_entries e JOIN postings p ON p.entry_id = e.entry_id AND p.amount_fen > 0
+                WHERE e.kind = 'envelopeGrab'
+                GROUP BY e.order_id, p.account_id
+            ),
+            v AS (
+                SELECT 'envelope.grabbed_twice' AS rule, c.order_id, c.account_id AS grabber, c.grabs
+                FROM credits c WHERE c.grabs > 1
+                UNION ALL
+                SELECT 'envelope.grab_unrecorded', g.order_id, g.owner_account, 1
+                FROM orders g JOIN orders e ON e.order_id = g.parent_order_id AND e.kind = 'envelope'
+                WHERE g.kind = 'transferIn'
+                  AND NOT EXISTS (SELECT 1 FROM envelope_grabbers r WHERE r.grab_order_id = g.order_id)
+            )
+            """,
+        order: "order_id",
+        violation: { rule, row in
+            let grabber = try row.decode(String.self, column: "grabber")
+            return LedgerViolation(
+                rule: rule, subject: .order(try row.decode(String.self, column: "order_id")),
+                figures: rule == .envelopeGrabbedTwice ? [Figure("grabs", found: try int(row, "grabs"), expected: 1)] : [],
+                note: rule == .envelopeGrabbedTwice
+                    ? "\(grabber) was credited more than once from this envelope"
+                    : "grab order of \(grabber) has no envelope_grabbers row")
         })
 }
 

@@ -28,6 +28,10 @@ public struct LedgerViolation: Sendable, Equatable, CustomStringConvertible {
         case envelopeFinishedIncomplete = "envelope.finished_incomplete"
         /// An expired envelope's grabs plus its refund do not add up to its amount.
         case envelopeExpiredUnbalanced = "envelope.expired_unbalanced"
+        /// One grabber was credited by more than one grab of the same envelope.
+        case envelopeGrabbedTwice = "envelope.grabbed_twice"
+        /// A grab order has no `envelope_grabbers` row, so the worker would not see that its grabber was credited.
+        case envelopeGrabUnrecorded = "envelope.grab_unrecorded"
         /// A recharge, collection or transfer order's settled_fen differs from the refunds made against it.
         case orderSettledMismatch = "order.settled_mismatch"
         /// An order's status says money moved but the entry that moves it is missing.

@@ -31,6 +31,9 @@ import Postgres
 ///    entry, paidOut a `withdrawPaidOut` entry, invalid a `withdrawUnfreeze` entry; a paid recharge a
 ///    `rechargePaid` entry.
 /// 9. `processed_key.missing`: every entry's idempotency key is in processed_keys with result `applied`.
+/// 10. `envelope.grabbed_twice`, `envelope.grab_unrecorded`: no account is credited by two `envelopeGrab` entries
+///    of one envelope; every grab order (a `transferIn` whose parent is an envelope) has its `envelope_grabbers`
+///    row, which is what the worker reads to refuse a second grab.
 public struct LedgerVerifier: Sendable {
     /// Why a run could not produce a report (the database answered something the verifier does not expect).
     public struct VerificationError: Error, CustomStringConvertible {

@@ -47,6 +47,7 @@ enum LedgerWrites {
             try await pipeline.send(entriesStatement(entries, correlationIDs: correlations))
             try await pipeline.send(try balancesStatement(entries))
             for statement in orderStatements(applied) { try await pipeline.send(statement) }
+            try await pipeline.send(grabbersStatement(applied))
             try await pipeline.send(outboxStatement(applied))
         }
     }
@@ -226,6 +227,23 @@ enum LedgerWrites {
                     """, expectedRows: flowOrders.count, what: "flows"))
         }
         return statements
+    }
+
+    /// The applied grabs' grabbers, one row each (the rules refused a grabber credited before, so none exists).
+    private static func grabbersStatement(_ applied: [(LedgerInput, Effects)]) -> Statement? {
+        var envelopes: [String] = [], grabbers: [String] = [], orders: [String] = []
+        for (input, _) in applied {
+            guard case .envelopeGrabbed(let p) = input.event.payload else { continue }
+            envelopes.append(p.envelopeOrderID)
+            grabbers.append(p.grabber.description)
+            orders.append(p.incomingOrderID)
+        }
+        if envelopes.isEmpty { return nil }
+        return Statement(
+            """
+            INSERT INTO envelope_grabbers (envelope_order_id, grabber, grab_order_id)
+            SELECT * FROM unnest(\(envelopes)::text[], \(grabbers)::text[], \(orders)::text[])
+            """, expectedRows: envelopes.count, what: "envelope grabbers")
     }
 
     private static func outboxStatement(_ applied: [(LedgerInput, Effects)]) -> Statement? {

@@ -160,7 +160,7 @@ struct LedgerVerifierTests {
                 [("clearing:wechat", "available", -300), ("user:s", "frozen", 300)])
             _ = try await Fixture.post(
                 db, key: "grab:g9", kind: "envelopeGrab", order: "e1",
-                [("user:s", "frozen", -300), ("user:c", "available", 300)])
+                [("user:s", "frozen", -300), ("user:x", "available", 300)])
             try await db.client.execute("UPDATE orders SET settled_fen = 600 WHERE order_id = 'e1'")
             let report = try await LedgerVerifier(client: db.client).verify()
             #expect(report.brokenRules == [.envelopeOverdrawn])
@@ -253,6 +253,29 @@ struct LedgerVerifierTests {
             #expect(report.violations.map(\.subject) == [.entry(unrecorded), .entry(rejected)])
             #expect(report.violations[0].note == "key \"corr:1\" has no processed_keys row")
             #expect(report.violations[1].note == "key \"corr:2\" is recorded as \"rejected:duplicate\", not \"applied\"")
+        }
+    }
+
+    @Test("a grabber credited twice from one envelope, and a grab order missing from envelope_grabbers, are named")
+    func grabbers() async throws {
+        try await withDatabase { db in
+            try await Fixture.buildCleanLedger(db)
+            // A second credit of user:c from e1, the envelope's own figures kept consistent (400 of 500 grabbed).
+            _ = try await Fixture.post(
+                db, key: "grab:g5", kind: "envelopeGrab", order: "e1",
+                [("user:s", "frozen", -100), ("user:c", "available", 100)])
+            try await db.client.execute("UPDATE orders SET settled_fen = 400 WHERE order_id = 'e1'")
+            // Grab orders: g2's grabber is recorded, g4's is not; a transfer's incoming order is not a grab.
+            try await Fixture.order(db, "grab:g2", kind: "transferIn", status: "completed", owner: "user:d", amount: 200, parent: "e1")
+            try await Fixture.order(db, "grab:g4", kind: "transferIn", status: "completed", owner: "user:d", amount: 100, parent: "e3")
+            try await db.client.execute(
+                "INSERT INTO envelope_grabbers (envelope_order_id, grabber, grab_order_id) VALUES ('e1', 'user:d', 'grab:g2')")
+            let report = try await LedgerVerifier(client: db.client).verify()
+            #expect(report.brokenRules == [.envelopeGrabbedTwice, .envelopeGrabUnrecorded])
+            #expect(report.violations.map(\.subject) == [.order("e1"), .order("grab:g4")])
+            #expect(report.violations[0].figure("grabs") == .init("grabs", found: 2, expected: 1))
+            #expect(report.violations[0].note == "user:c was credited more than once from this envelope")
+            #expect(report.violations[1].note == "grab order of user:d has no envelope_grabbers row")
         }
     }
 

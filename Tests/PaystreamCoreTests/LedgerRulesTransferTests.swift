@@ -97,4 +97,41 @@ struct LedgerRulesTransferTests {
         try broke.load(OrderSnapshot(orderID: "e-2", kind: .envelope, status: .funded, owner: alice, amount: Fixture.fen(5)))
         #expect(Fixture.rejection(Fixture.grab(envelope: "e-2", grab: "g", sender: alice, grabber: bob, fen: 5), in: broke) == "balance.insufficient_frozen")
     }
+
+    @Test func aGrabberIsCreditedOnceFromOneEnvelopeWhateverTheGrabID() throws {
+        let ledger = try ledger(aliceFrozenFen: 300)
+        try Fixture.apply(Fixture.grab(envelope: "e-0", grab: "g-1", sender: alice, grabber: bob, fen: 100), to: ledger)
+        #expect(ledger.grabOrderID(of: EnvelopeGrabber(envelopeOrderID: "e-0", grabber: bob)) == "grab:g-1")
+        // The same user under another grab id (a Redis that lost its record would grant it): refused, nothing moves.
+        #expect(Fixture.rejection(Fixture.grab(envelope: "e-0", grab: "g-2", sender: alice, grabber: bob, fen: 100), in: ledger)
+            == "envelope.already_grabbed")
+        #expect(ledger.balanceFen(bob, .available) == 100)
+        // Another grabber of the same envelope, and the same grabber of another envelope, are credited.
+        try Fixture.apply(Fixture.grab(envelope: "e-0", grab: "g-3", sender: alice, grabber: carol, fen: 100), to: ledger)
+        try Fixture.apply(Fixture.paymentSucceeded(order: "e-1", fen: 50, payer: alice, purpose: .envelope), to: ledger)
+        try Fixture.apply(Fixture.grab(envelope: "e-1", grab: "g-4", sender: alice, grabber: bob, fen: 50), to: ledger)
+        #expect(ledger.balanceFen(bob, .available) == 150)
+        // A transfer's incoming order is not a grab: bob may receive any number of transfers.
+        try Fixture.apply(Fixture.transfer(order: "t-1", from: alice, to: bob, fen: 10), to: ledger)
+        try Fixture.apply(Fixture.transfer(order: "t-2", from: alice, to: bob, fen: 10), to: ledger)
+
+        // A grab the store recorded (a batch committed earlier) is refused the same way.
+        let fresh = try self.ledger(aliceFrozenFen: 300)
+        fresh.load(grab: EnvelopeGrabber(envelopeOrderID: "e-0", grabber: carol), orderID: "grab:g-0")
+        #expect(Fixture.rejection(Fixture.grab(envelope: "e-0", grab: "g-5", sender: alice, grabber: carol, fen: 1), in: fresh)
+            == "envelope.already_grabbed")
+    }
+
+    @Test func theViewRefusesEffectsThatCreditAGrabberTwice() throws {
+        let ledger = try ledger(aliceFrozenFen: 300)
+        let first = try LedgerRules.effects(of: Fixture.grab(envelope: "e-0", grab: "g-1", sender: alice, grabber: bob, fen: 100), in: ledger).get()
+        let second = try LedgerRules.effects(of: Fixture.grab(envelope: "e-0", grab: "g-2", sender: alice, grabber: bob, fen: 100), in: ledger).get()
+        try ledger.apply(first)
+        // Effects built before the first was applied (as a rule with a bug could produce) are refused whole.
+        #expect(throws: LedgerRuleError(code: "envelope.already_grabbed", message: "user:bob in e-0 was credited by grab:g-1 before grab:g-2")) {
+            try ledger.apply(second)
+        }
+        #expect(ledger.balanceFen(bob, .available) == 100)
+        #expect(ledger.order("grab:g-2") == nil)
+    }
 }

@@ -10,7 +10,8 @@ import Synchronization
 /// - after any sequence of successful applies, every non-clearing bucket is >= 0, every order change
 ///   followed ``OrderStateMachine`` (creations of absent orders only, legal transitions, `from` matching the
 ///   current status), every order has `0 <= settledFen <= amount`, and no two journal entries share an
-///   idempotency key;
+///   idempotency key, and no grabber is credited twice from one envelope (two `transferIn` orders created with the
+///   same owner and the same envelope as parent);
 /// - each bucket equals its loaded starting balance plus the sum of its postings in ``journal``.
 /// Thread safety: state lives in a `Mutex`, so the type is `Sendable` without `@unchecked`; reads during a
 /// concurrent apply see the state before or after it, never between.
@@ -20,6 +21,8 @@ public final class InMemoryLedgerView: LedgerView, Sendable {
         var orders: [String: OrderSnapshot] = [:]
         var journal: [JournalEntry] = []
         var entryKeys: Set<String> = []
+        /// Each envelope's grabbers, with the grab order that credited them.
+        var grabs: [EnvelopeGrabber: String] = [:]
     }
 
     private let state = Mutex(State())
@@ -60,6 +63,11 @@ public final class InMemoryLedgerView: LedgerView, Sendable {
         state.withLock { $0.orders[order.orderID] = order }
     }
 
+    /// Records that `grabber` was credited from its envelope by the grab order `orderID` (from the store).
+    public func load(grab grabber: EnvelopeGrabber, orderID: String) {
+        state.withLock { $0.grabs[grabber] = orderID }
+    }
+
     // MARK: - LedgerView
 
     public func balanceFen(_ account: AccountID, _ bucket: Bucket) -> Int64 {
@@ -68,6 +76,10 @@ public final class InMemoryLedgerView: LedgerView, Sendable {
 
     public func order(_ orderID: String) -> OrderSnapshot? {
         state.withLock { $0.orders[orderID] }
+    }
+
+    public func grabOrderID(of grabber: EnvelopeGrabber) -> String? {
+        state.withLock { $0.grabs[grabber] }
     }
 
     // MARK: - Reading everything
@@ -85,10 +97,12 @@ public final class InMemoryLedgerView: LedgerView, Sendable {
     /// `entry.duplicate_key` (an entry's key was applied before or twice here), `balance.negative` (a
     /// non-clearing bucket would go below zero), `balance.overflow`, `order.invalid_change` (creating an
     /// existing order, changing a missing one, `from` not its status, kind/owner/amount differing, settled sum
-    /// out of range) or `order.illegal_transition`.
+    /// out of range), `order.illegal_transition` or `envelope.already_grabbed` (a grabber credited from the same
+    /// envelope before, or twice here).
     public func apply(_ effects: Effects) throws(LedgerRuleError) {
         try state.withLock { (state: inout State) throws(LedgerRuleError) in
             let orders = try Self.changedOrders(effects.orderChanges, current: state.orders)
+            let grabs = try Self.newGrabs(orders, current: state)
             let balances = try Self.changedBalances(effects.entries, current: state.balancesFen)
             for (index, entry) in effects.entries.enumerated() {
                 guard !state.entryKeys.contains(entry.idempotencyKey),
@@ -99,6 +113,7 @@ public final class InMemoryLedgerView: LedgerView, Sendable {
                 }
             }
             for (orderID, order) in orders { state.orders[orderID] = order }
+            for (grabber, orderID) in grabs { state.grabs[grabber] = orderID }
             for (key, balance) in balances { state.balancesFen[key] = balance }
             state.journal.append(contentsOf: effects.entries)
             for entry in effects.entries { state.entryKeys.insert(entry.idempotencyKey) }
@@ -155,6 +170,26 @@ public final class InMemoryLedgerView: LedgerView, Sendable {
             if let index { touched[index].order = next } else { touched.append((change.orderID, next)) }
         }
         return touched
+    }
+
+    /// The grabs among the `touched` orders: `transferIn` orders created here whose parent is an envelope, each a
+    /// grabber who must not have been credited from that envelope before (nor twice here).
+    static func newGrabs(
+        _ touched: [(orderID: String, order: OrderSnapshot)], current: State
+    ) throws(LedgerRuleError) -> [(grabber: EnvelopeGrabber, orderID: String)] {
+        var grabs: [(grabber: EnvelopeGrabber, orderID: String)] = []
+        for (orderID, order) in touched where order.kind == .transferIn && current.orders[orderID] == nil {
+            guard let parentID = order.parentOrderID else { continue }
+            let parent = touched.first { $0.orderID == parentID }?.order ?? current.orders[parentID]
+            guard parent?.kind == .envelope else { continue }
+            let grabber = EnvelopeGrabber(envelopeOrderID: parentID, grabber: order.owner)
+            if let earlier = current.grabs[grabber] ?? grabs.first(where: { $0.grabber == grabber })?.orderID {
+                throw LedgerRuleError(
+                    code: "envelope.already_grabbed", message: "\(grabber) was credited by \(earlier) before \(orderID)")
+            }
+            grabs.append((grabber, orderID))
+        }
+        return grabs
     }
 
     /// The balances after `entries`, for the touched buckets only, each once.

@@ -31,6 +31,8 @@ extension LedgerRules {
     /// envelopeGrabbed: the envelope order must exist (`envelope.unknown`), be an envelope
     /// (`order.kind_mismatch`), be `funded` (`envelope.not_funded`) and belong to the sender
     /// (`envelope.sender_mismatch`); the incoming order `grab:<grabId>` must not exist (`order.duplicate`);
+    /// the grabber must not have been credited from this envelope before under another grab id
+    /// (`envelope.already_grabbed`: Redis refuses a second grab, but a Redis that lost its record would not);
     /// grabs so far + amount <= the envelope's amount (`envelope.overdrawn`); sender.frozen >= amount
     /// (`balance.insufficient_frozen`). Entry `envelopeGrab`: sender.frozen -x, grabber.available +x, owned by
     /// the envelope order. The envelope's settled sum grows by x; it becomes `finished` when the sum reaches
@@ -54,6 +56,11 @@ extension LedgerRules {
                 "envelope \(p.envelopeOrderID) was sent by \(envelope.owner), not \(p.sender)")
         }
         try requireAbsent(p.incomingOrderID, in: view)
+        if let earlier = view.grabOrderID(of: EnvelopeGrabber(envelopeOrderID: p.envelopeOrderID, grabber: p.grabber)) {
+            throw reject(
+                "envelope.already_grabbed",
+                "\(p.grabber) was already credited from envelope \(p.envelopeOrderID) by \(earlier)")
+        }
         let settled = try settled(envelope, adding: p.amount, code: "envelope.overdrawn")
         try requireBalance(p.sender, .frozen, atLeast: p.amount, in: view)
         let journalEntry = try entry { () throws(LedgerRuleError) in

@@ -7,4 +7,7 @@ public protocol LedgerView {
     func balanceFen(_ account: AccountID, _ bucket: Bucket) -> Int64
     /// The order with this id, or nil when it does not exist.
     func order(_ orderID: String) -> OrderSnapshot?
+    /// The grab order (`grab:<grabId>`) through which this grabber was credited from this envelope, or nil when
+    /// the grabber has not been.
+    func grabOrderID(of grabber: EnvelopeGrabber) -> String?
 }
