@@ -223,6 +223,50 @@ import TestSupport
         }
     }
 
+    @Test func aUserRedisForgotIsNotCreditedTwiceAndTheRefusedGrabIsNotReDriven() async throws {
+        try await FlowHarness.run { h in
+            let sender = "user:forgot\(h.prefix.suffix(6))"
+            let envelope = try await Self.fundedEnvelope(h, sender: sender, totalFen: 900, shares: 3, mode: "equal")
+            let user = "user:twice\(h.prefix.suffix(6))"
+            let first = try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: user)
+            #expect(first.status == 200 && first.int("amountFen") == 300, "\(first.text)")
+            let firstGrab = try #require(first.string("grabId"))
+            #expect(await eventually(timeoutSeconds: 60) { (try? await h.balance(user))?.available == 300 })
+
+            // Redis loses the grab (as a restart inside its fsync window would): the user's record, its pending
+            // entry and the popped share are back to before it.
+            let key = "\(h.prefix):env:{\(envelope)}"
+            _ = try await h.redis(["HDEL", "\(key):grabbed", user])
+            _ = try await h.redis(["HDEL", "\(key):pending", firstGrab])
+            _ = try await h.redis(["RPUSH", "\(key):shares", "300"])
+            let second = try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: user)
+            #expect(second.status == 200, "Redis no longer knows the user, so it grants a share: \(second.text)")
+            let secondGrab = try #require(second.string("grabId"))
+            #expect(secondGrab != firstGrab)
+
+            // The ledger refuses it: the user is credited once, the envelope keeps the share.
+            #expect(await eventually(timeoutSeconds: 60) {
+                (try? await h.count(
+                    "SELECT count(*) FROM processed_keys WHERE idempotency_key = 'grab:\(secondGrab)' AND result = 'rejected:envelope.already_grabbed'")) == 1
+            })
+            #expect(try await h.balance(user) == (300, 0))
+            #expect(try await h.balance(sender) == (0, 600))
+            #expect(try await h.count("SELECT count(*) FROM envelope_grabbers WHERE envelope_order_id = '\(envelope)'") == 1)
+
+            // Compensation clears the refused grab instead of producing it again on every run.
+            let run = try await h.runSchedulerOnce(["--grab-grace-seconds", "0"])
+            #expect(run.status == 0, "\(run.output)")
+            #expect(run.output.contains("grab-redrive: found 0, re-driven 0, refused by the ledger 1"), "\(run.output)")
+            #expect(try await h.redis(["HEXISTS", "\(key):pending", secondGrab]).int64 == 0)
+            let again = try await h.runSchedulerOnce(["--grab-grace-seconds", "0"])
+            #expect(again.output.contains("grab-redrive: found 0, re-driven 0, refused by the ledger 0"), "\(again.output)")
+            #expect(try await h.count("SELECT count(*) FROM processed_keys WHERE idempotency_key = 'grab:\(secondGrab)'") == 1)
+            #expect(try await h.balance(user) == (300, 0))
+            let report = try await h.verify()
+            #expect(report.isClean, "\(report.violations)")
+        }
+    }
+
     @Test func clientsArePushedAvailableCreditedFinishedAndRefunded() async throws {
         try await FlowHarness.run { h in
             #expect(await eventually(timeoutSeconds: 60) { (try? await h.get("/v1/events/ready").status) == 200 })

@@ -11,7 +11,10 @@ import Glibc
 ///
 /// - ``redriveGrabs()``: a grab recorded in Redis whose transfer is not committed (the API died between the
 ///   grab script and Kafka's acknowledgement, or Kafka refused) is produced again after a grace period; its
-///   idempotency key `grab:<grab id>` makes a second copy harmless. Committed ones are cleared from Redis.
+///   idempotency key `grab:<grab id>` makes a second copy harmless. Committed ones are cleared from Redis, and so
+///   are those the ledger refused (their key is recorded `rejected:<code>`, e.g. `envelope.already_grabbed`):
+///   their message is in the dead-letter topic for an operator, and producing it again would only refuse it
+///   again, every run, for as long as Redis keeps the envelope.
 /// - ``expireEnvelopes()``: a funded envelope past its expiry (plus a grace period for grabs in flight) gets one
 ///   `envelopeExpired` event, after its own pending grabs are re-driven, so the rest refunded is exactly what
 ///   no grab took. Its key `envelope-expire:<id>` makes it once, even when two schedulers run at once.
@@ -32,6 +35,8 @@ struct EnvelopeCompensation: Sendable {
     struct RunResult: Sendable, Equatable {
         var found = 0
         var acted = 0
+        /// Pending grabs the ledger had refused, cleared without producing them again.
+        var refused = 0
     }
 
     /// Re-drives uncommitted grabs of every envelope activated within the window, a page of envelopes at a time
@@ -63,11 +68,14 @@ struct EnvelopeCompensation: Sendable {
                 let r = try await redrive(envelope.id, sender: sender, pending: grabs, graceMilliseconds: grabGraceMilliseconds)
                 result.found += r.found
                 result.acted += r.acted
+                result.refused += r.refused
             }
             after = (try last.decode(String.self, column: "created"), try last.decode(String.self, column: "envelope_order_id"))
             if rows.count < redrivePage { break }
         }
-        try await record("grab-redrive", started: started, result, notes: "\(scanned) envelopes scanned")
+        try await record(
+            "grab-redrive", started: started, result,
+            notes: "\(scanned) envelopes scanned" + (result.refused > 0 ? ", \(result.refused) refused by the ledger cleared" : ""))
         return result
     }
 
@@ -91,10 +99,30 @@ struct EnvelopeCompensation: Sendable {
             CROSS JOIN LATERAL (SELECT order_id FROM orders WHERE order_id = t.id OFFSET 0) o
             """)
         let committed = Set(try committedRows.map { String(try $0.decode(String.self, column: "order_id").dropFirst("grab:".count)) })
-        try await services.envelopes.clearPending(envelopeID: envelopeID, grabIDs: Array(committed))
+        // The grab's event key is its order id, `grab:<id>`; a refusal is recorded under it.
+        let uncommittedKeys = orderIDs.filter { !committed.contains(String($0.dropFirst("grab:".count))) }
+        var refused: [String: String] = [:]
+        if !uncommittedKeys.isEmpty {
+            let refusedRows = try await services.store.postgres.query(
+                """
+                SELECT k.idempotency_key, k.result FROM unnest(\(uncommittedKeys)::text[]) AS t(id)
+                CROSS JOIN LATERAL (SELECT idempotency_key, result FROM processed_keys
+                                    WHERE idempotency_key = t.id AND result LIKE 'rejected:%' OFFSET 0) k
+                """)
+            for row in refusedRows {
+                refused[String(try row.decode(String.self, column: "idempotency_key").dropFirst("grab:".count))] =
+                    try row.decode(String.self, column: "result")
+            }
+        }
+        try await services.envelopes.clearPending(envelopeID: envelopeID, grabIDs: Array(committed) + Array(refused.keys))
+        for (grabID, result) in refused.sorted(by: { $0.key < $1.key }) {
+            services.logger.warning(
+                "pending grab refused by the ledger: cleared, its message is in the dead-letter topic",
+                metadata: ["envelope_id": "\(envelopeID)", "grab_id": "\(grabID)", "result": "\(result)"])
+        }
         let nowMs = Int64(services.now().timeIntervalSince1970 * 1000)
-        var result = RunResult(found: pending.count - committed.count, acted: 0)
-        for grab in pending where !committed.contains(grab.grabID) && nowMs - grab.atMs >= graceMilliseconds {
+        var result = RunResult(found: pending.count - committed.count - refused.count, acted: 0, refused: refused.count)
+        for grab in pending where !committed.contains(grab.grabID) && refused[grab.grabID] == nil && nowMs - grab.atMs >= graceMilliseconds {
             guard let grabber = AccountID(grab.user) else { continue }
             let event = try MoneyEvent(
                 payload: .envelopeGrabbed(

@@ -62,7 +62,7 @@ public struct SchedulerCommand: AsyncParsableCommand {
         if once {
             let grabs = try await jobs.redriveGrabs()
             let expired = try await jobs.expireEnvelopes()
-            print("grab-redrive: found \(grabs.found), re-driven \(grabs.acted); envelope-expiry: found \(expired.found), expired \(expired.acted)")
+            print("grab-redrive: found \(grabs.found), re-driven \(grabs.acted), refused by the ledger \(grabs.refused); envelope-expiry: found \(expired.found), expired \(expired.acted)")
             print("retention: \(try await retentionJob.run())")
             if let line = try await reconJobs.runOnce(day: recon.reconDate) { print(line) }
             await built.close()
