@@ -267,6 +267,55 @@ import TestSupport
         }
     }
 
+    @Test func anEnvelopeRedisLostIsReloadedWithoutItsCommittedGrabs() async throws {
+        try await FlowHarness.run { h in
+            let sender = "user:lost\(h.prefix.suffix(6))"
+            let envelope = try await Self.fundedEnvelope(h, sender: sender, totalFen: 1000, shares: 5, mode: "random")
+            let users = (0..<6).map { "user:r\($0)x\(h.prefix.suffix(6))" }
+            var amounts: [String: Int64] = [:]
+            for user in users.prefix(2) {
+                let reply = try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: user)
+                #expect(reply.status == 200, "\(reply.text)")
+                amounts[user] = reply.int("amountFen")
+            }
+            #expect(await eventually(timeoutSeconds: 60) {
+                (try? await h.count("SELECT count(*) FROM envelope_grabbers WHERE envelope_order_id = '\(envelope)'")) == 2
+            })
+
+            // Redis loses the envelope entirely (a restart without its data).
+            let key = "\(h.prefix):env:{\(envelope)}"
+            _ = try await h.redis(["DEL", key, "\(key):shares", "\(key):grabbed", "\(key):pending"])
+            let refused = try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: users[2])
+            #expect(refused.status == 503 && refused.string("code") == "envelope.not_ready", "\(refused.text)")
+            #expect(try await h.count("SELECT count(*) FROM envelopes WHERE envelope_order_id = '\(envelope)' AND reload_requested_at IS NOT NULL") == 1)
+
+            // The activator loads it again: three shares left, the two grabbers known.
+            #expect(await eventually(timeoutSeconds: 30) {
+                (try? await h.get("/v1/envelopes/\(envelope)", as: sender))?.string("source") == "redis"
+            })
+            let listed = try await h.get("/v1/envelopes/\(envelope)", as: sender)
+            #expect(listed.int("sharesLeft") == 3 && listed.int("grabbedFen") == amounts.values.reduce(0, +), "\(listed.text)")
+            #expect(try await h.count("SELECT count(*) FROM envelopes WHERE envelope_order_id = '\(envelope)' AND reload_requested_at IS NOT NULL") == 0)
+            let again = try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: users[0])
+            #expect(again.status == 409 && again.string("code") == "envelope.already_grabbed", "\(again.text)")
+
+            // The rest is grabbed to the last fen: the split less the committed grabs, nothing offered twice.
+            for user in users[2..<5] {
+                let reply = try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: user)
+                #expect(reply.status == 200, "\(reply.text)")
+                amounts[user] = reply.int("amountFen")
+            }
+            let late = try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: users[5])
+            #expect(late.status == 410 && late.string("code") == "envelope.empty", "\(late.text)")
+            #expect(amounts.values.reduce(0, +) == 1000)
+            #expect(await h.waitFor(envelope, status: "finished"))
+            for (user, fen) in amounts { #expect(try await h.balance(user) == (fen, 0)) }
+            #expect(try await h.balance(sender) == (0, 0))
+            let report = try await h.verify()
+            #expect(report.isClean, "\(report.violations)")
+        }
+    }
+
     @Test func clientsArePushedAvailableCreditedFinishedAndRefunded() async throws {
         try await FlowHarness.run { h in
             #expect(await eventually(timeoutSeconds: 60) { (try? await h.get("/v1/events/ready").status) == 200 })

@@ -63,4 +63,38 @@ struct EnvelopeSplitTests {
         let splits = try (0..<20).map { _ in try EnvelopeSplit.split(total: Fixture.fen(10_000), shares: 10, mode: .random, using: &random).map(\.fen) }
         #expect(Set(splits).count > 15)
     }
+
+    @Test func theRemainingSharesAreTheSplitLessWhatWasTaken() {
+        #expect(EnvelopeSplit.remaining(of: [5, 3, 5, 2], taking: []) == [5, 3, 5, 2])
+        #expect(EnvelopeSplit.remaining(of: [5, 3, 5, 2], taking: [5]) == [3, 5, 2], "the first occurrence goes")
+        #expect(EnvelopeSplit.remaining(of: [5, 3, 5, 2], taking: [2, 5, 5]) == [3])
+        #expect(EnvelopeSplit.remaining(of: [5, 3, 5, 2], taking: [5, 5, 5]) == nil, "more fives than the split has")
+        #expect(EnvelopeSplit.remaining(of: [5, 3], taking: [4]) == nil)
+        #expect(EnvelopeSplit.remaining(of: [1], taking: [1]) == [])
+    }
+
+    @Test func anyTakenSubsetLeavesTheRestOfTheTotal() throws {
+        var random = SplitMix(state: 7)
+        for _ in 0..<500 {
+            let shares = Int.random(in: 1...200, using: &random)
+            let total = Int64(shares) + Int64.random(in: 0...100_000, using: &random)
+            let split = try EnvelopeSplit.split(total: Fixture.fen(total), shares: shares, mode: .random, using: &random).map(\.fen)
+            let taken = split.shuffled(using: &random).prefix(Int.random(in: 0...shares, using: &random))
+            let left = try #require(EnvelopeSplit.remaining(of: split, taking: Array(taken)))
+            #expect(left.count == shares - taken.count)
+            #expect(left.reduce(0, +) + taken.reduce(0, +) == total)
+            #expect(left.sorted() + [] == split.sorted().removingOnce(taken.sorted()))
+        }
+    }
+}
+
+private extension Array where Element == Int64 {
+    /// Both sorted: self without one occurrence of each of `other`.
+    func removingOnce(_ other: [Int64]) -> [Int64] {
+        var result: [Int64] = [], j = 0
+        for value in self {
+            if j < other.count && other[j] == value { j += 1 } else { result.append(value) }
+        }
+        return result
+    }
 }

@@ -33,6 +33,8 @@ public struct APICommand: AsyncParsableCommand {
     public var paymentExpireSeconds = 8_100.0
     @Option(help: "Seconds a refused payout must stay unknown to the channel before the withdrawal fails and is unfrozen.")
     public var payoutRefusalSettleSeconds = 600
+    @Option(help: "Seconds after a grab finds an activated envelope missing from Redis before it is loaded again from the ledger (grabs in flight are committed meanwhile).")
+    public var envelopeReloadSettleSeconds = 30
 
     public init() {}
 
@@ -41,6 +43,7 @@ public struct APICommand: AsyncParsableCommand {
             throw ValidationError("--push-keep-alive-seconds must be between 0.1 and 3600, not \(pushKeepAliveSeconds)")
         }
         guard payoutRefusalSettleSeconds >= 0 else { throw ValidationError("--payout-refusal-settle-seconds must be at least 0") }
+        guard envelopeReloadSettleSeconds >= 0 else { throw ValidationError("--envelope-reload-settle-seconds must be at least 0") }
     }
 
     public func run() async throws {
@@ -69,7 +72,7 @@ public struct APICommand: AsyncParsableCommand {
                 PaymentPoller(
                     services: services, queryAfter: .milliseconds(Int64(paymentQueryAfterSeconds * 1000)),
                     expireAfter: .milliseconds(Int64(paymentExpireSeconds * 1000))),
-                EnvelopeActivator(services: services),
+                EnvelopeActivator(services: services, reloadSettleSeconds: envelopeReloadSettleSeconds),
             ]
         }
         if built.configuration.opsPort > 0 {

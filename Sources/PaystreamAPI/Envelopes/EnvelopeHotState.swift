@@ -34,6 +34,21 @@ struct EnvelopeHotState: Sendable {
         return reply.string == "loaded"
     }
 
+    static let reload = RedisScript(EnvelopeScripts.reload)
+
+    /// Loads an envelope Redis lost: `shares` (those no grab took) as its list, and `grabbed` (user and
+    /// "grabId|fen|ms") as already grabbed. Does nothing, and answers false, when Redis holds the envelope.
+    func reload(
+        envelopeID: String, sender: AccountID, expiresAt: Date, shares: [Int64], grabbed: [(user: String, record: String)]
+    ) async throws -> Bool {
+        let expiresMs = Int64(expiresAt.timeIntervalSince1970 * 1000)
+        let reply = try await redis.evaluate(
+            Self.reload, keys: keys(envelopeID),
+            arguments: [sender.description, String(expiresMs), String(expiresMs + 86_400_000), String(shares.count)]
+                + shares.map(String.init) + grabbed.flatMap { [$0.user, $0.record] })
+        return reply.string == "reloaded"
+    }
+
     enum GrabResult: Equatable {
         case granted(grabID: String, amountFen: Int64, sender: String)
         case alreadyGrabbed(grabID: String, amountFen: Int64)

@@ -67,16 +67,40 @@ extension PaymentStore {
 
     /// The committed grabs of an envelope: its grabbers' transferIn orders, in grab id order.
     func committedGrabs(_ envelopeID: String) async throws -> [EnvelopeHotState.Grab] {
+        try await committedGrabRecords(envelopeID).map(\.grab)
+    }
+
+    /// The committed grabs of an envelope with when each was committed (ms since the epoch), in grab id order.
+    /// Read through `envelope_grabbers` (its primary key starts with the envelope), then one index probe per grab
+    /// order, instead of a search of every orders partition for the envelope's children.
+    func committedGrabRecords(_ envelopeID: String) async throws -> [(grab: EnvelopeHotState.Grab, atMs: Int64)] {
         let rows = try await postgres.query(
             """
-            SELECT order_id, owner_account, amount_fen FROM orders
-            WHERE parent_order_id = \(envelopeID) AND kind = 'transferIn' ORDER BY order_id
+            SELECT g.grab_order_id, g.grabber, o.amount_fen, (extract(epoch FROM o.created_at) * 1000)::bigint AS at_ms
+            FROM envelope_grabbers g
+            CROSS JOIN LATERAL (SELECT amount_fen, created_at FROM orders WHERE order_id = g.grab_order_id OFFSET 0) o
+            WHERE g.envelope_order_id = \(envelopeID) ORDER BY g.grab_order_id
             """)
         return try rows.map { row in
-            EnvelopeHotState.Grab(
-                grabId: String(try row.decode(String.self, column: "order_id").dropFirst("grab:".count)),
-                user: try row.decode(String.self, column: "owner_account"), amountFen: try row.decode(Int64.self, column: "amount_fen"))
+            (
+                EnvelopeHotState.Grab(
+                    grabId: String(try row.decode(String.self, column: "grab_order_id").dropFirst("grab:".count)),
+                    user: try row.decode(String.self, column: "grabber"), amountFen: try row.decode(Int64.self, column: "amount_fen")),
+                try row.decode(Int64.self, column: "at_ms")
+            )
         }
+    }
+
+    /// Marks an activated envelope for the activator to load into Redis again (a grab found it missing there).
+    /// Answers true when this call marked it (it was not marked already).
+    func requestReload(_ envelopeID: String) async throws -> Bool {
+        let rows = try await postgres.query(
+            """
+            UPDATE envelopes SET reload_requested_at = now()
+            WHERE envelope_order_id = \(envelopeID) AND activated_at IS NOT NULL AND reload_requested_at IS NULL
+            RETURNING envelope_order_id
+            """)
+        return !rows.isEmpty
     }
 
     func insertEnvelope(

@@ -161,7 +161,13 @@ struct EnvelopeRoutes: Sendable {
             case "finished": throw APIError(.gone, "envelope.empty", "every share of this envelope has been grabbed")
             case "expired": throw APIError(.gone, "envelope.expired", "this envelope has expired")
             case "failed", "closed": throw APIError(.gone, "envelope.unpaid", "this envelope's payment failed or was closed; it will never be funded")
-            default: throw APIError(.serviceUnavailable, "envelope.not_ready", "this envelope is being prepared; try again")
+            default:
+                // Funded, but not in Redis: not loaded yet, or loaded and lost since (Redis restarted empty). A lost one
+                // is marked for the activator to load again from the ledger.
+                if envelope.activated, try await services.store.requestReload(envelopeID) {
+                    services.logger.warning("envelope missing from Redis; reload requested", metadata: ["envelope_id": "\(envelopeID)"])
+                }
+                throw APIError(.serviceUnavailable, "envelope.not_ready", "this envelope is being prepared; try again")
             }
         }
     }

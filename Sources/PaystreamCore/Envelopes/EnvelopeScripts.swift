@@ -16,6 +16,21 @@ public enum EnvelopeScripts {
         return 'loaded'
         """
 
+    /// Loads an envelope again after Redis lost it. ARGV: sender, expires_ms, keys' expiry (ms since the epoch), the
+    /// number of shares n, the n shares left in fen, then pairs of a grabber and its "grabId|fen|ms". Answers
+    /// `exists` (and changes nothing) when the envelope is there, else `reloaded`: the shares list replaced, each
+    /// grabber recorded unless a record of it survived.
+    public static let reload = """
+        if redis.call('EXISTS', KEYS[1]) == 1 then return 'exists' end
+        local n = tonumber(ARGV[4])
+        redis.call('DEL', KEYS[2])
+        redis.call('HSET', KEYS[1], 'sender', ARGV[1], 'expires_ms', ARGV[2])
+        for i = 5, 4 + n do redis.call('RPUSH', KEYS[2], ARGV[i]) end
+        for i = 5 + n, #ARGV - 1, 2 do redis.call('HSETNX', KEYS[3], ARGV[i], ARGV[i + 1]) end
+        for i = 1, 3 do redis.call('PEXPIREAT', KEYS[i], ARGV[3]) end
+        return 'reloaded'
+        """
+
     /// ARGV: user, grab id, now (ms since the epoch). Answers `{'ok', share, sender}`, `{'already', "grabId|fen|ms"}`,
     /// `{'empty'}`, `{'expired'}` or `{'unknown'}`: all at once, the envelope exists and has not expired, the user has
     /// not grabbed it, a share is popped and the grab recorded (also as pending until its transfer is committed).

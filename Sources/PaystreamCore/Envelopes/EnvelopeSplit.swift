@@ -55,4 +55,19 @@ public enum EnvelopeSplit {
         // Every value is in 1...total by construction.
         return fen.map { try! Amount(fen: $0) }
     }
+
+    /// The shares of `split` that remain once the `taken` amounts are removed, one occurrence each, in the split's
+    /// order; nil when some taken amount is not among the shares left (the grabs do not belong to this split).
+    /// Reloading an envelope Redis lost uses it: the split minus the grabs the ledger committed.
+    public static func remaining(of split: [Int64], taking taken: [Int64]) -> [Int64]? {
+        // Each amount's positions in the split, the first last, so popLast takes the first occurrence.
+        var positions: [Int64: [Int]] = [:]
+        for (index, fen) in split.enumerated().reversed() { positions[fen, default: []].append(index) }
+        var removed = [Bool](repeating: false, count: split.count)
+        for fen in taken {
+            guard let index = positions[fen]?.popLast() else { return nil }
+            removed[index] = true
+        }
+        return zip(split, removed).compactMap { fen, gone in gone ? nil : fen }
+    }
 }
