@@ -199,6 +199,40 @@ import TestSupport
         }
     }
 
+    /// A channel that reports another amount than the withdrawal's (it paid something else) settles nothing and
+    /// unfreezes nothing: the money stays frozen, the difference is the withdrawal's failure reason, and an
+    /// operator is told.
+    @Test func aPayoutReportedForAnotherAmountIsHeldFrozen() async throws {
+        try await FlowHarness.run { h in
+            let user = try await h.fundedUser("wam", fen: 50_000)
+            #expect(try await h.sandbox(.POST, "/sandbox/faults", #"{"payouts":{"amountOffsetFen":1}}"#).status == 200)
+            let request = try await h.post("/v1/withdrawals", #"{"amountFen":3000,"channel":"wechat","openId":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}"#, as: user)
+            let orderID = try #require(request.string("orderId"), "\(request.text)")
+            #expect(await h.waitFor(orderID, status: "requested"))
+            #expect(try await h.post("/v1/admin/withdrawals/\(orderID)/approve", "{}", admin: "ops-lee").status == 202)
+            var shown: FlowHarness.Reply?
+            #expect(await eventually(timeoutSeconds: 30) {
+                shown = try? await h.get("/v1/withdrawals/\(orderID)", as: user)
+                return shown?.string("failureReason")?.contains("reports 3001 fen") == true
+            })
+            #expect(shown?.string("status") == "approved" && shown?.string("payoutState") == "processing", "\(shown?.text ?? "")")
+            // The channel's SUCCESS (its notify and the queries after it) does not settle it either.
+            #expect(await eventually(timeoutSeconds: 30) {
+                let text = (try? await h.sandbox(.GET, "/sandbox/payouts"))?.text ?? "[]"
+                let payouts = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [[String: Any]] ?? []
+                return payouts.contains { "\($0["outBillNo"] ?? "")" == orderID && "\($0["state"] ?? "")" == "SUCCESS" }
+            })
+            let attempts = try await h.count("SELECT payout_attempts FROM withdrawal_requests WHERE order_id = '\(orderID)'")
+            #expect(await eventually(timeoutSeconds: 30) {
+                (try? await h.count("SELECT payout_attempts FROM withdrawal_requests WHERE order_id = '\(orderID)'")) ?? 0 > attempts
+            })
+            #expect(try await h.orderStatus(orderID) == "approved")
+            #expect(try await h.balance(user) == (47_000, 3_000))
+            #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE order_id = '\(orderID)' AND kind <> 'withdrawFreeze'") == 0)
+            #expect(((try? String(contentsOf: h.api.logFile, encoding: .utf8)) ?? "").contains("payout amount differs from the withdrawal"))
+        }
+    }
+
     /// What the WeChat client cannot send is refused with a 400 before anything is frozen: an openid WeChat would
     /// not take, or 2,000.00 CNY or more (WeChat needs the payee's encrypted name from there on).
     @Test func aWeChatWithdrawalTheChannelCannotTakeIsRefusedUpFront() async throws {

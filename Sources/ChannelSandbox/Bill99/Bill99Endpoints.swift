@@ -102,9 +102,10 @@ struct Bill99Endpoints: Sendable {
         var details: [String: String] = [:]
         for name in ["bankName", "branchName", "mobile", "province", "city", "feeAction"] { details[name] = field(name) }
         let now = Date()
+        let paidFen = amount + (await core.state.faults.payouts?.amountOffsetFen ?? 0)
         let (payout, isNew) = try await core.state.createPayout(
             SandboxPayout(
-                rail: .bill99, outBillNo: orderID, channelBillNo: SandboxID.bill99Deal(now), amountFen: amount, payee: account,
+                rail: .bill99, outBillNo: orderID, channelBillNo: SandboxID.bill99Deal(now), amountFen: paidFen, payee: account,
                 payeeName: name, remark: field("remark"), state: "101", notifyURL: field("notifyUrl") ?? core.configuration.bill99NotifyURL,
                 details: details, createdAt: now, updatedAt: now, fingerprint: "\(account)|\(amount)|\(name)"))
         if isNew {

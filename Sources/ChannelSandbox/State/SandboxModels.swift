@@ -106,6 +106,9 @@ public struct SandboxFaults: Codable, Sendable, Equatable {
         public var refuse: Bool?
         /// WeChat only: the simulated user does not confirm, so a transfer made meanwhile stays WAIT_USER_CONFIRM.
         public var awaitConfirmation: Bool?
+        /// A payout made meanwhile is made for the requested amount plus this many fen (a channel that paid
+        /// something else than asked), and every answer, query and notify reports that amount.
+        public var amountOffsetFen: Int64?
         public init() {}
     }
     public struct Refunds: Codable, Sendable, Equatable {

@@ -87,10 +87,11 @@ extension WeChatPayEndpoints {
         guard request.transfer_amount > 0 else { throw ParameterError(message: "transfer_amount must be at least 1 fen") }
         guard !request.openid.isEmpty else { throw ParameterError(message: "openid is required") }
         let now = Date()
+        let paidFen = request.transfer_amount + (await core.state.faults.payouts?.amountOffsetFen ?? 0)
         let (payout, isNew) = try await core.state.createPayout(
             SandboxPayout(
                 rail: .wechatTransfer, outBillNo: request.out_bill_no, channelBillNo: SandboxID.wechatTransferBill(now),
-                amountFen: request.transfer_amount, payee: request.openid, payeeName: request.user_name,
+                amountFen: paidFen, payee: request.openid, payeeName: request.user_name,
                 remark: request.transfer_remark, state: "WAIT_USER_CONFIRM", notifyURL: request.notify_url,
                 details: ["transfer_scene_id": request.transfer_scene_id], createdAt: now, updatedAt: now,
                 fingerprint: "\(request.openid)|\(request.transfer_amount)|\(request.transfer_remark)"))

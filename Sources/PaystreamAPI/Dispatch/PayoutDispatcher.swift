@@ -21,6 +21,9 @@ import ServiceLifecycle
 ///   is followed to its end; one it still does not hold (`.notFound`) ``refusalSettlesAfter`` the refusal fails
 ///   with the refusal's reason (asked earlier, the first try may still be on its way). A request refused before
 ///   it was sent (`.invalidRequest`: the client's own checks) fails at once, since the channel never saw it;
+/// - a report of another amount than the withdrawal's settles and unfreezes nothing: the row stays `processing`
+///   with the difference as its reason, the channel is asked again later, and it is logged as critical for an
+///   operator (Bill99's client already refuses such a first answer);
 /// - a report that contradicts a final result already recorded (paid after failed, say) changes nothing and is
 ///   logged as critical: an operator reconciles it with the channel.
 struct PayoutDispatcher: Service {
@@ -125,7 +128,7 @@ struct PayoutDispatcher: Service {
 
     /// Applies a channel's answer to a locked row.
     private func apply(_ status: PayoutStatus, orderID: String, attempts: Int, on connection: PostgresConnection) async throws {
-        let current = try await connection.query("SELECT payout_state FROM withdrawal_requests WHERE order_id = \(orderID)")
+        let current = try await connection.query("SELECT payout_state, amount_fen FROM withdrawal_requests WHERE order_id = \(orderID)")
         if let state = try current.first?.decode(String?.self, column: "payout_state"), ["succeeded", "failed", "cancelled"].contains(state) {
             // Already final: a repeated report changes nothing, a contradicting one is an operator's case.
             let reported = status.state.rawValue
@@ -134,6 +137,24 @@ struct PayoutDispatcher: Service {
                     "payout reported \(reported) after it was recorded \(state); reconcile it with the channel",
                     metadata: ["order_id": "\(orderID)", "channel_payout_id": "\(status.channelPayoutID ?? "")"])
             }
+            return
+        }
+        if let reported = status.amount, let row = current.first, reported.fen != (try row.decode(Int64.self, column: "amount_fen")) {
+            // The channel speaks of another amount than the withdrawal's: neither settled nor unfrozen on its word.
+            // The money stays frozen, the channel is asked again later, and an operator reconciles it.
+            let expected = try row.decode(Int64.self, column: "amount_fen")
+            let reason = "\(status.channel.rawValue) reports \(reported.fen) fen (\(status.rawState)) for a withdrawal of \(expected) fen"
+            services.logger.critical(
+                "payout amount differs from the withdrawal; held frozen for an operator",
+                metadata: ["order_id": "\(orderID)", "reported_fen": "\(reported.fen)", "withdrawal_fen": "\(expected)",
+                           "reported_state": "\(status.rawState)", "channel_payout_id": "\(status.channelPayoutID ?? "")"])
+            try await connection.execute(
+                """
+                UPDATE withdrawal_requests SET payout_state = 'processing', failure_reason = \(reason),
+                       channel_payout_id = coalesce(\(status.channelPayoutID), channel_payout_id), payout_attempts = payout_attempts + 1,
+                       next_attempt_at = now() + make_interval(secs => \(Self.backoffSeconds(attempts))), updated_at = now()
+                WHERE order_id = \(orderID)
+                """)
             return
         }
         switch status.state {
