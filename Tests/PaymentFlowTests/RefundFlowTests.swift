@@ -131,4 +131,30 @@ import TestSupport
             #expect(log.split(separator: "\n").filter { $0.contains(abnormalID) && $0.contains("an operator finishes it there") }.count == 1)
         }
     }
+
+    /// A channel that refunds another amount than asked: its answer, its queries and its notify record nothing, so
+    /// the refund is neither reported done to the payer nor given back, and an operator is told.
+    @Test func aRefundReportedForAnotherAmountRecordsNothing() async throws {
+        try await FlowHarness.run { h in
+            let user = "user:rm\(h.prefix.suffix(6))"
+            let order = try await Self.paidRecharge(h, fen: 3000, as: user)
+            #expect(try await h.sandbox(.POST, "/sandbox/faults", #"{"refunds":{"amountOffsetFen":-1}}"#).status == 200)
+            let refund = try await h.post("/v1/refunds", #"{"orderId":"\#(order)","amountFen":2000}"#, as: user)
+            let refundID = try #require(refund.string("refundOrderId"), "\(refund.text)")
+            // The channel refunds 1,999 fen and ends SUCCESS, with its notify.
+            #expect(await eventually(timeoutSeconds: 60) {
+                (try? await h.sandbox(.GET, "/sandbox/refunds"))?.text.contains("SUCCESS") == true
+            })
+            let attempts = try await h.count("SELECT attempts FROM refund_requests WHERE refund_order_id = '\(refundID)'")
+            #expect(await eventually(timeoutSeconds: 30) {
+                (try? await h.count("SELECT attempts FROM refund_requests WHERE refund_order_id = '\(refundID)'")) ?? 0 > attempts
+            })
+            #expect(try await h.get("/v1/refunds/\(refundID)", as: user).string("channelState") == "processing")
+            #expect(try await h.balance(user) == (1000, 0))
+            #expect(try await h.balance("clearing:wechat") == (-1000, 0), "the 2,000 fen wait in the clearing account")
+            let log = (try? String(contentsOf: h.api.logFile, encoding: .utf8)) ?? ""
+            #expect(log.contains("refund amount differs from the refund"))
+            #expect(!log.contains("refund completed at the channel"))
+        }
+    }
 }

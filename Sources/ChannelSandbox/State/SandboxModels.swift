@@ -116,6 +116,9 @@ public struct SandboxFaults: Codable, Sendable, Equatable {
         public var abnormal: Bool?
         /// WeChat refunds end CLOSED (REFUND.CLOSED notify) instead of SUCCESS.
         public var closed: Bool?
+        /// WeChat refunds made meanwhile are made for the requested amount plus this many fen (negative: less), and
+        /// every answer, query and notify reports that amount.
+        public var amountOffsetFen: Int64?
         public init() {}
     }
     public var notify: Notify?

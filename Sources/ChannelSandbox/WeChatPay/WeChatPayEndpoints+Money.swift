@@ -21,8 +21,9 @@ extension WeChatPayEndpoints {
             throw ParameterError(message: "amount.total \(request.amount.total) is not the order's amount \(paid)")
         }
         let now = Date()
+        let refundFen = request.amount.refund + (await core.state.faults.refunds?.amountOffsetFen ?? 0)
         let (refund, isNew) = try await core.state.createRefund(
-            .wechat, outTradeNo: outTradeNo, outRefundNo: request.out_refund_no, amountFen: request.amount.refund,
+            .wechat, outTradeNo: outTradeNo, outRefundNo: request.out_refund_no, amountFen: refundFen,
             reason: request.reason, notifyURL: request.notify_url, final: false, now: now)
         if isNew {
             let core = self.core

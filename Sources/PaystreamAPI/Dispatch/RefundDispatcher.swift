@@ -15,7 +15,9 @@ import ServiceLifecycle
 /// event goes into the outbox in the transaction that records the state (the refund order becomes `failed`, the
 /// original may be refunded again). An `abnormal` refund is not final at the channel (the merchant finishes it in
 /// its platform, and it ends `succeeded`): it is logged as critical for an operator, as is the rest of an expired
-/// envelope that fails at the channel. A report contradicting a recorded final state is logged as critical.
+/// envelope that fails at the channel. A report contradicting a recorded final state is logged as critical, and so
+/// is a report of another amount than the refund's (answer, query or WeChat notify), which records nothing: the
+/// channel is asked again with back-off until an operator reconciles it.
 struct RefundDispatcher: Service {
     let services: APIServices
     var interval: Duration = .milliseconds(500)
@@ -64,6 +66,15 @@ struct RefundDispatcher: Service {
                         reason: try row.decode(String?.self, column: "reason")))
             } else {
                 status = try await client.queryRefund(outTradeNo: originalOrderID, outRefundNo: refundOrderID)
+            }
+            let expected = try row.decode(Int64.self, column: "amount_fen")
+            if status.refundAmount.fen != expected {
+                amountDiffers(refundOrderID: refundOrderID, reported: status.refundAmount.fen, expected: expected, rawState: status.rawState)
+                // The channel holds a refund under this number: asked about from now on, not sent again.
+                try await connection.execute(
+                    "UPDATE refund_requests SET channel_state = coalesce(channel_state, 'processing') WHERE refund_order_id = \(refundOrderID)")
+                try await later(refundOrderID, attempts: attempts, on: connection)
+                return
             }
             try await apply(refundOrderID: refundOrderID, state: status.state, rawState: status.rawState, refundID: status.refundID, attempts: attempts, on: connection)
         } catch let error as ChannelError where isFirstAsk && Self.isFinalRefusal(error) {
@@ -125,12 +136,30 @@ struct RefundDispatcher: Service {
             """)
     }
 
-    /// Records a refund's state reported by a notify.
-    func record(refundOrderID: String, state: RefundState?, rawState: String, refundID: String?, source: String) async throws {
+    /// A channel report of another amount than the refund's: nothing is recorded on its word (the money stays in
+    /// the channel's clearing account, the payer is neither told it is done nor given it back); an operator
+    /// reconciles it, and the channel is asked again meanwhile.
+    private func amountDiffers(refundOrderID: String, reported: Int64, expected: Int64, rawState: String) {
+        services.logger.critical(
+            "refund amount differs from the refund; nothing recorded, reconcile it with the channel",
+            metadata: [
+                "refund_order_id": "\(refundOrderID)", "reported_fen": "\(reported)", "refund_fen": "\(expected)", "reported_state": "\(rawState)",
+            ])
+    }
+
+    /// Records a refund's state reported by a notify; `amount` is the refund's amount the notify reports, when it
+    /// reports this refund's own (a different one records nothing).
+    func record(refundOrderID: String, state: RefundState?, rawState: String, refundID: String?, amount: Amount?, source: String) async throws {
         try await services.store.postgres.withTransaction { connection in
-            let rows = try await connection.query("SELECT attempts FROM refund_requests WHERE refund_order_id = \(refundOrderID) FOR UPDATE")
+            let rows = try await connection.query(
+                "SELECT attempts, amount_fen FROM refund_requests WHERE refund_order_id = \(refundOrderID) FOR UPDATE")
             guard let row = rows.first else {
                 services.logger.error("refund result for an unknown refund", metadata: ["refund_order_id": "\(refundOrderID)", "source": "\(source)"])
+                return
+            }
+            let expected = try row.decode(Int64.self, column: "amount_fen")
+            if let amount, amount.fen != expected {
+                amountDiffers(refundOrderID: refundOrderID, reported: amount.fen, expected: expected, rawState: rawState)
                 return
             }
             try await apply(

@@ -63,7 +63,7 @@ struct NotifyRoutes: Sendable {
             case .refund(let notice):
                 try await RefundDispatcher(services: services).record(
                     refundOrderID: notice.outRefundNo, state: notice.state, rawState: notice.refundStatus, refundID: notice.refundID,
-                    source: "notify")
+                    amount: notice.refund, source: "notify")
                 return Response(status: .noContent)
             case .transfer(let status):
                 try await PayoutDispatcher(services: services).record(status, source: "notify")
@@ -88,9 +88,11 @@ struct NotifyRoutes: Sendable {
         do {
             let intake = PaymentIntake(services: services)
             if let refundFee = notification.refundFee, refundFee.fen > 0, let outBizNo = notification.outBizNo {
-                // A refund of the trade (partial: TRADE_SUCCESS with refund_fee; full: TRADE_CLOSED).
+                // A refund of the trade (partial: TRADE_SUCCESS with refund_fee; full: TRADE_CLOSED). Its refund_fee is
+                // everything refunded on the trade so far, not this refund's amount, so there is none to compare.
                 try await RefundDispatcher(services: services).record(
-                    refundOrderID: outBizNo, state: .succeeded, rawState: notification.tradeStatus, refundID: nil, source: "notify")
+                    refundOrderID: outBizNo, state: .succeeded, rawState: notification.tradeStatus, refundID: nil, amount: nil,
+                    source: "notify")
                 return .text(.ok, AlipayNotifyVerifier.acknowledgement)
             }
             let result: PaymentIntake.Result
