@@ -389,7 +389,7 @@ import TestSupport
             let paid = try await Self.fundedEnvelope(h, sender: sender, totalFen: 200, shares: 2)
 
             // A second API whose poller asks about unpaid orders at once and closes them after a second.
-            let poller = try h.startSecondAPI(["--payment-query-after-seconds", "0.2", "--payment-expire-seconds", "1"])
+            let poller = try h.startSecondAPI(["--payment-query-after-seconds", "0.2", "--payment-expire-seconds", "1", "--test-short-payment-expiry"])
             for envelope in [unpaid, unscannedID] {
                 #expect(await h.waitFor(envelope, status: "failed"), "\(envelope), api2:\n\(poller.tail())")
                 let abandoned = "SELECT count(*) FROM envelopes WHERE envelope_order_id = '\(envelope)' AND abandoned_at IS NOT NULL AND activated_at IS NULL"

@@ -29,8 +29,9 @@ public struct APICommand: AsyncParsableCommand {
     @Flag(help: "Do not run the dispatchers, the payment poller and the envelope activator in this process.") public var noDispatch = false
     @Option(help: "Ask the channel about an unpaid order this many seconds after it was created (its notify may be lost).")
     public var paymentQueryAfterSeconds = 60.0
-    @Option(help: "Close at the channel, and mark failed, an order still unpaid this many seconds after it was created. Keep it above the channels' own expiry of an order (2 hours), or an order could be failed while still payable.")
+    @Option(help: "Close at the channel, and mark failed, an order still unpaid this many seconds after it was created. At least 7200: the channels keep an order payable for 2 hours.")
     public var paymentExpireSeconds = 8_100.0
+    @Flag(help: .hidden) public var testShortPaymentExpiry = false
     @Option(help: "Seconds a refused payout must stay unknown to the channel before the withdrawal fails and is unfrozen.")
     public var payoutRefusalSettleSeconds = 600
     @Option(help: "Seconds after a grab finds an activated envelope missing from Redis before it is loaded again from the ledger (grabs in flight are committed meanwhile).")
@@ -43,6 +44,11 @@ public struct APICommand: AsyncParsableCommand {
             throw ValidationError("--push-keep-alive-seconds must be between 0.1 and 3600, not \(pushKeepAliveSeconds)")
         }
         guard payoutRefusalSettleSeconds >= 0 else { throw ValidationError("--payout-refusal-settle-seconds must be at least 0") }
+        // The channels keep an unpaid order payable for 2 hours: failing it sooner could fail an order that is then
+        // paid. Tests shorten it with a flag nothing else passes.
+        guard paymentExpireSeconds >= 7_200 || (testShortPaymentExpiry && paymentExpireSeconds > 0) else {
+            throw ValidationError("--payment-expire-seconds must be at least 7200 (the channels' own expiry of an order), not \(paymentExpireSeconds)")
+        }
         guard envelopeReloadSettleSeconds >= 0 else { throw ValidationError("--envelope-reload-settle-seconds must be at least 0") }
     }
 
