@@ -117,6 +117,22 @@ import TestSupport
         }
     }
 
+    /// A refused answer for a payout Bill99 made, for another amount: the query that finds it holds it frozen and
+    /// forgets the refusal, so no later "no such payout" could fail, and unfreeze, a withdrawal the channel paid.
+    @Test func aRefusedPayoutFoundForAnotherAmountForgetsTheRefusal() async throws {
+        try await FlowHarness.run { h in
+            let (user, orders) = try await Self.approvedCardWithdrawals(
+                h, user: "wro", faults: #"{"payouts":{"refuseAnswer":true,"amountOffsetFen":1}}"#)
+            let orderID = orders[0]
+            #expect(await eventually(timeoutSeconds: 60) {
+                (try? await h.get("/v1/withdrawals/\(orderID)", as: user).string("failureReason"))?.contains("reports 12001 fen") == true
+            })
+            #expect(try await h.count("SELECT count(*) FROM withdrawal_requests WHERE order_id = '\(orderID)' AND refused_at IS NULL") == 1)
+            #expect(try await h.orderStatus(orderID) == "approved")
+            #expect(try await h.balance(user) == (38_000, 12_000))
+        }
+    }
+
     /// A refusal for a payout the channel never made: once the query confirms Bill99 holds none, the money is
     /// unfrozen with the refusal as the reason.
     @Test func aRefusedPayoutTheChannelNeverMadeIsUnfrozenAfterTheQuery() async throws {

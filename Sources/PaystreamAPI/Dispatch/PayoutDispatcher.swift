@@ -141,7 +141,9 @@ struct PayoutDispatcher: Service {
         }
         if let reported = status.amount, let row = current.first, reported.fen != (try row.decode(Int64.self, column: "amount_fen")) {
             // The channel speaks of another amount than the withdrawal's: neither settled nor unfrozen on its word.
-            // The money stays frozen, the channel is asked again later, and an operator reconciles it.
+            // The money stays frozen, the channel is asked again later, and an operator reconciles it. The channel
+            // holds a payout under this number, so an earlier refusal no longer counts (`refused_at` cleared: a later
+            // "no such payout" must not fail, and unfreeze, a withdrawal the channel has paid).
             let expected = try row.decode(Int64.self, column: "amount_fen")
             let reason = "\(status.channel.rawValue) reports \(reported.fen) fen (\(status.rawState)) for a withdrawal of \(expected) fen"
             services.logger.critical(
@@ -150,7 +152,7 @@ struct PayoutDispatcher: Service {
                            "reported_state": "\(status.rawState)", "channel_payout_id": "\(status.channelPayoutID ?? "")"])
             try await connection.execute(
                 """
-                UPDATE withdrawal_requests SET payout_state = 'processing', failure_reason = \(reason),
+                UPDATE withdrawal_requests SET payout_state = 'processing', failure_reason = \(reason), refused_at = NULL,
                        channel_payout_id = coalesce(\(status.channelPayoutID), channel_payout_id), payout_attempts = payout_attempts + 1,
                        next_attempt_at = now() + make_interval(secs => \(Self.backoffSeconds(attempts))), updated_at = now()
                 WHERE order_id = \(orderID)
