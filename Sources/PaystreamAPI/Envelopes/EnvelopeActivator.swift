@@ -18,8 +18,10 @@ import ServiceLifecycle
 /// It also loads again an activated envelope that Redis lost (a grab found it missing and marked it,
 /// `reload_requested_at`), once the mark is ``reloadSettleSeconds`` old: the shares of its split that neither a
 /// committed grab nor a grab still pending in Redis took, and those grabbers as already grabbed. A grab that was
-/// in flight and is in neither place is not known; its share is offered again, and the ledger, which credits
-/// each grabber once and never more than the envelope, refuses whichever grab comes second.
+/// in flight and is in neither place is not known: its share is offered again, and the ledger, which credits
+/// each grabber once and never more than the envelope, refuses the grabs that come last (the same user's second,
+/// or the last grabs of a now overdrawn envelope). How many depends on how far the worker is behind when Redis is
+/// lost: the settle period covers a worker that keeps up, not one with a backlog.
 struct EnvelopeActivator: Service {
     let services: APIServices
     var interval: Duration = .milliseconds(200)
@@ -121,32 +123,57 @@ struct EnvelopeActivator: Service {
                 ORDER BY e.reload_requested_at LIMIT \(Self.pageSize)
                 FOR UPDATE OF e SKIP LOCKED
                 """)
-            for row in rows {
-                let envelopeID = try row.decode(String.self, column: "envelope_order_id")
-                if try row.decode(Bool.self, column: "live"), try row.decode(String.self, column: "status") == "funded",
-                    let sender = AccountID(try row.decode(String.self, column: "sender"))
-                {
-                    try await reload(
-                        envelopeID, sender: sender, split: try row.decode([Int64].self, column: "share_fen"),
-                        expiresAt: try row.decode(Date.self, column: "expires_at"))
-                }
-                try await connection.execute("UPDATE envelopes SET reload_requested_at = NULL WHERE envelope_order_id = \(envelopeID)")
-            }
+            // Each in its own savepoint: one whose reload throws (Redis down, say) waits for the next settle period
+            // while the others go on.
+            try await forEachClaimedRow(
+                rows, on: connection, logger: services.logger, what: "envelope reload", key: "envelope_order_id",
+                { row in
+                    let envelopeID = try row.decode(String.self, column: "envelope_order_id")
+                    if try row.decode(Bool.self, column: "live"), try row.decode(String.self, column: "status") == "funded",
+                        let sender = AccountID(try row.decode(String.self, column: "sender"))
+                    {
+                        let done = try await reload(
+                            envelopeID, sender: sender, split: try row.decode([Int64].self, column: "share_fen"),
+                            expiresAt: try row.decode(Date.self, column: "expires_at"))
+                        if !done {
+                            try await Self.putOffReload(envelopeID, on: connection)
+                            return
+                        }
+                    }
+                    try await connection.execute("UPDATE envelopes SET reload_requested_at = NULL WHERE envelope_order_id = \(envelopeID)")
+                },
+                putOff: { row in try await Self.putOffReload(try row.decode(String.self, column: "envelope_order_id"), on: connection) })
             return rows.count
         }
     }
 
-    private func reload(_ envelopeID: String, sender: AccountID, split: [Int64], expiresAt: Date) async throws {
+    /// The mark stays, and is looked at again after another settle period.
+    private static func putOffReload(_ envelopeID: String, on connection: PostgresConnection) async throws {
+        try await connection.execute("UPDATE envelopes SET reload_requested_at = now() WHERE envelope_order_id = \(envelopeID)")
+    }
+
+    /// Reloads one envelope; false when its grabs do not fit its split (nothing loaded, logged as critical).
+    private func reload(_ envelopeID: String, sender: AccountID, split: [Int64], expiresAt: Date) async throws -> Bool {
         let committed = try await services.store.committedGrabRecords(envelopeID)
         let committedIDs = Set(committed.map(\.grab.grabId))
-        // Grabs Redis still holds as pending (a partial loss) that the ledger has not committed yet.
-        let pending = try await services.envelopes.pending(envelopeID: envelopeID).filter { !committedIDs.contains($0.grabID) }
+        // Grabs Redis still holds as pending (a partial loss) that the ledger has neither committed nor refused.
+        var pending = try await services.envelopes.pending(envelopeID: envelopeID).filter { !committedIDs.contains($0.grabID) }
+        if !pending.isEmpty {
+            let refused = try await services.store.postgres.query(
+                """
+                SELECT k.idempotency_key FROM unnest(\(pending.map { "grab:\($0.grabID)" })::text[]) AS t(id)
+                CROSS JOIN LATERAL (SELECT idempotency_key FROM processed_keys
+                                    WHERE idempotency_key = t.id AND result LIKE 'rejected:%' OFFSET 0) k
+                """)
+            let refusedKeys = Set(try refused.map { try $0.decode(String.self, column: "idempotency_key") })
+            pending.removeAll { refusedKeys.contains("grab:\($0.grabID)") }
+        }
         let taken = committed.map(\.grab.amountFen) + pending.map(\.amountFen)
         guard let shares = EnvelopeSplit.remaining(of: split, taking: taken) else {
             services.logger.critical(
                 "envelope not reloaded: its grabs do not match its split",
                 metadata: ["envelope_id": "\(envelopeID)", "grabs_fen": "\(taken)", "split_fen": "\(split)"])
-            return
+            return false
         }
         let grabbed =
             committed.map { (user: $0.grab.user, record: "\($0.grab.grabId)|\($0.grab.amountFen)|\($0.atMs)") }
@@ -159,6 +186,7 @@ struct EnvelopeActivator: Service {
                 "envelope_id": "\(envelopeID)", "shares_left": "\(shares.count)", "committed_grabs": "\(committed.count)",
                 "pending_grabs": "\(pending.count)",
             ])
+        return true
     }
 
     /// `envelope.finished` for envelopes grabbed to the last share, once each. `o.updated_at` is when the
