@@ -158,16 +158,8 @@ struct EnvelopeActivator: Service {
         let committedIDs = Set(committed.map(\.grab.grabId))
         // Grabs Redis still holds as pending (a partial loss) that the ledger has neither committed nor refused.
         var pending = try await services.envelopes.pending(envelopeID: envelopeID).filter { !committedIDs.contains($0.grabID) }
-        if !pending.isEmpty {
-            let refused = try await services.store.postgres.query(
-                """
-                SELECT k.idempotency_key FROM unnest(\(pending.map { "grab:\($0.grabID)" })::text[]) AS t(id)
-                CROSS JOIN LATERAL (SELECT idempotency_key FROM processed_keys
-                                    WHERE idempotency_key = t.id AND result LIKE 'rejected:%' OFFSET 0) k
-                """)
-            let refusedKeys = Set(try refused.map { try $0.decode(String.self, column: "idempotency_key") })
-            pending.removeAll { refusedKeys.contains("grab:\($0.grabID)") }
-        }
+        let refused = try await services.store.refusedGrabs(pending.map(\.grabID))
+        pending.removeAll { refused[$0.grabID] != nil }
         let taken = committed.map(\.grab.amountFen) + pending.map(\.amountFen)
         guard let shares = EnvelopeSplit.remaining(of: split, taking: taken) else {
             services.logger.critical(

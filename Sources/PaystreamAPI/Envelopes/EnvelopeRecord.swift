@@ -91,6 +91,25 @@ extension PaymentStore {
         }
     }
 
+    /// The grabs among `grabIDs` that the ledger refused, each with its recorded result (`rejected:<code>`). A grab's
+    /// event key is its order id, `grab:<id>`, and a refusal is recorded under it in `processed_keys`; one index
+    /// probe per id.
+    func refusedGrabs(_ grabIDs: [String]) async throws -> [String: String] {
+        if grabIDs.isEmpty { return [:] }
+        let rows = try await postgres.query(
+            """
+            SELECT k.idempotency_key, k.result FROM unnest(\(grabIDs.map { "grab:\($0)" })::text[]) AS t(id)
+            CROSS JOIN LATERAL (SELECT idempotency_key, result FROM processed_keys
+                                WHERE idempotency_key = t.id AND result LIKE 'rejected:%' OFFSET 0) k
+            """)
+        var refused: [String: String] = [:]
+        for row in rows {
+            refused[String(try row.decode(String.self, column: "idempotency_key").dropFirst("grab:".count))] =
+                try row.decode(String.self, column: "result")
+        }
+        return refused
+    }
+
     /// Marks an activated envelope for the activator to load into Redis again (a grab found it missing there).
     /// Answers true when this call marked it (it was not marked already).
     func requestReload(_ envelopeID: String) async throws -> Bool {

@@ -99,21 +99,7 @@ struct EnvelopeCompensation: Sendable {
             CROSS JOIN LATERAL (SELECT order_id FROM orders WHERE order_id = t.id OFFSET 0) o
             """)
         let committed = Set(try committedRows.map { String(try $0.decode(String.self, column: "order_id").dropFirst("grab:".count)) })
-        // The grab's event key is its order id, `grab:<id>`; a refusal is recorded under it.
-        let uncommittedKeys = orderIDs.filter { !committed.contains(String($0.dropFirst("grab:".count))) }
-        var refused: [String: String] = [:]
-        if !uncommittedKeys.isEmpty {
-            let refusedRows = try await services.store.postgres.query(
-                """
-                SELECT k.idempotency_key, k.result FROM unnest(\(uncommittedKeys)::text[]) AS t(id)
-                CROSS JOIN LATERAL (SELECT idempotency_key, result FROM processed_keys
-                                    WHERE idempotency_key = t.id AND result LIKE 'rejected:%' OFFSET 0) k
-                """)
-            for row in refusedRows {
-                refused[String(try row.decode(String.self, column: "idempotency_key").dropFirst("grab:".count))] =
-                    try row.decode(String.self, column: "result")
-            }
-        }
+        let refused = try await services.store.refusedGrabs(pending.map(\.grabID).filter { !committed.contains($0) })
         try await services.envelopes.clearPending(envelopeID: envelopeID, grabIDs: Array(committed) + Array(refused.keys))
         for (grabID, result) in refused.sorted(by: { $0.key < $1.key }) {
             services.logger.warning(
