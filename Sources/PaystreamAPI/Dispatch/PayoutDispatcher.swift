@@ -139,12 +139,11 @@ struct PayoutDispatcher: Service {
             }
             return
         }
-        if let reported = status.amount, let row = current.first, reported.fen != (try row.decode(Int64.self, column: "amount_fen")) {
+        if let reported = status.amount, let expected = try current.first?.decode(Int64.self, column: "amount_fen"), reported.fen != expected {
             // The channel speaks of another amount than the withdrawal's: neither settled nor unfrozen on its word.
             // The money stays frozen, the channel is asked again later, and an operator reconciles it. The channel
             // holds a payout under this number, so an earlier refusal no longer counts (`refused_at` cleared: a later
             // "no such payout" must not fail, and unfreeze, a withdrawal the channel has paid).
-            let expected = try row.decode(Int64.self, column: "amount_fen")
             let reason = "\(status.channel.rawValue) reports \(reported.fen) fen (\(status.rawState)) for a withdrawal of \(expected) fen"
             services.logger.critical(
                 "payout amount differs from the withdrawal; held frozen for an operator",

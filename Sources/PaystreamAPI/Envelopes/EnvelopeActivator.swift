@@ -29,11 +29,6 @@ struct EnvelopeActivator: Service {
     /// How old a reload mark must be before the envelope is loaded again, so grabs in flight are committed first.
     var reloadSettleSeconds = 30
 
-    init(services: APIServices, reloadSettleSeconds: Int = 30) {
-        self.services = services
-        self.reloadSettleSeconds = reloadSettleSeconds
-    }
-
     func run() async throws {
         let clock = ContinuousClock()
         var lastSweep: ContinuousClock.Instant?
