@@ -58,6 +58,9 @@ public struct TopicDeclaration: Codable, Sendable, Equatable {
         (retry?.delaysMs ?? []).enumerated().map { ("\(name).retry.\($0.offset + 1)", $0.element) }
     }
 
+    /// The consumer group of the retry topics (one group for all of them): `<consumerGroup>.retry`.
+    public var retryConsumerGroup: String { consumerGroup + ".retry" }
+
     /// `<name>.dlq`, when the family has a dead-letter topic.
     public var deadLetterTopic: String? { deadLetter == nil ? nil : "\(name).dlq" }
 }

@@ -23,7 +23,30 @@ public struct TopicLag: Sendable, Equatable {
     public var total: Int64 { partitions.values.reduce(0, +) }
 }
 
-/// Reads a consumer group's lag, for benchmarks and operators, without taking part in the group.
+/// Where a consumer group stands on one partition: what the partition holds and what the group has committed.
+public struct PartitionProgress: Sendable, Equatable {
+    public let topic: String
+    public let partition: Int32
+    /// The oldest stored offset and the next offset to be written (the high watermark).
+    public let low: Int64
+    public let high: Int64
+    /// The group's committed offset (the next one it reads), nil when it has committed none there.
+    public let committed: Int64?
+
+    public init(topic: String, partition: Int32, low: Int64, high: Int64, committed: Int64?) {
+        self.topic = topic
+        self.partition = partition
+        self.low = low
+        self.high = high
+        self.committed = committed
+    }
+
+    /// The first offset the group has not committed: every stored message before it was consumed and committed.
+    public var consumedUpTo: Int64 { max(low, committed ?? low) }
+}
+
+/// Reads a consumer group's lag and progress, for benchmarks, operators and the API's envelope reloads, without
+/// taking part in the group.
 ///
 /// Guarantees:
 /// - Never joins the group, never subscribes, never assigns and never commits: the handle carries the group's id
@@ -52,9 +75,7 @@ public final class ConsumerGroupLagProbe: Sendable {
 
     /// The group's lag on `topic` now; throws an `.admin` error when the topic does not exist.
     public func lag(topic: String, timeoutMilliseconds: Int = 10_000) async throws -> TopicLag {
-        if closed.withLock({ $0 }) {
-            throw KafkaError(kind: .closed, message: "the lag probe has been closed", isRetriable: false)
-        }
+        try checkOpen()
         let handle = self.handle, bootstrap = self.bootstrap, group = self.group
         return try await executor.run { () throws -> TopicLag in
             let deadline = Deadline.after(milliseconds: timeoutMilliseconds)
@@ -78,6 +99,34 @@ public final class ConsumerGroupLagProbe: Sendable {
                 partitions[mark.partition] = max(0, mark.high - max(mark.low, committed[mark.partition] ?? mark.low))
             }
             return TopicLag(topic: topic, group: group, partitions: partitions, committedPartitions: Set(committed.keys))
+        }
+    }
+
+    /// The group's progress on the partition that messages keyed `key` go to (murmur2, as the producer chooses);
+    /// throws an `.admin` error when the topic does not exist.
+    public func progress(topic: String, key: [UInt8], timeoutMilliseconds: Int = 10_000) async throws -> PartitionProgress {
+        try checkOpen()
+        let handle = self.handle, bootstrap = self.bootstrap, group = self.group
+        return try await executor.run { () throws -> PartitionProgress in
+            let deadline = Deadline.after(milliseconds: timeoutMilliseconds)
+            let count = try KafkaTopicReader.partitionCount(
+                handle.pointer, topic: topic, bootstrap: bootstrap, timeoutMilliseconds: deadline.remainingMilliseconds)
+            let partition = Murmur2.partition(forKey: key, partitionCount: Int32(count))
+            let marks = try KafkaTopicReader.watermarks(handle.pointer, topic: topic, partition: partition, deadline: deadline)
+            let list = TopicPartitionList.make([(TopicPartition(topic: topic, partition: partition), nil)])
+            defer { rd_kafka_topic_partition_list_destroy(list) }
+            let err = rd_kafka_committed(handle.pointer, list, Int32(clamping: max(1, deadline.remainingMilliseconds)))
+            if err != RD_KAFKA_RESP_ERR_NO_ERROR {
+                throw KafkaError(kind: .commit, err: err, context: "committed offset of group \(group) on \(topic)[\(partition)]")
+            }
+            let committed = TopicPartitionList.elements(of: list).first { $0.offset >= 0 }?.offset
+            return PartitionProgress(topic: topic, partition: partition, low: marks.low, high: marks.high, committed: committed)
+        }
+    }
+
+    private func checkOpen() throws {
+        if closed.withLock({ $0 }) {
+            throw KafkaError(kind: .closed, message: "the lag probe has been closed", isRetriable: false)
         }
     }
 

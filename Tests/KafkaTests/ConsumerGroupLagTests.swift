@@ -51,4 +51,32 @@ struct ConsumerGroupLagTests {
         }
         await probe.close()
     }
+
+    @Test func progressIsReadOnTheKeysPartition() async throws {
+        let topic = try KafkaTestCluster.createTopic(partitions: 4)
+        let group = TestEnvironment.uniqueName("g")
+        let producer = try KafkaTestCluster.producer()
+        let reports = try await producer.sendAll((0..<40).map { KafkaOutgoingMessage(topic: topic, key: "k\($0 % 5)", value: "m\($0)") })
+        await producer.shutdown()
+        let probe = try ConsumerGroupLagProbe(configuration: try KafkaTestCluster.configuration(clientID: "progress-probe"), group: group)
+
+        // Key k3's partition: where the producer put its messages; nothing committed yet.
+        let key = Array("k3".utf8)
+        let partition = Murmur2.partition(forKey: key, partitionCount: 4)
+        let stored = reports.filter { $0.partition == partition }.count
+        let before = try await probe.progress(topic: topic, key: key)
+        #expect(before.partition == partition && before.topic == topic)
+        #expect(before.low == 0 && before.high == Int64(stored))
+        #expect(before.committed == nil && before.consumedUpTo == 0)
+
+        // A member commits what it read: the probe sees the group's offset on that partition, and no more.
+        let member = try KafkaTestCluster.consumer(group: group, topics: [topic])
+        let all = try await KafkaTestCluster.consume(member, count: 40, commit: false)
+        let onPartition = all.filter { $0.partition == partition }.sorted { $0.offset < $1.offset }
+        try await member.commit(Array(onPartition.prefix(2)))
+        await member.close()
+        let after = try await probe.progress(topic: topic, key: key)
+        #expect(after.committed == 2 && after.consumedUpTo == 2 && after.high == Int64(stored))
+        await probe.close()
+    }
 }

@@ -316,6 +316,65 @@ import TestSupport
         }
     }
 
+    /// Redis loses an envelope while the worker is down with grabs of it in Kafka: the reload waits until the
+    /// worker has committed them, instead of offering their shares again after the settle period.
+    @Test func anEnvelopeRedisLostIsReloadedOnlyOnceTheWorkerCommittedItsGrabs() async throws {
+        try await FlowHarness.run { h in
+            let sender = "user:lag\(h.prefix.suffix(6))"
+            let envelope = try await Self.fundedEnvelope(h, sender: sender, totalFen: 1000, shares: 5, mode: "random")
+            let users = (0..<6).map { "user:w\($0)x\(h.prefix.suffix(6))" }
+            var amounts: [String: Int64] = [:]
+            func grab(_ user: String) async throws -> FlowHarness.Reply {
+                let reply = try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: user)
+                if reply.status == 200 { amounts[user] = reply.int("amountFen") }
+                return reply
+            }
+            #expect(try await grab(users[0]).status == 200)
+            let grabbers = "SELECT count(*) FROM envelope_grabbers WHERE envelope_order_id = '\(envelope)'"
+            #expect(await eventually(timeoutSeconds: 60) { (try? await h.count(grabbers)) == 1 })
+
+            // The worker is down: two more grabs are answered and sit in Kafka, unknown to the ledger.
+            await h.killWorker()
+            for user in users[1...2] { #expect(try await grab(user).status == 200) }
+
+            // Redis loses the envelope. Well past the 1 s settle period, it is still not loaded again.
+            let key = "\(h.prefix):env:{\(envelope)}"
+            _ = try await h.redis(["DEL", key, "\(key):shares", "\(key):grabbed", "\(key):pending"])
+            let refused = try await grab(users[3])
+            #expect(refused.status == 503 && refused.string("code") == "envelope.not_ready", "\(refused.text)")
+            let marked = "SELECT count(*) FROM envelopes WHERE envelope_order_id = '\(envelope)' AND reload_requested_at IS NOT NULL"
+            #expect(await eventually(timeoutSeconds: 30) {
+                ((try? String(contentsOf: h.api.logFile, encoding: .utf8)) ?? "").contains("envelope reload waits for the worker")
+            })
+            try await Task.sleep(for: .seconds(4))
+            #expect(try await h.redis(["EXISTS", key]).int64 == 0, "reloaded before the worker committed the grabs in Kafka")
+            let waiting = try await grab(users[1])
+            #expect(waiting.status == 503 && waiting.string("code") == "envelope.not_ready", "\(waiting.text)")
+            #expect(try await h.count(marked) == 1)
+            #expect(try await h.count(grabbers) == 1)
+
+            // The worker comes back and commits them; then the envelope is loaded with the two shares left.
+            try h.startWorker()
+            #expect(await eventually(timeoutSeconds: 90) { (try? await h.count(grabbers)) == 3 })
+            #expect(await eventually(timeoutSeconds: 60) {
+                (try? await h.get("/v1/envelopes/\(envelope)", as: sender))?.string("source") == "redis"
+            })
+            let listed = try await h.get("/v1/envelopes/\(envelope)", as: sender)
+            #expect(listed.int("sharesLeft") == 2 && listed.int("grabbedFen") == amounts.values.reduce(0, +), "\(listed.text)")
+            #expect(try await h.count(marked) == 0)
+            let again = try await grab(users[2])
+            #expect(again.status == 409 && again.string("code") == "envelope.already_grabbed", "\(again.text)")
+            for user in users[3...4] { #expect(try await grab(user).status == 200) }
+            let late = try await grab(users[5])
+            #expect(late.status == 410 && late.string("code") == "envelope.empty", "\(late.text)")
+            #expect(amounts.count == 5 && amounts.values.reduce(0, +) == 1000)
+            #expect(await h.waitFor(envelope, status: "finished"))
+            for (user, fen) in amounts { #expect(try await h.balance(user) == (fen, 0)) }
+            #expect(try await h.balance(sender) == (0, 0))
+            #expect(try await h.count("SELECT count(*) FROM processed_keys WHERE result LIKE 'rejected:%'") == 0)
+        }
+    }
+
     @Test func clientsArePushedAvailableCreditedFinishedAndRefunded() async throws {
         try await FlowHarness.run { h in
             #expect(await eventually(timeoutSeconds: 60) { (try? await h.get("/v1/events/ready").status) == 200 })

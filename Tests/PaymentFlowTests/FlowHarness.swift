@@ -164,7 +164,15 @@ final class FlowHarness: Sendable {
 
     /// Kills paystream-worker with SIGKILL and starts a new one.
     func killAndRestartWorker() async throws {
-        await worker.kill9()
+        await killWorker()
+        try startWorker()
+    }
+
+    /// Kills paystream-worker with SIGKILL; nothing is applied until ``startWorker()``.
+    func killWorker() async { await worker.kill9() }
+
+    /// Starts a new paystream-worker (after ``killWorker()``).
+    func startWorker() throws {
         let fresh = try ManagedProcess(executable: "paystream-worker", arguments: workerArguments, name: "worker")
         workerProcess.withLock { $0 = fresh }
     }

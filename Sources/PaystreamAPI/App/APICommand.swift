@@ -34,7 +34,7 @@ public struct APICommand: AsyncParsableCommand {
     @Flag(help: .hidden) public var testShortPaymentExpiry = false
     @Option(help: "Seconds a refused payout must stay unknown to the channel before the withdrawal fails and is unfrozen.")
     public var payoutRefusalSettleSeconds = 600
-    @Option(help: "Seconds after a grab finds an activated envelope missing from Redis before it is loaded again from the ledger (grabs in flight are committed meanwhile).")
+    @Option(help: "Seconds after a grab finds an activated envelope missing from Redis before it is loaded again from the ledger (grabs whose produce was in flight reach Kafka meanwhile; the reload then also waits for the worker to commit them).")
     public var envelopeReloadSettleSeconds = 30
 
     public init() {}
@@ -78,7 +78,10 @@ public struct APICommand: AsyncParsableCommand {
                 PaymentPoller(
                     services: services, queryAfter: .milliseconds(Int64(paymentQueryAfterSeconds * 1000)),
                     expireAfter: .milliseconds(Int64(paymentExpireSeconds * 1000))),
-                EnvelopeActivator(services: services, reloadSettleSeconds: envelopeReloadSettleSeconds),
+                EnvelopeActivator(
+                    services: services,
+                    grabLog: GrabLogWatch(kafka: built.configuration.kafka(clientID: "paystream-api-grab-log"), registry: built.registry, logger: logger),
+                    reloadSettleSeconds: envelopeReloadSettleSeconds),
             ]
         }
         if built.configuration.opsPort > 0 {

@@ -16,14 +16,19 @@ import ServiceLifecycle
 /// 8 days an envelope can live, for any that finished while no API process was running.
 ///
 /// It also loads again an activated envelope that Redis lost (a grab found it missing and marked it,
-/// `reload_requested_at`), once the mark is ``reloadSettleSeconds`` old: the shares of its split that neither a
-/// committed grab nor a grab still pending in Redis took, and those grabbers as already grabbed. A grab that was
-/// in flight and is in neither place is not known: its share is offered again, and the ledger, which credits
-/// each grabber once and never more than the envelope, refuses the grabs that come last (the same user's second,
-/// or the last grabs of a now overdrawn envelope). How many depends on how far the worker is behind when Redis is
-/// lost: the settle period covers a worker that keeps up, not one with a backlog.
+/// `reload_requested_at`): the shares of its split that neither a committed grab nor a grab still pending in
+/// Redis took, and those grabbers as already grabbed. It waits for two things first, so that the ledger knows
+/// every grab answered before the loss:
+/// - the mark is ``reloadSettleSeconds`` old, for grabs whose produce to Kafka was still on its way;
+/// - the worker has committed every grab Kafka held for the envelope after that (``GrabLogWatch``), however far
+///   behind it was; until then it is looked at again every second.
+/// A grab Redis granted whose produce failed is in neither place: its user was answered an error, and its share
+/// is offered again. Should anything still be missed, the ledger credits each grabber once and never more than
+/// the envelope, and refuses the grabs that come last.
 struct EnvelopeActivator: Service {
     let services: APIServices
+    /// Where the worker stands on the grabs topics.
+    let grabLog: GrabLogWatch
     var interval: Duration = .milliseconds(200)
     var sweepInterval: Duration = .seconds(300)
     /// How old a reload mark must be before the envelope is loaded again, so grabs in flight are committed first.
@@ -46,6 +51,7 @@ struct EnvelopeActivator: Service {
             }
             return pass.activatedOrAbandoned + pass.announced + reloaded
         }
+        await grabLog.close()
     }
 
     /// At most this many envelopes are activated or abandoned, and this many announced, in one pass.
@@ -127,6 +133,10 @@ struct EnvelopeActivator: Service {
                     if try row.decode(Bool.self, column: "live"), try row.decode(String.self, column: "status") == "funded",
                         let sender = AccountID(try row.decode(String.self, column: "sender"))
                     {
+                        if !(try await grabLog.caughtUp(envelopeID: envelopeID)) {
+                            try await lookAgainSoon(envelopeID, on: connection)
+                            return
+                        }
                         let done = try await reload(
                             envelopeID, sender: sender, split: try row.decode([Int64].self, column: "share_fen"),
                             expiresAt: try row.decode(Date.self, column: "expires_at"))
@@ -135,6 +145,7 @@ struct EnvelopeActivator: Service {
                             return
                         }
                     }
+                    await grabLog.forget(envelopeID: envelopeID)
                     try await connection.execute("UPDATE envelopes SET reload_requested_at = NULL WHERE envelope_order_id = \(envelopeID)")
                 },
                 putOff: { row in try await Self.putOffReload(try row.decode(String.self, column: "envelope_order_id"), on: connection) })
@@ -145,6 +156,15 @@ struct EnvelopeActivator: Service {
     /// The mark stays, and is looked at again after another settle period.
     private static func putOffReload(_ envelopeID: String, on connection: PostgresConnection) async throws {
         try await connection.execute("UPDATE envelopes SET reload_requested_at = now() WHERE envelope_order_id = \(envelopeID)")
+    }
+
+    /// The mark stays, dated so that it has settled again in a second: the envelope waits for the worker.
+    private func lookAgainSoon(_ envelopeID: String, on connection: PostgresConnection) async throws {
+        try await connection.execute(
+            """
+            UPDATE envelopes SET reload_requested_at = now() - \(max(0, reloadSettleSeconds - 1)) * interval '1 second'
+            WHERE envelope_order_id = \(envelopeID)
+            """)
     }
 
     /// Reloads one envelope; false when its grabs do not fit its split (nothing loaded, logged as critical).

@@ -17,7 +17,7 @@ struct FamilyConsumer: Sendable {
     let logger: Logger
 
     var topics: [String] { retryTier ? family.retryTopics.map(\.name) : [family.name] }
-    var groupID: String { retryTier ? family.consumerGroup + ".retry" : family.consumerGroup }
+    var groupID: String { retryTier ? family.retryConsumerGroup : family.consumerGroup }
 
     func run() async throws {
         if topics.isEmpty { return }
