@@ -87,6 +87,7 @@ import TestSupport
             #expect(lines.filter { $0.contains("goes back to the payer's wallet") }.count == 1, "\(lines)")
             #expect(lines.filter { $0.contains("will retry") }.isEmpty, "\(lines)")
             #expect(try await h.get("/v1/refunds/\(refundID)", as: user).string("channelState") == "abnormal")
+            #expect(try await h.count("SELECT count(*) FROM refund_requests WHERE given_up_at IS NOT NULL AND refund_order_id = '\(refundID)'") == 1)
             #expect(try await h.balance(user) == (2000, 0), "the refund's money is back in the wallet")
             #expect(try await h.get("/v1/orders/\(order)", as: user).int("settledFen") == 0)
         }
@@ -94,7 +95,8 @@ import TestSupport
 
     /// WeChat closes a refund: the wallet that paid it gets it back through the ledger, once, the refund order
     /// fails, and the order can be refunded again. An ABNORMAL refund is not final at WeChat (the merchant finishes
-    /// it in its platform): it stays refunded, its money in clearing, for an operator.
+    /// it in its platform): it stays refunded, its money in clearing, for an operator, and when the merchant has
+    /// finished it the channel's SUCCESS is recorded, with nothing given back.
     @Test func aRefundTheChannelClosesComesBackToTheWallet() async throws {
         try await FlowHarness.run { h in
             let user = "user:ra\(h.prefix.suffix(6))"
@@ -129,6 +131,25 @@ import TestSupport
             #expect(try await h.balance(user) == (0, 0))
             let log = (try? String(contentsOf: h.api.logFile, encoding: .utf8)) ?? ""
             #expect(log.split(separator: "\n").filter { $0.contains(abnormalID) && $0.contains("an operator finishes it there") }.count == 1)
+            let givenUp = "SELECT count(*) FROM refund_requests WHERE given_up_at IS NOT NULL AND refund_order_id = "
+            #expect(try await h.count(givenUp + "'\(refundID)'") == 1, "the closed refund was given up")
+            #expect(try await h.count(givenUp + "'\(abnormalID)'") == 0, "the abnormal one is followed")
+
+            // The merchant finishes it in WeChat's platform (paid to the payer another way): SUCCESS is recorded,
+            // and the ledger gives nothing back.
+            let finished = try await h.sandbox(.POST, "/sandbox/refunds/\(abnormalID)/finish-abnormal")
+            #expect(finished.status == 200, "\(finished.text)")
+            #expect(await eventually(timeoutSeconds: 60) { (try? await h.get("/v1/refunds/\(abnormalID)", as: user).string("channelState")) == "succeeded" })
+            #expect(try await h.get("/v1/refunds/\(abnormalID)", as: user).string("status") == "refunded")
+            #expect(try await h.balance(user) == (0, 0))
+            #expect(try await h.balance("clearing:wechat") == (0, 0), "the refund's money left through the channel, once")
+            #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'refundReturned' AND order_id = '\(second)'") == 0)
+            let after = (try? String(contentsOf: h.api.logFile, encoding: .utf8)) ?? ""
+            let lines = after.split(separator: "\n").filter { $0.contains(abnormalID) }
+            #expect(lines.filter { $0.contains("abnormal refund finished at the channel") }.count == 1, "\(lines)")
+            #expect(lines.filter { $0.contains("reconcile it with the channel") }.isEmpty, "\(lines)")
+            // Only an ABNORMAL refund can be finished so.
+            #expect(try await h.sandbox(.POST, "/sandbox/refunds/\(againID)/finish-abnormal").status == 409)
         }
     }
 

@@ -60,6 +60,18 @@ struct ControlEndpoints: Sendable {
         router.get("/sandbox/orders") { _, _ -> Response in await run { .json(.ok, await core.state.allOrders()) } }
         router.get("/sandbox/refunds") { _, _ -> Response in await run { .json(.ok, await core.state.allRefunds()) } }
         router.get("/sandbox/payouts") { _, _ -> Response in await run { .json(.ok, await core.state.allPayouts()) } }
+        // SIMULATED merchant platform: the merchant finishes an ABNORMAL WeChat refund there; it ends SUCCESS, notified.
+        router.post("/sandbox/refunds/:no/finish-abnormal") { _, context -> Response in
+            await run {
+                let number = context.parameters.get("no") ?? ""
+                guard await core.state.refund(.wechat, number) != nil else { throw SandboxError(.notFound, "no WeChat refund \(number)") }
+                guard let finished = await core.state.finishAbnormalRefund(.wechat, number, now: Date()) else {
+                    throw SandboxError(.conflict, "refund \(number) is not ABNORMAL")
+                }
+                await core.send(WeChatPayEndpoints(core: core).refundNotify(finished))
+                return .json(.ok, finished)
+            }
+        }
         router.get("/sandbox/notifies") { request, _ -> Response in
             await run {
                 let filter = Dictionary(FormCoding.decode(request.uri.query ?? ""), uniquingKeysWith: { _, last in last })

@@ -35,7 +35,8 @@ public struct SandboxOrder: Codable, Sendable, Equatable {
     var fingerprint: String
 }
 
-/// A refund of a paid order. Guarantees: `status` goes PROCESSING → SUCCESS or ABNORMAL once, never back.
+/// A refund of a paid order. Guarantees: `status` goes PROCESSING → SUCCESS, CLOSED or ABNORMAL once, and
+/// ABNORMAL → SUCCESS when the merchant finishes it; never back.
 public struct SandboxRefund: Codable, Sendable, Equatable {
     public let channel: Channel
     public let outTradeNo: String

@@ -43,18 +43,30 @@ extension SandboxState {
 
     func allRefunds() -> [SandboxRefund] { refundSequence.compactMap { refunds[$0] } }
 
-    /// Finishes a PROCESSING refund as `status` (SUCCESS, ABNORMAL or CLOSED; an unsuccessful refund gives the
-    /// amount back to the order's refundable balance). Returns nil when it was already final.
+    /// Finishes a PROCESSING refund as `status` (SUCCESS, ABNORMAL or CLOSED; a CLOSED refund gives the amount
+    /// back to the order's refundable balance, an ABNORMAL one keeps it: the money left the merchant and waits for
+    /// the merchant to finish it). Returns nil when it was already final.
     func finishRefund(_ channel: Channel, _ outRefundNo: String, status: String, now: Date) -> SandboxRefund? {
         let key = Key(channel: channel, id: outRefundNo)
         guard var refund = refunds[key], refund.status == "PROCESSING" else { return nil }
         refund.status = status
         refund.finishedAt = now
         refunds[key] = refund
-        if status != "SUCCESS", var order = orders[Key(channel: channel, id: refund.outTradeNo)] {
+        if status == "CLOSED", var order = orders[Key(channel: channel, id: refund.outTradeNo)] {
             order.refundedFen -= refund.amountFen
             orders[Key(channel: channel, id: refund.outTradeNo)] = order
         }
+        return refund
+    }
+
+    /// The merchant finishes an ABNORMAL refund in its platform (to the payer's balance or another card, WeChat's
+    /// "abnormal refund"): it ends SUCCESS. Returns nil when the refund is not ABNORMAL.
+    func finishAbnormalRefund(_ channel: Channel, _ outRefundNo: String, now: Date) -> SandboxRefund? {
+        let key = Key(channel: channel, id: outRefundNo)
+        guard var refund = refunds[key], refund.status == "ABNORMAL" else { return nil }
+        refund.status = "SUCCESS"
+        refund.finishedAt = now
+        refunds[key] = refund
         return refund
     }
 

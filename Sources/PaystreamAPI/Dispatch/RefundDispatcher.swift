@@ -13,14 +13,18 @@ import ServiceLifecycle
 /// state is recorded once. A refund that ends `closed`, or that the channel refused as it does not know the paid
 /// order (recorded `abnormal` at once, not retried for ever), comes back to the payer's wallet: a `refundReturned`
 /// event goes into the outbox in the transaction that records the state (the refund order becomes `failed`, the
-/// original may be refunded again). An `abnormal` refund is not final at the channel (the merchant finishes it in
-/// its platform, and it ends `succeeded`): it is logged as critical for an operator, as is the rest of an expired
-/// envelope that fails at the channel. A report contradicting a recorded final state is logged as critical, and so
+/// original may be refunded again; `given_up_at` is set). An `abnormal` refund the channel accepted is not final
+/// (WeChat: the payer's card no longer takes money; the merchant finishes it in its platform, and it ends
+/// `succeeded`): it is logged as critical for an operator once, and asked about every
+/// ``abnormalRecheckSeconds`` (or told by a notify) until it ends `succeeded` (recorded, nothing returned) or
+/// `closed` (returned). The rest of an expired envelope that fails at the channel is an operator's case. A report contradicting a recorded final state is logged as critical, and so
 /// is a report of another amount than the refund's (answer, query or WeChat notify), which records nothing: the
 /// channel is asked again with back-off until an operator reconciles it.
 struct RefundDispatcher: Service {
     let services: APIServices
     var interval: Duration = .milliseconds(500)
+    /// Seconds between questions about an abnormal refund: the merchant may take days to finish it.
+    static let abnormalRecheckSeconds: Int64 = 600
 
     func run() async throws {
         await runDispatchLoop("refund dispatch", interval: interval, logger: services.logger) { try await dispatchOnce() }
@@ -33,7 +37,8 @@ struct RefundDispatcher: Service {
                 """
                 SELECT r.refund_order_id, r.original_order_id, r.channel, r.amount_fen, r.total_fen, r.reason, r.channel_state, r.attempts
                 FROM refund_requests r JOIN orders o ON o.order_id = coalesce(r.ledger_order_id, r.refund_order_id)
-                WHERE o.status IN ('refunded', 'expired') AND (r.channel_state IS NULL OR r.channel_state = 'processing')
+                WHERE o.status IN ('refunded', 'expired')
+                  AND (r.channel_state IS NULL OR r.channel_state = 'processing' OR (r.channel_state = 'abnormal' AND r.given_up_at IS NULL))
                   AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= now())
                 ORDER BY r.updated_at LIMIT 10
                 FOR UPDATE OF r SKIP LOCKED
@@ -175,8 +180,13 @@ struct RefundDispatcher: Service {
         on connection: PostgresConnection
     ) async throws {
         let name = state?.rawValue ?? "processing"
-        let current = try await connection.query("SELECT channel_state FROM refund_requests WHERE refund_order_id = \(refundOrderID)")
-        if let existing = try current.first?.decode(String?.self, column: "channel_state"), existing != "processing" {
+        let current = try await connection.query(
+            "SELECT channel_state, given_up_at IS NOT NULL AS given_up FROM refund_requests WHERE refund_order_id = \(refundOrderID)")
+        let existing = try current.first?.decode(String?.self, column: "channel_state")
+        let givenUp = try current.first?.decode(Bool.self, column: "given_up") ?? false
+        // An abnormal refund the channel accepted is followed until it ends; anything else but `processing` is final.
+        let wasAbnormal = existing == "abnormal" && !givenUp
+        if let existing, existing != "processing", !wasAbnormal {
             // Already final: a repeated report changes nothing, a contradicting one is an operator's case.
             if state != nil && state != .processing && name != existing {
                 services.logger.critical(
@@ -185,23 +195,34 @@ struct RefundDispatcher: Service {
             }
             return
         }
-        let isFinal = state != nil && state != .processing
+        let givesUp = state == .closed || (state == .abnormal && neverAccepted)
+        let askAgainSeconds: Int64? =
+            switch state {
+            case nil, .processing?: Int64(PayoutDispatcher.backoffSeconds(attempts))
+            case .abnormal? where !neverAccepted: Self.abnormalRecheckSeconds
+            default: nil
+            }
         try await connection.execute(
             """
             UPDATE refund_requests SET channel_state = \(name), channel_refund_id = coalesce(\(refundID), channel_refund_id),
                    attempts = attempts + 1,
-                   next_attempt_at = \(isFinal ? nil : Int64(PayoutDispatcher.backoffSeconds(attempts))) * interval '1 second' + now(),
+                   next_attempt_at = \(askAgainSeconds) * interval '1 second' + now(),
+                   given_up_at = CASE WHEN \(givesUp) THEN now() END,
                    updated_at = now()
             WHERE refund_order_id = \(refundOrderID)
             """)
         switch state {
+        case .succeeded where wasAbnormal:
+            services.logger.notice(
+                "abnormal refund finished at the channel; the payer has the money", metadata: ["refund_order_id": "\(refundOrderID)"])
         case .succeeded: services.logger.info("refund completed at the channel", metadata: ["refund_order_id": "\(refundOrderID)"])
         case .closed: try await returnToPayer(refundOrderID: refundOrderID, rawState: rawState, on: connection)
         case .abnormal where neverAccepted: try await returnToPayer(refundOrderID: refundOrderID, rawState: rawState, on: connection)
-        case .abnormal:
+        case .abnormal where !wasAbnormal:
             // Not final at the channel: WeChat's ABNORMAL (the payer's card no longer takes money) is finished by the
             // merchant in its platform (to the payer's balance, or another card), and then ends SUCCESS. Returning
-            // the money here as well would pay the payer twice; the money waits in the channel's clearing account.
+            // the money here as well would pay the payer twice; the money waits in the channel's clearing account,
+            // and the refund is asked about until it ends.
             services.logger.critical(
                 "refund is abnormal at the channel; an operator finishes it there (the payer is owed the money)",
                 metadata: ["refund_order_id": "\(refundOrderID)", "state": "\(rawState)"])
