@@ -86,6 +86,36 @@ struct EnvelopeGrabberTests {
         }
     }
 
+    /// Two workers' transactions (two partitions' owners during a rebalance, say) each carry a grab of one user
+    /// from one envelope under different grab ids. The second waits on the envelope order's lock, and once the
+    /// first commits it reads the first's `envelope_grabbers` row and refuses its grab.
+    @Test("a grab in a concurrent transaction waits for the first and is refused once it commits")
+    func concurrentTransactionsCreditAGrabberOnce() async throws {
+        try await PostgresTestDatabase.with(poolSize: 3) { db in
+            #expect(try await Self.apply([try Self.funding("env-1", fen: 500)], db) == [.applied])
+            let second = try await db.client.withTransaction { (connection) async throws -> Task<[LedgerOutcome], any Error> in
+                #expect(try await LedgerBatchWriter().apply([try Self.grab("env-1", "g-a", by: "u1", fen: 100)], on: connection) == [.applied])
+                let second = Task { try await Self.apply([try Self.grab("env-1", "g-b", by: "u1", fen: 100)], db) }
+                // The first transaction is still open: the second waits for one of its locks.
+                let waiting = await eventually(timeoutSeconds: 30) {
+                    let rows = try? await db.client.query(
+                        "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")
+                    return (try? rows?.first?.decode(Int64.self, column: "n")) == 1
+                }
+                #expect(waiting, "the second transaction did not wait for the first")
+                return second
+            }
+            #expect(try await second.value.map(Self.code) == ["envelope.already_grabbed"])
+
+            let rows = try await db.client.query("SELECT grab_order_id FROM envelope_grabbers")
+            #expect(try rows.map { try $0.decode(String.self, column: "grab_order_id") } == ["grab:g-a"])
+            let balance = try await db.client.query("SELECT available_fen FROM accounts WHERE account_id = 'user:u1'")
+            #expect(try balance.first?.decode(Int64.self, column: "available_fen") == 100)
+            let report = try await LedgerVerifier(client: db.client).verify()
+            #expect(report.isClean, "\(report.violations)")
+        }
+    }
+
     @Test("envelope_grabbers is append-only")
     func grabbersAreAppendOnly() async throws {
         try await PostgresTestDatabase.with(poolSize: 1) { db in
