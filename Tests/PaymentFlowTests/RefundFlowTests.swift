@@ -153,6 +153,34 @@ import TestSupport
         }
     }
 
+    /// An abnormal refund whose notifies never arrive: the dispatcher keeps asking the channel, and finds it
+    /// finished once the merchant has finished it.
+    @Test func anAbnormalRefundIsAskedAboutUntilTheMerchantFinishesIt() async throws {
+        try await FlowHarness.run { h in
+            let user = "user:rq\(h.prefix.suffix(6))"
+            let order = try await Self.paidRecharge(h, fen: 1500, as: user)
+            #expect(try await h.sandbox(.POST, "/sandbox/faults", #"{"refunds":{"abnormal":true},"notify":{"drop":true}}"#).status == 200)
+            let refund = try await h.post("/v1/refunds", #"{"orderId":"\#(order)","amountFen":1500}"#, as: user)
+            let refundID = try #require(refund.string("refundOrderId"), "\(refund.text)")
+            #expect(await eventually(timeoutSeconds: 60) { (try? await h.get("/v1/refunds/\(refundID)", as: user).string("channelState")) == "abnormal" })
+            // Asked about again (every 2 s here): still abnormal, nothing returned, the operator told once.
+            let attempts = try await h.count("SELECT attempts FROM refund_requests WHERE refund_order_id = '\(refundID)'")
+            #expect(await eventually(timeoutSeconds: 30) {
+                (try? await h.count("SELECT attempts FROM refund_requests WHERE refund_order_id = '\(refundID)'")) ?? 0 >= attempts + 2
+            })
+            #expect(try await h.get("/v1/refunds/\(refundID)", as: user).string("channelState") == "abnormal")
+
+            #expect(try await h.sandbox(.POST, "/sandbox/refunds/\(refundID)/finish-abnormal").status == 200)
+            #expect(await eventually(timeoutSeconds: 60) { (try? await h.get("/v1/refunds/\(refundID)", as: user).string("channelState")) == "succeeded" })
+            #expect(try await h.balance(user) == (0, 0))
+            #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'refundReturned' AND order_id = '\(order)'") == 0)
+            #expect(try await h.count("SELECT count(*) FROM refund_requests WHERE next_attempt_at IS NOT NULL AND refund_order_id = '\(refundID)'") == 0)
+            let lines = ((try? String(contentsOf: h.api.logFile, encoding: .utf8)) ?? "").split(separator: "\n").filter { $0.contains(refundID) }
+            #expect(lines.filter { $0.contains("an operator finishes it there") }.count == 1, "\(lines)")
+            #expect(lines.filter { $0.contains("abnormal refund finished at the channel") }.count == 1, "\(lines)")
+        }
+    }
+
     /// A channel that refunds another amount than asked: its answer, its queries and its notify record nothing, so
     /// the refund is neither reported done to the payer nor given back, and an operator is told.
     @Test func aRefundReportedForAnotherAmountRecordsNothing() async throws {

@@ -36,6 +36,8 @@ public struct APICommand: AsyncParsableCommand {
     public var payoutRefusalSettleSeconds = 600
     @Option(help: "Seconds after a grab finds an activated envelope missing from Redis before it is loaded again from the ledger (grabs whose produce was in flight reach Kafka meanwhile; the reload then also waits for the worker to commit them).")
     public var envelopeReloadSettleSeconds = 30
+    @Option(help: "Seconds between questions to the channel about a refund it reported abnormal, until the merchant finishes it there.")
+    public var refundAbnormalRecheckSeconds = 600
 
     public init() {}
 
@@ -50,6 +52,7 @@ public struct APICommand: AsyncParsableCommand {
             throw ValidationError("--payment-expire-seconds must be at least 7200 (the channels' own expiry of an order), not \(paymentExpireSeconds)")
         }
         guard envelopeReloadSettleSeconds >= 0 else { throw ValidationError("--envelope-reload-settle-seconds must be at least 0") }
+        guard refundAbnormalRecheckSeconds >= 1 else { throw ValidationError("--refund-abnormal-recheck-seconds must be at least 1") }
     }
 
     public func run() async throws {
@@ -58,7 +61,8 @@ public struct APICommand: AsyncParsableCommand {
         let server = try serverBuilder()
         let publicURL = self.publicURL ?? "\(tlsCert == nil ? "http" : "https")://\(host):\(port)"
         let built = try await options.build(role: "paystream-api", publicURL: publicURL, keyedStatements: true, logger: logger)
-        let services = built.services
+        var services = built.services
+        services.refundAbnormalRecheckSeconds = Int64(refundAbnormalRecheckSeconds)
         let app = Application(
             router: APIRouter.make(services),
             server: server,

@@ -27,6 +27,9 @@ struct APIServices: Sendable {
     let publicURL: String
     let logger: Logger
     let now: @Sendable () -> Date
+    /// Seconds between questions about an abnormal refund, whether its state came by answer, query or notify (the
+    /// merchant may take days to finish it; `paystream-api --refund-abnormal-recheck-seconds`).
+    var refundAbnormalRecheckSeconds: Int64 = 600
 
     /// A new order number of `kind` whose route (its gene) the gray rule decides for `user` or `merchant`.
     func orderNumber(_ kind: OrderNumbers.Kind, user: String? = nil, merchant: String? = nil) -> String {

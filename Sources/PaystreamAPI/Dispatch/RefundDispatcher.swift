@@ -16,15 +16,13 @@ import ServiceLifecycle
 /// original may be refunded again; `given_up_at` is set). An `abnormal` refund the channel accepted is not final
 /// (WeChat: the payer's card no longer takes money; the merchant finishes it in its platform, and it ends
 /// `succeeded`): it is logged as critical for an operator once, and asked about every
-/// ``abnormalRecheckSeconds`` (or told by a notify) until it ends `succeeded` (recorded, nothing returned) or
+/// `APIServices.refundAbnormalRecheckSeconds` (or told by a notify) until it ends `succeeded` (recorded, nothing returned) or
 /// `closed` (returned). The rest of an expired envelope that fails at the channel is an operator's case. A report contradicting a recorded final state is logged as critical, and so
 /// is a report of another amount than the refund's (answer, query or WeChat notify), which records nothing: the
 /// channel is asked again with back-off until an operator reconciles it.
 struct RefundDispatcher: Service {
     let services: APIServices
     var interval: Duration = .milliseconds(500)
-    /// Seconds between questions about an abnormal refund: the merchant may take days to finish it.
-    static let abnormalRecheckSeconds: Int64 = 600
 
     func run() async throws {
         await runDispatchLoop("refund dispatch", interval: interval, logger: services.logger) { try await dispatchOnce() }
@@ -199,7 +197,7 @@ struct RefundDispatcher: Service {
         let askAgainSeconds: Int64? =
             switch state {
             case nil, .processing?: Int64(PayoutDispatcher.backoffSeconds(attempts))
-            case .abnormal? where !neverAccepted: Self.abnormalRecheckSeconds
+            case .abnormal? where !neverAccepted: services.refundAbnormalRecheckSeconds
             default: nil
             }
         try await connection.execute(
