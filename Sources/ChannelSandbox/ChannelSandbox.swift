@@ -75,6 +75,7 @@ public struct ChannelSandbox: Sendable {
         Bill99Endpoints(core: core).register(on: router)
         Bill99CardVerification(core: core).register(on: router)
         SMSGatewayEndpoints(core: core).register(on: router)
+        WeChatOAuthEndpoints(core: core).register(on: router)
         ControlEndpoints(core: core).register(on: router)
         return router
     }

@@ -67,6 +67,21 @@ import Testing
         throw MissingValue(what: "a notify on \(path)")
     }
 
+    /// A sandbox with default settings running in process for `body`, with an HTTP client and a directory for key files.
+    static func withSandbox(
+        _ body: (SandboxConfiguration, SandboxKeys, String, HTTPClient, TemporaryDirectory) async throws -> Void
+    ) async throws {
+        let sim = SandboxConfiguration()
+        let keys = try SandboxKeys.generate()
+        let sandbox = try ChannelSandbox(configuration: sim, keys: keys)
+        let task = Task { try await sandbox.run() }
+        defer { task.cancel() }
+        let baseURL = try await sandbox.baseURL()
+        try await withHTTPClient { http in try await body(sim, keys, baseURL, http, try TemporaryDirectory()) }
+        task.cancel()
+        _ = await task.result
+    }
+
     @Test func clientsAndVerifiersAgreeWithTheSimulator() async throws {
         var sim = SandboxConfiguration()
         sim.settleDelay = .milliseconds(50)
@@ -150,14 +165,7 @@ import Testing
     }
 
     @Test func cardVerificationAndTheSimulatedSMSGatewayAgreeWithTheSimulator() async throws {
-        let sim = SandboxConfiguration()
-        let keys = try SandboxKeys.generate()
-        let sandbox = try ChannelSandbox(configuration: sim, keys: keys)
-        let task = Task { try await sandbox.run() }
-        defer { task.cancel() }
-        let baseURL = try await sandbox.baseURL()
-        try await withHTTPClient { http in
-            let directory = try TemporaryDirectory()
+        try await Self.withSandbox { sim, keys, baseURL, http, directory in
             let s = try Self.setup(keys, sim, baseURL: baseURL, notifyBase: baseURL, http: http, directory: directory)
             // A built-in test card of the simulated bank: the four elements match; any other is refused.
             let card = CardElements(cardNumber: "6222020200112233445", realName: "张三", idNumber: "110101199003071233", phone: "13800000000")
@@ -183,7 +191,53 @@ import Testing
             await #expect(throws: SMSGatewayError.self) { _ = try await gateway.send(phone: "x", text: "hi") }
             await #expect(throws: SMSGatewayError.self) { _ = try await UnconfiguredSMSGateway().send(phone: "13800000000", text: "hi") }
         }
-        task.cancel()
-        _ = await task.result
+    }
+
+    /// WeChat's web authorization: a code the simulated user consented to gives their openid once; a used,
+    /// unknown or wrongly authenticated exchange is refused with WeChat's errcode.
+    @Test func theOAuthCodeExchangeAgreesWithTheSimulator() async throws {
+        try await Self.withSandbox { sim, keys, baseURL, http, directory in
+            func consent(_ openid: String) async throws -> String {
+                var request = HTTPClientRequest(url: baseURL + "/sandbox/wechat/authorize")
+                request.method = .POST
+                request.body = .bytes(Array(#"{"openid":"\#(openid)"}"#.utf8))
+                let response = try await http.execute(request, timeout: .seconds(10))
+                let body = try await response.body.collect(upTo: 1 << 20)
+                let object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any]
+                return try #require(object?["code"] as? String)
+            }
+            let client = try WeChatOAuthClient(
+                appID: sim.wechatAppID, appSecretPath: try directory.write("secret", keys.wechatAppSecret), baseURL: baseURL, httpClient: http)
+            let code = try await consent("oUpF8uMuAJO_M2pxb1Q9zNjWeS6o")
+            #expect(try await client.openID(forCode: code) == "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o")
+            func refusal(_ body: () async throws -> String) async -> String? {
+                do {
+                    _ = try await body()
+                    return nil
+                } catch let error as ChannelError {
+                    return error.code == .rejected ? error.channelCode : "\(error.code)"
+                } catch {
+                    return "\(error)"
+                }
+            }
+            #expect(await refusal { try await client.openID(forCode: code) } == "40163", "a code is redeemed once")
+            #expect(await refusal { try await client.openID(forCode: "0000000000000000") } == "40029")
+            let wrongSecret = try WeChatOAuthClient(
+                appID: sim.wechatAppID, appSecretPath: try directory.write("wrong", "not-the-secret"), baseURL: baseURL, httpClient: http)
+            let fresh = try await consent("o-second")
+            #expect(await refusal { try await wrongSecret.openID(forCode: fresh) } == "40125")
+            let wrongApp = try WeChatOAuthClient(
+                appID: "wx0000000000000000", appSecretPath: try directory.write("secret2", keys.wechatAppSecret), baseURL: baseURL, httpClient: http)
+            #expect(await refusal { try await wrongApp.openID(forCode: fresh) } == "40013")
+            // Refused exchanges did not spend it.
+            #expect(try await client.openID(forCode: fresh) == "o-second")
+            #expect(await refusal { try await client.openID(forCode: "bad code") } == "channel.invalid_request")
+            // The secret never shows in an error.
+            do {
+                _ = try await wrongSecret.openID(forCode: fresh)
+            } catch {
+                #expect(!"\(error)".contains(keys.wechatAppSecret) && !"\(error)".contains("not-the-secret"))
+            }
+        }
     }
 }

@@ -39,7 +39,8 @@ import TestSupport
             #expect(await h.waitFor(b, status: "paid"))
 
             // A withdrawal requested while gray stays gray after Gina leaves gray: its approval and payout follow it.
-            let w = try await h.post("/v1/withdrawals", #"{"amountFen":10000,"channel":"wechat","openId":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}"#, as: "user:\(gina)")
+            let ginaWeChat = try await h.bindWeChat(as: "user:\(gina)")
+            let w = try await h.post("/v1/withdrawals", #"{"amountFen":10000,"channel":"wechat","openId":"\#(ginaWeChat)"}"#, as: "user:\(gina)")
             let withdrawal = try #require(w.string("orderId"), "\(w.text)")
             #expect(TrafficRoute.of(orderKey: withdrawal) == .gray)
             #expect(await h.waitFor(withdrawal, status: "requested"))

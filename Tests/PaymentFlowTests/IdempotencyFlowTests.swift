@@ -29,12 +29,13 @@ import TestSupport
             let refusedAgain = try await post("/v1/withdrawals", #"{"amountFen":999999999,"channel":"wechat","openId":"o1"}"#, key: "wd-big", as: user)
             #expect(refused.status == 400 && refusedAgain.status == 400 && refused.string("code") == refusedAgain.string("code"))
 
+            let openID = try await h.bindWeChat(as: user)
             // Ten concurrent copies of one withdrawal: one withdrawal, frozen once; every answer is the first
             // one's (202) or "in progress" (409).
             let statuses = try await withThrowingTaskGroup(of: (Int, String?).self) { group in
                 for _ in 0..<10 {
                     group.addTask {
-                        let reply = try await post("/v1/withdrawals", #"{"amountFen":5000,"channel":"wechat","openId":"o2"}"#, key: "wd-1", as: user)
+                        let reply = try await post("/v1/withdrawals", #"{"amountFen":5000,"channel":"wechat","openId":"\#(openID)"}"#, key: "wd-1", as: user)
                         return (reply.status, reply.string("orderId"))
                     }
                 }
@@ -42,7 +43,7 @@ import TestSupport
             }
             #expect(statuses.allSatisfy { $0.0 == 202 || $0.0 == 409 }, "\(statuses.map(\.0))")
             #expect(Set(statuses.compactMap(\.1)).count == 1)
-            let replay = try await post("/v1/withdrawals", #"{"amountFen":5000,"channel":"wechat","openId":"o2"}"#, key: "wd-1", as: user)
+            let replay = try await post("/v1/withdrawals", #"{"amountFen":5000,"channel":"wechat","openId":"\#(openID)"}"#, key: "wd-1", as: user)
             #expect(replay.status == 202 && replay.headers["idempotent-replayed"] == "true")
             #expect(try await h.count("SELECT count(*) FROM withdrawal_requests") == 1)
             let orderID = try #require(statuses.compactMap(\.1).first)

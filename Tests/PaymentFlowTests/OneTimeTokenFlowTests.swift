@@ -15,10 +15,18 @@ import TestSupport
             let user = try await h.fundedUser("token", fen: 10_000)
             let other = "user:tokenother\(h.prefix.suffix(6))"
             let account = try #require(AccountID(user)), otherAccount = try #require(AccountID(other))
-            let body = #"{"amountFen":100,"channel":"wechat","openId":"o-token"}"#
+            // Each account withdraws to a WeChat account of its own (one WeChat user is bound to one account).
+            let second = try await h.fundedUser("token2", fen: 10_000)
+            let secondAccount = try #require(AccountID(second))
+            var bound: [AccountID: String] = [:]
+            for who in [account, otherAccount, secondAccount] { bound[who] = try await h.bindWeChat(as: who.description) }
+            let openIDs = bound
+            func bodyOf(_ who: AccountID) -> String { #"{"amountFen":100,"channel":"wechat","openId":"\#(openIDs[who] ?? "")"}"# }
+            let body = bodyOf(account)
             /// A withdrawal signed by `who`, with `token` (none: no header) and `extra` headers, sent as is.
             func withdraw(_ token: String?, as who: AccountID = account, extra: [String: String] = [:]) async throws -> FlowHarness.Reply {
                 var headers = extra.merging(["X-Paystream-Unsigned": "1"]) { a, _ in a }
+                let body = bodyOf(who)
                 for (name, value) in ProvisionedIdentities.signatureHeaders(
                     try await h.identities.client(for: who), method: "POST", url: h.apiURL + "/v1/withdrawals", body: Array(body.utf8))
                 {
@@ -92,20 +100,19 @@ import TestSupport
             // A request whose nonce was used before is refused as a replay before its token is looked at: the
             // token stays unspent, good for the next request. (Another account: the risk rules allow three
             // withdrawals a day.)
-            let second = try await h.fundedUser("token2", fen: 10_000)
-            let secondAccount = try #require(AccountID(second))
+            let secondBody = bodyOf(secondAccount)
             var signed = ["X-Paystream-Unsigned": "1"]
             for (name, value) in ProvisionedIdentities.signatureHeaders(
-                try await h.identities.client(for: secondAccount), method: "POST", url: h.apiURL + "/v1/withdrawals", body: Array(body.utf8))
+                try await h.identities.client(for: secondAccount), method: "POST", url: h.apiURL + "/v1/withdrawals", body: Array(secondBody.utf8))
             {
                 signed[name] = value
             }
             signed[OneTimeTokenRule.header] = try await token(for: secondAccount)
-            let once = try await h.send(.POST, h.apiURL + "/v1/withdrawals", json: body, headers: signed)
+            let once = try await h.send(.POST, h.apiURL + "/v1/withdrawals", json: secondBody, headers: signed)
             #expect(once.status == 202, "\(once.text)")
             let unspent = try await token(for: secondAccount)
             signed[OneTimeTokenRule.header] = unspent
-            let replayedNonce = try await h.send(.POST, h.apiURL + "/v1/withdrawals", json: body, headers: signed)
+            let replayedNonce = try await h.send(.POST, h.apiURL + "/v1/withdrawals", json: secondBody, headers: signed)
             #expect(replayedNonce.status == 401 && replayedNonce.string("code") == "auth.nonce_reused", "\(replayedNonce.text)")
             let spentLater = try await withdraw(unspent, as: secondAccount)
             #expect(spentLater.status == 202, "\(spentLater.text)")

@@ -27,8 +27,9 @@ import TestSupport
             #expect(await h.waitFor(cardOrder, status: "requested"))
             #expect(try await h.balance(user) == (70_000, 30_000))
 
-            // WeChat balance, approved; a third one rejected.
-            let toWeChat = try await h.post("/v1/withdrawals", #"{"amountFen":20000,"channel":"wechat","openId":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}"#, as: user)
+            // WeChat balance (a WeChat account the user bound), approved; a third one rejected.
+            let openID = try await h.bindWeChat(as: user)
+            let toWeChat = try await h.post("/v1/withdrawals", #"{"amountFen":20000,"channel":"wechat","openId":"\#(openID)"}"#, as: user)
             #expect(toWeChat.status == 202, "\(toWeChat.text)")
             let wechatOrder = try #require(toWeChat.string("orderId"))
             let rejected = try await h.post("/v1/withdrawals", #"{"amountFen":10000,"channel":"bill99","cardId":"\#(card)"}"#, as: user)
@@ -199,7 +200,8 @@ import TestSupport
         try await FlowHarness.run { h in
             let user = try await h.fundedUser("wpk", fen: 50_000)
             #expect(try await h.sandbox(.POST, "/sandbox/faults", #"{"payouts":{"awaitConfirmation":true}}"#).status == 200)
-            let request = try await h.post("/v1/withdrawals", #"{"amountFen":3000,"channel":"wechat","openId":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}"#, as: user)
+            let openID = try await h.bindWeChat(as: user)
+            let request = try await h.post("/v1/withdrawals", #"{"amountFen":3000,"channel":"wechat","openId":"\#(openID)"}"#, as: user)
             let orderID = try #require(request.string("orderId"), "\(request.text)")
             #expect(await h.waitFor(orderID, status: "requested"))
             #expect(try await h.get("/v1/withdrawals/\(orderID)", as: user).string("packageInfo") == nil)
@@ -222,7 +224,8 @@ import TestSupport
         try await FlowHarness.run { h in
             let user = try await h.fundedUser("wam", fen: 50_000)
             #expect(try await h.sandbox(.POST, "/sandbox/faults", #"{"payouts":{"amountOffsetFen":1}}"#).status == 200)
-            let request = try await h.post("/v1/withdrawals", #"{"amountFen":3000,"channel":"wechat","openId":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}"#, as: user)
+            let openID = try await h.bindWeChat(as: user)
+            let request = try await h.post("/v1/withdrawals", #"{"amountFen":3000,"channel":"wechat","openId":"\#(openID)"}"#, as: user)
             let orderID = try #require(request.string("orderId"), "\(request.text)")
             #expect(await h.waitFor(orderID, status: "requested"))
             #expect(try await h.post("/v1/admin/withdrawals/\(orderID)/approve", "{}", admin: "ops-lee").status == 202)
@@ -254,14 +257,15 @@ import TestSupport
     @Test func aWeChatWithdrawalTheChannelCannotTakeIsRefusedUpFront() async throws {
         try await FlowHarness.run { h in
             let user = try await h.fundedUser("wwl", fen: 500_000)
-            let big = try await h.post("/v1/withdrawals", #"{"amountFen":200000,"channel":"wechat","openId":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}"#, as: user)
+            let openID = try await h.bindWeChat(as: user)
+            let big = try await h.post("/v1/withdrawals", #"{"amountFen":200000,"channel":"wechat","openId":"\#(openID)"}"#, as: user)
             #expect(big.status == 400 && big.string("code") == "withdraw.amount_over_channel_limit", "\(big.text)")
-            for openID in ["o 1", "o\\u00e9", "o/../x", String(repeating: "o", count: 129)] {
-                let odd = try await h.post("/v1/withdrawals", #"{"amountFen":100,"channel":"wechat","openId":"\#(openID)"}"#, as: user)
-                #expect(odd.status == 400 && odd.string("code") == "request.invalid_field", "\(openID): \(odd.text)")
+            for odd in ["o 1", "o\\u00e9", "o/../x", String(repeating: "o", count: 129)] {
+                let reply = try await h.post("/v1/withdrawals", #"{"amountFen":100,"channel":"wechat","openId":"\#(odd)"}"#, as: user)
+                #expect(reply.status == 400 && reply.string("code") == "request.invalid_field", "\(odd): \(reply.text)")
             }
             #expect(try await h.balance(user) == (500_000, 0))
-            let most = try await h.post("/v1/withdrawals", #"{"amountFen":199999,"channel":"wechat","openId":"oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"}"#, as: user)
+            let most = try await h.post("/v1/withdrawals", #"{"amountFen":199999,"channel":"wechat","openId":"\#(openID)"}"#, as: user)
             #expect(most.status == 202, "\(most.text)")
         }
     }
@@ -270,11 +274,12 @@ import TestSupport
         try await FlowHarness.run { h in
             // Count: the 4th withdrawal of the day is refused with the rule's id.
             let counted = try await h.fundedUser("rc", fen: 100_000)
+            let countedWeChat = try await h.bindWeChat(as: counted)
             for n in 1...3 {
-                let ok = try await h.post("/v1/withdrawals", #"{"amountFen":100,"channel":"wechat","openId":"o-\#(n)"}"#, as: counted)
+                let ok = try await h.post("/v1/withdrawals", #"{"amountFen":100,"channel":"wechat","openId":"\#(countedWeChat)"}"#, as: counted)
                 #expect(ok.status == 202, "withdrawal \(n): \(ok.text)")
             }
-            let fourth = try await h.post("/v1/withdrawals", #"{"amountFen":100,"channel":"wechat","openId":"o-4"}"#, as: counted)
+            let fourth = try await h.post("/v1/withdrawals", #"{"amountFen":100,"channel":"wechat","openId":"\#(countedWeChat)"}"#, as: counted)
             #expect(fourth.status == 403 && fourth.string("code") == "risk.withdraw.daily_count", "\(fourth.text)")
 
             // Amount: 10,000.00 a day passes, 10,000.01 does not.
@@ -283,17 +288,19 @@ import TestSupport
             let richCard = try await h.bindCard(as: rich)
             let most = try await h.post("/v1/withdrawals", #"{"amountFen":999999,"channel":"bill99","cardId":"\#(richCard)"}"#, as: rich)
             #expect(most.status == 202, "\(most.text)")
-            let over = try await h.post("/v1/withdrawals", #"{"amountFen":2,"channel":"wechat","openId":"o-b"}"#, as: rich)
+            let richWeChat = try await h.bindWeChat(as: rich)
+            let over = try await h.post("/v1/withdrawals", #"{"amountFen":2,"channel":"wechat","openId":"\#(richWeChat)"}"#, as: rich)
             #expect(over.status == 403 && over.string("code") == "risk.withdraw.daily_amount", "\(over.text)")
-            let exact = try await h.post("/v1/withdrawals", #"{"amountFen":1,"channel":"wechat","openId":"o-c"}"#, as: rich)
+            let exact = try await h.post("/v1/withdrawals", #"{"amountFen":1,"channel":"wechat","openId":"\#(richWeChat)"}"#, as: rich)
             #expect(exact.status == 202, "a total of exactly 10,000.00 is allowed: \(exact.text)")
 
             // Concurrency: 20 requests at once, at most 3 pass.
             let racer = try await h.fundedUser("rr", fen: 100_000)
+            let racerWeChat = try await h.bindWeChat(as: racer)
             let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
-                for n in 0..<20 {
+                for _ in 0..<20 {
                     group.addTask {
-                        try await h.post("/v1/withdrawals", #"{"amountFen":100,"channel":"wechat","openId":"o-r\#(n)"}"#, as: racer).status
+                        try await h.post("/v1/withdrawals", #"{"amountFen":100,"channel":"wechat","openId":"\#(racerWeChat)"}"#, as: racer).status
                     }
                 }
                 return try await group.reduce(into: [Int]()) { $0.append($1) }
@@ -304,7 +311,9 @@ import TestSupport
             #expect(try await h.count("SELECT count(*) FROM risk_decisions WHERE outcome = 'refused' AND rule_id = 'withdraw.daily_count'") == 18)
             #expect(try await h.count("SELECT count(*) FROM risk_decisions WHERE rule_id = 'withdraw.daily_amount'") == 1)
             // An unaffordable request is refused before risk counts it.
-            let poor = try await h.post("/v1/withdrawals", #"{"amountFen":100,"channel":"wechat","openId":"o-p"}"#, as: "user:poor\(h.prefix.suffix(6))")
+            let poorUser = "user:poor\(h.prefix.suffix(6))"
+            let poorWeChat = try await h.bindWeChat(as: poorUser)
+            let poor = try await h.post("/v1/withdrawals", #"{"amountFen":100,"channel":"wechat","openId":"\#(poorWeChat)"}"#, as: poorUser)
             #expect(poor.status == 409 && poor.string("code") == "balance.insufficient_available")
         }
     }

@@ -19,6 +19,8 @@ public struct SandboxKeys: Sendable {
     public let wechatAPIv3Key: String
     public let wechatMerchantKey: RSAPrivateKey?
     public let wechatMerchantCertificate: X509Certificate?
+    /// The official account's AppSecret, which the merchant sends to exchange an OAuth code for an openid.
+    public let wechatAppSecret: String
 
     // Alipay: Alipay's own key (its public half is "the Alipay public key"), the app's key.
     public let alipayKey: RSAPrivateKey
@@ -95,6 +97,8 @@ public struct SandboxKeys: Sendable {
             throw SandboxConfigurationError(message: "the APIv3 key must be 32 ASCII characters")
         }
 
+        let appSecret = try files.text(SandboxStateFiles.wechatAppSecret) ?? SandboxID.hex(32)
+
         let alipayKey = try files.privateKey(SandboxStateFiles.alipayPrivateKey) ?? RSAPrivateKey.generate()
         let (alipayAppKey, alipayAppPublic) = try merchantPair(
             files, override: overrides.alipayAppPublicKey, privateName: SandboxStateFiles.alipayAppPrivateKey,
@@ -108,7 +112,7 @@ public struct SandboxKeys: Sendable {
         return SandboxKeys(
             wechatPlatformKey: platformKey, wechatPlatformCertificate: certificate, wechatMerchantPublicKey: merchantPublic,
             wechatMerchantSerial: merchantSerial, wechatAPIv3Key: apiV3Key, wechatMerchantKey: merchantKey,
-            wechatMerchantCertificate: merchantCertificate, alipayKey: alipayKey, alipayAppPublicKey: alipayAppPublic,
+            wechatMerchantCertificate: merchantCertificate, wechatAppSecret: appSecret, alipayKey: alipayKey, alipayAppPublicKey: alipayAppPublic,
             alipayAppKey: alipayAppKey, bill99Key: bill99Key, bill99MerchantPublicKey: bill99MerchantPublic,
             bill99MerchantKey: bill99MerchantKey, rogueKey: try RSAPrivateKey.generate())
     }

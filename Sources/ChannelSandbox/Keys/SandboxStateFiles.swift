@@ -4,7 +4,7 @@ import Foundation
 /// The files the sandbox writes to its `--state-dir` so the platform and tests can talk to it, and reads back
 /// from `--keys-dir` to keep its keys across runs.
 ///
-/// Guarantees: every file is written atomically; files holding private keys or the APIv3 key get mode 0600;
+/// Guarantees: every file is written atomically; files holding private keys, the APIv3 key or the AppSecret get mode 0600;
 /// `sandbox.json` is written last, so its presence means the directory is complete.
 public enum SandboxStateFiles {
     // What the platform configures (public material and the identities).
@@ -12,6 +12,7 @@ public enum SandboxStateFiles {
     public static let wechatPlatformCertificate = "wechat_platform_cert.pem"
     public static let wechatPlatformSerial = "wechat_platform_serial.txt"
     public static let wechatAPIv3Key = "wechat_apiv3_key.txt"
+    public static let wechatAppSecret = "wechat_app_secret.txt"
     public static let alipayPublicKey = "alipay_public_key.pem"
     public static let bill99PublicKey = "bill99_public_key.pem"
     // The merchant side the sandbox expects (private keys only when it generated them).
@@ -58,6 +59,7 @@ public enum SandboxStateFiles {
         try put(wechatPlatformCertificate, try keys.wechatPlatformCertificate.pemRepresentation)
         try put(wechatPlatformSerial, keys.wechatPlatformSerial + "\n")
         try put(wechatAPIv3Key, keys.wechatAPIv3Key + "\n", secret: true)
+        try put(wechatAppSecret, keys.wechatAppSecret + "\n", secret: true)
         try put(alipayPublicKey, try keys.alipayKey.publicKey.pemRepresentation)
         try put(bill99PublicKey, try keys.bill99Key.publicKey.pemRepresentation)
         try put(wechatMerchantPublicKey, try keys.wechatMerchantPublicKey.pemRepresentation)

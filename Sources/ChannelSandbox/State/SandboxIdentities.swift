@@ -27,10 +27,11 @@ public struct SandboxSMS: Codable, Sendable, Equatable {
 }
 
 /// What the sandbox knows about people rather than payments: the simulated bank's cards (for Bill99's four-element
-/// verification) and the messages the simulated SMS gateway was asked to send.
+/// verification), the messages the simulated SMS gateway was asked to send, and the WeChat OAuth codes users
+/// authorized.
 ///
 /// Guarantees: in memory only; bounded (cards by `maxCards`, messages by `maxMessages`, oldest dropped first);
-/// `reset()` forgets registered cards and messages but keeps the built-in test cards.
+/// `reset()` forgets registered cards, messages and codes but keeps the built-in test cards.
 actor SandboxIdentities {
     /// Test cards every sandbox knows, so the demo and quick trials can bind a card without registering one.
     /// The ID numbers carry valid GB 11643 check characters; none is a real person's.
@@ -43,6 +44,26 @@ actor SandboxIdentities {
     let maxMessages: Int
     private var cards: [String: SandboxBankCard] = [:]
     private var messages: [SandboxSMS] = []
+    /// WeChat OAuth codes users authorized, by code, oldest first in `codeSequence`.
+    private var codes: [String: OAuthCode] = [:]
+    private var codeSequence: [String] = []
+
+    /// A code WeChat gave a user's browser after they authorized the official account (snsapi_base).
+    struct OAuthCode: Sendable {
+        let openid: String
+        let issuedAt: Date
+        var redeemed: Bool
+    }
+
+    /// What exchanging a code gives: the openid, or WeChat's error code.
+    enum Redemption: Equatable, Sendable {
+        case openid(String)
+        /// 40029 invalid code (unknown or older than ``oauthCodeLifetime``), 40163 code been used.
+        case refused(errcode: Int, errmsg: String)
+    }
+
+    /// WeChat's OAuth codes live 5 minutes and are redeemed once.
+    static let oauthCodeLifetime: TimeInterval = 300
 
     init(maxCards: Int = 10_000, maxMessages: Int = 10_000) {
         self.maxCards = maxCards
@@ -54,6 +75,32 @@ actor SandboxIdentities {
         cards = [:]
         for card in Self.builtInCards { cards[card.cardNo] = card }
         messages = []
+        codes = [:]
+        codeSequence = []
+    }
+
+    /// The WeChat user `openid` authorizes the official account: a new code for them (at most `maxMessages`
+    /// codes are kept, the oldest forgotten first).
+    func authorize(openid: String, now: Date) -> String {
+        let code = SandboxID.alphanumeric(32)
+        codes[code] = OAuthCode(openid: openid, issuedAt: now, redeemed: false)
+        codeSequence.append(code)
+        if codeSequence.count > maxMessages {
+            for old in codeSequence.prefix(codeSequence.count - maxMessages) { codes[old] = nil }
+            codeSequence.removeFirst(codeSequence.count - maxMessages)
+        }
+        return code
+    }
+
+    /// Redeems `code` once, within its lifetime.
+    func redeem(_ code: String, now: Date) -> Redemption {
+        guard var entry = codes[code], now.timeIntervalSince(entry.issuedAt) <= Self.oauthCodeLifetime else {
+            return .refused(errcode: 40029, errmsg: "invalid code")
+        }
+        guard !entry.redeemed else { return .refused(errcode: 40163, errmsg: "code been used") }
+        entry.redeemed = true
+        codes[code] = entry
+        return .openid(entry.openid)
     }
 
     /// Registers (or replaces) a card at the simulated bank.

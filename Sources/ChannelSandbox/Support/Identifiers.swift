@@ -13,6 +13,13 @@ enum SandboxID {
         String((0..<count).map { _ in alphanumerics.randomElement()! })
     }
 
+    static func hex(_ count: Int) -> String {
+        String((0..<count).map { _ in Array("0123456789abcdef").randomElement()! })
+    }
+
+    /// A WeChat openid: 28 characters, `o` first (the shape official accounts' openids have).
+    static func wechatOpenID() -> String { "o" + alphanumeric(27) }
+
     /// A WeChat Pay transaction_id: 28 digits starting 42000.
     static func wechatTransaction(_ date: Date) -> String { "42000" + ShanghaiTime.compactDay(date) + digits(15) }
     /// A WeChat Pay refund_id: 29 digits starting 50.

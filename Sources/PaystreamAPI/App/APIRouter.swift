@@ -27,6 +27,7 @@ enum APIRouter {
         CollectionRoutes(services: services).register(on: router)
         WithdrawalRoutes(services: services).register(on: router)
         CardRoutes(services: services).register(on: router)
+        WeChatAccountRoutes(services: services).register(on: router)
         RefundRoutes(services: services).register(on: router)
         EnvelopeRoutes(services: services).register(on: router)
         PushRoutes(services: services).register(on: router)

@@ -17,6 +17,9 @@ struct ChannelSet: Sendable {
     let bill99Notify: Bill99NotifyVerifier
     /// Bank-card four-element verification (Bill99).
     var cardVerifier: any CardVerifier { bill99 }
+    /// WeChat's web authorization (openids for WeChat withdrawals); nil when no AppSecret is configured, and then
+    /// no WeChat account can be bound (503 `wechat.binding_unavailable`).
+    let wechatOAuth: WeChatOAuthClient?
     /// Where SMS codes go: the sandbox's SIMULATED gateway, or none configured (``UnconfiguredSMSGateway``).
     let sms: any SMSGateway
 
@@ -57,7 +60,8 @@ struct ChannelSet: Sendable {
                 merchantID: summary.wechatMerchantID, appID: summary.wechatAppID,
                 merchantPrivateKeyPath: path("wechat_merchant_private_key.pem"),
                 merchantCertificateSerial: try text("wechat_merchant_serial.txt"), apiV3KeyPath: path("wechat_apiv3_key.txt"),
-                platformCertificatePaths: [path("wechat_platform_cert.pem")], baseURL: summary.baseURL),
+                platformCertificatePaths: [path("wechat_platform_cert.pem")], baseURL: summary.baseURL,
+                appSecretPath: path("wechat_app_secret.txt"), oauthBaseURL: summary.baseURL),
             alipay: .init(
                 appID: summary.alipayAppID, appPrivateKeyPath: path("alipay_app_private_key.pem"),
                 alipayPublicKeyPath: path("alipay_public_key.pem"), gatewayURL: summary.alipayGateway),
@@ -101,6 +105,10 @@ struct ChannelSet: Sendable {
             alipayNotify: AlipayNotifyVerifier(configuration: alipayConfiguration, credentials: alipayCredentials),
             bill99: Bill99Client(configuration: bill99Configuration, credentials: bill99Credentials, httpClient: httpClient),
             bill99Notify: Bill99NotifyVerifier(configuration: bill99Configuration, credentials: bill99Credentials),
+            wechatOAuth: try w.appSecretPath.map {
+                try WeChatOAuthClient(
+                    appID: w.appID, appSecretPath: $0, baseURL: w.oauthBaseURL ?? "https://api.weixin.qq.com", httpClient: httpClient)
+            },
             sms: file.sms?.simulatedBaseURL.map { SimulatedSMSGateway(baseURL: $0, httpClient: httpClient) } ?? UnconfiguredSMSGateway())
     }
 }
@@ -111,7 +119,8 @@ struct ChannelSet: Sendable {
 /// ```json
 /// {"wechat": {"merchantID": "1900000001", "appID": "wx…", "merchantPrivateKeyPath": "/etc/paystream/keys/wechat_key.pem",
 ///             "merchantCertificateSerial": "…", "apiV3KeyPath": "/etc/paystream/keys/wechat_apiv3.txt",
-///             "platformCertificatePaths": ["/etc/paystream/keys/wechatpay_platform.pem"]},
+///             "platformCertificatePaths": ["/etc/paystream/keys/wechatpay_platform.pem"],
+///             "appSecretPath": "/etc/paystream/keys/wechat_app_secret.txt"},
 ///  "alipay": {"appID": "2021…", "appPrivateKeyPath": "…", "alipayPublicKeyPath": "…"},
 ///  "bill99": {"memberCode": "…", "merchantPrivateKeyPath": "…", "bill99PublicKeyPath": "…", "baseURL": "https://…"},
 ///  "sms": {"simulatedBaseURL": "http://127.0.0.1:58090"}}
@@ -126,6 +135,10 @@ struct ChannelsFile: Codable, Sendable {
         var platformCertificatePaths: [String]?
         var platformPublicKeyPaths: [String: String]?
         var baseURL: String?
+        /// The official account's AppSecret (a file), for binding WeChat accounts by web authorization.
+        var appSecretPath: String?
+        /// `https://api.weixin.qq.com` unless given (the sandbox serves it at its base URL).
+        var oauthBaseURL: String?
     }
     struct Alipay: Codable, Sendable {
         var appID: String

@@ -40,6 +40,10 @@ enum OpenAPIDocument {
       "name": "Cards"
     },
     {
+      "name": "WeChat accounts",
+      "description": "WeChat users bound by WeChat's web authorization: the only openids WeChat withdrawals may name."
+    },
+    {
       "name": "Back office"
     },
     {
@@ -3031,7 +3035,7 @@ enum OpenAPIDocument {
             }
           },
           "403": {
-            "description": "Refused by a risk rule: the code is `risk.<rule id>` (rules in `deploy/risk/rules.yaml`). Codes: `risk.withdraw.daily_count`, `risk.withdraw.daily_amount`, `risk.refused`. A one-time token that is unknown, expired or another account's: `token.invalid`.",
+            "description": "Refused by a risk rule: the code is `risk.<rule id>` (rules in `deploy/risk/rules.yaml`). Codes: `risk.withdraw.daily_count`, `risk.withdraw.daily_amount`, `risk.refused`. A one-time token that is unknown, expired or another account's: `token.invalid`. An `openId` that is not a WeChat account bound to the caller (`POST /v1/wechat-accounts`): `withdraw.wechat_not_bound`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -3048,14 +3052,15 @@ enum OpenAPIDocument {
                       "properties": {
                         "code": {
                           "type": "string",
-                          "pattern": "^(risk|auth|token)\\.",
+                          "pattern": "^((risk|auth|token)\\.|withdraw\\.wechat_not_bound$)",
                           "examples": [
                             "risk.withdraw.daily_count",
                             "risk.withdraw.daily_amount",
                             "risk.refused",
                             "auth.account_required",
                             "auth.session_mismatch",
-                            "token.invalid"
+                            "token.invalid",
+                            "withdraw.wechat_not_bound"
                           ]
                         }
                       }
@@ -5645,6 +5650,787 @@ enum OpenAPIDocument {
                   "title": "Not Found",
                   "status": 404,
                   "code": "card.not_found",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/internal.error",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "A service the API needs (PostgreSQL, Redis, Kafka) is not answering; retry later. Codes: `service.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "service.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/service.unavailable",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "service.unavailable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/wechat-accounts": {
+      "get": {
+        "operationId": "listWeChatAccounts",
+        "tags": [
+          "WeChat accounts"
+        ],
+        "summary": "The caller's WeChat accounts",
+        "description": "The WeChat accounts bound to the caller, oldest first: the openids its WeChat withdrawals may name.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "security": [
+          {
+            "signature": []
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The bindings.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/WeChatAccountList"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.missing",
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused",
+                            "auth.unsigned_identity",
+                            "auth.session_invalid",
+                            "auth.session_expired",
+                            "auth.session_required"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.missing",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.missing",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "An operator's session is not an account; a merchant's session must be the signing merchant's. Codes: `auth.account_required`, `auth.session_mismatch`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.account_required",
+                            "auth.session_mismatch"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.account_required",
+                  "title": "Forbidden",
+                  "status": 403,
+                  "code": "auth.account_required",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/internal.error",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "A service the API needs (PostgreSQL, Redis, Kafka) is not answering; retry later. Codes: `service.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "service.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/service.unavailable",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "service.unavailable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        }
+      },
+      "post": {
+        "operationId": "bindWeChatAccount",
+        "tags": [
+          "WeChat accounts"
+        ],
+        "summary": "Bind a WeChat account",
+        "description": "The user authorizes the official account in WeChat (web authorization, scope `snsapi_base`); WeChat gives their browser a `code`, valid 5 minutes and once. The API exchanges it at WeChat (`sns/oauth2/access_token`) for the openid of the WeChat user who authorized, and binds it to the caller. An openid is never taken from the client's word: a WeChat withdrawal may name only an openid bound so. One WeChat user is bound to one account at a time; an account binds at most 5.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          },
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "security": [
+          {
+            "signature": []
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/WeChatAccountBindingRequest"
+              },
+              "example": {
+                "code": "061Xc8Ga1kzkzL0XxXFa1NvLiH1Xc8GS"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "This WeChat user was already bound to the caller: that binding.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Idempotent-Replayed": {
+                "$ref": "#/components/headers/Idempotent-Replayed"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/WeChatAccount"
+                }
+              }
+            }
+          },
+          "201": {
+            "description": "Bound.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Idempotent-Replayed": {
+                "$ref": "#/components/headers/Idempotent-Replayed"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/WeChatAccount"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "The body is not the documented JSON, or the code is missing or malformed. Malformed `Idempotency-Key`. Codes: `request.invalid_body`, `request.missing_field`, `request.invalid_field`, `idempotency.invalid_key`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "request.invalid_body",
+                            "request.missing_field",
+                            "request.invalid_field",
+                            "idempotency.invalid_key"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/request.invalid_body",
+                  "title": "Bad Request",
+                  "status": 400,
+                  "code": "request.invalid_body",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.missing",
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused",
+                            "auth.unsigned_identity",
+                            "auth.session_invalid",
+                            "auth.session_expired",
+                            "auth.session_required"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.missing",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.missing",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "An operator's session is not an account; a merchant's session must be the signing merchant's. Codes: `auth.account_required`, `auth.session_mismatch`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.account_required",
+                            "auth.session_mismatch"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.account_required",
+                  "title": "Forbidden",
+                  "status": 403,
+                  "code": "auth.account_required",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "The WeChat user is bound to another account, or the caller has 5 bound WeChat accounts. A request with the same `Idempotency-Key` is still running. Codes: `wechat.bound_elsewhere`, `wechat.limit_reached`, `idempotency.in_progress`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "wechat.bound_elsewhere",
+                            "wechat.limit_reached",
+                            "idempotency.in_progress"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/wechat.bound_elsewhere",
+                  "title": "Conflict",
+                  "status": 409,
+                  "code": "wechat.bound_elsewhere",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "WeChat refused the code (used, expired or unknown): the user authorizes again. The `Idempotency-Key` was used for a different request. Codes: `wechat.code_refused`, `idempotency.key_reused`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "wechat.code_refused",
+                            "idempotency.key_reused"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/wechat.code_refused",
+                  "title": "Unprocessable Content",
+                  "status": 422,
+                  "code": "wechat.code_refused",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/internal.error",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "A service the API needs (PostgreSQL, Redis, WeChat's authorization) is not answering, or no AppSecret is configured; retry later. Codes: `service.unavailable`, `wechat.unavailable`, `wechat.binding_unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "service.unavailable",
+                            "wechat.unavailable",
+                            "wechat.binding_unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/service.unavailable",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "service.unavailable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/v1/wechat-accounts/{bindingId}": {
+      "delete": {
+        "operationId": "removeWeChatAccount",
+        "tags": [
+          "WeChat accounts"
+        ],
+        "summary": "Remove a bound WeChat account",
+        "description": "Its openid can no longer be named by new withdrawals; past withdrawals keep their destination. The WeChat user may then be bound again, by any account.",
+        "parameters": [
+          {
+            "name": "bindingId",
+            "in": "path",
+            "required": true,
+            "description": "The binding (`WX…`).",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "security": [
+          {
+            "signature": []
+          }
+        ],
+        "responses": {
+          "204": {
+            "description": "Removed.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            }
+          },
+          "401": {
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.missing",
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused",
+                            "auth.unsigned_identity",
+                            "auth.session_invalid",
+                            "auth.session_expired",
+                            "auth.session_required"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.missing",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.missing",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "An operator's session is not an account; a merchant's session must be the signing merchant's. Codes: `auth.account_required`, `auth.session_mismatch`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.account_required",
+                            "auth.session_mismatch"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.account_required",
+                  "title": "Forbidden",
+                  "status": 403,
+                  "code": "auth.account_required",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No WeChat account of the caller has this binding id. Codes: `wechat.not_found`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "wechat.not_found"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/wechat.not_found",
+                  "title": "Not Found",
+                  "status": 404,
+                  "code": "wechat.not_found",
                   "detail": "…",
                   "correlationId": "req-7GQ2M9XK4TBC3VHP"
                 }
@@ -9461,7 +10247,7 @@ enum OpenAPIDocument {
           },
           "openId": {
             "type": "string",
-            "description": "The WeChat user's openid, 1…128 letters, digits or `_-|*`. A WeChat withdrawal is less than 200000 fen (2,000.00 CNY): from that amount on, WeChat needs the payee's encrypted name, which Paystream does not send (`withdraw.amount_over_channel_limit`).",
+            "description": "The openid of a WeChat account bound to the caller (`POST /v1/wechat-accounts`), 1…128 letters, digits or `_-|*`. A WeChat withdrawal is less than 200000 fen (2,000.00 CNY): from that amount on, WeChat needs the payee's encrypted name, which Paystream does not send (`withdraw.amount_over_channel_limit`).",
             "minLength": 1,
             "maxLength": 128,
             "pattern": "^[A-Za-z0-9_|*-]{1,128}$"
@@ -9841,6 +10627,66 @@ enum OpenAPIDocument {
             "minimum": 1
           }
         }
+      },
+      "WeChatAccountBindingRequest": {
+        "type": "object",
+        "description": "The code WeChat's web authorization gave the user's browser.",
+        "properties": {
+          "code": {
+            "type": "string",
+            "description": "The authorization code (5 minutes, once).",
+            "minLength": 1,
+            "maxLength": 128,
+            "pattern": "^[A-Za-z0-9_|*-]{1,128}$"
+          }
+        },
+        "required": [
+          "code"
+        ]
+      },
+      "WeChatAccount": {
+        "type": "object",
+        "description": "A WeChat user bound to the caller.",
+        "properties": {
+          "bindingId": {
+            "type": "string",
+            "description": "`WX…`."
+          },
+          "openId": {
+            "type": "string",
+            "description": "The user's openid under `appId`: what a WeChat withdrawal names."
+          },
+          "appId": {
+            "type": "string",
+            "description": "The official account the openid belongs to."
+          },
+          "boundAt": {
+            "type": "string",
+            "format": "date-time"
+          }
+        },
+        "required": [
+          "bindingId",
+          "openId",
+          "appId",
+          "boundAt"
+        ]
+      },
+      "WeChatAccountList": {
+        "type": "object",
+        "properties": {
+          "wechatAccounts": {
+            "type": "array",
+            "description": "The caller's WeChat accounts, oldest first (at most 5).",
+            "items": {
+              "$ref": "#/components/schemas/WeChatAccount"
+            },
+            "maxItems": 5
+          }
+        },
+        "required": [
+          "wechatAccounts"
+        ]
       }
     },
     "parameters": {

@@ -7,7 +7,7 @@ import Risk
 /// Withdrawals to a bank card (Bill99) or a WeChat balance, with risk rules, freezing and back-office review.
 ///
 /// - `POST /v1/withdrawals` `{"amountFen","channel":"bill99","cardId"}` (a card the caller bound: ``CardRoutes``)
-///   or `{"amountFen","channel":"wechat","openId"}` → risk rules (a refusal is 403 with code `risk.<rule id>`) →
+///   or `{"amountFen","channel":"wechat","openId"}` (an openid the caller bound: ``WeChatAccountRoutes``) → risk rules (a refusal is 403 with code `risk.<rule id>`) →
 ///   202; the worker freezes the amount (order `requested`).
 /// - `GET /v1/withdrawals/{orderId}` → its state, payout included (owner or admin).
 /// - Back office (`X-Paystream-Admin`): `GET /v1/admin/withdrawals?status=requested&limit=N&cursor=C` (oldest first, `nextCursor`),
@@ -106,6 +106,11 @@ struct WithdrawalRoutes: Sendable {
                 throw APIError.badRequest(
                     "withdraw.amount_over_channel_limit",
                     "a WeChat withdrawal is less than \(WeChatPayV3Client.transferNameRequiredFromFen) fen (transfers from 2,000.00 CNY on need the payee's encrypted name, which Paystream does not send)")
+            }
+            // Only an openid WeChat itself gave for this account (web authorization): never a stranger's WeChat.
+            guard try await services.store.isBoundWeChat(openID, of: caller.description) else {
+                throw APIError.forbidden(
+                    "withdraw.wechat_not_bound", "openId is not a WeChat account bound to this account (bind it: POST /v1/wechat-accounts)")
             }
             destination = .init(type: "wechat", openId: openID)
         case .alipay, nil:

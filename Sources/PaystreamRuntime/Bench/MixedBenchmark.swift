@@ -162,6 +162,17 @@ struct MixedBenchmark: Sendable {
             guard let id = order.json["orderId"] as? String else { throw BenchFailure(description: "recharge refused: \(order.status)") }
             _ = try await call(client, identities, "POST", settings.sandbox + "/sandbox/pay", #"{"channel":"wechat","outTradeNo":"\#(id)"}"#, as: nil)
         }
+        // Users that withdraw bind a WeChat account first, as a client does: the sandbox's SIMULATED consent gives a
+        // code, which the API exchanges at the (simulated) WeChat for the openid withdrawals may name.
+        let withdrawing = Array(Set(plan.filter { $0.kind == .withdraw }.map(\.user))).sorted()
+        let boundOpenIDs = try await mapConcurrently(withdrawing, width: 32) { index -> (Int, String) in
+            let consent = try await call(client, identities, "POST", settings.sandbox + "/sandbox/wechat/authorize", "{}", as: nil)
+            guard let code = consent.json["code"] as? String else { throw BenchFailure(description: "the sandbox gave no WeChat code: \(consent.status)") }
+            let bound = try await call(client, identities, "POST", "/v1/wechat-accounts", #"{"code":"\#(code)"}"#, as: users[index])
+            guard let openID = bound.json["openId"] as? String else { throw BenchFailure(description: "WeChat binding refused: \(bound.status)") }
+            return (index, openID)
+        }
+        let openIDs = Dictionary(uniqueKeysWithValues: boundOpenIDs)
         let hotGrabs = counts[.grabHot] ?? 0, coldGrabs = counts[.grabCold] ?? 0
         // Hot: one envelope of 1,000 shares at a time, the next one once it is empty. Sent, paid and loaded 16 at a
         // time (each waits for its payment to be applied and its shares to be in Redis).
@@ -223,6 +234,7 @@ struct MixedBenchmark: Sendable {
                 if wait > 0 { try? await Task.sleep(for: .milliseconds(Int(wait * 1000))) }
                 let kind = plan[n].kind
                 let user = users[plan[n].user]
+                let openID = openIDs[plan[n].user] ?? ""
                 group.addTask {
                     var reference: String?
                     let reply: Reply
@@ -255,7 +267,7 @@ struct MixedBenchmark: Sendable {
                         }
                     case .withdraw:
                         reply = await callOrFailure(
-                            client, identities, "POST", "/v1/withdrawals", #"{"amountFen":100,"channel":"wechat","openId":"o-mix"}"#, as: user)
+                            client, identities, "POST", "/v1/withdrawals", #"{"amountFen":100,"channel":"wechat","openId":"\#(openID)"}"#, as: user)
                         reference = reply.json["orderId"] as? String
                     case .send:
                         reply = await callOrFailure(

@@ -79,7 +79,8 @@ struct PaymentsDemo: AsyncParsableCommand {
         print("   ops-lee approves it; Bill99 pays it out and its notify settles it (paidOut)")
         try await story.balance(alice)
 
-        let second = try await story.call("POST", "/v1/withdrawals", #"{"amountFen":10000,"channel":"wechat","openId":"oDemo\#(run)"}"#, as: alice)
+        let openID = try await story.bindWeChat(as: alice)
+        let second = try await story.call("POST", "/v1/withdrawals", #"{"amountFen":10000,"channel":"wechat","openId":"\#(openID)"}"#, as: alice)
         let secondID = second["orderId"] as! String
         try await story.waitForWithdrawal(secondID, status: "requested", as: alice)
         print("\n5. alice asks to withdraw 100.00 to her WeChat balance (frozen)")
@@ -97,8 +98,8 @@ struct PaymentsDemo: AsyncParsableCommand {
 
         // Limits.
         var answers: [String] = []
-        for n in 1...3 {
-            let reply = try await story.raw("POST", "/v1/withdrawals", #"{"amountFen":100,"channel":"wechat","openId":"oDemo\#(run)-\#(n)"}"#, as: alice)
+        for _ in 1...3 {
+            let reply = try await story.raw("POST", "/v1/withdrawals", #"{"amountFen":100,"channel":"wechat","openId":"\#(openID)"}"#, as: alice)
             answers.append(reply.status == 202 ? "accepted" : "refused (\(reply.json["code"] as? String ?? "?"))")
         }
         print("\n7. alice asks for three more 1.00 withdrawals today; the rules allow three a day and she made two: \(answers.joined(separator: ", "))")
@@ -212,6 +213,19 @@ struct PaymentsStory {
         let card = try await call("POST", "/v1/cards/\(bindingID)/confirm", #"{"code":"\#(code)"}"#, as: account)
         print("\n   alice binds her card \(card["cardNumber"]!): Bill99 verifies its four elements, she types the SMS code")
         return bindingID
+    }
+
+    /// The account's user authorizes Paystream's official account in WeChat (SIMULATED by the sandbox), and the API
+    /// asks WeChat who they are with the code: the openid its WeChat withdrawals may name.
+    func bindWeChat(as account: String) async throws -> String {
+        let consent = try await raw("POST", "/sandbox/wechat/authorize", "{}", base: sandbox)
+        guard consent.status == 200, let code = consent.json["code"] as? String else {
+            throw Failed(description: "the sandbox gave no WeChat code: \(consent.text)")
+        }
+        let bound = try await call("POST", "/v1/wechat-accounts", #"{"code":"\#(code)"}"#, as: account)
+        let openID = bound["openId"] as! String
+        print("\n   alice binds her WeChat (\(openID)): she authorizes Paystream in WeChat, and Paystream asks WeChat who she is")
+        return openID
     }
 
     func pay(_ channel: String, _ orderID: String) async throws {

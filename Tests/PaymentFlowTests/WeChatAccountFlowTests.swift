@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// WeChat accounts are bound from WeChat's own answer to an authorization code, and a WeChat withdrawal may name
+/// only an openid bound to the account that asks: a session alone cannot send the wallet's money to a stranger.
+@Suite(.serialized) struct WeChatAccountFlowTests {
+    @Test func aWeChatWithdrawalGoesOnlyToAnOpenIDWeChatBoundToTheAccount() async throws {
+        try await FlowHarness.run { h in
+            let user = try await h.fundedUser("wxb", fen: 50_000)
+            let other = try await h.fundedUser("wxo", fen: 10_000)
+            func withdraw(_ openID: String, _ who: String) async throws -> FlowHarness.Reply {
+                try await h.post("/v1/withdrawals", #"{"amountFen":1000,"channel":"wechat","openId":"\#(openID)"}"#, as: who)
+            }
+
+            // An openid nobody bound, and one only claimed: refused before anything is frozen.
+            let stranger = try await withdraw("oStrangerXXXXXXXXXXXXXXXXXXX", user)
+            #expect(stranger.status == 403 && stranger.string("code") == "withdraw.wechat_not_bound", "\(stranger.text)")
+            #expect(try await h.count("SELECT count(*) FROM withdrawal_requests") == 0)
+
+            // Bound from WeChat's answer to the user's code.
+            let (code, openID) = try await h.wechatCode()
+            let bound = try await h.post("/v1/wechat-accounts", #"{"code":"\#(code)"}"#, as: user)
+            #expect(bound.status == 201 && bound.string("openId") == openID, "\(bound.text)")
+            let bindingID = try #require(bound.string("bindingId"))
+            #expect(bindingID.hasPrefix("WX") && bound.string("appId")?.isEmpty == false)
+            // The code was WeChat's to redeem once; made-up and malformed codes bind nothing.
+            let reused = try await h.post("/v1/wechat-accounts", #"{"code":"\#(code)"}"#, as: user)
+            #expect(reused.status == 422 && reused.string("code") == "wechat.code_refused", "\(reused.text)")
+            let madeUp = try await h.post("/v1/wechat-accounts", #"{"code":"061Xc8Ga1kzkzL0XxXFa1NvLiH1Xc8GS"}"#, as: user)
+            #expect(madeUp.status == 422 && madeUp.string("code") == "wechat.code_refused", "\(madeUp.text)")
+            #expect(try await h.post("/v1/wechat-accounts", "{}", as: user).string("code") == "request.missing_field")
+            #expect(try await h.post("/v1/wechat-accounts", #"{"code":"a b"}"#, as: user).string("code") == "request.invalid_field")
+            // The same WeChat user again: the same binding. Another account: refused.
+            let again = try await h.post("/v1/wechat-accounts", #"{"code":"\#(try await h.wechatCode(openID: openID).code)"}"#, as: user)
+            #expect(again.status == 200 && again.string("bindingId") == bindingID, "\(again.text)")
+            let elsewhere = try await h.post("/v1/wechat-accounts", #"{"code":"\#(try await h.wechatCode(openID: openID).code)"}"#, as: other)
+            #expect(elsewhere.status == 409 && elsewhere.string("code") == "wechat.bound_elsewhere", "\(elsewhere.text)")
+            let listed = try await h.get("/v1/wechat-accounts", as: user)
+            #expect(((listed.json["wechatAccounts"] as? [[String: Any]])?.compactMap { $0["openId"] as? String }) == [openID], "\(listed.text)")
+            #expect(((try await h.get("/v1/wechat-accounts", as: other)).json["wechatAccounts"] as? [Any])?.isEmpty == true)
+
+            // The owner withdraws to it; the other account may not, and cannot remove it.
+            let paid = try await withdraw(openID, user)
+            #expect(paid.status == 202, "\(paid.text)")
+            let orderID = try #require(paid.string("orderId"))
+            #expect(await h.waitFor(orderID, status: "requested"))
+            let notTheirs = try await withdraw(openID, other)
+            #expect(notTheirs.status == 403 && notTheirs.string("code") == "withdraw.wechat_not_bound", "\(notTheirs.text)")
+            #expect(try await h.delete("/v1/wechat-accounts/\(bindingID)", as: other).status == 404)
+
+            // Removed: no new withdrawal may name it; another account may bind that WeChat user now.
+            #expect(try await h.delete("/v1/wechat-accounts/\(bindingID)", as: user).status == 204)
+            #expect(try await h.delete("/v1/wechat-accounts/\(bindingID)", as: user).status == 404)
+            let afterRemoval = try await withdraw(openID, user)
+            #expect(afterRemoval.status == 403 && afterRemoval.string("code") == "withdraw.wechat_not_bound", "\(afterRemoval.text)")
+            #expect(try await h.bindWeChat(as: other, openID: openID) == openID)
+
+            // At most five per account.
+            for _ in 0..<5 { try await h.bindWeChat(as: user) }
+            let sixth = try await h.post("/v1/wechat-accounts", #"{"code":"\#(try await h.wechatCode().code)"}"#, as: user)
+            #expect(sixth.status == 409 && sixth.string("code") == "wechat.limit_reached", "\(sixth.text)")
+
+            #expect(try await h.balance(user) == (49_000, 1_000))
+            #expect(try await h.balance(other) == (10_000, 0))
+            #expect(try await h.count("SELECT count(*) FROM withdrawal_requests") == 1)
+        }
+    }
+}
