@@ -10,7 +10,8 @@ import PaystreamCore
 ///
 /// Guarantees: the openid returned is WeChat's answer for this code, checked to be 1...128 of the characters
 /// WeChat's transfers take; a refusal (`errcode`) is `.rejected` with WeChat's code (40029 invalid code, 40163 code
-/// been used, …) and not retriable, as a code is redeemed once; the AppSecret is read from its file once and never
+/// been used, …) and not retriable, as a code is redeemed once, except -1 (busy) and 45xxx (rate limits), which are
+/// retriable `.httpStatus` errors; the AppSecret is read from its file once and never
 /// put into an error or a log. Access tokens in the answer are dropped: only the openid is used.
 public struct WeChatOAuthClient: Sendable {
     public let appID: String
@@ -72,6 +73,12 @@ public struct WeChatOAuthClient: Sendable {
             throw ChannelError(.malformedResponse, channel: .wechat, operation: Self.operation, message: "the answer is not WeChat's JSON")
         }
         if let errcode = answer.errcode, errcode != 0 {
+            // -1 (system busy) and 45xxx (rate limits) say nothing of the code, which may still be good.
+            if errcode == -1 || (45000..<46000).contains(errcode) {
+                throw ChannelError(
+                    .httpStatus, channel: .wechat, operation: Self.operation, message: "WeChat is busy", httpStatus: status,
+                    channelCode: String(errcode), channelMessage: answer.errmsg, isRetriable: true)
+            }
             throw ChannelError(
                 .rejected, channel: .wechat, operation: Self.operation, message: "WeChat refused the code", httpStatus: status,
                 channelCode: String(errcode), channelMessage: answer.errmsg)

@@ -22,8 +22,9 @@ import ServiceLifecycle
 /// - the mark is ``reloadSettleSeconds`` old, for grabs whose produce to Kafka was still on its way;
 /// - the worker has committed every grab Kafka held for the envelope after that (``GrabLogWatch``), however far
 ///   behind it was; until then it is looked at again every second.
-/// A grab Redis granted whose produce failed is in neither place: its user was answered an error, and its share
-/// is offered again. Should anything still be missed, the ledger credits each grabber once and never more than
+/// A grab Redis granted whose produce failed is answered 200 with `credit: "pending"` and left pending in Redis for
+/// compensation; if Redis loses it too, it is in neither place: that user was promised an amount never credited,
+/// and its share is offered again. Should anything still be missed, the ledger credits each grabber once and never more than
 /// the envelope, and refuses the grabs that come last.
 struct EnvelopeActivator: Service {
     let services: APIServices

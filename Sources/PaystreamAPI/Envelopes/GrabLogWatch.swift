@@ -7,10 +7,11 @@ import Logging
 ///
 /// Guarantees:
 /// - The first question about an envelope notes, for its partition (the envelope's order is the grabs' key) of
-///   the grabs topic of its route and of each of that family's retry topics, the high watermark: every grab
-///   acknowledged before then lies below it. The envelope is caught up once the consuming group of each topic
-///   (``TopicDeclaration/consumerGroup``, ``TopicDeclaration/retryConsumerGroup``) has committed up to its mark;
-///   the worker commits offsets only after their batch's PostgreSQL transaction.
+///   the grabs topic of its route, the high watermark: every grab acknowledged before then lies below it. Once the
+///   consuming group (``TopicDeclaration/consumerGroup``) has committed up to that mark, the first retry topic's
+///   mark is noted and waited for (``TopicDeclaration/retryConsumerGroup``), and so on: a grab forwarded to a retry
+///   topic is forwarded before the offset it came from is committed, so it lies below the next tier's mark. The
+///   worker commits offsets only after their batch's PostgreSQL transaction.
 /// - A grab whose produce was still on its way when the mark was taken is not covered: the activator's settle
 ///   period, which comes first, is what waits for those.
 /// - No group is joined: ``ConsumerGroupLagProbe`` only reads committed offsets. A worker that is down, or a
@@ -38,12 +39,15 @@ actor GrabLogWatch {
         var envelopeMarks = marks[envelopeID] ?? [:]
         let first = envelopeMarks.isEmpty
         var behind: [String] = []
+        // Tier by tier: a retry topic's mark is taken only once every earlier tier has committed up to its own, as
+        // the worker forwards a failing grab to the next tier before it commits the offset it came from.
         for (topic, group) in try topics(for: envelopeID) {
             let progress = try await probe(group).progress(topic: topic, key: key, timeoutMilliseconds: 5_000)
             let mark = envelopeMarks[topic] ?? progress.high
             envelopeMarks[topic] = mark
             if progress.consumedUpTo < mark {
                 behind.append("\(topic)[\(progress.partition)] \(progress.consumedUpTo)/\(mark)")
+                break
             }
         }
         if behind.isEmpty {

@@ -108,7 +108,9 @@ struct WithdrawalRoutes: Sendable {
                     "a WeChat withdrawal is less than \(WeChatPayV3Client.transferNameRequiredFromFen) fen (transfers from 2,000.00 CNY on need the payee's encrypted name, which Paystream does not send)")
             }
             // Only an openid WeChat itself gave for this account (web authorization): never a stranger's WeChat.
-            guard try await services.store.isBoundWeChat(openID, of: caller.description) else {
+            guard let appID = services.channels.wechatOAuth?.appID,
+                try await services.store.isBoundWeChat(openID, of: caller.description, appID: appID)
+            else {
                 throw APIError.forbidden(
                     "withdraw.wechat_not_bound", "openId is not a WeChat account bound to this account (bind it: POST /v1/wechat-accounts)")
             }

@@ -151,10 +151,13 @@ extension PaymentStore {
         return try rows.map { try WeChatAccountRecord(row: $0) }
     }
 
-    /// True when `openID` is bound to `account` now.
-    func isBoundWeChat(_ openID: String, of account: String) async throws -> Bool {
+    /// True when `openID` is bound to `account` now, under `appID` (an openid means something under one AppID only).
+    func isBoundWeChat(_ openID: String, of account: String, appID: String) async throws -> Bool {
         let rows = try await postgres.query(
-            "SELECT 1 FROM wechat_accounts WHERE openid = \(openID) AND account_id = \(account) AND removed_at IS NULL")
+            """
+            SELECT 1 FROM wechat_accounts
+            WHERE openid = \(openID) AND account_id = \(account) AND app_id = \(appID) AND removed_at IS NULL
+            """)
         return !rows.isEmpty
     }
 }
