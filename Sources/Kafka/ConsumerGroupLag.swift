@@ -105,22 +105,43 @@ public final class ConsumerGroupLagProbe: Sendable {
     /// The group's progress on the partition that messages keyed `key` go to (murmur2, as the producer chooses);
     /// throws an `.admin` error when the topic does not exist.
     public func progress(topic: String, key: [UInt8], timeoutMilliseconds: Int = 10_000) async throws -> PartitionProgress {
+        try await progress(topic: topic, keys: [key], timeoutMilliseconds: timeoutMilliseconds)[0]
+    }
+
+    /// The group's progress on the partition of each of `keys`, in the order of `keys`, read together: one
+    /// metadata request, one watermark query per partition concerned and one committed-offsets request, however
+    /// many keys share a partition. The whole read keeps to `timeoutMilliseconds`; throws an `.admin` error when
+    /// the topic does not exist.
+    public func progress(topic: String, keys: [[UInt8]], timeoutMilliseconds: Int = 10_000) async throws -> [PartitionProgress] {
         try checkOpen()
+        guard !keys.isEmpty else { return [] }
         let handle = self.handle, bootstrap = self.bootstrap, group = self.group
-        return try await executor.run { () throws -> PartitionProgress in
+        return try await executor.run { () throws -> [PartitionProgress] in
             let deadline = Deadline.after(milliseconds: timeoutMilliseconds)
             let count = try KafkaTopicReader.partitionCount(
                 handle.pointer, topic: topic, bootstrap: bootstrap, timeoutMilliseconds: deadline.remainingMilliseconds)
-            let partition = Murmur2.partition(forKey: key, partitionCount: Int32(count))
-            let marks = try KafkaTopicReader.watermarks(handle.pointer, topic: topic, partition: partition, deadline: deadline)
-            let list = TopicPartitionList.make([(TopicPartition(topic: topic, partition: partition), nil)])
+            let partitions = keys.map { Murmur2.partition(forKey: $0, partitionCount: Int32(count)) }
+            // Each partition's watermarks once, however many keys it holds.
+            var read: [Int32: PartitionWatermarks] = [:]
+            let marks = try partitions.map { partition in
+                if let mark = read[partition] { return mark }
+                let mark = try KafkaTopicReader.watermarks(handle.pointer, topic: topic, partition: partition, deadline: deadline)
+                read[partition] = mark
+                return mark
+            }
+            let list = TopicPartitionList.make(read.keys.sorted().map { (TopicPartition(topic: topic, partition: $0), nil) })
             defer { rd_kafka_topic_partition_list_destroy(list) }
             let err = rd_kafka_committed(handle.pointer, list, Int32(clamping: max(1, deadline.remainingMilliseconds)))
             if err != RD_KAFKA_RESP_ERR_NO_ERROR {
-                throw KafkaError(kind: .commit, err: err, context: "committed offset of group \(group) on \(topic)[\(partition)]")
+                throw KafkaError(kind: .commit, err: err, context: "committed offsets of group \(group) on \(topic)")
             }
-            let committed = TopicPartitionList.elements(of: list).first { $0.offset >= 0 }?.offset
-            return PartitionProgress(topic: topic, partition: partition, low: marks.low, high: marks.high, committed: committed)
+            var committed: [Int32: Int64] = [:]
+            for element in TopicPartitionList.elements(of: list) where element.offset >= 0 {
+                committed[element.partition.partition] = element.offset
+            }
+            return marks.map {
+                PartitionProgress(topic: topic, partition: $0.partition, low: $0.low, high: $0.high, committed: committed[$0.partition])
+            }
         }
     }
 

@@ -77,6 +77,14 @@ struct ConsumerGroupLagTests {
         await member.close()
         let after = try await probe.progress(topic: topic, key: key)
         #expect(after.committed == 2 && after.consumedUpTo == 2 && after.high == Int64(stored))
+
+        // Several keys read together answer, in their order, what each read alone answers.
+        let keys = (0..<5).map { Array("k\($0)".utf8) } + [key]
+        let together = try await probe.progress(topic: topic, keys: keys)
+        var alone: [PartitionProgress] = []
+        for each in keys { alone.append(try await probe.progress(topic: topic, key: each)) }
+        #expect(together == alone)
+        #expect(together.last == after)
         await probe.close()
     }
 }

@@ -82,10 +82,11 @@ public struct APICommand: AsyncParsableCommand {
                 PaymentPoller(
                     services: services, queryAfter: .milliseconds(Int64(paymentQueryAfterSeconds * 1000)),
                     expireAfter: .milliseconds(Int64(paymentExpireSeconds * 1000))),
-                EnvelopeActivator(
+                EnvelopeActivator(services: services),
+                EnvelopeReloader(
                     services: services,
                     grabLog: GrabLogWatch(kafka: built.configuration.kafka(clientID: "paystream-api-grab-log"), registry: built.registry, logger: logger),
-                    reloadSettleSeconds: envelopeReloadSettleSeconds),
+                    settleSeconds: envelopeReloadSettleSeconds),
             ]
         }
         if built.configuration.opsPort > 0 {
