@@ -206,7 +206,7 @@ import TestSupport
             let remove = try await h.delete("/v1/cards/\(cardID)", as: other)
             #expect(remove.status == 404 && remove.string("code") == "card.not_found", "\(remove.text)")
             // A pending binding of another account cannot be confirmed either.
-            let card = FlowHarness.newCard()
+            let card = FlowHarness.newCard(heldLike: FlowHarness.builtInCard)
             try await h.register(card)
             let pending = try await h.post("/v1/cards", card.json, as: owner)
             let pendingID = try #require(pending.string("bindingId"), "\(pending.text)")
@@ -218,6 +218,58 @@ import TestSupport
             // The owner still has it and may use it.
             #expect((try await h.get("/v1/cards", as: owner).json["cards"] as? [Any])?.count == 1)
             #expect(try await h.post("/v1/withdrawals", #"{"amountFen":1000,"channel":"bill99","cardId":"\#(cardID)"}"#, as: owner).status == 202)
+        }
+    }
+
+    @Test func anAccountBindsAndWithdrawsToItsHoldersCardsOnly() async throws {
+        try await FlowHarness.run { h in
+            // The first card confirmed makes the account's holder (张三, the built-in card).
+            let user = try await h.fundedUser("ch", fen: 30_000)
+            let first = try await h.bindCard(as: user)
+            #expect(try await h.count("SELECT count(*) FROM account_holders WHERE account_id = '\(user)' AND first_card_id = '\(first)'") == 1)
+
+            // Another person's card, real at the bank: refused before the bank is asked, no code sent, nothing stored.
+            let stranger = FlowHarness.newCard(name: "李四")
+            try await h.register(stranger)
+            let refused = try await h.post("/v1/cards", stranger.json, as: user)
+            #expect(refused.status == 409 && refused.string("code") == "card.holder_mismatch", "\(refused.text)")
+            #expect(try await h.smsTexts(to: stranger.phone).isEmpty)
+            #expect(try await h.count("SELECT count(*) FROM bank_cards WHERE account_id = '\(user)'") == 1)
+
+            // The holder's second card is bound as before.
+            let second = FlowHarness.newCard(heldLike: FlowHarness.builtInCard)
+            try await h.register(second)
+            #expect(try await h.bindCard(second, as: user).hasPrefix("BC"))
+            #expect((try await h.get("/v1/cards", as: user).json["cards"] as? [Any])?.count == 2)
+
+            // An account without a holder yet starts two bindings of two people; the first confirmed makes the
+            // holder, the other is refused before its code is spent and stays unbound.
+            let fresh = try await h.fundedUser("cf", fen: 30_000)
+            let a = FlowHarness.newCard(name: "周七")
+            let b = FlowHarness.newCard(name: "吴八")
+            try await h.register(a)
+            try await h.register(b)
+            let bindingA = try #require(try await h.post("/v1/cards", a.json, as: fresh).string("bindingId"))
+            let bindingB = try #require(try await h.post("/v1/cards", b.json, as: fresh).string("bindingId"))
+            let confirmedA = try await h.post("/v1/cards/\(bindingA)/confirm", #"{"code":"\#(try await h.lastCode(to: a.phone))"}"#, as: fresh)
+            #expect(confirmedA.status == 201, "\(confirmedA.text)")
+            let codeB = try await h.lastCode(to: b.phone)
+            let confirmedB = try await h.post("/v1/cards/\(bindingB)/confirm", #"{"code":"\#(codeB)"}"#, as: fresh)
+            #expect(confirmedB.status == 409 && confirmedB.string("code") == "card.holder_mismatch", "\(confirmedB.text)")
+            #expect(try await h.count("SELECT count(*) FROM bank_cards WHERE card_id = '\(bindingB)' AND status = 'pending'") == 1)
+            let stored = try await h.redis(["EXISTS", "\(h.prefix):sms:code:bind-card:\(bindingB)"])
+            #expect(stored.int64 == 1, "the refused confirmation did not spend the code")
+
+            // A card of another person bound before holders were kept (made so here by hand) is listed, but a
+            // withdrawal to it is refused before anything is frozen; the holder's card still takes one.
+            _ = try await h.count("WITH b AS (UPDATE bank_cards SET status = 'bound', bound_at = now() WHERE card_id = '\(bindingB)' RETURNING 1) SELECT count(*) FROM b")
+            #expect((try await h.get("/v1/cards", as: fresh).json["cards"] as? [Any])?.count == 2)
+            let before = try await h.balance(fresh)
+            let toB = try await h.post("/v1/withdrawals", #"{"amountFen":1000,"channel":"bill99","cardId":"\#(bindingB)"}"#, as: fresh)
+            #expect(toB.status == 403 && toB.string("code") == "withdraw.card_not_holders", "\(toB.text)")
+            #expect(try await h.balance(fresh) == before)
+            let toA = try await h.post("/v1/withdrawals", #"{"amountFen":1000,"channel":"bill99","cardId":"\#(bindingA)"}"#, as: fresh)
+            #expect(toA.status == 202, "\(toA.text)")
         }
     }
 }

@@ -31,6 +31,13 @@ extension FlowHarness {
         return TestCard(number: "621700" + digits(13), name: name, idNumber: body + String(check), phone: "139" + digits(8))
     }
 
+    /// A new card (number and phone no other call made) of the person who holds `card`: same name, same ID number.
+    static func newCard(heldLike card: TestCard) -> TestCard {
+        var another = newCard(name: card.name)
+        another.idNumber = card.idNumber
+        return another
+    }
+
     /// Registers `card` at the sandbox's simulated bank.
     func register(_ card: TestCard) async throws {
         let reply = try await sandbox(

@@ -47,8 +47,13 @@ struct SealedCardElements: Sendable {
         idNumber = try cipher.seal(elements.idNumber, field: SealedColumns.cardIDNumber)
         phone = try cipher.seal(elements.phone, field: SealedColumns.cardPhone)
         numberIndex = try Self.numberIndex(elements.cardNumber, cipher: cipher)
-        idNumberIndex = try cipher.blindIndex(field: SealedColumns.cardIDNumber, value: elements.idNumber)
+        idNumberIndex = try Self.idNumberIndex(elements.idNumber, cipher: cipher)
         phoneIndex = try Self.phoneIndex(elements.phone, cipher: cipher)
+    }
+
+    /// The blind index of a resident ID number (upper-case check character): who a card's holder is.
+    static func idNumberIndex(_ idNumber: String, cipher: FieldCipher) throws -> String {
+        try cipher.blindIndex(field: SealedColumns.cardIDNumber, value: idNumber)
     }
 
     static func numberIndex(_ number: String, cipher: FieldCipher) throws -> String {
@@ -61,6 +66,13 @@ struct SealedCardElements: Sendable {
 }
 
 extension PaymentStore {
+    /// Whether a card of the person with `idNumberIndex` may be bound to `account`: true when the account has no
+    /// holder yet or that person is its holder.
+    func mayBindCard(of idNumberIndex: String, to account: String) async throws -> Bool {
+        let rows = try await postgres.query("SELECT id_number_index FROM account_holders WHERE account_id = \(account)")
+        return try rows.first.map { try $0.decode(String.self, column: "id_number_index") == idNumberIndex } ?? true
+    }
+
     /// The account's card `cardID` in one of `statuses`, nil if there is none (or it is another account's).
     func card(_ cardID: String, of account: String, statuses: [String]) async throws -> BankCardRecord? {
         let rows = try await postgres.query(
@@ -81,14 +93,22 @@ extension PaymentStore {
         return try rows.map { try BankCardRecord(row: $0) }
     }
 
-    /// The account's bound card `cardID`, opened for a payout: number, holder's name, phone and bank.
+    /// The account's bound card `cardID`, opened for a payout: number, holder's name, phone and bank. Nil when
+    /// the account has no such card; 403 `withdraw.card_not_holders` when the card is not in the name of the
+    /// account's holder (``CardRoutes``: a card bound before holders were kept).
     func openBoundCard(_ cardID: String, of account: String, cipher: FieldCipher) async throws -> BankAccount? {
         let rows = try await postgres.query(
             """
-            SELECT number_sealed, name_sealed, phone_sealed, bank_name FROM bank_cards
-            WHERE card_id = \(cardID) AND account_id = \(account) AND status = 'bound'
+            SELECT c.number_sealed, c.name_sealed, c.phone_sealed, c.bank_name,
+                   coalesce(h.id_number_index = c.id_number_index, false) AS holders
+            FROM bank_cards c LEFT JOIN account_holders h ON h.account_id = c.account_id
+            WHERE c.card_id = \(cardID) AND c.account_id = \(account) AND c.status = 'bound'
             """)
         guard let row = rows.first else { return nil }
+        guard try row.decode(Bool.self, column: "holders") else {
+            throw APIError.forbidden(
+                "withdraw.card_not_holders", "card \(cardID.prefix(64)) is not in the name of this account's holder; withdraw to the holder's own card")
+        }
         return BankAccount(
             accountNumber: try cipher.open(try row.decode(String.self, column: "number_sealed"), field: SealedColumns.cardNumber),
             holderName: try cipher.open(try row.decode(String.self, column: "name_sealed"), field: SealedColumns.cardHolderName),

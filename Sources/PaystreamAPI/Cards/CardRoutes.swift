@@ -11,7 +11,9 @@ import Postgres
 /// - `POST /v1/cards/{cardId}/confirm` (the bindingId) `{"code"}` → 201 the card, `bound`.
 /// - `GET /v1/cards` → the caller's bound cards (masked); `DELETE /v1/cards/{cardId}` → 204, removed.
 ///
-/// Guarantees: an account sees and uses only its own cards (another's is 404 `card.not_found`, never 403, so
+/// Guarantees: an account's cards are all in the name of one person, its holder: the first card confirmed makes
+/// the holder (`account_holders`), and a card of anyone else is 409 `card.holder_mismatch`, before the bank is
+/// asked and again at confirmation; withdrawals go only to the holder's cards. An account sees and uses only its own cards (another's is 404 `card.not_found`, never 403, so
 /// card ids cannot be probed); a refused verification stores nothing; the four elements are never logged or
 /// answered (the number only masked); at most ``maxBoundCards`` bound cards per account; at most
 /// ``CardVerificationLimit/maxPerHour`` verifications per account and hour.
@@ -91,6 +93,19 @@ struct CardRoutes: Sendable {
         .notFound("card.not_found", "no card \(id.prefix(64)) of this caller")
     }
 
+    /// 409 `card.holder_mismatch`: an account binds only cards of its holder, the person of its first card.
+    static let holderMismatch = APIError.conflict(
+        "card.holder_mismatch", "this account's cards are in its holder's name: a card of another person cannot be bound")
+
+    /// Whether binding `bindingID`'s person is its account's holder (`same`); no row when the account has none.
+    static func holderCheckSQL(_ bindingID: String) -> PostgresQuery {
+        """
+        SELECT h.id_number_index = c.id_number_index AS same
+        FROM bank_cards c JOIN account_holders h ON h.account_id = c.account_id
+        WHERE c.card_id = \(bindingID)
+        """
+    }
+
     /// The four elements, checked: card number 12...19 digits, real name 1...64 characters, an 18-character
     /// resident ID number with a valid check character, a mainland mobile number (11 digits, 1[3-9]…).
     static func elements(_ body: BindBody) throws(APIError) -> CardElements {
@@ -128,6 +143,9 @@ struct CardRoutes: Sendable {
                 throw APIError.conflict("card.limit_reached", "an account binds at most \(Self.maxBoundCards) cards; remove one first")
             }
         }
+        // Only the account's holder's cards, once it has one: refused before the bank is asked.
+        guard try await services.store.mayBindCard(of: try SealedCardElements.idNumberIndex(elements.idNumber, cipher: cipher), to: caller.description)
+        else { throw Self.holderMismatch }
         // A phone that may not get a code now is refused before the bank is asked; the slot is taken only once
         // the bank confirmed the card, so a typo does not cost the phone its code.
         let phoneIndex = try SealedCardElements.phoneIndex(elements.phone, cipher: cipher)
@@ -191,6 +209,9 @@ struct CardRoutes: Sendable {
             throw Self.notFound(bindingID)
         }
         guard card.status == "pending" else { throw APIError.conflict("card.already_bound", "this binding is already confirmed") }
+        // Checked before the code is spent; checked again, authoritatively, where the holder is written.
+        guard try await services.store.postgres.query(Self.holderCheckSQL(bindingID)).first.map({ try $0.decode(Bool.self, column: "same") }) ?? true
+        else { throw Self.holderMismatch }
         switch try await services.sms.verify(purpose: Self.smsPurpose, subject: bindingID, code: code) {
         case .confirmed: break
         case .wrong(let left):
@@ -201,8 +222,21 @@ struct CardRoutes: Sendable {
             throw APIError(.gone, "sms.code_expired", "the code expired; start the binding again")
         }
         do {
-            try await services.store.postgres.execute(
-                "UPDATE bank_cards SET status = 'bound', bound_at = now() WHERE card_id = \(bindingID) AND status = 'pending'")
+            try await services.store.postgres.withTransaction { connection in
+                // The account's first confirmed card makes its holder; a concurrent confirmation of another person's
+                // card waits here for this one's commit, then finds the holder taken.
+                try await connection.execute(
+                    """
+                    INSERT INTO account_holders (account_id, id_number_index, first_card_id)
+                    SELECT account_id, id_number_index, card_id FROM bank_cards WHERE card_id = \(bindingID) AND status = 'pending'
+                    ON CONFLICT (account_id) DO NOTHING
+                    """)
+                guard try await connection.query(Self.holderCheckSQL(bindingID)).first?.decode(Bool.self, column: "same") == true else {
+                    throw Self.holderMismatch
+                }
+                try await connection.execute(
+                    "UPDATE bank_cards SET status = 'bound', bound_at = now() WHERE card_id = \(bindingID) AND status = 'pending'")
+            }
         } catch let error as PostgresError where error.isUniqueViolation {
             throw APIError.conflict("card.already_bound", "this card is already bound to this account")
         }

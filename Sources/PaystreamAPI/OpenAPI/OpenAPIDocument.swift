@@ -3035,7 +3035,7 @@ enum OpenAPIDocument {
             }
           },
           "403": {
-            "description": "Refused by a risk rule: the code is `risk.<rule id>` (rules in `deploy/risk/rules.yaml`). Codes: `risk.withdraw.daily_count`, `risk.withdraw.daily_amount`, `risk.refused`. A one-time token that is unknown, expired or another account's: `token.invalid`. An `openId` that is not a WeChat account bound to the caller (`POST /v1/wechat-accounts`): `withdraw.wechat_not_bound`.",
+            "description": "Refused by a risk rule: the code is `risk.<rule id>` (rules in `deploy/risk/rules.yaml`). Codes: `risk.withdraw.daily_count`, `risk.withdraw.daily_amount`, `risk.refused`. A one-time token that is unknown, expired or another account's: `token.invalid`. An `openId` that is not a WeChat account bound to the caller (`POST /v1/wechat-accounts`): `withdraw.wechat_not_bound`. A card that is not in the name of the account's holder (bound before holders were kept): `withdraw.card_not_holders`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -3052,7 +3052,7 @@ enum OpenAPIDocument {
                       "properties": {
                         "code": {
                           "type": "string",
-                          "pattern": "^((risk|auth|token)\\.|withdraw\\.wechat_not_bound$)",
+                          "pattern": "^((risk|auth|token)\\.|withdraw\\.wechat_not_bound$|withdraw\\.card_not_holders$)",
                           "examples": [
                             "risk.withdraw.daily_count",
                             "risk.withdraw.daily_amount",
@@ -3060,7 +3060,8 @@ enum OpenAPIDocument {
                             "auth.account_required",
                             "auth.session_mismatch",
                             "token.invalid",
-                            "withdraw.wechat_not_bound"
+                            "withdraw.wechat_not_bound",
+                            "withdraw.card_not_holders"
                           ]
                         }
                       }
@@ -4885,7 +4886,7 @@ enum OpenAPIDocument {
             }
           },
           "409": {
-            "description": "The card is already bound to this account, or the account has 10 bound cards. A request with the same `Idempotency-Key` is still running. Codes: `card.already_bound`, `card.limit_reached`, `idempotency.in_progress`.",
+            "description": "The card is already bound to this account, or the account has 10 bound cards, or the card is another person's than the account's holder (the person of its first confirmed card). A request with the same `Idempotency-Key` is still running. Codes: `card.already_bound`, `card.limit_reached`, `card.holder_mismatch`, `idempotency.in_progress`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -4905,6 +4906,7 @@ enum OpenAPIDocument {
                           "enum": [
                             "card.already_bound",
                             "card.limit_reached",
+                            "card.holder_mismatch",
                             "idempotency.in_progress"
                           ]
                         }
@@ -5310,7 +5312,7 @@ enum OpenAPIDocument {
             }
           },
           "409": {
-            "description": "The binding is already confirmed, or the same card was bound meanwhile. A request with the same `Idempotency-Key` is still running. Codes: `card.already_bound`, `idempotency.in_progress`.",
+            "description": "The binding is already confirmed, or the same card was bound meanwhile, or the card is another person's than the account's holder (a card of another person was confirmed first; the code is not spent). A request with the same `Idempotency-Key` is still running. Codes: `card.already_bound`, `card.holder_mismatch`, `idempotency.in_progress`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -5329,6 +5331,7 @@ enum OpenAPIDocument {
                           "type": "string",
                           "enum": [
                             "card.already_bound",
+                            "card.holder_mismatch",
                             "idempotency.in_progress"
                           ]
                         }
