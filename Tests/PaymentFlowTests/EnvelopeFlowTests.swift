@@ -352,6 +352,9 @@ import TestSupport
             #expect(waiting.status == 503 && waiting.string("code") == "envelope.not_ready", "\(waiting.text)")
             #expect(try await h.count(marked) == 1)
             #expect(try await h.count(grabbers) == 1)
+            // The grabs topic's mark is kept with the loss, where every API process sees it.
+            let kept = "SELECT count(*) FROM envelopes WHERE envelope_order_id = '\(envelope)' AND reload_marks ? '\(h.prefix).envelope.grabs'"
+            #expect(try await h.count(kept) == 1)
 
             // The worker comes back and commits them; then the envelope is loaded with the two shares left.
             try h.startWorker()
@@ -362,6 +365,7 @@ import TestSupport
             let listed = try await h.get("/v1/envelopes/\(envelope)", as: sender)
             #expect(listed.int("sharesLeft") == 2 && listed.int("grabbedFen") == amounts.values.reduce(0, +), "\(listed.text)")
             #expect(try await h.count(marked) == 0)
+            #expect(try await h.count("SELECT count(*) FROM envelopes WHERE envelope_order_id = '\(envelope)' AND reload_marks IS NOT NULL") == 0)
             let again = try await grab(users[2])
             #expect(again.status == 409 && again.string("code") == "envelope.already_grabbed", "\(again.text)")
             for user in users[3...4] { #expect(try await grab(user).status == 200) }

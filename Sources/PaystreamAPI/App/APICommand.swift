@@ -10,7 +10,7 @@ import Risk
 import ServiceLifecycle
 
 /// `paystream-api`: the HTTP API for clients, merchants, the back office and the channels' notifies, plus the
-/// payout and refund dispatchers, the payment poller and the envelope activator.
+/// payout and refund dispatchers, the payment poller, the envelope activator and the envelope reloader.
 public struct APICommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "paystream-api",
@@ -26,7 +26,7 @@ public struct APICommand: AsyncParsableCommand {
     @Option(help: "The private key (PEM) of --tls-cert.") public var tlsKey: String?
     @Option(help: "Send every event stream a keep-alive comment this often (shorter than any proxy's idle timeout).")
     public var pushKeepAliveSeconds: Double = 15
-    @Flag(help: "Do not run the dispatchers, the payment poller and the envelope activator in this process.") public var noDispatch = false
+    @Flag(help: "Do not run the dispatchers, the payment poller, the envelope activator and reloader in this process.") public var noDispatch = false
     @Option(help: "Ask the channel about an unpaid order this many seconds after it was created (its notify may be lost).")
     public var paymentQueryAfterSeconds = 60.0
     @Option(help: "Close at the channel, and mark failed, an order still unpaid this many seconds after it was created. At least 7200: the channels keep an order payable for 2 hours.")

@@ -110,12 +110,12 @@ extension PaymentStore {
         return refused
     }
 
-    /// Marks an activated envelope for the activator to load into Redis again (a grab found it missing there).
-    /// Answers true when this call marked it (it was not marked already).
+    /// Marks an activated envelope for the envelope reloader to load into Redis again (a grab found it missing
+    /// there), with no grabs-topic marks yet. Answers true when this call marked it (it was not marked already).
     func requestReload(_ envelopeID: String) async throws -> Bool {
         let rows = try await postgres.query(
             """
-            UPDATE envelopes SET reload_requested_at = now()
+            UPDATE envelopes SET reload_requested_at = now(), reload_marks = NULL
             WHERE envelope_order_id = \(envelopeID) AND activated_at IS NOT NULL AND reload_requested_at IS NULL
             RETURNING envelope_order_id
             """)

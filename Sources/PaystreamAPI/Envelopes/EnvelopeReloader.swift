@@ -11,13 +11,17 @@ import ServiceLifecycle
 /// Guarantees:
 /// - It waits for two things first, so that the ledger knows every grab answered before the loss:
 ///   - the mark is ``settleSeconds`` old, for grabs whose produce to Kafka was still on its way;
-///   - the worker has committed every grab Kafka held for the envelope after that (``GrabLogWatch``), however far
-///     behind it was; until then it is looked at again every second.
-/// - It runs in a loop of its own, apart from the activation of funded envelopes: a Kafka that is slow or down
-///   delays reloads only. The envelopes of a pass are asked about together (one probe read per grabs tier, not
-///   one per envelope), and when Kafka does not answer they wait another settle period.
-/// - Rows are claimed with SKIP LOCKED, so several API processes can run it; reloading is idempotent (nothing
-///   happens when Redis holds the envelope again).
+///   - the worker has committed every grab Kafka held for the envelope when the loss was first looked at
+///     (``GrabLogWatch``), however far behind it was; until then it is looked at again every second. Those marks
+///     are kept with the loss (`reload_marks`), shared by every API process and cleared with it.
+/// - Kafka is asked outside any transaction, about all the envelopes of a pass together (one probe read per grabs
+///   tier, not one per envelope); when it does not answer, the envelopes wait another settle period. It runs in a
+///   loop of its own, apart from the activation of funded envelopes, so a Kafka that is slow or down delays
+///   reloads only.
+/// - Each envelope is then claimed in a short transaction of its own (`SKIP LOCKED`), and only if its loss's mark
+///   is still the one the pass read: what another process did with it meanwhile is never undone. Reloading is
+///   idempotent (nothing happens when Redis holds the envelope again). One envelope that fails waits another
+///   settle period while the others go on.
 ///
 /// A grab Redis granted whose produce failed is answered 200 with `credit: "pending"` and left pending in Redis for
 /// compensation; if Redis loses it too, it is in neither place: that user was promised an amount never credited,
@@ -37,81 +41,114 @@ struct EnvelopeReloader: Service {
 
     func run() async throws {
         await runDispatchLoop("envelope reload", interval: interval, logger: services.logger) {
-            // A full page goes on with the next pass at once; anything less waits for the interval.
+            // A pass that cleared a full page goes on at once; one that cleared less (envelopes left waiting for the
+            // worker included) waits for the interval.
             let cleared = try await reloadRequested()
             return cleared < Self.pageSize ? 0 : cleared
         }
         await grabLog.close()
     }
 
-    /// Loads again the envelopes marked as lost from Redis whose mark has settled; answers how many marks it
-    /// looked at. One still funded and not expired is reloaded once the worker has caught up on its grabs
-    /// (nothing happens when Redis holds it again); any other just loses its mark.
+    /// A marked envelope as one pass read it, without a lock.
+    private struct Loss {
+        var envelopeID: String
+        /// The loss's mark as read (text, to compare exactly): the claim goes ahead only if it is unchanged.
+        var seen: String
+        var marks: GrabLogWatch.Marks
+        /// The sender when the envelope is still funded and not expired: only then is it reloaded.
+        var liveSender: AccountID?
+        var split: [Int64]
+        var expiresAt: Date
+    }
+
+    /// Looks at the envelopes marked as lost from Redis whose mark has settled; answers how many marks it cleared.
+    /// One still funded and not expired is reloaded once the worker has caught up on its grabs (nothing happens
+    /// when Redis holds it again); any other just loses its mark.
     func reloadRequested() async throws -> Int {
+        let rows = try await services.store.postgres.query(
+            """
+            SELECT e.envelope_order_id, e.reload_requested_at::text AS seen, e.reload_marks::text AS marks, e.sender, e.share_fen,
+                   e.expires_at, e.expires_at > now() AS live, o.status
+            FROM envelopes e
+            CROSS JOIN LATERAL (SELECT status FROM orders WHERE order_id = e.envelope_order_id OFFSET 0) o
+            WHERE e.reload_requested_at IS NOT NULL
+              AND e.reload_requested_at <= now() - \(settleSeconds) * interval '1 second'
+            ORDER BY e.reload_requested_at LIMIT \(Self.pageSize)
+            """)
+        var losses: [Loss] = []
+        for row in rows {
+            do {
+                let live = try row.decode(Bool.self, column: "live") && (try row.decode(String.self, column: "status")) == "funded"
+                losses.append(
+                    Loss(
+                        envelopeID: try row.decode(String.self, column: "envelope_order_id"), seen: try row.decode(String.self, column: "seen"),
+                        marks: try row.decode(String?.self, column: "marks").map { try JSONDecoder().decode(GrabLogWatch.Marks.self, from: Data($0.utf8)) } ?? [:],
+                        liveSender: live ? AccountID(try row.decode(String.self, column: "sender")) : nil,
+                        split: try row.decode([Int64].self, column: "share_fen"), expiresAt: try row.decode(Date.self, column: "expires_at")))
+            } catch {
+                services.logger.error(
+                    "envelope reload: a marked envelope could not be read",
+                    metadata: ["envelope_id": "\((try? row.decode(String.self, column: "envelope_order_id")) ?? "?")", "error": "\(error)"])
+            }
+        }
+        let live = losses.filter { $0.liveSender != nil }
+        let standing = live.isEmpty ? [:] : await grabLog.standing(of: Dictionary(uniqueKeysWithValues: live.map { ($0.envelopeID, $0.marks) }))
+        var cleared = 0
+        for loss in losses {
+            do {
+                if try await settle(loss, standing: standing[loss.envelopeID]) { cleared += 1 }
+            } catch {
+                services.logger.error(
+                    "envelope reload failed for one envelope; it waits, the others go on",
+                    metadata: ["envelope_id": "\(loss.envelopeID)", "error": "\(error)"])
+                try? await services.store.postgres.execute(
+                    "UPDATE envelopes SET reload_requested_at = now() WHERE envelope_order_id = \(loss.envelopeID) AND reload_requested_at::text = \(loss.seen)")
+            }
+        }
+        return cleared
+    }
+
+    /// Claims one loss if its mark is unchanged and acts on it; true when its mark was cleared.
+    private func settle(_ loss: Loss, standing: (standing: GrabLogWatch.Standing, marks: GrabLogWatch.Marks)?) async throws -> Bool {
         try await services.store.postgres.withTransaction { connection in
-            let rows = try await connection.query(
+            let claimed = try await connection.query(
                 """
-                SELECT e.envelope_order_id, e.sender, e.share_fen, e.expires_at, e.expires_at > now() AS live, o.status
-                FROM envelopes e
-                CROSS JOIN LATERAL (SELECT status FROM orders WHERE order_id = e.envelope_order_id OFFSET 0) o
-                WHERE e.reload_requested_at IS NOT NULL
-                  AND e.reload_requested_at <= now() - \(settleSeconds) * interval '1 second'
-                ORDER BY e.reload_requested_at LIMIT \(Self.pageSize)
-                FOR UPDATE OF e SKIP LOCKED
+                SELECT 1 FROM envelopes WHERE envelope_order_id = \(loss.envelopeID) AND reload_requested_at::text = \(loss.seen)
+                FOR UPDATE SKIP LOCKED
                 """)
-            var reloadable: [String: AccountID] = [:]
-            for row in rows {
-                if try row.decode(Bool.self, column: "live"), try row.decode(String.self, column: "status") == "funded",
-                    let sender = AccountID(try row.decode(String.self, column: "sender"))
-                {
-                    reloadable[try row.decode(String.self, column: "envelope_order_id")] = sender
+            guard !claimed.isEmpty else { return false }  // another process has it, or had it meanwhile
+            if let sender = loss.liveSender {
+                let marks = try String(decoding: JSONEncoder().encode(standing?.marks ?? loss.marks), as: UTF8.self)
+                switch standing?.standing ?? .unknown {
+                case .behind:
+                    // Looked at again in a second, with the marks taken so far.
+                    try await connection.execute(
+                        """
+                        UPDATE envelopes SET reload_requested_at = now() - \(max(0, settleSeconds - 1)) * interval '1 second',
+                               reload_marks = \(marks)::jsonb
+                        WHERE envelope_order_id = \(loss.envelopeID)
+                        """)
+                    return false
+                case .unknown:
+                    try await Self.putOff(loss.envelopeID, marks: marks, on: connection)
+                    return false
+                case .caughtUp:
+                    guard try await reload(loss.envelopeID, sender: sender, split: loss.split, expiresAt: loss.expiresAt) else {
+                        try await Self.putOff(loss.envelopeID, marks: marks, on: connection)
+                        return false
+                    }
                 }
             }
-            let standing = reloadable.isEmpty ? [:] : await grabLog.standing(of: Array(reloadable.keys))
-            // Each in its own savepoint: one whose reload throws (Redis down, say) waits for the next settle period
-            // while the others go on.
-            try await forEachClaimedRow(
-                rows, on: connection, logger: services.logger, what: "envelope reload", key: "envelope_order_id",
-                { row in
-                    let envelopeID = try row.decode(String.self, column: "envelope_order_id")
-                    if let sender = reloadable[envelopeID] {
-                        switch standing[envelopeID] ?? .unknown {
-                        case .behind:
-                            try await lookAgainSoon(envelopeID, on: connection)
-                            return
-                        case .unknown:
-                            try await Self.putOff(envelopeID, on: connection)
-                            return
-                        case .caughtUp:
-                            let done = try await reload(
-                                envelopeID, sender: sender, split: try row.decode([Int64].self, column: "share_fen"),
-                                expiresAt: try row.decode(Date.self, column: "expires_at"))
-                            if !done {
-                                try await Self.putOff(envelopeID, on: connection)
-                                return
-                            }
-                        }
-                    }
-                    await grabLog.forget(envelopeID: envelopeID)
-                    try await connection.execute("UPDATE envelopes SET reload_requested_at = NULL WHERE envelope_order_id = \(envelopeID)")
-                },
-                putOff: { row in try await Self.putOff(try row.decode(String.self, column: "envelope_order_id"), on: connection) })
-            return rows.count
+            try await connection.execute(
+                "UPDATE envelopes SET reload_requested_at = NULL, reload_marks = NULL WHERE envelope_order_id = \(loss.envelopeID)")
+            return true
         }
     }
 
-    /// The mark stays, and is looked at again after another settle period.
-    private static func putOff(_ envelopeID: String, on connection: PostgresConnection) async throws {
-        try await connection.execute("UPDATE envelopes SET reload_requested_at = now() WHERE envelope_order_id = \(envelopeID)")
-    }
-
-    /// The mark stays, dated so that it has settled again in a second: the envelope waits for the worker.
-    private func lookAgainSoon(_ envelopeID: String, on connection: PostgresConnection) async throws {
+    /// The mark stays, with the grabs-topic marks taken so far, and is looked at again after another settle period.
+    private static func putOff(_ envelopeID: String, marks: String, on connection: PostgresConnection) async throws {
         try await connection.execute(
-            """
-            UPDATE envelopes SET reload_requested_at = now() - \(max(0, settleSeconds - 1)) * interval '1 second'
-            WHERE envelope_order_id = \(envelopeID)
-            """)
+            "UPDATE envelopes SET reload_requested_at = now(), reload_marks = \(marks)::jsonb WHERE envelope_order_id = \(envelopeID)")
     }
 
     /// Reloads one envelope; false when its grabs do not fit its split (nothing loaded, logged as critical).

@@ -163,7 +163,7 @@ struct EnvelopeRoutes: Sendable {
             case "failed", "closed": throw APIError(.gone, "envelope.unpaid", "this envelope's payment failed or was closed; it will never be funded")
             default:
                 // Funded, but not in Redis: not loaded yet, or loaded and lost since (Redis restarted empty). A lost one
-                // is marked for the activator to load again from the ledger.
+                // is marked for the envelope reloader to load again from the ledger.
                 if envelope.activated, try await services.store.requestReload(envelopeID) {
                     services.logger.warning("envelope missing from Redis; reload requested", metadata: ["envelope_id": "\(envelopeID)"])
                 }
