@@ -121,6 +121,12 @@ import Testing
         let status = try verifier.verify(body: Array(failed.utf8))
         #expect(status.state == .failed && status.failureReason == "账户名不符" && status.payoutID == "B1")
 
+        // An empty dealId is no deal id: the paid-out event falls back to the order's own number, where an empty
+        // token made an event the ledger refuses (the withdrawal stayed frozen, the notify answered 500 for good).
+        let noDeal = Self.result(orderID: "B1", status: "111").replacingOccurrences(of: "<dealId>D1</dealId>", with: "<dealId/>")
+        let paid = try verifier.verify(body: Array(Self.sealed(root: "pay2bankNotify", body: "notifyBody", inner: noDeal).utf8))
+        #expect(paid.state == .succeeded && paid.channelPayoutID == nil)
+
         let inner = Self.result(orderID: "B1", status: "111")
         let cases: [(String, NotifyVerificationError.Code)] = [
             (Self.sealed(root: "pay2bankNotify", body: "notifyBody", inner: inner, tamper: true), .badSignature),

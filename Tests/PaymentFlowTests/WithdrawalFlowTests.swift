@@ -134,6 +134,36 @@ import TestSupport
         }
     }
 
+    /// Bill99 accepted the payout (a signed answer), then its queries say it holds no such order and a second
+    /// request of the same order is refused as a duplicate (both unsigned). Believing the queries used to send the
+    /// payout again, note the refusal and, once it settled, unfreeze the money Bill99 went on to pay: the user was
+    /// paid twice. The withdrawal now stays frozen with the contradiction shown, until Bill99's answers agree again.
+    @Test func aPayoutTheChannelAcknowledgedIsNeitherResentNorFailedOnANoSuchOrder() async throws {
+        try await FlowHarness.run { h in
+            let (user, orders) = try await Self.approvedCardWithdrawals(
+                h, user: "wak", faults: #"{"notify":{"drop":true},"payouts":{"unknownToQueries":true,"refuseDuplicates":true}}"#)
+            let orderID = orders[0]
+            let held = "SELECT count(*) FROM withdrawal_requests WHERE order_id = '\(orderID)' AND acknowledged_at IS NOT NULL AND failure_reason LIKE '%holds no such payout%'"
+            #expect(await eventually(timeoutSeconds: 60) { (try? await h.count(held)) == 1 })
+            // Well past the 3 s refusal settle period: still approved, still frozen, never refused, made once.
+            try await Task.sleep(for: .seconds(6))
+            #expect(try await h.orderStatus(orderID) == "approved")
+            #expect(try await h.balance(user) == (38_000, 12_000))
+            #expect(try await h.count("SELECT count(*) FROM withdrawal_requests WHERE order_id = '\(orderID)' AND refused_at IS NULL AND payout_state = 'processing'") == 1)
+            #expect(try await h.count("SELECT count(*) FROM processed_keys WHERE idempotency_key = 'withdraw-fail:\(orderID)'") == 0)
+            let record = try await h.get("/v1/withdrawals/\(orderID)", as: user)
+            #expect(record.string("failureReason")?.contains("holds no such payout") == true, "\(record.text)")
+            #expect(((try? String(contentsOf: h.api.logFile, encoding: .utf8)) ?? "").contains("held frozen for an operator"))
+
+            // Bill99's queries agree again: the payout it made is found and settled, once.
+            #expect(try await h.sandbox(.POST, "/sandbox/faults", "{}").status == 200)
+            #expect(await h.waitFor(orderID, status: "paidOut"))
+            #expect(try await h.balance(user) == (38_000, 0))
+            #expect(try await h.balance("clearing:bill99") == (12_000, 0))
+            #expect(try await h.get("/v1/withdrawals/\(orderID)", as: user).string("failureReason") == nil)
+        }
+    }
+
     /// A refusal for a payout the channel never made: once the query confirms Bill99 holds none, the money is
     /// unfrozen with the refusal as the reason.
     @Test func aRefusedPayoutTheChannelNeverMadeIsUnfrozenAfterTheQuery() async throws {

@@ -36,17 +36,21 @@ struct Bill99Endpoints: Sendable {
             let orderID = XMLText.value(of: "orderId", in: original)?.trimmingWhitespace ?? ""
             guard (1...32).contains(orderID.count) else { throw Refusal(code: "0002", message: "orderId must be 1...32 characters") }
             let payout: SandboxPayout
+            let faults = await core.state.faults.payouts
             if query {
-                guard let found = await core.state.payout(.bill99, orderID) else {
+                guard let found = await core.state.payout(.bill99, orderID), faults?.unknownToQueries != true else {
                     throw Refusal(code: "0004", message: "订单不存在: \(orderID)")
                 }
                 payout = found
             } else {
-                if await core.state.faults.payouts?.refuse == true {
+                if faults?.refuse == true {
                     throw Refusal(code: "0006", message: "账户状态异常 (fault payouts.refuse: no payout was made)")
                 }
+                if faults?.refuseDuplicates == true, await core.state.payout(.bill99, orderID) != nil {
+                    throw Refusal(code: "0003", message: "订单号重复 (fault payouts.refuseDuplicates): \(orderID)")
+                }
                 payout = try await create(orderID: orderID, original: original)
-                if await core.state.faults.payouts?.refuseAnswer == true {
+                if faults?.refuseAnswer == true {
                     throw Refusal(code: "9999", message: "系统繁忙 (fault payouts.refuseAnswer: the payout was accepted)")
                 }
             }

@@ -110,6 +110,12 @@ public struct SandboxFaults: Codable, Sendable, Equatable {
         /// A payout made meanwhile is made for the requested amount plus this many fen (a channel that paid
         /// something else than asked), and every answer, query and notify reports that amount.
         public var amountOffsetFen: Int64?
+        /// Bill99 only: queries answer errorCode 0004 订单不存在 (unsigned) even for payouts it made, as a query side
+        /// behind Bill99's own records would. The payouts go on and settle as usual.
+        public var unknownToQueries: Bool?
+        /// Bill99 only: a request for an orderId it already holds is refused, errorCode 0003 订单号重复 (unsigned),
+        /// instead of answered with that payout.
+        public var refuseDuplicates: Bool?
         public init() {}
     }
     public struct Refunds: Codable, Sendable, Equatable {

@@ -92,7 +92,7 @@ enum Bill99Seal {
             }
             let errorMessage = try field("errorMsg")
             return PayoutStatus(
-                channel: .bill99, payoutID: orderID, channelPayoutID: try field("dealId"), state: state, rawState: status,
+                channel: .bill99, payoutID: orderID, channelPayoutID: try field("dealId").flatMap { $0.isEmpty ? nil : $0 }, state: state, rawState: status,
                 amount: amount, failureReason: state == .failed ? (errorMessage ?? "failed") : nil, packageInfo: nil,
                 updatedAt: try field("dealTime").flatMap(ChannelTime.parseShanghaiDateTime))
         } catch let failure as Failure {

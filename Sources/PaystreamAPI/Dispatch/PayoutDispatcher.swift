@@ -24,6 +24,9 @@ import ServiceLifecycle
 /// - a report of another amount than the withdrawal's settles and unfreezes nothing: the row stays `processing`
 ///   with the difference as its reason, the channel is asked again later, and it is logged as critical for an
 ///   operator (Bill99's client already refuses such a first answer);
+/// - once the channel has reported a payout in a verified answer (`acknowledged_at`), a later "no such payout" is
+///   a contradiction, not a reason to send it again or fail it: the money stays frozen, the reason is shown, the
+///   channel is asked again later, and it is logged as critical;
 /// - a report that contradicts a final result already recorded (paid after failed, say) changes nothing and is
 ///   logged as critical: an operator reconciles it with the channel.
 struct PayoutDispatcher: Service {
@@ -42,7 +45,8 @@ struct PayoutDispatcher: Service {
             let rows = try await connection.query(
                 """
                 SELECT w.order_id, w.channel, w.amount_fen, w.destination::text AS destination, w.payout_state, w.payout_attempts,
-                       w.failure_reason, (w.refused_at < now() - \(refusalSettlesAfter) * interval '1 second') AS refusal_settled
+                       w.failure_reason, (w.refused_at < now() - \(refusalSettlesAfter) * interval '1 second') AS refusal_settled,
+                       w.acknowledged_at IS NOT NULL AS acknowledged
                 FROM withdrawal_requests w JOIN orders o ON o.order_id = w.order_id
                 WHERE o.status = 'approved'
                   AND (w.payout_state IS NULL OR w.payout_state IN ('processing', 'awaitingUserConfirmation'))
@@ -69,6 +73,7 @@ struct PayoutDispatcher: Service {
         // A refusal noted on a request that may have been accepted anyway (see the type's guarantees).
         let refusal = sent ? try row.decode(String?.self, column: "failure_reason") : nil
         let refusalSettled = try row.decode(Bool?.self, column: "refusal_settled") ?? false
+        let acknowledged = try row.decode(Bool.self, column: "acknowledged")
         do {
             let status: PayoutStatus
             if sent {
@@ -95,6 +100,12 @@ struct PayoutDispatcher: Service {
                 try await noteRefusal(
                     "\(channel.rawValue) refused the payout: \(error.channelMessage ?? error.message)", orderID: orderID,
                     attempts: attempts, on: connection)
+            } else if error.code == .notFound && sent && acknowledged {
+                // The channel answered for this payout before: it holds it. Its "no such payout" now is not believed,
+                // neither to send it again (a refused duplicate could then unfreeze it) nor to fail it.
+                try await hold(
+                    "\(channel.rawValue) says it holds no such payout, though it reported this one before: \(error.channelMessage ?? error.message)",
+                    orderID: orderID, attempts: attempts, on: connection)
             } else if error.code == .notFound && sent, let refusal {
                 if refusalSettled {
                     // Refused, and the channel has held no such payout for a while: it will never be paid.
@@ -128,6 +139,9 @@ struct PayoutDispatcher: Service {
 
     /// Applies a channel's answer to a locked row.
     private func apply(_ status: PayoutStatus, orderID: String, attempts: Int, on connection: PostgresConnection) async throws {
+        // A verified report: from now on the channel holds this payout (see `hold`).
+        try await connection.execute(
+            "UPDATE withdrawal_requests SET acknowledged_at = now() WHERE order_id = \(orderID) AND acknowledged_at IS NULL")
         let current = try await connection.query("SELECT payout_state, amount_fen FROM withdrawal_requests WHERE order_id = \(orderID)")
         if let state = try current.first?.decode(String?.self, column: "payout_state"), ["succeeded", "failed", "cancelled"].contains(state) {
             // Already final: a repeated report changes nothing, a contradicting one is an operator's case.
@@ -209,6 +223,19 @@ struct PayoutDispatcher: Service {
                    updated_at = now() WHERE order_id = \(orderID)
             """)
         services.logger.warning("withdrawal payout failed; it will be unfrozen", metadata: ["order_id": "\(orderID)", "reason": "\(reason)"])
+    }
+
+    /// A report that contradicts what the channel said before: the money stays frozen, the reason is shown, the
+    /// channel is asked again later, and it is logged as critical for an operator.
+    private func hold(_ reason: String, orderID: String, attempts: Int, on connection: PostgresConnection) async throws {
+        services.logger.critical(
+            "payout contradicts the channel's earlier report; held frozen for an operator", metadata: ["order_id": "\(orderID)", "reason": "\(reason)"])
+        try await connection.execute(
+            """
+            UPDATE withdrawal_requests SET failure_reason = \(String(reason.prefix(500))), payout_attempts = payout_attempts + 1,
+                   next_attempt_at = now() + make_interval(secs => \(Self.backoffSeconds(attempts))), updated_at = now()
+            WHERE order_id = \(orderID)
+            """)
     }
 
     private func later(_ orderID: String, attempts: Int, on connection: PostgresConnection) async throws {
