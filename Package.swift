@@ -168,7 +168,7 @@ let package = Package(
         .testTarget(name: "LedgerTests", dependencies: ["LedgerStore", "PaystreamCore", "TestSupport"], swiftSettings: strict),
         // The API's parts that need no services (tested through @testable import); the API itself, over HTTP
         // with every service, is in PaymentFlowTests.
-        .testTarget(name: "PaystreamAPITests", dependencies: ["PaystreamAPI", "EventBus", "Kafka", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "PaystreamAPITests", dependencies: ["PaystreamAPI", "Channels", "PaystreamCore", "EventBus", "Kafka", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "ReconciliationTests",
             dependencies: ["Reconciliation", "Channels", "LedgerStore", "PaystreamCore", "Postgres", "TestSupport"],

@@ -50,6 +50,9 @@ public struct ChannelError: Error, Sendable, CustomStringConvertible {
     public let channelMessage: String?
     /// True when the same request may be sent again safely and might succeed.
     public let isRetriable: Bool
+    /// True when the answer that carried this error was verified (its signature checked): only then may its
+    /// ``channelCode`` decide anything about money.
+    public let isVerifiedAnswer: Bool
     /// What went wrong, in words.
     public let message: String
     /// Where the error was made (`#fileID`, `#line`).
@@ -58,7 +61,7 @@ public struct ChannelError: Error, Sendable, CustomStringConvertible {
 
     public init(
         _ code: Code, channel: Channel, operation: String, message: String, httpStatus: Int? = nil,
-        channelCode: String? = nil, channelMessage: String? = nil, isRetriable: Bool = false,
+        channelCode: String? = nil, channelMessage: String? = nil, isRetriable: Bool = false, isVerifiedAnswer: Bool = false,
         file: String = #fileID, line: UInt = #line
     ) {
         self.code = code
@@ -69,6 +72,7 @@ public struct ChannelError: Error, Sendable, CustomStringConvertible {
         self.channelCode = channelCode
         self.channelMessage = channelMessage
         self.isRetriable = isRetriable
+        self.isVerifiedAnswer = isVerifiedAnswer
         self.file = file
         self.line = line
     }

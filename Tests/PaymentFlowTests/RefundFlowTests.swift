@@ -93,6 +93,49 @@ import TestSupport
         }
     }
 
+    /// The channel refuses a refund for good, in a signed answer (WeChat: the payer's account is closed; Alipay: the
+    /// refund period is over). It used to be retried for ever while the payer's money sat in clearing with no one
+    /// told. It is now final at once: the money comes back to the wallet, once, and the order can be refunded again.
+    @Test func aRefundTheChannelRefusesForGoodComesBackToTheWallet() async throws {
+        try await FlowHarness.run { h in
+            let user = "user:rg\(h.prefix.suffix(6))"
+            let wechat = try await Self.paidRecharge(h, fen: 2000, as: user)
+            let alipayRecharge = try await h.post("/v1/recharges", #"{"amountFen":3000,"channel":"alipay"}"#, as: user)
+            let alipay = try #require(alipayRecharge.string("orderId"))
+            try await h.pay("alipay", alipay)
+            #expect(await h.waitFor(alipay, status: "paid"))
+            #expect(try await h.sandbox(.POST, "/sandbox/faults", #"{"refunds":{"refuse":true}}"#).status == 200)
+
+            var refunds: [(order: String, refund: String, code: String)] = []
+            for (order, fen, code) in [(wechat, 500, "USER_ACCOUNT_ABNORMAL"), (alipay, 3000, "ACQ.TRADE_HAS_FINISHED")] {
+                let reply = try await h.post("/v1/refunds", #"{"orderId":"\#(order)","amountFen":\#(fen)}"#, as: user)
+                #expect(reply.status == 202, "\(reply.text)")
+                refunds.append((order, try #require(reply.string("refundOrderId")), code))
+            }
+            for (order, refund, code) in refunds {
+                #expect(await h.waitFor(refund, status: "failed"), "\(refund) came back")
+                #expect(try await h.get("/v1/refunds/\(refund)", as: user).string("channelState") == "abnormal")
+                #expect(try await h.count("SELECT count(*) FROM refund_requests WHERE refund_order_id = '\(refund)' AND given_up_at IS NOT NULL") == 1)
+                #expect(try await h.get("/v1/orders/\(order)", as: user).int("settledFen") == 0)
+                let lines = ((try? String(contentsOf: h.api.logFile, encoding: .utf8)) ?? "").split(separator: "\n").filter { $0.contains(refund) }
+                #expect(lines.filter { $0.contains("will retry") }.isEmpty, "\(code): \(lines)")
+            }
+            // Several dispatch rounds later: asked once each, the money back once, nothing left in clearing.
+            try await Task.sleep(for: .seconds(3))
+            #expect(try await h.balance(user) == (5000, 0))
+            #expect(try await h.balance("clearing:wechat") == (-2000, 0))
+            #expect(try await h.balance("clearing:alipay") == (-3000, 0))
+            #expect(try await h.verify().isClean)
+
+            // The channel takes refunds again: the same order can be refunded, and this time it is.
+            #expect(try await h.sandbox(.POST, "/sandbox/faults", "{}").status == 200)
+            let again = try await h.post("/v1/refunds", #"{"orderId":"\#(wechat)","amountFen":500}"#, as: user)
+            let againID = try #require(again.string("refundOrderId"), "\(again.text)")
+            #expect(await eventually(timeoutSeconds: 60) { (try? await h.get("/v1/refunds/\(againID)", as: user).string("channelState")) == "succeeded" })
+            #expect(try await h.balance(user) == (4500, 0))
+        }
+    }
+
     /// WeChat closes a refund: the wallet that paid it gets it back through the ledger, once, the refund order
     /// fails, and the order can be refunded again. An ABNORMAL refund is not final at WeChat (the merchant finishes
     /// it in its platform): it stays refunded, its money in clearing, for an operator, and when the merchant has

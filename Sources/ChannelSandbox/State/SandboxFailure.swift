@@ -14,6 +14,8 @@ enum SandboxFailure: Error, CustomStringConvertible {
     case conflict(String)
     case invalid(String)
     case limitReached(String)
+    /// A refund the channel refuses for good (fault `refunds.refuse`).
+    case refundRefused(String)
 
     var description: String {
         switch self {
@@ -27,6 +29,7 @@ enum SandboxFailure: Error, CustomStringConvertible {
         case .conflict(let detail): detail
         case .invalid(let detail): detail
         case .limitReached(let detail): detail
+        case .refundRefused(let detail): detail
         }
     }
 
@@ -41,6 +44,7 @@ enum SandboxFailure: Error, CustomStringConvertible {
         case .conflict: (.badRequest, "INVALID_REQUEST")
         case .invalid: (.badRequest, "PARAM_ERROR")
         case .limitReached: (.tooManyRequests, "FREQUENCY_LIMITED")
+        case .refundRefused: (.forbidden, "USER_ACCOUNT_ABNORMAL")
         }
     }
 
@@ -55,6 +59,7 @@ enum SandboxFailure: Error, CustomStringConvertible {
         case .conflict: "ACQ.CONTEXT_INCONSISTENT"
         case .invalid: "ACQ.INVALID_PARAMETER"
         case .limitReached: "ACQ.SYSTEM_ERROR"
+        case .refundRefused: "ACQ.TRADE_HAS_FINISHED"
         }
     }
 
@@ -62,7 +67,7 @@ enum SandboxFailure: Error, CustomStringConvertible {
     var controlStatus: HTTPResponse.Status {
         switch self {
         case .orderNotFound, .notFound: .notFound
-        case .orderPaid, .orderClosed, .orderExpired, .orderNotPaid, .conflict: .conflict
+        case .orderPaid, .orderClosed, .orderExpired, .orderNotPaid, .conflict, .refundRefused: .conflict
         case .refundExceedsPaid, .invalid: .badRequest
         case .limitReached: .tooManyRequests
         }

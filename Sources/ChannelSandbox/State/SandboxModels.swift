@@ -126,6 +126,9 @@ public struct SandboxFaults: Codable, Sendable, Equatable {
         /// WeChat refunds made meanwhile are made for the requested amount plus this many fen (negative: less), and
         /// every answer, query and notify reports that amount.
         public var amountOffsetFen: Int64?
+        /// New refund requests are refused for good, signed: WeChat 403 USER_ACCOUNT_ABNORMAL (the payer's account
+        /// is closed), Alipay ACQ.TRADE_HAS_FINISHED (the refund period is over). No refund is made.
+        public var refuse: Bool?
         public init() {}
     }
     public var notify: Notify?

@@ -27,6 +27,9 @@ extension SandboxState {
             throw .refundExceedsPaid("\(amountFen) fen asked, \(paid - order.refundedFen) fen refundable")
         }
         guard refunds.count < maxOrders else { throw .limitReached("the sandbox holds \(maxOrders) refunds; reset it") }
+        if faults.refunds?.refuse == true {
+            throw .refundRefused("the refund is refused for good (fault refunds.refuse: the payer's account is closed, or the refund period is over)")
+        }
         order.refundedFen += amountFen
         orders[orderKey] = order
         let refund = SandboxRefund(

@@ -92,7 +92,7 @@ public struct AlipayClient: PaymentChannel {
                 notFound ? .notFound : .rejected, channel: .alipay, operation: method,
                 message: "Alipay answered code \(status.code) \(status.msg ?? "")" + (content.verified ? "" : " (unsigned answer)"),
                 httpStatus: response.status, channelCode: status.sub_code ?? status.code, channelMessage: status.sub_msg,
-                isRetriable: status.code == "20000" || status.sub_code?.hasSuffix("SYSTEM_ERROR") == true)
+                isRetriable: status.code == "20000" || status.sub_code?.hasSuffix("SYSTEM_ERROR") == true, isVerifiedAnswer: content.verified)
         }
         guard content.verified else {
             throw ChannelError(.badResponseSignature, channel: .alipay, operation: method, message: "answer is not signed")

@@ -107,16 +107,16 @@ public struct WeChatPayV3Client: PaymentChannel, PayoutChannel {
         if verified, status == 404 || wire?.code == "ORDER_NOT_EXIST" || wire?.code == "RESOURCE_NOT_EXISTS" {
             return ChannelError(
                 .notFound, channel: .wechat, operation: operation, message: "not found at WeChat Pay", httpStatus: status,
-                channelCode: wire?.code, channelMessage: wire?.message)
+                channelCode: wire?.code, channelMessage: wire?.message, isVerifiedAnswer: true)
         }
         if (400...499).contains(status), status != 401, status != 403, status != 429, wire != nil {
             return ChannelError(
                 .rejected, channel: .wechat, operation: operation, message: "WeChat Pay refused the request" + note,
-                httpStatus: status, channelCode: wire?.code, channelMessage: wire?.message)
+                httpStatus: status, channelCode: wire?.code, channelMessage: wire?.message, isVerifiedAnswer: verified)
         }
         return ChannelError(
             .httpStatus, channel: .wechat, operation: operation, message: "unexpected HTTP status" + note,
-            httpStatus: status, channelCode: wire?.code, channelMessage: wire?.message, isRetriable: retriable)
+            httpStatus: status, channelCode: wire?.code, channelMessage: wire?.message, isRetriable: retriable, isVerifiedAnswer: verified)
     }
 
     func decode<T: Decodable>(_ type: T.Type, _ response: ChannelHTTPResponse, _ operation: String) throws(ChannelError)

@@ -10,8 +10,9 @@ import ServiceLifecycle
 ///
 /// Guarantees: the channel is asked with the refund order number as out_refund_no (its idempotency key), so
 /// asking again after a timeout or crash cannot refund twice; rows are claimed with SKIP LOCKED; a final
-/// state is recorded once. A refund that ends `closed`, or that the channel refused as it does not know the paid
-/// order (recorded `abnormal` at once, not retried for ever), comes back to the payer's wallet: a `refundReturned`
+/// state is recorded once. A refund that ends `closed`, or that the channel refused for good in a verified answer
+/// (``isFinalRefusal(_:)``: it does not know the paid order, or the refund can never pass; recorded `abnormal` at
+/// once, not retried for ever), comes back to the payer's wallet: a `refundReturned`
 /// event goes into the outbox in the transaction that records the state (the refund order becomes `failed`, the
 /// original may be refunded again; `given_up_at` is set). An `abnormal` refund the channel accepted is not final
 /// (WeChat: the payer's card no longer takes money; the merchant finishes it in its platform, and it ends
@@ -100,13 +101,26 @@ struct RefundDispatcher: Service {
             """)
     }
 
-    /// A refusal of the refund request itself that no retry can change: the channel says, in a verified answer,
-    /// that it does not know the paid order (WeChat ORDER_NOT_EXIST, Alipay ACQ.TRADE_NOT_EXIST). Other refusals
-    /// are retried with back-off: a business error such as WeChat's NOT_ENOUGH (the merchant's refundable balance)
-    /// can pass later, and an unsigned refusal must not decide anything.
+    /// A refusal of the refund request itself that no retry can change, in a verified answer: the channel does not
+    /// know the paid order (WeChat ORDER_NOT_EXIST, Alipay ACQ.TRADE_NOT_EXIST), or refuses this refund for good
+    /// (``permanentRefusals``: the payer's account is closed, the refund period is over, the trade is finished).
+    /// Other refusals are retried with back-off: a business error such as WeChat's NOT_ENOUGH (the merchant's
+    /// refundable balance) can pass later, a PARAM_ERROR is ours to fix, and an unsigned refusal decides nothing.
     static func isFinalRefusal(_ error: ChannelError) -> Bool {
-        error.code == .notFound
+        guard error.code != .notFound else { return true }
+        guard error.isVerifiedAnswer, let code = error.channelCode else { return false }
+        return permanentRefusals[error.channel]?.contains(code) ?? false
     }
+
+    /// The channels' codes for a refund refused for good. WeChat Pay (v3 refunds): USER_ACCOUNT_ABNORMAL (the
+    /// payer's account is abnormal or closed: WeChat says the merchant settles it outside), INVALID_REQUEST (the
+    /// request breaks a business rule: past the refund period, the order not refundable). Alipay
+    /// (alipay.trade.refund): the trade finished (refund period over), closed, in a state that takes no refund, the
+    /// buyer's status, the amount beyond what the trade can refund.
+    static let permanentRefusals: [Channel: Set<String>] = [
+        .wechat: ["USER_ACCOUNT_ABNORMAL", "INVALID_REQUEST"],
+        .alipay: ["ACQ.TRADE_HAS_FINISHED", "ACQ.TRADE_HAS_CLOSE", "ACQ.TRADE_STATUS_ERROR", "ACQ.BUYER_ERROR", "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL"],
+    ]
 
     /// The rest of an expired envelope paid through a channel goes back through that channel: once the ledger
     /// has moved it (order `expired`, entry `envelopeRefund` to the channel's clearing account), a refund row
