@@ -131,18 +131,7 @@ import Testing
             headers: ["Content-Type": "application/x-www-form-urlencoded"])
         #expect(anonymous.status == 403)
 
-        // Sign in as a browser would: the form's token and its cookie, then the session cookie.
-        let form = try await Self.send(.GET, h.apiURL + "/console/login", headers: [:])
-        let signInCookie = try #require(form.headers["set-cookie"]?.split(separator: ";").first.map(String.init), "\(form.headers)")
-        let token = try #require(form.text.firstMatch(of: /name="csrf" value="([0-9a-f]{32})"/)?.1)
-        let signedIn = try await Self.send(
-            .POST, h.apiURL + "/console/login",
-            body: Array("csrf=\(token)&login=ops-console&password=\(ConsoleFormatForTests.encode(ProvisionedIdentities.password))".utf8),
-            headers: ["Content-Type": "application/x-www-form-urlencoded", "Cookie": signInCookie])
-        #expect(signedIn.status == 303, "\(signedIn.text)")
-        let session = try #require(signedIn.headers["set-cookie"], "\(signedIn.headers)")
-        #expect(session.contains("HttpOnly") && session.contains("SameSite=Strict"))
-        let cookie = String(session.split(separator: ";")[0])
+        let cookie = try await Self.signIn(h, as: "ops-console")
         let queue = try await Self.send(.GET, h.apiURL + "/console/withdrawals", headers: ["Cookie": cookie])
         #expect(queue.status == 200 && queue.text.contains("withdrawal-\(order)"))
         #expect(queue.headers["content-security-policy"]?.contains("default-src 'none'") == true)
@@ -169,6 +158,51 @@ import Testing
         #expect(out.status == 303)
         let after = try await Self.send(.GET, h.apiURL + "/console/withdrawals", headers: ["Cookie": cookie])
         #expect(after.status == 303)
+    }
+
+    /// Signs in to the console as a browser would (the form's token and its cookie, then the session cookie) and
+    /// answers the session cookie.
+    static func signIn(_ h: FlowHarness, as login: String) async throws -> String {
+        let form = try await Self.send(.GET, h.apiURL + "/console/login", headers: [:])
+        let signInCookie = try #require(form.headers["set-cookie"]?.split(separator: ";").first.map(String.init), "\(form.headers)")
+        let token = try #require(form.text.firstMatch(of: /name="csrf" value="([0-9a-f]{32})"/)?.1)
+        let signedIn = try await Self.send(
+            .POST, h.apiURL + "/console/login",
+            body: Array("csrf=\(token)&login=\(login)&password=\(ConsoleFormatForTests.encode(ProvisionedIdentities.password))".utf8),
+            headers: ["Content-Type": "application/x-www-form-urlencoded", "Cookie": signInCookie])
+        #expect(signedIn.status == 303, "\(signedIn.text)")
+        let session = try #require(signedIn.headers["set-cookie"], "\(signedIn.headers)")
+        #expect(session.contains("HttpOnly") && session.contains("SameSite=Strict"))
+        return String(session.split(separator: ";")[0])
+    }
+
+    /// A payout the dispatcher holds is shown as held in the "approved" tab with a resolve form; the operator
+    /// resolves it there, the action is audited, and the worker settles it.
+    @Test func anOperatorResolvesAHeldPayoutInTheConsole() async throws {
+        try await FlowHarness.run { h in
+            _ = try await h.identities.session(login: "ops-resolve", role: .admin, account: nil)
+            let (user, orders) = try await WithdrawalFlowTests.approvedCardWithdrawals(
+                h, user: "crs", faults: #"{"notify":{"drop":true},"payouts":{"unknownToQueries":true,"refuseDuplicates":true}}"#)
+            let order = orders[0]
+            #expect(await eventually(timeoutSeconds: 60) {
+                (try? await h.get("/v1/withdrawals/\(order)", as: user).string("failureReason"))?.contains("holds no such payout") == true
+            })
+            let cookie = try await Self.signIn(h, as: "ops-resolve")
+            let approved = try await Self.send(.GET, h.apiURL + "/console/withdrawals?status=approved", headers: ["Cookie": cookie])
+            #expect(approved.status == 200 && approved.text.contains("id=\"resolve-\(order)\"") && approved.text.contains("held"), "\(approved.text)")
+            let csrf = try #require(approved.text.firstMatch(of: /name="csrf" value="([0-9a-f]{64})"/)?.1)
+            let body = "csrf=\(csrf)&outcome=paidOut&reason=\(ConsoleFormatForTests.encode("Bill99 statement shows it paid"))&channelReference=D77"
+            let resolved = try await Self.send(
+                .POST, h.apiURL + "/console/withdrawals/\(order)/resolve", body: Array(body.utf8),
+                headers: ["Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie])
+            #expect(resolved.status == 303, "\(resolved.status) \(resolved.text)")
+            #expect(await h.waitFor(order, status: "paidOut"))
+            #expect(try await h.balance(user) == (38_000, 0))
+            #expect(try await h.count("SELECT count(*) FROM console_audit WHERE action = 'withdrawal.resolve' AND outcome = 'done' AND subject = '\(order)'") == 1)
+            #expect(try await h.count("SELECT count(*) FROM withdrawal_requests WHERE order_id = '\(order)' AND resolved_by = 'ops-resolve' AND channel_payout_id = 'D77'") == 1)
+            let paidTab = try await Self.send(.GET, h.apiURL + "/console/withdrawals?status=paidOut", headers: ["Cookie": cookie])
+            #expect(paidTab.text.contains("resolved by ops-resolve"), "\(paidTab.text)")
+        }
     }
 
     /// A client that reports redirects instead of following them, as the refusals are checked by their 303s

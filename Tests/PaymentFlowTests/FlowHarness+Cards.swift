@@ -70,6 +70,13 @@ extension FlowHarness {
         return cardID
     }
 
+    /// The id of the first card `account` has bound.
+    func firstCard(of account: String) async throws -> String {
+        let cards = try await get("/v1/cards", as: account).json["cards"] as? [[String: Any]]
+        guard let id = cards?.first?["cardId"] as? String else { throw HarnessError("\(account) has no card") }
+        return id
+    }
+
     func delete(_ path: String, as account: String) async throws -> Reply {
         try await send(.DELETE, apiURL + path, headers: ["X-Paystream-Account": account])
     }

@@ -164,6 +164,61 @@ import TestSupport
         }
     }
 
+    /// Held payouts have a way out: an operator, having checked with the channel, settles one as paid out or fails
+    /// it, once, with their name and reason kept; the dispatcher leaves it alone after that, whatever the channel
+    /// says next. A withdrawal nothing holds cannot be resolved.
+    @Test func anOperatorResolvesAHeldPayoutOnce() async throws {
+        try await FlowHarness.run { h in
+            let (user, orders) = try await Self.approvedCardWithdrawals(
+                h, user: "wrs", faults: #"{"notify":{"drop":true},"payouts":{"unknownToQueries":true,"refuseDuplicates":true}}"#,
+                amounts: [12_000, 3_000])
+            let (paid, failed) = (orders[0], orders[1])
+            for order in orders {
+                #expect(await eventually(timeoutSeconds: 60) {
+                    (try? await h.get("/v1/withdrawals/\(order)", as: user).string("failureReason"))?.contains("holds no such payout") == true
+                })
+            }
+            #expect(try await h.balance(user) == (35_000, 15_000))
+
+            let badOutcome = try await h.post("/v1/admin/withdrawals/\(paid)/resolve", #"{"outcome":"maybe","reason":"x"}"#, admin: "ops-lee")
+            #expect(badOutcome.status == 400 && badOutcome.string("code") == "request.invalid_field", "\(badOutcome.text)")
+            let noReason = try await h.post("/v1/admin/withdrawals/\(paid)/resolve", #"{"outcome":"paidOut"}"#, admin: "ops-lee")
+            #expect(noReason.status == 400, "\(noReason.text)")
+            let byUser = try await h.post("/v1/admin/withdrawals/\(paid)/resolve", #"{"outcome":"failed","reason":"mine"}"#, as: user)
+            #expect(byUser.status == 403 || byUser.status == 401, "\(byUser.text)")
+
+            let resolved = try await h.post(
+                "/v1/admin/withdrawals/\(paid)/resolve",
+                #"{"outcome":"paidOut","reason":"Bill99 statement shows it paid","channelReference":"D99000001"}"#, admin: "ops-lee")
+            #expect(resolved.status == 200, "\(resolved.text)")
+            #expect(resolved.string("resolvedBy") == "ops-lee" && resolved.string("resolutionReason") == "Bill99 statement shows it paid")
+            let unfrozen = try await h.post(
+                "/v1/admin/withdrawals/\(failed)/resolve", #"{"outcome":"failed","reason":"Bill99 confirmed no payout"}"#, admin: "ops-lee")
+            #expect(unfrozen.status == 200, "\(unfrozen.text)")
+            #expect(await h.waitFor(paid, status: "paidOut"))
+            #expect(await h.waitFor(failed, status: "invalid"))
+            #expect(try await h.balance(user) == (38_000, 0))
+            #expect(try await h.balance("clearing:bill99") == (12_000, 0))
+
+            // Once: a second resolution of either is refused, and so is one of a withdrawal nothing holds.
+            for order in orders {
+                let again = try await h.post("/v1/admin/withdrawals/\(order)/resolve", #"{"outcome":"failed","reason":"again"}"#, admin: "ops-lee")
+                #expect(again.status == 409 && again.string("code") == "withdraw.not_resolvable", "\(again.text)")
+            }
+            #expect(try await h.sandbox(.POST, "/sandbox/faults", "{}").status == 200)
+            let plain = try await h.post("/v1/withdrawals", #"{"amountFen":1000,"channel":"bill99","cardId":"\#(try await h.firstCard(of: user))"}"#, as: user)
+            let plainID = try #require(plain.string("orderId"), "\(plain.text)")
+            #expect(await h.waitFor(plainID, status: "requested"))
+            let notHeld = try await h.post("/v1/admin/withdrawals/\(plainID)/resolve", #"{"outcome":"failed","reason":"x"}"#, admin: "ops-lee")
+            #expect(notHeld.status == 409 && notHeld.string("code") == "withdraw.not_resolvable", "\(notHeld.text)")
+
+            // The channel's answers agree again, and the dispatcher asks no more: what the operator decided stands.
+            try await Task.sleep(for: .seconds(3))
+            #expect(try await h.orderStatus(failed) == "invalid")
+            #expect(try await h.balance(user) == (37_000, 1_000))
+        }
+    }
+
     /// A refusal for a payout the channel never made: once the query confirms Bill99 holds none, the money is
     /// unfrozen with the refusal as the reason.
     @Test func aRefusedPayoutTheChannelNeverMadeIsUnfrozenAfterTheQuery() async throws {

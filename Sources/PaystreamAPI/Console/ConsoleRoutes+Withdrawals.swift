@@ -2,7 +2,8 @@ import Foundation
 import Hummingbird
 
 /// The withdrawal review queue: `GET /console/withdrawals?status=requested&cursor=C` (oldest first, 50 a page),
-/// `POST /console/withdrawals/{orderId}/approve`, `POST /console/withdrawals/{orderId}/reject` (form `reason`).
+/// `POST /console/withdrawals/{orderId}/approve`, `POST /console/withdrawals/{orderId}/reject` (form `reason`), and for
+/// a payout the dispatcher holds, `POST /console/withdrawals/{orderId}/resolve`.
 /// A review is ``WithdrawalRoutes/review(_:admin:reason:correlationID:)``, the JSON API's own: the same checks
 /// (only a `requested` withdrawal, reviewed once) and the same event to the worker.
 extension ConsoleRoutes {
@@ -42,6 +43,25 @@ extension ConsoleRoutes {
         }
     }
 
+    /// `POST /console/withdrawals/{orderId}/resolve` (form `outcome` paidOut|failed, `reason`, `channelReference`):
+    /// a held payout resolved by the operator, through the JSON API's own ``WithdrawalRoutes/resolve(_:admin:body:correlationID:)``.
+    func registerWithdrawalResolution(on router: Router<APIRequestContext>) {
+        router.post("/console/withdrawals/:orderId/resolve") { request, context in
+            let orderID = context.parameters.get("orderId") ?? ""
+            return await action(request, name: "withdrawal.resolve", subject: orderID) { signedIn, form, correlationID in
+                let reference = form["channelReference"].flatMap { $0.isEmpty ? nil : $0 }
+                let record = try await WithdrawalRoutes(services: services).resolve(
+                    orderID, admin: signedIn.login,
+                    body: .init(outcome: form["outcome"], reason: form["reason"], channelReference: reference), correlationID: correlationID)
+                let audited = await audit.record(
+                    admin: signedIn.login, action: "withdrawal.resolve", subject: orderID, outcome: .done,
+                    detail: "\(record.account) \(ConsoleFormat.yuan(record.amountFen)) CNY via \(record.channel): \(form["outcome"] ?? "") (\(record.resolutionReason ?? ""))",
+                    correlationID: correlationID)
+                return Self.doneRedirect("/console/withdrawals", [("done", "resolved"), ("subject", orderID), ("status", "approved")], audited: audited)
+            }
+        }
+    }
+
     private func withdrawalTable(_ rows: [WithdrawalRecord], status: String, signedIn: ConsoleSessions.Operator) -> HTML {
         let tabs = HTML.joined(Self.withdrawalTabs.map { tab in
             tab.status == status
@@ -63,8 +83,18 @@ extension ConsoleRoutes {
                     <input type="text" name="reason" placeholder="reason" required maxlength="200" id="reason-\(row.orderId)">\
                     <button type="submit" id="reject-\(row.orderId)">Reject</button></form>
                     """
+                } else if status == "approved", row.failureReason != nil, row.resolvedBy == nil {
+                    // Held by the dispatcher: the operator resolves it once they have checked with the channel.
+                    """
+                    payout \(row.payoutState ?? "not sent") <strong>held</strong>: \(row.failureReason ?? "")\
+                    <form method="post" action="/console/withdrawals/\(ConsoleFormat.encode(row.orderId))/resolve">\(Self.csrfField(signedIn))\
+                    <select name="outcome" id="outcome-\(row.orderId)"><option value="paidOut">Paid out</option><option value="failed">Failed (unfreeze)</option></select>\
+                    <input type="text" name="reason" placeholder="what the channel confirmed" required maxlength="200" id="resolution-\(row.orderId)">\
+                    <input type="text" name="channelReference" placeholder="channel's payout id" maxlength="64" id="reference-\(row.orderId)">\
+                    <button type="submit" id="resolve-\(row.orderId)">Resolve</button></form>
+                    """
                 } else {
-                    "\(row.reviewedBy.map { "by \($0)" } ?? "") \(row.reviewReason ?? "") \(row.payoutState.map { "payout \($0)" } ?? "") \(row.failureReason ?? "")"
+                    "\(row.reviewedBy.map { "by \($0)" } ?? "") \(row.reviewReason ?? "") \(row.payoutState.map { "payout \($0)" } ?? "") \(row.failureReason ?? "")\(row.resolvedBy.map { " resolved by \($0): \(row.resolutionReason ?? "")" } ?? "")"
                 }
             return """
                 <tr id="withdrawal-\(row.orderId)"><td><code>\(row.orderId)</code></td>\

@@ -41,6 +41,7 @@ struct ConsoleRoutes: Sendable {
             }
         }
         registerWithdrawals(on: router)
+        registerWithdrawalResolution(on: router)
         registerDeadLetters(on: router)
         registerReconciliation(on: router)
         registerAccounts(on: router)

@@ -4507,6 +4507,376 @@ enum OpenAPIDocument {
         ]
       }
     },
+    "/v1/admin/withdrawals/{orderId}/resolve": {
+      "post": {
+        "operationId": "resolveWithdrawal",
+        "tags": [
+          "Back office"
+        ],
+        "summary": "Resolve a held withdrawal",
+        "description": "A withdrawal the payout dispatcher holds frozen (`approved`, its payout not final, `failureReason` set: a report contradicting an earlier one, another amount than the withdrawal's, a refusal the channel cannot confirm), resolved by an operator after checking with the channel: `paidOut` settles it (the frozen amount leaves the wallet; `channelReference`, or the order number, is the paid-out transaction), `failed` unfreezes it (the order becomes `invalid`). Once; the operator and the reason are kept (`resolvedBy`, `resolutionReason`, `resolvedAt`). 200 with the withdrawal; the worker applies the event.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/OrderId"
+          },
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          },
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ResolveWithdrawalRequest"
+              },
+              "example": {
+                "outcome": "paidOut",
+                "reason": "Bill99 statement of 2026-11-28 shows it paid",
+                "channelReference": "D20261128000123"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The withdrawal, resolved.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Idempotent-Replayed": {
+                "$ref": "#/components/headers/Idempotent-Replayed"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/WithdrawalRecord"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "The body is not the documented JSON, `outcome` is not `paidOut` or `failed`, `reason` is not 1…200 characters, or `channelReference` is not 1…64 letters, digits or `_-|*`. Malformed `Idempotency-Key`. Codes: `request.invalid_body`, `request.invalid_field`, `idempotency.invalid_key`, `request.missing_field`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "request.invalid_body",
+                            "request.invalid_field",
+                            "idempotency.invalid_key",
+                            "request.missing_field"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/request.invalid_body",
+                  "title": "Bad Request",
+                  "status": 400,
+                  "code": "request.invalid_body",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not authenticated, or credentials were presented and are not valid (see the security schemes). Codes: `auth.admin_required`, `auth.session_invalid`, `auth.session_expired`, `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.admin_required",
+                            "auth.session_invalid",
+                            "auth.session_expired",
+                            "auth.unsigned_identity",
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.admin_required",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.admin_required",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "A user's or merchant's identity on a back-office route. Codes: `auth.admin_required`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.admin_required"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.admin_required",
+                  "title": "Forbidden",
+                  "status": 403,
+                  "code": "auth.admin_required",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such withdrawal. Codes: `withdraw.not_found`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "withdraw.not_found"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/withdraw.not_found",
+                  "title": "Not Found",
+                  "status": 404,
+                  "code": "withdraw.not_found",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Not a held payout (not `approved`, its payout final, or nothing holds it), or resolved already. A request with the same `Idempotency-Key` is still running. Codes: `withdraw.not_resolvable`, `idempotency.in_progress`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "withdraw.not_resolvable",
+                            "idempotency.in_progress"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/withdraw.not_resolvable",
+                  "title": "Conflict",
+                  "status": 409,
+                  "code": "withdraw.not_resolvable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "The `Idempotency-Key` was used for a different request. Codes: `idempotency.key_reused`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "idempotency.key_reused"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/idempotency.key_reused",
+                  "title": "Unprocessable Content",
+                  "status": 422,
+                  "code": "idempotency.key_reused",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/internal.error",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "A service the API needs (PostgreSQL, Redis, Kafka) is not answering; retry later. Codes: `service.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "service.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/service.unavailable",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "service.unavailable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        },
+        "security": [
+          {
+            "session": []
+          }
+        ]
+      }
+    },
     "/v1/cards": {
       "get": {
         "operationId": "listCards",
@@ -9838,6 +10208,18 @@ enum OpenAPIDocument {
             "type": "string",
             "description": "Why the payout failed."
           },
+          "resolvedBy": {
+            "type": "string",
+            "description": "The operator who resolved a held payout."
+          },
+          "resolutionReason": {
+            "type": "string",
+            "description": "Their reason."
+          },
+          "resolvedAt": {
+            "type": "string",
+            "format": "date-time"
+          },
           "createdAt": {
             "type": "string",
             "format": "date-time",
@@ -10279,6 +10661,37 @@ enum OpenAPIDocument {
           }
         },
         "required": [
+          "reason"
+        ]
+      },
+      "ResolveWithdrawalRequest": {
+        "type": "object",
+        "properties": {
+          "outcome": {
+            "type": "string",
+            "enum": [
+              "paidOut",
+              "failed"
+            ],
+            "description": "`paidOut`: the channel paid it (settle); `failed`: it will never be paid (unfreeze)."
+          },
+          "reason": {
+            "type": "string",
+            "description": "What the operator checked with the channel, 1…200 characters.",
+            "minLength": 1,
+            "maxLength": 200,
+            "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+          },
+          "channelReference": {
+            "type": "string",
+            "description": "The channel's id of the payout, when `paidOut` (Bill99 dealId, WeChat transfer_bill_no).",
+            "minLength": 1,
+            "maxLength": 64,
+            "pattern": "^[A-Za-z0-9_|*-]+$"
+          }
+        },
+        "required": [
+          "outcome",
           "reason"
         ]
       },

@@ -11,7 +11,9 @@ import Risk
 ///   202; the worker freezes the amount (order `requested`).
 /// - `GET /v1/withdrawals/{orderId}` → its state, payout included (owner or admin).
 /// - Back office (`X-Paystream-Admin`): `GET /v1/admin/withdrawals?status=requested&limit=N&cursor=C` (oldest first, `nextCursor`),
-///   `POST /v1/admin/withdrawals/{orderId}/approve`, `POST /v1/admin/withdrawals/{orderId}/reject` `{"reason"}`.
+///   `POST /v1/admin/withdrawals/{orderId}/approve`, `POST /v1/admin/withdrawals/{orderId}/reject` `{"reason"}`,
+///   `POST /v1/admin/withdrawals/{orderId}/resolve` `{"outcome":"paidOut"|"failed","reason","channelReference"?}` for a
+///   payout the dispatcher holds (``resolve(_:admin:body:correlationID:)``).
 ///   Approval leads to the payout (the payout dispatcher calls the channel; the result, by notify or polling,
 ///   settles the order `paidOut` or unfreezes it `invalid`); rejection unfreezes it (`invalid`).
 struct WithdrawalRoutes: Sendable {
@@ -69,6 +71,14 @@ struct WithdrawalRoutes: Sendable {
                 return .json(.accepted, try await review(context.parameters.get("orderId") ?? "", admin: admin, reason: nil, correlationID: correlationID))
             }
         }
+        router.post("/v1/admin/withdrawals/:orderId/resolve") { request, context in
+            await handle(request, services) { correlationID in
+                var request = request
+                let admin = try Caller.admin(of: request)
+                let body = try await request.decode(ResolveBody.self)
+                return .json(.ok, try await resolve(context.parameters.get("orderId") ?? "", admin: admin, body: body, correlationID: correlationID))
+            }
+        }
         router.post("/v1/admin/withdrawals/:orderId/reject") { request, context in
             await handle(request, services) { correlationID in
                 var request = request
@@ -78,6 +88,68 @@ struct WithdrawalRoutes: Sendable {
                 return .json(.accepted, try await review(context.parameters.get("orderId") ?? "", admin: admin, reason: reason, correlationID: correlationID))
             }
         }
+    }
+
+    struct ResolveBody: Decodable {
+        var outcome: String?
+        var reason: String?
+        var channelReference: String?
+    }
+
+    /// An operator's resolution of a held withdrawal: `approved`, its payout not final, and held by the dispatcher
+    /// with a reason (`failureReason`: a contradicting report, another amount, an unconfirmed refusal). `paidOut`
+    /// settles it (`withdrawalPaidOut`, the channel's reference or the order number as its transaction), `failed`
+    /// unfreezes it (`withdrawalFailed`, the operator's reason): the event goes into the outbox with the payout's
+    /// final state, the operator and the reason, in one transaction under the row's lock, so the dispatcher cannot
+    /// act on it meanwhile and it is resolved once (409 `withdraw.not_resolvable` after, or for one not held).
+    func resolve(_ orderID: String, admin: String, body: ResolveBody, correlationID: String) async throws -> WithdrawalRecord {
+        guard OrderNumbers.isWellFormed(orderID) else { throw APIError.notFound("withdraw.not_found", "no withdrawal \(orderID)") }
+        guard let outcome = body.outcome, ["paidOut", "failed"].contains(outcome) else {
+            throw APIError.badRequest("request.invalid_field", "outcome must be paidOut or failed")
+        }
+        let reason = try InputText.required(body.reason, field: "reason", maxCharacters: 200)
+        if let reference = body.channelReference, !ChannelIdentifiers.isIdentifier(reference, lengths: 1...64) {
+            throw APIError.badRequest("request.invalid_field", "channelReference is 1...64 letters, digits or _-|*")
+        }
+        let note = "resolved by \(admin): \(reason)"
+        let payload: MoneyEvent.Payload =
+            outcome == "paidOut"
+            ? .withdrawalPaidOut(try WithdrawalPaidOut(orderID: orderID, channelTransactionID: body.channelReference ?? orderID))
+            : .withdrawalFailed(try WithdrawalFailed(orderID: orderID, reason: PayoutDispatcher.eventReason(note, state: "failed")))
+        let event = try MoneyEvent(payload: payload, occurredAt: services.now(), correlationID: correlationID)
+        try await services.store.postgres.withTransaction { connection in
+            let rows = try await connection.query(
+                """
+                SELECT coalesce(o.status, 'pending') AS status, w.payout_state, w.failure_reason, w.resolved_by FROM withdrawal_requests w
+                LEFT JOIN orders o ON o.order_id = w.order_id WHERE w.order_id = \(orderID) FOR UPDATE OF w
+                """)
+            guard let row = rows.first else { throw APIError.notFound("withdraw.not_found", "no withdrawal \(orderID)") }
+            let status = try row.decode(String.self, column: "status")
+            let state = try row.decode(String?.self, column: "payout_state")
+            let held = try row.decode(String?.self, column: "failure_reason")
+            guard try row.decode(String?.self, column: "resolved_by") == nil, status == "approved",
+                state == nil || state == "processing" || state == "awaitingUserConfirmation", held != nil
+            else {
+                throw APIError.conflict(
+                    "withdraw.not_resolvable",
+                    "withdrawal \(orderID) is \(status), payout \(state ?? "not sent")\(held == nil ? ", not held" : ""): only a held payout is resolved, once")
+            }
+            try await connection.execute(
+                """
+                UPDATE withdrawal_requests SET payout_state = \(outcome == "paidOut" ? "succeeded" : "failed"),
+                       failure_reason = \(outcome == "paidOut" ? nil : note), resolved_by = \(admin), resolution_reason = \(reason),
+                       resolved_at = now(), channel_payout_id = coalesce(\(body.channelReference), channel_payout_id), updated_at = now()
+                WHERE order_id = \(orderID)
+                """)
+            try await services.publisher.enqueue(event, family: .withdrawals, on: connection)
+        }
+        services.logger.notice(
+            "held withdrawal resolved",
+            metadata: ["order_id": "\(orderID)", "admin": "\(admin)", "outcome": "\(outcome)", "reason": "\(reason)", "correlation_id": "\(correlationID)"])
+        guard let record = try await services.store.withdrawal(orderID) else {
+            throw APIError(.internalServerError, "store.lost", "withdrawal \(orderID) vanished")
+        }
+        return record
     }
 
     func requestWithdrawal(_ caller: AccountID, _ body: Body, correlationID: String) async throws -> WithdrawalRecord {

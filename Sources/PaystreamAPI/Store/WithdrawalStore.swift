@@ -24,6 +24,10 @@ struct WithdrawalRecord: Sendable, Encodable {
     /// app hands it to WeChat's confirmation page (`wx.requestMerchantTransfer` with the merchant's mchId and appId).
     var packageInfo: String?
     var failureReason: String?
+    /// An operator's resolution of a held payout (``WithdrawalRoutes/resolve(_:admin:body:correlationID:)``).
+    var resolvedBy: String?
+    var resolutionReason: String?
+    var resolvedAt: Date?
     var createdAt: Date
 
     /// Where the money goes. Card numbers are shown masked.
@@ -112,7 +116,7 @@ struct WithdrawalRecord: Sendable, Encodable {
     static let selectSQL = """
         SELECT w.order_id, w.account_id, w.channel, w.amount_fen, coalesce(o.status, 'pending') AS status, o.status_reason,
                w.destination::text AS destination, w.reviewed_by, w.review_reason, w.payout_state, w.channel_payout_id,
-               w.failure_reason, w.package_info, w.created_at
+               w.failure_reason, w.package_info, w.resolved_by, w.resolution_reason, w.resolved_at, w.created_at
         FROM withdrawal_requests w LEFT JOIN orders o ON o.order_id = w.order_id
         """
 
@@ -130,6 +134,9 @@ struct WithdrawalRecord: Sendable, Encodable {
         payoutState = try row.decode(String?.self, column: "payout_state")
         channelPayoutId = try row.decode(String?.self, column: "channel_payout_id")
         failureReason = try row.decode(String?.self, column: "failure_reason")
+        resolvedBy = try row.decode(String?.self, column: "resolved_by")
+        resolutionReason = try row.decode(String?.self, column: "resolution_reason")
+        resolvedAt = try row.decode(Date?.self, column: "resolved_at")
         // Only while it can be used: once the transfer is final, confirming it is no longer possible.
         packageInfo = payoutState == "awaitingUserConfirmation" ? try row.decode(String?.self, column: "package_info") : nil
         createdAt = try row.decode(Date.self, column: "created_at")
