@@ -146,10 +146,7 @@ struct WithdrawalRoutes: Sendable {
         services.logger.notice(
             "held withdrawal resolved",
             metadata: ["order_id": "\(orderID)", "admin": "\(admin)", "outcome": "\(outcome)", "reason": "\(reason)", "correlation_id": "\(correlationID)"])
-        guard let record = try await services.store.withdrawal(orderID) else {
-            throw APIError(.internalServerError, "store.lost", "withdrawal \(orderID) vanished")
-        }
-        return record
+        return try await services.store.recordedWithdrawal(orderID)
     }
 
     func requestWithdrawal(_ caller: AccountID, _ body: Body, correlationID: String) async throws -> WithdrawalRecord {
@@ -232,10 +229,7 @@ struct WithdrawalRoutes: Sendable {
         services.logger.info(
             "withdrawal requested",
             metadata: ["order_id": "\(orderID)", "account": "\(caller)", "fen": "\(amount.fen)", "channel": "\(channel.rawValue)", "correlation_id": "\(correlationID)"])
-        guard let record = try await services.store.withdrawal(orderID) else {
-            throw APIError(.internalServerError, "store.lost", "withdrawal \(orderID) vanished after insert")
-        }
-        return record
+        return try await services.store.recordedWithdrawal(orderID)
     }
 
     /// Approve (reason nil) or reject: only a withdrawal the worker has frozen (`requested`) can be reviewed,
@@ -271,9 +265,6 @@ struct WithdrawalRoutes: Sendable {
         services.logger.notice(
             reason == nil ? "withdrawal approved" : "withdrawal rejected",
             metadata: ["order_id": "\(orderID)", "admin": "\(admin)", "reason": "\(reason ?? "")", "correlation_id": "\(correlationID)"])
-        guard let record = try await services.store.withdrawal(orderID) else {
-            throw APIError(.internalServerError, "store.lost", "withdrawal \(orderID) vanished")
-        }
-        return record
+        return try await services.store.recordedWithdrawal(orderID)
     }
 }

@@ -149,6 +149,14 @@ extension PaymentStore {
         return try rows.first.map { try WithdrawalRecord(row: $0) }
     }
 
+    /// A withdrawal just written by this request: 500 `store.lost` if it is not there.
+    func recordedWithdrawal(_ orderID: String) async throws -> WithdrawalRecord {
+        guard let record = try await withdrawal(orderID) else {
+            throw APIError(.internalServerError, "store.lost", "withdrawal \(orderID) vanished")
+        }
+        return record
+    }
+
     /// Withdrawals whose ledger order is in `status` (`pending` for not applied yet), oldest first (created_at,
     /// then order id), after `cursor`.
     func withdrawals(status: String, limit: Int, after cursor: PageCursor?) async throws -> [WithdrawalRecord] {
