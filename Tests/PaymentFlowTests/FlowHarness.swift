@@ -96,7 +96,7 @@ final class FlowHarness: Sendable {
         let apiArguments = common + [
             "--port", "\(port)", "--sandbox-state-dir", state.path, "--risk-rules", rules, "--redis-key-prefix", "\(prefix):",
             "--payment-query-after-seconds", "\(paymentQueryAfterSeconds)", "--payout-refusal-settle-seconds", "3",
-            "--envelope-reload-settle-seconds", "1", "--refund-abnormal-recheck-seconds", "2",
+            "--envelope-reload-settle-seconds", "1", "--refund-abnormal-recheck-seconds", "2", "--refund-refusal-settle-seconds", "3",
         ] + keys + (apiTLS.map { ["--tls-cert", $0.cert, "--tls-key", $0.key] } ?? [])
         let api = try ManagedProcess(executable: "paystream-api", arguments: apiArguments, environment: apiEnvironment, name: "api")
         let workerArguments = common + [

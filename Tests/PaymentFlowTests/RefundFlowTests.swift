@@ -13,6 +13,13 @@ import TestSupport
         return order
     }
 
+    /// Sets the sandbox's `faults`, then asks for a refund of `fen` of `order`; answers the refund order.
+    static func refund(_ h: FlowHarness, of order: String, fen: Int64, as user: String, under faults: String) async throws -> String {
+        #expect(try await h.sandbox(.POST, "/sandbox/faults", faults).status == 200)
+        let reply = try await h.post("/v1/refunds", #"{"orderId":"\#(order)","amountFen":\#(fen)}"#, as: user)
+        return try #require(reply.string("refundOrderId"), "\(reply.text)")
+    }
+
     @Test func partialAndFullRefundsGoBackThroughTheChannel() async throws {
         try await FlowHarness.run { h in
             let user = "user:rf\(h.prefix.suffix(6))"
@@ -95,7 +102,8 @@ import TestSupport
 
     /// The channel refuses a refund for good, in a signed answer (WeChat: the payer's account is closed; Alipay: the
     /// refund period is over). It used to be retried for ever while the payer's money sat in clearing with no one
-    /// told. It is now final at once: the money comes back to the wallet, once, and the order can be refunded again.
+    /// told. Now, once the channel, asked about the refund, still knows none a settle period later, the money comes
+    /// back to the wallet, once, and the order can be refunded again.
     @Test func aRefundTheChannelRefusesForGoodComesBackToTheWallet() async throws {
         try await FlowHarness.run { h in
             let user = "user:rg\(h.prefix.suffix(6))"
@@ -119,6 +127,9 @@ import TestSupport
                 #expect(try await h.get("/v1/orders/\(order)", as: user).int("settledFen") == 0)
                 let lines = ((try? String(contentsOf: h.api.logFile, encoding: .utf8)) ?? "").split(separator: "\n").filter { $0.contains(refund) }
                 #expect(lines.filter { $0.contains("will retry") }.isEmpty, "\(code): \(lines)")
+                // Not on the refusal's word alone: the refund itself was asked about, and the channel knew none.
+                #expect(lines.filter { $0.contains("asking the channel about it before returning") && $0.contains(code) }.count == 1, "\(lines)")
+                #expect(try await h.count("SELECT count(*) FROM refund_requests WHERE refund_order_id = '\(refund)' AND refusal LIKE '\(code):%' AND attempts >= 2") == 1)
             }
             // Several dispatch rounds later: asked once each, the money back once, nothing left in clearing.
             try await Task.sleep(for: .seconds(3))
@@ -136,6 +147,25 @@ import TestSupport
         }
     }
 
+    /// A permanent refusal can answer a repeat of a request the channel accepted (its first answer lost). Returning
+    /// the money on that word would pay the payer twice: back in the wallet, and refunded by the channel. The
+    /// dispatcher asks about the refund first, finds it, and follows it; nothing comes back.
+    @Test func aRefusalOfARefundTheChannelHoldsReturnsNothing() async throws {
+        try await FlowHarness.run { h in
+            let user = "user:rh\(h.prefix.suffix(6))"
+            let refund = try await Self.refund(h, of: try await Self.paidRecharge(h, fen: 2000, as: user), fen: 800, as: user, under: #"{"refunds":{"refuseAnswer":true}}"#)
+            let followed = "SELECT count(*) FROM refund_requests WHERE refund_order_id = '\(refund)' AND channel_state = 'processing' AND refused_at IS NULL AND refusal IS NULL AND attempts >= 2"
+            #expect(await eventually(timeoutSeconds: 60) { (try? await h.count(followed)) == 1 })
+            // Well past the 3 s settle period: still refunded, the money still on its way out, nothing given up.
+            try await Task.sleep(for: .seconds(5))
+            #expect(try await h.orderStatus(refund) == "refunded")
+            #expect(try await h.balance(user) == (1200, 0))
+            #expect(try await h.count("SELECT count(*) FROM refund_requests WHERE refund_order_id = '\(refund)' AND given_up_at IS NULL") == 1)
+            #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'refundReturned'") == 0)
+            #expect(try await h.sandbox(.GET, "/sandbox/refunds").text.contains(refund))
+        }
+    }
+
     /// WeChat closes a refund: the wallet that paid it gets it back through the ledger, once, the refund order
     /// fails, and the order can be refunded again. An ABNORMAL refund is not final at WeChat (the merchant finishes
     /// it in its platform): it stays refunded, its money in clearing, for an operator, and when the merchant has
@@ -144,10 +174,7 @@ import TestSupport
         try await FlowHarness.run { h in
             let user = "user:ra\(h.prefix.suffix(6))"
             let order = try await Self.paidRecharge(h, fen: 3000, as: user)
-            #expect(try await h.sandbox(.POST, "/sandbox/faults", #"{"refunds":{"closed":true}}"#).status == 200)
-
-            let refund = try await h.post("/v1/refunds", #"{"orderId":"\#(order)","amountFen":3000}"#, as: user)
-            let refundID = try #require(refund.string("refundOrderId"), "\(refund.text)")
+            let refundID = try await Self.refund(h, of: order, fen: 3000, as: user, under: #"{"refunds":{"closed":true}}"#)
             #expect(await h.waitFor(refundID, status: "failed"), "the refund came back")
             #expect(try await h.get("/v1/refunds/\(refundID)", as: user).string("channelState") == "closed")
             #expect(try await h.balance(user) == (3000, 0))

@@ -13,12 +13,12 @@ struct RefundRefusalTests {
         ChannelError(kind, channel: channel, operation: "refund", message: "refused", channelCode: code, isVerifiedAnswer: verified)
     }
 
-    @Test("a permanent refusal ends the refund only when its answer was verified")
+    @Test("a refusal is permanent only with a listed code in a verified answer")
     func permanentRefusalsNeedAVerifiedAnswer() {
         for (channel, code) in [(Channel.wechat, "USER_ACCOUNT_ABNORMAL"), (.wechat, "INVALID_REQUEST"), (.alipay, "ACQ.TRADE_HAS_FINISHED")] {
-            #expect(RefundDispatcher.isFinalRefusal(refusal(channel, code, verified: true)), "\(code)")
-            #expect(RefundDispatcher.isFinalRefusal(refusal(channel, code, .httpStatus, verified: true)), "\(code) as an HTTP status")
-            #expect(!RefundDispatcher.isFinalRefusal(refusal(channel, code, verified: false)), "unsigned \(code)")
+            #expect(RefundDispatcher.isPermanentRefusal(refusal(channel, code, verified: true)), "\(code)")
+            #expect(RefundDispatcher.isPermanentRefusal(refusal(channel, code, .httpStatus, verified: true)), "\(code) as an HTTP status")
+            #expect(!RefundDispatcher.isPermanentRefusal(refusal(channel, code, verified: false)), "unsigned \(code)")
         }
     }
 
@@ -30,10 +30,8 @@ struct RefundRefusalTests {
             // A code of one channel means nothing from another.
             (.alipay, "USER_ACCOUNT_ABNORMAL"), (.wechat, "ACQ.TRADE_HAS_FINISHED"),
         ] {
-            #expect(!RefundDispatcher.isFinalRefusal(refusal(channel, code, verified: true)), "\(channel) \(code)")
+            #expect(!RefundDispatcher.isPermanentRefusal(refusal(channel, code, verified: true)), "\(channel) \(code)")
         }
-        #expect(!RefundDispatcher.isFinalRefusal(refusal(.wechat, nil, verified: true)))
-        // The channel does not know the paid order: final (such an error is made from a verified answer only).
-        #expect(RefundDispatcher.isFinalRefusal(refusal(.wechat, "ORDER_NOT_EXIST", .notFound, verified: true)))
+        #expect(!RefundDispatcher.isPermanentRefusal(refusal(.wechat, nil, verified: true)))
     }
 }

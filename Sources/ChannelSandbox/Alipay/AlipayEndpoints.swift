@@ -2,7 +2,7 @@ import Foundation
 import Hummingbird
 import PaystreamCore
 
-/// The simulated Alipay openapi gateway (`/gateway.do`): trade precreate, query, refund, close, bill download URL,
+/// The simulated Alipay openapi gateway (`/gateway.do`): trade precreate, query, refund, refund query, close, bill download URL,
 /// and the page-pay cashier.
 ///
 /// Guarantees: a call is served only if its app_id is the configured one, sign_type is RSA2 and its signature over
@@ -59,6 +59,7 @@ struct AlipayEndpoints: Sendable {
             case "alipay.trade.precreate": return respond(method, try await precreate(call))
             case "alipay.trade.query": return respond(method, try await query(call))
             case "alipay.trade.refund": return respond(method, try await refund(call))
+            case "alipay.trade.fastpay.refund.query": return respond(method, try await refundQuery(call))
             case "alipay.trade.close": return respond(method, try await close(call))
             case "alipay.data.dataservice.bill.downloadurl.query": return respond(method, try await billURL(call))
             case "alipay.trade.page.pay": return try await pagePay(call)
@@ -212,6 +213,21 @@ struct AlipayEndpoints: Sendable {
             "fund_change": isNew ? "Y" : "N", "refund_fee": yuan(refunded), "send_back_fee": yuan(refund.amountFen),
             "gmt_refund_pay": ShanghaiTime.dateTime(refund.finishedAt ?? Date()), "buyer_user_id": order.payer ?? "",
         ])
+    }
+
+    /// The refund under (trade, out_request_no): REFUND_SUCCESS with its amount (the sandbox's Alipay refunds are
+    /// final at once). None: code 10000 without refund fields, which is how Alipay says it holds no such refund.
+    func refundQuery(_ call: Call) async throws -> [String: String] {
+        let order = try await findOrder(call)
+        let requestNo = try string(call, "out_request_no") ?? order.outTradeNo
+        var fields = ["trade_no": order.tradeNo, "out_trade_no": order.outTradeNo, "out_request_no": requestNo]
+        if let refund = await core.state.refund(.alipay, "\(order.outTradeNo)#\(requestNo)") {
+            fields["refund_amount"] = yuan(refund.amountFen)
+            fields["total_amount"] = yuan(order.paidFen ?? refund.orderTotalFen)
+            fields["refund_status"] = "REFUND_SUCCESS"
+            fields["gmt_refund_pay"] = ShanghaiTime.dateTime(refund.finishedAt ?? refund.createdAt)
+        }
+        return Self.success(fields)
     }
 
     func close(_ call: Call) async throws -> [String: String] {

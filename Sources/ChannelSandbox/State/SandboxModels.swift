@@ -129,6 +129,9 @@ public struct SandboxFaults: Codable, Sendable, Equatable {
         /// New refund requests are refused for good, signed: WeChat 403 USER_ACCOUNT_ABNORMAL (the payer's account
         /// is closed), Alipay ACQ.TRADE_HAS_FINISHED (the refund period is over). No refund is made.
         public var refuse: Bool?
+        /// The refund is made (WeChat: it stays PROCESSING, nothing settles it), but the request is answered with the
+        /// same refusal as `refuse`: what a repeat of an accepted request can get. Only asking about the refund tells.
+        public var refuseAnswer: Bool?
         public init() {}
     }
     public var notify: Notify?

@@ -39,6 +39,9 @@ extension SandboxState {
             notifyURL: notifyURL ?? order.notifyURL, createdAt: now, finishedAt: final ? now : nil)
         refunds[refundKey] = refund
         refundSequence.append(refundKey)
+        if faults.refunds?.refuseAnswer == true {
+            throw .refundRefused("the refund is refused for good (fault refunds.refuseAnswer: the refund was made all the same)")
+        }
         return (refund, true)
     }
 

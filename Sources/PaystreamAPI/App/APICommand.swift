@@ -38,6 +38,8 @@ public struct APICommand: AsyncParsableCommand {
     public var envelopeReloadSettleSeconds = 30
     @Option(help: "Seconds between questions to the channel about a refund it reported abnormal, until the merchant finishes it there.")
     public var refundAbnormalRecheckSeconds = 600
+    @Option(help: "Seconds a refund the channel refused for good must stay unknown to it before its money comes back to the payer.")
+    public var refundRefusalSettleSeconds = 600
 
     public init() {}
 
@@ -53,6 +55,7 @@ public struct APICommand: AsyncParsableCommand {
         }
         guard envelopeReloadSettleSeconds >= 0 else { throw ValidationError("--envelope-reload-settle-seconds must be at least 0") }
         guard refundAbnormalRecheckSeconds >= 1 else { throw ValidationError("--refund-abnormal-recheck-seconds must be at least 1") }
+        guard refundRefusalSettleSeconds >= 0 else { throw ValidationError("--refund-refusal-settle-seconds must be at least 0") }
     }
 
     public func run() async throws {
@@ -78,7 +81,7 @@ public struct APICommand: AsyncParsableCommand {
         ]
         if !noDispatch {
             group += [
-                PayoutDispatcher(services: services, refusalSettlesAfter: payoutRefusalSettleSeconds), RefundDispatcher(services: services),
+                PayoutDispatcher(services: services, refusalSettlesAfter: payoutRefusalSettleSeconds), RefundDispatcher(services: services, refusalSettlesAfter: refundRefusalSettleSeconds),
                 PaymentPoller(
                     services: services, queryAfter: .milliseconds(Int64(paymentQueryAfterSeconds * 1000)),
                     expireAfter: .milliseconds(Int64(paymentExpireSeconds * 1000))),

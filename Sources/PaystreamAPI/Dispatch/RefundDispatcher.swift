@@ -10,9 +10,9 @@ import ServiceLifecycle
 ///
 /// Guarantees: the channel is asked with the refund order number as out_refund_no (its idempotency key), so
 /// asking again after a timeout or crash cannot refund twice; rows are claimed with SKIP LOCKED; a final
-/// state is recorded once. A refund that ends `closed`, or that the channel refused for good in a verified answer
-/// (``isFinalRefusal(_:)``: it does not know the paid order, or the refund can never pass; recorded `abnormal` at
-/// once, not retried for ever), comes back to the payer's wallet: a `refundReturned`
+/// state is recorded once. A refund that ends `closed`, or that the channel refused in a verified answer as it does
+/// not know the paid order, or refused for good (``isPermanentRefusal(_:)``) and still holds no refund under its
+/// number a settle period later (recorded `abnormal`, not retried for ever), comes back to the payer's wallet: a `refundReturned`
 /// event goes into the outbox in the transaction that records the state (the refund order becomes `failed`, the
 /// original may be refunded again; `given_up_at` is set). An `abnormal` refund the channel accepted is not final
 /// (WeChat: the payer's card no longer takes money; the merchant finishes it in its platform, and it ends
@@ -24,6 +24,9 @@ import ServiceLifecycle
 struct RefundDispatcher: Service {
     let services: APIServices
     var interval: Duration = .milliseconds(500)
+    /// Seconds after a permanent refusal before "the channel holds no such refund" is believed: an earlier try of
+    /// the same request may still be on its way through the channel (`paystream-api --refund-refusal-settle-seconds`).
+    var refusalSettlesAfter = 600
 
     func run() async throws {
         await runDispatchLoop("refund dispatch", interval: interval, logger: services.logger) { try await dispatchOnce() }
@@ -34,7 +37,8 @@ struct RefundDispatcher: Service {
         return try await services.store.postgres.withTransaction { connection in
             let rows = try await connection.query(
                 """
-                SELECT r.refund_order_id, r.original_order_id, r.channel, r.amount_fen, r.total_fen, r.reason, r.channel_state, r.attempts
+                SELECT r.refund_order_id, r.original_order_id, r.channel, r.amount_fen, r.total_fen, r.reason, r.channel_state, r.attempts,
+                       r.refusal, (r.refused_at < now() - \(refusalSettlesAfter) * interval '1 second') AS refusal_settled
                 FROM refund_requests r JOIN orders o ON o.order_id = coalesce(r.ledger_order_id, r.refund_order_id)
                 WHERE o.status IN ('refunded', 'expired')
                   AND (r.channel_state IS NULL OR r.channel_state = 'processing' OR (r.channel_state = 'abnormal' AND r.given_up_at IS NULL))
@@ -58,6 +62,8 @@ struct RefundDispatcher: Service {
         let attempts = try row.decode(Int.self, column: "attempts")
         guard let channel = Channel(rawValue: try row.decode(String.self, column: "channel")) else { return }
         let isFirstAsk = try row.decode(String?.self, column: "channel_state") == nil
+        let refusal = try row.decode(String?.self, column: "refusal")
+        let refusalSettled = try row.decode(Bool?.self, column: "refusal_settled") ?? false
         do {
             let client = try services.channels.payments(channel)
             let status: RefundStatus
@@ -81,15 +87,44 @@ struct RefundDispatcher: Service {
                 return
             }
             try await apply(refundOrderID: refundOrderID, state: status.state, rawState: status.rawState, refundID: status.refundID, attempts: attempts, on: connection)
-        } catch let error as ChannelError where isFirstAsk && Self.isFinalRefusal(error) {
-            // Asking again cannot change the answer: the refund is final, and its money comes back to the payer.
+        } catch let error as ChannelError where isFirstAsk && error.code == .notFound {
+            // The channel does not know the paid order, so it holds no refund of it: final, and the money comes back.
             try await apply(
                 refundOrderID: refundOrderID, state: .abnormal, rawState: error.channelCode ?? error.code.rawValue,
                 refundID: nil, attempts: attempts, neverAccepted: true, on: connection)
+        } catch let error as ChannelError where isFirstAsk && Self.isPermanentRefusal(error) {
+            // Refused for good, unless this answered a repeat of a request the channel accepted (the first answer lost
+            // to a timeout): noted, and the refund itself is asked about before any money comes back.
+            try await noteRefusal(
+                "\(error.channelCode ?? ""): \(error.channelMessage ?? error.message)", refundOrderID: refundOrderID, attempts: attempts,
+                on: connection)
+        } catch let error as ChannelError where !isFirstAsk && error.code == .notFound && refusal != nil {
+            if refusalSettled {
+                // Refused, and still unknown to the channel a settle period later: it will never be refunded there.
+                try await apply(
+                    refundOrderID: refundOrderID, state: .abnormal, rawState: String((refusal ?? "").prefix(while: { $0 != ":" })),
+                    refundID: nil, attempts: attempts, neverAccepted: true, on: connection)
+            } else {
+                try await later(refundOrderID, attempts: attempts, on: connection)
+            }
         } catch let error as ChannelError {
             services.logger.warning("refund call failed; will retry", metadata: ["refund_order_id": "\(refundOrderID)", "error": "\(error)"])
             try await later(refundOrderID, attempts: attempts, on: connection)
         }
+    }
+
+    /// A permanent refusal of the request, noted: `processing`, so the next rounds ask the channel about the refund.
+    private func noteRefusal(_ refusal: String, refundOrderID: String, attempts: Int, on connection: PostgresConnection) async throws {
+        try await connection.execute(
+            """
+            UPDATE refund_requests SET channel_state = 'processing', refusal = \(String(refusal.prefix(300))), refused_at = now(),
+                   attempts = attempts + 1,
+                   next_attempt_at = now() + make_interval(secs => \(PayoutDispatcher.backoffSeconds(attempts))), updated_at = now()
+            WHERE refund_order_id = \(refundOrderID)
+            """)
+        services.logger.warning(
+            "refund refused for good; asking the channel about it before returning the money",
+            metadata: ["refund_order_id": "\(refundOrderID)", "refusal": "\(refusal)"])
     }
 
     private func later(_ refundOrderID: String, attempts: Int, on connection: PostgresConnection) async throws {
@@ -101,22 +136,23 @@ struct RefundDispatcher: Service {
             """)
     }
 
-    /// A refusal of the refund request itself that no retry can change, in a verified answer: the channel does not
-    /// know the paid order (WeChat ORDER_NOT_EXIST, Alipay ACQ.TRADE_NOT_EXIST), or refuses this refund for good
-    /// (``permanentRefusals``: the payer's account is closed, the refund period is over, the trade is finished).
-    /// Other refusals are retried with back-off: a business error such as WeChat's NOT_ENOUGH (the merchant's
-    /// refundable balance) can pass later, a PARAM_ERROR is ours to fix, and an unsigned refusal decides nothing.
-    static func isFinalRefusal(_ error: ChannelError) -> Bool {
-        guard error.code != .notFound else { return true }
+    /// A refusal of the refund request that no retry of it can change, in a verified answer (``permanentRefusals``:
+    /// the payer's account is closed, the refund period is over, the trade is finished). It is noted, not acted on:
+    /// the refund itself is asked about, and its money comes back only if the channel still holds none under its
+    /// number ``refusalSettlesAfter`` later. Other refusals are retried with back-off: a business error such as
+    /// WeChat's NOT_ENOUGH (the merchant's refundable balance) can pass later, a PARAM_ERROR is ours to fix, and an
+    /// unsigned refusal decides nothing. (The channel's "no such paid order", verified, ends a refund at once.)
+    static func isPermanentRefusal(_ error: ChannelError) -> Bool {
         guard error.isVerifiedAnswer, let code = error.channelCode else { return false }
         return permanentRefusals[error.channel]?.contains(code) ?? false
     }
 
-    /// The channels' codes for a refund refused for good. WeChat Pay (v3 refunds): USER_ACCOUNT_ABNORMAL (the
+    /// The channels' codes for a refund request refused for good. WeChat Pay (v3 refunds): USER_ACCOUNT_ABNORMAL (the
     /// payer's account is abnormal or closed: WeChat says the merchant settles it outside), INVALID_REQUEST (the
-    /// request breaks a business rule: past the refund period, the order not refundable). Alipay
-    /// (alipay.trade.refund): the trade finished (refund period over), closed, in a state that takes no refund, the
-    /// buyer's status, the amount beyond what the trade can refund.
+    /// request breaks a business rule: past the refund period, the order not refundable, the number used for another
+    /// refund). Alipay (alipay.trade.refund): the trade finished (refund period over), closed, in a state that takes
+    /// no refund, the buyer's status, an amount that does not fit the trade. Any of them may also answer a repeat of
+    /// a request the channel accepted, hence the question about the refund before anything is returned.
     static let permanentRefusals: [Channel: Set<String>] = [
         .wechat: ["USER_ACCOUNT_ABNORMAL", "INVALID_REQUEST"],
         .alipay: ["ACQ.TRADE_HAS_FINISHED", "ACQ.TRADE_HAS_CLOSE", "ACQ.TRADE_STATUS_ERROR", "ACQ.BUYER_ERROR", "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL"],
@@ -218,6 +254,7 @@ struct RefundDispatcher: Service {
             """
             UPDATE refund_requests SET channel_state = \(name), channel_refund_id = coalesce(\(refundID), channel_refund_id),
                    attempts = attempts + 1,
+                   refusal = CASE WHEN \(neverAccepted) THEN refusal END, refused_at = CASE WHEN \(neverAccepted) THEN refused_at END,
                    next_attempt_at = \(askAgainSeconds) * interval '1 second' + now(),
                    given_up_at = CASE WHEN \(givesUp) THEN now() END,
                    updated_at = now()
