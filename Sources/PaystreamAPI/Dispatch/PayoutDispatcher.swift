@@ -228,8 +228,12 @@ struct PayoutDispatcher: Service {
     /// A report that contradicts what the channel said before: the money stays frozen, the reason is shown, the
     /// channel is asked again later, and it is logged as critical for an operator.
     private func hold(_ reason: String, orderID: String, attempts: Int, on connection: PostgresConnection) async throws {
-        services.logger.critical(
-            "payout contradicts the channel's earlier report; held frozen for an operator", metadata: ["order_id": "\(orderID)", "reason": "\(reason)"])
+        // Logged when the reason is new, not at every question while it stays held.
+        let current = try await connection.query("SELECT failure_reason FROM withdrawal_requests WHERE order_id = \(orderID)")
+        if try current.first?.decode(String?.self, column: "failure_reason") != String(reason.prefix(500)) {
+            services.logger.critical(
+                "payout contradicts the channel's earlier report; held frozen for an operator", metadata: ["order_id": "\(orderID)", "reason": "\(reason)"])
+        }
         try await connection.execute(
             """
             UPDATE withdrawal_requests SET failure_reason = \(String(reason.prefix(500))), payout_attempts = payout_attempts + 1,

@@ -19,9 +19,11 @@ import ServiceLifecycle
 ///   loop of its own, apart from the activation of funded envelopes, so a Kafka that is slow or down delays
 ///   reloads only.
 /// - Each envelope is then claimed in a short transaction of its own (`SKIP LOCKED`), and only if its loss's mark
-///   is still the one the pass read: what another process did with it meanwhile is never undone. Reloading is
-///   idempotent (nothing happens when Redis holds the envelope again). One envelope that fails waits another
-///   settle period while the others go on.
+///   is still the one the pass read: what another process did with it meanwhile is never undone. One caught up has
+///   its marks cleared in that transaction, before Redis is written, and its mark cleared after, again only if
+///   unchanged. Reloading is idempotent (nothing happens when Redis holds the envelope again), so two processes
+///   reloading one envelope at once load it once. One envelope that fails waits another settle period, with new
+///   marks, while the others go on.
 ///
 /// A grab Redis granted whose produce failed is answered 200 with `credit: "pending"` and left pending in Redis for
 /// compensation; if Redis loses it too, it is in neither place: that user was promised an amount never credited,
@@ -101,8 +103,12 @@ struct EnvelopeReloader: Service {
                 services.logger.error(
                     "envelope reload failed for one envelope; it waits, the others go on",
                     metadata: ["envelope_id": "\(loss.envelopeID)", "error": "\(error)"])
+                // Marks taken later only mean more waiting: dropped with the failure.
                 try? await services.store.postgres.execute(
-                    "UPDATE envelopes SET reload_requested_at = now() WHERE envelope_order_id = \(loss.envelopeID) AND reload_requested_at::text = \(loss.seen)")
+                    """
+                    UPDATE envelopes SET reload_requested_at = now(), reload_marks = NULL
+                    WHERE envelope_order_id = \(loss.envelopeID) AND reload_requested_at::text = \(loss.seen)
+                    """)
             }
         }
         return cleared
@@ -110,38 +116,54 @@ struct EnvelopeReloader: Service {
 
     /// Claims one loss if its mark is unchanged and acts on it; true when its mark was cleared.
     private func settle(_ loss: Loss, standing: (standing: GrabLogWatch.Standing, marks: GrabLogWatch.Marks)?) async throws -> Bool {
+        guard let sender = try await claim(loss, standing: standing) else { return false }
+        // Caught up. The loss's marks were cleared, and committed, before Redis is written: a reload that reaches
+        // Redis but fails or crashes before its mark is cleared leaves none behind, so the next look at the loss takes
+        // new marks, above the grabs made since, instead of letting a later loss reload against these.
+        let done = try await reload(loss.envelopeID, sender: sender, split: loss.split, expiresAt: loss.expiresAt)
+        let rows = try await services.store.postgres.query(
+            """
+            UPDATE envelopes SET reload_requested_at = \(done ? nil : Date())
+            WHERE envelope_order_id = \(loss.envelopeID) AND reload_requested_at::text = \(loss.seen)
+            RETURNING envelope_order_id
+            """)
+        return done && !rows.isEmpty
+    }
+
+    /// In a short transaction, if the loss's mark is unchanged: one not to reload loses its mark; one behind, or
+    /// unknown, keeps it with the marks taken so far; one caught up gets its marks cleared and is answered with its
+    /// sender, for ``settle`` to reload it.
+    private func claim(_ loss: Loss, standing: (standing: GrabLogWatch.Standing, marks: GrabLogWatch.Marks)?) async throws -> AccountID? {
         try await services.store.postgres.withTransaction { connection in
             let claimed = try await connection.query(
                 """
                 SELECT 1 FROM envelopes WHERE envelope_order_id = \(loss.envelopeID) AND reload_requested_at::text = \(loss.seen)
                 FOR UPDATE SKIP LOCKED
                 """)
-            guard !claimed.isEmpty else { return false }  // another process has it, or had it meanwhile
-            if let sender = loss.liveSender {
-                let marks = try String(decoding: JSONEncoder().encode(standing?.marks ?? loss.marks), as: UTF8.self)
-                switch standing?.standing ?? .unknown {
-                case .behind:
-                    // Looked at again in a second, with the marks taken so far.
-                    try await connection.execute(
-                        """
-                        UPDATE envelopes SET reload_requested_at = now() - \(max(0, settleSeconds - 1)) * interval '1 second',
-                               reload_marks = \(marks)::jsonb
-                        WHERE envelope_order_id = \(loss.envelopeID)
-                        """)
-                    return false
-                case .unknown:
-                    try await Self.putOff(loss.envelopeID, marks: marks, on: connection)
-                    return false
-                case .caughtUp:
-                    guard try await reload(loss.envelopeID, sender: sender, split: loss.split, expiresAt: loss.expiresAt) else {
-                        try await Self.putOff(loss.envelopeID, marks: marks, on: connection)
-                        return false
-                    }
-                }
+            guard !claimed.isEmpty else { return nil }  // another process has it, or had it meanwhile
+            guard let sender = loss.liveSender else {
+                try await connection.execute(
+                    "UPDATE envelopes SET reload_requested_at = NULL, reload_marks = NULL WHERE envelope_order_id = \(loss.envelopeID)")
+                return nil
             }
-            try await connection.execute(
-                "UPDATE envelopes SET reload_requested_at = NULL, reload_marks = NULL WHERE envelope_order_id = \(loss.envelopeID)")
-            return true
+            let marks = try String(decoding: JSONEncoder().encode(standing?.marks ?? loss.marks), as: UTF8.self)
+            switch standing?.standing ?? .unknown {
+            case .behind:
+                // Looked at again in a second, with the marks taken so far.
+                try await connection.execute(
+                    """
+                    UPDATE envelopes SET reload_requested_at = now() - \(max(0, settleSeconds - 1)) * interval '1 second',
+                           reload_marks = \(marks)::jsonb
+                    WHERE envelope_order_id = \(loss.envelopeID)
+                    """)
+                return nil
+            case .unknown:
+                try await Self.putOff(loss.envelopeID, marks: marks, on: connection)
+                return nil
+            case .caughtUp:
+                try await connection.execute("UPDATE envelopes SET reload_marks = NULL WHERE envelope_order_id = \(loss.envelopeID)")
+                return sender
+            }
         }
     }
 

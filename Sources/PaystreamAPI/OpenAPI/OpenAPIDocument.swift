@@ -5682,7 +5682,7 @@ enum OpenAPIDocument {
             }
           },
           "409": {
-            "description": "The binding is already confirmed, or the same card was bound meanwhile, or the card is another person's than the account's holder (a card of another person was confirmed first; the code is not spent). A request with the same `Idempotency-Key` is still running. Codes: `card.already_bound`, `card.holder_mismatch`, `idempotency.in_progress`.",
+            "description": "The binding is already confirmed, or the same card was bound meanwhile, or the card is another person's than the account's holder (a card of another person was confirmed first; checked before the code is spent, except when the two confirmations meet). A request with the same `Idempotency-Key` is still running. Codes: `card.already_bound`, `card.holder_mismatch`, `idempotency.in_progress`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
