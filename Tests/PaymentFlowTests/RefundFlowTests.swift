@@ -166,6 +166,22 @@ import TestSupport
         }
     }
 
+    /// A refused request whose refund the channel turns out to hold, for another amount: the refusal no longer
+    /// counts, so no later "no such refund" could return money the channel holds.
+    @Test func aRefusedRefundFoundForAnotherAmountForgetsTheRefusal() async throws {
+        try await FlowHarness.run { h in
+            let user = "user:ro\(h.prefix.suffix(6))"
+            let order = try await Self.paidRecharge(h, fen: 2000, as: user)
+            let refund = try await Self.refund(h, of: order, fen: 800, as: user, under: #"{"refunds":{"refuseAnswer":true,"amountOffsetFen":1}}"#)
+            let forgotten = "SELECT count(*) FROM refund_requests WHERE refund_order_id = '\(refund)' AND channel_state = 'processing' AND refusal IS NULL AND refused_at IS NULL AND attempts >= 2"
+            #expect(await eventually(timeoutSeconds: 60) { (try? await h.count(forgotten)) == 1 })
+            let lines = ((try? String(contentsOf: h.api.logFile, encoding: .utf8)) ?? "").split(separator: "\n").filter { $0.contains(refund) }
+            #expect(lines.contains { $0.contains("asking the channel about it before returning") }, "\(lines)")
+            #expect(try await h.orderStatus(refund) == "refunded")
+            #expect(try await h.balance(user) == (1200, 0))
+        }
+    }
+
     /// WeChat closes a refund: the wallet that paid it gets it back through the ledger, once, the refund order
     /// fails, and the order can be refunded again. An ABNORMAL refund is not final at WeChat (the merchant finishes
     /// it in its platform): it stays refunded, its money in clearing, for an operator, and when the merchant has

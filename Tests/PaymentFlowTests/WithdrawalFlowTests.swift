@@ -212,10 +212,24 @@ import TestSupport
             let notHeld = try await h.post("/v1/admin/withdrawals/\(plainID)/resolve", #"{"outcome":"failed","reason":"x"}"#, admin: "ops-lee")
             #expect(notHeld.status == 409 && notHeld.string("code") == "withdraw.not_resolvable", "\(notHeld.text)")
 
-            // The channel's answers agree again, and the dispatcher asks no more: what the operator decided stands.
-            try await Task.sleep(for: .seconds(3))
             #expect(try await h.orderStatus(failed) == "invalid")
             #expect(try await h.balance(user) == (37_000, 1_000))
+        }
+    }
+
+    /// A refusal the channel has not confirmed is not an operator's to resolve: the first request may still be on its
+    /// way, and failing it could pay twice. The dispatcher settles it (here: Bill99 holds none, so it fails).
+    @Test func anUnconfirmedRefusalCannotBeResolvedByAnOperator() async throws {
+        try await FlowHarness.run { h in
+            let (user, orders) = try await Self.approvedCardWithdrawals(h, user: "wur", faults: #"{"payouts":{"refuse":true}}"#)
+            let order = orders[0]
+            let noted = "SELECT count(*) FROM withdrawal_requests WHERE order_id = '\(order)' AND refused_at IS NOT NULL AND acknowledged_at IS NULL"
+            #expect(await eventually(timeoutSeconds: 60) { (try? await h.count(noted)) == 1 })
+            let resolve = try await h.post("/v1/admin/withdrawals/\(order)/resolve", #"{"outcome":"failed","reason":"looks refused"}"#, admin: "ops-lee")
+            #expect(resolve.status == 409 && resolve.string("code") == "withdraw.not_resolvable", "\(resolve.text)")
+            #expect(await h.waitFor(order, status: "invalid"))
+            #expect(try await h.count("SELECT count(*) FROM withdrawal_requests WHERE order_id = '\(order)' AND resolved_by IS NULL") == 1)
+            #expect(try await h.balance(user) == (50_000, 0))
         }
     }
 

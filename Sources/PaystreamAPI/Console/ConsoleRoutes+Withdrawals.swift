@@ -57,7 +57,7 @@ extension ConsoleRoutes {
                     admin: signedIn.login, action: "withdrawal.resolve", subject: orderID, outcome: .done,
                     detail: "\(record.account) \(ConsoleFormat.yuan(record.amountFen)) CNY via \(record.channel): \(form["outcome"] ?? "") (\(record.resolutionReason ?? ""))",
                     correlationID: correlationID)
-                return Self.doneRedirect("/console/withdrawals", [("done", "resolved"), ("subject", orderID), ("status", "approved")], audited: audited)
+                return Self.doneRedirect("/console/withdrawals", [("done", "payout-resolved"), ("subject", orderID), ("status", "approved")], audited: audited)
             }
         }
     }
@@ -83,7 +83,7 @@ extension ConsoleRoutes {
                     <input type="text" name="reason" placeholder="reason" required maxlength="200" id="reason-\(row.orderId)">\
                     <button type="submit" id="reject-\(row.orderId)">Reject</button></form>
                     """
-                } else if status == "approved", row.failureReason != nil, row.resolvedBy == nil {
+                } else if status == "approved", row.isHeld {
                     // Held by the dispatcher: the operator resolves it once they have checked with the channel.
                     """
                     payout \(row.payoutState ?? "not sent") <strong>held</strong>: \(row.failureReason ?? "")\

@@ -175,6 +175,7 @@ struct ConsoleRoutes: Sendable {
         case "replayed": "Replayed dead letter \(subject)."
         case "dropped": "Dropped dead letter \(subject)."
         case "resolved": "Resolved difference \(subject)."
+        case "payout-resolved": "Resolved held payout \(subject)."
         default: nil
         }
         let warning = request.consoleQuery("audit") == "missing" ? " The audit row of this action could NOT be written: tell the platform team." : ""

@@ -26,7 +26,8 @@ import ServiceLifecycle
 ///   operator (Bill99's client already refuses such a first answer);
 /// - once the channel has reported a payout in a verified answer (`acknowledged_at`), a later "no such payout" is
 ///   a contradiction, not a reason to send it again or fail it: the money stays frozen, the reason is shown, the
-///   channel is asked again later, and it is logged as critical;
+///   channel is asked again later, and it is logged as critical (once per reason); an operator resolves such a held
+///   withdrawal (``WithdrawalRoutes/resolve(_:admin:body:correlationID:)``);
 /// - a report that contradicts a final result already recorded (paid after failed, say) changes nothing and is
 ///   logged as critical: an operator reconciles it with the channel.
 struct PayoutDispatcher: Service {

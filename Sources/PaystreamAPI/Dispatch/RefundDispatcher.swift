@@ -80,9 +80,13 @@ struct RefundDispatcher: Service {
             let expected = try row.decode(Int64.self, column: "amount_fen")
             if status.refundAmount.fen != expected {
                 amountDiffers(refundOrderID: refundOrderID, reported: status.refundAmount.fen, expected: expected, rawState: status.rawState)
-                // The channel holds a refund under this number: asked about from now on, not sent again.
+                // The channel holds a refund under this number: asked about from now on, not sent again, and a refusal
+                // noted before no longer counts (a later "no such refund" must not return money the channel holds).
                 try await connection.execute(
-                    "UPDATE refund_requests SET channel_state = coalesce(channel_state, 'processing') WHERE refund_order_id = \(refundOrderID)")
+                    """
+                    UPDATE refund_requests SET channel_state = coalesce(channel_state, 'processing'), refusal = NULL, refused_at = NULL
+                    WHERE refund_order_id = \(refundOrderID)
+                    """)
                 try await later(refundOrderID, attempts: attempts, on: connection)
                 return
             }

@@ -20,8 +20,9 @@ import ServiceLifecycle
 ///   reloads only.
 /// - Each envelope is then claimed in a short transaction of its own (`SKIP LOCKED`), and only if its loss's mark
 ///   is still the one the pass read: what another process did with it meanwhile is never undone. One caught up has
-///   its marks cleared in that transaction, before Redis is written, and its mark cleared after, again only if
-///   unchanged. Reloading is idempotent (nothing happens when Redis holds the envelope again), so two processes
+///   its marks cleared and its mark dated now in that transaction, before Redis is written, and its mark cleared
+///   after, again only if unchanged: a reload that dies in between is looked at again after a full settle period,
+///   with new marks. Reloading is idempotent (nothing happens when Redis holds the envelope again), so two processes
 ///   reloading one envelope at once load it once. One envelope that fails waits another settle period, with new
 ///   marks, while the others go on.
 ///
@@ -104,7 +105,7 @@ struct EnvelopeReloader: Service {
                     "envelope reload failed for one envelope; it waits, the others go on",
                     metadata: ["envelope_id": "\(loss.envelopeID)", "error": "\(error)"])
                 // Marks taken later only mean more waiting: dropped with the failure.
-                try? await services.store.postgres.execute(
+                _ = try? await services.store.postgres.execute(
                     """
                     UPDATE envelopes SET reload_requested_at = now(), reload_marks = NULL
                     WHERE envelope_order_id = \(loss.envelopeID) AND reload_requested_at::text = \(loss.seen)
@@ -116,24 +117,27 @@ struct EnvelopeReloader: Service {
 
     /// Claims one loss if its mark is unchanged and acts on it; true when its mark was cleared.
     private func settle(_ loss: Loss, standing: (standing: GrabLogWatch.Standing, marks: GrabLogWatch.Marks)?) async throws -> Bool {
-        guard let sender = try await claim(loss, standing: standing) else { return false }
-        // Caught up. The loss's marks were cleared, and committed, before Redis is written: a reload that reaches
-        // Redis but fails or crashes before its mark is cleared leaves none behind, so the next look at the loss takes
-        // new marks, above the grabs made since, instead of letting a later loss reload against these.
+        guard let (sender, claimedMark) = try await claim(loss, standing: standing) else { return false }
+        // Caught up. The loss's marks were cleared and its mark dated now, committed, before Redis is written: a
+        // reload that reaches Redis but fails or crashes before its mark is cleared leaves no marks behind and a mark
+        // that must settle again, so the next look waits a full settle period and takes new marks, above the grabs
+        // made since.
         let done = try await reload(loss.envelopeID, sender: sender, split: loss.split, expiresAt: loss.expiresAt)
         let rows = try await services.store.postgres.query(
             """
             UPDATE envelopes SET reload_requested_at = \(done ? nil : Date())
-            WHERE envelope_order_id = \(loss.envelopeID) AND reload_requested_at::text = \(loss.seen)
+            WHERE envelope_order_id = \(loss.envelopeID) AND reload_requested_at::text = \(claimedMark)
             RETURNING envelope_order_id
             """)
         return done && !rows.isEmpty
     }
 
     /// In a short transaction, if the loss's mark is unchanged: one not to reload loses its mark; one behind, or
-    /// unknown, keeps it with the marks taken so far; one caught up gets its marks cleared and is answered with its
-    /// sender, for ``settle`` to reload it.
-    private func claim(_ loss: Loss, standing: (standing: GrabLogWatch.Standing, marks: GrabLogWatch.Marks)?) async throws -> AccountID? {
+    /// unknown, keeps it with the marks taken so far; one caught up gets its marks cleared and its mark dated now, and
+    /// is answered with its sender and that mark, for ``settle`` to reload it.
+    private func claim(_ loss: Loss, standing: (standing: GrabLogWatch.Standing, marks: GrabLogWatch.Marks)?) async throws
+        -> (AccountID, String)?
+    {
         try await services.store.postgres.withTransaction { connection in
             let claimed = try await connection.query(
                 """
@@ -161,8 +165,13 @@ struct EnvelopeReloader: Service {
                 try await Self.putOff(loss.envelopeID, marks: marks, on: connection)
                 return nil
             case .caughtUp:
-                try await connection.execute("UPDATE envelopes SET reload_marks = NULL WHERE envelope_order_id = \(loss.envelopeID)")
-                return sender
+                let marked = try await connection.query(
+                    """
+                    UPDATE envelopes SET reload_marks = NULL, reload_requested_at = now() WHERE envelope_order_id = \(loss.envelopeID)
+                    RETURNING reload_requested_at::text AS mark
+                    """)
+                guard let mark = try marked.first?.decode(String.self, column: "mark") else { return nil }
+                return (sender, mark)
             }
         }
     }

@@ -4514,7 +4514,7 @@ enum OpenAPIDocument {
           "Back office"
         ],
         "summary": "Resolve a held withdrawal",
-        "description": "A withdrawal the payout dispatcher holds frozen (`approved`, its payout not final, `failureReason` set: a report contradicting an earlier one, another amount than the withdrawal's, a refusal the channel cannot confirm), resolved by an operator after checking with the channel: `paidOut` settles it (the frozen amount leaves the wallet; `channelReference`, or the order number, is the paid-out transaction), `failed` unfreezes it (the order becomes `invalid`). Once; the operator and the reason are kept (`resolvedBy`, `resolutionReason`, `resolvedAt`). 200 with the withdrawal; the worker applies the event.",
+        "description": "A withdrawal the payout dispatcher holds frozen (`approved`, its payout reported by the channel and still `processing`, `failureReason` set: a report contradicting an earlier one, another amount than the withdrawal's), resolved by an operator after checking with the channel. A refusal the channel has not confirmed is not held (the dispatcher settles it), and a WeChat transfer awaiting the user's confirmation can only be resolved `paidOut`: `paidOut` settles it (the frozen amount leaves the wallet; `channelReference`, or the order number, is the paid-out transaction), `failed` unfreezes it (the order becomes `invalid`). Once; the operator and the reason are kept (`resolvedBy`, `resolutionReason`, `resolvedAt`). 200 with the withdrawal; the worker applies the event.",
         "parameters": [
           {
             "$ref": "#/components/parameters/OrderId"
@@ -4721,7 +4721,7 @@ enum OpenAPIDocument {
             }
           },
           "409": {
-            "description": "Not a held payout (not `approved`, its payout final, or nothing holds it), or resolved already. A request with the same `Idempotency-Key` is still running. Codes: `withdraw.not_resolvable`, `idempotency.in_progress`.",
+            "description": "Not a held payout (not `approved`, its payout final or never reported by the channel, nothing holds it, or `failed` asked for a transfer awaiting the user's confirmation), or resolved already. A request with the same `Idempotency-Key` is still running. Codes: `withdraw.not_resolvable`, `idempotency.in_progress`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"

@@ -96,8 +96,10 @@ struct WithdrawalRoutes: Sendable {
         var channelReference: String?
     }
 
-    /// An operator's resolution of a held withdrawal: `approved`, its payout not final, and held by the dispatcher
-    /// with a reason (`failureReason`: a contradicting report, another amount, an unconfirmed refusal). `paidOut`
+    /// An operator's resolution of a held withdrawal: `approved`, its payout reported by the channel
+    /// (`acknowledged_at`) and still `processing`, and held by the dispatcher with a reason (`failureReason`: a report
+    /// contradicting an earlier one, another amount). An unconfirmed refusal is not held (the dispatcher settles it),
+    /// and a WeChat transfer awaiting the user's confirmation can only be resolved `paidOut`. `paidOut`
     /// settles it (`withdrawalPaidOut`, the channel's reference or the order number as its transaction), `failed`
     /// unfreezes it (`withdrawalFailed`, the operator's reason): the event goes into the outbox with the payout's
     /// final state, the operator and the reason, in one transaction under the row's lock, so the dispatcher cannot
@@ -120,19 +122,25 @@ struct WithdrawalRoutes: Sendable {
         try await services.store.postgres.withTransaction { connection in
             let rows = try await connection.query(
                 """
-                SELECT coalesce(o.status, 'pending') AS status, w.payout_state, w.failure_reason, w.resolved_by FROM withdrawal_requests w
+                SELECT coalesce(o.status, 'pending') AS status, w.payout_state, w.failure_reason, w.resolved_by,
+                       w.acknowledged_at IS NOT NULL AS acknowledged
+                FROM withdrawal_requests w
                 LEFT JOIN orders o ON o.order_id = w.order_id WHERE w.order_id = \(orderID) FOR UPDATE OF w
                 """)
             guard let row = rows.first else { throw APIError.notFound("withdraw.not_found", "no withdrawal \(orderID)") }
             let status = try row.decode(String.self, column: "status")
             let state = try row.decode(String?.self, column: "payout_state")
-            let held = try row.decode(String?.self, column: "failure_reason")
-            guard try row.decode(String?.self, column: "resolved_by") == nil, status == "approved",
-                state == nil || state == "processing" || state == "awaitingUserConfirmation", held != nil
+            // Held: the channel reported the payout (acknowledged) and the dispatcher keeps it frozen with a reason. A
+            // refusal the channel has not confirmed is the dispatcher's to settle (the first request may still be on
+            // its way), and a transfer awaiting the user's confirmation can still be confirmed in WeChat: failing
+            // either could pay twice.
+            let held = try row.decode(String?.self, column: "failure_reason") != nil && row.decode(Bool.self, column: "acknowledged")
+            guard try row.decode(String?.self, column: "resolved_by") == nil, status == "approved", held,
+                state == "processing" || (state == "awaitingUserConfirmation" && outcome == "paidOut")
             else {
                 throw APIError.conflict(
                     "withdraw.not_resolvable",
-                    "withdrawal \(orderID) is \(status), payout \(state ?? "not sent")\(held == nil ? ", not held" : ""): only a held payout is resolved, once")
+                    "withdrawal \(orderID) is \(status), payout \(state ?? "not sent")\(held ? "" : ", not held"): only a payout the dispatcher holds is resolved, once")
             }
             try await connection.execute(
                 """

@@ -29,6 +29,14 @@ struct WithdrawalRecord: Sendable, Encodable {
     var resolutionReason: String?
     var resolvedAt: Date?
     var createdAt: Date
+    /// Held by the payout dispatcher for an operator (``WithdrawalRoutes/resolve(_:admin:body:correlationID:)``):
+    /// reported by the channel, not final, with a reason. Not answered.
+    var isHeld = false
+
+    private enum CodingKeys: String, CodingKey {
+        case orderId, account, channel, amountFen, status, statusReason, destination, reviewedBy, reviewReason, payoutState
+        case channelPayoutId, packageInfo, failureReason, resolvedBy, resolutionReason, resolvedAt, createdAt
+    }
 
     /// Where the money goes. Card numbers are shown masked.
     struct Destination: Codable, Sendable {
@@ -116,7 +124,9 @@ struct WithdrawalRecord: Sendable, Encodable {
     static let selectSQL = """
         SELECT w.order_id, w.account_id, w.channel, w.amount_fen, coalesce(o.status, 'pending') AS status, o.status_reason,
                w.destination::text AS destination, w.reviewed_by, w.review_reason, w.payout_state, w.channel_payout_id,
-               w.failure_reason, w.package_info, w.resolved_by, w.resolution_reason, w.resolved_at, w.created_at
+               w.failure_reason, w.package_info, w.resolved_by, w.resolution_reason, w.resolved_at, w.created_at,
+               coalesce(w.acknowledged_at IS NOT NULL AND w.failure_reason IS NOT NULL AND w.resolved_by IS NULL
+                        AND w.payout_state IN ('processing', 'awaitingUserConfirmation'), false) AS held
         FROM withdrawal_requests w LEFT JOIN orders o ON o.order_id = w.order_id
         """
 
@@ -137,6 +147,7 @@ struct WithdrawalRecord: Sendable, Encodable {
         resolvedBy = try row.decode(String?.self, column: "resolved_by")
         resolutionReason = try row.decode(String?.self, column: "resolution_reason")
         resolvedAt = try row.decode(Date?.self, column: "resolved_at")
+        isHeld = try row.decode(Bool.self, column: "held")
         // Only while it can be used: once the transfer is final, confirming it is no longer possible.
         packageInfo = payoutState == "awaitingUserConfirmation" ? try row.decode(String?.self, column: "package_info") : nil
         createdAt = try row.decode(Date.self, column: "created_at")
