@@ -106,7 +106,7 @@ struct PayoutDispatcher: Service {
                 // neither to send it again (a refused duplicate could then unfreeze it) nor to fail it.
                 try await hold(
                     "\(channel.rawValue) says it holds no such payout, though it reported this one before: \(error.channelMessage ?? error.message)",
-                    orderID: orderID, attempts: attempts, on: connection)
+                    orderID: orderID, attempts: attempts, heldFor: try row.decode(String?.self, column: "failure_reason"), on: connection)
             } else if error.code == .notFound && sent, let refusal {
                 if refusalSettled {
                     // Refused, and the channel has held no such payout for a while: it will never be paid.
@@ -140,10 +140,12 @@ struct PayoutDispatcher: Service {
 
     /// Applies a channel's answer to a locked row.
     private func apply(_ status: PayoutStatus, orderID: String, attempts: Int, on connection: PostgresConnection) async throws {
-        // A verified report: from now on the channel holds this payout (see `hold`).
-        try await connection.execute(
-            "UPDATE withdrawal_requests SET acknowledged_at = now() WHERE order_id = \(orderID) AND acknowledged_at IS NULL")
-        let current = try await connection.query("SELECT payout_state, amount_fen FROM withdrawal_requests WHERE order_id = \(orderID)")
+        // A verified report: from now on the channel holds this payout (see `hold`). Noted as the row is read.
+        let current = try await connection.query(
+            """
+            UPDATE withdrawal_requests SET acknowledged_at = coalesce(acknowledged_at, now()) WHERE order_id = \(orderID)
+            RETURNING payout_state, amount_fen
+            """)
         if let state = try current.first?.decode(String?.self, column: "payout_state"), ["succeeded", "failed", "cancelled"].contains(state) {
             // Already final: a repeated report changes nothing, a contradicting one is an operator's case.
             let reported = status.state.rawValue
@@ -228,10 +230,9 @@ struct PayoutDispatcher: Service {
 
     /// A report that contradicts what the channel said before: the money stays frozen, the reason is shown, the
     /// channel is asked again later, and it is logged as critical for an operator.
-    private func hold(_ reason: String, orderID: String, attempts: Int, on connection: PostgresConnection) async throws {
-        // Logged when the reason is new, not at every question while it stays held.
-        let current = try await connection.query("SELECT failure_reason FROM withdrawal_requests WHERE order_id = \(orderID)")
-        if try current.first?.decode(String?.self, column: "failure_reason") != String(reason.prefix(500)) {
+    /// `heldFor` is the row's reason as claimed; logged when the reason is new, not at every question while it stays held.
+    private func hold(_ reason: String, orderID: String, attempts: Int, heldFor: String?, on connection: PostgresConnection) async throws {
+        if heldFor != String(reason.prefix(500)) {
             services.logger.critical(
                 "payout contradicts the channel's earlier report; held frozen for an operator", metadata: ["order_id": "\(orderID)", "reason": "\(reason)"])
         }
