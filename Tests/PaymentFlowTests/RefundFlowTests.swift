@@ -68,6 +68,48 @@ import TestSupport
         }
     }
 
+    @Test func aPaymentPastItsChannelsRefundWindowIsRefusedAtOnce() async throws {
+        try await FlowHarness.run { h in
+            let user = "user:rw\(h.prefix.suffix(6))"
+            let wechat = try await Self.paidRecharge(h, fen: 3000, as: user)
+            let alipay = try await h.post("/v1/recharges", #"{"amountFen":2000,"channel":"alipay"}"#, as: user)
+            let alipayOrder = try #require(alipay.string("orderId"))
+            try await h.pay("alipay", alipayOrder)
+            #expect(await h.waitFor(alipayOrder, status: "paid"))
+            /// Moves the time the ledger recorded `order` paid `days` into the past.
+            func paid(_ order: String, daysAgo days: Int) async throws {
+                let moved = try await h.count(
+                    """
+                    WITH f AS (UPDATE order_flows SET created_at = now() - interval '\(days) days'
+                               WHERE order_id = '\(order)' AND to_status = 'paid' RETURNING 1) SELECT count(*) FROM f
+                    """)
+                #expect(moved == 1)
+            }
+
+            // WeChat Pay takes refunds for a year, Alipay for three months (the defaults): past them, 409 at once.
+            try await paid(wechat, daysAgo: 366)
+            try await paid(alipayOrder, daysAgo: 91)
+            for order in [wechat, alipayOrder] {
+                let late = try await h.post("/v1/refunds", #"{"orderId":"\#(order)","amountFen":1000}"#, as: user)
+                #expect(late.status == 409 && late.string("code") == "refund.window_closed", "\(late.text)")
+            }
+            #expect(try await h.count("SELECT count(*) FROM refund_requests WHERE account_id = '\(user)'") == 0)
+            #expect(try await h.balance(user) == (5000, 0))
+
+            // Inside the window the same orders are refunded.
+            try await paid(wechat, daysAgo: 364)
+            try await paid(alipayOrder, daysAgo: 89)
+            for order in [wechat, alipayOrder] {
+                let inTime = try await h.post("/v1/refunds", #"{"orderId":"\#(order)","amountFen":1000}"#, as: user)
+                #expect(inTime.status == 202, "\(inTime.text)")
+                let id = try #require(inTime.string("refundOrderId"))
+                #expect(await h.waitFor(id, status: "refunded"))
+            }
+            #expect(try await h.balance(user) == (3000, 0))
+            #expect(try await h.verify().isClean)
+        }
+    }
+
     @Test func aRefundOfAnOrderTheChannelDoesNotKnowIsAbnormalAtOnceAndNotAskedAgain() async throws {
         try await FlowHarness.run { h in
             let user = "user:rx\(h.prefix.suffix(6))"

@@ -40,6 +40,10 @@ public struct APICommand: AsyncParsableCommand {
     public var refundAbnormalRecheckSeconds = 600
     @Option(help: "Seconds a refund the channel refused for good must stay unknown to it before its money comes back to the payer.")
     public var refundRefusalSettleSeconds = 600
+    @Option(help: "Days after a WeChat Pay payment within which it can be refunded (WeChat Pay takes refunds for one year).")
+    public var refundWindowDaysWechat = 365
+    @Option(help: "Days after an Alipay payment within which it can be refunded (the merchant's contract sets it; three months unless agreed otherwise).")
+    public var refundWindowDaysAlipay = 90
 
     public init() {}
 
@@ -56,6 +60,9 @@ public struct APICommand: AsyncParsableCommand {
         guard envelopeReloadSettleSeconds >= 0 else { throw ValidationError("--envelope-reload-settle-seconds must be at least 0") }
         guard refundAbnormalRecheckSeconds >= 1 else { throw ValidationError("--refund-abnormal-recheck-seconds must be at least 1") }
         guard refundRefusalSettleSeconds >= 0 else { throw ValidationError("--refund-refusal-settle-seconds must be at least 0") }
+        for (flag, days) in [("wechat", refundWindowDaysWechat), ("alipay", refundWindowDaysAlipay)] where !(1...3660).contains(days) {
+            throw ValidationError("--refund-window-days-\(flag) must be between 1 and 3660, not \(days)")
+        }
     }
 
     public func run() async throws {
@@ -66,6 +73,7 @@ public struct APICommand: AsyncParsableCommand {
         let built = try await options.build(role: "paystream-api", publicURL: publicURL, keyedStatements: true, logger: logger)
         var services = built.services
         services.refundAbnormalRecheckSeconds = Int64(refundAbnormalRecheckSeconds)
+        services.refundWindowDays = [.wechat: refundWindowDaysWechat, .alipay: refundWindowDaysAlipay]
         let app = Application(
             router: APIRouter.make(services),
             server: server,

@@ -30,6 +30,9 @@ struct APIServices: Sendable {
     /// Seconds between questions about an abnormal refund, whether its state came by answer, query or notify (the
     /// merchant may take days to finish it; `paystream-api --refund-abnormal-recheck-seconds`).
     var refundAbnormalRecheckSeconds: Int64 = 600
+    /// Days after a payment within which its channel takes a refund of it (WeChat Pay: one year; Alipay: what the
+    /// merchant's contract sets, three months unless agreed otherwise). `paystream-api --refund-window-days-*`.
+    var refundWindowDays: [Channel: Int] = [.wechat: 365, .alipay: 90]
 
     /// A new order number of `kind` whose route (its gene) the gray rule decides for `user` or `merchant`.
     func orderNumber(_ kind: OrderNumbers.Kind, user: String? = nil, merchant: String? = nil) -> String {

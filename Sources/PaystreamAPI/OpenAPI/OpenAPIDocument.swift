@@ -7105,7 +7105,7 @@ enum OpenAPIDocument {
             }
           },
           "409": {
-            "description": "Not a paid recharge or collection, more than is left to refund, or more than the available balance. A request with the same `Idempotency-Key` is still running. Codes: `refund.not_refundable`, `refund.exceeds_original`, `balance.insufficient_available`, `idempotency.in_progress`. A spent one-time token: `token.reused`.",
+            "description": "Not a paid recharge or collection, paid longer ago than its channel takes refunds (WeChat Pay 365 days, Alipay 90, `paystream-api --refund-window-days-*`), more than is left to refund, or more than the available balance. A request with the same `Idempotency-Key` is still running. Codes: `refund.not_refundable`, `refund.window_closed`, `refund.exceeds_original`, `balance.insufficient_available`, `idempotency.in_progress`. A spent one-time token: `token.reused`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -7124,6 +7124,7 @@ enum OpenAPIDocument {
                           "type": "string",
                           "enum": [
                             "refund.not_refundable",
+                            "refund.window_closed",
                             "refund.exceeds_original",
                             "balance.insufficient_available",
                             "idempotency.in_progress",

@@ -10,7 +10,8 @@ import Postgres
 /// worker takes the amount from the owner's available balance (refusing more than was paid, or more than the
 /// balance holds) and creates the refund order; the refund dispatcher then asks the channel to refund it
 /// (idempotent on the refund order number) and follows it to the channel's refund notify or query.
-/// `GET /v1/refunds/{refundOrderId}` shows both sides.
+/// `GET /v1/refunds/{refundOrderId}` shows both sides. A payment older than its channel's refund window
+/// (`APIServices.refundWindowDays`) is refused at once, 409 `refund.window_closed`.
 struct RefundRoutes: Sendable {
     let services: APIServices
 
@@ -81,6 +82,14 @@ struct RefundRoutes: Sendable {
         else {
             throw APIError.conflict("refund.not_refundable", "order \(orderID) is a \(order.status) \(order.kind)")
         }
+        // The channel takes refunds only for so long after the payment: refused here, not sent to be refused there.
+        let windowDays = services.refundWindowDays[channel] ?? 0
+        let paidAt = try await paidAt(order)
+        guard services.now() < paidAt.addingTimeInterval(Double(windowDays) * 86_400) else {
+            throw APIError.conflict(
+                "refund.window_closed",
+                "\(channel.rawValue) payments can be refunded for \(windowDays) days; \(orderID) was paid \(paidAt.formatted(.iso8601))")
+        }
         // Quick answers; the worker decides under the row locks.
         let pending = try await pendingRefunds(of: orderID)
         guard amount.fen <= order.amountFen - order.settledFen - pending else {
@@ -111,6 +120,14 @@ struct RefundRoutes: Sendable {
             "refund requested",
             metadata: ["refund_order_id": "\(refundOrderID)", "order_id": "\(orderID)", "fen": "\(amount.fen)", "correlation_id": "\(correlationID)"])
         return refundOrderID
+    }
+
+    /// When the ledger recorded `order` paid (its first `paid` flow), which is no earlier than the channel's own time
+    /// of the payment; the order's creation for a row without one.
+    private func paidAt(_ order: OrderRecord) async throws -> Date {
+        let rows = try await services.store.postgres.query(
+            "SELECT min(created_at) AS paid_at FROM order_flows WHERE order_id = \(order.orderId) AND to_status = 'paid'")
+        return try rows.first?.decode(Date?.self, column: "paid_at") ?? order.createdAt
     }
 
     /// Refunds requested for an order that the worker has not applied yet.
