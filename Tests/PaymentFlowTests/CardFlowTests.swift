@@ -270,6 +270,24 @@ import TestSupport
             #expect(try await h.balance(fresh) == before)
             let toA = try await h.post("/v1/withdrawals", #"{"amountFen":1000,"channel":"bill99","cardId":"\#(bindingA)"}"#, as: fresh)
             #expect(toA.status == 202, "\(toA.text)")
+
+            // A withdrawal requested before holders were kept, to a card of someone else than the holder (made so here
+            // by giving the account B's person as its holder after the request): not approved, and rejecting it unfreezes.
+            let older = try #require(toA.string("orderId"))
+            #expect(await h.waitFor(older, status: "requested"))
+            _ = try await h.count(
+                """
+                WITH h AS (UPDATE account_holders SET id_number_index = (SELECT id_number_index FROM bank_cards WHERE card_id = '\(bindingB)')
+                           WHERE account_id = '\(fresh)' RETURNING 1) SELECT count(*) FROM h
+                """)
+            let approval = try await h.post("/v1/admin/withdrawals/\(older)/approve", "{}", admin: "ops-lee")
+            #expect(approval.status == 409 && approval.string("code") == "withdraw.card_not_holders", "\(approval.text)")
+            #expect(try await h.count("SELECT count(*) FROM withdrawal_requests WHERE order_id = '\(older)' AND reviewed_by IS NULL") == 1)
+            let rejection = try await h.post("/v1/admin/withdrawals/\(older)/reject", #"{"reason":"not the holder's card"}"#, admin: "ops-lee")
+            #expect(rejection.status == 202, "\(rejection.text)")
+            #expect(await h.waitFor(older, status: "invalid"))
+            #expect(try await h.balance(fresh) == before)
+            #expect(try await h.verify().isClean)
         }
     }
 }

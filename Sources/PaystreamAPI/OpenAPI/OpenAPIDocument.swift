@@ -3981,7 +3981,7 @@ enum OpenAPIDocument {
             }
           },
           "409": {
-            "description": "Already reviewed (a second review is refused), or not `requested`. A request with the same `Idempotency-Key` is still running. Codes: `withdraw.already_reviewed`, `withdraw.not_reviewable`, `idempotency.in_progress`.",
+            "description": "Already reviewed (a second review is refused), or not `requested`, or it pays a card not in the name of the account's holder (requested before holders were kept; reject it). A request with the same `Idempotency-Key` is still running. Codes: `withdraw.already_reviewed`, `withdraw.not_reviewable`, `withdraw.card_not_holders`, `idempotency.in_progress`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -4001,6 +4001,7 @@ enum OpenAPIDocument {
                           "enum": [
                             "withdraw.already_reviewed",
                             "withdraw.not_reviewable",
+                            "withdraw.card_not_holders",
                             "idempotency.in_progress"
                           ]
                         }

@@ -2,6 +2,7 @@ import Channels
 import Foundation
 import Hummingbird
 import PaystreamCore
+import Postgres
 import Risk
 
 /// Withdrawals to a bank card (Bill99) or a WeChat balance, with risk rules, freezing and back-office review.
@@ -240,8 +241,24 @@ struct WithdrawalRoutes: Sendable {
         return try await services.store.recordedWithdrawal(orderID)
     }
 
+    /// Whether bank-card withdrawal `orderID` pays a card whose person is not the account's holder: a card of another
+    /// person, or no bound card while the account has a holder. Requests since migration 0033 cannot
+    /// (``PaymentStore/openBoundCard(_:of:cipher:)``); older ones can.
+    static func paysAnotherPersonsCard(_ orderID: String, on connection: PostgresConnection) async throws -> Bool {
+        try await connection.query(
+            """
+            SELECT c.id_number_index IS DISTINCT FROM h.id_number_index AS foreign
+            FROM withdrawal_requests w
+            LEFT JOIN bank_cards c ON c.card_id = w.destination->>'cardId' AND c.account_id = w.account_id
+            LEFT JOIN account_holders h ON h.account_id = w.account_id
+            WHERE w.order_id = \(orderID) AND w.channel = 'bill99'
+            """
+        ).first?.decode(Bool.self, column: "foreign") ?? false
+    }
+
     /// Approve (reason nil) or reject: only a withdrawal the worker has frozen (`requested`) can be reviewed,
-    /// once. The decision is an event in the outbox, written with the review in one transaction.
+    /// once, and only one that pays the account holder's own card is approved (``paysAnotherPersonsCard(_:on:)``).
+    /// The decision is an event in the outbox, written with the review in one transaction.
     func review(_ orderID: String, admin: String, reason: String?, correlationID: String) async throws -> WithdrawalRecord {
         guard OrderNumbers.isWellFormed(orderID) else { throw APIError.notFound("withdraw.not_found", "no withdrawal \(orderID)") }
         let payload: MoneyEvent.Payload =
@@ -262,6 +279,12 @@ struct WithdrawalRoutes: Sendable {
             }
             guard status == "requested" else {
                 throw APIError.conflict("withdraw.not_reviewable", "withdrawal \(orderID) is \(status), not requested")
+            }
+            // A withdrawal requested before account holders were kept (migration 0033) may pay another person's card.
+            if reason == nil, try await Self.paysAnotherPersonsCard(orderID, on: connection) {
+                throw APIError.conflict(
+                    "withdraw.card_not_holders",
+                    "withdrawal \(orderID) pays a card not in the name of the account's holder (requested before holders were kept): reject it")
             }
             try await connection.execute(
                 """
