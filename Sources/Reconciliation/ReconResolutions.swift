@@ -6,9 +6,11 @@ import Postgres
 ///
 /// Guarantees: only an item whose classification is a difference can be resolved, and only once (a unique
 /// constraint); who, why and when are recorded; a `correction` is posted as a new, balanced journal entry of kind
-/// `correction` (key `recon-resolution:<item id>`, booked on the item's order) through ``LedgerCorrection`` in
+/// `correction` (key `recon-resolution:<channel>:<item key>`, so one difference reported by several runs is corrected
+/// once; booked on the item's order) through ``LedgerCorrection`` in
 /// the same transaction as the resolution row, so either both exist or neither does. Old entries are never
-/// edited.
+/// edited. A payment whose order still waits for its payment event (`created`) takes no correction: that event
+/// books it, once, under the payment's own key.
 public struct ReconResolutions: Sendable {
     public let client: PostgresClient
 
@@ -40,7 +42,11 @@ public struct ReconResolutions: Sendable {
         guard !admin.isEmpty, !reason.isEmpty else { throw Refusal(description: "a resolution names the admin and the reason") }
         return try await client.withTransaction { connection in
             let rows = try await connection.query(
-                "SELECT classification, out_trade_no FROM recon_items WHERE item_id = \(itemID) FOR SHARE")
+                """
+                SELECT i.classification, i.kind, i.item_key, i.out_trade_no, r.channel, o.status AS order_status
+                FROM recon_items i JOIN recon_runs r ON r.run_id = i.run_id LEFT JOIN orders o ON o.order_id = i.out_trade_no
+                WHERE i.item_id = \(itemID) FOR SHARE OF i
+                """)
             guard let row = rows.first else { throw Refusal(description: "no recon item \(itemID)") }
             let classification = ReconClassification(rawValue: try row.decode(String.self, column: "classification"))
             guard classification?.isDifference == true else {
@@ -48,16 +54,28 @@ public struct ReconResolutions: Sendable {
             }
             var key: String?
             if let correction {
-                let entryKey = "recon-resolution:\(itemID)"
+                let orderID = try row.decode(String.self, column: "out_trade_no")
+                // A payment the ledger has not booked yet is booked by its own event (delayed in the worker, in the dead
+                // letters, or found by the payment poller), under the payment's idempotency key: a correction now would
+                // credit it a second time then.
+                if try row.decode(String.self, column: "kind") == "payment", try row.decode(String?.self, column: "order_status") == "created" {
+                    throw Refusal(
+                        description: """
+                            order \(orderID) is still waiting for its payment event, which books it once: replay it from the dead \
+                            letters (paystream-dlq) or let the payment poller find it; a correction would credit it twice
+                            """)
+                }
+                // One correction per difference, whichever run of whichever day reported it.
+                let entryKey = "recon-resolution:\(try row.decode(String.self, column: "channel")):\(try row.decode(String.self, column: "item_key"))"
                 let amount = try Amount(fen: correction.amountFen)
                 let entry = try JournalEntry(
-                    kind: .correction, idempotencyKey: entryKey, orderID: try row.decode(String.self, column: "out_trade_no"),
+                    kind: .correction, idempotencyKey: entryKey, orderID: orderID,
                     postings: [
                         Posting(account: correction.debit.account, bucket: correction.debit.bucket, amountFen: -amount.fen),
                         Posting(account: correction.credit.account, bucket: correction.credit.bucket, amountFen: amount.fen),
                     ])
                 guard try await LedgerCorrection.post(entry, correlationID: "recon-item-\(itemID)", on: connection) else {
-                    throw Refusal(description: "item \(itemID) has a correcting entry already")
+                    throw Refusal(description: "the difference of item \(itemID) has a correcting entry already (\(entryKey))")
                 }
                 key = entryKey
             }

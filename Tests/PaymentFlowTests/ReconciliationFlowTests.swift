@@ -151,7 +151,8 @@ import Testing
             #expect(resolved.status == 0, "\(resolved.output)")
             #expect(try await h.balance(user) == (3099, 0))
             #expect(try await h.balance("clearing:wechat") == (-4699, 0))
-            #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'correction' AND idempotency_key = 'recon-resolution:\(amountItem)'") == 1)
+            let entryKey = "recon-resolution:wechat:payment:\(orders["amount"]!)"
+            #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'correction' AND idempotency_key = '\(entryKey)'") == 1)
             #expect(try await h.count("SELECT count(*) FROM recon_resolutions WHERE resolved_by = 'ops-admin' AND action = 'ledgerCorrection'") == 1)
             let shown = try await Self.paystream(h, ["recon", "show", "--date", day, "--json"])
             let lastWeChat = (shown.json["runs"] as? [[String: Any]] ?? []).last { $0["channel"] as? String == "wechat" }
@@ -162,6 +163,28 @@ import Testing
             let okItem = try #require(Self.item(wechat, orders["ok"]!)?["itemId"] as? Int)
             let notADifference = try await Self.paystream(h, ["recon", "resolve", "--item", "\(okItem)", "--by", "ops-admin", "--reason", "x"])
             #expect(notADifference.status == 2, "\(notADifference.output)")
+
+            // A later run reports the same difference again: it is acknowledged, not corrected a second time. A payment
+            // the channel has and the ledger has not booked yet (its order still `created`: here never paid in the
+            // sandbox, put on the bill by hand) takes no correction either: its own event books it, once.
+            let unpaid = try #require(try await h.post("/v1/recharges", #"{"amountFen":1000,"channel":"wechat"}"#, as: user).string("orderId"))
+            let onBill = try await h.sandbox(
+                .POST, "/sandbox/bills/inject",
+                #"{"channel":"wechat","date":"\#(day)","kind":"missingOnPlatform","outTradeNo":"\#(unpaid)","amountFen":1000}"#)
+            #expect(onBill.status == 200, "\(onBill.text)")
+            let third = try await Self.recon(h, day: day)
+            let balances = (try await h.balance(user), try await h.balance("clearing:wechat"))
+            for (number, refusal) in [(orders["amount"]!, "has a correcting entry already"), (unpaid, "still waiting for its payment event")] {
+                let itemID = try #require(Self.item(third.runs["wechat"], number)?["itemId"] as? Int, "\(third.output)")
+                let corrected = try await Self.paystream(h, [
+                    "recon", "resolve", "--item", "\(itemID)", "--by", "ops-admin", "--reason", "again",
+                    "--debit", "clearing:wechat:available", "--credit", "\(user):available", "--amount-fen", "1",
+                ])
+                #expect(corrected.status == 2 && corrected.output.contains(refusal), "\(corrected.output)")
+            }
+            let userAfter = try await h.balance(user), clearingAfter = try await h.balance("clearing:wechat")
+            #expect(userAfter == balances.0 && clearingAfter == balances.1)
+            #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'correction'") == 1)
 
             // Internal reconciliation: clean, then a balance changed behind the ledger's back is named.
             let clean = try await Self.paystream(h, ["recon", "internal", "--json"])
