@@ -131,4 +131,25 @@ import TestSupport
             #expect(try await h.orderStatus(unpaid) == "created")
         }
     }
+
+    /// WeChat reports PAYERROR after an attempt the payer's bank refused, but the order stays payable: the payer may
+    /// scan again. The poller closes it at WeChat before failing it, so no payment can land on a failed order.
+    @Test func anOrderWhosePaymentAttemptFailedIsClosedAtTheChannelBeforeItFails() async throws {
+        try await FlowHarness.run(paymentQueryAfterSeconds: 1) { h in
+            let user = "user:perr\(h.prefix.suffix(6))"
+            let order = try await Self.recharge(h, user, "wechat", fen: 2500)
+            let attempt = try await h.sandbox(.POST, "/sandbox/pay", #"{"channel":"wechat","outTradeNo":"\#(order)","fail":true}"#)
+            #expect(attempt.status == 200 && attempt.json["lastAttemptFailed"] as? Bool == true, "\(attempt.text)")
+            #expect(await h.waitFor(order, status: "failed"))
+            let atChannel = try await h.sandbox(.GET, "/sandbox/orders")
+            let orders = (try? JSONSerialization.jsonObject(with: Data(atChannel.body))) as? [[String: Any]] ?? []
+            let stored = orders.first { $0["outTradeNo"] as? String == order }
+            #expect(stored?["state"] as? String == "CLOSED", "\(atChannel.text.prefix(2000))")
+            // The payer's second attempt is refused by the channel: nothing is taken that the ledger cannot credit.
+            let again = try await h.pay("wechat", order)
+            #expect(again.status != 200, "\(again.text)")
+            #expect(try await h.balance(user) == (0, 0))
+            #expect(try await h.verify().isClean)
+        }
+    }
 }

@@ -14,6 +14,8 @@ struct ControlEndpoints: Sendable {
         var payer: String?
         var notifyUrl: String?
         var subject: String?
+        /// SIMULATED: the attempt fails at the payer's bank instead (the order stays unpaid; WeChat reports PAYERROR).
+        var fail: Bool?
     }
 
     struct Info: Encodable {
@@ -41,6 +43,7 @@ struct ControlEndpoints: Sendable {
             await run {
                 var request = request
                 let body = try decode(PayRequest.self, try await request.bodyBytes())
+                if body.fail == true { return .json(.ok, try await core.state.failAttempt(body.channel, body.outTradeNo)) }
                 let order = try await core.scanAndPay(
                     body.channel, outTradeNo: body.outTradeNo, amountFen: body.amountFen, payer: body.payer,
                     notifyURL: body.notifyUrl, subject: body.subject)

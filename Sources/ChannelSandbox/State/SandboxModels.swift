@@ -31,6 +31,9 @@ public struct SandboxOrder: Codable, Sendable, Equatable {
     public var closedAt: Date?
     public var expiresAt: Date?
     public var refundedFen: Int64 = 0
+    /// SIMULATED: the payer's last attempt failed at the bank (WeChat Pay then reports PAYERROR while the order is
+    /// unpaid; the payer may still pay it until it is closed or expires). Set by `POST /sandbox/pay {"fail":true}`.
+    public var lastAttemptFailed: Bool? = nil
     /// The fields that identify a create request, to tell an idempotent repeat from a conflicting reuse.
     var fingerprint: String
 }

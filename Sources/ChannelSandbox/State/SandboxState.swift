@@ -89,6 +89,20 @@ actor SandboxState {
         return order
     }
 
+    /// SIMULATED: a payment attempt of the order that the payer's bank refused. The order stays unpaid (and payable).
+    func failAttempt(_ channel: Channel, _ outTradeNo: String) throws(SandboxFailure) -> SandboxOrder {
+        let key = Key(channel: channel, id: outTradeNo)
+        guard var order = orders[key] else { throw .orderNotFound(outTradeNo) }
+        switch order.state {
+        case .paid: throw .orderPaid(outTradeNo)
+        case .closed: throw .orderClosed(outTradeNo)
+        case .notPaid: break
+        }
+        order.lastAttemptFailed = true
+        orders[key] = order
+        return order
+    }
+
     /// Marks an order paid ("scan and pay"). With no such order, `staticOrder` (a static QR payment) is created
     /// and paid instead. `amountFen` overrides the order's amount (what the payer typed).
     func pay(
@@ -115,6 +129,7 @@ actor SandboxState {
         let paid = amountFen ?? order.amountFen
         guard paid > 0 else { throw .invalid("the paid amount must be positive") }
         order.paidFen = paid
+        order.lastAttemptFailed = nil
         order.state = .paid
         order.payer = payer
         order.paidAt = now

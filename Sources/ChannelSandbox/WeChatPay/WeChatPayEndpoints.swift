@@ -184,6 +184,7 @@ struct WeChatPayEndpoints: Sendable {
     func transaction(_ order: SandboxOrder) -> WeChatTransaction {
         let (state, description): (String, String) =
             switch order.state {
+            case .notPaid where order.lastAttemptFailed == true: ("PAYERROR", "支付失败，请重新下单支付")
             case .notPaid: ("NOTPAY", "订单未支付")
             case .closed: ("CLOSED", "订单已关闭")
             case .paid: order.refundedFen > 0 ? ("REFUND", "订单发生过退款") : ("SUCCESS", "支付成功")

@@ -10,7 +10,8 @@ import ServiceLifecycle
 ///
 /// Guarantees: a paid order found this way goes through the same ``PaymentIntake`` as a notify (same checks,
 /// same idempotency key `notify:<channel>:<transaction id>`), so a notify arriving as well is applied once. An
-/// order past its expiry is closed at the channel and failed; one the channel does not know at all (an Alipay QR
+/// order past its expiry, or whose payment attempt failed (WeChat PAYERROR, after which the payer could still pay
+/// it), is closed at the channel and then failed; one the channel does not know at all (an Alipay QR
 /// nobody scanned) is failed without closing. The expiry (`expireAfter`, 2 h 15 min) must stay past the channels'
 /// own (`time_expire`, 2 h after creation), so that a failed order can no longer be paid.
 /// Orders are claimed with SKIP LOCKED; each is asked again with growing intervals (5 s … 10 min).
@@ -52,7 +53,12 @@ struct PaymentPoller: Service {
                     case .succeeded, .refunded:
                         services.logger.notice("payment found by query (no notify yet)", metadata: ["order_id": "\(orderID)", "channel": "\(channel.rawValue)"])
                         _ = try await intake.paid(channel: channel, outTradeNo: orderID, transactionID: status.transactionID, amount: status.amount)
-                    case .closed, .failed:
+                    case .closed:
+                        _ = try await intake.failed(channel: channel, outTradeNo: orderID, reason: "\(channel.rawValue) \(status.rawState)")
+                    case .failed:
+                        // A failed attempt (WeChat PAYERROR) leaves the order payable: the payer may try again. It is
+                        // closed at the channel first, so that no payment can come after the order is failed here.
+                        try await client.closePayment(outTradeNo: orderID)
                         _ = try await intake.failed(channel: channel, outTradeNo: orderID, reason: "\(channel.rawValue) \(status.rawState)")
                     case .notPaid, .paying:
                         if try row.decode(Bool.self, column: "expired") {

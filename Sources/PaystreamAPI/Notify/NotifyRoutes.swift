@@ -53,8 +53,11 @@ struct NotifyRoutes: Sendable {
                     result = try await intake.paid(
                         channel: .wechat, outTradeNo: transaction.outTradeNo, transactionID: transaction.transactionID,
                         amount: transaction.total)
-                case .closed, .failed:
+                case .closed:
                     result = try await intake.failed(channel: .wechat, outTradeNo: transaction.outTradeNo, reason: "WeChat Pay \(transaction.tradeState)")
+                case .failed:
+                    // Still payable at WeChat: the payment poller closes it there before failing it.
+                    result = .ignored("trade state \(transaction.tradeState): left to the payment poller")
                 default:
                     result = .ignored("trade state \(transaction.tradeState)")
                 }
