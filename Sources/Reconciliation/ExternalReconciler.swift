@@ -39,10 +39,17 @@ public struct ExternalReconciler: Sendable {
         if trigger == .schedule, try await store.hasScheduledRun(day: day, channel: channel) { return nil }
         let startedAt = Date()
         let bill: [ChannelBillRecord]
+        let booked = try await platform.booked(channel: channel, day: day)
         do {
             bill = try await source.records(day: day)
         } catch let none as NoBillForDay {
-            logger.info("no bill for the day: reconciled as an empty bill", metadata: ["reason": "\(none)"])
+            // A channel can say so of a bill it has not made yet. With bookings of the day that is not an empty bill:
+            // no run is recorded, so the daily job asks again at its next check.
+            guard booked.isEmpty else {
+                throw Failure(
+                    description: "\(none), but the platform booked \(booked.count) record(s) of \(channel.rawValue) that day: the bill is not out yet; run the day again later")
+            }
+            logger.info("no bill for the day, and nothing booked: reconciled as an empty bill", metadata: ["reason": "\(none)"])
             bill = []
         }
         var nextDayBill: [ChannelBillRecord]?
@@ -51,7 +58,6 @@ public struct ExternalReconciler: Sendable {
         } catch {
             logger.info("next day's bill not available", metadata: ["channel": "\(channel.rawValue)", "day": "\(nextDay)", "error": "\(error)"])
         }
-        let booked = try await platform.booked(channel: channel, day: day)
         let held = try await store.heldItems(before: day, channel: channel)
         let known = try await platform.known(channel: channel, keys: bill.map(\.key))
         let items = ReconMatcher.match(

@@ -98,6 +98,20 @@ import Testing
                 #expect(stored.status == 200, "\(stored.text)")
             }
 
+            // A channel that answers "no bill" for a day the platform booked payments on has not made the bill yet:
+            // nothing is recorded (an empty bill would report every booking as missing), and the day is run again later.
+            #expect(try await h.sandbox(.POST, "/sandbox/faults", #"{"bills":{"notOut":true}}"#).status == 200)
+            for channel in ["wechat", "alipay"] {
+                let early = try await Self.recon(h, day: day, channel: channel)
+                #expect(early.status != 0 && early.output.contains("the bill is not out yet"), "\(early.output)")
+            }
+            #expect(try await h.count("SELECT count(*) FROM recon_runs") == 0)
+            // A day with nothing booked and no bill is an empty day.
+            let quietDay = try #require(ReconDays.adjacent(day, by: -20))
+            let quiet = try await Self.recon(h, day: quietDay)
+            #expect(quiet.status == 0 && quiet.runs["wechat"]?["billRows"] as? Int == 0, "\(quiet.output)")
+            #expect(try await h.sandbox(.POST, "/sandbox/faults", "{}").status == 200)
+
             // The day's run reports exactly the injected differences, holds the cross-day payment, and nothing else.
             let first = try await Self.recon(h, day: day)
             #expect(first.status == 1, "\(first.output)")
@@ -125,7 +139,7 @@ import Testing
             let firstID = try #require(wechat?["runId"] as? Int)
             #expect(again.runs["wechat"]?["previousRunId"] as? Int == firstID)
             #expect((again.runs["wechat"]?["changes"] as? [Any])?.isEmpty == true)
-            #expect(try await h.count("SELECT count(*) FROM recon_runs WHERE channel = 'wechat'") == 2)
+            #expect(try await h.count("SELECT count(*) FROM recon_runs WHERE channel = 'wechat' AND bill_day = '\(day)'") == 2)
             #expect(try await h.count("SELECT count(*) FROM recon_items WHERE run_id = \(firstID)") == 7)
 
             // The next day's run matches the held payment with the next day's bill, and reports nothing.

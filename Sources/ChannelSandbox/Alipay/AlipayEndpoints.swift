@@ -245,6 +245,9 @@ struct AlipayEndpoints: Sendable {
         guard ShanghaiTime.startOfDay(day) != nil else {
             throw Refusal(code: "40004", msg: "Business Failed", subCode: "isv.invalid-bill-date", subMessage: "bill_date must be yyyy-MM-dd (daily bills only)")
         }
+        if await core.state.faults.bills?.notOut == true {
+            throw Refusal(code: "40004", msg: "Business Failed", subCode: "isp.bill_not_exist", subMessage: "账单不存在")
+        }
         let inputs = await core.state.billInputs(.alipay)
         let bytes = AlipayBillWriter.write(
             BillBook.lines(inputs, day: day), account: core.configuration.alipaySellerID, day: day, exportedAt: Date())

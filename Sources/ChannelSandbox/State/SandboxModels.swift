@@ -137,9 +137,16 @@ public struct SandboxFaults: Codable, Sendable, Equatable {
         public var refuseAnswer: Bool?
         public init() {}
     }
+    public struct Bills: Codable, Sendable, Equatable {
+        /// Every day's bill is answered as not existing (WeChat 400 NO_STATEMENT_EXIST, Alipay isp.bill_not_exist):
+        /// what a channel can answer for a bill asked for before it is made.
+        public var notOut: Bool?
+        public init() {}
+    }
     public var notify: Notify?
     public var payouts: Payouts?
     public var refunds: Refunds?
+    public var bills: Bills?
     public init() {}
 
     func validate() throws {

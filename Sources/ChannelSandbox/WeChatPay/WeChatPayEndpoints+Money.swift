@@ -148,6 +148,9 @@ extension WeChatPayEndpoints {
         guard (call.query["bill_type"] ?? "ALL") == "ALL" else {
             throw ParameterError(message: "the sandbox serves bill_type=ALL only")
         }
+        if await core.state.faults.bills?.notOut == true {
+            throw CodedError(status: .badRequest, code: "NO_STATEMENT_EXIST", message: "账单文件不存在")
+        }
         let inputs = await core.state.billInputs(.wechat)
         let bytes = WeChatBillWriter.write(
             BillBook.lines(inputs, day: day), appID: core.configuration.wechatAppID,

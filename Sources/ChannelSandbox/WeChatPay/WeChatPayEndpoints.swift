@@ -25,6 +25,12 @@ struct WeChatPayEndpoints: Sendable {
 
     /// A request body that does not decode or has a field out of bounds (400 PARAM_ERROR).
     struct ParameterError: Error { let message: String }
+    /// A refusal with WeChat Pay's own status and code.
+    struct CodedError: Error {
+        let status: HTTPResponse.Status
+        let code: String
+        let message: String
+    }
 
     func register(on router: Router<BasicRequestContext>) {
         router.post("/v3/pay/transactions/native") { request, context -> Response in await handle(request, context, createNative) }
@@ -79,6 +85,8 @@ struct WeChatPayEndpoints: Sendable {
             return signedError(status, code, failure.description)
         } catch let error as ParameterError {
             return signedError(.badRequest, "PARAM_ERROR", error.message)
+        } catch let error as CodedError {
+            return signedError(error.status, error.code, error.message)
         } catch {
             return signedError(.internalServerError, "SYSTEM_ERROR", "\(error)")
         }

@@ -6,7 +6,7 @@ import Postgres
 import Reconciliation
 
 /// paystream-scheduler's reconciliation jobs: the daily external reconciliation of the previous day's bills at
-/// a configured Asia/Shanghai time (02:00 by default), and the internal reconciliation.
+/// a configured Asia/Shanghai time (10:00 by default: WeChat Pay makes the previous day's bill from 09:00, Alipay by then), and the internal reconciliation.
 ///
 /// Guarantees: the daily job runs a day once per channel whatever the number of schedulers or ticks (a
 /// scheduled run is recorded once per day and channel, and checked before any download); a channel that fails
@@ -80,7 +80,7 @@ struct ReconciliationJobs: Sendable {
 
 /// paystream-scheduler's reconciliation flags.
 public struct ReconScheduleOptions: ParsableArguments, Sendable {
-    @Option(help: "When the previous day's bills are reconciled, HH:mm Asia/Shanghai.") public var reconAt = "02:00"
+    @Option(help: "When the previous day's bills are reconciled, HH:mm Asia/Shanghai (after the channels make their bills: WeChat Pay from 09:00).") public var reconAt = "10:00"
     @Option(help: "Channels reconciled daily (comma-separated; empty: none).") public var reconChannels = "wechat,alipay,bill99"
     @Option(help: "Seconds between checks whether the daily reconciliation is due.") public var reconCheckSeconds = 300.0
     @Option(help: "Earlier days the daily reconciliation also runs if they have no scheduled run yet.") public var reconCatchUpDays = 3
@@ -112,7 +112,7 @@ public struct ReconScheduleOptions: ParsableArguments, Sendable {
         var jobs = ReconciliationJobs(
             external: ExternalReconciler(client: postgres, sources: ReconSources.make(services.channels, postgres: postgres), logger: logger),
             internalRecon: InternalReconciler(client: postgres), channels: channels,
-            dueAfterSeconds: ReconDays.secondsOfDay(reconAt) ?? 7_200, logger: logger, catchUpDays: reconCatchUpDays, periodic: [])
+            dueAfterSeconds: ReconDays.secondsOfDay(reconAt) ?? 36_000, logger: logger, catchUpDays: reconCatchUpDays, periodic: [])
         let daily = jobs, everyHour = jobs
         if !channels.isEmpty {
             jobs.periodic.append(("reconciliation", .milliseconds(Int64(reconCheckSeconds * 1000)), { await daily.runDaily() }))
