@@ -26,10 +26,10 @@ import Testing
         return (WeChatPayNotifyHeaders(headers), body)
     }
 
-    static func verifier(apiV3Key: WeChatPayAPIv3Key, merchantID: String? = nil) throws -> WeChatPayNotifyVerifier {
+    static func verifier(apiV3Key: WeChatPayAPIv3Key, merchantID: String? = nil, appID: String? = nil) throws -> WeChatPayNotifyVerifier {
         WeChatPayNotifyVerifier(
             apiV3Key: apiV3Key, platformKeys: try WeChatPayPlatformKeys(certificates: [TestKeys.platformCertificate]),
-            expectedMerchantID: merchantID)
+            expectedMerchantID: merchantID, expectedAppID: appID)
     }
 
     @Test(arguments: [
@@ -87,6 +87,33 @@ import Testing
             try Self.verifier(apiV3Key: key, merchantID: "1900000109").verify(headers: headers, body: body, now: Self.now)
         }
         #expect(mismatch?.code == .recipientMismatch)
+        // The merchant's, but for another of its apps.
+        #expect(throws: Never.self) {
+            try Self.verifier(apiV3Key: key, merchantID: "1230000109", appID: "wxd678efh567hg6787").verify(headers: headers, body: body, now: Self.now)
+        }
+        let otherApp = #expect(throws: NotifyVerificationError.self) {
+            try Self.verifier(apiV3Key: key, merchantID: "1230000109", appID: "wx0000000000000000").verify(headers: headers, body: body, now: Self.now)
+        }
+        #expect(otherApp?.code == .recipientMismatch && otherApp?.message.contains("appid") == true)
+    }
+
+    /// A transaction in another currency than CNY is not an order of Paystream's (they are all in fen of CNY).
+    @Test func aTransactionInAnotherCurrencyIsRefused() throws {
+        let plaintext = """
+            {"appid":"wxd678efh567hg6787","mchid":"1230000109","out_trade_no":"T1","transaction_id":"4200000001",\
+            "trade_type":"NATIVE","trade_state":"SUCCESS","trade_state_desc":"支付成功","success_time":"2018-06-08T10:34:56+08:00",\
+            "amount":{"total":100,"payer_total":100,"currency":"USD","payer_currency":"USD"}}
+            """
+        let resource = try Self.sealed(plaintext, key: TestKeys.apiV3KeyText, associatedData: "transaction")
+        let (headers, body) = try Self.notify(eventType: "TRANSACTION.SUCCESS", resource: resource)
+        let key = try WeChatPayAPIv3Key(TestKeys.apiV3KeyText)
+        let error = #expect(throws: NotifyVerificationError.self) {
+            try Self.verifier(apiV3Key: key, merchantID: "1230000109").verify(headers: headers, body: body, now: Self.now)
+        }
+        #expect(error?.code == .malformed && error?.message.contains("USD") == true)
+        let inCNY = try Self.sealed(plaintext.replacingOccurrences(of: "USD", with: "CNY"), key: TestKeys.apiV3KeyText, associatedData: "transaction")
+        let (h2, b2) = try Self.notify(eventType: "TRANSACTION.SUCCESS", resource: inCNY)
+        #expect(throws: Never.self) { try Self.verifier(apiV3Key: key, merchantID: "1230000109").verify(headers: h2, body: b2, now: Self.now) }
     }
 
     static func sealed(_ plaintext: String, key: String, associatedData: String) throws -> [String: String] {

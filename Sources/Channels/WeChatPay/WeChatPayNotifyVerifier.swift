@@ -73,18 +73,24 @@ public struct WeChatPayNotifyVerifier: Sendable {
     let apiV3Key: WeChatPayAPIv3Key
     let check: WeChatPaySignatureCheck
     let expectedMerchantID: String?
+    let expectedAppID: String?
 
     /// - Parameter expectedMerchantID: when set, decrypted transactions and refunds must carry this mchid.
-    public init(apiV3Key: WeChatPayAPIv3Key, platformKeys: WeChatPayPlatformKeys, expectedMerchantID: String? = nil) {
+    /// - Parameter expectedAppID: when set, decrypted transactions must carry this appid (the app the order was made
+    ///   for; one merchant id can serve several apps).
+    public init(
+        apiV3Key: WeChatPayAPIv3Key, platformKeys: WeChatPayPlatformKeys, expectedMerchantID: String? = nil, expectedAppID: String? = nil
+    ) {
         self.apiV3Key = apiV3Key
         self.check = WeChatPaySignatureCheck(platformKeys: platformKeys, maximumSkew: Self.maximumClockSkew)
         self.expectedMerchantID = expectedMerchantID
+        self.expectedAppID = expectedAppID
     }
 
     public init(credentials: WeChatPayCredentials, configuration: WeChatPayConfiguration) {
         self.init(
             apiV3Key: credentials.apiV3Key, platformKeys: credentials.platformKeys,
-            expectedMerchantID: configuration.merchantID)
+            expectedMerchantID: configuration.merchantID, expectedAppID: configuration.appID)
     }
 
     public func verify(headers: WeChatPayNotifyHeaders, body: [UInt8], now: Date) throws(NotifyVerificationError)
@@ -126,7 +132,15 @@ public struct WeChatPayNotifyVerifier: Sendable {
                 let transaction = try WeChatPayMapping.transaction(
                     try ChannelJSON.decode(WeChatWireTransaction.self, from: plaintext))
                 try checkMerchant(transaction.merchantID)
+                if let expectedAppID, transaction.appID != expectedAppID {
+                    throw NotifyVerificationError(
+                        .recipientMismatch, channel: .wechat, "appid \(transaction.appID ?? "(none)") is not \(expectedAppID)")
+                }
                 guard transaction.total != nil else { throw malformed("transaction has no amount.total") }
+                // Paystream orders are made in fen of CNY; an amount in anything else is not the order's.
+                if let currency = transaction.currency, currency != "CNY" {
+                    throw malformed("transaction amount is in \(currency), not CNY")
+                }
                 if transaction.tradeState == "SUCCESS", transaction.transactionID == nil || transaction.successTime == nil {
                     throw malformed("a successful transaction lacks transaction_id or success_time")
                 }
