@@ -184,10 +184,14 @@ struct EnvelopeReloader: Service {
 
     /// Reloads one envelope; false when its grabs do not fit its split (nothing loaded, logged as critical).
     private func reload(_ envelopeID: String, sender: AccountID, split: [Int64], expiresAt: Date) async throws -> Bool {
+        // Grabs Redis still holds as pending (a partial loss), read before the committed ones: a grab the worker commits
+        // (and compensation then clears from pending) between the two reads is in both, and counted once, as committed.
+        // Read the other way round, it could be in neither, and its share handed out again.
+        let stillPending = try await services.envelopes.pending(envelopeID: envelopeID)
         let committed = try await services.store.committedGrabRecords(envelopeID)
         let committedIDs = Set(committed.map(\.grab.grabId))
-        // Grabs Redis still holds as pending (a partial loss) that the ledger has neither committed nor refused.
-        var pending = try await services.envelopes.pending(envelopeID: envelopeID).filter { !committedIDs.contains($0.grabID) }
+        // Of those, the ones the ledger has neither committed nor refused.
+        var pending = stillPending.filter { !committedIDs.contains($0.grabID) }
         let refused = try await services.store.refusedGrabs(pending.map(\.grabID))
         pending.removeAll { refused[$0.grabID] != nil }
         let taken = committed.map(\.grab.amountFen) + pending.map(\.amountFen)
