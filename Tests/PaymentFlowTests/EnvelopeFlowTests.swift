@@ -136,6 +136,31 @@ import TestSupport
         }
     }
 
+    /// The grab script compares the time the API sends; the expiry job uses PostgreSQL's. An API whose clock is behind
+    /// (or whose Redis call is slow) could be granted a share after the job took the rest. The job closes the envelope in
+    /// Redis first, so such a grab is refused, and no one is promised money the ledger will refuse.
+    @Test func aGrabAfterTheExpiryJobIsRefusedWhateverTheAPIsClock() async throws {
+        try await FlowHarness.run { h in
+            let sender = "user:clk\(h.prefix.suffix(6))"
+            let envelope = try await Self.fundedEnvelope(h, sender: sender, totalFen: 3000, shares: 3, mode: "equal")
+            let first = try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: "user:c1x\(h.prefix.suffix(6))")
+            #expect(first.status == 200 && first.int("amountFen") == 1000, "\(first.text)")
+            // PostgreSQL's time is past the expiry; Redis' copy (and so every API's view) is still a day ahead.
+            #expect(try await h.count(
+                "WITH e AS (UPDATE envelopes SET expires_at = now() - interval '10 seconds' WHERE envelope_order_id = '\(envelope)' RETURNING 1) SELECT count(*) FROM e") == 1)
+            #expect(try await h.runSchedulerOnce(["--expiry-grace-seconds", "0"]).status == 0)
+            #expect(await h.waitFor(envelope, status: "expired"))
+            let late = try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: "user:c2x\(h.prefix.suffix(6))")
+            #expect(late.status == 410 && late.string("code") == "envelope.expired", "\(late.status) \(late.text)")
+            // The one grab credited, the rest refunded, nothing dead-lettered to explain.
+            #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'envelopeRefund'") == 1)
+            #expect(await eventually(timeoutSeconds: 60) {
+                (try? await h.count("SELECT count(*) FROM refund_requests WHERE refund_order_id = '\(envelope)EXP' AND amount_fen = 2000")) == 1
+            })
+            #expect(try await h.verify().isClean)
+        }
+    }
+
     @Test func killingTheAPIAndTheWorkerDuringAGrabStormCreditsEveryGrabOnce() async throws {
         // The API kills itself right after its 15th grab script, before producing that grab's event.
         try await FlowHarness.run(apiEnvironment: ["PAYSTREAM_TEST_KILL_AFTER_GRABS": "15"]) { h in

@@ -79,6 +79,15 @@ struct EnvelopeHotState: Sendable {
         }
     }
 
+    static let close = RedisScript(EnvelopeScripts.close)
+
+    /// Closes the envelope to grabs, whatever the clocks of the APIs that ask (the grab script compares the time the
+    /// API sends): the expiry job does it before it reads the pending grabs, so a grab either is among them or is
+    /// refused.
+    func close(envelopeID: String) async throws {
+        _ = try await redis.evaluate(Self.close, keys: [keys(envelopeID)[0]], arguments: [])
+    }
+
     struct Grab: Sendable, Equatable, Encodable {
         var grabId: String
         var user: String

@@ -15,9 +15,9 @@ import Glibc
 ///   are those the ledger refused (their key is recorded `rejected:<code>`, e.g. `envelope.already_grabbed`):
 ///   their message is in the dead-letter topic for an operator, and producing it again would only refuse it
 ///   again, every run, for as long as Redis keeps the envelope.
-/// - ``expireEnvelopes()``: a funded envelope past its expiry (plus a grace period for grabs in flight) gets one
-///   `envelopeExpired` event, after its own pending grabs are re-driven, so the rest refunded is exactly what
-///   no grab took. Its key `envelope-expire:<id>` makes it once, even when two schedulers run at once.
+/// - ``expireEnvelopes()``: a funded envelope past its expiry (plus a grace period for grabs in flight) is closed
+///   to grabs in Redis, then gets one `envelopeExpired` event, after its own pending grabs are re-driven, so the rest
+///   refunded is exactly what no grab took. Its key `envelope-expire:<id>` makes it once, even when two schedulers run at once.
 /// Every run is recorded in `compensation_runs` with what it found and did.
 struct EnvelopeCompensation: Sendable {
     let services: APIServices
@@ -141,6 +141,9 @@ struct EnvelopeCompensation: Sendable {
             for row in rows {
                 let envelopeID = try row.decode(String.self, column: "envelope_order_id")
                 guard let sender = AccountID(try row.decode(String.self, column: "sender")) else { continue }
+                // Closed in Redis first: a grab whose API read its clock before the expiry but reached Redis only now
+                // (a slow call, or that API's clock behind) is refused instead of granted after the rest is taken.
+                try await services.envelopes.close(envelopeID: envelopeID)
                 // Grabs granted before the expiry go first, so the rest is what nobody took.
                 _ = try await redrive(envelopeID, sender: sender, graceMilliseconds: 0)
                 let channel = try row.decode(String?.self, column: "channel").flatMap(Channel.init(rawValue:))
