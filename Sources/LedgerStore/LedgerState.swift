@@ -27,6 +27,7 @@ enum LedgerState {
         case .withdrawalFailed(let p): body(p.orderID)
         case .envelopeWalletFunded(let p): body(p.envelopeOrderID)
         case .envelopeExpired(let p): body(p.envelopeOrderID)
+        case .envelopeRestReturned(let p): body(p.envelopeOrderID); body(p.returnOrderID)
         }
     }
 
@@ -62,6 +63,7 @@ enum LedgerState {
         case .envelopeExpired(let p):
             body(p.sender)
             if case .channel(let channel) = p.destination { body(.clearing(channel)) }
+        case .envelopeRestReturned(let p): body(p.sender); body(.clearing(p.channel))
         }
     }
 

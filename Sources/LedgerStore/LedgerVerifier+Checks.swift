@@ -28,7 +28,7 @@ struct LedgerCheck: Sendable {
     /// Every check, in the order the report lists them.
     static let all: [LedgerCheck] = [
         entries, globalSum, buckets, negative, reconciliation, envelopes, refundedOrders, ordersWithoutEntry,
-        processedKeys, grabbers,
+        processedKeys, grabbers, restReturns,
     ]
 
     /// The number of rows the snapshot holds.
@@ -378,6 +378,38 @@ struct LedgerCheck: Sendable {
                 note: rule == .envelopeGrabbedTwice
                     ? "\(grabber) was credited more than once from this envelope"
                     : "grab order of \(grabber) has no envelope_grabbers row")
+        })
+
+    // MARK: 11. an envelope's rest comes back from a channel only if it was sent there
+
+    /// An `envelopeRestReturned` entry takes the rest out of the channel's clearing account: the envelope's
+    /// `envelopeRefund` entry (booked on the envelope's order, or on a refund order whose parent it is) must have put
+    /// that amount there. (The worker's rule sees the envelope's order, not where
+    /// its rest went; a rest that went to the wallet and "came back" from the channel would be paid twice.)
+    static let restReturns = LedgerCheck(
+        rules: [.envelopeRestReturnedUnsent],
+        sql: """
+            WITH returned AS (
+                SELECT e.order_id, p.account_id AS clearing, -p.amount_fen AS fen
+                FROM journal_entries e JOIN postings p ON p.entry_id = e.entry_id AND p.amount_fen < 0
+                WHERE e.kind = 'envelopeRestReturned'
+            ),
+            v AS (
+                SELECT 'envelope.rest_returned_unsent' AS rule, r.order_id, r.clearing, r.fen
+                FROM returned r
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM journal_entries e JOIN postings p ON p.entry_id = e.entry_id
+                    LEFT JOIN orders f ON f.order_id = e.order_id AND f.kind = 'refund'
+                    WHERE coalesce(f.parent_order_id, e.order_id) = r.order_id AND e.kind = 'envelopeRefund'
+                      AND p.account_id = r.clearing AND p.amount_fen = r.fen)
+            )
+            """,
+        order: "order_id",
+        violation: { rule, row in
+            LedgerViolation(
+                rule: rule, subject: .order(try row.decode(String.self, column: "order_id")),
+                figures: [Figure("returned_fen", found: try int(row, "fen"))],
+                note: "the rest came back from \(try row.decode(String.self, column: "clearing")), which no envelopeRefund of this envelope paid it to")
         })
 }
 

@@ -32,6 +32,8 @@ public struct LedgerViolation: Sendable, Equatable, CustomStringConvertible {
         case envelopeGrabbedTwice = "envelope.grabbed_twice"
         /// A grab order has no `envelope_grabbers` row, so the worker would not see that its grabber was credited.
         case envelopeGrabUnrecorded = "envelope.grab_unrecorded"
+        /// An envelope's rest came back from a channel's clearing account that its expiry never sent it to.
+        case envelopeRestReturnedUnsent = "envelope.rest_returned_unsent"
         /// A recharge, collection or transfer order's settled_fen differs from the refunds made against it.
         case orderSettledMismatch = "order.settled_mismatch"
         /// An order's status says money moved but the entry that moves it is missing.

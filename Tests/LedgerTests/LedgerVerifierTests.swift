@@ -211,6 +211,25 @@ struct LedgerVerifierTests {
         }
     }
 
+    @Test("an envelope's rest returned from a channel it was not sent to breaks envelope.rest_returned_unsent only")
+    func restReturnedUnsent() async throws {
+        try await withDatabase { db in
+            try await Fixture.buildCleanLedger(db)
+            // e2's rest (150 fen) went to WeChat's clearing account: coming back from there is clean.
+            try await Fixture.post(db, "envelope-rest-returned:e2", "envelopeRestReturned", "e2", [("clearing:wechat", "available", -150), ("user:s", "available", 150)])
+            #expect(try await LedgerVerifier(client: db.client).verify().isClean)
+            // From Alipay's, which never had it, it would be paid twice.
+            try await Fixture.order(db, "e4", kind: "envelope", status: "expired", owner: "user:s", amount: 90)
+            try await Fixture.post(db, "notify:alipay:e4", "envelopeFunded", "e4", [("clearing:alipay", "available", -90), ("user:s", "frozen", 90)])
+            try await Fixture.post(db, "envelope-expire:e4", "envelopeRefund", "e4", [("user:s", "frozen", -90), ("user:s", "available", 90)])
+            try await Fixture.post(db, "envelope-rest-returned:e4", "envelopeRestReturned", "e4", [("clearing:alipay", "available", -90), ("user:s", "available", 90)])
+            let report = try await LedgerVerifier(client: db.client).verify()
+            #expect(report.brokenRules == [.envelopeRestReturnedUnsent])
+            #expect(report.violations.map(\.subject) == [.order("e4")])
+            #expect(report.violations.first?.figure("returned_fen") == .init("returned_fen", found: 90))
+        }
+    }
+
     @Test("a refunded order whose settled_fen misses the refund breaks order.settled_mismatch only")
     func refundSettledMismatch() async throws {
         try await withDatabase { db in

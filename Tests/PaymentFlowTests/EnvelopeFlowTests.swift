@@ -161,6 +161,32 @@ import TestSupport
         }
     }
 
+    /// The rest of an expired envelope goes back through WeChat Pay's refund API; when WeChat closes that refund, the
+    /// rest comes back to the sender's wallet, once, instead of staying in the channel's clearing account.
+    @Test func anEnvelopeRestTheChannelDoesNotRefundComesBackToTheSendersWallet() async throws {
+        try await FlowHarness.run { h in
+            let sender = "user:rest\(h.prefix.suffix(6))"
+            let envelope = try await Self.fundedEnvelope(h, sender: sender, totalFen: 3000, shares: 3, mode: "equal")
+            #expect(try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: "user:r1x\(h.prefix.suffix(6))").status == 200)
+            #expect(try await h.sandbox(.POST, "/sandbox/faults", #"{"refunds":{"closed":true}}"#).status == 200)
+            #expect(try await h.count(
+                "WITH e AS (UPDATE envelopes SET expires_at = now() - interval '10 seconds' WHERE envelope_order_id = '\(envelope)' RETURNING 1) SELECT count(*) FROM e") == 1)
+            #expect(try await h.runSchedulerOnce(["--expiry-grace-seconds", "0"]).status == 0)
+            #expect(await h.waitFor(envelope, status: "expired"))
+            // WeChat closes the rest's refund: it comes back to the sender's wallet, and the refund order says so.
+            #expect(await h.waitFor("\(envelope)EXP", status: "failed"))
+            #expect(await eventually(timeoutSeconds: 60) { (try? await h.balance(sender)).map { $0 == (2000, 0) } ?? false })
+            #expect(try await h.count("SELECT count(*) FROM refund_requests WHERE refund_order_id = '\(envelope)EXP' AND channel_state = 'closed' AND given_up_at IS NOT NULL") == 1)
+            #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'envelopeRestReturned' AND order_id = '\(envelope)'") == 1)
+            let refund = try await h.get("/v1/refunds/\(envelope)EXP", as: sender)
+            #expect(refund.string("status") == "failed" && refund.string("channelState") == "closed", "\(refund.text)")
+            // Nothing more comes back however often the dispatcher looks again.
+            try await Task.sleep(for: .seconds(2))
+            #expect(try await h.balance(sender) == (2000, 0))
+            #expect(try await h.verify().isClean)
+        }
+    }
+
     @Test func killingTheAPIAndTheWorkerDuringAGrabStormCreditsEveryGrabOnce() async throws {
         // The API kills itself right after its 15th grab script, before producing that grab's event.
         try await FlowHarness.run(apiEnvironment: ["PAYSTREAM_TEST_KILL_AFTER_GRABS": "15"]) { h in

@@ -88,6 +88,12 @@ enum Fixture {
         event(.envelopeExpired(try! EnvelopeExpired(envelopeOrderID: envelope, sender: sender, destination: destination)))
     }
 
+    static func restReturned(envelope: String, sender: AccountID, channel: Channel, fen: Int64) -> MoneyEvent {
+        event(
+            .envelopeRestReturned(
+                try! EnvelopeRestReturned(envelopeOrderID: envelope, sender: sender, channel: channel, amount: Self.fen(fen), reason: "WeChat Pay refund CLOSED")))
+    }
+
     /// Applies `event` to `ledger`, requiring that the rules accept it and the ledger takes the effects.
     @discardableResult
     static func apply(_ event: MoneyEvent, to ledger: InMemoryLedgerView) throws -> Effects {

@@ -84,6 +84,14 @@ struct LedgerPropertyTests {
                 let id = orderID(ledger, kinds: [.envelope])
                 let sender = ledger.order(id).map { chance(95) && $0.owner.kind == .user ? $0.owner : user } ?? user
                 return Fixture.expire(envelope: id, sender: sender, destination: chance(50) ? .wallet(sender) : .channel(ledger.order(id)?.channel ?? .wechat))
+            case .envelopeRestReturned:
+                let id = orderID(ledger, kinds: [.envelope])
+                let envelope = ledger.order(id)
+                let sender = envelope.map { chance(95) && $0.owner.kind == .user ? $0.owner : user } ?? user
+                let rest = envelope.map { chance(90) ? max(1, $0.amount.fen - $0.settledFen) : fen(5000) } ?? fen(5000)
+                let channel = chance(90) ? (envelope?.channel ?? pick(Channel.allCases)) : pick(Channel.allCases)
+                return Fixture.event(
+                    .envelopeRestReturned(try! EnvelopeRestReturned(envelopeOrderID: id, sender: sender, channel: channel, amount: Fixture.fen(rest), reason: "CLOSED")))
             }
         }
     }
@@ -131,7 +139,7 @@ struct LedgerPropertyTests {
         let ledger = InMemoryLedgerView()
         var applied = 0
         var codes: Set<String> = []
-        for step in 0..<500 {
+        for step in 0..<600 {
             let original = scenario.event(ledger)
             let event = try MoneyEvent.decode(original.encode())  // what a worker would see
             scenario.known.append(event.orderKey)

@@ -51,6 +51,30 @@ struct LedgerRulesEnvelopeTests {
         #expect(Fixture.rejection(Fixture.grab(envelope: "e-1", grab: "g2", sender: alice, grabber: bob, fen: 1), in: ledger) == "envelope.not_funded")
     }
 
+    /// The rest sent back through the channel, which did not refund it, comes back to the sender's wallet, once.
+    @Test func aRestTheChannelDidNotRefundComesBackToTheSenderOnce() throws {
+        let ledger = InMemoryLedgerView()
+        try ledger.load(OrderSnapshot(orderID: "e-1", kind: .envelope, status: .created, owner: alice, amount: Fixture.fen(1000), channel: .wechat))
+        try Fixture.apply(Fixture.paymentSucceeded(order: "e-1", fen: 1000, payer: alice, purpose: .envelope), to: ledger)
+        try Fixture.apply(Fixture.grab(envelope: "e-1", grab: "g1", sender: alice, grabber: bob, fen: 350), to: ledger)
+        // Not before the envelope expired.
+        #expect(Fixture.rejection(Fixture.restReturned(envelope: "e-1", sender: alice, channel: .wechat, fen: 650), in: ledger) == "order.illegal_transition")
+        try Fixture.apply(Fixture.expire(envelope: "e-1", sender: alice, destination: .channel(.wechat)), to: ledger)
+        // Only the rest, through the channel the envelope was paid with, to its sender.
+        #expect(Fixture.rejection(Fixture.restReturned(envelope: "e-1", sender: alice, channel: .wechat, fen: 651), in: ledger) == "envelope.rest_mismatch")
+        #expect(Fixture.rejection(Fixture.restReturned(envelope: "e-1", sender: alice, channel: .alipay, fen: 650), in: ledger) == "envelope.rest_mismatch")
+        #expect(Fixture.rejection(Fixture.restReturned(envelope: "e-1", sender: bob, channel: .wechat, fen: 650), in: ledger) == "envelope.sender_mismatch")
+        let effects = try Fixture.apply(Fixture.restReturned(envelope: "e-1", sender: alice, channel: .wechat, fen: 650), to: ledger)
+        #expect(effects.entries[0].kind == .envelopeRestReturned && effects.entries[0].orderID == "e-1")
+        #expect(effects.entries[0].postings == [p(.clearing(.wechat), .available, -650), p(alice, .available, 650)])
+        #expect(ledger.balanceFen(alice, .available) == 650 && ledger.balanceFen(.clearing(.wechat), .available) == -1000)
+        let returned = ledger.order("e-1EXP")
+        #expect(returned?.kind == .refund && returned?.status == .failed && returned?.parentOrderID == "e-1" && returned?.amount.fen == 650)
+        #expect(ledger.order("e-1")?.status == .expired && ledger.order("e-1")?.settledFen == 350)
+        // Once.
+        #expect(Fixture.rejection(Fixture.restReturned(envelope: "e-1", sender: alice, channel: .wechat, fen: 650), in: ledger) == "order.duplicate")
+    }
+
     @Test func aFinishedOrForeignEnvelopeDoesNotExpire() throws {
         let ledger = InMemoryLedgerView()
         try Fixture.apply(Fixture.paymentSucceeded(order: "e-1", fen: 100, payer: alice, purpose: .envelope), to: ledger)

@@ -93,6 +93,11 @@ struct RandomEventSource {
                 try! EnvelopeExpired(
                     envelopeOrderID: id(), sender: sender,
                     destination: Bool.random(using: &random) ? .wallet(sender) : .channel(pick(Channel.allCases))))
+        case .envelopeRestReturned:
+            return .envelopeRestReturned(
+                try! EnvelopeRestReturned(
+                    envelopeOrderID: String(id().prefix(61)), sender: account([.user]), channel: pick(Channel.allCases), amount: amount(),
+                    reason: text()))
         }
     }
 

@@ -24,6 +24,7 @@ struct MoneyEventTests {
         (Fixture.walletFunded(envelope: "e-2", sender: alice, fen: 700), "envelope-wallet:e-2", "e-2"),
         (Fixture.expire(envelope: "e-1", sender: alice, destination: .wallet(alice)), "envelope-expire:e-1", "e-1"),
         (Fixture.expire(envelope: "e-3", sender: alice, destination: .channel(.alipay)), "envelope-expire:e-3", "e-3"),
+        (Fixture.restReturned(envelope: "e-3", sender: alice, channel: .alipay, fen: 40), "envelope-rest-returned:e-3", "e-3"),
     ]
 
     @Test func everyTypeRoundTripsWithItsKeys() throws {

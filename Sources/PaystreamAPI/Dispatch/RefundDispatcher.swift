@@ -18,7 +18,7 @@ import ServiceLifecycle
 /// (WeChat: the payer's card no longer takes money; the merchant finishes it in its platform, and it ends
 /// `succeeded`): it is logged as critical for an operator once, and asked about every
 /// `APIServices.refundAbnormalRecheckSeconds` (or told by a notify) until it ends `succeeded` (recorded, nothing returned) or
-/// `closed` (returned). The rest of an expired envelope that fails at the channel is an operator's case. A report contradicting a recorded final state is logged as critical, and so
+/// `closed` (returned). The rest of an expired envelope that fails at the channel goes to the sender's wallet. A report contradicting a recorded final state is logged as critical, and so
 /// is a report of another amount than the refund's (answer, query or WeChat notify), which records nothing: the
 /// channel is asked again with back-off until an operator reconciles it.
 struct RefundDispatcher: Service {
@@ -284,16 +284,16 @@ struct RefundDispatcher: Service {
     }
 
     /// A refund the channel did not complete: its money goes back to the payer's wallet through the ledger
-    /// (`refundReturned`, exactly once: its key names the refund order). An expired envelope's rest has no refund
-    /// order of its own, and stays an operator's case.
+    /// (`refundReturned`, exactly once: its key names the refund order). An expired envelope's rest, which has no
+    /// refund order of its own, goes back to the sender's wallet (`envelopeRestReturned`, once per envelope), on the
+    /// envelope's topic, behind its expiry.
     private func returnToPayer(refundOrderID: String, rawState: String, on connection: PostgresConnection) async throws {
         let rows = try await connection.query(
             """
             SELECT original_order_id, account_id, channel, amount_fen, ledger_order_id FROM refund_requests
             WHERE refund_order_id = \(refundOrderID)
             """)
-        guard let row = rows.first, try row.decode(String?.self, column: "ledger_order_id") == nil,
-            let channel = Channel(rawValue: try row.decode(String.self, column: "channel")),
+        guard let row = rows.first, let channel = Channel(rawValue: try row.decode(String.self, column: "channel")),
             let payer = AccountID(try row.decode(String.self, column: "account_id"))
         else {
             services.logger.critical(
@@ -301,12 +301,27 @@ struct RefundDispatcher: Service {
                 metadata: ["refund_order_id": "\(refundOrderID)", "state": "\(rawState)"])
             return
         }
+        let reason = PayoutDispatcher.eventReason("\(channel.rawValue) refund \(rawState)", state: rawState)
+        if let envelopeID = try row.decode(String?.self, column: "ledger_order_id") {
+            // The rest of an expired envelope (no refund order of its own): back to the sender's wallet.
+            let event = try MoneyEvent(
+                payload: .envelopeRestReturned(
+                    try EnvelopeRestReturned(
+                        envelopeOrderID: envelopeID, sender: payer, channel: channel,
+                        amount: try Amount(fen: row.decode(Int64.self, column: "amount_fen")), reason: reason)),
+                occurredAt: services.now(), correlationID: "refund-\(refundOrderID)")
+            try await services.publisher.enqueue(event, family: .envelopeGrabs, on: connection)
+            services.logger.warning(
+                "the rest of an expired envelope did not reach the sender through the channel; it goes back to their wallet",
+                metadata: ["refund_order_id": "\(refundOrderID)", "envelope_id": "\(envelopeID)", "state": "\(rawState)"])
+            return
+        }
         let event = try MoneyEvent(
             payload: .refundReturned(
                 try RefundReturned(
                     refundOrderID: refundOrderID, originalOrderID: try row.decode(String.self, column: "original_order_id"),
                     payer: payer, channel: channel, amount: try Amount(fen: row.decode(Int64.self, column: "amount_fen")),
-                    reason: PayoutDispatcher.eventReason("\(channel.rawValue) refund \(rawState)", state: rawState))),
+                    reason: reason)),
             occurredAt: services.now(), correlationID: "refund-\(refundOrderID)")
         try await services.publisher.enqueue(event, family: .refunds, on: connection)
         services.logger.warning(

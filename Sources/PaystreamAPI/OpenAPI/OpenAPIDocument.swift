@@ -8606,7 +8606,7 @@ enum OpenAPIDocument {
           "Push"
         ],
         "summary": "Server-Sent Events",
-        "description": "A stream of what happens to the caller's money and envelopes: `envelope.available`, `grab.credited`, `envelope.finished`, `envelope.refunded`, `envelope.funded`, `refund.done`, `refund.returned` (a refund the channel could not complete is back in the wallet), `payment.credited`, `payment.failed`, `transfer.credited`, `withdrawal.updated`. Each event is `event: <name>` and one `data:` line of JSON; a comment every 15 s keeps the connection alive. A client not connected misses events.",
+        "description": "A stream of what happens to the caller's money and envelopes: `envelope.available`, `grab.credited`, `envelope.finished`, `envelope.refunded`, `envelope.rest_returned` (an envelope's rest the channel did not refund is back in the wallet), `envelope.funded`, `refund.done`, `refund.returned` (a refund the channel could not complete is back in the wallet), `payment.credited`, `payment.failed`, `transfer.credited`, `withdrawal.updated`. Each event is `event: <name>` and one `data:` line of JSON; a comment every 15 s keeps the connection alive. A client not connected misses events.",
         "parameters": [
           {
             "name": "groups",

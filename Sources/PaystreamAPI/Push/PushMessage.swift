@@ -24,6 +24,7 @@ extension PushHub.Event {
             switch notification.event {
             case .envelopeGrabbed: "grab.credited"
             case .envelopeExpired: "envelope.refunded"
+            case .envelopeRestReturned: "envelope.rest_returned"
             case .refundRequested: "refund.done"
             case .refundReturned: "refund.returned"
             case .paymentSucceeded: "payment.credited"

@@ -72,3 +72,49 @@ public struct EnvelopeExpired: Sendable, Hashable {
         try self.init(envelopeOrderID: orderID, sender: sender, destination: destination)
     }
 }
+
+/// The rest of an expired envelope, sent back through the channel it was paid with, that the channel did not refund
+/// (the refund ended closed, or was refused for good and is unknown to the channel): it goes to the sender's wallet.
+///
+/// Guarantees: `envelopeOrderID` is an order id; `sender` is a user; `amount > 0`; `reason` is text. Canonical key
+/// `envelope-rest-returned:<envelopeOrderID>` (an envelope's rest comes back once); Kafka key the envelope's order.
+/// JSON payload: `{"envelopeOrderId","sender","channel","amountFen","reason"}`.
+public struct EnvelopeRestReturned: Sendable, Hashable {
+    public let envelopeOrderID: String
+    public let sender: AccountID
+    public let channel: Channel
+    public let amount: Amount
+    public let reason: String
+
+    public init(envelopeOrderID: String, sender: AccountID, channel: Channel, amount: Amount, reason: String) throws(EventDecodingError) {
+        // The rest's refund order is numbered after it, so that number must be an order id as well.
+        _ = try EventFieldRules.orderID(envelopeOrderID + "EXP", field: "payload.envelopeOrderId")
+        self.envelopeOrderID = try EventFieldRules.orderID(envelopeOrderID, field: "payload.envelopeOrderId")
+        self.sender = try EventFieldRules.account(sender, field: "payload.sender", kinds: [.user])
+        self.channel = channel
+        self.amount = try EventFieldRules.positive(amount, field: "payload.amountFen")
+        self.reason = try EventFieldRules.text(reason, field: "payload.reason")
+    }
+
+    public var orderKey: String { envelopeOrderID }
+    public var canonicalIdempotencyKey: String { "envelope-rest-returned:\(envelopeOrderID)" }
+    /// The number the rest's refund was asked of the channel under (the envelope's order number + `EXP`), which the
+    /// ledger records as a `failed` refund order.
+    public var returnOrderID: String { envelopeOrderID + "EXP" }
+
+    var jsonMembers: [String: JSONValue] {
+        [
+            "envelopeOrderId": .string(envelopeOrderID), "sender": .string(sender.description), "channel": .string(channel.rawValue),
+            "amountFen": .number(String(amount.fen)), "reason": .string(reason),
+        ]
+    }
+
+    init(reading reader: inout EventFieldReader) throws(EventDecodingError) {
+        let orderID = try reader.string("envelopeOrderId")
+        let sender = try reader.account("sender", kinds: [.user])
+        let channel = try reader.channel("channel")
+        let amount = try reader.amount("amountFen")
+        let reason = try reader.string("reason")
+        try self.init(envelopeOrderID: orderID, sender: sender, channel: channel, amount: amount, reason: reason)
+    }
+}

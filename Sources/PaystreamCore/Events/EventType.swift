@@ -15,4 +15,5 @@ public enum EventType: String, Sendable, Codable, CaseIterable {
     case withdrawalFailed
     case envelopeWalletFunded
     case envelopeExpired
+    case envelopeRestReturned
 }

@@ -29,6 +29,7 @@ extension MoneyEvent {
         case .withdrawalFailed(let p): p.jsonMembers
         case .envelopeWalletFunded(let p): p.jsonMembers
         case .envelopeExpired(let p): p.jsonMembers
+        case .envelopeRestReturned(let p): p.jsonMembers
         }
     }
 
@@ -83,6 +84,7 @@ extension MoneyEvent {
         case .withdrawalFailed: payload = .withdrawalFailed(try WithdrawalFailed(reading: &payloadReader))
         case .envelopeWalletFunded: payload = .envelopeWalletFunded(try EnvelopeWalletFunded(reading: &payloadReader))
         case .envelopeExpired: payload = .envelopeExpired(try EnvelopeExpired(reading: &payloadReader))
+        case .envelopeRestReturned: payload = .envelopeRestReturned(try EnvelopeRestReturned(reading: &payloadReader))
         }
         try payloadReader.finish()
         try reader.finish()

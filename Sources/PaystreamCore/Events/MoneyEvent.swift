@@ -40,6 +40,7 @@ public struct MoneyEvent: Sendable, Equatable {
         case withdrawalFailed(WithdrawalFailed)
         case envelopeWalletFunded(EnvelopeWalletFunded)
         case envelopeExpired(EnvelopeExpired)
+        case envelopeRestReturned(EnvelopeRestReturned)
 
         public var type: EventType {
             switch self {
@@ -56,6 +57,7 @@ public struct MoneyEvent: Sendable, Equatable {
             case .withdrawalFailed: .withdrawalFailed
             case .envelopeWalletFunded: .envelopeWalletFunded
             case .envelopeExpired: .envelopeExpired
+            case .envelopeRestReturned: .envelopeRestReturned
             }
         }
 
@@ -76,6 +78,7 @@ public struct MoneyEvent: Sendable, Equatable {
             case .withdrawalFailed(let p): p.orderKey
             case .envelopeWalletFunded(let p): p.orderKey
             case .envelopeExpired(let p): p.orderKey
+            case .envelopeRestReturned(let p): p.orderKey
             }
         }
 
@@ -95,6 +98,7 @@ public struct MoneyEvent: Sendable, Equatable {
             case .withdrawalFailed(let p): p.canonicalIdempotencyKey
             case .envelopeWalletFunded(let p): p.canonicalIdempotencyKey
             case .envelopeExpired(let p): p.canonicalIdempotencyKey
+            case .envelopeRestReturned(let p): p.canonicalIdempotencyKey
             }
         }
     }

@@ -25,6 +25,9 @@ public enum EntryKind: String, Codable, Sendable, CaseIterable {
     case refundReturned
     /// The rest of an expired envelope leaving sender.frozen.
     case envelopeRefund
+    /// clearing(channel).available -X, sender.available +X: the rest of an expired envelope that the channel did not
+    /// refund comes back to the sender's wallet.
+    case envelopeRestReturned
     /// sender.available -X, sender.frozen +X: an envelope paid from the wallet.
     case envelopeWalletFunded
     /// A new entry reversing an earlier one (money.md rule 7: nothing is deleted).

@@ -81,6 +81,16 @@ extension JournalEntry {
             debit: (.clearing(channel), .available), credit: (payer, .available), amount: amount)
     }
 
+    /// clearing(channel).available -X, sender.available +X (kind `envelopeRestReturned`): an envelope's rest the
+    /// channel did not refund comes back to the sender's wallet.
+    public static func envelopeRestReturned(
+        sender: AccountID, channel: Channel, amount: Amount, key: String, orderID: String
+    ) throws(LedgerRuleError) -> JournalEntry {
+        try two(
+            .envelopeRestReturned, key: key, orderID: orderID,
+            debit: (.clearing(channel), .available), credit: (sender, .available), amount: amount)
+    }
+
     /// payer.available -X, then clearing(channel).available +X or wallet.available +X.
     public static func refund(
         payer: AccountID, destination: RefundDestination, amount: Amount, kind: EntryKind = .refund, key: String,

@@ -48,6 +48,18 @@ extension LedgerRules {
             followUps: [notify(p.sender, orderID: p.envelopeOrderID, amount: p.amount, event: event)])
     }
 
+    /// The envelope `orderID`, sent by `sender`: `envelope.unknown`, `order.kind_mismatch` or `envelope.sender_mismatch`.
+    static func envelope(_ orderID: String, sentBy sender: AccountID, in view: some LedgerView) throws(Rejection) -> OrderSnapshot {
+        guard let envelope = view.order(orderID) else { throw reject("envelope.unknown", "no envelope \(orderID)") }
+        guard envelope.kind == .envelope else {
+            throw reject("order.kind_mismatch", "order \(orderID) is a \(envelope.kind.rawValue), not an envelope")
+        }
+        guard envelope.owner == sender else {
+            throw reject("envelope.sender_mismatch", "envelope \(orderID) was sent by \(envelope.owner), not \(sender)")
+        }
+        return envelope
+    }
+
     /// envelopeExpired: the envelope must exist (`envelope.unknown`), be an envelope sent by `sender`
     /// (`order.kind_mismatch`, `envelope.sender_mismatch`) and be `funded` (`order.illegal_transition`; a
     /// finished envelope has nothing left). The rest = amount - grabs so far (> 0, since a funded envelope is
@@ -57,15 +69,7 @@ extension LedgerRules {
     static func envelopeExpired(
         _ p: EnvelopeExpired, _ event: MoneyEvent, _ view: some LedgerView
     ) throws(Rejection) -> Effects {
-        guard let envelope = view.order(p.envelopeOrderID) else {
-            throw reject("envelope.unknown", "no envelope \(p.envelopeOrderID)")
-        }
-        guard envelope.kind == .envelope else {
-            throw reject("order.kind_mismatch", "order \(p.envelopeOrderID) is a \(envelope.kind.rawValue), not an envelope")
-        }
-        guard envelope.owner == p.sender else {
-            throw reject("envelope.sender_mismatch", "envelope \(p.envelopeOrderID) was sent by \(envelope.owner), not \(p.sender)")
-        }
+        let envelope = try envelope(p.envelopeOrderID, sentBy: p.sender, in: view)
         try transition(envelope, to: .expired)
         let (restFen, overflow) = envelope.amount.fen.subtractingReportingOverflow(envelope.settledFen)
         guard !overflow, restFen > 0, let rest = try? Amount(fen: restFen) else {
@@ -78,5 +82,41 @@ extension LedgerRules {
         return Effects(
             entries: [journalEntry], orderChanges: [OrderChange(updating: envelope, to: .expired, reason: "expired")],
             followUps: [notify(p.sender, orderID: p.envelopeOrderID, amount: rest, event: event)])
+    }
+
+    /// envelopeRestReturned: the rest of an expired envelope, sent back through its channel, that the channel did
+    /// not refund.
+    /// - the envelope must exist and be an envelope (`envelope.unknown`, `order.kind_mismatch`) sent by `sender`
+    ///   (`envelope.sender_mismatch`), `expired` (`order.illegal_transition`), paid through `channel`, and the amount
+    ///   its rest: amount − grabs (`envelope.rest_mismatch`); the rest's refund order (``EnvelopeRestReturned/returnOrderID``)
+    ///   must not exist (`order.duplicate`: a second return).
+    /// Entry `envelopeRestReturned`: clearing(channel).available −rest, sender.available +rest, owned by the envelope's
+    /// order, which stays `expired` (a flow records the return). The refund order is created `failed` (owner the
+    /// sender, counterparty the channel's clearing account, parent the envelope).
+    static func envelopeRestReturned(
+        _ p: EnvelopeRestReturned, _ event: MoneyEvent, _ view: some LedgerView
+    ) throws(Rejection) -> Effects {
+        let envelope = try envelope(p.envelopeOrderID, sentBy: p.sender, in: view)
+        guard envelope.status == .expired else {
+            throw reject("order.illegal_transition", "envelope \(p.envelopeOrderID) is \(envelope.status.rawValue), not expired")
+        }
+        let (restFen, overflow) = envelope.amount.fen.subtractingReportingOverflow(envelope.settledFen)
+        guard envelope.channel == p.channel, !overflow, restFen == p.amount.fen else {
+            throw reject(
+                "envelope.rest_mismatch",
+                "envelope \(p.envelopeOrderID) left \(overflow ? "?" : String(restFen)) fen through \(envelope.channel?.rawValue ?? "the wallet"), not \(p.amount.fen) fen through \(p.channel.rawValue)")
+        }
+        // The rest's refund, as the channel left it: a `failed` refund order under the number the channel was asked
+        // with. Its existence is what refuses a second return.
+        try requireAbsent(p.returnOrderID, in: view)
+        let journalEntry = try entry { () throws(LedgerRuleError) in
+            try .envelopeRestReturned(sender: p.sender, channel: p.channel, amount: p.amount, key: event.idempotencyKey, orderID: p.envelopeOrderID)
+        }
+        let returned = OrderChange(
+            orderID: p.returnOrderID, kind: .refund, from: nil, to: .failed, owner: p.sender, counterparty: .clearing(p.channel),
+            amount: p.amount, channel: p.channel, parentOrderID: p.envelopeOrderID, reason: p.reason)
+        return Effects(
+            entries: [journalEntry], orderChanges: [returned, OrderChange(updating: envelope, to: .expired, reason: "rest returned to the wallet")],
+            followUps: [notify(p.sender, orderID: p.returnOrderID, amount: p.amount, event: event)])
     }
 }

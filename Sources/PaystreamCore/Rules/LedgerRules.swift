@@ -29,6 +29,7 @@ public enum LedgerRules {
             case .withdrawalFailed(let p): effects = try withdrawalFailed(p, event, view)
             case .envelopeWalletFunded(let p): effects = try envelopeWalletFunded(p, event, view)
             case .envelopeExpired(let p): effects = try envelopeExpired(p, event, view)
+            case .envelopeRestReturned(let p): effects = try envelopeRestReturned(p, event, view)
             }
             try checkBalances(after: effects.entries, in: view)
             return .success(effects)
