@@ -61,8 +61,9 @@ public struct ReconResolutions: Sendable {
                 if try row.decode(String.self, column: "kind") == "payment", try row.decode(String?.self, column: "order_status") == "created" {
                     throw Refusal(
                         description: """
-                            order \(orderID) is still waiting for its payment event, which books it once: replay it from the dead \
-                            letters (paystream-dlq) or let the payment poller find it; a correction would credit it twice
+                            order \(orderID) is still waiting for its payment event, which books it once: book it with \
+                            `paystream recon requery --order \(orderID)` (or replay it from the dead letters with paystream-dlq); \
+                            a correction would credit it twice
                             """)
                 }
                 // One correction per difference, whichever run of whichever day reported it.

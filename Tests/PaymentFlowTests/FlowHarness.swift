@@ -206,6 +206,14 @@ final class FlowHarness: Sendable {
         return (status, (try? String(contentsOf: process.logFile, encoding: .utf8)) ?? "")
     }
 
+    /// Runs `paystream <arguments>` with every service the scheduler has (the database, Kafka, Redis, the sandbox's
+    /// channels, the keys): for the operator commands that talk to the channels.
+    func runOperator(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let process = try ManagedProcess(executable: "paystream", arguments: arguments + schedulerArguments, name: "paystream-operator")
+        let status = await process.waitForExit(timeoutSeconds: 120)
+        return (status, (try? String(contentsOf: process.logFile, encoding: .utf8)) ?? "")
+    }
+
     /// Another paystream-api like this harness's, on a new port, with `extra` flags (later flags win); the
     /// caller terminates it.
     func startSecondAPI(_ extra: [String]) throws -> ManagedProcess {

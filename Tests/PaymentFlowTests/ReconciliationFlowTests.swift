@@ -179,13 +179,12 @@ import Testing
             #expect(notADifference.status == 2, "\(notADifference.output)")
 
             // A later run reports the same difference again: it is acknowledged, not corrected a second time. A payment
-            // the channel has and the ledger has not booked yet (its order still `created`: here never paid in the
-            // sandbox, put on the bill by hand) takes no correction either: its own event books it, once.
+            // the channel has and the ledger has not booked yet (its order still `created`: its notify lost, and the
+            // poller not asking) takes no correction either: its own event books it, once.
             let unpaid = try #require(try await h.post("/v1/recharges", #"{"amountFen":1000,"channel":"wechat"}"#, as: user).string("orderId"))
-            let onBill = try await h.sandbox(
-                .POST, "/sandbox/bills/inject",
-                #"{"channel":"wechat","date":"\#(day)","kind":"missingOnPlatform","outTradeNo":"\#(unpaid)","amountFen":1000}"#)
-            #expect(onBill.status == 200, "\(onBill.text)")
+            #expect(try await h.sandbox(.POST, "/sandbox/faults", #"{"notify":{"drop":true}}"#).status == 200)
+            #expect(try await h.pay("wechat", unpaid).status == 200)
+            #expect(try await h.sandbox(.POST, "/sandbox/faults", "{}").status == 200)
             let third = try await Self.recon(h, day: day)
             let balances = (try await h.balance(user), try await h.balance("clearing:wechat"))
             for (number, refusal) in [(orders["amount"]!, "has a correcting entry already"), (unpaid, "still waiting for its payment event")] {
@@ -199,6 +198,14 @@ import Testing
             let userAfter = try await h.balance(user), clearingAfter = try await h.balance("clearing:wechat")
             #expect(userAfter == balances.0 && clearingAfter == balances.1)
             #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'correction'") == 1)
+            #expect(try await h.orderStatus(unpaid) == "created")
+            // What the refusal points to: the channel is asked, and the payment booked through its own event, once.
+            let requery = try await h.runOperator(["recon", "requery", "--order", unpaid])
+            #expect(requery.status == 0 && requery.output.contains("\(unpaid): paid"), "\(requery.output)")
+            #expect(await h.waitFor(unpaid, status: "paid"))
+            #expect(try await h.balance(user) == (balances.0.available + 1000, balances.0.frozen))
+            let secondAsk = try await h.runOperator(["recon", "requery", "--order", unpaid])
+            #expect(secondAsk.status == 0 && secondAsk.output.contains("paid already"), "\(secondAsk.output)")
 
             // Internal reconciliation: clean, then a balance changed behind the ledger's back is named.
             let clean = try await Self.paystream(h, ["recon", "internal", "--json"])

@@ -41,37 +41,12 @@ struct PaymentPoller: Service {
                 ORDER BY p.next_query_at NULLS FIRST LIMIT 20
                 FOR UPDATE OF p SKIP LOCKED
                 """)
-            let intake = PaymentIntake(services: services)
             for row in rows {
                 let orderID = try row.decode(String.self, column: "order_id")
                 let attempts = try row.decode(Int.self, column: "query_attempts")
                 guard let channel = Channel(rawValue: try row.decode(String.self, column: "channel")) else { continue }
                 do {
-                    let client = try services.channels.payments(channel)
-                    let status = try await client.queryPayment(outTradeNo: orderID)
-                    switch status.state {
-                    case .succeeded, .refunded:
-                        services.logger.notice("payment found by query (no notify yet)", metadata: ["order_id": "\(orderID)", "channel": "\(channel.rawValue)"])
-                        _ = try await intake.paid(channel: channel, outTradeNo: orderID, transactionID: status.transactionID, amount: status.amount)
-                    case .closed:
-                        _ = try await intake.failed(channel: channel, outTradeNo: orderID, reason: "\(channel.rawValue) \(status.rawState)")
-                    case .failed:
-                        // A failed attempt (WeChat PAYERROR) leaves the order payable: the payer may try again. It is
-                        // closed at the channel first, so that no payment can come after the order is failed here.
-                        try await client.closePayment(outTradeNo: orderID)
-                        _ = try await intake.failed(channel: channel, outTradeNo: orderID, reason: "\(channel.rawValue) \(status.rawState)")
-                    case .notPaid, .paying:
-                        if try row.decode(Bool.self, column: "expired") {
-                            try await client.closePayment(outTradeNo: orderID)
-                            _ = try await intake.failed(channel: channel, outTradeNo: orderID, reason: "expired unpaid")
-                        }
-                    }
-                } catch let error as ChannelError where error.code == .notFound {
-                    // Alipay knows a QR (precreate) trade only once it is scanned. Past the expiry, which is past the
-                    // channel's own time_expire (2 h), it can no longer be scanned and paid: it ends unpaid.
-                    if try row.decode(Bool.self, column: "expired") {
-                        _ = try await intake.failed(channel: channel, outTradeNo: orderID, reason: "expired unpaid (never scanned)")
-                    }
+                    _ = try await ask(orderID, channel: channel, expired: try row.decode(Bool.self, column: "expired"))
                 } catch let error as ChannelError {
                     services.logger.warning("payment query failed; will ask again", metadata: ["order_id": "\(orderID)", "error": "\(error)"])
                 }
@@ -83,6 +58,55 @@ struct PaymentPoller: Service {
                     """)
             }
             return rows.count
+        }
+    }
+
+    /// What asking the channel about one order did.
+    enum Outcome: String, Sendable {
+        /// Paid: the payment went through the intake (``PaymentIntake/paid(channel:outTradeNo:transactionID:amount:)``).
+        case paid
+        /// Paid, but not as ordered (another amount or channel): held for review, not credited.
+        case heldForReview
+        /// Closed at the channel, or closed by this call: the order is failed.
+        case failed
+        /// Not paid yet, and not past its expiry.
+        case waiting
+    }
+
+    /// Asks the channel about `orderID` and applies the answer through the intake, as a notify would be. `expired`:
+    /// the order is past its expiry, so an unpaid one is closed at the channel and failed. Throws the channel's error
+    /// when it does not answer.
+    func ask(_ orderID: String, channel: Channel, expired: Bool) async throws -> Outcome {
+        let intake = PaymentIntake(services: services)
+        let client = try services.channels.payments(channel)
+        do {
+            let status = try await client.queryPayment(outTradeNo: orderID)
+            switch status.state {
+            case .succeeded, .refunded:
+                services.logger.notice("payment found by query (no notify yet)", metadata: ["order_id": "\(orderID)", "channel": "\(channel.rawValue)"])
+                let result = try await intake.paid(channel: channel, outTradeNo: orderID, transactionID: status.transactionID, amount: status.amount)
+                return result == .published ? .paid : .heldForReview
+            case .closed:
+                _ = try await intake.failed(channel: channel, outTradeNo: orderID, reason: "\(channel.rawValue) \(status.rawState)")
+                return .failed
+            case .failed:
+                // A failed attempt (WeChat PAYERROR) leaves the order payable: the payer may try again. It is
+                // closed at the channel first, so that no payment can come after the order is failed here.
+                try await client.closePayment(outTradeNo: orderID)
+                _ = try await intake.failed(channel: channel, outTradeNo: orderID, reason: "\(channel.rawValue) \(status.rawState)")
+                return .failed
+            case .notPaid, .paying:
+                guard expired else { return .waiting }
+                try await client.closePayment(outTradeNo: orderID)
+                _ = try await intake.failed(channel: channel, outTradeNo: orderID, reason: "expired unpaid")
+                return .failed
+            }
+        } catch let error as ChannelError where error.code == .notFound {
+            // Alipay knows a QR (precreate) trade only once it is scanned. Past the expiry, which is past the
+            // channel's own time_expire (2 h), it can no longer be scanned and paid: it ends unpaid.
+            guard expired else { return .waiting }
+            _ = try await intake.failed(channel: channel, outTradeNo: orderID, reason: "expired unpaid (never scanned)")
+            return .failed
         }
     }
 }

@@ -15,7 +15,7 @@ import Reconciliation
 struct ReconCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recon", abstract: "Reconciliation: external (channel bills) and internal (ledger invariants).",
-        subcommands: [Run.self, Internal.self, Show.self, Resolve.self])
+        subcommands: [Run.self, Internal.self, Show.self, Resolve.self, Requery.self])
 
     static func postgres(_ runtime: RuntimeOptions, role: String, logger: Logger) throws -> PostgresClient {
         let configuration = try runtime.resolve()
@@ -176,6 +176,54 @@ struct ReconCommand: AsyncParsableCommand {
                 let account = AccountID(String(text[..<colon]))
             else { throw ValidationError("\(text) is not account:bucket (e.g. clearing:wechat:available)") }
             return (account, bucket)
+        }
+    }
+}
+
+extension ReconCommand {
+    /// `paystream recon requery --order N`: a payment the channel has and the ledger has not booked (its order still
+    /// `created`), found by reconciliation after the payment poller stopped asking (it asks about a day's orders).
+    struct Requery: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Ask the channel about a payment order the ledger has not booked yet, and book it as its notify would.",
+            discussion: """
+                For an order still created that the channel's bill shows paid. The answer goes through the same intake \
+                as a notify (key notify:<channel>:<transaction id>), so the payment is booked once, whatever else \
+                delivers it too. A payment of another amount is held for review; an unpaid order older than \
+                --expire-seconds is closed at the channel and failed. Prints paid, heldForReview, failed or waiting.
+                """)
+
+        @OptionGroup var options: ServiceOptions
+        @Option(help: "The payment order (out_trade_no).") var order: String
+        @Option(help: "An unpaid order older than this is closed at the channel and failed (paystream-api's --payment-expire-seconds).")
+        var expireSeconds = 8_100.0
+
+        func run() async throws {
+            let logger = Logger(label: "paystream.recon-requery")
+            let built = try await options.build(role: "paystream-recon-requery", publicURL: "http://127.0.0.1", logger: logger)
+            do {
+                let rows = try await built.services.store.postgres.query(
+                    """
+                    SELECT p.channel, o.status, (o.created_at < now() - \(Int64(expireSeconds)) * interval '1 second') AS expired
+                    FROM channel_payments p JOIN orders o ON o.order_id = p.order_id WHERE p.order_id = \(order)
+                    """)
+                guard let row = rows.first, let channel = Channel(rawValue: try row.decode(String.self, column: "channel")) else {
+                    throw ValidationError("no payment order \(order)")
+                }
+                let status = try row.decode(String.self, column: "status")
+                if status != "created" {
+                    print("\(order): \(status) already, nothing to ask")
+                } else {
+                    let outcome = try await PaymentPoller(services: built.services, queryAfter: .zero)
+                        .ask(order, channel: channel, expired: try row.decode(Bool.self, column: "expired"))
+                    print("\(order): \(outcome.rawValue)")
+                }
+            } catch {
+                await built.close()
+                FileHandle.standardError.write(Data("paystream recon requery: \(error)\n".utf8))
+                throw ExitCode(2)
+            }
+            await built.close()
         }
     }
 }
