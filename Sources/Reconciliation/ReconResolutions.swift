@@ -10,7 +10,7 @@ import Postgres
 /// once; booked on the item's order) through ``LedgerCorrection`` in
 /// the same transaction as the resolution row, so either both exist or neither does. Old entries are never
 /// edited. A payment whose order still waits for its payment event (`created`) takes no correction: that event
-/// books it, once, under the payment's own key.
+/// books it, once, under the payment's own key (unless the payment is held for review: then no event comes).
 public struct ReconResolutions: Sendable {
     public let client: PostgresClient
 
@@ -43,7 +43,8 @@ public struct ReconResolutions: Sendable {
         return try await client.withTransaction { connection in
             let rows = try await connection.query(
                 """
-                SELECT i.classification, i.kind, i.item_key, i.out_trade_no, r.channel, o.status AS order_status
+                SELECT i.classification, i.kind, i.item_key, i.out_trade_no, r.channel, o.status AS order_status,
+                       EXISTS (SELECT 1 FROM payment_reviews pr WHERE pr.order_id = i.out_trade_no) AS held_for_review
                 FROM recon_items i JOIN recon_runs r ON r.run_id = i.run_id LEFT JOIN orders o ON o.order_id = i.out_trade_no
                 WHERE i.item_id = \(itemID) FOR SHARE OF i
                 """)
@@ -57,8 +58,11 @@ public struct ReconResolutions: Sendable {
                 let orderID = try row.decode(String.self, column: "out_trade_no")
                 // A payment the ledger has not booked yet is booked by its own event (delayed in the worker, in the dead
                 // letters, or found by the payment poller), under the payment's idempotency key: a correction now would
-                // credit it a second time then.
-                if try row.decode(String.self, column: "kind") == "payment", try row.decode(String?.self, column: "order_status") == "created" {
+                // credit it a second time then. One held for review (paid, but not as ordered) has no such event: the
+                // intake holds it every time instead of publishing it, so it is the operator's to correct.
+                if try row.decode(String.self, column: "kind") == "payment", try row.decode(String?.self, column: "order_status") == "created",
+                    try !row.decode(Bool.self, column: "held_for_review")
+                {
                     throw Refusal(
                         description: """
                             order \(orderID) is still waiting for its payment event, which books it once: book it with \

@@ -185,6 +185,12 @@ import Testing
             #expect(try await h.sandbox(.POST, "/sandbox/faults", #"{"notify":{"drop":true}}"#).status == 200)
             #expect(try await h.pay("wechat", unpaid).status == 200)
             #expect(try await h.sandbox(.POST, "/sandbox/faults", "{}").status == 200)
+            // And one paid for less than ordered: held for review, so no event will ever book it.
+            let short = try #require(try await h.post("/v1/recharges", #"{"amountFen":1000,"channel":"wechat"}"#, as: user).string("orderId"))
+            #expect(try await h.pay("wechat", short, amountFen: 900).status == 200)
+            #expect(await eventually(timeoutSeconds: 30) {
+                (try? await h.count("SELECT count(*) FROM payment_reviews WHERE order_id = '\(short)'")) == 1
+            })
             let third = try await Self.recon(h, day: day)
             let balances = (try await h.balance(user), try await h.balance("clearing:wechat"))
             for (number, refusal) in [(orders["amount"]!, "has a correcting entry already"), (unpaid, "still waiting for its payment event")] {
@@ -206,6 +212,17 @@ import Testing
             #expect(try await h.balance(user) == (balances.0.available + 1000, balances.0.frozen))
             let secondAsk = try await h.runOperator(["recon", "requery", "--order", unpaid])
             #expect(secondAsk.status == 0 && secondAsk.output.contains("paid already"), "\(secondAsk.output)")
+            // The held one is the operator's: asking again holds it again, and a correction credits what was paid.
+            let held = try await h.runOperator(["recon", "requery", "--order", short])
+            #expect(held.status == 0 && held.output.contains("\(short): heldForReview"), "\(held.output)")
+            let heldItem = try #require(Self.item(third.runs["wechat"], short)?["itemId"] as? Int, "\(third.output)")
+            let before = try await h.balance(user)
+            let credited = try await Self.paystream(h, [
+                "recon", "resolve", "--item", "\(heldItem)", "--by", "ops-admin", "--reason", "paid 9.00 of 10.00; credited what was paid",
+                "--debit", "clearing:wechat:available", "--credit", "\(user):available", "--amount-fen", "900",
+            ])
+            #expect(credited.status == 0, "\(credited.output)")
+            #expect(try await h.balance(user) == (before.available + 900, before.frozen))
 
             // Internal reconciliation: clean, then a balance changed behind the ledger's back is named.
             let clean = try await Self.paystream(h, ["recon", "internal", "--json"])
