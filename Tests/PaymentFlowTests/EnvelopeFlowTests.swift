@@ -23,6 +23,12 @@ import TestSupport
         }
     }
 
+    /// The answer to a request made in the background, once it came.
+    actor Answer {
+        var reply: FlowHarness.Reply?
+        func set(_ reply: FlowHarness.Reply) { self.reply = reply }
+    }
+
     /// A funded envelope (paid by WeChat Pay in the sandbox) of `shares` shares, ready to grab.
     static func fundedEnvelope(_ h: FlowHarness, sender: String, totalFen: Int64, shares: Int, mode: String = "random", expiresIn: Int = 86_400)
         async throws -> String
@@ -336,6 +342,20 @@ import TestSupport
             // Redis loses the envelope entirely (a restart without its data).
             let key = "\(h.prefix):env:{\(envelope)}"
             _ = try await h.redis(["DEL", key, "\(key):shares", "\(key):grabbed", "\(key):pending"])
+            // While another transaction holds the envelope's row (the expiry job holds it for its whole run), a grab
+            // answers at once instead of waiting for it, and leaves the reload to the next grab.
+            try await h.database.client.withTransaction { connection in
+                _ = try await connection.query("SELECT 1 FROM envelopes WHERE envelope_order_id = \(envelope) FOR UPDATE")
+                let answer = Answer()
+                let grab = Task { await answer.set(try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: users[2])) }
+                let answered = await eventually(timeoutSeconds: 15) { await answer.reply != nil }
+                #expect(answered, "the grab waited for the envelope's row")
+                let blocked = await answer.reply
+                #expect(blocked?.status == 503 && blocked?.string("code") == "envelope.not_ready", "\(blocked?.text ?? "no answer")")
+                _ = grab
+                return ()
+            }
+            #expect(try await h.count("SELECT count(*) FROM envelopes WHERE envelope_order_id = '\(envelope)' AND reload_requested_at IS NOT NULL") == 0)
             let refused = try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: users[2])
             #expect(refused.status == 503 && refused.string("code") == "envelope.not_ready", "\(refused.text)")
             #expect(try await h.count("SELECT count(*) FROM envelopes WHERE envelope_order_id = '\(envelope)' AND reload_requested_at IS NOT NULL") == 1)

@@ -111,13 +111,20 @@ extension PaymentStore {
     }
 
     /// Marks an activated envelope for the envelope reloader to load into Redis again (a grab found it missing
-    /// there), with no grabs-topic marks yet. Answers true when this call marked it (it was not marked already).
+    /// there), with no grabs-topic marks yet. Answers true when this call marked it (it was not marked already). A row
+    /// another transaction holds (the expiry job's, for the length of its run; the reloader's) is skipped rather than
+    /// waited for, so the grab that asks answers at once; the next grab asks again.
     func requestReload(_ envelopeID: String) async throws -> Bool {
         let rows = try await postgres.query(
             """
-            UPDATE envelopes SET reload_requested_at = now(), reload_marks = NULL
-            WHERE envelope_order_id = \(envelopeID) AND activated_at IS NOT NULL AND reload_requested_at IS NULL
-            RETURNING envelope_order_id
+            WITH target AS (
+                SELECT envelope_order_id FROM envelopes
+                WHERE envelope_order_id = \(envelopeID) AND activated_at IS NOT NULL AND reload_requested_at IS NULL
+                FOR UPDATE SKIP LOCKED
+            )
+            UPDATE envelopes e SET reload_requested_at = now(), reload_marks = NULL
+            FROM target t WHERE e.envelope_order_id = t.envelope_order_id
+            RETURNING e.envelope_order_id
             """)
         return !rows.isEmpty
     }
