@@ -44,7 +44,13 @@ public struct ReconResolutions: Sendable {
             let rows = try await connection.query(
                 """
                 SELECT i.classification, i.kind, i.item_key, i.out_trade_no, r.channel, o.status AS order_status,
-                       EXISTS (SELECT 1 FROM payment_reviews pr WHERE pr.order_id = i.out_trade_no) AS held_for_review
+                       EXISTS (SELECT 1 FROM payment_reviews pr
+                               WHERE pr.order_id = i.out_trade_no AND pr.channel = r.channel
+                                 AND pr.channel_transaction_id = i.channel_transaction_id) AS held_for_review,
+                       EXISTS (SELECT 1 FROM recon_resolutions rr JOIN recon_items i2 ON i2.item_id = rr.item_id
+                               JOIN recon_runs r2 ON r2.run_id = i2.run_id
+                               WHERE rr.action = 'ledgerCorrection' AND i2.item_key = i.item_key AND r2.channel = r.channel)
+                           AS corrected_before
                 FROM recon_items i JOIN recon_runs r ON r.run_id = i.run_id LEFT JOIN orders o ON o.order_id = i.out_trade_no
                 WHERE i.item_id = \(itemID) FOR SHARE OF i
                 """)
@@ -70,7 +76,11 @@ public struct ReconResolutions: Sendable {
                             a correction would credit it twice
                             """)
                 }
-                // One correction per difference, whichever run of whichever day reported it.
+                // One correction per difference, whichever run of whichever day reported it (the resolutions are asked as
+                // well as the key: corrections made before the key named the difference carry the item's id).
+                if try row.decode(Bool.self, column: "corrected_before") {
+                    throw Refusal(description: "the difference of item \(itemID) was corrected already, in an earlier run's item")
+                }
                 let entryKey = "recon-resolution:\(try row.decode(String.self, column: "channel")):\(try row.decode(String.self, column: "item_key"))"
                 let amount = try Amount(fen: correction.amountFen)
                 let entry = try JournalEntry(

@@ -193,7 +193,7 @@ import Testing
             })
             let third = try await Self.recon(h, day: day)
             let balances = (try await h.balance(user), try await h.balance("clearing:wechat"))
-            for (number, refusal) in [(orders["amount"]!, "has a correcting entry already"), (unpaid, "still waiting for its payment event")] {
+            for (number, refusal) in [(orders["amount"]!, "corrected already"), (unpaid, "still waiting for its payment event")] {
                 let itemID = try #require(Self.item(third.runs["wechat"], number)?["itemId"] as? Int, "\(third.output)")
                 let corrected = try await Self.paystream(h, [
                     "recon", "resolve", "--item", "\(itemID)", "--by", "ops-admin", "--reason", "again",
