@@ -73,6 +73,21 @@ struct PaymentPoller: Service {
         case waiting
     }
 
+    /// Closes `orderID` at the channel, asks again, and fails it here only once the channel says it is closed: a payment
+    /// made between the question and the close (a channel that closes a paid order without refusing) is then found
+    /// paid on the next round instead of being failed here.
+    private func closeThenFail(_ orderID: String, channel: Channel, client: any PaymentChannel, reason: String) async throws -> Outcome {
+        try await client.closePayment(outTradeNo: orderID)
+        let after = try await client.queryPayment(outTradeNo: orderID)
+        guard after.state == .closed else {
+            services.logger.warning(
+                "order not closed at the channel after closing it; asking again", metadata: ["order_id": "\(orderID)", "state": "\(after.rawState)"])
+            return .waiting
+        }
+        _ = try await PaymentIntake(services: services).failed(channel: channel, outTradeNo: orderID, reason: reason)
+        return .failed
+    }
+
     /// Asks the channel about `orderID` and applies the answer through the intake, as a notify would be. `expired`:
     /// the order is past its expiry, so an unpaid one is closed at the channel and failed. Throws the channel's error
     /// when it does not answer.
@@ -92,14 +107,10 @@ struct PaymentPoller: Service {
             case .failed:
                 // A failed attempt (WeChat PAYERROR) leaves the order payable: the payer may try again. It is
                 // closed at the channel first, so that no payment can come after the order is failed here.
-                try await client.closePayment(outTradeNo: orderID)
-                _ = try await intake.failed(channel: channel, outTradeNo: orderID, reason: "\(channel.rawValue) \(status.rawState)")
-                return .failed
+                return try await closeThenFail(orderID, channel: channel, client: client, reason: "\(channel.rawValue) \(status.rawState)")
             case .notPaid, .paying:
                 guard expired else { return .waiting }
-                try await client.closePayment(outTradeNo: orderID)
-                _ = try await intake.failed(channel: channel, outTradeNo: orderID, reason: "expired unpaid")
-                return .failed
+                return try await closeThenFail(orderID, channel: channel, client: client, reason: "expired unpaid")
             }
         } catch let error as ChannelError where error.code == .notFound {
             // Alipay knows a QR (precreate) trade only once it is scanned. Past the expiry, which is past the
