@@ -60,6 +60,20 @@ import Testing
         }
     }
 
+    /// A query's answer is checked as a notify is: another app's transaction, or one in another currency, is refused.
+    @Test(arguments: [("wxd678efh567hg6787", "wx0000000000000000"), ("\"currency\":\"CNY\"", "\"currency\":\"USD\"")])
+    func aQueriedTransactionOfAnotherAppOrCurrencyIsRefused(replacing: (String, String)) async throws {
+        let answer = Self.paid.replacingOccurrences(of: replacing.0, with: replacing.1)
+        try await withServer({ _, _ in Self.signed(200, answer) }) { server in
+            try await withHTTPClient { http in
+                let fixture = try WeChatFixture(baseURL: server.baseURL, http: Self.fast)
+                let client = WeChatPayV3Client(configuration: fixture.configuration, credentials: fixture.credentials, httpClient: http)
+                let error = await #expect(throws: ChannelError.self) { try await client.queryPayment(outTradeNo: "ORDER0001") }
+                #expect(error?.code == .malformedResponse, "\(String(describing: error))")
+            }
+        }
+    }
+
     @Test func exhaustedRetriesAreReportedAsRetriable() async throws {
         try await withServer({ _, _ in LocalHTTPServer.Reply(status: 503) }) { server in
             try await withHTTPClient { http in

@@ -33,6 +33,13 @@ extension WeChatPayV3Client {
         guard transaction.outTradeNo == outTradeNo else {
             throw ChannelError(.malformedResponse, channel: .wechat, operation: operation, message: "answer is for another order")
         }
+        // As a notify is checked (WeChatPayNotifyVerifier): our app's transaction, in CNY.
+        if let appID = transaction.appID, appID != configuration.appID {
+            throw ChannelError(.malformedResponse, channel: .wechat, operation: operation, message: "answer is for appid \(appID), not ours")
+        }
+        if let currency = transaction.currency, currency != "CNY" {
+            throw ChannelError(.malformedResponse, channel: .wechat, operation: operation, message: "answer's amount is in \(currency), not CNY")
+        }
         guard let state = transaction.state else {
             throw ChannelError(
                 .malformedResponse, channel: .wechat, operation: operation, message: "unknown trade_state \(transaction.tradeState)")
