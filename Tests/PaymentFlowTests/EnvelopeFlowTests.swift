@@ -189,6 +189,34 @@ import TestSupport
             // Nothing more comes back however often the dispatcher looks again.
             try await Task.sleep(for: .seconds(2))
             #expect(try await h.balance(sender) == (2000, 0))
+
+            // A rest an older release gave up on (it only logged it): returned when a new API starts, once. Here the
+            // API is down while the envelope expires, and its refund row is written as the old dispatcher left it.
+            let older = try await Self.fundedEnvelope(h, sender: sender, totalFen: 1200, shares: 2, mode: "equal")
+            await h.killAPI()
+            #expect(try await h.count(
+                "WITH e AS (UPDATE envelopes SET expires_at = now() - interval '10 seconds' WHERE envelope_order_id = '\(older)' RETURNING 1) SELECT count(*) FROM e") == 1)
+            #expect(try await h.runSchedulerOnce(["--expiry-grace-seconds", "0"]).status == 0)
+            #expect(await h.waitFor(older, status: "expired"))
+            #expect(try await h.count(
+                """
+                WITH r AS (INSERT INTO refund_requests (refund_order_id, original_order_id, account_id, channel, amount_fen, total_fen, reason,
+                                                        ledger_order_id, channel_state, attempts, given_up_at)
+                           VALUES ('\(older)EXP', '\(older)', '\(sender)', 'wechat', 1200, 1200, 'envelope expired', '\(older)', 'closed', 1, now())
+                           RETURNING 1),
+                     e AS (UPDATE envelopes SET rest_refund_checked_at = now() WHERE envelope_order_id = '\(older)' RETURNING 1)
+                SELECT (SELECT count(*) FROM r) + (SELECT count(*) FROM e)
+                """) == 2)
+            #expect(try await h.balance(sender) == (2000, 0))
+            try await h.restartAPI()
+            #expect(await h.waitFor("\(older)EXP", status: "failed"))
+            #expect(await eventually(timeoutSeconds: 60) { (try? await h.balance(sender)).map { $0 == (3200, 0) } ?? false })
+            // Another start returns nothing more.
+            await h.killAPI()
+            try await h.restartAPI()
+            try await Task.sleep(for: .seconds(2))
+            #expect(try await h.balance(sender) == (3200, 0))
+            #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'envelopeRestReturned'") == 2)
             #expect(try await h.verify().isClean)
         }
     }

@@ -29,7 +29,34 @@ struct RefundDispatcher: Service {
     var refusalSettlesAfter = 600
 
     func run() async throws {
+        do {
+            let returned = try await returnGivenUpRests()
+            if returned > 0 { services.logger.notice("rests of expired envelopes given up before returned to their senders", metadata: ["count": "\(returned)"]) }
+        } catch {
+            services.logger.error("rests of expired envelopes given up before not returned; next start tries again", metadata: ["error": "\(error)"])
+        }
         await runDispatchLoop("refund dispatch", interval: interval, logger: services.logger) { try await dispatchOnce() }
+    }
+
+    /// Rests of expired envelopes whose refund the channel did not complete, given up by a dispatcher that did not
+    /// return them yet (before ``returnToPayer(refundOrderID:rawState:on:)`` could; an older release only logged them):
+    /// returned now. Once per start, as such rows come only from older code; the return's key keeps it to once.
+    func returnGivenUpRests() async throws -> Int {
+        try await services.store.postgres.withTransaction { connection in
+            let rows = try await connection.query(
+                """
+                SELECT r.refund_order_id, r.channel_state FROM refund_requests r
+                WHERE r.ledger_order_id IS NOT NULL AND r.given_up_at IS NOT NULL AND r.channel_state IN ('closed', 'abnormal')
+                  AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.order_id = r.refund_order_id)
+                FOR UPDATE OF r SKIP LOCKED
+                """)
+            for row in rows {
+                try await returnToPayer(
+                    refundOrderID: try row.decode(String.self, column: "refund_order_id"),
+                    rawState: try row.decode(String.self, column: "channel_state").uppercased(), on: connection)
+            }
+            return rows.count
+        }
     }
 
     func dispatchOnce() async throws -> Int {
