@@ -141,11 +141,15 @@ struct EnvelopeReloader: Service {
         try await services.store.postgres.withTransaction { connection in
             let claimed = try await connection.query(
                 """
-                SELECT 1 FROM envelopes WHERE envelope_order_id = \(loss.envelopeID) AND reload_requested_at::text = \(loss.seen)
-                FOR UPDATE SKIP LOCKED
+                SELECT (o.status = 'funded' AND e.expires_at > now() AND e.expiry_requested_at IS NULL) AS live
+                FROM envelopes e JOIN orders o ON o.order_id = e.envelope_order_id
+                WHERE e.envelope_order_id = \(loss.envelopeID) AND e.reload_requested_at::text = \(loss.seen)
+                FOR UPDATE OF e SKIP LOCKED
                 """)
-            guard !claimed.isEmpty else { return nil }  // another process has it, or had it meanwhile
-            guard let sender = loss.liveSender else {
+            guard let row = claimed.first else { return nil }  // another process has it, or had it meanwhile
+            // Live when it was read, and still, under the lock: the expiry job (which closes the envelope in Redis and
+            // takes the rest) may have run since, and a reload would reopen it to grabs the ledger then refuses.
+            guard let sender = loss.liveSender, try row.decode(Bool.self, column: "live") else {
                 try await connection.execute(
                     "UPDATE envelopes SET reload_requested_at = NULL, reload_marks = NULL WHERE envelope_order_id = \(loss.envelopeID)")
                 return nil

@@ -31,9 +31,6 @@ public enum EnvelopeScripts {
         return 'reloaded'
         """
 
-    /// ARGV: user, grab id, now (ms since the epoch). Answers `{'ok', share, sender}`, `{'already', "grabId|fen|ms"}`,
-    /// `{'empty'}`, `{'expired'}` or `{'unknown'}`: all at once, the envelope exists and has not expired, the user has
-    /// not grabbed it, a share is popped and the grab recorded (also as pending until its transfer is committed).
     /// Closes an envelope to grabs (its expiry time set to 0, so every later grab answers `expired`) if Redis holds
     /// it; a missing one is left missing (a hash with only an expiry would look like a loaded envelope). Answers 1 when
     /// it closed one.
@@ -45,6 +42,9 @@ public enum EnvelopeScripts {
         return 0
         """
 
+    /// ARGV: user, grab id, now (ms since the epoch). Answers `{'ok', share, sender}`, `{'already', "grabId|fen|ms"}`,
+    /// `{'empty'}`, `{'expired'}` or `{'unknown'}`: all at once, the envelope exists and has not expired, the user has
+    /// not grabbed it, a share is popped and the grab recorded (also as pending until its transfer is committed).
     public static let grab = """
         local meta = redis.call('HMGET', KEYS[1], 'sender', 'expires_ms')
         if not meta[1] then return {'unknown'} end
