@@ -60,8 +60,12 @@ import Testing
         }
     }
 
-    /// A query's answer is checked as a notify is: another app's transaction, or one in another currency, is refused.
-    @Test(arguments: [("wxd678efh567hg6787", "wx0000000000000000"), ("\"currency\":\"CNY\"", "\"currency\":\"USD\"")])
+    /// A query's answer is checked as a notify is: another app's transaction, one naming no app, or one in another
+    /// currency, is refused.
+    @Test(arguments: [
+        ("wxd678efh567hg6787", "wx0000000000000000"), ("\"appid\":\"wxd678efh567hg6787\",", ""),
+        ("\"currency\":\"CNY\"", "\"currency\":\"USD\""),
+    ])
     func aQueriedTransactionOfAnotherAppOrCurrencyIsRefused(replacing: (String, String)) async throws {
         let answer = Self.paid.replacingOccurrences(of: replacing.0, with: replacing.1)
         try await withServer({ _, _ in Self.signed(200, answer) }) { server in

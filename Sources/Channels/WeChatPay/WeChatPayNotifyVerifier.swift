@@ -132,14 +132,14 @@ public struct WeChatPayNotifyVerifier: Sendable {
                 let transaction = try WeChatPayMapping.transaction(
                     try ChannelJSON.decode(WeChatWireTransaction.self, from: plaintext))
                 try checkMerchant(transaction.merchantID)
-                if let expectedAppID, transaction.appID != expectedAppID {
-                    throw NotifyVerificationError(
-                        .recipientMismatch, channel: .wechat, "appid \(transaction.appID ?? "(none)") is not \(expectedAppID)")
-                }
                 guard transaction.total != nil else { throw malformed("transaction has no amount.total") }
-                // Paystream orders are made in fen of CNY; an amount in anything else is not the order's.
-                if let currency = transaction.currency, currency != "CNY" {
+                switch transaction.foreign(toApp: expectedAppID) {
+                case .otherApp(let appID)?:
+                    throw NotifyVerificationError(.recipientMismatch, channel: .wechat, "appid \(appID ?? "(none)") is not \(expectedAppID ?? "")")
+                case .otherCurrency(let currency)?:
+                    // Paystream orders are made in fen of CNY; an amount in anything else is not the order's.
                     throw malformed("transaction amount is in \(currency), not CNY")
+                case nil: break
                 }
                 if transaction.tradeState == "SUCCESS", transaction.transactionID == nil || transaction.successTime == nil {
                     throw malformed("a successful transaction lacks transaction_id or success_time")

@@ -24,6 +24,31 @@ public struct WeChatPayTransaction: Sendable, Equatable {
     public var attach: String?
 }
 
+extension WeChatPayTransaction {
+    /// Why a transaction is not one of Paystream's own orders.
+    public enum Foreign: Sendable, Equatable, CustomStringConvertible {
+        /// Made for another app (appid), or for none.
+        case otherApp(String?)
+        /// An amount in another currency than CNY, the only one Paystream's orders are made in.
+        case otherCurrency(String)
+
+        public var description: String {
+            switch self {
+            case .otherApp(let appID): "appid \(appID ?? "(none)") is not ours"
+            case .otherCurrency(let currency): "amount is in \(currency), not CNY"
+            }
+        }
+    }
+
+    /// The one check of a notify's and a query answer's transaction against the order Paystream made: `appID`'s
+    /// (any app's when nil: a verifier not pinned to one), in CNY. Nil when it is ours.
+    public func foreign(toApp appID: String?) -> Foreign? {
+        if let appID, self.appID != appID { return .otherApp(self.appID) }
+        if let currency, currency != "CNY" { return .otherCurrency(currency) }
+        return nil
+    }
+}
+
 /// A refund from a verified and decrypted REFUND.SUCCESS / REFUND.ABNORMAL / REFUND.CLOSED notify.
 public struct WeChatPayRefundNotice: Sendable, Equatable {
     public var merchantID: String?

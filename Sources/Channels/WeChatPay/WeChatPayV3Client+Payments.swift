@@ -34,11 +34,8 @@ extension WeChatPayV3Client {
             throw ChannelError(.malformedResponse, channel: .wechat, operation: operation, message: "answer is for another order")
         }
         // As a notify is checked (WeChatPayNotifyVerifier): our app's transaction, in CNY.
-        if let appID = transaction.appID, appID != configuration.appID {
-            throw ChannelError(.malformedResponse, channel: .wechat, operation: operation, message: "answer is for appid \(appID), not ours")
-        }
-        if let currency = transaction.currency, currency != "CNY" {
-            throw ChannelError(.malformedResponse, channel: .wechat, operation: operation, message: "answer's amount is in \(currency), not CNY")
+        if let foreign = transaction.foreign(toApp: configuration.appID) {
+            throw ChannelError(.malformedResponse, channel: .wechat, operation: operation, message: "answer's \(foreign)")
         }
         guard let state = transaction.state else {
             throw ChannelError(
