@@ -116,6 +116,29 @@ struct ReconMatcherTests {
         #expect(second["d"]?.classification == .matched)
     }
 
+    /// A channel's "no bill" for the next day is explained by the held row of a payment billed before midnight and
+    /// booked after it (by key, or under another number by transaction id), and by nothing else: another booking of
+    /// that day, or a held booking, says the bill is not made yet.
+    @Test func noBillIsExplainedOnlyByRowsTheEarlierRunHeld() {
+        let row = Self.bill("d", at: "2026-03-10 23:59:58")
+        let heldRow = ReconItem(.held, key: row.key, channel: .wechat, platform: nil, bill: row)
+        let late = Self.booked("d", at: "\(Self.nextDay) 00:00:03")
+        #expect(ReconMatcher.unexplainedByNoBill(booked: [late], held: [heldRow], channel: .wechat).isEmpty)
+        let renumbered = Self.booked("d-other-number", at: "\(Self.nextDay) 00:00:03", tx: "tx-d")
+        #expect(ReconMatcher.unexplainedByNoBill(booked: [renumbered], held: [heldRow], channel: .wechat).isEmpty)
+        // And it is one payment the "no bill" day then reports nothing about.
+        #expect(Self.run(bill: [], nextDay: nil, booked: [renumbered], held: [heldRow], day: Self.nextDay).mapValues(\.classification)
+            == ["d": .matched])
+
+        let other = Self.booked("e", at: "\(Self.nextDay) 09:00:00")
+        #expect(ReconMatcher.unexplainedByNoBill(booked: [late, other], held: [heldRow], channel: .wechat).map(\.orderID) == ["e"])
+        #expect(ReconMatcher.unexplainedByNoBill(booked: [late], held: [], channel: .wechat).map(\.orderID) == ["d"])
+        let heldBooking = ReconItem(.held, key: late.key, channel: .wechat, platform: Self.booked("d"), bill: nil)
+        #expect(ReconMatcher.unexplainedByNoBill(booked: [late], held: [heldBooking], channel: .wechat).map(\.orderID) == ["d"])
+        let alipayRow = ReconItem(.held, key: row.key, channel: .alipay, platform: nil, bill: row)
+        #expect(ReconMatcher.unexplainedByNoBill(booked: [late], held: [alipayRow], channel: .wechat).map(\.orderID) == ["d"])
+    }
+
     @Test func heldBillRowStillAloneIsChannelOnly() {
         let row = Self.bill("d", at: "2026-03-10 23:59:58")
         let held = ReconItem(.held, key: row.key, channel: .wechat, platform: nil, bill: row)

@@ -62,10 +62,16 @@ struct ReconCommand: AsyncParsableCommand {
         @Option(help: "A channel to reconcile (wechat, alipay, bill99); repeat for several. Default: all three.") var channel: [String] = []
         @Option(help: "A booking this many seconds before midnight, absent from the day's bill, is held while the next day's bill is not out.")
         var crossDayWindowSeconds = 600
+        @Option(help: """
+            Hours after the end of the day from which a channel's "no bill for this day" is final: an empty bill, with the \
+            day's bookings reported. Before, the run fails (the bill is not out yet).
+            """)
+        var noBillFinalAfterHours = 48
         @Flag(help: "Print one JSON object instead of text.") var json = false
 
         func validate() throws {
             guard ReconDays.adjacent(date, by: 0) != nil else { throw ValidationError("--date must be yyyy-MM-dd") }
+            guard noBillFinalAfterHours >= 0 else { throw ValidationError("--no-bill-final-after-hours >= 0") }
             for name in channel where Channel(rawValue: name) == nil {
                 throw ValidationError("--channel is wechat, alipay or bill99")
             }
@@ -76,7 +82,7 @@ struct ReconCommand: AsyncParsableCommand {
             let runs = try await ReconCommand.withPostgres(options.runtime, role: "paystream-recon") { client, logger in
                 let reconciler = ExternalReconciler(
                     client: client, sources: try ReconSources.make(options, postgres: client, logger: logger),
-                    crossDayWindowSeconds: crossDayWindowSeconds, logger: logger)
+                    crossDayWindowSeconds: crossDayWindowSeconds, noBillFinalAfterSeconds: noBillFinalAfterHours * 3600, logger: logger)
                 var runs: [ReconRun] = []
                 for channel in channels {
                     if let run = try await reconciler.run(day: date, channel: channel, trigger: .manual) { runs.append(run) }

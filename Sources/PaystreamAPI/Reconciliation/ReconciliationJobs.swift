@@ -84,6 +84,11 @@ public struct ReconScheduleOptions: ParsableArguments, Sendable {
     @Option(help: "Channels reconciled daily (comma-separated; empty: none).") public var reconChannels = "wechat,alipay,bill99"
     @Option(help: "Seconds between checks whether the daily reconciliation is due.") public var reconCheckSeconds = 300.0
     @Option(help: "Earlier days the daily reconciliation also runs if they have no scheduled run yet.") public var reconCatchUpDays = 3
+    @Option(help: """
+        Hours after the end of a day from which a channel's "no bill for this day" is final: an empty bill, with the day's \
+        bookings reported. Before, it is a bill not made yet, and the day is run again. Keep it inside the catch-up days.
+        """)
+    public var reconNoBillFinalAfterHours = 48
     @Option(help: "Seconds between internal reconciliation runs (ledger invariants); 0 turns it off.")
     public var internalReconIntervalSeconds = 3600.0
     @Option(help: "With --once: also reconcile this day's bills (yyyy-MM-dd) as the daily job would, and the ledger.")
@@ -94,8 +99,9 @@ public struct ReconScheduleOptions: ParsableArguments, Sendable {
     public func validate() throws {
         guard ReconDays.secondsOfDay(reconAt) != nil else { throw ValidationError("--recon-at is HH:mm") }
         guard channels != nil else { throw ValidationError("--recon-channels: wechat, alipay, bill99") }
-        guard reconCatchUpDays >= 0, reconCheckSeconds > 0, internalReconIntervalSeconds >= 0 else {
-            throw ValidationError("--recon-catch-up-days >= 0, --recon-check-seconds > 0, --internal-recon-interval-seconds >= 0")
+        guard reconCatchUpDays >= 0, reconCheckSeconds > 0, internalReconIntervalSeconds >= 0, reconNoBillFinalAfterHours >= 0 else {
+            throw ValidationError(
+                "--recon-catch-up-days >= 0, --recon-check-seconds > 0, --internal-recon-interval-seconds >= 0, --recon-no-bill-final-after-hours >= 0")
         }
         if let reconDate, ReconDays.adjacent(reconDate, by: 0) == nil { throw ValidationError("--recon-date is yyyy-MM-dd") }
     }
@@ -110,7 +116,9 @@ public struct ReconScheduleOptions: ParsableArguments, Sendable {
         let postgres = services.store.postgres
         let channels = self.channels ?? []
         var jobs = ReconciliationJobs(
-            external: ExternalReconciler(client: postgres, sources: ReconSources.make(services.channels, postgres: postgres), logger: logger),
+            external: ExternalReconciler(
+                client: postgres, sources: ReconSources.make(services.channels, postgres: postgres),
+                noBillFinalAfterSeconds: reconNoBillFinalAfterHours * 3600, logger: logger),
             internalRecon: InternalReconciler(client: postgres), channels: channels,
             dueAfterSeconds: ReconDays.secondsOfDay(reconAt) ?? 36_000, logger: logger, catchUpDays: reconCatchUpDays, periodic: [])
         let daily = jobs, everyHour = jobs

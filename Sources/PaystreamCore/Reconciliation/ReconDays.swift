@@ -49,6 +49,26 @@ public enum ReconDays {
         return adjacent(shanghai(now), by: -1)
     }
 
+    /// Whether `now` is at least `seconds` past the end of `day` (the midnight, Asia/Shanghai, that ends it);
+    /// false for a day that is not yyyy-MM-dd.
+    public static func isPast(_ day: String, bySeconds seconds: Int, now: Date) -> Bool {
+        guard let next = adjacent(day, by: 1), let days = daysSinceEpoch(next) else { return false }
+        return shanghaiSeconds(now) >= Int64(days) * 86_400 + Int64(seconds)
+    }
+
+    /// Days from 1970-01-01 to `day` (negative before it); nil when `day` is not yyyy-MM-dd.
+    static func daysSinceEpoch(_ day: String) -> Int? {
+        guard adjacent(day, by: 0) != nil else { return nil }
+        let parts = day.split(separator: "-").compactMap { Int($0) }
+        // Days from civil (proleptic Gregorian), with March as the first month of the computing year.
+        let (y, m, d) = (parts[1] <= 2 ? parts[0] - 1 : parts[0], parts[1], parts[2])
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
     private static func shanghaiSeconds(_ date: Date) -> Int64 {
         Int64(date.timeIntervalSince1970.rounded(.down)) + 8 * 3600
     }

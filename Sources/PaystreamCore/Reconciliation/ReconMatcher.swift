@@ -80,6 +80,21 @@ public enum ReconMatcher {
         return items.sorted { ($0.key, $0.classification.rawValue) < ($1.key, $1.classification.rawValue) }
     }
 
+    /// The bookings of a day a channel's "no bill for this day" does not explain. A booking is explained when the
+    /// earlier run holds its bill row (billed the day before, booked after midnight: it pairs with the held row as
+    /// ``match(_:)`` pairs them, by key or by transaction id). Any other booking says the channel has not made the
+    /// day's bill yet, or has lost a payment.
+    public static func unexplainedByNoBill(booked: [PlatformRecord], held: [ReconItem], channel: Channel) -> [PlatformRecord] {
+        let heldRows = held.compactMap { $0.channel == channel && $0.platform == nil ? $0.bill : nil }
+        let keys = Set(heldRows.map(\.key))
+        let transactions = Set(heldRows.map { "\($0.key.kind):\($0.transactionID)" })
+        return booked.filter { record in
+            guard record.booked, record.channel == channel, !keys.contains(record.key) else { return false }
+            guard let id = record.transactionID, !id.isEmpty else { return true }
+            return !transactions.contains("\(record.key.kind):\(id)")
+        }
+    }
+
     /// A lone bill row and a lone booking with the same transaction id are the same payment under two numbers:
     /// the booking is re-keyed to the bill's key so they pair.
     private static func pairByTransactionID(
