@@ -24,6 +24,23 @@ import TestSupport
             let someoneElse = try await post("/v1/recharges", #"{"amountFen":999,"channel":"wechat"}"#, key: "rc-1", as: "user:else\(h.prefix.suffix(6))")
             #expect(someoneElse.status == 201)
 
+            // A first request whose process stopped before it answered (killed between its claim and its answer: here the
+            // answer is taken away again) is "in progress" while young; from five minutes on its outcome is unknown, a
+            // stored 500 answered to every retry, and never a second order.
+            let crashBody = #"{"amountFen":4321,"channel":"wechat"}"#
+            #expect(try await post("/v1/recharges", crashBody, key: "rc-crash", as: user).status == 201)
+            _ = try await h.database.client.execute(
+                "UPDATE api_idempotency SET status = NULL, content_type = NULL, body = NULL, completed_at = NULL WHERE key = 'rc-crash'")
+            let young = try await post("/v1/recharges", crashBody, key: "rc-crash", as: user)
+            #expect(young.status == 409 && young.string("code") == "idempotency.in_progress", "\(young.text)")
+            _ = try await h.database.client.execute("UPDATE api_idempotency SET created_at = now() - interval '301 seconds' WHERE key = 'rc-crash'")
+            for _ in 0..<2 {
+                let unknown = try await post("/v1/recharges", crashBody, key: "rc-crash", as: user)
+                #expect(unknown.status == 500 && unknown.string("code") == "idempotency.outcome_unknown", "\(unknown.text)")
+                #expect(unknown.headers["idempotent-replayed"] == "true")
+            }
+            #expect(try await h.count("SELECT count(*) FROM orders WHERE kind = 'recharge' AND amount_fen = 4321") == 1)
+
             // A refusal is an answer too: replayed, not re-evaluated.
             let refused = try await post("/v1/withdrawals", #"{"amountFen":999999999,"channel":"wechat","openId":"o1"}"#, key: "wd-big", as: user)
             let refusedAgain = try await post("/v1/withdrawals", #"{"amountFen":999999999,"channel":"wechat","openId":"o1"}"#, key: "wd-big", as: user)

@@ -17,10 +17,15 @@ import Postgres
 ///   `Idempotent-Replayed: true`, and does nothing;
 /// - the same key with a different request is refused with 422 `idempotency.key_reused`;
 /// - a retry while the first is still running gets 409 `idempotency.in_progress`, never a second effect;
+/// - a claim still unanswered ``abandonedAfterSeconds`` after it was made is one whose process stopped mid-request
+///   (killed, crashed): whether it took effect is not known, as with a 5xx, so from then on the key's answer is a
+///   stored 500 `idempotency.outcome_unknown` (not 409 for the rest of its 24 h), and still never a second effect;
 /// - keys expire 24 h after their first use. Requests without the header are not affected.
 struct IdempotencyMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
     static let header = "Idempotency-Key"
+    /// Far longer than any request runs (channel calls time out in seconds).
+    static let abandonedAfterSeconds = 300
     let postgres: PostgresClient
     let logger: Logger
 
@@ -61,12 +66,17 @@ struct IdempotencyMiddleware: RouterMiddleware {
             guard try row.decode(String.self, column: "digest") == digest else {
                 return problem(.unprocessable("idempotency.key_reused", "this \(Self.header) was used for a different request"))
             }
-            guard let status = try row.decode(Int?.self, column: "status") else {
-                return problem(.conflict("idempotency.in_progress", "the first request with this \(Self.header) is still being processed"))
+            var stored = row
+            if try row.decode(Int?.self, column: "status") == nil {
+                guard let abandoned = try await settleAbandoned(caller: caller, key: key, correlationID: correlationID) else {
+                    return problem(.conflict("idempotency.in_progress", "the first request with this \(Self.header) is still being processed"))
+                }
+                stored = abandoned
             }
+            let status = try stored.decode(Int.self, column: "status")
             var response = Response.bytes(
-                HTTPResponse.Status(code: status), Array((try row.decode(String?.self, column: "body") ?? "").utf8),
-                contentType: try row.decode(String?.self, column: "content_type") ?? "application/json")
+                HTTPResponse.Status(code: status), Array((try stored.decode(String?.self, column: "body") ?? "").utf8),
+                contentType: try stored.decode(String?.self, column: "content_type") ?? "application/json")
             response.headers[HeaderField.Name("Idempotent-Replayed")!] = "true"
             response.headers[HeaderField.Name("X-Request-Id")!] = correlationID
             return response
@@ -94,6 +104,29 @@ struct IdempotencyMiddleware: RouterMiddleware {
         var stored = Response(status: response.status, headers: response.headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         stored.headers[.contentLength] = nil
         return stored
+    }
+}
+
+extension IdempotencyMiddleware {
+    /// Stores 500 `idempotency.outcome_unknown` as the answer of a claim unanswered for ``abandonedAfterSeconds``, and
+    /// returns the stored row (status, content type, body); nil while the claim is younger, or answered meanwhile.
+    fileprivate func settleAbandoned(caller: String, key: String, correlationID: String) async throws -> PostgresRow? {
+        let unknown = APIError(
+            .internalServerError, "idempotency.outcome_unknown",
+            "the first request with this \(Self.header) stopped without an answer; whether it took effect is not known: look the result up before trying again with a new key")
+        let body = String(decoding: unknown.problem(correlationID: correlationID), as: UTF8.self)
+        let rows = try await postgres.query(
+            """
+            UPDATE api_idempotency SET status = \(Int(unknown.status.code)), content_type = 'application/problem+json', body = \(body),
+                   completed_at = now()
+            WHERE caller = \(caller) AND key = \(key) AND status IS NULL
+              AND created_at < now() - \(Self.abandonedAfterSeconds) * interval '1 second'
+            RETURNING status, content_type, body
+            """)
+        guard let row = rows.first else { return nil }
+        logger.warning(
+            "an idempotency key's first request never answered: its outcome is unknown", metadata: ["caller": "\(caller)", "key": "\(key)"])
+        return row
     }
 }
 

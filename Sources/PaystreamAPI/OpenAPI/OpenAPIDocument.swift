@@ -1318,7 +1318,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. A first request with the key that never answered (its process stopped) gets `idempotency.outcome_unknown` from five minutes on, with the same meaning. Codes: `internal.error`, `idempotency.outcome_unknown`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -1336,7 +1336,8 @@ enum OpenAPIDocument {
                         "code": {
                           "type": "string",
                           "enum": [
-                            "internal.error"
+                            "internal.error",
+                            "idempotency.outcome_unknown"
                           ]
                         }
                       }
@@ -1687,7 +1688,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. A first request with the key that never answered (its process stopped) gets `idempotency.outcome_unknown` from five minutes on, with the same meaning. Codes: `internal.error`, `idempotency.outcome_unknown`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -1705,7 +1706,8 @@ enum OpenAPIDocument {
                         "code": {
                           "type": "string",
                           "enum": [
-                            "internal.error"
+                            "internal.error",
+                            "idempotency.outcome_unknown"
                           ]
                         }
                       }
@@ -2404,7 +2406,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "The code names no merchant. Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `store.corrupt`, `internal.error`.",
+            "description": "The code names no merchant. Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. A first request with the key that never answered (its process stopped) gets `idempotency.outcome_unknown` from five minutes on, with the same meaning. Codes: `store.corrupt`, `internal.error`, `idempotency.outcome_unknown`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -2423,7 +2425,8 @@ enum OpenAPIDocument {
                           "type": "string",
                           "enum": [
                             "store.corrupt",
-                            "internal.error"
+                            "internal.error",
+                            "idempotency.outcome_unknown"
                           ]
                         }
                       }
@@ -2771,7 +2774,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. A first request with the key that never answered (its process stopped) gets `idempotency.outcome_unknown` from five minutes on, with the same meaning. Codes: `internal.error`, `idempotency.outcome_unknown`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -2789,7 +2792,8 @@ enum OpenAPIDocument {
                         "code": {
                           "type": "string",
                           "enum": [
-                            "internal.error"
+                            "internal.error",
+                            "idempotency.outcome_unknown"
                           ]
                         }
                       }
@@ -3230,7 +3234,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. A first request with the key that never answered (its process stopped) gets `idempotency.outcome_unknown` from five minutes on, with the same meaning. Codes: `internal.error`, `idempotency.outcome_unknown`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -3248,7 +3252,8 @@ enum OpenAPIDocument {
                         "code": {
                           "type": "string",
                           "enum": [
-                            "internal.error"
+                            "internal.error",
+                            "idempotency.outcome_unknown"
                           ]
                         }
                       }
@@ -4058,7 +4063,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. A first request with the key that never answered (its process stopped) gets `idempotency.outcome_unknown` from five minutes on, with the same meaning. Codes: `internal.error`, `idempotency.outcome_unknown`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -4076,7 +4081,8 @@ enum OpenAPIDocument {
                         "code": {
                           "type": "string",
                           "enum": [
-                            "internal.error"
+                            "internal.error",
+                            "idempotency.outcome_unknown"
                           ]
                         }
                       }
@@ -4427,7 +4433,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. A first request with the key that never answered (its process stopped) gets `idempotency.outcome_unknown` from five minutes on, with the same meaning. Codes: `internal.error`, `idempotency.outcome_unknown`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -4445,7 +4451,8 @@ enum OpenAPIDocument {
                         "code": {
                           "type": "string",
                           "enum": [
-                            "internal.error"
+                            "internal.error",
+                            "idempotency.outcome_unknown"
                           ]
                         }
                       }
@@ -4797,7 +4804,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. A first request with the key that never answered (its process stopped) gets `idempotency.outcome_unknown` from five minutes on, with the same meaning. Codes: `internal.error`, `idempotency.outcome_unknown`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -4815,7 +4822,8 @@ enum OpenAPIDocument {
                         "code": {
                           "type": "string",
                           "enum": [
-                            "internal.error"
+                            "internal.error",
+                            "idempotency.outcome_unknown"
                           ]
                         }
                       }
@@ -5379,7 +5387,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. A first request with the key that never answered (its process stopped) gets `idempotency.outcome_unknown` from five minutes on, with the same meaning. Codes: `internal.error`, `idempotency.outcome_unknown`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -5397,7 +5405,8 @@ enum OpenAPIDocument {
                         "code": {
                           "type": "string",
                           "enum": [
-                            "internal.error"
+                            "internal.error",
+                            "idempotency.outcome_unknown"
                           ]
                         }
                       }
@@ -5796,7 +5805,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. A first request with the key that never answered (its process stopped) gets `idempotency.outcome_unknown` from five minutes on, with the same meaning. Codes: `internal.error`, `idempotency.outcome_unknown`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -5814,7 +5823,8 @@ enum OpenAPIDocument {
                         "code": {
                           "type": "string",
                           "enum": [
-                            "internal.error"
+                            "internal.error",
+                            "idempotency.outcome_unknown"
                           ]
                         }
                       }
@@ -6575,7 +6585,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. A first request with the key that never answered (its process stopped) gets `idempotency.outcome_unknown` from five minutes on, with the same meaning. Codes: `internal.error`, `idempotency.outcome_unknown`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -6593,7 +6603,8 @@ enum OpenAPIDocument {
                         "code": {
                           "type": "string",
                           "enum": [
-                            "internal.error"
+                            "internal.error",
+                            "idempotency.outcome_unknown"
                           ]
                         }
                       }
@@ -7222,7 +7233,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. A first request with the key that never answered (its process stopped) gets `idempotency.outcome_unknown` from five minutes on, with the same meaning. Codes: `internal.error`, `idempotency.outcome_unknown`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -7240,7 +7251,8 @@ enum OpenAPIDocument {
                         "code": {
                           "type": "string",
                           "enum": [
-                            "internal.error"
+                            "internal.error",
+                            "idempotency.outcome_unknown"
                           ]
                         }
                       }
@@ -7807,7 +7819,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. A first request with the key that never answered (its process stopped) gets `idempotency.outcome_unknown` from five minutes on, with the same meaning. Codes: `internal.error`, `idempotency.outcome_unknown`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -7825,7 +7837,8 @@ enum OpenAPIDocument {
                         "code": {
                           "type": "string",
                           "enum": [
-                            "internal.error"
+                            "internal.error",
+                            "idempotency.outcome_unknown"
                           ]
                         }
                       }
@@ -8281,7 +8294,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. A first request with the key that never answered (its process stopped) gets `idempotency.outcome_unknown` from five minutes on, with the same meaning. Codes: `internal.error`, `idempotency.outcome_unknown`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -8299,7 +8312,8 @@ enum OpenAPIDocument {
                         "code": {
                           "type": "string",
                           "enum": [
-                            "internal.error"
+                            "internal.error",
+                            "idempotency.outcome_unknown"
                           ]
                         }
                       }
@@ -9513,7 +9527,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. A first request with the key that never answered (its process stopped) gets `idempotency.outcome_unknown` from five minutes on, with the same meaning. Codes: `internal.error`, `idempotency.outcome_unknown`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -9531,7 +9545,8 @@ enum OpenAPIDocument {
                         "code": {
                           "type": "string",
                           "enum": [
-                            "internal.error"
+                            "internal.error",
+                            "idempotency.outcome_unknown"
                           ]
                         }
                       }
