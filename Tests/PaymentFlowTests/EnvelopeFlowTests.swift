@@ -496,6 +496,22 @@ import TestSupport
             #expect(!outsider.names().contains("envelope.available"))
             #expect(!memberStreams[0].events.contains { $0.name == "grab.credited" && $0.data.contains(members[1]) }, "a grab is pushed to its grabber only")
 
+            // An envelope paid after its expiry (the payer scanned late) is never announced nor loaded: nothing can be grabbed.
+            let late = try await h.post(
+                "/v1/envelopes", #"{"totalFen":300,"shares":3,"mode":"equal","expiresInSeconds":3600,"groupId":"family","payWith":"wechat"}"#,
+                as: sender)
+            let lateID = try #require(late.string("envelopeId"), "\(late.text)")
+            #expect(try await h.count(
+                "WITH e AS (UPDATE envelopes SET expires_at = now() - interval '1 second' WHERE envelope_order_id = '\(lateID)' RETURNING 1) SELECT count(*) FROM e") == 1)
+            try await h.pay("wechat", lateID)
+            #expect(await h.waitFor(lateID, status: "funded"))
+            #expect(await eventually(timeoutSeconds: 30) {
+                (try? await h.count("SELECT count(*) FROM envelopes WHERE envelope_order_id = '\(lateID)' AND activated_at IS NOT NULL")) == 1
+            })
+            try await Task.sleep(for: .seconds(1))
+            for stream in memberStreams { #expect(!stream.events.contains { $0.name == "envelope.available" && $0.data.contains(lateID) }) }
+            #expect(try await h.get("/v1/envelopes/\(lateID)", as: sender).string("source") != "redis")
+
             // A refund is pushed to its payer when the ledger has taken it.
             let recharge = try await h.post("/v1/recharges", #"{"amountFen":500,"channel":"wechat"}"#, as: sender)
             let rechargeID = try #require(recharge.string("orderId"))

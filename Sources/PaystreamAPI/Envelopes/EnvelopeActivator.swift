@@ -8,7 +8,8 @@ import ServiceLifecycle
 /// (`envelope.available` to its group or receiver); announces envelopes that were grabbed to the last share
 /// (`envelope.finished` to the sender and the group).
 ///
-/// Guarantees: an envelope is loaded only once its funding is committed in the ledger (order `funded`);
+/// Guarantees: an envelope is loaded only once its funding is committed in the ledger (order `funded`), and
+/// neither loaded nor announced when that came after its expiry (the expiry job returns it);
 /// loading is idempotent (an envelope already in Redis is not refilled), and `activated_at` is set after
 /// it, so a crash in between loads nothing twice. Rows are claimed with SKIP LOCKED. Every finished envelope is
 /// announced once: each pass looks at the envelopes that finished in the last 10 minutes (the index
@@ -47,7 +48,7 @@ struct EnvelopeActivator: Service {
             let rows = try await connection.query(
                 """
                 SELECT e.envelope_order_id, e.sender, e.share_fen, e.expires_at, e.group_id, e.receiver, e.greeting, e.total_fen, e.shares,
-                       settled.status
+                       settled.status, e.expires_at > now() AS live
                 FROM envelopes e
                 CROSS JOIN LATERAL (
                     SELECT o.status FROM orders o
@@ -68,6 +69,13 @@ struct EnvelopeActivator: Service {
                     continue
                 }
                 guard let sender = AccountID(try row.decode(String.self, column: "sender")) else { continue }
+                guard try row.decode(Bool.self, column: "live") else {
+                    // Paid after its expiry (a payer who scanned late): never offered, nothing to grab. It leaves the
+                    // index; the expiry job returns the whole amount, as for any funded envelope past its expiry.
+                    try await connection.execute("UPDATE envelopes SET activated_at = now() WHERE envelope_order_id = \(envelopeID)")
+                    services.logger.notice("envelope funded after its expiry: not offered", metadata: ["envelope_id": "\(envelopeID)"])
+                    continue
+                }
                 let loaded = try await services.envelopes.load(
                     envelopeID: envelopeID, sender: sender, expiresAt: try row.decode(Date.self, column: "expires_at"),
                     shares: try row.decode([Int64].self, column: "share_fen"))
