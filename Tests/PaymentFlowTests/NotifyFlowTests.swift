@@ -1,4 +1,6 @@
 import Foundation
+import Kafka
+import PaystreamCore
 import Testing
 import TestSupport
 
@@ -134,6 +136,33 @@ import TestSupport
 
     /// WeChat reports PAYERROR after an attempt the payer's bank refused, but the order stays payable: the payer may
     /// scan again. The poller closes it at WeChat before failing it, so no payment can land on a failed order.
+    /// The channel takes a payment for an order the ledger failed meanwhile (its close lost, a channel that let it be
+    /// paid): the notify is held for review and acknowledged, not published for the worker to refuse and dead-letter.
+    @Test func aPaymentForAnOrderFailedHereIsHeldForReview() async throws {
+        try await FlowHarness.run { h in
+            let user = "user:late\(h.prefix.suffix(6))"
+            let order = try await Self.recharge(h, user, "wechat", fen: 2600)
+            try await Self.faults(h, #"{"notify":{"reorder":true}}"#)
+            #expect(try await h.pay("wechat", order).status == 200)
+            let failure = try MoneyEvent(
+                payload: .paymentFailed(try PaymentFailed(orderID: order, channel: .wechat, reason: "expired unpaid")), occurredAt: Date())
+            let producer = try KafkaTestCluster.producer()
+            _ = try await producer.sendAll([
+                KafkaOutgoingMessage(topic: "\(h.prefix).payment.callbacks", key: Array(failure.payload.orderKey.utf8), value: failure.encode())
+            ])
+            #expect(await h.waitFor(order, status: "failed"))
+            try await Self.faults(h, "{}")
+            #expect(try await h.sandbox(.POST, "/sandbox/notifies/flush").status == 200)
+            #expect(await eventually(timeoutSeconds: 30) { (try? await Self.attempts(h, order).contains(where: \.acknowledged)) == true })
+            #expect(await eventually(timeoutSeconds: 30) {
+                (try? await h.count("SELECT count(*) FROM payment_reviews WHERE order_id = '\(order)' AND reason = 'paid after the order failed here' AND paid_fen = 2600")) == 1
+            })
+            #expect(try await h.orderStatus(order) == "failed")
+            #expect(try await h.balance(user) == (0, 0))
+            #expect(try await h.count("SELECT count(*) FROM processed_keys WHERE result LIKE 'rejected:%'") == 0)
+        }
+    }
+
     @Test func anOrderWhosePaymentAttemptFailedIsClosedAtTheChannelBeforeItFails() async throws {
         try await FlowHarness.run(paymentQueryAfterSeconds: 1) { h in
             let user = "user:perr\(h.prefix.suffix(6))"

@@ -5,7 +5,8 @@ import PaystreamCore
 /// Turns a verified payment notify into a money event on Kafka, or explains why not.
 ///
 /// Guarantees: an event is produced only for an order this platform created, paid through the channel it
-/// was created for, for exactly the order's amount; ``paid(…)`` returns `.published` only after Kafka
+/// was created for, for exactly the order's amount, and not failed or closed here (such a payment is held for
+/// review, as one for another amount is); ``paid(…)`` returns `.published` only after Kafka
 /// acknowledged the event, so the channel is acknowledged only then. A duplicate notify publishes the same
 /// idempotency key (`notify:<channel>:<transaction id>`) again, which the worker applies once.
 struct PaymentIntake: Sendable {
@@ -36,6 +37,12 @@ struct PaymentIntake: Sendable {
         guard let amount, amount == payment.amount else {
             return try await hold(
                 payment, channel, transactionID, amount, "paid \(amount?.fen.description ?? "an unknown amount") fen, order is \(payment.amount.fen) fen")
+        }
+        // The order failed here (closed unpaid, its attempt refused) and the channel took the money after all: the
+        // ledger would refuse the event (an illegal transition, dead-lettered). The payment is the operator's, as any
+        // that cannot be credited as it is.
+        if let status = payment.orderStatus, status == "failed" || status == "closed" {
+            return try await hold(payment, channel, transactionID, amount, "paid after the order \(status) here")
         }
         let event = try MoneyEvent(
             payload: .paymentSucceeded(

@@ -82,11 +82,17 @@ struct PaymentStore: Sendable {
         var amount: Amount
         var correlationID: String?
         var traceparent: String?
+        /// The order's status in the ledger as read with the payment (nil before the ledger has the order).
+        var orderStatus: String? = nil
     }
 
     func channelPayment(_ orderID: String) async throws -> ChannelPayment? {
         let rows = try await postgres.query(
-            "SELECT channel, purpose, account_id, amount_fen, correlation_id, traceparent FROM channel_payments WHERE order_id = \(orderID)")
+            """
+            SELECT p.channel, p.purpose, p.account_id, p.amount_fen, p.correlation_id, p.traceparent,
+                   (SELECT o.status FROM orders o WHERE o.order_id = p.order_id) AS order_status
+            FROM channel_payments p WHERE p.order_id = \(orderID)
+            """)
         guard let row = rows.first else { return nil }
         guard let channel = Channel(rawValue: try row.decode(String.self, column: "channel")),
             let purpose = PaymentSucceeded.Purpose(rawValue: try row.decode(String.self, column: "purpose")),
@@ -96,7 +102,7 @@ struct PaymentStore: Sendable {
             orderID: orderID, channel: channel, purpose: purpose, account: account,
             amount: try Amount(fen: row.decode(Int64.self, column: "amount_fen")),
             correlationID: try row.decode(String?.self, column: "correlation_id"),
-            traceparent: try row.decode(String?.self, column: "traceparent"))
+            traceparent: try row.decode(String?.self, column: "traceparent"), orderStatus: try row.decode(String?.self, column: "order_status"))
     }
 
     /// Records an authentic notify that is not credited (amount differs from the order); once per transaction.
