@@ -216,6 +216,17 @@ import Testing
             let held = try await h.runOperator(["recon", "requery", "--order", short])
             #expect(held.status == 0 && held.output.contains("\(short): heldForReview"), "\(held.output)")
             let heldItem = try #require(Self.item(third.runs["wechat"], short)?["itemId"] as? Int, "\(third.output)")
+            // The console lists it among the held payments, open until a correction credits it.
+            _ = try await h.identities.session(login: "ops-held", role: .admin, account: nil)
+            let cookie = try await ConsoleFlowTests.signIn(h, as: "ops-held")
+            func heldRow() async throws -> Substring? {
+                let page = try await ConsoleFlowTests.send(.GET, h.apiURL + "/console/held-payments", headers: ["Cookie": cookie])
+                #expect(page.status == 200, "\(page.status)")
+                guard let start = page.text.range(of: "<code>\(short)</code>") else { return nil }
+                return page.text[start.lowerBound...].prefix { $0 != "\n" }.split(separator: "</tr>").first
+            }
+            let open = try #require(try await heldRow())
+            #expect(open.contains("9.00") && open.contains("10.00") && open.contains(">open<") && open.contains(user), "\(open)")
             let before = try await h.balance(user)
             let credited = try await Self.paystream(h, [
                 "recon", "resolve", "--item", "\(heldItem)", "--by", "ops-admin", "--reason", "paid 9.00 of 10.00; credited what was paid",
@@ -223,6 +234,8 @@ import Testing
             ])
             #expect(credited.status == 0, "\(credited.output)")
             #expect(try await h.balance(user) == (before.available + 900, before.frozen))
+            let closed = try #require(try await heldRow())
+            #expect(closed.contains("credited by correction") && closed.contains("recon-resolution:wechat:payment:\(short)"), "\(closed)")
 
             // Internal reconciliation: clean, then a balance changed behind the ledger's back is named.
             let clean = try await Self.paystream(h, ["recon", "internal", "--json"])

@@ -8,6 +8,7 @@ import PaystreamRuntime
 /// - Withdrawals: the review queue by status, approve, reject with a reason (``ConsoleRoutes+Withdrawals``).
 /// - Dead letters: every dead-letter topic's letters, replay or drop with a reason (``ConsoleRoutes+DeadLetters``).
 /// - Reconciliation: a day's runs and their differences, resolve with or without a correcting entry.
+/// - Held payments: the authentic payments the intake did not credit, and whether a correction has (read only).
 /// - Accounts: balances and the ledger history of one account. Audit: the console's own trail.
 ///
 /// Guarantees: a page without a console session redirects to the sign-in page; an action without one, or
@@ -44,6 +45,7 @@ struct ConsoleRoutes: Sendable {
         registerWithdrawalResolution(on: router)
         registerDeadLetters(on: router)
         registerReconciliation(on: router)
+        registerHeldPayments(on: router)
         registerAccounts(on: router)
     }
 
