@@ -129,6 +129,44 @@ final class EVPKey: @unchecked Sendable {
         return status == 1
     }
 
+    // MARK: RSAES-OAEP with SHA-1
+
+    /// RSAES-OAEP (SHA-1, MGF1 with SHA-1, no label) of `plaintext` under the public half: randomized, as many bytes
+    /// as the modulus. The scheme WeChat Pay requires for sensitive fields (`user_name`, …).
+    func encryptOAEPSHA1(_ plaintext: [UInt8]) throws -> [UInt8] {
+        OpenSSLErrorQueue.clear()
+        // OAEP with SHA-1 carries at most k - 2·20 - 2 bytes.
+        guard !plaintext.isEmpty, plaintext.count <= signatureByteCount - 42 else {
+            throw CryptoError(.invalidArgument, "RSA-OAEP takes 1...\(signatureByteCount - 42) bytes under this key")
+        }
+        let context = try OAEPContext(key: pointer, forEncryption: true)
+        var length = 0
+        guard EVP_PKEY_encrypt(context.pointer, nil, &length, plaintext, plaintext.count) == 1 else {
+            throw CryptoError(.internalFailure, "EVP_PKEY_encrypt (size) failed")
+        }
+        var out = [UInt8](repeating: 0, count: length)
+        guard EVP_PKEY_encrypt(context.pointer, &out, &length, plaintext, plaintext.count) == 1 else {
+            throw CryptoError(.internalFailure, "EVP_PKEY_encrypt failed")
+        }
+        return Array(out.prefix(length))
+    }
+
+    /// The plaintext of an RSAES-OAEP (SHA-1) ciphertext under this private key; throws `.authenticationFailed` for
+    /// a ciphertext this key did not make (or a tampered one), without saying more.
+    func decryptOAEPSHA1(_ ciphertext: [UInt8]) throws -> [UInt8] {
+        defer { OpenSSLErrorQueue.clear() }
+        guard ciphertext.count == signatureByteCount else {
+            throw CryptoError(.invalidLength, "an RSA-OAEP ciphertext under this key is \(signatureByteCount) bytes")
+        }
+        let context = try OAEPContext(key: pointer, forEncryption: false)
+        var length = signatureByteCount
+        var out = [UInt8](repeating: 0, count: length)
+        guard EVP_PKEY_decrypt(context.pointer, &out, &length, ciphertext, ciphertext.count) == 1 else {
+            throw CryptoError(.authenticationFailed, "the RSA-OAEP ciphertext does not decrypt under this key")
+        }
+        return Array(out.prefix(length))
+    }
+
     // MARK: Encoding
 
     /// The SubjectPublicKeyInfo DER of the public half.
@@ -162,6 +200,23 @@ final class EVPKey: @unchecked Sendable {
         defer { OpenSSLErrorQueue.clear() }
         return EVP_PKEY_eq(pointer, other.pointer) == 1
     }
+}
+
+/// Owns one EVP_PKEY_CTX set up for RSAES-OAEP with SHA-1 (and MGF1 with SHA-1), for one operation.
+private final class OAEPContext {
+    let pointer: OpaquePointer
+
+    init(key: OpaquePointer, forEncryption: Bool) throws {
+        guard let pointer = EVP_PKEY_CTX_new(key, nil) else { throw CryptoError(.internalFailure, "EVP_PKEY_CTX_new failed") }
+        self.pointer = pointer
+        guard (forEncryption ? EVP_PKEY_encrypt_init(pointer) : EVP_PKEY_decrypt_init(pointer)) == 1,
+            EVP_PKEY_CTX_set_rsa_padding(pointer, RSA_PKCS1_OAEP_PADDING) == 1,
+            EVP_PKEY_CTX_set_rsa_oaep_md(pointer, EVP_sha1()) == 1,
+            EVP_PKEY_CTX_set_rsa_mgf1_md(pointer, EVP_sha1()) == 1
+        else { throw CryptoError(.internalFailure, "RSA-OAEP set-up failed (is this a private key?)") }
+    }
+
+    deinit { EVP_PKEY_CTX_free(pointer) }
 }
 
 /// Owns one EVP_MD_CTX for the length of one operation.

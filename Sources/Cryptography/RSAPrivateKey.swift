@@ -60,5 +60,10 @@ public struct RSAPrivateKey: Sendable, CustomStringConvertible {
         try key.signSHA256(Array(string.utf8))
     }
 
+    /// The plaintext of an RSAES-OAEP (SHA-1) ciphertext made under ``publicKey``; `.authenticationFailed` otherwise.
+    public func decryptedOAEPSHA1(_ ciphertext: some Collection<UInt8>) throws -> [UInt8] {
+        try key.decryptOAEPSHA1(Array(ciphertext))
+    }
+
     public var description: String { "RSAPrivateKey(\(bitCount) bits)" }
 }

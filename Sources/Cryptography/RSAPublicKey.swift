@@ -54,6 +54,12 @@ public struct RSAPublicKey: Sendable, Equatable, CustomStringConvertible {
         key.verifySHA256(signature: signature, data: Array(string.utf8))
     }
 
+    /// RSAES-OAEP with SHA-1 (MGF1 SHA-1, no label) of `plaintext`: how WeChat Pay wants a sensitive field sent
+    /// (a transfer's `user_name`), under its platform public key. Randomized: two calls give different bytes.
+    public func encryptedOAEPSHA1(_ plaintext: some Collection<UInt8>) throws -> [UInt8] {
+        try key.encryptOAEPSHA1(Array(plaintext))
+    }
+
     public static func == (lhs: RSAPublicKey, rhs: RSAPublicKey) -> Bool {
         lhs.key === rhs.key || lhs.key.hasSamePublicKey(as: rhs.key)
     }
