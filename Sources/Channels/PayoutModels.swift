@@ -31,8 +31,9 @@ public struct BankAccount: Sendable, Equatable {
 public enum PayoutDestination: Sendable, Equatable {
     /// A bank account (Bill99).
     case bankAccount(BankAccount)
-    /// A WeChat user's balance (零钱), by the user's openid under the configured appid.
-    case wechatBalance(openID: String)
+    /// A WeChat user's balance (零钱), by the user's openid under the configured appid; `userName`, the payee's real
+    /// name, which WeChat Pay requires from 2,000.00 CNY on and checks against the openid's (sent encrypted).
+    case wechatBalance(openID: String, userName: String? = nil)
 }
 
 /// A payout order.

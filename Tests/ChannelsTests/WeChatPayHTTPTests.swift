@@ -197,6 +197,19 @@ import Testing
                             destination: .wechatBalance(openID: "oUser1"), remark: "提现"))
                 }
                 #expect(big?.code == .invalidRequest && server.received.count == 1)
+
+                // With the payee's name: sent as user_name, RSA-OAEP (SHA-1) under the platform key its serial names.
+                _ = try await client.requestPayout(
+                    PayoutRequest(
+                        payoutID: "W2024000001", amount: try Amount.parseYuan("2500.00"),
+                        destination: .wechatBalance(openID: "oUser1", userName: "张三"), remark: "提现"))
+                let sent = try #require(server.received.last)
+                #expect(sent.headers.first { $0.name.lowercased() == "wechatpay-serial" }?.value == fixture.platformSerial)
+                let json = try #require(try JSONSerialization.jsonObject(with: Data(sent.body)) as? [String: Any])
+                let sealed = try Base64.decode(try #require(json["user_name"] as? String))
+                #expect(String(decoding: try TestKeys.platform.decryptedOAEPSHA1(sealed), as: UTF8.self) == "张三")
+                #expect(json["transfer_amount"] as? Int == 250_000)
+                #expect(!String(decoding: sent.body, as: UTF8.self).contains("张三"))
             }
         }
     }

@@ -351,14 +351,16 @@ import TestSupport
         }
     }
 
-    /// What the WeChat client cannot send is refused with a 400 before anything is frozen: an openid WeChat would
-    /// not take, or 2,000.00 CNY or more (WeChat needs the payee's encrypted name from there on).
-    @Test func aWeChatWithdrawalTheChannelCannotTakeIsRefusedUpFront() async throws {
+    /// What the WeChat client cannot send is refused before anything is frozen: an openid WeChat would not take, or
+    /// 2,000.00 CNY or more for an account with no holder's name (WeChat needs the payee's real name from there on).
+    /// With the holder's name (their first card's), such a withdrawal is paid: the name goes to WeChat encrypted under
+    /// its key, and is sealed at rest.
+    @Test func aWeChatWithdrawalFrom2000CNYCarriesTheHoldersNameEncrypted() async throws {
         try await FlowHarness.run { h in
             let user = try await h.fundedUser("wwl", fen: 500_000)
             let openID = try await h.bindWeChat(as: user)
             let big = try await h.post("/v1/withdrawals", #"{"amountFen":200000,"channel":"wechat","openId":"\#(openID)"}"#, as: user)
-            #expect(big.status == 400 && big.string("code") == "withdraw.amount_over_channel_limit", "\(big.text)")
+            #expect(big.status == 409 && big.string("code") == "withdraw.payee_name_required", "\(big.text)")
             for odd in ["o 1", "o\\u00e9", "o/../x", String(repeating: "o", count: 129)] {
                 let reply = try await h.post("/v1/withdrawals", #"{"amountFen":100,"channel":"wechat","openId":"\#(odd)"}"#, as: user)
                 #expect(reply.status == 400 && reply.string("code") == "request.invalid_field", "\(odd): \(reply.text)")
@@ -366,6 +368,22 @@ import TestSupport
             #expect(try await h.balance(user) == (500_000, 0))
             let most = try await h.post("/v1/withdrawals", #"{"amountFen":199999,"channel":"wechat","openId":"\#(openID)"}"#, as: user)
             #expect(most.status == 202, "\(most.text)")
+
+            _ = try await h.bindCard(as: user)
+            let named = try await h.post("/v1/withdrawals", #"{"amountFen":250000,"channel":"wechat","openId":"\#(openID)"}"#, as: user)
+            #expect(named.status == 202, "\(named.text)")
+            let order = try #require(named.string("orderId"), "\(named.text)")
+            #expect(named.text.contains("张三") == false, "the name is not answered: \(named.text)")
+            let stored = try await h.database.client.query("SELECT destination::text AS d FROM withdrawal_requests WHERE order_id = \(order)")
+            let row = try #require(try stored.first?.decode(String.self, column: "d"))
+            #expect(row.contains("holderName") && !row.contains("张三"), "sealed at rest: \(row)")
+            #expect(await h.waitFor(order, status: "requested"))
+            #expect(try await h.post("/v1/admin/withdrawals/\(order)/approve", "{}", admin: "ops-lee").status == 202)
+            #expect(await h.waitFor(order, status: "paidOut"))
+            let payouts = (try JSONSerialization.jsonObject(with: Data(try await h.sandbox(.GET, "/sandbox/payouts").body)) as? [[String: Any]]) ?? []
+            let payout = try #require(payouts.first { $0["outBillNo"] as? String == order }, "\(payouts)")
+            #expect(payout["payeeName"] as? String == "张三" && payout["amountFen"] as? Int == 250_000, "\(payout)")
+            #expect(try await h.balance(user) == (500_000 - 199_999 - 250_000, 199_999))
         }
     }
 

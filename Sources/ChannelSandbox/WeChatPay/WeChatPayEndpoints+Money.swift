@@ -81,21 +81,29 @@ extension WeChatPayEndpoints {
     /// POST /v3/fund-app/mch-transfer/transfer-bills: WAIT_USER_CONFIRM at once; the simulated user confirms, and
     /// after the settle delay the bill is SUCCESS (or FAIL under the payout fault), with a
     /// MCHTRANSFER.BILL.FINISHED notify when notify_url was given.
+    ///
+    /// `user_name` is required from 2,000.00 CNY on, as WeChat Pay requires it: RSA-OAEP (SHA-1) under the platform
+    /// key that `Wechatpay-Serial` names, decrypted and kept as the payout's payee name. SIMULATED: WeChat checks the
+    /// name against the openid's real-name record; the sandbox has none and takes any name.
     func createTransfer(_ call: Call) async throws -> Reply {
         let request = try decode(WeChatTransferRequest.self, call)
         try checkIdentity(appid: request.appid, mchid: nil)
         try checkOutNumber(request.out_bill_no, "out_bill_no")
         guard request.transfer_amount > 0 else { throw ParameterError(message: "transfer_amount must be at least 1 fen") }
         guard !request.openid.isEmpty else { throw ParameterError(message: "openid is required") }
+        let payeeName = try openUserName(request.user_name, call: call)
+        guard request.transfer_amount < 200_000 || payeeName != nil else {
+            throw ParameterError(message: "user_name is required for a transfer of 2000 CNY or more")
+        }
         let now = Date()
         let paidFen = request.transfer_amount + (await core.state.faults.payouts?.amountOffsetFen ?? 0)
         let (payout, isNew) = try await core.state.createPayout(
             SandboxPayout(
                 rail: .wechatTransfer, outBillNo: request.out_bill_no, channelBillNo: SandboxID.wechatTransferBill(now),
-                amountFen: paidFen, payee: request.openid, payeeName: request.user_name,
+                amountFen: paidFen, payee: request.openid, payeeName: payeeName,
                 remark: request.transfer_remark, state: "WAIT_USER_CONFIRM", notifyURL: request.notify_url,
                 details: ["transfer_scene_id": request.transfer_scene_id], createdAt: now, updatedAt: now,
-                fingerprint: "\(request.openid)|\(request.transfer_amount)|\(request.transfer_remark)"))
+                fingerprint: "\(request.openid)|\(request.transfer_amount)|\(request.transfer_remark)|\(payeeName ?? "")"))
         if isNew {
             let core = self.core
             let endpoints = self
@@ -111,6 +119,19 @@ extension WeChatPayEndpoints {
                 out_bill_no: payout.outBillNo, transfer_bill_no: payout.channelBillNo,
                 create_time: ShanghaiTime.rfc3339(payout.createdAt), state: payout.state, fail_reason: payout.failReason,
                 package_info: payout.state == "WAIT_USER_CONFIRM" ? "sim" + SandboxID.alphanumeric(40) : nil))
+    }
+
+    /// The plaintext of an encrypted `user_name`: the header must name the platform key, and the field decrypt under it.
+    private func openUserName(_ field: String?, call: Call) throws -> String? {
+        guard let field, !field.isEmpty else { return nil }
+        let serial = call.request.headers[named: "Wechatpay-Serial"] ?? ""
+        guard serial.uppercased() == core.keys.wechatPlatformSerial.uppercased() else {
+            throw ParameterError(message: "Wechatpay-Serial \(serial.isEmpty ? "missing" : serial) does not name the platform key user_name is encrypted under")
+        }
+        guard let sealed = try? Base64.decode(field), let plain = try? core.keys.wechatPlatformKey.decryptedOAEPSHA1(sealed),
+            let name = String(validating: plain, as: UTF8.self), !name.isEmpty
+        else { throw ParameterError(message: "user_name does not decrypt under the platform key (RSA-OAEP, SHA-1)") }
+        return name
     }
 
     func queryTransfer(_ call: Call) async throws -> Reply {

@@ -143,6 +143,14 @@ public struct WeChatPayPlatformKeys: Sendable {
 
     public var serials: [String] { keys.keys.sorted() }
 
+    /// The key sensitive fields are encrypted under, with the serial that names it in `Wechatpay-Serial`: the WeChat
+    /// Pay public key (`PUB_KEY_ID_…`) when one is configured, else the platform certificate with the greatest serial
+    /// (certificates are issued with increasing serials, so the newest while two overlap in a rotation).
+    public var encryptionKey: (serial: String, key: RSAPublicKey)? {
+        let serial = serials.last { $0.hasPrefix("PUB_KEY_ID_") } ?? serials.last
+        return serial.flatMap { serial in keys[serial].map { (serial, $0) } }
+    }
+
     static func normalize(_ serial: String) -> String {
         serial.hasPrefix("PUB_KEY_ID_") ? serial : serial.uppercased()
     }

@@ -12,18 +12,17 @@ public struct WeChatPayBillLocation: Sendable, Equatable {
 }
 
 extension WeChatPayV3Client {
-    /// From this amount on (2,000.00 CNY) WeChat Pay needs the payee's name, RSA-encrypted, which this client cannot
-    /// make: such transfers are refused before sending.
+    /// From this amount on (2,000.00 CNY) WeChat Pay needs the payee's real name (`user_name`), which it checks
+    /// against the openid's: a transfer without one is refused before sending.
     public static let transferNameRequiredFromFen: Int64 = 200_000
 
     /// POST /v3/fund-app/mch-transfer/transfer-bills (商家转账 to the user's balance).
     ///
-    /// Simplified: user_name (the payee's real name, RSA-OAEP-encrypted with the platform key) is never sent,
-    /// because the Cryptography module has no RSA encryption; WeChat Pay requires it from 2,000 CNY on, so such
-    /// transfers are refused here before sending.
+    /// The payee's name, when the destination has one, is sent as `user_name`: RSAES-OAEP (SHA-1) under the WeChat
+    /// Pay key ``WeChatPayPlatformKeys/encryptionKey``, Base64, with that key's serial in `Wechatpay-Serial`.
     public func requestPayout(_ request: PayoutRequest) async throws(ChannelError) -> PayoutStatus {
         let operation = "wechat.transfer"
-        guard case .wechatBalance(let openID) = request.destination else {
+        guard case .wechatBalance(let openID, let userName) = request.destination else {
             throw ChannelError(
                 .invalidRequest, channel: .wechat, operation: operation, message: "WeChat Pay pays to a WeChat balance only")
         }
@@ -31,17 +30,32 @@ extension WeChatPayV3Client {
         try ChannelIdentifiers.check(openID, "openid", lengths: 1...128, channel: .wechat, operation: operation)
         try ChannelIdentifiers.checkPositive(request.amount, "transfer_amount", channel: .wechat, operation: operation)
         try ChannelIdentifiers.checkText(request.remark, "transfer_remark", maxCharacters: 32, channel: .wechat, operation: operation)
-        guard request.amount.fen < Self.transferNameRequiredFromFen else {
+        if let userName {
+            try ChannelIdentifiers.checkText(userName, "user_name", maxCharacters: 60, channel: .wechat, operation: operation)
+        }
+        guard request.amount.fen < Self.transferNameRequiredFromFen || userName?.isEmpty == false else {
             throw ChannelError(
-                .invalidRequest, channel: .wechat, operation: operation,
-                message: "transfers of 2000.00 CNY or more need an encrypted user_name, which this client cannot make")
+                .invalidRequest, channel: .wechat, operation: operation, message: "transfers of 2000.00 CNY or more need the payee's name")
+        }
+        var encryptedName: String?
+        var headers: [(String, String)] = []
+        if let userName, !userName.isEmpty {
+            guard let (serial, key) = platformKeys.encryptionKey else {
+                throw ChannelError(.configuration, channel: .wechat, operation: operation, message: "no WeChat Pay key to encrypt user_name under")
+            }
+            do {
+                encryptedName = Base64.encode(try key.encryptedOAEPSHA1(Array(userName.utf8)))
+            } catch {
+                throw ChannelError(.invalidRequest, channel: .wechat, operation: operation, message: "user_name could not be encrypted: \(error)")
+            }
+            headers.append(("Wechatpay-Serial", serial))
         }
         let wire = WeChatWireTransferRequest(
             appid: configuration.appID, out_bill_no: request.payoutID, transfer_scene_id: configuration.transferSceneID,
-            openid: openID, transfer_amount: request.amount.fen, transfer_remark: request.remark,
+            openid: openID, user_name: encryptedName, transfer_amount: request.amount.fen, transfer_remark: request.remark,
             notify_url: configuration.notifyURL, transfer_scene_report_infos: configuration.transferSceneReports)
         let response = try await perform(
-            operation, .POST, "/v3/fund-app/mch-transfer/transfer-bills", body: try encode(wire, operation))
+            operation, .POST, "/v3/fund-app/mch-transfer/transfer-bills", body: try encode(wire, operation), extraHeaders: headers)
         var status = try payoutStatus(response, operation, payoutID: request.payoutID)
         if status.amount == nil { status.amount = request.amount }
         return status

@@ -17,6 +17,8 @@ public struct WeChatPayV3Client: PaymentChannel, PayoutChannel {
     public let configuration: WeChatPayConfiguration
     let signer: WeChatPayRequestSigner
     let responseCheck: WeChatPaySignatureCheck
+    /// What sensitive request fields are encrypted under (``WeChatPayPlatformKeys/encryptionKey``).
+    let platformKeys: WeChatPayPlatformKeys
     let transport: ChannelHTTPTransport
     let now: @Sendable () -> Date
 
@@ -34,6 +36,7 @@ public struct WeChatPayV3Client: PaymentChannel, PayoutChannel {
             privateKey: credentials.merchantPrivateKey)
         self.responseCheck = WeChatPaySignatureCheck(
             platformKeys: credentials.platformKeys, maximumSkew: WeChatPayNotifyVerifier.maximumClockSkew)
+        self.platformKeys = credentials.platformKeys
         self.transport = ChannelHTTPTransport(
             client: httpClient, options: configuration.http, channel: .wechat, logger: logger)
         self.now = now
@@ -51,7 +54,8 @@ public struct WeChatPayV3Client: PaymentChannel, PayoutChannel {
 
     /// Sends one signed request and returns the verified 2xx answer; maps everything else to a ``ChannelError``.
     func perform(
-        _ operation: String, _ method: ChannelHTTPRequest.Method, _ target: String, body: [UInt8]? = nil, expectBody: Bool = true
+        _ operation: String, _ method: ChannelHTTPRequest.Method, _ target: String, body: [UInt8]? = nil, expectBody: Bool = true,
+        extraHeaders: [(String, String)] = []
     ) async throws(ChannelError) -> ChannelHTTPResponse {
         let base = configuration.baseURL.hasSuffix("/") ? String(configuration.baseURL.dropLast()) : configuration.baseURL
         let signer = self.signer
@@ -65,6 +69,7 @@ public struct WeChatPayV3Client: PaymentChannel, PayoutChannel {
                 ("Authorization", authorization), ("Accept", "application/json"), ("User-Agent", "paystream-channels/1"),
             ]
             if body != nil { headers.append(("Content-Type", "application/json")) }
+            headers += extraHeaders
             return ChannelHTTPRequest(method: method, url: base + target, headers: headers, body: body)
         }
         let verified = try verify(response, operation)

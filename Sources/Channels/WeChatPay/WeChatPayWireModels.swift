@@ -80,6 +80,8 @@ struct WeChatWireTransferRequest: Encodable {
     var out_bill_no: String
     var transfer_scene_id: String
     var openid: String
+    /// The payee's real name, RSA-OAEP-encrypted under the key `Wechatpay-Serial` names, Base64.
+    var user_name: String?
     var transfer_amount: Int64
     var transfer_remark: String
     var notify_url: String?

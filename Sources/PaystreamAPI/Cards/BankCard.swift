@@ -96,6 +96,18 @@ extension PaymentStore {
     /// The account's bound card `cardID`, opened for a payout: number, holder's name, phone and bank. Nil when
     /// the account has no such card; 403 `withdraw.card_not_holders` when the card is not in the name of the
     /// account's holder (``CardRoutes``: a card bound before holders were kept).
+    /// The real name of the account's holder (the person of its first verified card, ``CardRoutes``), opened; nil for an
+    /// account that has never bound a card.
+    func holderName(of account: String, cipher: FieldCipher) async throws -> String? {
+        let rows = try await postgres.query(
+            """
+            SELECT c.name_sealed FROM account_holders h JOIN bank_cards c ON c.card_id = h.first_card_id
+            WHERE h.account_id = \(account)
+            """)
+        guard let sealed = try rows.first?.decode(String.self, column: "name_sealed") else { return nil }
+        return try cipher.open(sealed, field: SealedColumns.cardHolderName)
+    }
+
     func openBoundCard(_ cardID: String, of account: String, cipher: FieldCipher) async throws -> BankAccount? {
         let rows = try await postgres.query(
             """

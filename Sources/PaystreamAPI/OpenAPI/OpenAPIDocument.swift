@@ -2949,7 +2949,7 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "The body is not the documented JSON, no card was named, the openId is not one WeChat takes, the amount is over the channel's limit, or the channel pays no withdrawals. Malformed `Idempotency-Key`. Codes: `request.invalid_body`, `request.missing_field`, `request.invalid_field`, `amount.out_of_range`, `withdraw.amount_over_channel_limit`, `withdraw.channel_unsupported`, `idempotency.invalid_key`.",
+            "description": "The body is not the documented JSON, no card was named, the openId is not one WeChat takes, or the channel pays no withdrawals. Malformed `Idempotency-Key`. Codes: `request.invalid_body`, `request.missing_field`, `request.invalid_field`, `amount.out_of_range`, `withdraw.channel_unsupported`, `idempotency.invalid_key`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -2971,7 +2971,6 @@ enum OpenAPIDocument {
                             "request.missing_field",
                             "request.invalid_field",
                             "amount.out_of_range",
-                            "withdraw.amount_over_channel_limit",
                             "withdraw.channel_unsupported",
                             "idempotency.invalid_key"
                           ]
@@ -3121,7 +3120,7 @@ enum OpenAPIDocument {
             }
           },
           "409": {
-            "description": "The available balance is less than the amount. A request with the same `Idempotency-Key` is still running. Codes: `balance.insufficient_available`, `idempotency.in_progress`. A spent one-time token: `token.reused`.",
+            "description": "The available balance is less than the amount, or a WeChat withdrawal of 2,000.00 CNY or more is asked by an account with no holder's name (no bank card bound yet). A request with the same `Idempotency-Key` is still running. Codes: `balance.insufficient_available`, `withdraw.payee_name_required`, `idempotency.in_progress`. A spent one-time token: `token.reused`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -3140,6 +3139,7 @@ enum OpenAPIDocument {
                           "type": "string",
                           "enum": [
                             "balance.insufficient_available",
+                            "withdraw.payee_name_required",
                             "idempotency.in_progress",
                             "token.reused"
                           ]
@@ -10649,7 +10649,7 @@ enum OpenAPIDocument {
           },
           "openId": {
             "type": "string",
-            "description": "The openid of a WeChat account bound to the caller (`POST /v1/wechat-accounts`), 1…128 letters, digits or `_-|*`. A WeChat withdrawal is less than 200000 fen (2,000.00 CNY): from that amount on, WeChat needs the payee's encrypted name, which Paystream does not send (`withdraw.amount_over_channel_limit`).",
+            "description": "The openid of a WeChat account bound to the caller (`POST /v1/wechat-accounts`), 1…128 letters, digits or `_-|*`. From 200000 fen (2,000.00 CNY) on, WeChat pays only to the openid's real name: Paystream sends the account holder's (the name on the account's first verified bank card), encrypted, and refuses the withdrawal with 409 `withdraw.payee_name_required` when the account has none.",
             "minLength": 1,
             "maxLength": 128,
             "pattern": "^[A-Za-z0-9_|*-]{1,128}$"

@@ -180,11 +180,6 @@ struct WithdrawalRoutes: Sendable {
             guard ChannelIdentifiers.isIdentifier(openID, lengths: 1...128) else {
                 throw APIError.badRequest("request.invalid_field", "openId is 1...128 letters, digits or _-|*")
             }
-            guard amount.fen < WeChatPayV3Client.transferNameRequiredFromFen else {
-                throw APIError.badRequest(
-                    "withdraw.amount_over_channel_limit",
-                    "a WeChat withdrawal is less than \(WeChatPayV3Client.transferNameRequiredFromFen) fen (transfers from 2,000.00 CNY on need the payee's encrypted name, which Paystream does not send)")
-            }
             // Only an openid WeChat itself gave for this account (web authorization): never a stranger's WeChat.
             guard let appID = services.channels.wechatOAuth?.appID,
                 try await services.store.isBoundWeChat(openID, of: caller.description, appID: appID)
@@ -192,7 +187,18 @@ struct WithdrawalRoutes: Sendable {
                 throw APIError.forbidden(
                     "withdraw.wechat_not_bound", "openId is not a WeChat account bound to this account (bind it: POST /v1/wechat-accounts)")
             }
-            destination = .init(type: "wechat", openId: openID)
+            // From 2,000.00 CNY on WeChat Pay needs the payee's real name, and pays only if it is the openid's: the
+            // account holder's, as their first verified card gives it (sent encrypted; sealed here at rest).
+            var payeeName: String?
+            if amount.fen >= WeChatPayV3Client.transferNameRequiredFromFen {
+                guard let name = try await services.store.holderName(of: caller.description, cipher: services.security.cipher) else {
+                    throw APIError.conflict(
+                        "withdraw.payee_name_required",
+                        "a WeChat withdrawal of 2,000.00 CNY or more needs the account holder's real name: bind a bank card first (POST /v1/cards)")
+                }
+                payeeName = name
+            }
+            destination = .init(type: "wechat", holderName: payeeName, openId: openID)
         case .alipay, nil:
             throw APIError.badRequest("withdraw.channel_unsupported", "channel must be bill99 (bank card) or wechat (balance)")
         }

@@ -115,7 +115,7 @@ struct WithdrawalRecord: Sendable, Encodable {
                         accountNumber: accountNumber, holderName: holderName, bankName: bankName, branchName: branchName,
                         province: province, city: city, mobile: mobile))
             case "wechat":
-                return openId.map { .wechatBalance(openID: $0) }
+                return openId.map { .wechatBalance(openID: $0, userName: holderName) }
             default: return nil
             }
         }
