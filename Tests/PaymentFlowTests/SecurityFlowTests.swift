@@ -177,6 +177,30 @@ import TestSupport
         }
     }
 
+    /// Guesses sent all at once are counted before any is checked: the five first are checked, the name is locked at
+    /// the fifth, and a right password in the same burst is refused with the lock instead of being checked too.
+    @Test func aBurstOfParallelGuessesGetsFiveChecksThenTheLock() async throws {
+        try await FlowHarness.run { h in
+            // A slow hash, as scrypt is in production, so that the burst is all in before the first check ends.
+            let logins = Logins(postgres: h.database.client, hasher: try PasswordHasher(parameters: .pbkdf2SHA256(iterations: 400_000)))
+            let login = "ops-burst\(h.prefix.suffix(6))"
+            try await logins.create(login: login, role: .admin, account: nil, password: "the-right-password")
+            let guesses = Task {
+                try await withThrowingTaskGroup(of: Logins.Outcome.self) { group in
+                    for n in 0..<12 { group.addTask { try await logins.verify(login: login, password: "guess-\(n)") } }
+                    return try await group.reduce(into: [Logins.Outcome]()) { $0.append($1) }
+                }
+            }
+            try await Task.sleep(for: .milliseconds(300))
+            let right = try await logins.verify(login: login, password: "the-right-password")
+            let outcomes = try await guesses.value
+            guard case .locked = right else { Issue.record("the right password was checked during the burst: \(right)"); return }
+            #expect(outcomes.count { $0 == .rejected } == 4, "\(outcomes)")
+            #expect(outcomes.count { if case .locked = $0 { true } else { false } } == 8)
+            #expect(try await h.count("SELECT failed_attempts FROM login_failures WHERE login = '\(login)'") == 5)
+        }
+    }
+
     @Test func hostileInputIsRefusedOrStoredVerbatimAndNothingElseMoves() async throws {
         try await FlowHarness.run { h in
             let user = try await h.fundedUser("evil", fen: 20_000)

@@ -11,7 +11,9 @@ import Postgres
 /// login name is locked for ``lockout`` (also against the right password), and a success or a new password
 /// resets the count. Nothing tells which logins exist: failures are counted per name (table `login_failures`)
 /// whether the login exists or not, so an unknown name is locked after the same failures with the same answer,
-/// and every attempt, locked or not, known or not, costs one password hash.
+/// and every attempt, locked or not, known or not, costs one password hash. An attempt is counted as a failure
+/// before its password is checked, in one statement that refuses it while the name is locked (and locks the name at
+/// the ``maxFailures``th): however many guesses arrive at once, at most ``maxFailures`` are checked before the lock.
 public struct Logins: Sendable {
     public enum Role: String, Sendable, Codable { case merchant, admin }
 
@@ -59,31 +61,33 @@ public struct Logins: Sendable {
         try await postgres.execute("DELETE FROM login_failures WHERE login = \(login)")
     }
 
+    /// `now` is the caller's clock for an answer about a lock it cannot read; the lock itself is kept on the
+    /// database's clock.
     public func verify(login: String, password: String, now: Date = Date()) async throws -> Outcome {
-        let lock = try await postgres.query("SELECT locked_until FROM login_failures WHERE login = \(login)")
-        if let until = try lock.first?.decode(Date?.self, column: "locked_until"), until > now {
+        guard let reservation = try await reserveAttempt(login) else {
+            let lock = try await postgres.query("SELECT locked_until FROM login_failures WHERE login = \(login)")
             _ = try? await hashOffThread(password)  // the same work as any other attempt
-            return .locked(until: until)
+            return .locked(until: try lock.first?.decode(Date?.self, column: "locked_until") ?? now.addingTimeInterval(Self.lockout))
         }
+        let failed: Outcome = reservation.lockedUntil.map { .locked(until: $0) } ?? .rejected
         let rows = try await postgres.query("SELECT role, account_id, password_hash FROM logins WHERE login = \(login)")
         guard let row = rows.first else {
             _ = try? await hashOffThread(password)  // the same work as for a known login
-            return try await recordFailure(login)
+            return failed
         }
         let stored = try row.decode(String.self, column: "password_hash")
         let hasher = self.hasher
         let matches = try await Self.hashing.run { try hasher.verify(password: password, against: stored) }
-        guard matches, let role = Role(rawValue: try row.decode(String.self, column: "role")) else {
-            return try await recordFailure(login)
-        }
+        guard matches, let role = Role(rawValue: try row.decode(String.self, column: "role")) else { return failed }
         try await postgres.execute("DELETE FROM login_failures WHERE login = \(login)")
         let account = try row.decode(String?.self, column: "account_id").flatMap(AccountID.init)
         return .accepted(Principal(login: login, role: role, account: account))
     }
 
-    /// Counts one more failure for `login`, locking it at the ``maxFailures``th, and prunes the counts of names
-    /// that have not failed for a day.
-    private func recordFailure(_ login: String) async throws -> Outcome {
+    /// Counts the attempt as a failure before its password is checked (a success deletes the count): nil while
+    /// `login` is locked, else the lock this attempt set, as the ``maxFailures``th in a row. Prunes the counts of
+    /// names that have not failed for a day.
+    private func reserveAttempt(_ login: String) async throws -> Reservation? {
         let counted = try await postgres.query(
             """
             INSERT INTO login_failures AS f (login, failed_attempts, locked_until, last_failed_at)
@@ -92,6 +96,7 @@ public struct Logins: Sendable {
                 locked_until = CASE WHEN f.failed_attempts + 1 >= \(Self.maxFailures)
                                     THEN now() + \(Int(Self.lockout)) * interval '1 second' END,
                 last_failed_at = now()
+            WHERE f.locked_until IS NULL OR f.locked_until <= now()
             RETURNING locked_until
             """)
         try await postgres.execute(
@@ -99,8 +104,13 @@ public struct Logins: Sendable {
             DELETE FROM login_failures WHERE login IN (
                 SELECT login FROM login_failures WHERE last_failed_at < now() - interval '1 day' LIMIT 100)
             """)
-        if let until = try counted.first?.decode(Date?.self, column: "locked_until") { return .locked(until: until) }
-        return .rejected
+        guard let row = counted.first else { return nil }
+        return Reservation(lockedUntil: try row.decode(Date?.self, column: "locked_until"))
+    }
+
+    /// An attempt let through to its password check; `lockedUntil` when it is the one that locked the name.
+    private struct Reservation {
+        let lockedUntil: Date?
     }
 
     private func hashOffThread(_ password: String) async throws -> String {
