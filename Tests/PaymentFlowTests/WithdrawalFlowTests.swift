@@ -387,6 +387,49 @@ import TestSupport
         }
     }
 
+    /// A merchant funded by a collection, with a bound WeChat account.
+    static func fundedMerchant(_ h: FlowHarness, _ tag: String, fen: Int64) async throws -> (merchant: String, openID: String) {
+        let merchant = "merchant:\(tag)\(h.prefix.suffix(6))"
+        let sale = try await h.post("/v1/collections", #"{"amountFen":\#(fen),"channel":"wechat","description":"sale"}"#, as: merchant)
+        let order = try #require(sale.string("orderId"), "\(sale.text)")
+        try await h.pay("wechat", order)
+        #expect(await h.waitFor(order, status: "paid"))
+        return (merchant, try await h.bindWeChat(as: merchant))
+    }
+
+    /// Merchants' withdrawals are limited as users' are, in counters of their own. Under a rules file that limits users
+    /// only, a merchant's withdrawal is refused (`risk.unlimited`), not let through with no limit at all.
+    @Test func merchantsWithdrawalsAreLimitedTooAndNeverUnlimited() async throws {
+        try await FlowHarness.run { h in
+            let (merchant, openID) = try await Self.fundedMerchant(h, "wdm", fen: 50_000)
+            for n in 1...3 {
+                let ok = try await h.post("/v1/withdrawals", #"{"amountFen":100,"channel":"wechat","openId":"\#(openID)"}"#, as: merchant)
+                #expect(ok.status == 202, "withdrawal \(n): \(ok.text)")
+            }
+            let fourth = try await h.post("/v1/withdrawals", #"{"amountFen":100,"channel":"wechat","openId":"\#(openID)"}"#, as: merchant)
+            #expect(fourth.status == 403 && fourth.string("code") == "risk.withdraw.merchant_daily_count", "\(fourth.text)")
+        }
+        let rules = FileManager.default.temporaryDirectory.appendingPathComponent("users-only-\(UUID().uuidString).yaml")
+        try """
+            timezone: Asia/Shanghai
+            rules:
+              - {id: withdraw.daily_count, on: withdraw, counter: count, scope: user, window: day, limit: 3}
+            """.write(to: rules, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: rules) }
+        try await FlowHarness.run(riskRules: rules.path) { h in
+            let (merchant, openID) = try await Self.fundedMerchant(h, "wdu", fen: 50_000)
+            let refused = try await h.post("/v1/withdrawals", #"{"amountFen":100,"channel":"wechat","openId":"\#(openID)"}"#, as: merchant)
+            #expect(refused.status == 403 && refused.string("code") == "risk.unlimited", "\(refused.text)")
+            #expect(try await h.balance(merchant) == (50_000, 0))
+            #expect(try await h.count("SELECT count(*) FROM withdrawal_requests") == 0)
+            #expect(try await h.count("SELECT count(*) FROM risk_decisions WHERE outcome = 'refused' AND rule_id IS NULL") == 1)
+            let user = try await h.fundedUser("wdu", fen: 1_000)
+            let userWeChat = try await h.bindWeChat(as: user)
+            let counted = try await h.post("/v1/withdrawals", #"{"amountFen":100,"channel":"wechat","openId":"\#(userWeChat)"}"#, as: user)
+            #expect(counted.status == 202, "\(counted.text)")
+        }
+    }
+
     @Test func riskRulesLimitWithdrawalsPerDayEvenUnderConcurrency() async throws {
         try await FlowHarness.run { h in
             // Count: the 4th withdrawal of the day is refused with the rule's id.

@@ -8,14 +8,21 @@ import Testing
     @Test func theDefaultFileHoldsTheSeedsRules() throws {
         let rules = try RuleSet.parse(yaml: String(contentsOfFile: defaultRulesPath, encoding: .utf8))
         #expect(rules.timeZone.identifier == "Asia/Shanghai")
-        #expect(rules.rules.map(\.id) == ["withdraw.daily_count", "withdraw.daily_amount"])
+        #expect(rules.rules.map(\.id) == [
+            "withdraw.daily_count", "withdraw.daily_amount", "withdraw.merchant_daily_count", "withdraw.merchant_daily_amount",
+        ])
         #expect(
             rules.rules[0].condition
                 == .counter(CounterLimit(scope: .user, window: .day, limit: .count(3))))
         #expect(
             rules.rules[1].condition
                 == .counter(CounterLimit(scope: .user, window: .day, limit: .amount(try Amount(fen: 1_000_000)))))
-        #expect(rules.rules(for: .withdraw).count == 2 && rules.rules(for: .recharge).isEmpty)
+        // Merchants under the same limits, in their own counters.
+        #expect(rules.rules[2].condition == .counter(CounterLimit(scope: .merchant, window: .day, limit: .count(3))))
+        #expect(
+            rules.rules[3].condition
+                == .counter(CounterLimit(scope: .merchant, window: .day, limit: .amount(try Amount(fen: 1_000_000)))))
+        #expect(rules.rules(for: .withdraw).count == 4 && rules.rules(for: .recharge).isEmpty)
         #expect(rules.rules[0].code == "risk.withdraw.daily_count")
     }
 

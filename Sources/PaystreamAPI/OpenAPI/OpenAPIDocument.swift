@@ -3038,7 +3038,7 @@ enum OpenAPIDocument {
             }
           },
           "403": {
-            "description": "Refused by a risk rule: the code is `risk.<rule id>` (rules in `deploy/risk/rules.yaml`). Codes: `risk.withdraw.daily_count`, `risk.withdraw.daily_amount`, `risk.refused`. A one-time token that is unknown, expired or another account's: `token.invalid`. An `openId` that is not a WeChat account bound to the caller (`POST /v1/wechat-accounts`): `withdraw.wechat_not_bound`. A card that is not in the name of the account's holder (bound before holders were kept): `withdraw.card_not_holders`.",
+            "description": "Refused by a risk rule: the code is `risk.<rule id>` (rules in `deploy/risk/rules.yaml`). Codes: `risk.withdraw.daily_count`, `risk.withdraw.daily_amount`, `risk.withdraw.merchant_daily_count`, `risk.withdraw.merchant_daily_amount`, `risk.refused`; `risk.unlimited` when no rule of the file counts withdrawals of the caller's kind of account (refused rather than unlimited). A one-time token that is unknown, expired or another account's: `token.invalid`. An `openId` that is not a WeChat account bound to the caller (`POST /v1/wechat-accounts`): `withdraw.wechat_not_bound`. A card that is not in the name of the account's holder (bound before holders were kept): `withdraw.card_not_holders`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -3059,7 +3059,10 @@ enum OpenAPIDocument {
                           "examples": [
                             "risk.withdraw.daily_count",
                             "risk.withdraw.daily_amount",
+                            "risk.withdraw.merchant_daily_count",
+                            "risk.withdraw.merchant_daily_amount",
                             "risk.refused",
+                            "risk.unlimited",
                             "auth.account_required",
                             "auth.session_mismatch",
                             "token.invalid",

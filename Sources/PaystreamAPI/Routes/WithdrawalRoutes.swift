@@ -216,11 +216,21 @@ struct WithdrawalRoutes: Sendable {
         let scope: RiskScope = caller.kind == .merchant ? .merchant : .user
         let decision = try await services.risk.check(
             action: .withdraw, subjects: [scope: caller.name], amount: amount, requestID: requestID)
+        // Money leaving the platform is limited or not paid: a withdrawal no counter rule counted (the rules name
+        // other scopes only, e.g. users' and not merchants') is refused, not let through unlimited.
+        let unlimited = decision.isAllowed && decision.counters.isEmpty
         try await services.store.recordRiskDecision(
             requestID: requestID, action: "withdraw", subject: caller.description, amount: amount,
-            outcome: decision.outcome.rawValue, ruleID: decision.ruleID, message: decision.message)
+            outcome: unlimited ? RiskDecision.Outcome.refused.rawValue : decision.outcome.rawValue, ruleID: decision.ruleID,
+            message: unlimited ? "no withdrawal rule counts \(scope.rawValue) accounts" : decision.message)
         guard decision.isAllowed else {
             throw APIError.forbidden(decision.code ?? "risk.refused", decision.message ?? "refused by the risk rules")
+        }
+        guard !unlimited else {
+            services.logger.error(
+                "withdrawal refused: no risk rule limits withdrawals of this kind of account; add one to the rules file",
+                metadata: ["account": "\(caller)", "scope": "\(scope.rawValue)", "skipped_rules": "\(decision.skippedRuleIDs.joined(separator: ","))"])
+            throw APIError.forbidden("risk.unlimited", "no risk rule limits withdrawals of \(scope.rawValue) accounts; refused until one does")
         }
 
         let event = try MoneyEvent(
