@@ -53,6 +53,11 @@ import TestSupport
             #expect(try await honest.send().status == 201)
             let ordersAfterHonest = try await h.count("SELECT count(*) FROM orders WHERE owner_account = '\(user)'")
             #expect(ordersAfterHonest == ordersBefore + 1)
+            // Its nonce is remembered past the whole acceptance window (twice the 300 s skew) with a margin for API
+            // processes whose clocks differ.
+            let ttl = try await h.redis(["TTL", "\(h.prefix):nonce:\(credentials.appID):\(honest.nonce)"])
+            guard case .integer(let seconds) = ttl else { Issue.record("no nonce key: \(ttl)"); return }
+            #expect((660...720).contains(seconds), "\(seconds) s")
 
             let attacks: [(String, Forge, Int, String)] = [
                 ("replayed nonce", honest, 401, "auth.nonce_reused"),

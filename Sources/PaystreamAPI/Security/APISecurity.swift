@@ -44,10 +44,14 @@ final class APISecurity: Sendable {
         return found
     }
 
-    /// Records `nonce` for `appID`; false when it was seen within twice the allowed clock skew.
+    /// How long a nonce is remembered past the acceptance window (twice the skew): the API processes' clocks
+    /// differ, and one whose clock is behind still accepts a timestamp another accepted a window ago.
+    static let nonceMargin: TimeInterval = 120
+
+    /// Records `nonce` for `appID`; false when it was seen within twice the allowed clock skew (and the margin).
     func claimNonce(appID: String, nonce: String) async throws -> Bool {
         let key = "\(keyPrefix)nonce:\(appID):\(nonce)"
-        let reply = try await redis.multiplexed.send(["SET", key, "1", "NX", "EX", String(Int(2 * Self.clockSkew))])
+        let reply = try await redis.multiplexed.send(["SET", key, "1", "NX", "EX", String(Int(2 * Self.clockSkew + Self.nonceMargin))])
         if case .null = reply { return false }
         return true
     }
