@@ -247,8 +247,14 @@ struct WithdrawalRoutes: Sendable {
                 try await services.publisher.enqueue(event, family: .withdrawals, on: connection)
             }
         } catch {
-            // Nothing was recorded: give the counted amount back to the day's limits.
-            _ = try? await services.risk.release(decision)
+            // Nothing was recorded: give the counted amount back to the day's limits. A COMMIT whose answer was lost
+            // may have recorded it all the same, so only a withdrawal known to be absent gives its count back (one
+            // that cannot be looked up keeps it: a limit a little too tight, never a withdrawal left uncounted).
+            if let found = try? await services.store.postgres.query("SELECT 1 FROM withdrawal_requests WHERE order_id = \(orderID)"),
+                found.isEmpty
+            {
+                _ = try? await services.risk.release(decision)
+            }
             throw error
         }
         services.logger.info(
