@@ -8,11 +8,16 @@ public struct LedgerInput: Sendable {
     public let event: MoneyEvent
     public let source: String
     public let traceparent: String?
+    /// An operator's replay of a dead letter (`paystream-replayed-from`): a key rejected before is judged again. Any
+    /// other delivery of a rejected key (a redelivery after a crash or a rebalance, an event produced again) keeps
+    /// the rejection, so the answer to a message does not change with when it happens to be delivered again.
+    public let reconsider: Bool
 
-    public init(event: MoneyEvent, source: String, traceparent: String? = nil) {
+    public init(event: MoneyEvent, source: String, traceparent: String? = nil, reconsider: Bool = false) {
         self.event = event
         self.source = source
         self.traceparent = traceparent
+        self.reconsider = reconsider
     }
 }
 
@@ -23,7 +28,7 @@ public enum LedgerOutcome: Sendable, Equatable {
     /// Its idempotency key had been applied before (or earlier in the same batch): nothing was written.
     case duplicate
     /// A business rule refused it (e.g. `balance.insufficient_frozen`); its key is recorded as rejected,
-    /// so a replay after the cause is fixed is considered again.
+    /// so a replay after the cause is fixed (``LedgerInput/reconsider``) is considered again.
     case rejected(Rejection)
 }
 
@@ -32,8 +37,8 @@ public enum LedgerOutcome: Sendable, Equatable {
 ///
 /// Guarantees (money.md):
 /// - The batch's keys are inserted into `processed_keys` first (ON CONFLICT: a key rejected before is
-///   reconsidered, any other existing key is left alone); only keys that are new (or were rejected before)
-///   are applied, and their effects are written in the same transaction,
+///   reconsidered when its input is a replay, any other existing key is left alone); only keys that are new (or
+///   rejected before and replayed) are applied, and their effects are written in the same transaction,
 ///   so a key is applied at most once and, with redelivery until commit, exactly once.
 /// - Events are evaluated in order by the pure ``LedgerRules`` against balances and orders read with
 ///   `FOR UPDATE` (accounts locked in sorted order, so concurrent batches cannot deadlock on them).
@@ -93,20 +98,24 @@ public struct LedgerBatchWriter: Sendable {
         for (i, input) in inputs.enumerated() {
             if firstIndex[input.event.idempotencyKey] == nil { firstIndex[input.event.idempotencyKey] = i } else { outcomes[i] = .duplicate }
         }
+        // A new key is inserted as 'applied'; a key recorded as rejected before is turned back to 'applied' only by a
+        // replay (reconsidered after the cause was fixed). ON CONFLICT locks the existing row and judges its latest
+        // committed version, so a key committed concurrently by another transaction is seen exactly as a separate
+        // UPDATE would see it. Returned: the keys to apply now. Replays are rare: a batch without one is one statement.
         let keys = firstIndex.keys.sorted()
-        let sources = keys.map { inputs[firstIndex[$0]!].source }
-        // One statement: a new key is inserted as 'applied'; a key recorded as rejected before is turned back
-        // to 'applied' (reconsidered: a replay after the cause was fixed). ON CONFLICT locks the existing row
-        // and judges its latest committed version, so a key committed concurrently by another transaction is
-        // seen exactly as the former separate UPDATE saw it. Returned: the keys to apply now.
-        let opened = try await connection.query(
-            """
-            INSERT INTO processed_keys AS p (idempotency_key, source, result)
-            SELECT k, s, 'applied' FROM unnest(\(keys)::text[], \(sources)::text[]) AS t(k, s)
-            ON CONFLICT (idempotency_key) DO UPDATE SET result = 'applied' WHERE p.result LIKE 'rejected:%'
-            RETURNING idempotency_key
-            """)
-        let open = Set(try opened.map { try $0.decode(String.self, column: "idempotency_key") })
+        let replayed = keys.filter { inputs[firstIndex[$0]!].reconsider }, delivered = keys.filter { !inputs[firstIndex[$0]!].reconsider }
+        var open = Set<String>()
+        for (group, onConflict) in [(delivered, "DO NOTHING"), (replayed, "DO UPDATE SET result = 'applied' WHERE p.result LIKE 'rejected:%'")]
+        where !group.isEmpty {
+            let opened = try await connection.query(
+                """
+                INSERT INTO processed_keys AS p (idempotency_key, source, result)
+                SELECT k, s, 'applied' FROM unnest(\(group)::text[], \(group.map { inputs[firstIndex[$0]!].source })::text[]) AS t(k, s)
+                ON CONFLICT (idempotency_key) \(unsafeRaw: onConflict)
+                RETURNING idempotency_key
+                """)
+            for row in opened { open.insert(try row.decode(String.self, column: "idempotency_key")) }
+        }
         let candidates = firstIndex.filter { open.contains($0.key) }.map(\.value).sorted()
         for (key, index) in firstIndex where !open.contains(key) { outcomes[index] = .duplicate }
         if candidates.isEmpty { return Claim(inputs: inputs, outcomes: outcomes, candidates: [], orders: []) }

@@ -97,6 +97,16 @@ public struct PostgresError: Error, CustomStringConvertible, Sendable {
 
     public var isUniqueViolation: Bool { sqlState == Self.uniqueViolation }
 
+    /// True when the server or the session cannot do any such work for now, whatever the statement: a read-only
+    /// server (a failover's demoted primary: class 25), insufficient resources (53: disk full, out of memory),
+    /// operator intervention (57: a statement cancelled or timed out, a shutdown), a lock not available (55P03),
+    /// system and internal errors (58, XX). No one row or message causes these: a caller that narrows a failing
+    /// batch down to the message at fault must wait and retry instead, or every message is blamed.
+    public var isServerCondition: Bool {
+        guard code == .queryFailed, let sqlState else { return false }
+        return ["25", "53", "57", "58", "XX"].contains(String(sqlState.prefix(2))) || sqlState == "55P03"
+    }
+
     /// PostgreSQL refused to run a prepared statement because a table it reads changed its columns since it
     /// was prepared ("cached plan must not change result type", feature_not_supported).
     var isStaleCachedPlan: Bool {

@@ -75,4 +75,21 @@ struct BatchOverlapTests {
         await #expect(throws: Refused.self) { try await before.value }
         await #expect(throws: Refused.self) { try await failure.wait() }
     }
+
+    /// A batch waits for the one before it with its connection for a limited time only (then it gives the connection
+    /// back and waits without it): a timed wait ends with TimedOut when the signal is not set in time, leaves the
+    /// signal and its other waiters alone, and returns at once for a signal already set.
+    @Test func aTimedWaitEndsWithoutTouchingTheSignalOrItsOtherWaiters() async throws {
+        let signal = OneShotSignal()
+        let patient = Task { try await signal.wait() }
+        let started = ContinuousClock.now
+        await #expect(throws: OneShotSignal.TimedOut.self) { try await signal.wait(atMost: .milliseconds(50)) }
+        #expect(ContinuousClock.now - started >= .milliseconds(50))
+        let inTime = Task { try await signal.wait(atMost: .seconds(30)) }
+        try await Task.sleep(nanoseconds: 10_000_000)
+        signal.succeed()
+        try await patient.value
+        try await inTime.value
+        try await signal.wait(atMost: .milliseconds(1))
+    }
 }

@@ -77,9 +77,20 @@ final class PipelineHarness: Sendable {
 
     /// Every message now on a family's dead-letter topic.
     func deadLetters(_ stem: String) async throws -> [KafkaMessage] {
+        try await messages(on: family(stem) + ".dlq")
+    }
+
+    /// Every message now on a family's retry topics, the first tier's first.
+    func retried(_ stem: String, tiers: Int) async throws -> [KafkaMessage] {
+        var all: [KafkaMessage] = []
+        for tier in 1...tiers { all += try await messages(on: family(stem) + ".retry.\(tier)") }
+        return all
+    }
+
+    private func messages(on topic: String) async throws -> [KafkaMessage] {
         let reader = try KafkaTopicReader(configuration: KafkaTestCluster.configuration())
         do {
-            let all = try await reader.readAll(topic: family(stem) + ".dlq", timeoutMilliseconds: 15_000)
+            let all = try await reader.readAll(topic: topic, timeoutMilliseconds: 15_000)
             await reader.close()
             return all
         } catch {

@@ -61,6 +61,34 @@ struct QueryTests {
         }
     }
 
+    /// What a server that cannot do any such work answers (here a read-only transaction, as a failover's demoted
+    /// primary answers every write, and a cancelled statement) is a condition of the server; an error a statement or
+    /// a row causes (a unique violation above, an exception a trigger raises) is not.
+    @Test("read-only and cancelled statements are conditions of the server; a raised exception is not")
+    func serverConditions() async throws {
+        try await PG.withSchema { client, schema in
+            try await client.execute("CREATE TABLE \(identifier: schema).notes (id bigint)")
+            let readOnly = try await #require(throws: PostgresError.self) {
+                try await client.withTransaction { connection in
+                    try await connection.execute("SET TRANSACTION READ ONLY")
+                    try await connection.execute("INSERT INTO \(identifier: schema).notes VALUES (\(1))")
+                }
+            }
+            #expect(readOnly.sqlState == "25006" && readOnly.isServerCondition && !readOnly.isRetriable, "\(readOnly)")
+            let cancelled = try await #require(throws: PostgresError.self) {
+                try await client.withTransaction { connection in
+                    try await connection.execute("SET LOCAL statement_timeout = 50")
+                    try await connection.execute("SELECT pg_sleep(2)")
+                }
+            }
+            #expect(cancelled.sqlState == PostgresError.queryCanceled && cancelled.isServerCondition, "\(cancelled)")
+            let raised = try await #require(throws: PostgresError.self) {
+                try await client.execute("DO $$ BEGIN RAISE EXCEPTION 'refused by a test'; END $$")
+            }
+            #expect(raised.sqlState == "P0001" && !raised.isServerCondition, "\(raised)")
+        }
+    }
+
     @Test("a unique violation carries SQLSTATE 23505, the constraint and the table")
     func uniqueViolation() async throws {
         try await PG.withSchema { client, schema in
@@ -78,7 +106,7 @@ struct QueryTests {
             #expect(error.tableName == "orders")
             #expect(error.schemaName == schema)
             #expect(error.detail?.contains("A-1") == true)
-            #expect(!error.isRetriable)
+            #expect(!error.isRetriable && !error.isServerCondition)
             // The pooled connection is still fine afterwards.
             #expect(try await client.query("SELECT 1 AS one")[0].decode(Int.self, column: "one") == 1)
         }

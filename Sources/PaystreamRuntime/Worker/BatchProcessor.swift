@@ -227,7 +227,8 @@ struct BatchProcessor: Sendable {
                 case .success(let event):
                     let source = "\(message.topic)/\(message.partition)/\(message.offset)"
                     let traceparent = message.header(PipelineHeaders.traceparent)?.stringValue
-                    inputs.append((i, LedgerInput(event: event, source: source, traceparent: traceparent)))
+                    let replayed = message.header(PipelineHeaders.replayedFrom) != nil
+                    inputs.append((i, LedgerInput(event: event, source: source, traceparent: traceparent, reconsider: replayed)))
                 case .failure(let error): outcomes[i] = .invalid(code: error.code, message: error.message)
                 }
             }
@@ -257,10 +258,15 @@ struct BatchProcessor: Sendable {
         return .success(event)
     }
 
-    /// One transaction for the lane. Transient failures (connection lost, serialization failure, deadlock)
-    /// are retried in place with back-off, so the partition is never reordered; any other failure is
-    /// narrowed down to the messages that cause it by applying the batch again in halves, the first before the
-    /// second, down to single messages. With a `predecessor`, every
+    /// How long a batch holds its claim, and its connection, waiting for the batch before it to commit.
+    static let predecessorWaitWithConnection: Duration = .seconds(2)
+
+    /// One transaction for the lane. Transient failures (connection lost, serialization failure, deadlock) and
+    /// conditions of the server no message causes (read-only after a failover, disk full, a statement cancelled:
+    /// ``PostgresError/isServerCondition``) are retried in place with back-off, for as long as they last, so the
+    /// partition is never reordered and no message is blamed for them; a cancelled task ends the poll, which is
+    /// delivered again. Any other failure is narrowed down to the messages that cause it by applying the batch
+    /// again in halves, the first before the second, down to single messages. With a `predecessor`, every
     /// attempt claims its rows, then waits for the predecessor's commit before the rules run; if the
     /// predecessor fails, the transaction rolls back and ``PredecessorFailed`` is thrown.
     private func applyRetryingTransients(
@@ -272,19 +278,32 @@ struct BatchProcessor: Sendable {
             do {
                 let outcomes = try await postgres.withTransaction { connection in
                     let claim = try await writer.claim(inputs, on: connection)
-                    if let predecessor { try await predecessor.wait() }
+                    if let predecessor { try await predecessor.wait(atMost: Self.predecessorWaitWithConnection) }
                     return try await writer.finish(claim, on: connection)
                 }
                 return outcomes.map { .ledger($0) }
             } catch let error as PredecessorFailed {
                 throw error
-            } catch let error as PostgresError where error.isRetriable {
+            } catch is OneShotSignal.TimedOut {
+                // The batch before is slow (retrying a transient failure, narrowing one down): this transaction's
+                // connection is given back while it waits, so that waiting batches cannot hold every connection of
+                // the pool that the batch before needs to finish. Claimed again once it has.
+                try await predecessor?.wait()
+            } catch let error as PostgresError where error.isRetriable || error.isServerCondition {
                 attempt += 1
                 if isShuttingDown() { throw error }
                 let backoff = min(settings.maxBackoffMilliseconds, 50 << min(attempt, 7))
-                logger.warning("transient ledger failure, retrying in place", metadata: ["attempt": "\(attempt)", "backoffMs": "\(backoff)", "error": "\(error)"])
+                let metadata: Logger.Metadata = ["attempt": "\(attempt)", "backoffMs": "\(backoff)", "error": "\(error)"]
+                if error.isServerCondition {
+                    logger.error("the database cannot apply the batch for now; retrying in place", metadata: metadata)
+                } else {
+                    logger.warning("transient ledger failure, retrying in place", metadata: metadata)
+                }
                 Counter(label: "paystream_worker_transient_retries_total").increment()
                 try await Task.sleep(nanoseconds: UInt64(backoff) * 1_000_000)
+            } catch let error as CancellationError {
+                // The lane was cancelled (its poll is ending): no message is at fault, and the poll is delivered again.
+                throw error
             } catch {
                 if inputs.count == 1 { return [.failed("\(error)")] }
                 // Halves, in order: one message that fails costs about 2 x log2(n) transactions, where applying
