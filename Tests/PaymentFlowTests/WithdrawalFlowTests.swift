@@ -430,6 +430,36 @@ import TestSupport
         }
     }
 
+    /// The rules file's examples work without code: a withdrawal carries the card paid to (scope `card`) and when its
+    /// destination was bound (`card_bound_at`, `wechat_bound_at`).
+    @Test func rulesOnTheCardAndOnHowNewTheDestinationIsApply() async throws {
+        let rules = FileManager.default.temporaryDirectory.appendingPathComponent("card-rules-\(UUID().uuidString).yaml")
+        try """
+            timezone: Asia/Shanghai
+            rules:
+              - {id: withdraw.daily_count, on: withdraw, counter: count, scope: user, window: day, limit: 10}
+              - {id: withdraw.card_daily_count, on: withdraw, counter: count, scope: card, window: day, limit: 1}
+              - {id: withdraw.wechat_cooling, on: withdraw, requires_age: {of: wechat_bound_at, seconds: 86400}}
+            """.write(to: rules, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: rules) }
+        try await FlowHarness.run(riskRules: rules.path) { h in
+            let user = try await h.fundedUser("wdc", fen: 10_000)
+            let card = try await h.bindCard(as: user)
+            let first = try await h.post("/v1/withdrawals", #"{"amountFen":100,"channel":"bill99","cardId":"\#(card)"}"#, as: user)
+            #expect(first.status == 202, "\(first.text)")
+            let second = try await h.post("/v1/withdrawals", #"{"amountFen":100,"channel":"bill99","cardId":"\#(card)"}"#, as: user)
+            #expect(second.status == 403 && second.string("code") == "risk.withdraw.card_daily_count", "\(second.text)")
+            let openID = try await h.bindWeChat(as: user)
+            let fresh = try await h.post("/v1/withdrawals", #"{"amountFen":100,"channel":"wechat","openId":"\#(openID)"}"#, as: user)
+            #expect(fresh.status == 403 && fresh.string("code") == "risk.withdraw.wechat_cooling", "\(fresh.text)")
+            // Bound a day ago: the cooling period is over.
+            _ = try await h.database.client.execute(
+                "UPDATE wechat_accounts SET bound_at = now() - interval '25 hours' WHERE openid = \(openID)")
+            let settled = try await h.post("/v1/withdrawals", #"{"amountFen":100,"channel":"wechat","openId":"\#(openID)"}"#, as: user)
+            #expect(settled.status == 202, "\(settled.text)")
+        }
+    }
+
     @Test func riskRulesLimitWithdrawalsPerDayEvenUnderConcurrency() async throws {
         try await FlowHarness.run { h in
             // Count: the 4th withdrawal of the day is refused with the rule's id.

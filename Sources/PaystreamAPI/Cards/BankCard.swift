@@ -108,10 +108,18 @@ extension PaymentStore {
         return try cipher.open(sealed, field: SealedColumns.cardHolderName)
     }
 
-    func openBoundCard(_ cardID: String, of account: String, cipher: FieldCipher) async throws -> BankAccount? {
+    /// A bound card opened for a payout, with what the risk rules read of it: when it was bound (`card_bound_at`)
+    /// and the blind index of its number (the `card` scope: the same card under any account).
+    struct OpenedCard {
+        let account: BankAccount
+        let boundAt: Date
+        let numberIndex: String
+    }
+
+    func openBoundCard(_ cardID: String, of account: String, cipher: FieldCipher) async throws -> OpenedCard? {
         let rows = try await postgres.query(
             """
-            SELECT c.number_sealed, c.name_sealed, c.phone_sealed, c.bank_name,
+            SELECT c.number_sealed, c.name_sealed, c.phone_sealed, c.bank_name, c.bound_at, c.number_index,
                    coalesce(h.id_number_index = c.id_number_index, false) AS holders
             FROM bank_cards c LEFT JOIN account_holders h ON h.account_id = c.account_id
             WHERE c.card_id = \(cardID) AND c.account_id = \(account) AND c.status = 'bound'
@@ -121,10 +129,12 @@ extension PaymentStore {
             throw APIError.forbidden(
                 "withdraw.card_not_holders", "card \(cardID.prefix(64)) is not in the name of this account's holder; withdraw to the holder's own card")
         }
-        return BankAccount(
+        let opened = BankAccount(
             accountNumber: try cipher.open(try row.decode(String.self, column: "number_sealed"), field: SealedColumns.cardNumber),
             holderName: try cipher.open(try row.decode(String.self, column: "name_sealed"), field: SealedColumns.cardHolderName),
             bankName: try row.decode(String?.self, column: "bank_name") ?? "UNKNOWN",
             mobile: try cipher.open(try row.decode(String.self, column: "phone_sealed"), field: SealedColumns.cardPhone))
+        return OpenedCard(
+            account: opened, boundAt: try row.decode(Date.self, column: "bound_at"), numberIndex: try row.decode(String.self, column: "number_index"))
     }
 }

@@ -161,14 +161,21 @@ struct WithdrawalRoutes: Sendable {
     func requestWithdrawal(_ caller: AccountID, _ body: Body, correlationID: String) async throws -> WithdrawalRecord {
         let amount = try services.amount(body.amountFen)
         let destination: WithdrawalRecord.Destination
+        // What the risk rules may read besides the caller: the card paid to (scope `card`, its number's blind index:
+        // the same card under any account) and when the destination was bound (`card_bound_at`, `wechat_bound_at`).
+        var riskSubjects: [RiskScope: String] = [:]
+        var riskAttributes: [String: Date] = [:]
         switch body.channel {
         case .bill99:
             guard let cardID = body.cardId else {
                 throw APIError.badRequest("request.missing_field", "cardId (a bound card: POST /v1/cards) is required for a Bill99 withdrawal")
             }
-            guard let card = try await services.store.openBoundCard(cardID, of: caller.description, cipher: services.security.cipher) else {
+            guard let opened = try await services.store.openBoundCard(cardID, of: caller.description, cipher: services.security.cipher) else {
                 throw CardRoutes.notFound(cardID)
             }
+            let card = opened.account
+            riskSubjects[.card] = opened.numberIndex
+            riskAttributes["card_bound_at"] = opened.boundAt
             destination = .init(
                 type: "bankAccount", cardId: cardID, accountNumber: card.accountNumber, holderName: card.holderName,
                 bankName: card.bankName, mobile: card.mobile)
@@ -182,11 +189,12 @@ struct WithdrawalRoutes: Sendable {
             }
             // Only an openid WeChat itself gave for this account (web authorization): never a stranger's WeChat.
             guard let appID = services.channels.wechatOAuth?.appID,
-                try await services.store.isBoundWeChat(openID, of: caller.description, appID: appID)
+                let boundAt = try await services.store.wechatBoundAt(openID, of: caller.description, appID: appID)
             else {
                 throw APIError.forbidden(
                     "withdraw.wechat_not_bound", "openId is not a WeChat account bound to this account (bind it: POST /v1/wechat-accounts)")
             }
+            riskAttributes["wechat_bound_at"] = boundAt
             // From 2,000.00 CNY on WeChat Pay needs the payee's real name, and pays only if it is the openid's: the
             // account holder's, as their first verified card gives it (sent encrypted; sealed here at rest).
             var payeeName: String?
@@ -214,8 +222,9 @@ struct WithdrawalRoutes: Sendable {
             ? services.orderNumber(.withdrawal, merchant: caller.name) : services.orderNumber(.withdrawal, user: caller.name)
         let requestID = "withdraw:\(orderID)"
         let scope: RiskScope = caller.kind == .merchant ? .merchant : .user
+        riskSubjects[scope] = caller.name
         let decision = try await services.risk.check(
-            action: .withdraw, subjects: [scope: caller.name], amount: amount, requestID: requestID)
+            action: .withdraw, subjects: riskSubjects, amount: amount, attributes: riskAttributes, requestID: requestID)
         // Money leaving the platform is limited or not paid: a withdrawal no counter rule counted (the rules name
         // other scopes only, e.g. users' and not merchants') is refused, not let through unlimited.
         let unlimited = decision.isAllowed && decision.counters.isEmpty

@@ -152,12 +152,14 @@ extension PaymentStore {
     }
 
     /// True when `openID` is bound to `account` now, under `appID` (an openid means something under one AppID only).
-    func isBoundWeChat(_ openID: String, of account: String, appID: String) async throws -> Bool {
+    /// When `openID` was bound to `account` under `appID` (what the risk rules read as `wechat_bound_at`); nil when
+    /// it is not bound to it.
+    func wechatBoundAt(_ openID: String, of account: String, appID: String) async throws -> Date? {
         let rows = try await postgres.query(
             """
-            SELECT 1 FROM wechat_accounts
+            SELECT bound_at FROM wechat_accounts
             WHERE openid = \(openID) AND account_id = \(account) AND app_id = \(appID) AND removed_at IS NULL
             """)
-        return !rows.isEmpty
+        return try rows.first?.decode(Date.self, column: "bound_at")
     }
 }
