@@ -170,6 +170,30 @@ struct ServerConditionTests {
     }
 }
 
+@Suite("Worker pipeline: a retry message's time, from another worker's clock", .serialized)
+struct RetryClockTests {
+    /// A message on a retry topic says when it may be applied, by the clock of the worker that sent it there. One an
+    /// hour ahead (that worker's clock wrong, or the header corrupt) waits the tier's own delay from its arrival, not
+    /// an hour, and the partition goes on.
+    @Test func aNotBeforeAnHourAheadWaitsOnlyTheTiersDelay() async throws {
+        let h = try await PipelineHarness.make(stems: ["payment.callbacks"], retryDelaysMs: [500, 500])
+        let producer = try KafkaTestCluster.producer()
+        let worker = try h.startWorker()
+        let event = try EventFactory.payment(order: "late-clock", user: "sol", fen: 700, purpose: .recharge)
+        let hourAhead = Int64(Date().timeIntervalSince1970 * 1000) + 3_600_000
+        _ = try await producer.sendAll([
+            KafkaOutgoingMessage(
+                topic: h.family("payment.callbacks") + ".retry.1", key: Array(event.payload.orderKey.utf8), value: event.encode(),
+                headers: [KafkaHeader(name: PipelineHeaders.notBefore, string: "\(hourAhead)")])
+        ])
+        #expect(await eventually(timeoutSeconds: 30) { (try? await h.balance("user:sol").available) == 700 }, "\(worker.tail())")
+        #expect(try await h.deadLetters("payment.callbacks").isEmpty)
+        await worker.terminate()
+        await producer.shutdown()
+        await h.close()
+    }
+}
+
 extension RetryTopicTests {
     /// A fault no rule explains: the database refuses the journal entry of order `poison` (a stand-in for a bug or
     /// a broken constraint). Dropped with `DROP TRIGGER refuse_poison ON journal_entries`.

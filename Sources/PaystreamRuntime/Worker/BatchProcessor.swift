@@ -319,9 +319,16 @@ struct BatchProcessor: Sendable {
         }
     }
 
-    /// Holds a message from a retry topic until its time has come.
+    /// Holds a message from a retry topic until its time has come. The time was set on the clock of the worker that
+    /// sent it there: a wait is never longer than the tier's own delay from now, so a clock ahead (or a corrupt
+    /// header) cannot stall the partition past the poll limit.
     private func waitUntilDue(_ message: KafkaMessage, isShuttingDown: @escaping @Sendable () -> Bool) async throws {
-        guard let notBefore = message.header(PipelineHeaders.notBefore)?.stringValue.flatMap(Int64.init) else { return }
+        guard let stated = message.header(PipelineHeaders.notBefore)?.stringValue.flatMap(Int64.init) else { return }
+        var notBefore = stated
+        if let route = routes[message.topic], route.tier > 0, route.tier <= route.family.retryTopics.count {
+            let delay = Int64(route.family.retryTopics[route.tier - 1].delayMs)
+            notBefore = min(stated, Int64(Date().timeIntervalSince1970 * 1000) + delay)
+        }
         while true {
             let now = Int64(Date().timeIntervalSince1970 * 1000)
             if now >= notBefore { return }
