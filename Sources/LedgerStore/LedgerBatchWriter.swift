@@ -103,7 +103,8 @@ public struct LedgerBatchWriter: Sendable {
         // committed version, so a key committed concurrently by another transaction is seen exactly as a separate
         // UPDATE would see it. Returned: the keys to apply now. Replays are rare: a batch without one is one statement.
         let keys = firstIndex.keys.sorted()
-        let replayed = keys.filter { inputs[firstIndex[$0]!].reconsider }, delivered = keys.filter { !inputs[firstIndex[$0]!].reconsider }
+        let replayedKeys = Set(inputs.filter(\.reconsider).map(\.event.idempotencyKey))
+        let replayed = keys.filter { replayedKeys.contains($0) }, delivered = keys.filter { !replayedKeys.contains($0) }
         var open = Set<String>()
         for (group, onConflict) in [(delivered, "DO NOTHING"), (replayed, "DO UPDATE SET result = 'applied' WHERE p.result LIKE 'rejected:%'")]
         where !group.isEmpty {

@@ -72,8 +72,8 @@ public struct ReconResolutions: Sendable {
                     throw Refusal(
                         description: """
                             order \(orderID) is still waiting for its payment event, which books it once: book it with \
-                            `paystream recon requery --order \(orderID)` (or replay it from the dead letters with paystream-dlq); \
-                            a correction would credit it twice
+                            `paystream recon requery --order \(orderID)`, or, if the ledger refused that event, replay it from the \
+                            dead letters with paystream-dlq once its cause is fixed; a correction would credit it twice
                             """)
                 }
                 // One correction per difference, whichever run of whichever day reported it (the resolutions are asked as

@@ -163,6 +163,38 @@ import TestSupport
         }
     }
 
+    /// A payment whose event the ledger refused (here: an event of another amount under the payment's key) is not
+    /// published again by the poller or `recon requery`, where it would only be taken for a duplicate: requery says
+    /// so, and points to the dead letter's replay.
+    @Test func aPaymentWhoseEventTheLedgerRefusedIsNotPublishedAgain() async throws {
+        try await FlowHarness.run { h in
+            let user = "user:refused\(h.prefix.suffix(6))"
+            let order = try await Self.recharge(h, user, "wechat", fen: 1000)
+            try await Self.faults(h, #"{"notify":{"drop":true}}"#)
+            #expect(try await h.pay("wechat", order).status == 200)
+            try await Self.faults(h, "{}")
+            let atChannel = (try JSONSerialization.jsonObject(with: Data(try await h.sandbox(.GET, "/sandbox/orders").body)) as? [[String: Any]]) ?? []
+            let transaction = try #require(atChannel.first { $0["outTradeNo"] as? String == order }?["tradeNo"] as? String)
+            let wrong = try MoneyEvent(
+                payload: .paymentSucceeded(try PaymentSucceeded(
+                    orderID: order, channel: .wechat, channelTransactionID: transaction, amount: try Amount(fen: 999),
+                    payer: try #require(AccountID(user)), purpose: .recharge)),
+                occurredAt: Date())
+            let producer = try KafkaTestCluster.producer()
+            _ = try await producer.sendAll([
+                KafkaOutgoingMessage(topic: "\(h.prefix).payment.callbacks", key: Array(wrong.payload.orderKey.utf8), value: wrong.encode())
+            ])
+            let key = "notify:wechat:\(transaction)"
+            #expect(await eventually(timeoutSeconds: 30) {
+                (try? await h.count("SELECT count(*) FROM processed_keys WHERE idempotency_key = '\(key)' AND result LIKE 'rejected:%'")) == 1
+            })
+            let requery = try await h.runOperator(["recon", "requery", "--order", order])
+            #expect(requery.status == 0 && requery.output.contains("\(order): refusedByTheLedger") && requery.output.contains("replay"), "\(requery.output)")
+            #expect(try await h.orderStatus(order) == "created")
+            #expect(try await h.balance(user) == (0, 0))
+        }
+    }
+
     @Test func anOrderWhosePaymentAttemptFailedIsClosedAtTheChannelBeforeItFails() async throws {
         try await FlowHarness.run(paymentQueryAfterSeconds: 1) { h in
             let user = "user:perr\(h.prefix.suffix(6))"

@@ -170,6 +170,41 @@ struct ServerConditionTests {
     }
 }
 
+@Suite("Worker pipeline: a replay that fails on its way", .serialized)
+struct ReplayThroughRetryTests {
+    /// An operator replays a refused transfer once its cause is fixed, and the replay then fails for a reason no rule
+    /// explains (here a trigger). It goes on to the retry topic still marked as a replay, so that its rejected key is
+    /// reconsidered there and applied once the fault is gone, instead of being taken for a duplicate and dropped.
+    @Test func aReplayKeepsItsMarkOnTheRetryTopics() async throws {
+        let h = try await PipelineHarness.make(stems: ["payment.callbacks", "transfer.requests"], retryDelaysMs: [1_500, 1_500])
+        let producer = try KafkaTestCluster.producer()
+        let worker = try h.startWorker()
+        try await h.produce([try EventFactory.payment(order: "rf-1", user: "tess", fen: 1_000)], to: "payment.callbacks", producer: producer)
+        #expect(await eventually { (try? await h.balance("user:tess").frozen) == 1_000 })
+        try await h.produce([try EventFactory.transfer(order: "poison", from: "tess", to: "uma", fen: 1_500)], to: "transfer.requests", producer: producer)
+        var letters: [KafkaMessage] = []
+        #expect(await eventually { letters = (try? await h.deadLetters("transfer.requests")) ?? []; return letters.count == 1 })
+        let letter = try #require(letters.first.flatMap(DeadLetter.init(message:)))
+        #expect(letter.errorCode == "balance.insufficient_frozen")
+        // The cause is fixed, but the database now refuses this order's journal entry for a while.
+        try await h.produce([try EventFactory.payment(order: "rf-2", user: "tess", fen: 1_000)], to: "payment.callbacks", producer: producer)
+        #expect(await eventually { (try? await h.balance("user:tess").frozen) == 2_000 })
+        try await RetryTopicTests.refuseJournalEntriesOfOrderPoison(h)
+        _ = try await producer.send(letter.replayMessage(source: "test"))
+        #expect(await eventually { ((try? await h.retried("transfer.requests", tiers: 1)) ?? []).count == 1 }, "\(worker.tail())")
+        let retried = try #require(try await h.retried("transfer.requests", tiers: 1).first)
+        #expect(retried.header(PipelineHeaders.replayedFrom)?.stringValue == "test")
+        _ = try await h.database.client.execute("DROP TRIGGER refuse_poison ON journal_entries")
+        #expect(await eventually(timeoutSeconds: 30) { (try? await h.balance("user:uma").available) == 1_500 }, "\(worker.tail())")
+        #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE idempotency_key = 'transfer:poison'") == 1)
+        let report = try await h.verify()
+        #expect(report.isClean, "\(report.violations)")
+        await worker.terminate()
+        await producer.shutdown()
+        await h.close()
+    }
+}
+
 @Suite("Worker pipeline: a retry message's time, from another worker's clock", .serialized)
 struct RetryClockTests {
     /// A message on a retry topic says when it may be applied, by the clock of the worker that sent it there. One an

@@ -117,6 +117,8 @@ public struct WeChatPayAPIv3Key: Sendable, CustomStringConvertible {
 /// fallback key).
 public struct WeChatPayPlatformKeys: Sendable {
     let keys: [String: RSAPublicKey]
+    /// The validity of the keys loaded from certificates, by serial.
+    var validity: [String: ClosedRange<Date>] = [:]
 
     public init(_ keys: [String: RSAPublicKey]) {
         var normalized: [String: RSAPublicKey] = [:]
@@ -127,7 +129,11 @@ public struct WeChatPayPlatformKeys: Sendable {
     /// Platform certificates, each under its own serial.
     public init(certificates: [X509Certificate]) throws(ChannelError) {
         var keys: [String: RSAPublicKey] = [:]
+        var validity: [String: ClosedRange<Date>] = [:]
         for certificate in certificates {
+            if certificate.notValidBefore <= certificate.notValidAfter {
+                validity[Self.normalize(certificate.serialNumberHex)] = certificate.notValidBefore...certificate.notValidAfter
+            }
             do {
                 keys[certificate.serialNumberHex] = try certificate.publicKey
             } catch {
@@ -137,6 +143,7 @@ public struct WeChatPayPlatformKeys: Sendable {
             }
         }
         self.init(keys)
+        self.validity = validity
     }
 
     public func key(forSerial serial: String) -> RSAPublicKey? { keys[Self.normalize(serial)] }
@@ -144,10 +151,13 @@ public struct WeChatPayPlatformKeys: Sendable {
     public var serials: [String] { keys.keys.sorted() }
 
     /// The key sensitive fields are encrypted under, with the serial that names it in `Wechatpay-Serial`: the WeChat
-    /// Pay public key (`PUB_KEY_ID_…`) when one is configured, else the platform certificate with the greatest serial
-    /// (certificates are issued with increasing serials, so the newest while two overlap in a rotation).
-    public var encryptionKey: (serial: String, key: RSAPublicKey)? {
-        let serial = serials.last { $0.hasPrefix("PUB_KEY_ID_") } ?? serials.last
+    /// Pay public key (`PUB_KEY_ID_…`) when one is configured; else, of the platform certificates valid at `now`, the
+    /// one issued last (the new one while two overlap in a rotation; serials say nothing of order); else any.
+    public func encryptionKey(at now: Date = Date()) -> (serial: String, key: RSAPublicKey)? {
+        let valid = serials.filter { validity[$0]?.contains(now) == true }
+        let serial =
+            serials.last { $0.hasPrefix("PUB_KEY_ID_") }
+            ?? valid.max { validity[$0]!.lowerBound < validity[$1]!.lowerBound } ?? serials.last
         return serial.flatMap { serial in keys[serial].map { (serial, $0) } }
     }
 

@@ -19,7 +19,7 @@ extension WeChatPayV3Client {
     /// POST /v3/fund-app/mch-transfer/transfer-bills (商家转账 to the user's balance).
     ///
     /// The payee's name, when the destination has one, is sent as `user_name`: RSAES-OAEP (SHA-1) under the WeChat
-    /// Pay key ``WeChatPayPlatformKeys/encryptionKey``, Base64, with that key's serial in `Wechatpay-Serial`.
+    /// Pay key ``WeChatPayPlatformKeys/encryptionKey(at:)``, Base64, with that key's serial in `Wechatpay-Serial`.
     public func requestPayout(_ request: PayoutRequest) async throws(ChannelError) -> PayoutStatus {
         let operation = "wechat.transfer"
         guard case .wechatBalance(let openID, let userName) = request.destination else {
@@ -40,7 +40,7 @@ extension WeChatPayV3Client {
         var encryptedName: String?
         var headers: [(String, String)] = []
         if let userName, !userName.isEmpty {
-            guard let (serial, key) = platformKeys.encryptionKey else {
+            guard let (serial, key) = platformKeys.encryptionKey(at: now()) else {
                 throw ChannelError(.configuration, channel: .wechat, operation: operation, message: "no WeChat Pay key to encrypt user_name under")
             }
             do {

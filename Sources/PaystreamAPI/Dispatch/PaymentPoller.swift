@@ -71,6 +71,9 @@ struct PaymentPoller: Service {
         case failed
         /// Not paid yet, and not past its expiry.
         case waiting
+        /// Paid, but the ledger refused this payment's event before (its dead letter holds it): published again it
+        /// would only be a duplicate. An operator replays the dead letter once its cause is fixed.
+        case refusedByTheLedger
     }
 
     /// Closes `orderID` at the channel, asks again, and fails it here only once the channel says it is closed: a payment
@@ -88,6 +91,13 @@ struct PaymentPoller: Service {
         return .failed
     }
 
+    /// The ledger's refusal of the event under `key` (`rejected:<code>`), if it refused it.
+    private func refusal(of key: String) async throws -> String? {
+        let rows = try await services.store.postgres.query(
+            "SELECT result FROM processed_keys WHERE idempotency_key = \(key) AND result LIKE 'rejected:%'")
+        return try rows.first?.decode(String.self, column: "result")
+    }
+
     /// Asks the channel about `orderID` and applies the answer through the intake, as a notify would be. `expired`:
     /// the order is past its expiry, so an unpaid one is closed at the channel and failed. Throws the channel's error
     /// when it does not answer.
@@ -98,6 +108,12 @@ struct PaymentPoller: Service {
             let status = try await client.queryPayment(outTradeNo: orderID)
             switch status.state {
             case .succeeded, .refunded:
+                if let id = status.transactionID, !id.isEmpty, let refusal = try await refusal(of: "notify:\(channel.rawValue):\(id)") {
+                    services.logger.warning(
+                        "payment found by query, but the ledger refused its event before; replay its dead letter",
+                        metadata: ["order_id": "\(orderID)", "channel": "\(channel.rawValue)", "refusal": "\(refusal)"])
+                    return .refusedByTheLedger
+                }
                 services.logger.notice("payment found by query (no notify yet)", metadata: ["order_id": "\(orderID)", "channel": "\(channel.rawValue)"])
                 let result = try await intake.paid(channel: channel, outTradeNo: orderID, transactionID: status.transactionID, amount: status.amount)
                 return result == .published ? .paid : .heldForReview

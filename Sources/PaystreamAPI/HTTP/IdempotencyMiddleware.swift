@@ -95,12 +95,19 @@ struct IdempotencyMiddleware: RouterMiddleware {
         try await response.body.write(CollectingWriter(collector: collector))
         let bytes = collector.buffer
         let contentType = response.headers[.contentType] ?? "application/json"
-        try await postgres.execute(
+        let kept = try await postgres.query(
             """
             UPDATE api_idempotency SET status = \(Int(response.status.code)), content_type = \(contentType),
                    body = \(String(decoding: bytes, as: UTF8.self)), completed_at = now()
-            WHERE caller = \(caller) AND key = \(key)
+            WHERE caller = \(caller) AND key = \(key) AND completed_at IS NULL
+            RETURNING 1 AS stored
             """)
+        if kept.isEmpty {
+            // Answered so late that retries were told its outcome is unknown: that stays the key's answer.
+            logger.warning(
+                "an idempotency key's first request answered after it was settled as unknown; retries keep that answer",
+                metadata: ["caller": "\(caller)", "key": "\(key)", "status": "\(response.status.code)"])
+        }
         var stored = Response(status: response.status, headers: response.headers, body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
         stored.headers[.contentLength] = nil
         return stored

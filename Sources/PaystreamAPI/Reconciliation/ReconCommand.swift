@@ -196,7 +196,8 @@ extension ReconCommand {
                 For an order still created that the channel's bill shows paid. The answer goes through the same intake \
                 as a notify (key notify:<channel>:<transaction id>), so the payment is booked once, whatever else \
                 delivers it too. A payment of another amount is held for review; an unpaid order older than \
-                --expire-seconds is closed at the channel and failed. Prints paid, heldForReview, failed or waiting.
+                --expire-seconds is closed at the channel and failed. Prints paid, heldForReview, failed, waiting, or \
+                refusedByTheLedger (its event was refused before: replay its dead letter once the cause is fixed).
                 """)
 
         @OptionGroup var options: ServiceOptions
@@ -223,6 +224,9 @@ extension ReconCommand {
                     let outcome = try await PaymentPoller(services: built.services, queryAfter: .zero)
                         .ask(order, channel: channel, expired: try row.decode(Bool.self, column: "expired"))
                     print("\(order): \(outcome.rawValue)")
+                    if outcome == .refusedByTheLedger {
+                        print("the channel has it paid, and the ledger refused its event before: fix the cause, then replay its dead letter (paystream-dlq replay)")
+                    }
                 }
             } catch {
                 await built.close()

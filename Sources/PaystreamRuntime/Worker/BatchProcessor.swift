@@ -258,6 +258,14 @@ struct BatchProcessor: Sendable {
         return .success(event)
     }
 
+    /// A statement cancelled (its `statement_timeout`) or out of memory may be the batch's own doing (too big, a
+    /// pathological one): after this many attempts in place it is narrowed down by halves instead, as any other failure.
+    static let inPlaceAttemptsForBatchConditions = 5
+
+    static func mayBeTheBatchs(_ error: PostgresError) -> Bool {
+        error.sqlState == PostgresError.queryCanceled || error.sqlState == "53200"
+    }
+
     /// How long a batch holds its claim, and its connection, waiting for the batch before it to commit.
     static let predecessorWaitWithConnection: Duration = .seconds(2)
 
@@ -289,7 +297,9 @@ struct BatchProcessor: Sendable {
                 // connection is given back while it waits, so that waiting batches cannot hold every connection of
                 // the pool that the batch before needs to finish. Claimed again once it has.
                 try await predecessor?.wait()
-            } catch let error as PostgresError where error.isRetriable || error.isServerCondition {
+            } catch let error as PostgresError
+                where error.isRetriable || (error.isServerCondition && !(Self.mayBeTheBatchs(error) && attempt >= Self.inPlaceAttemptsForBatchConditions))
+            {
                 attempt += 1
                 if isShuttingDown() { throw error }
                 let backoff = min(settings.maxBackoffMilliseconds, 50 << min(attempt, 7))
@@ -365,7 +375,10 @@ struct BatchProcessor: Sendable {
                 guard let next = route.next else { continue }
                 let letter = DeadLetter.of(message, errorCode: "processing.failed", error: text, attempts: attempts + 1)
                 let notBefore = next.delayMilliseconds.map { Int64(Date().timeIntervalSince1970 * 1000) + Int64($0) }
-                outgoing.append(letter.message(to: next.topic, notBeforeMilliseconds: notBefore))
+                var forwarded = letter.message(to: next.topic, notBeforeMilliseconds: notBefore)
+                // A replay stays a replay on the retry topics, so that its rejected key is still reconsidered there.
+                if let replayed = message.header(PipelineHeaders.replayedFrom) { forwarded.headers.append(replayed) }
+                outgoing.append(forwarded)
                 let outcome = next.delayMilliseconds == nil ? "dead_lettered" : "retried"
                 Counter(label: "paystream_worker_messages_total", dimensions: [("family", family), ("outcome", outcome)]).increment()
                 logger.error("message failed; sent to \(next.topic)", metadata: ["source": "\(message.topic)/\(message.partition)/\(message.offset)", "error": "\(text)"])
