@@ -79,4 +79,35 @@ import TestSupport
             #expect(badKey.status == 400 && badKey.string("code") == "idempotency.invalid_key")
         }
     }
+
+    /// A first request so slow that a retry found its claim abandoned and was told its outcome is unknown: when the
+    /// first answers after all, its caller gets that answer, but the key keeps the stored 500 that retries were
+    /// already told, so that no two retries are told different things (one "unknown", one "created").
+    @Test func aFirstAnswerAfterTheOutcomeWasSettledAsUnknownDoesNotReplaceIt() async throws {
+        try await FlowHarness.run { h in
+            let user = try await h.fundedUser("idemlate", fen: 1_000)
+            // The first request's order insert takes 4 s (a database stalled under it).
+            _ = try await h.database.client.execute(
+                "CREATE FUNCTION stall_order() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(4); RETURN NULL; END $$")
+            _ = try await h.database.client.execute(
+                "CREATE TRIGGER stall_order AFTER INSERT ON orders FOR EACH ROW WHEN (NEW.amount_fen = 6543) EXECUTE FUNCTION stall_order()")
+            let body = #"{"amountFen":6543,"channel":"wechat"}"#
+            func post() async throws -> FlowHarness.Reply {
+                try await h.send(.POST, h.apiURL + "/v1/recharges", json: body, headers: ["X-Paystream-Account": user, "Idempotency-Key": "rc-late"])
+            }
+            let first = Task { try await post() }
+            // Its claim is made at once; aged past the abandonment limit while the request still runs.
+            #expect(await eventually { (try? await h.count("SELECT count(*) FROM api_idempotency WHERE key = 'rc-late'")) == 1 })
+            _ = try await h.database.client.execute("UPDATE api_idempotency SET created_at = now() - interval '301 seconds' WHERE key = 'rc-late'")
+            let retry = try await post()
+            #expect(retry.status == 500 && retry.string("code") == "idempotency.outcome_unknown", "\(retry.text)")
+            let answered = try await first.value
+            #expect(answered.status == 201, "\(answered.text)")
+            let later = try await post()
+            #expect(later.status == 500 && later.string("code") == "idempotency.outcome_unknown", "\(later.text)")
+            #expect(later.headers["idempotent-replayed"] == "true")
+            #expect(try await h.count("SELECT count(*) FROM orders WHERE kind = 'recharge' AND amount_fen = 6543") == 1)
+            _ = try await h.database.client.execute("DROP TRIGGER stall_order ON orders")
+        }
+    }
 }
