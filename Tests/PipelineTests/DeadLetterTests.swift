@@ -170,6 +170,52 @@ struct ServerConditionTests {
     }
 }
 
+extension ServerConditionTests {
+    /// A statement cancelled (57014) may be the batch's own doing, not the server's: one message whose journal entry
+    /// is always cancelled (a trigger raising `query_canceled` for it) is retried in place only a few times, then the
+    /// batch is narrowed down like any other failure. The others are applied and the cancelled one ends in the dead
+    /// letters, instead of holding its partition for ever.
+    @Test func aStatementCancelledEveryTimeIsNarrowedDownAfterAFewAttempts() async throws {
+        let h = try await PipelineHarness.make(stems: ["payment.callbacks"], retryDelaysMs: [100, 100])
+        _ = try await h.database.client.execute("CREATE SEQUENCE cancelled_attempts")
+        _ = try await h.database.client.execute(
+            """
+            CREATE FUNCTION cancel_slow() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                PERFORM nextval('cancelled_attempts');
+                RAISE EXCEPTION 'canceling statement due to statement timeout' USING ERRCODE = 'query_canceled';
+            END $$;
+            """)
+        _ = try await h.database.client.execute(
+            """
+            CREATE TRIGGER cancel_slow BEFORE INSERT ON journal_entries FOR EACH ROW
+            WHEN (NEW.order_id = 'slow') EXECUTE FUNCTION cancel_slow()
+            """)
+        let producer = try KafkaTestCluster.producer()
+        try await h.produce(
+            [try EventFactory.payment(order: "fast-1", user: "cato", fen: 100, purpose: .recharge),
+             try EventFactory.payment(order: "slow", user: "cato", fen: 200, purpose: .recharge),
+             try EventFactory.payment(order: "fast-2", user: "cato", fen: 300, purpose: .recharge)],
+            to: "payment.callbacks", producer: producer)
+        let worker = try h.startWorker()
+        var letters: [KafkaMessage] = []
+        #expect(
+            await eventually(timeoutSeconds: 60) { letters = (try? await h.deadLetters("payment.callbacks")) ?? []; return letters.count == 1 },
+            "\(worker.tail())")
+        let letter = try #require(letters.first.flatMap(DeadLetter.init(message:)))
+        #expect(letter.errorCode == "processing.failed")
+        #expect(letter.error.contains("statement timeout"), "\(letter.error)")
+        #expect(try await h.balance("user:cato").available == 400, "the rest of the batch was applied")
+        let attempts = try await h.count("SELECT last_value FROM cancelled_attempts")
+        #expect(attempts >= 5, "retried in place first (BatchProcessor.inPlaceAttemptsForBatchConditions): \(attempts)")
+        let report = try await h.verify()
+        #expect(report.isClean, "\(report.violations)")
+        await worker.terminate()
+        await producer.shutdown()
+        await h.close()
+    }
+}
+
 @Suite("Worker pipeline: a replay that fails on its way", .serialized)
 struct ReplayThroughRetryTests {
     /// An operator replays a refused transfer once its cause is fixed, and the replay then fails for a reason no rule
