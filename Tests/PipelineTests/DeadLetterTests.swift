@@ -2,6 +2,7 @@ import EventBus
 import Foundation
 import Kafka
 import PaystreamCore
+import Postgres
 import Testing
 import TestSupport
 
@@ -134,18 +135,8 @@ struct ServerConditionTests {
     /// applied once, in order, when writes are taken again.
     @Test func nothingIsDeadLetteredAndEverythingIsAppliedAfterwards() async throws {
         let h = try await PipelineHarness.make(stems: ["payment.callbacks"], retryDelaysMs: [100, 100])
-        // A sequence counts the refused attempts: nextval is not rolled back with the transaction.
-        _ = try await h.database.client.execute("CREATE SEQUENCE read_only_attempts")
-        _ = try await h.database.client.execute(
-            """
-            CREATE FUNCTION refuse_as_read_only() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                PERFORM nextval('read_only_attempts');
-                RAISE EXCEPTION 'cannot execute INSERT in a read-only transaction' USING ERRCODE = 'read_only_sql_transaction';
-            END $$;
-            """)
-        _ = try await h.database.client.execute(
-            "CREATE TRIGGER read_only BEFORE INSERT ON journal_entries FOR EACH ROW EXECUTE FUNCTION refuse_as_read_only()")
+        try await Self.refuseJournalEntries(
+            h, trigger: "read_only", condition: "read_only_sql_transaction", message: "cannot execute INSERT in a read-only transaction")
         let producer = try KafkaTestCluster.producer()
         try await h.produce(
             try (1...3).map { try EventFactory.payment(order: "ro-\($0)", user: "rhea", fen: 100 * Int64($0), purpose: .recharge) },
@@ -177,20 +168,8 @@ extension ServerConditionTests {
     /// letters, instead of holding its partition for ever.
     @Test func aStatementCancelledEveryTimeIsNarrowedDownAfterAFewAttempts() async throws {
         let h = try await PipelineHarness.make(stems: ["payment.callbacks"], retryDelaysMs: [100, 100])
-        _ = try await h.database.client.execute("CREATE SEQUENCE cancelled_attempts")
-        _ = try await h.database.client.execute(
-            """
-            CREATE FUNCTION cancel_slow() RETURNS trigger LANGUAGE plpgsql AS $$
-            BEGIN
-                PERFORM nextval('cancelled_attempts');
-                RAISE EXCEPTION 'canceling statement due to statement timeout' USING ERRCODE = 'query_canceled';
-            END $$;
-            """)
-        _ = try await h.database.client.execute(
-            """
-            CREATE TRIGGER cancel_slow BEFORE INSERT ON journal_entries FOR EACH ROW
-            WHEN (NEW.order_id = 'slow') EXECUTE FUNCTION cancel_slow()
-            """)
+        try await Self.refuseJournalEntries(
+            h, trigger: "cancelled", condition: "query_canceled", message: "canceling statement due to statement timeout", ofOrder: "slow")
         let producer = try KafkaTestCluster.producer()
         try await h.produce(
             [try EventFactory.payment(order: "fast-1", user: "cato", fen: 100, purpose: .recharge),
@@ -213,6 +192,29 @@ extension ServerConditionTests {
         await worker.terminate()
         await producer.shutdown()
         await h.close()
+    }
+}
+
+extension ServerConditionTests {
+    /// A trigger `trigger` that raises `condition` (a PL/pgSQL condition name) for every journal entry, or those of
+    /// order `ofOrder`; the sequence `<trigger>_attempts` counts the refusals (nextval is not rolled back).
+    static func refuseJournalEntries(
+        _ h: PipelineHarness, trigger: String, condition: String, message: String, ofOrder order: String? = nil
+    ) async throws {
+        _ = try await h.database.client.execute(PostgresQuery(sql: "CREATE SEQUENCE \(trigger)_attempts"))
+        _ = try await h.database.client.execute(
+            PostgresQuery(
+                sql: """
+                    CREATE FUNCTION \(trigger)_refusal() RETURNS trigger LANGUAGE plpgsql AS $$
+                    BEGIN
+                        PERFORM nextval('\(trigger)_attempts');
+                        RAISE EXCEPTION '\(message)' USING ERRCODE = '\(condition)';
+                    END $$;
+                    """))
+        let when = order.map { "WHEN (NEW.order_id = '\($0)')" } ?? ""
+        _ = try await h.database.client.execute(
+            PostgresQuery(
+                sql: "CREATE TRIGGER \(trigger) BEFORE INSERT ON journal_entries FOR EACH ROW \(when) EXECUTE FUNCTION \(trigger)_refusal()"))
     }
 }
 
