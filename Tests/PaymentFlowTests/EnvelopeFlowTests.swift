@@ -142,6 +142,34 @@ import TestSupport
         }
     }
 
+    /// Each envelope is expired in a transaction of its own: a scheduler killed while expiring the second of two
+    /// keeps the first one's record (so the next run does not produce it again); the second one's event, produced but
+    /// not recorded, is applied anyway or produced again by the next run. Each rest is refunded once.
+    @Test func aSchedulerKilledHalfWayKeepsTheExpiriesItFinished() async throws {
+        try await FlowHarness.run { h in
+            let sender = try await h.fundedUser("halfway", fen: 5_000)
+            var envelopes: [String] = []
+            for total in [1_000, 2_000] {
+                let sent = try await h.post(
+                    "/v1/envelopes", #"{"totalFen":\#(total),"shares":2,"mode":"equal","expiresInSeconds":2,"payWith":"wallet"}"#, as: sender)
+                #expect(sent.status == 201, "\(sent.text)")
+                let envelope = try #require(sent.string("envelopeId"))
+                #expect(await h.waitFor(envelope, status: "funded"))
+                envelopes.append(envelope)
+            }
+            #expect(try await h.balance(sender) == (2_000, 3_000))
+            try await Task.sleep(for: .seconds(3))
+            let flags = ["--expiry-grace-seconds", "0", "--envelope-refund-to", "wallet"]
+            let crashed = try await h.runSchedulerOnce(flags, environment: ["PAYSTREAM_TEST_KILL_AFTER_EXPIRY_EVENTS": "2"])
+            #expect(crashed.status != 0, "the scheduler was expected to die mid-run")
+            #expect(try await h.count("SELECT count(*) FROM envelopes WHERE expiry_requested_at IS NOT NULL") == 1)
+            #expect(try await h.runSchedulerOnce(flags).status == 0)
+            for envelope in envelopes { #expect(await h.waitFor(envelope, status: "expired")) }
+            #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'envelopeRefund'") == 2)
+            #expect(try await h.balance(sender) == (5_000, 0))
+        }
+    }
+
     /// The grab script compares the time the API sends; the expiry job uses PostgreSQL's. An API whose clock is behind
     /// (or whose Redis call is slow) could be granted a share after the job took the rest. The job closes the envelope in
     /// Redis first, so such a grab is refused, and no one is promised money the ledger will refuse.

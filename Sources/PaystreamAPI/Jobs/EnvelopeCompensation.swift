@@ -121,26 +121,33 @@ struct EnvelopeCompensation: Sendable {
         return result
     }
 
-    /// Expires every funded envelope past its expiry (and grace).
+    /// Expires every funded envelope past its expiry (and grace), up to 500 a run, each in a transaction of its own:
+    /// a run that fails half-way keeps what it did, and no envelope's row stays locked while the others are expired.
     @discardableResult
     func expireEnvelopes() async throws -> RunResult {
         let started = Date()
         var result = RunResult()
-        try await services.store.postgres.withTransaction { connection in
-            let rows = try await connection.query(
-                """
-                SELECT e.envelope_order_id, e.sender, e.pay_with, o.channel FROM envelopes e
-                JOIN orders o ON o.order_id = e.envelope_order_id
-                WHERE o.status = 'funded' AND e.expires_at <= now() - \(expiryGraceSeconds) * interval '1 second'
-                  AND e.created_at > now() - \(windowSeconds) * interval '1 second'
-                  AND (e.expiry_requested_at IS NULL OR e.expiry_requested_at < now() - interval '60 seconds')
-                ORDER BY e.expires_at LIMIT 500
-                FOR UPDATE OF e SKIP LOCKED
-                """)
-            result.found = rows.count
-            for row in rows {
+        let due = try await services.store.postgres.query(
+            """
+            SELECT e.envelope_order_id FROM envelopes e JOIN orders o ON o.order_id = e.envelope_order_id
+            WHERE \(unsafeRaw: Self.expiryDue(graceSeconds: expiryGraceSeconds, windowSeconds: windowSeconds))
+            ORDER BY e.expires_at LIMIT 500
+            """)
+        result.found = due.count
+        for candidate in due {
+            let id = try candidate.decode(String.self, column: "envelope_order_id")
+            let expired = try await services.store.postgres.withTransaction { connection -> Bool in
+                // Still due and not taken by another scheduler run meanwhile.
+                let rows = try await connection.query(
+                    """
+                    SELECT e.envelope_order_id, e.sender, e.pay_with, o.channel FROM envelopes e
+                    JOIN orders o ON o.order_id = e.envelope_order_id
+                    WHERE e.envelope_order_id = \(id) AND \(unsafeRaw: Self.expiryDue(graceSeconds: expiryGraceSeconds, windowSeconds: windowSeconds))
+                    FOR UPDATE OF e SKIP LOCKED
+                    """)
+                guard let row = rows.first else { return false }
                 let envelopeID = try row.decode(String.self, column: "envelope_order_id")
-                guard let sender = AccountID(try row.decode(String.self, column: "sender")) else { continue }
+                guard let sender = AccountID(try row.decode(String.self, column: "sender")) else { return false }
                 // Closed in Redis first: a grab whose API read its clock before the expiry but reached Redis only now
                 // (a slow call, or that API's clock behind) is refused instead of granted after the rest is taken.
                 try await services.envelopes.close(envelopeID: envelopeID)
@@ -155,12 +162,24 @@ struct EnvelopeCompensation: Sendable {
                 try await services.publisher.publish(event, family: .envelopeGrabs)
                 ExpiryFaultInjection.afterExpiryEvent()
                 try await connection.execute("UPDATE envelopes SET expiry_requested_at = now() WHERE envelope_order_id = \(envelopeID)")
-                result.acted += 1
                 services.logger.info("envelope expired", metadata: ["envelope_id": "\(envelopeID)", "destination": "\(destination.account)"])
+                return true
             }
+            if expired { result.acted += 1 }
         }
         try await record("envelope-expiry", started: started, result, notes: nil)
         return result
+    }
+
+    /// The condition on `envelopes e JOIN orders o` of an envelope due for expiry: funded, past its expiry and the
+    /// grace, inside the scanned window, and not asked for in the last minute (its event may still be on its way).
+    /// Pasted into SQL: made of the two integers only.
+    static func expiryDue(graceSeconds: Int, windowSeconds: Int) -> String {
+        """
+        o.status = 'funded' AND e.expires_at <= now() - \(graceSeconds) * interval '1 second'
+          AND e.created_at > now() - \(windowSeconds) * interval '1 second'
+          AND (e.expiry_requested_at IS NULL OR e.expiry_requested_at < now() - interval '60 seconds')
+        """
     }
 
     private func record(_ job: String, started: Date, _ result: RunResult, notes: String?) async throws {
