@@ -1,4 +1,6 @@
 import Foundation
+import Kafka
+import PaystreamCore
 import Testing
 import TestSupport
 
@@ -18,6 +20,45 @@ import TestSupport
         #expect(try await h.sandbox(.POST, "/sandbox/faults", faults).status == 200)
         let reply = try await h.post("/v1/refunds", #"{"orderId":"\#(order)","amountFen":\#(fen)}"#, as: user)
         return try #require(reply.string("refundOrderId"), "\(reply.text)")
+    }
+
+    /// The API's checks and the worker's race: a refund the API accepted can be refused by the ledger (the order's
+    /// refunds would pass what was paid, the wallet spent meanwhile). Its dead letter says so, and the refund says so
+    /// too: `refused`, with the ledger's reason, not `pending` for ever. Nor does its amount keep counting against the
+    /// order: a correct refund right after is accepted. (The race is produced here by sending such a request's event
+    /// straight to Kafka, as an API that checked against a stale balance would.)
+    @Test func aRefundTheLedgerRefusesIsShownRefusedAndNoLongerCountsAgainstTheOrder() async throws {
+        try await FlowHarness.run { h in
+            let user = "user:rfx\(h.prefix.suffix(6))"
+            let order = try await Self.paidRecharge(h, fen: 1_000, as: user)
+            let refused = "RF20261128000000REFUSED\(h.prefix.suffix(6))"
+            _ = try await h.database.client.execute(
+                """
+                INSERT INTO refund_requests (refund_order_id, original_order_id, account_id, channel, amount_fen, total_fen)
+                VALUES (\(refused), \(order), \(user), 'wechat', 1500, 1000)
+                """)
+            let event = try MoneyEvent(
+                payload: .refundRequested(
+                    try RefundRequested(
+                        refundOrderID: refused, originalOrderID: order, payer: try #require(AccountID(user)), amount: try Amount(fen: 1_500),
+                        destination: .channel(.wechat))),
+                occurredAt: Date())
+            let producer = try KafkaTestCluster.producer()
+            _ = try await producer.sendAll([
+                KafkaOutgoingMessage(topic: "\(h.prefix).refunds", key: Array(event.payload.orderKey.utf8), value: event.encode())
+            ])
+            await producer.shutdown()
+            #expect(await eventually(timeoutSeconds: 60) { (try? await h.get("/v1/refunds/\(refused)", as: user).string("status")) == "refused" })
+            let shown = try await h.get("/v1/refunds/\(refused)", as: user)
+            #expect(shown.string("refusal") == "refund.exceeds_original", "\(shown.text)")
+            let whole = try await h.post("/v1/refunds", #"{"orderId":"\#(order)","amountFen":1000}"#, as: user)
+            #expect(whole.status == 202, "\(whole.text)")
+            let wholeID = try #require(whole.string("refundOrderId"))
+            #expect(await h.waitFor(wholeID, status: "refunded"))
+            let listed = try await h.get("/v1/refunds/\(wholeID)", as: user)
+            #expect(listed.string("status") == "refunded" && listed.string("refusal") == nil, "\(listed.text)")
+            #expect(try await h.balance(user) == (0, 0))
+        }
     }
 
     @Test func partialAndFullRefundsGoBackThroughTheChannel() async throws {

@@ -10306,7 +10306,11 @@ enum OpenAPIDocument {
           },
           "status": {
             "type": "string",
-            "description": "The ledger's refund order status (`refunded` once the money left the wallet; `failed` when the channel closed it, or never knew the paid order, and the money came back to the wallet; an `abnormal` one stays `refunded` until an operator finishes it at the channel), or `pending`."
+            "description": "The ledger's refund order status (`refunded` once the money left the wallet; `failed` when the channel closed it, or never knew the paid order, and the money came back to the wallet; an `abnormal` one stays `refunded` until an operator finishes it at the channel), `refused` when the ledger refused the request (`refusal` says why; nothing moved, and its amount no longer counts against the order), or `pending`."
+          },
+          "refusal": {
+            "type": "string",
+            "description": "For a `refused` refund, the ledger's reason code: `refund.exceeds_original` (the refunds of the order would pass what was paid), `balance.insufficient_available` (the wallet no longer holds the amount), … Absent otherwise."
           },
           "channelState": {
             "type": "string",

@@ -28,8 +28,11 @@ struct RefundRoutes: Sendable {
         var channel: String
         var amountFen: Int64
         /// The ledger's refund order status (`refunded` once the money left the wallet, `failed` once it came back
-        /// because the channel closed the refund), or `pending`.
+        /// because the channel closed the refund), `refused` when the ledger refused the request (``refusal`` says
+        /// why; nothing moved), or `pending`.
         var status: String
+        /// The ledger's reason code for a `refused` refund (`refund.exceeds_original`, `balance.insufficient_available`…).
+        var refusal: String?
         var channelState: String?
         var channelRefundId: String?
         var reason: String?
@@ -42,6 +45,7 @@ struct RefundRoutes: Sendable {
             channel = try row.decode(String.self, column: "channel")
             amountFen = try row.decode(Int64.self, column: "amount_fen")
             status = try row.decode(String.self, column: "status")
+            refusal = try row.decode(String?.self, column: "refusal")
             channelState = try row.decode(String?.self, column: "channel_state")
             channelRefundId = try row.decode(String?.self, column: "channel_refund_id")
             reason = try row.decode(String?.self, column: "reason")
@@ -130,12 +134,14 @@ struct RefundRoutes: Sendable {
         return try rows.first?.decode(Date?.self, column: "paid_at") ?? order.createdAt
     }
 
-    /// Refunds requested for an order that the worker has not applied yet.
+    /// Refunds requested for an order that the worker has neither applied nor refused yet.
     private func pendingRefunds(of orderID: String) async throws -> Int64 {
         let rows = try await services.store.postgres.query(
             """
             SELECT coalesce(sum(r.amount_fen), 0)::bigint AS fen FROM refund_requests r
             WHERE r.original_order_id = \(orderID) AND NOT EXISTS (SELECT 1 FROM orders o WHERE o.order_id = r.refund_order_id)
+              AND NOT EXISTS (
+                  SELECT 1 FROM processed_keys k WHERE k.idempotency_key = 'refund:' || r.refund_order_id AND k.result LIKE 'rejected:%')
               AND r.created_at > now() - interval '1 hour'
             """)
         return try rows.first?.decode(Int64.self, column: "fen") ?? 0
@@ -144,9 +150,13 @@ struct RefundRoutes: Sendable {
     func record(_ refundOrderID: String) async throws -> RefundRecord {
         let rows = try await services.store.postgres.query(
             """
-            SELECT r.refund_order_id, r.original_order_id, r.account_id, r.channel, r.amount_fen, coalesce(o.status, 'pending') AS status,
+            SELECT r.refund_order_id, r.original_order_id, r.account_id, r.channel, r.amount_fen,
+                   CASE WHEN o.status IS NOT NULL THEN o.status WHEN k.result LIKE 'rejected:%' THEN 'refused' ELSE 'pending' END AS status,
+                   CASE WHEN o.status IS NULL AND k.result LIKE 'rejected:%' THEN substr(k.result, 10) END AS refusal,
                    r.channel_state, r.channel_refund_id, r.reason, r.created_at
-            FROM refund_requests r LEFT JOIN orders o ON o.order_id = r.refund_order_id WHERE r.refund_order_id = \(refundOrderID)
+            FROM refund_requests r LEFT JOIN orders o ON o.order_id = r.refund_order_id
+                 LEFT JOIN processed_keys k ON k.idempotency_key = 'refund:' || r.refund_order_id
+            WHERE r.refund_order_id = \(refundOrderID)
             """)
         guard let row = rows.first else { throw APIError.notFound("refund.not_found", "no refund \(refundOrderID)") }
         return try RefundRecord(row: row)
