@@ -31,6 +31,12 @@ public struct TopicRegistry: Sendable {
             guard (d.retry?.delaysMs ?? []).allSatisfy({ $0 > 0 }) else {
                 throw InvalidDeclaration(file: file, reason: "retry delays must be > 0 ms")
             }
+            // A dead letter may be a payment nobody has credited yet: Kafka must keep it until an operator replays or
+            // drops it (money.md rules 6 and 7), however long that takes.
+            guard d.deadLetter == nil || d.deadLetter?.retentionMs == "-1" else {
+                throw InvalidDeclaration(
+                    file: file, reason: "deadLetter.retentionMs must be \"-1\": a dead letter is kept until it is replayed or dropped")
+            }
             for name in [d.name] + d.retryTopics.map(\.name) + [d.deadLetterTopic].compactMap({ $0 }) {
                 guard Self.isValidTopicName(name) else { throw InvalidDeclaration(file: file, reason: "invalid topic name \(name)") }
                 guard seen.insert(name).inserted else { throw InvalidDeclaration(file: file, reason: "topic \(name) declared twice") }

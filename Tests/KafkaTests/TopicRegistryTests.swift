@@ -43,6 +43,18 @@ struct TopicRegistryTests {
         #expect(throws: TopicRegistry.InvalidDeclaration.self) { try TopicRegistry(declarations: [bad]) }
     }
 
+    /// A pending dead letter (a payment not credited yet, say) must outlive any wait for an operator: Kafka never
+    /// deletes it. Every shipped family keeps its dead letters for ever, and a declaration that would not is refused.
+    @Test func deadLettersAreKeptUntilReplayedOrDropped() throws {
+        let registry = try TopicRegistry.load(directory: topicsDirectory)
+        let withDeadLetters = registry.declarations.filter { $0.deadLetter != nil }
+        #expect(withDeadLetters.count >= 6)
+        for d in withDeadLetters { #expect(d.deadLetter?.retentionMs == "-1", "\(d.name)") }
+        var ninetyDays = try #require(withDeadLetters.first)
+        ninetyDays.deadLetter?.retentionMs = "7776000000"
+        #expect(throws: TopicRegistry.InvalidDeclaration.self) { try TopicRegistry(declarations: [ninetyDays]) }
+    }
+
     @Test func planReportsMissingAndDriftingTopics() throws {
         let registry = try TopicRegistry.load(directory: topicsDirectory)
         let specs = registry.allTopics
