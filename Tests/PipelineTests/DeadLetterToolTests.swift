@@ -328,6 +328,21 @@ struct DeadLetterToolTests {
         await f.close()
     }
 
+    /// One order's messages reach the dead letters out of order when the first failed through the retry tiers and
+    /// the second was refused at once. Replaying them together puts them back in their original order.
+    @Test func aReplayPutsLettersBackInTheirOriginalsOrder() async throws {
+        let f = try await DeadLetterFixture.make()
+        // The same key, so one partition: offset 7 was refused at once, offset 5 arrived after its retries.
+        let later = DeadLetter.of(f.original(key: "order-x", value: "second", offset: 7), errorCode: "order.illegal_transition", error: "refused", attempts: 1)
+        let earlier = DeadLetter.of(f.original(key: "order-x", value: "first", offset: 5), errorCode: "processing.failed", error: "failed", attempts: 4)
+        let addresses = try await f.produce([later, earlier])
+        #expect(addresses[0].offset < addresses[1].offset, "the later message is the earlier letter")
+        let replayed = await f.run(["replay", "--all", "--topic", f.dlqTopic, "--reason", "both fixed"])
+        #expect(replayed.status == 0, "\(replayed.output.warnings)")
+        #expect(try await f.mainTopicMessages().map(\.valueString) == ["first", "second"])
+        await f.close()
+    }
+
     @Test func usageErrorsExitWith64AndChangeNothing() async throws {
         let f = try await DeadLetterFixture.make()
         let address = try #require(try await f.produce([DeadLetter.of(f.original(key: "k", value: "v", offset: 0), errorCode: "e", error: "e", attempts: 1)]).first)

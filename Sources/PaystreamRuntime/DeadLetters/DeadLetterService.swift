@@ -138,7 +138,8 @@ public final class DeadLetterService: Sendable {
         }
     }
 
-    /// Replays `entries` in order, one at a time. Never throws: each letter's outcome is returned.
+    /// Replays `entries` one at a time, in the order their originals had (``replayOrder(_:)``). Never throws: each
+    /// letter's outcome is returned.
     public func replay(
         _ entries: [DeadLetterEntry], reason: String, actor: String, force: Bool, dryRun: Bool
     ) async -> [ReplayOutcome] {
@@ -146,7 +147,7 @@ public final class DeadLetterService: Sendable {
         var outcomes: [ReplayOutcome] = []
         var partitionCounts: [String: Int] = [:]
         var producer: KafkaProducer?
-        for entry in entries {
+        for entry in Self.replayOrder(entries) {
             guard let letter = entry.letter else {
                 outcomes.append(.refused(entry.address, reason: "not a dead letter: it lacks the paystream-original-* headers"))
                 continue
@@ -219,6 +220,25 @@ public final class DeadLetterService: Sendable {
             }
             return .failed(plan.address, reason: "not produced, nothing recorded: \(error)")
         }
+    }
+
+    /// The order letters are replayed in: their originals' order (topic, partition, offset), not the dead-letter
+    /// topic's. One order's messages can reach the dead letters out of order: a refused one goes there at once, one
+    /// that failed only after every retry tier, so the later message can be the earlier letter. Replayed in the
+    /// dead-letter order, the later message would be refused again. Letters without origin headers come last.
+    public static func replayOrder(_ entries: [DeadLetterEntry]) -> [DeadLetterEntry] {
+        entries.enumerated().sorted { a, b in
+            switch (a.element.letter, b.element.letter) {
+            case (let x?, let y?):
+                if x.originalTopic != y.originalTopic { return x.originalTopic < y.originalTopic }
+                if x.originalPartition != y.originalPartition { return x.originalPartition < y.originalPartition }
+                if x.originalOffset != y.originalOffset { return x.originalOffset < y.originalOffset }
+                return a.offset < b.offset
+            case (.some, nil): return true
+            case (nil, .some): return false
+            case (nil, nil): return a.offset < b.offset
+            }
+        }.map(\.element)
     }
 
     static func plan(_ address: DeadLetterAddress, _ letter: DeadLetter, partitionCount: Int) -> ReplayPlan {
