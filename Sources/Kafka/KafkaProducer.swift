@@ -65,6 +65,12 @@ public final class KafkaProducer: Sendable {
     /// after all reports are in (some messages may then have been delivered: callers rely on idempotent
     /// consumers, never on all-or-nothing).
     public func sendAll(_ messages: [KafkaOutgoingMessage]) async throws -> [KafkaDeliveryReport] {
+        try await sendEach(messages).map { try $0.get() }
+    }
+
+    /// Enqueues the messages in order and waits for every acknowledgement; answers each message's own outcome, so
+    /// that a caller can tell which were delivered when some were not.
+    public func sendEach(_ messages: [KafkaOutgoingMessage]) async throws -> [Result<KafkaDeliveryReport, KafkaError>] {
         if messages.isEmpty { return [] }
         let collector = BatchCollector(count: messages.count)
         for (index, message) in messages.enumerated() {
@@ -74,7 +80,7 @@ public final class KafkaProducer: Sendable {
                 collector.record(index, .failure(error))
             }
         }
-        return try await collector.wait()
+        return await collector.wait()
     }
 
     /// Hands one message to librdkafka without waiting for delivery; `completion` runs on the poll thread
@@ -224,7 +230,7 @@ final class HandleBox: @unchecked Sendable {
 
 /// Gathers the results of a batch of sends and resumes the waiting caller once, when all are in.
 private final class BatchCollector: Sendable {
-    private typealias Waiter = CheckedContinuation<[KafkaDeliveryReport], any Error>
+    private typealias Waiter = CheckedContinuation<[Result<KafkaDeliveryReport, KafkaError>], Never>
     private struct State {
         var results: [Result<KafkaDeliveryReport, KafkaError>?]
         var remaining: Int
@@ -248,8 +254,8 @@ private final class BatchCollector: Sendable {
         if let ready { resume(ready) }
     }
 
-    func wait() async throws -> [KafkaDeliveryReport] {
-        try await withCheckedThrowingContinuation { (continuation: Waiter) in
+    func wait() async -> [Result<KafkaDeliveryReport, KafkaError>] {
+        await withCheckedContinuation { (continuation: Waiter) in
             let done = state.withLock { state -> Bool in
                 if state.remaining == 0 { return true }
                 state.waiter = continuation
@@ -260,12 +266,7 @@ private final class BatchCollector: Sendable {
     }
 
     private func resume(_ waiter: Waiter) {
-        let results = state.withLock { $0.results.map { $0! } }
-        do {
-            waiter.resume(returning: try results.map { try $0.get() })
-        } catch {
-            waiter.resume(throwing: error)
-        }
+        waiter.resume(returning: state.withLock { $0.results.map { $0! } })
     }
 }
 

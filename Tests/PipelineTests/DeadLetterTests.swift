@@ -364,4 +364,25 @@ struct OutboxRelayTests {
         await producer.shutdown()
         await h.close()
     }
+    /// A row Kafka will not take (here 1.2 MB, past the producer's message size limit) is not the rows before it's
+    /// fault: they are marked sent and not produced again every second, while it and the rows after it wait, in order.
+    @Test func theRowsBeforeOneKafkaRefusesAreMarkedSentAndNotSentAgain() async throws {
+        let h = try await PipelineHarness.make(stems: ["notifications.outbound"])
+        let topic = h.family("notifications.outbound")
+        for (key, size) in [("k-first", 10), ("k-huge", 1_200_000), ("k-after", 10)] {
+            _ = try await h.database.client.execute(
+                "INSERT INTO outbox (topic, message_key, payload) VALUES (\(topic), \(key), \(Array(repeating: UInt8(ascii: "x"), count: size)))")
+        }
+        let worker = try h.startWorker()
+        #expect(await eventually { worker.tail().contains("outbox row not delivered") }, "\(worker.tail())")
+        try await Task.sleep(for: .seconds(3))
+        let sent = try await h.database.client.query("SELECT message_key FROM outbox WHERE sent_at IS NOT NULL")
+        #expect(try sent.map { try $0.decode(String.self, column: "message_key") } == ["k-first"])
+        let reader = try KafkaTopicReader(configuration: KafkaTestCluster.configuration())
+        let published = try await reader.readAll(topic: topic)
+        await reader.close()
+        #expect(published.filter { $0.keyString == "k-first" }.count == 1, "produced once, not once a second")
+        await worker.terminate()
+        await h.close()
+    }
 }

@@ -43,7 +43,9 @@ struct OutboxRelay: Sendable {
         }
     }
 
-    /// Sends the next unsent rows in id order; returns how many.
+    /// Sends the next unsent rows in id order; returns how many. When some are not delivered, the rows before the
+    /// first of them are marked sent all the same (so a row that cannot be sent does not have the rows before it sent
+    /// again every second), that row is logged with its error, and it and the rows after it are sent again later.
     func relayOnce(_ connection: PostgresConnection) async throws -> Int {
         let rows = try await connection.query(
             """
@@ -64,8 +66,18 @@ struct OutboxRelay: Sendable {
                     value: try row.decode([UInt8].self, column: "payload"),
                     headers: headerObject.sorted { $0.key < $1.key }.map { KafkaHeader(name: $0.key, string: $0.value) }))
         }
-        _ = try await producer.sendAll(messages)
-        try await connection.execute("UPDATE outbox SET sent_at = now() WHERE outbox_id = ANY(\(ids)::bigint[])")
+        let outcomes = try await producer.sendEach(messages)
+        let delivered = outcomes.firstIndex { if case .failure = $0 { true } else { false } } ?? outcomes.count
+        if delivered > 0 {
+            try await connection.execute("UPDATE outbox SET sent_at = now() WHERE outbox_id = ANY(\(Array(ids[..<delivered]))::bigint[])")
+        }
+        if delivered < outcomes.count, case .failure(let error) = outcomes[delivered] {
+            let failed = outcomes.count(where: { if case .failure = $0 { true } else { false } })
+            logger.error(
+                "outbox row not delivered; it and the rows after it are sent again",
+                metadata: ["outbox_id": "\(ids[delivered])", "topic": "\(messages[delivered].topic)", "error": "\(error)", "undelivered": "\(failed)"])
+            throw error
+        }
         return ids.count
     }
 }
