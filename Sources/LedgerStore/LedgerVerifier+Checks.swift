@@ -27,7 +27,7 @@ struct LedgerCheck: Sendable {
 
     /// Every check, in the order the report lists them.
     static let all: [LedgerCheck] = [
-        entries, globalSum, buckets, negative, reconciliation, envelopes, refundedOrders, ordersWithoutEntry,
+        entries, globalSum, buckets, negative, reconciliation, envelopes, refundedOrders, ordersWithoutEntry, ordersEntriesOnce,
         processedKeys, grabbers, restReturns,
     ]
 
@@ -325,6 +325,51 @@ struct LedgerCheck: Sendable {
                 rule: rule, subject: .order(try row.decode(String.self, column: "order_id")),
                 figures: [Figure("amount_fen", found: try int(row, "amount_fen"))],
                 note: "\(kind) order in status \(status) has no \(entryKind) entry")
+        })
+
+    // MARK: 8b. the entries that move an order's money once: once, for its amount, in a status that says so
+
+    static let ordersEntriesOnce = LedgerCheck(
+        rules: [.orderEntryUnexpected],
+        sql: """
+            WITH once (order_kind, entry_kinds, statuses, whole_amount) AS (VALUES
+                ('recharge', ARRAY['rechargePaid'], ARRAY['paid'], true),
+                ('collection', ARRAY['collectionPaid'], ARRAY['paid'], true),
+                ('envelope', ARRAY['envelopeFunded', 'envelopeWalletFunded'], ARRAY['funded', 'finished', 'expired'], true),
+                ('envelope', ARRAY['envelopeRefund'], ARRAY['expired'], false),
+                ('withdraw', ARRAY['withdrawFreeze'], ARRAY['requested', 'approved', 'paidOut', 'invalid'], true),
+                ('withdraw', ARRAY['withdrawPaidOut'], ARRAY['paidOut'], true),
+                ('withdraw', ARRAY['withdrawUnfreeze'], ARRAY['invalid'], true),
+                ('transfer', ARRAY['transfer'], ARRAY['completed'], true)
+            ),
+            found AS (
+                -- An entry's amount: what its positive postings move. An order an operator corrected is theirs.
+                SELECT o.order_id, o.kind, o.status, o.amount_fen, w.statuses, w.whole_amount,
+                       string_agg(DISTINCT e.kind, ',') AS entry_kind, count(*) AS entries, sum(m.moved_fen) AS moved_fen
+                FROM once w
+                JOIN orders o ON o.kind = w.order_kind
+                JOIN journal_entries e ON e.order_id = o.order_id AND e.kind = ANY (w.entry_kinds)
+                CROSS JOIN LATERAL (
+                    SELECT sum(p.amount_fen) AS moved_fen FROM postings p WHERE p.entry_id = e.entry_id AND p.amount_fen > 0) m
+                WHERE NOT EXISTS (SELECT 1 FROM journal_entries c WHERE c.order_id = o.order_id AND c.kind = 'correction')
+                GROUP BY o.order_id, o.kind, o.status, o.amount_fen, w.statuses, w.whole_amount
+            ),
+            v AS (
+                SELECT 'order.entry_unexpected' AS rule, order_id, kind, status, amount_fen, entry_kind, entries, moved_fen
+                FROM found
+                WHERE entries > 1 OR NOT (status = ANY (statuses)) OR (whole_amount AND moved_fen <> amount_fen)
+            )
+            """,
+        order: "order_id",
+        violation: { rule, row in
+            let kind = try row.decode(String.self, column: "kind")
+            let status = try row.decode(String.self, column: "status")
+            let entryKind = try row.decode(String.self, column: "entry_kind")
+            return LedgerViolation(
+                rule: rule, subject: .order(try row.decode(String.self, column: "order_id")),
+                figures: [Figure("entries", found: try int(row, "entries"), expected: 1),
+                          Figure("moved_fen", found: try int(row, "moved_fen"), expected: try int(row, "amount_fen"))],
+                note: "\(kind) order in status \(status), \(entryKind) entries")
         })
 
     // MARK: 9. every entry's key is recorded as applied

@@ -38,6 +38,10 @@ public struct LedgerViolation: Sendable, Equatable, CustomStringConvertible {
         case orderSettledMismatch = "order.settled_mismatch"
         /// An order's status says money moved but the entry that moves it is missing.
         case orderTerminalWithoutEntry = "order.terminal_without_entry"
+        /// An order has more than one entry of a kind that moves its money once (a payment credited twice, a
+        /// withdrawal frozen twice), such an entry for another amount than the order's, or one its status says
+        /// never happened (a payment entry on an order that failed).
+        case orderEntryUnexpected = "order.entry_unexpected"
         /// A journal entry's idempotency key is not recorded as applied in processed_keys.
         case processedKeyMissing = "processed_key.missing"
 
