@@ -28,6 +28,14 @@ import TestSupport
             #expect(seen == created.reversed(), "newest first, each once")
             let bad = try await h.get("/v1/orders?cursor=%%%", as: user)
             #expect(bad.status == 400 && bad.string("code") == "request.invalid_cursor")
+            // A cursor forged from another account's order (newer than all of this user's) reads as one naming no
+            // order: an empty page, which tells nothing of whether that order exists.
+            let others = try await h.post("/v1/recharges", #"{"amountFen":321,"channel":"wechat"}"#, as: "user:other\(h.prefix.suffix(6))")
+            let othersOrder = try #require(others.string("orderId"))
+            let forged = Data(othersOrder.utf8).base64EncodedString()
+                .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            let forgedPage = try await h.get("/v1/orders?cursor=\(forged)", as: user)
+            #expect(forgedPage.status == 200 && ((forgedPage.json["orders"] as? [[String: Any]]) ?? []).isEmpty, "\(forgedPage.text)")
 
             // Ten concurrent copies of one recharge and of one envelope send, each with one key: one order each.
             for (path, body) in [

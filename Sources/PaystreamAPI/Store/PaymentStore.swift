@@ -16,14 +16,16 @@ struct PaymentStore: Sendable {
     }
 
     /// Orders owned by `owner`, newest first (created_at, then order id: a stable order), after `cursor` (the
-    /// last order of the previous page).
+    /// last order of the previous page). A cursor naming an order `owner` does not own reads as one naming no order
+    /// (an empty page), so a forged cursor cannot tell whether another account's order exists.
     func orders(ownedBy owner: AccountID, limit: Int, after cursor: PageCursor?) async throws -> [OrderRecord] {
         let rows: PostgresRows
         if let cursor {
             rows = try await postgres.query(
                 """
                 \(unsafeRaw: OrderRecord.selectSQL) WHERE o.owner_account = \(owner.description)
-                  AND (o.created_at, o.order_id) < ((SELECT c.created_at FROM orders c WHERE c.order_id = \(cursor.id)), \(cursor.id))
+                  AND (o.created_at, o.order_id) < (
+                      (SELECT c.created_at FROM orders c WHERE c.order_id = \(cursor.id) AND c.owner_account = \(owner.description)), \(cursor.id))
                 ORDER BY o.created_at DESC, o.order_id DESC LIMIT \(limit)
                 """)
         } else {
