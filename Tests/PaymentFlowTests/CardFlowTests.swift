@@ -290,4 +290,40 @@ import TestSupport
             #expect(try await h.verify().isClean)
         }
     }
+
+    /// The limit of bound cards is counted where a binding is confirmed too: bindings started while the account had
+    /// room (nine cards) cannot all be confirmed past ten.
+    @Test func bindingsStartedWithRoomForOneAreNotAllConfirmed() async throws {
+        try await FlowHarness.run { h in
+            let user = "user:tencards\(h.prefix.suffix(6))"
+            // Verifications are limited to ten an hour per account: the count is cleared between binds here.
+            let verifications = "\(h.prefix):card:verifications:\(user)"
+            _ = try await h.bindCard(as: user)
+            for _ in 0..<8 {
+                let card = FlowHarness.newCard(heldLike: FlowHarness.builtInCard)
+                try await h.register(card)
+                _ = try await h.redis(["DEL", verifications])
+                _ = try await h.bindCard(card, as: user)
+            }
+            #expect(try await h.count("SELECT count(*) FROM bank_cards WHERE account_id = '\(user)' AND status = 'bound'") == 9)
+            var started: [(binding: String, phone: String)] = []
+            for _ in 0..<2 {
+                let card = FlowHarness.newCard(heldLike: FlowHarness.builtInCard)
+                try await h.register(card)
+                _ = try await h.redis(["DEL", verifications])
+                let binding = try await h.post("/v1/cards", card.json, as: user)
+                #expect(binding.status == 202, "\(binding.text)")
+                started.append((try #require(binding.string("bindingId")), card.phone))
+            }
+            var statuses: [Int] = []
+            var codes: [String?] = []
+            for (binding, phone) in started {
+                let reply = try await h.post("/v1/cards/\(binding)/confirm", #"{"code":"\#(try await h.lastCode(to: phone))"}"#, as: user)
+                statuses.append(reply.status)
+                codes.append(reply.string("code"))
+            }
+            #expect(statuses == [201, 409] && codes.last == "card.limit_reached", "\(statuses) \(codes)")
+            #expect(try await h.count("SELECT count(*) FROM bank_cards WHERE account_id = '\(user)' AND status = 'bound'") == 10)
+        }
+    }
 }

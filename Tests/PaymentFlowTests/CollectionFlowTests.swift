@@ -46,4 +46,26 @@ import TestSupport
             #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'collectionPaid'") == 3)
         }
     }
+
+    /// The payer's route is public and each ask costs a channel order: a script asking again and again with one
+    /// printed code gets 60 orders a minute, then 429 with Retry-After, and no channel call is made for the rest.
+    /// Another code of the same shop is not held back.
+    @Test func oneCodeStartsAtMostSixtyPaymentsAMinute() async throws {
+        try await FlowHarness.run { h in
+            let merchant = "merchant:busy\(h.prefix.suffix(6))"
+            func code() async throws -> String {
+                let created = try await h.post("/v1/collect-codes", #"{"description":"Till","amountFen":500}"#, as: merchant)
+                return try #require(created.string("payPageUrl"), "\(created.text)")
+            }
+            let payPage = try await code()
+            var statuses: [Int] = []
+            for _ in 0..<61 { statuses.append(try await h.send(.POST, payPage, json: #"{"channel":"wechat"}"#).status) }
+            #expect(statuses.prefix(60).allSatisfy { $0 == 201 } && statuses.last == 429, "\(statuses)")
+            let refused = try await h.send(.POST, payPage, json: #"{"channel":"wechat"}"#)
+            #expect(refused.status == 429 && refused.string("code") == "collect.rate_limited", "\(refused.text)")
+            #expect(Int(refused.headers["retry-after"] ?? "") ?? 0 >= 1)
+            #expect(try await h.count("SELECT count(*) FROM channel_payments WHERE amount_fen = 500") == 60)
+            #expect(try await h.send(.POST, try await code(), json: #"{"channel":"wechat"}"#).status == 201)
+        }
+    }
 }

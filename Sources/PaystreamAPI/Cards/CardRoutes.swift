@@ -234,6 +234,14 @@ struct CardRoutes: Sendable {
                 guard try await connection.query(Self.holderCheckSQL(bindingID)).first?.decode(Bool.self, column: "same") == true else {
                     throw Self.holderMismatch
                 }
+                // Counted again here, one confirmation of the account at a time (the holder row locked): bindings
+                // started while the account had room could otherwise all be confirmed past the limit.
+                _ = try await connection.query("SELECT 1 FROM account_holders WHERE account_id = \(caller.description) FOR UPDATE")
+                let bound = try await connection.query(
+                    "SELECT count(*) AS total FROM bank_cards WHERE account_id = \(caller.description) AND status = 'bound'")
+                guard try bound.first?.decode(Int64.self, column: "total") ?? 0 < Self.maxBoundCards else {
+                    throw APIError.conflict("card.limit_reached", "an account binds at most \(Self.maxBoundCards) cards; remove one first")
+                }
                 try await connection.execute(
                     "UPDATE bank_cards SET status = 'bound', bound_at = now() WHERE card_id = \(bindingID) AND status = 'pending'")
             }

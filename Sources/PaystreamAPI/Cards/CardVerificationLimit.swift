@@ -14,19 +14,9 @@ struct CardVerificationLimit: Sendable {
 
     static let maxPerHour = 10
 
-    static let count = RedisScript(
-        """
-        local asked = tonumber(redis.call('GET', KEYS[1]) or '0')
-        if asked >= tonumber(ARGV[1]) then return math.max(redis.call('TTL', KEYS[1]), 1) end
-        if redis.call('INCR', KEYS[1]) == 1 then redis.call('EXPIRE', KEYS[1], 3600) end
-        return 0
-        """)
-
     /// Counts one verification of `account`; nil when allowed, else the seconds until it is allowed again.
     func claim(account: String) async throws -> Int? {
-        let wait = try await redis.evaluate(
-            Self.count, keys: ["\(keyPrefix)card:verifications:\(account)"], arguments: [String(Self.maxPerHour)])
-        let seconds = Int(wait.int64 ?? 0)
-        return seconds > 0 ? seconds : nil
+        try await WindowLimit(redis: redis, key: "\(keyPrefix)card:verifications:\(account)", max: Self.maxPerHour, windowSeconds: 3600)
+            .claim()
     }
 }

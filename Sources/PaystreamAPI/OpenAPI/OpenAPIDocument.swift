@@ -2162,7 +2162,7 @@ enum OpenAPIDocument {
           "Collections"
         ],
         "summary": "Pay a collection code",
-        "description": "Called by the payer's page (the payer has no account): creates a collection order for the code's merchant and answers the channel's `codeUrl`.",
+        "description": "Called by the payer's page (the payer has no account): creates a collection order for the code's merchant and answers the channel's `codeUrl`. At most 60 orders a minute per code: each costs a channel order, and the route is public.",
         "parameters": [
           {
             "$ref": "#/components/parameters/CodeId"
@@ -2399,6 +2399,49 @@ enum OpenAPIDocument {
                   "title": "Unprocessable Content",
                   "status": 422,
                   "code": "collect.amount_fixed",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "429": {
+            "description": "This code started 60 payments within the current minute; `Retry-After` says when the minute ends. Codes: `collect.rate_limited`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Retry-After": {
+                "description": "Seconds until the window ends.",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "collect.rate_limited"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/collect.rate_limited",
+                  "title": "Too Many Requests",
+                  "status": 429,
+                  "code": "collect.rate_limited",
                   "detail": "…",
                   "correlationId": "req-7GQ2M9XK4TBC3VHP"
                 }
@@ -5695,7 +5738,7 @@ enum OpenAPIDocument {
             }
           },
           "409": {
-            "description": "The binding is already confirmed, or the same card was bound meanwhile, or the card is another person's than the account's holder (a card of another person was confirmed first; checked before the code is spent, except when the two confirmations meet). A request with the same `Idempotency-Key` is still running. Codes: `card.already_bound`, `card.holder_mismatch`, `idempotency.in_progress`.",
+            "description": "The binding is already confirmed, or the same card was bound meanwhile, or the account reached 10 bound cards meanwhile (bindings started while it had room), or the card is another person's than the account's holder (a card of another person was confirmed first; checked before the code is spent, except when the two confirmations meet). A request with the same `Idempotency-Key` is still running. Codes: `card.already_bound`, `card.limit_reached`, `card.holder_mismatch`, `idempotency.in_progress`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -5714,6 +5757,7 @@ enum OpenAPIDocument {
                           "type": "string",
                           "enum": [
                             "card.already_bound",
+                            "card.limit_reached",
                             "card.holder_mismatch",
                             "idempotency.in_progress"
                           ]

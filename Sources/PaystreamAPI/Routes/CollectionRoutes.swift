@@ -8,12 +8,16 @@ import PaystreamCore
 ///   QR (`GET /v1/collect-codes/{codeId}/qr.png`) encodes the payer's page `<publicURL>/v1/collect/{codeId}`.
 ///   The payer's page calls `POST /v1/collect/{codeId}` `{"channel","amountFen"}` (no account: the payer is
 ///   outside the platform; the amount is typed by the payer unless the code fixes it) → 201 a collection order
-///   with the channel's `codeUrl` to pay.
+///   with the channel's `codeUrl` to pay. At most ``ordersPerCodePerMinute`` a minute per code (429
+///   `collect.rate_limited` with `Retry-After` beyond): the route is public and each order costs a channel call.
 /// - Dynamic code: `POST /v1/collections` `{"amountFen","channel","description"?}` (merchant) → 201 a collection
 ///   order for that amount with the channel's `codeUrl` (show `GET /v1/orders/{id}/qr.png` to the payer).
 /// Either way the merchant's available balance rises when the notify has been applied (order `paid`).
 struct CollectionRoutes: Sendable {
     let services: APIServices
+
+    /// Payments one static code may start a minute: one a second on average, far above a till's pace.
+    static let ordersPerCodePerMinute = 60
 
     struct CodeBody: Decodable {
         var description: String?
@@ -77,6 +81,17 @@ struct CollectionRoutes: Sendable {
                 }
                 guard let merchant = AccountID(code.merchant) else {
                     throw APIError(.internalServerError, "store.corrupt", "collect code \(code.codeId) names no merchant")
+                }
+                // Anyone holding the printed code may ask, without an account: each ask costs a channel order (the
+                // merchant's quota at WeChat Pay or Alipay) and rows the poller then follows for hours.
+                let limit = WindowLimit(
+                    redis: services.security.redis, key: "\(services.security.keyPrefix)collect:orders:\(code.codeId)",
+                    max: Self.ordersPerCodePerMinute, windowSeconds: 60)
+                if let wait = try await limit.claim() {
+                    return APIError(
+                        .tooManyRequests, "collect.rate_limited",
+                        "this code was asked for \(Self.ordersPerCodePerMinute) payments within the minute; retry later"
+                    ).response(correlationID: correlationID, retryAfterSeconds: wait)
                 }
                 let order = try await PaymentOrders(services: services).create(
                     orderID: services.orderNumber(.collection, merchant: merchant.name), kind: .collection, purpose: .collection,
