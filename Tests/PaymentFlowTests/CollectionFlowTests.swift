@@ -68,4 +68,27 @@ import TestSupport
             #expect(try await h.send(.POST, try await code(), json: #"{"channel":"wechat"}"#).status == 201)
         }
     }
+
+    /// A leaked or tampered print: its merchant disables the code, and payers are refused 410 from then on, with no
+    /// channel call. Only its own merchant may disable it; the code stays readable, marked disabled.
+    @Test func aDisabledCodeTakesNoMorePayments() async throws {
+        try await FlowHarness.run { h in
+            let merchant = "merchant:leak\(h.prefix.suffix(6))"
+            let created = try await h.post("/v1/collect-codes", #"{"description":"Stall 7"}"#, as: merchant)
+            let codeID = try #require((created.json["code"] as? [String: Any])?["codeId"] as? String, "\(created.text)")
+            let payPage = try #require(created.string("payPageUrl"))
+            #expect(try await h.send(.POST, payPage, json: #"{"channel":"wechat","amountFen":300}"#).status == 201)
+            let byAnother = try await h.delete("/v1/collect-codes/\(codeID)", as: "merchant:other\(h.prefix.suffix(6))")
+            #expect(byAnother.status == 404 && byAnother.string("code") == "collect.code_not_found", "\(byAnother.text)")
+            let byUser = try await h.delete("/v1/collect-codes/\(codeID)", as: "user:someone\(h.prefix.suffix(6))")
+            #expect(byUser.status == 403 && byUser.string("code") == "collect.merchants_only", "\(byUser.text)")
+            #expect(try await h.delete("/v1/collect-codes/\(codeID)", as: merchant).status == 204)
+            #expect(try await h.delete("/v1/collect-codes/\(codeID)", as: merchant).status == 204, "disabling again changes nothing")
+            let refused = try await h.send(.POST, payPage, json: #"{"channel":"wechat","amountFen":300}"#)
+            #expect(refused.status == 410 && refused.string("code") == "collect.code_disabled", "\(refused.text)")
+            #expect(try await h.count("SELECT count(*) FROM channel_payments WHERE amount_fen = 300") == 1)
+            let shown = try await h.get("/v1/collect-codes/\(codeID)")
+            #expect((shown.json["code"] as? [String: Any])?["disabledAt"] is String, "\(shown.text)")
+        }
+    }
 }

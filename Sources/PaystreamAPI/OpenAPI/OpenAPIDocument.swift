@@ -1960,6 +1960,240 @@ enum OpenAPIDocument {
             }
           }
         }
+      },
+      "delete": {
+        "operationId": "disableCollectCode",
+        "tags": [
+          "Collections"
+        ],
+        "summary": "Disable a collection code",
+        "description": "The merchant disables its code (a leaked or tampered print, a till closed): from then on the payer's route answers 410 `collect.code_disabled`. The code is kept (orders name it); disabling it again changes nothing.",
+        "parameters": [
+          {
+            "name": "codeId",
+            "in": "path",
+            "required": true,
+            "description": "The code (`QR…`).",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "security": [
+          {
+            "signature": []
+          }
+        ],
+        "responses": {
+          "204": {
+            "description": "Disabled.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            }
+          },
+          "401": {
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.missing",
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused",
+                            "auth.unsigned_identity",
+                            "auth.session_invalid",
+                            "auth.session_expired",
+                            "auth.session_required"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.missing",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.missing",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "An operator's session is not an account; a merchant's session must be the signing merchant's. Codes: `auth.account_required`, `auth.session_mismatch`, `collect.merchants_only`. Only merchants have codes: `collect.merchants_only`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.account_required",
+                            "auth.session_mismatch",
+                            "collect.merchants_only"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.account_required",
+                  "title": "Forbidden",
+                  "status": 403,
+                  "code": "auth.account_required",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "The merchant has no code with this id. Codes: `collect.code_not_found`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "collect.code_not_found"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/collect.code_not_found",
+                  "title": "Not Found",
+                  "status": 404,
+                  "code": "collect.code_not_found",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/internal.error",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "A service the API needs (PostgreSQL, Redis, Kafka) is not answering; retry later. Codes: `service.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "service.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/service.unavailable",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "service.unavailable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        }
       }
     },
     "/v1/collect-codes/{codeId}/qr.png": {
@@ -2361,6 +2595,43 @@ enum OpenAPIDocument {
                   "title": "Conflict",
                   "status": 409,
                   "code": "idempotency.in_progress",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "410": {
+            "description": "Its merchant disabled this code. Codes: `collect.code_disabled`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "collect.code_disabled"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/collect.code_disabled",
+                  "title": "Gone",
+                  "status": 410,
+                  "code": "collect.code_disabled",
                   "detail": "…",
                   "correlationId": "req-7GQ2M9XK4TBC3VHP"
                 }
@@ -10136,6 +10407,11 @@ enum OpenAPIDocument {
           "description": {
             "type": "string",
             "description": "Shown to the payer (1…127 characters)."
+          },
+          "disabledAt": {
+            "type": "string",
+            "format": "date-time",
+            "description": "When its merchant disabled it (`DELETE /v1/collect-codes/{codeId}`); absent while it takes payments. A disabled code's payer route answers 410 `collect.code_disabled`."
           }
         },
         "required": [

@@ -10,6 +10,8 @@ import PaystreamCore
 ///   outside the platform; the amount is typed by the payer unless the code fixes it) → 201 a collection order
 ///   with the channel's `codeUrl` to pay. At most ``ordersPerCodePerMinute`` a minute per code (429
 ///   `collect.rate_limited` with `Retry-After` beyond): the route is public and each order costs a channel call.
+///   The merchant disables a code with `DELETE /v1/collect-codes/{codeId}` (204; kept, as orders name it); the
+///   payer's route then answers 410 `collect.code_disabled`.
 /// - Dynamic code: `POST /v1/collections` `{"amountFen","channel","description"?}` (merchant) → 201 a collection
 ///   order for that amount with the channel's `codeUrl` (show `GET /v1/orders/{id}/qr.png` to the payer).
 /// Either way the merchant's available balance rises when the notify has been applied (order `paid`).
@@ -68,6 +70,9 @@ struct CollectionRoutes: Sendable {
             await handle(request, services) { correlationID in
                 var request = request
                 let code = try await code(context)
+                guard code.disabledAt == nil else {
+                    throw APIError(.gone, "collect.code_disabled", "this collection code was disabled by its merchant")
+                }
                 let body = try await request.decode(PayBody.self)
                 guard let channel = body.channel else { throw APIError.badRequest("request.missing_field", "channel is required") }
                 let amount: Amount
@@ -98,6 +103,18 @@ struct CollectionRoutes: Sendable {
                     account: merchant, amount: amount, channel: channel, page: false, description: code.description,
                     collectCodeID: code.codeId, correlationID: correlationID)
                 return .json(.created, order)
+            }
+        }
+        router.delete("/v1/collect-codes/:codeId") { request, context in
+            await handle(request, services) { correlationID in
+                let merchant = try merchantCaller(request)
+                let codeID = context.parameters.get("codeId") ?? ""
+                guard try await services.store.disableCollectCode(codeID, of: merchant) else {
+                    throw APIError.notFound("collect.code_not_found", "no collection code \(codeID) of this merchant")
+                }
+                services.logger.notice(
+                    "collection code disabled", metadata: ["code_id": "\(codeID)", "merchant": "\(merchant)", "correlation_id": "\(correlationID)"])
+                return Response(status: .noContent)
             }
         }
         router.post("/v1/collections") { request, _ in

@@ -144,6 +144,8 @@ struct PaymentStore: Sendable {
         /// Nil for a static code: the payer types the amount.
         var amountFen: Int64?
         var description: String
+        /// When its merchant disabled it; nil while it takes payments.
+        var disabledAt: Date? = nil
     }
 
     func insert(_ code: CollectCode) async throws {
@@ -155,10 +157,22 @@ struct PaymentStore: Sendable {
     }
 
     func collectCode(_ codeID: String) async throws -> CollectCode? {
-        let rows = try await postgres.query("SELECT merchant, amount_fen, description FROM collect_codes WHERE code_id = \(codeID)")
+        let rows = try await postgres.query(
+            "SELECT merchant, amount_fen, description, disabled_at FROM collect_codes WHERE code_id = \(codeID)")
         guard let row = rows.first else { return nil }
         return CollectCode(
             codeId: codeID, merchant: try row.decode(String.self, column: "merchant"),
-            amountFen: try row.decode(Int64?.self, column: "amount_fen"), description: try row.decode(String.self, column: "description"))
+            amountFen: try row.decode(Int64?.self, column: "amount_fen"), description: try row.decode(String.self, column: "description"),
+            disabledAt: try row.decode(Date?.self, column: "disabled_at"))
+    }
+
+    /// Disables `merchant`'s code `codeID` (once: a second call changes nothing); false when it has no such code.
+    func disableCollectCode(_ codeID: String, of merchant: AccountID) async throws -> Bool {
+        let rows = try await postgres.query(
+            """
+            UPDATE collect_codes SET disabled_at = coalesce(disabled_at, now())
+            WHERE code_id = \(codeID) AND merchant = \(merchant.description) RETURNING code_id
+            """)
+        return !rows.isEmpty
     }
 }
