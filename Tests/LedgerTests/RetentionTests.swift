@@ -8,6 +8,31 @@ import TestSupport
 /// retention) and everything it must keep (unsent rows however old, recent rows, keys still in their life).
 @Suite("Retention")
 struct RetentionTests {
+    /// What no retention (and no one else) may remove: the idempotency keys of applied effects (a removed key would
+    /// let its message apply again) and the record of what operators did with dead letters. A key's result may still
+    /// change (rejected in its own transaction, reconsidered by a replay); an operator's action may not.
+    @Test("processed keys and dead-letter actions are never removed; actions are never changed")
+    func keysAndOperatorActionsAreKept() async throws {
+        try await PostgresTestDatabase.with(poolSize: 1) { db in
+            try await db.client.execute(
+                "INSERT INTO processed_keys (idempotency_key, source, result) VALUES ('transfer:t-1', 'test', 'rejected:balance.insufficient_frozen')")
+            try await db.client.execute(
+                """
+                INSERT INTO dead_letter_actions (dlq_topic, dlq_partition, dlq_offset, action, reason, actor)
+                VALUES ('paystream.transfer.requests.dlq', 0, 7, 'dropped', 'obsolete', 'ops')
+                """)
+            try await db.client.execute("UPDATE processed_keys SET result = 'applied' WHERE idempotency_key = 'transfer:t-1'")
+            for statement in [
+                "DELETE FROM processed_keys", "TRUNCATE processed_keys CASCADE", "DELETE FROM dead_letter_actions",
+                "UPDATE dead_letter_actions SET reason = 'rewritten'", "TRUNCATE dead_letter_actions",
+            ] {
+                await #expect(throws: PostgresError.self, "\(statement)") { try await db.client.execute(PostgresQuery(sql: statement)) }
+            }
+            #expect(try await Self.count(db, "SELECT count(*) AS n FROM processed_keys WHERE result = 'applied'") == 1)
+            #expect(try await Self.count(db, "SELECT count(*) AS n FROM dead_letter_actions WHERE reason = 'obsolete'") == 1)
+        }
+    }
+
     @Test("sent outbox rows past the retention go; unsent and recent rows stay; a second run removes nothing")
     func outboxRowsPastTheRetention() async throws {
         try await PostgresTestDatabase.with(poolSize: 2) { db in
