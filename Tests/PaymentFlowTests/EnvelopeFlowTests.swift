@@ -29,12 +29,16 @@ import TestSupport
         func set(_ reply: FlowHarness.Reply) { self.reply = reply }
     }
 
-    /// A funded envelope (paid by WeChat Pay in the sandbox) of `shares` shares, ready to grab.
-    static func fundedEnvelope(_ h: FlowHarness, sender: String, totalFen: Int64, shares: Int, mode: String = "random", expiresIn: Int = 86_400)
-        async throws -> String
-    {
+    /// A funded envelope (paid by WeChat Pay in the sandbox) of `shares` shares, ready to grab, sent to a new group
+    /// of the sender and `grabbers` (or to `group`, when given).
+    static func fundedEnvelope(
+        _ h: FlowHarness, sender: String, totalFen: Int64, shares: Int, mode: String = "random", expiresIn: Int = 86_400,
+        grabbers: [String] = [], group: String? = nil
+    ) async throws -> String {
+        var groupID = group ?? ""
+        if group == nil { groupID = try await h.group(owner: sender, members: grabbers) }
         let sent = try await h.post(
-            "/v1/envelopes", #"{"totalFen":\#(totalFen),"shares":\#(shares),"mode":"\#(mode)","greeting":"新年快乐","expiresInSeconds":\#(expiresIn),"groupId":"family","payWith":"wechat"}"#,
+            "/v1/envelopes", #"{"totalFen":\#(totalFen),"shares":\#(shares),"mode":"\#(mode)","greeting":"新年快乐","expiresInSeconds":\#(expiresIn),"groupId":"\#(groupID)","payWith":"wechat"}"#,
             as: sender)
         #expect(sent.status == 201, "\(sent.text)")
         let id = try #require(sent.string("envelopeId"), "\(sent.text)")
@@ -51,10 +55,10 @@ import TestSupport
     @Test func aHundredSharesAmongAThousandGrabbers() async throws {
         try await FlowHarness.run { h in
             let sender = "user:boss\(h.prefix.suffix(6))"
-            let envelope = try await Self.fundedEnvelope(h, sender: sender, totalFen: 100_000, shares: 100)
+            let users = (0..<1000).map { "user:g\($0)x\(h.prefix.suffix(6))" }
+            let envelope = try await Self.fundedEnvelope(h, sender: sender, totalFen: 100_000, shares: 100, grabbers: users)
             #expect(try await h.balance(sender) == (0, 100_000))
 
-            let users = (0..<1000).map { "user:g\($0)x\(h.prefix.suffix(6))" }
             let outcomes = try await Self.grabStorm(h, envelope: envelope, users: users)
             let winners = outcomes.filter { $0.status == 200 }
             #expect(winners.count == 100)
@@ -87,15 +91,109 @@ import TestSupport
         }
     }
 
+    /// An envelope is grabbed by its audience only: the members of its group as they are at the grab (Redis's copy
+    /// of them loaded again from PostgreSQL when lost), or its one receiver. Anyone else who learnt its id is refused
+    /// with nothing taken, and is told it does not exist.
+    @Test func anEnvelopeIsGrabbedOnlyByItsGroupOrItsReceiver() async throws {
+        try await FlowHarness.run { h in
+            let s = h.prefix.suffix(6)
+            let sender = try await h.fundedUser("aud", fen: 10_000)
+            let members = (0..<3).map { "user:am\($0)x\(s)" }
+            let outsider = "user:ao\(s)"
+            let group = try await h.group(owner: sender, members: members)
+            func send(_ audience: String, fen: Int, shares: Int, as account: String) async throws -> FlowHarness.Reply {
+                try await h.post(
+                    "/v1/envelopes", #"{"totalFen":\#(fen),"shares":\#(shares),"mode":"equal",\#(audience)"payWith":"wallet"}"#, as: account)
+            }
+            func grab(_ envelope: String, as user: String) async throws -> FlowHarness.Reply {
+                try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: user)
+            }
+
+            // Sent to a group of one's own or to one other user, exactly one of them.
+            let notMine = try await send(#""groupId":"\#(group)","#, fen: 100, shares: 1, as: outsider)
+            #expect(notMine.status == 404 && notMine.string("code") == "group.not_found", "\(notMine.text)")
+            let nobody = try await send("", fen: 100, shares: 1, as: sender)
+            #expect(nobody.status == 400 && nobody.string("code") == "envelope.audience_required", "\(nobody.text)")
+            let both = try await send(#""groupId":"\#(group)","receiver":"\#(members[0])","#, fen: 100, shares: 1, as: sender)
+            #expect(both.status == 400 && both.string("code") == "envelope.audience_required", "\(both.text)")
+            let toSelf = try await send(#""receiver":"\#(sender)","#, fen: 100, shares: 1, as: sender)
+            #expect(toSelf.status == 400 && toSelf.string("code") == "envelope.invalid_receiver", "\(toSelf.text)")
+
+            let sent = try await send(#""groupId":"\#(group)","#, fen: 3000, shares: 3, as: sender)
+            let envelope = try #require(sent.string("envelopeId"), "\(sent.text)")
+            #expect(await eventually(timeoutSeconds: 30) { (try? await h.get("/v1/envelopes/\(envelope)", as: sender).string("source")) == "redis" })
+
+            // An outsider who learnt the id: refused, no share taken, and the envelope is not shown.
+            let refused = try await grab(envelope, as: outsider)
+            #expect(refused.status == 403 && refused.string("code") == "envelope.not_for_you", "\(refused.text)")
+            #expect(try await h.redis(["LLEN", "\(h.prefix):env:{\(envelope)}:shares"]).int64 == 3)
+            #expect(try await h.get("/v1/envelopes/\(envelope)", as: outsider).status == 404)
+            #expect(try await h.get("/v1/envelopes/\(envelope)", as: members[0]).status == 200)
+            #expect(try await h.get("/v1/groups/\(group)", as: outsider).status == 404)
+
+            // The owner removes a member: refused from then on.
+            let removed = try await h.send(.DELETE, h.apiURL + "/v1/groups/\(group)/members/\(members[2])", headers: ["X-Paystream-Account": sender])
+            #expect(removed.status == 200 && removed.int("memberCount") == 3, "\(removed.text)")
+            let gone = try await grab(envelope, as: members[2])
+            #expect(gone.status == 403 && gone.string("code") == "envelope.not_for_you", "\(gone.text)")
+
+            // Redis loses the group's members: loaded again from PostgreSQL by the next grab.
+            let membersKey = "\(h.prefix):grp:{\(group)}:members"
+            #expect(try await h.redis(["DEL", membersKey]).int64 == 1)
+            let first = try await grab(envelope, as: members[0])
+            #expect(first.status == 200 && first.int("amountFen") == 1000, "\(first.text)")
+            #expect(try await h.redis(["SISMEMBER", membersKey, members[1]]).int64 == 1)
+            #expect(try await h.redis(["SISMEMBER", membersKey, members[2]]).int64 == 0)
+
+            // A member added later grabs; the last share goes, and nobody gets more.
+            let added = try await h.post("/v1/groups/\(group)/members", #"{"members":["\#(outsider)"]}"#, as: sender)
+            #expect(added.status == 200 && added.int("memberCount") == 4, "\(added.text)")
+            #expect(try await grab(envelope, as: outsider).status == 200)
+            #expect(try await grab(envelope, as: members[1]).status == 200)
+            let empty = try await grab(envelope, as: sender)
+            #expect(empty.status == 410 && empty.string("code") == "envelope.empty", "\(empty.text)")
+
+            // An envelope for one receiver: theirs only.
+            let single = try await send(#""receiver":"\#(members[1])","#, fen: 500, shares: 1, as: sender)
+            let singleID = try #require(single.string("envelopeId"), "\(single.text)")
+            #expect(await eventually(timeoutSeconds: 30) { (try? await h.get("/v1/envelopes/\(singleID)", as: sender).string("source")) == "redis" })
+            let notTheirs = try await grab(singleID, as: members[0])
+            #expect(notTheirs.status == 403 && notTheirs.string("code") == "envelope.not_for_you", "\(notTheirs.text)")
+            #expect(try await h.get("/v1/envelopes/\(singleID)", as: members[0]).status == 404)
+            let theirs = try await grab(singleID, as: members[1])
+            #expect(theirs.status == 200 && theirs.int("amountFen") == 500, "\(theirs.text)")
+
+            // Members leave by themselves; the owner stays; only the owner removes others.
+            let ownerOut = try await h.send(.DELETE, h.apiURL + "/v1/groups/\(group)/members/\(sender)", headers: ["X-Paystream-Account": sender])
+            #expect(ownerOut.status == 409 && ownerOut.string("code") == "group.owner_stays", "\(ownerOut.text)")
+            let pushedOut = try await h.send(.DELETE, h.apiURL + "/v1/groups/\(group)/members/\(members[0])", headers: ["X-Paystream-Account": members[1]])
+            #expect(pushedOut.status == 403 && pushedOut.string("code") == "group.owner_only", "\(pushedOut.text)")
+            let left = try await h.send(.DELETE, h.apiURL + "/v1/groups/\(group)/members/\(members[0])", headers: ["X-Paystream-Account": members[0]])
+            #expect(left.status == 200, "\(left.text)")
+            #expect(try await h.get("/v1/groups/\(group)", as: members[0]).status == 404)
+            #expect(try await h.get("/v1/groups/\(group)", as: members[1]).int("memberCount") == 3)
+
+            #expect(await h.waitFor(envelope, status: "finished"))
+            #expect(await h.waitFor(singleID, status: "finished"))
+            #expect(try await h.balance(sender) == (6_500, 0))
+            for (user, fen) in [(members[0], 1000), (members[1], 1500), (members[2], 0), (outsider, 1000)] as [(String, Int64)] {
+                #expect(try await h.balance(user) == (fen, 0), "\(user)")
+            }
+            #expect(try await h.verify().isClean)
+        }
+    }
+
     @Test func anExpiredEnvelopeRefundsExactlyTheRestOnce() async throws {
         try await FlowHarness.run { h in
             let sender = "user:exp\(h.prefix.suffix(6))"
             // Through the channel it was paid with.
             // 15 s: long enough for four grabs on a loaded machine, short enough to wait for.
-            let envelope = try await Self.fundedEnvelope(h, sender: sender, totalFen: 10_000, shares: 10, mode: "equal", expiresIn: 15)
+            let grabbers = (0..<4).map { "user:e\($0)x\(h.prefix.suffix(6))" }
+            let envelope = try await Self.fundedEnvelope(
+                h, sender: sender, totalFen: 10_000, shares: 10, mode: "equal", expiresIn: 15, grabbers: grabbers + ["user:late\(h.prefix.suffix(6))"])
             // Counted from when it is funded and loaded: it cannot expire later than 15 s after that.
             let sent = Date()
-            let outcomes = try await Self.grabStorm(h, envelope: envelope, users: (0..<4).map { "user:e\($0)x\(h.prefix.suffix(6))" })
+            let outcomes = try await Self.grabStorm(h, envelope: envelope, users: grabbers)
             #expect(outcomes.allSatisfy { $0.status == 200 && $0.amountFen == 1000 }, "\(outcomes)")
             try await Task.sleep(for: .seconds(max(1, 16 - Date().timeIntervalSince(sent))))
             let late = try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: "user:late\(h.prefix.suffix(6))")
@@ -128,7 +226,8 @@ import TestSupport
             // To the wallet, by configuration.
             let walletSender = try await h.fundedUser("wexp", fen: 5000)
             let walletSent = try await h.post(
-                "/v1/envelopes", #"{"totalFen":3000,"shares":3,"mode":"equal","expiresInSeconds":3,"payWith":"wallet"}"#, as: walletSender)
+                "/v1/envelopes", #"{"totalFen":3000,"shares":3,"mode":"equal","expiresInSeconds":3,"receiver":"user:w1x\#(h.prefix.suffix(6))","payWith":"wallet"}"#,
+                as: walletSender)
             #expect(walletSent.status == 201, "\(walletSent.text)")
             let walletEnvelope = try #require(walletSent.string("envelopeId"))
             #expect(await h.waitFor(walletEnvelope, status: "funded"))
@@ -151,7 +250,8 @@ import TestSupport
             var envelopes: [String] = []
             for total in [1_000, 2_000] {
                 let sent = try await h.post(
-                    "/v1/envelopes", #"{"totalFen":\#(total),"shares":2,"mode":"equal","expiresInSeconds":2,"payWith":"wallet"}"#, as: sender)
+                    "/v1/envelopes", #"{"totalFen":\#(total),"shares":2,"mode":"equal","expiresInSeconds":2,"receiver":"user:someone","payWith":"wallet"}"#,
+                    as: sender)
                 #expect(sent.status == 201, "\(sent.text)")
                 let envelope = try #require(sent.string("envelopeId"))
                 #expect(await h.waitFor(envelope, status: "funded"))
@@ -176,7 +276,8 @@ import TestSupport
     @Test func aGrabAfterTheExpiryJobIsRefusedWhateverTheAPIsClock() async throws {
         try await FlowHarness.run { h in
             let sender = "user:clk\(h.prefix.suffix(6))"
-            let envelope = try await Self.fundedEnvelope(h, sender: sender, totalFen: 3000, shares: 3, mode: "equal")
+            let envelope = try await Self.fundedEnvelope(
+                h, sender: sender, totalFen: 3000, shares: 3, mode: "equal", grabbers: ["user:c1x\(h.prefix.suffix(6))", "user:c2x\(h.prefix.suffix(6))"])
             let first = try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: "user:c1x\(h.prefix.suffix(6))")
             #expect(first.status == 200 && first.int("amountFen") == 1000, "\(first.text)")
             // PostgreSQL's time is past the expiry; Redis' copy (and so every API's view) is still a day ahead.
@@ -200,7 +301,7 @@ import TestSupport
     @Test func anEnvelopeRestTheChannelDoesNotRefundComesBackToTheSendersWallet() async throws {
         try await FlowHarness.run { h in
             let sender = "user:rest\(h.prefix.suffix(6))"
-            let envelope = try await Self.fundedEnvelope(h, sender: sender, totalFen: 3000, shares: 3, mode: "equal")
+            let envelope = try await Self.fundedEnvelope(h, sender: sender, totalFen: 3000, shares: 3, mode: "equal", grabbers: ["user:r1x\(h.prefix.suffix(6))"])
             #expect(try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: "user:r1x\(h.prefix.suffix(6))").status == 200)
             #expect(try await h.sandbox(.POST, "/sandbox/faults", #"{"refunds":{"closed":true}}"#).status == 200)
             #expect(try await h.count(
@@ -253,8 +354,9 @@ import TestSupport
         // The API kills itself right after its 15th grab script, before producing that grab's event.
         try await FlowHarness.run(apiEnvironment: ["PAYSTREAM_TEST_KILL_AFTER_GRABS": "15"]) { h in
             let sender = "user:storm\(h.prefix.suffix(6))"
-            let envelope = try await Self.fundedEnvelope(h, sender: sender, totalFen: 50_000, shares: 60)
             let users = (0..<40).map { "user:s\($0)x\(h.prefix.suffix(6))" }
+            let envelope = try await Self.fundedEnvelope(
+                h, sender: sender, totalFen: 50_000, shares: 60, grabbers: (0..<50).map { "user:s\($0)x\(h.prefix.suffix(6))" })
             let firstWave = try await withThrowingTaskGroup(of: Int.self) { group in
                 for user in users {
                     group.addTask { (try? await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: user).status) ?? -1 }
@@ -300,9 +402,10 @@ import TestSupport
         try await FlowHarness.run { h in
             let sender = try await h.fundedUser("pages", fen: 5_000)
             var envelopes: [String] = []
+            let group = try await h.group(owner: sender, members: (0..<5).map { "user:p\($0)x\(h.prefix.suffix(6))" })
             for _ in 0..<5 {
                 let sent = try await h.post(
-                    "/v1/envelopes", #"{"totalFen":1000,"shares":2,"mode":"equal","groupId":"family","payWith":"wallet"}"#, as: sender)
+                    "/v1/envelopes", #"{"totalFen":1000,"shares":2,"mode":"equal","groupId":"\#(group)","payWith":"wallet"}"#, as: sender)
                 #expect(sent.status == 201, "\(sent.text)")
                 envelopes.append(try #require(sent.string("envelopeId"), "\(sent.text)"))
             }
@@ -339,8 +442,8 @@ import TestSupport
     @Test func aUserRedisForgotIsNotCreditedTwiceAndTheRefusedGrabIsNotReDriven() async throws {
         try await FlowHarness.run { h in
             let sender = "user:forgot\(h.prefix.suffix(6))"
-            let envelope = try await Self.fundedEnvelope(h, sender: sender, totalFen: 900, shares: 3, mode: "equal")
             let user = "user:twice\(h.prefix.suffix(6))"
+            let envelope = try await Self.fundedEnvelope(h, sender: sender, totalFen: 900, shares: 3, mode: "equal", grabbers: [user])
             let first = try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: user)
             #expect(first.status == 200 && first.int("amountFen") == 300, "\(first.text)")
             let firstGrab = try #require(first.string("grabId"))
@@ -383,8 +486,8 @@ import TestSupport
     @Test func anEnvelopeRedisLostIsReloadedWithoutItsCommittedGrabs() async throws {
         try await FlowHarness.run { h in
             let sender = "user:lost\(h.prefix.suffix(6))"
-            let envelope = try await Self.fundedEnvelope(h, sender: sender, totalFen: 1000, shares: 5, mode: "random")
             let users = (0..<6).map { "user:r\($0)x\(h.prefix.suffix(6))" }
+            let envelope = try await Self.fundedEnvelope(h, sender: sender, totalFen: 1000, shares: 5, mode: "random", grabbers: users)
             var amounts: [String: Int64] = [:]
             for user in users.prefix(2) {
                 let reply = try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: user)
@@ -448,8 +551,8 @@ import TestSupport
     @Test func anEnvelopeRedisLostIsReloadedOnlyOnceTheWorkerCommittedItsGrabs() async throws {
         try await FlowHarness.run { h in
             let sender = "user:lag\(h.prefix.suffix(6))"
-            let envelope = try await Self.fundedEnvelope(h, sender: sender, totalFen: 1000, shares: 5, mode: "random")
             let users = (0..<6).map { "user:w\($0)x\(h.prefix.suffix(6))" }
+            let envelope = try await Self.fundedEnvelope(h, sender: sender, totalFen: 1000, shares: 5, mode: "random", grabbers: users)
             var amounts: [String: Int64] = [:]
             func grab(_ user: String) async throws -> FlowHarness.Reply {
                 let reply = try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: user)
@@ -511,12 +614,16 @@ import TestSupport
             #expect(await eventually(timeoutSeconds: 60) { (try? await h.get("/v1/events/ready").status) == 200 })
             let sender = "user:push\(h.prefix.suffix(6))"
             let members = (0..<3).map { "user:m\($0)x\(h.prefix.suffix(6))" }
-            let senderStream = try await PushListener(h, account: sender, groups: ["family"])
+            let family = try await h.group(owner: sender, members: members)
+            let senderStream = try await PushListener(h, account: sender, groups: [family])
             var memberStreams: [PushListener] = []
-            for member in members { memberStreams.append(try await PushListener(h, account: member, groups: ["family"])) }
-            let outsider = try await PushListener(h, account: "user:out\(h.prefix.suffix(6))", groups: ["work"])
+            for member in members { memberStreams.append(try await PushListener(h, account: member, groups: [family])) }
+            let outsider = try await PushListener(h, account: "user:out\(h.prefix.suffix(6))")
+            // A group's announcements are for its members: an outsider asking for them is refused.
+            let eavesdrop = try await h.get("/v1/events?groups=\(family)", as: "user:out\(h.prefix.suffix(6))")
+            #expect(eavesdrop.status == 403 && eavesdrop.string("code") == "push.not_group_member", "\(eavesdrop.text)")
 
-            let envelope = try await Self.fundedEnvelope(h, sender: sender, totalFen: 900, shares: 3)
+            let envelope = try await Self.fundedEnvelope(h, sender: sender, totalFen: 900, shares: 3, group: family)
             for stream in memberStreams { #expect(await stream.waitFor("envelope.available", containing: envelope)) }
             for member in members { #expect(try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: member).status == 200) }
             for stream in memberStreams { #expect(await stream.waitFor("grab.credited")) }
@@ -526,7 +633,7 @@ import TestSupport
 
             // An envelope paid after its expiry (the payer scanned late) is never announced nor loaded: nothing can be grabbed.
             let late = try await h.post(
-                "/v1/envelopes", #"{"totalFen":300,"shares":3,"mode":"equal","expiresInSeconds":3600,"groupId":"family","payWith":"wechat"}"#,
+                "/v1/envelopes", #"{"totalFen":300,"shares":3,"mode":"equal","expiresInSeconds":3600,"groupId":"\#(family)","payWith":"wechat"}"#,
                 as: sender)
             let lateID = try #require(late.string("envelopeId"), "\(late.text)")
             #expect(try await h.count(
@@ -556,7 +663,7 @@ import TestSupport
     @Test func anEnvelopeThatFinishedWhileNoAPIRanIsAnnouncedByTheNextAPI() async throws {
         try await FlowHarness.run { h in
             let sender = "user:late\(h.prefix.suffix(6))"
-            let envelope = try await Self.fundedEnvelope(h, sender: sender, totalFen: 100, shares: 1)
+            let envelope = try await Self.fundedEnvelope(h, sender: sender, totalFen: 100, shares: 1, grabbers: ["user:lg\(h.prefix.suffix(6))"])
             #expect(try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: "user:lg\(h.prefix.suffix(6))").status == 200)
             #expect(await h.waitFor(envelope, status: "finished"))
             let announced = "SELECT count(*) FROM envelopes WHERE envelope_order_id = '\(envelope)' AND finished_announced_at IS NOT NULL"
@@ -584,13 +691,14 @@ import TestSupport
     @Test func anEnvelopeWhosePaymentExpiresIsAbandonedNotActivated() async throws {
         try await FlowHarness.run { h in
             let sender = "user:aband\(h.prefix.suffix(6))"
+            let family = try await h.group(owner: sender, members: [])
             let sent = try await h.post(
-                "/v1/envelopes", #"{"totalFen":300,"shares":3,"mode":"equal","groupId":"family","payWith":"wechat"}"#, as: sender)
+                "/v1/envelopes", #"{"totalFen":300,"shares":3,"mode":"equal","groupId":"\#(family)","payWith":"wechat"}"#, as: sender)
             #expect(sent.status == 201, "\(sent.text)")
             let unpaid = try #require(sent.string("envelopeId"), "\(sent.text)")
             // An Alipay QR nobody scans: Alipay does not know the trade at all (ACQ.TRADE_NOT_EXIST), never "unpaid".
             let unscanned = try await h.post(
-                "/v1/envelopes", #"{"totalFen":300,"shares":3,"mode":"equal","groupId":"family","payWith":"alipay"}"#, as: sender)
+                "/v1/envelopes", #"{"totalFen":300,"shares":3,"mode":"equal","groupId":"\#(family)","payWith":"alipay"}"#, as: sender)
             let unscannedID = try #require(unscanned.string("envelopeId"), "\(unscanned.text)")
             let paid = try await Self.fundedEnvelope(h, sender: sender, totalFen: 200, shares: 2)
 

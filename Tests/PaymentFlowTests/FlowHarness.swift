@@ -367,6 +367,18 @@ final class FlowHarness: Sendable {
         guard await waitFor(orderID, status: "paid") else { throw HarnessError("recharge \(orderID) was not credited") }
         return user
     }
+
+    /// A group owned by `owner` with `members` (added 1,000 per request, as the API takes them); answers its id.
+    func group(owner: String, members: [String]) async throws -> String {
+        let made = try await post("/v1/groups", #"{"name":"family"}"#, as: owner)
+        guard made.status == 201, let groupID = made.string("groupId") else { throw HarnessError("group refused: \(made.text)") }
+        for start in stride(from: 0, to: members.count, by: 1_000) {
+            let chunk = members[start..<min(start + 1_000, members.count)].map { "\"\($0)\"" }.joined(separator: ",")
+            let added = try await post("/v1/groups/\(groupID)/members", #"{"members":[\#(chunk)]}"#, as: owner)
+            guard added.status == 200 else { throw HarnessError("members refused: \(added.text)") }
+        }
+        return groupID
+    }
 }
 
 struct HarnessError: Error, CustomStringConvertible {

@@ -69,7 +69,7 @@ import TestSupport
 
             // A grab retried over a bad network: the same share, once.
             let sender = "user:idemsender\(h.prefix.suffix(6))"
-            let envelope = try await EnvelopeFlowTests.fundedEnvelope(h, sender: sender, totalFen: 1000, shares: 5)
+            let envelope = try await EnvelopeFlowTests.fundedEnvelope(h, sender: sender, totalFen: 1000, shares: 5, grabbers: [user])
             let grab = try await post("/v1/envelopes/\(envelope)/grab", "{}", key: "g-1", as: user)
             let grabAgain = try await post("/v1/envelopes/\(envelope)/grab", "{}", key: "g-1", as: user)
             #expect(grab.status == 200 && grabAgain.status == 200 && grab.string("grabId") == grabAgain.string("grabId"))

@@ -30,6 +30,7 @@ enum APIRouter {
         WeChatAccountRoutes(services: services).register(on: router)
         RefundRoutes(services: services).register(on: router)
         EnvelopeRoutes(services: services).register(on: router)
+        GroupRoutes(services: services).register(on: router)
         PushRoutes(services: services).register(on: router)
         NotifyRoutes(services: services).register(on: router)
         LoginRoutes(services: services).register(on: router)

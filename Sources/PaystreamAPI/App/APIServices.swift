@@ -50,6 +50,9 @@ struct APIServices: Sendable {
         return try! Amount(fen: fen)
     }
 
+    /// Groups envelopes are sent to, and their members.
+    var groups: GroupMembers { GroupMembers(postgres: store.postgres, envelopes: envelopes) }
+
     func png(_ text: String) throws(APIError) -> [UInt8] {
         do { return try QRCode.png(for: text, scale: 8, border: 4) } catch {
             throw APIError(.internalServerError, "qr.render_failed", "the QR code could not be rendered")

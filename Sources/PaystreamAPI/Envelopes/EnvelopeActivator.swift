@@ -76,14 +76,17 @@ struct EnvelopeActivator: Service {
                     services.logger.notice("envelope funded after its expiry: not offered", metadata: ["envelope_id": "\(envelopeID)"])
                     continue
                 }
+                let group = try row.decode(String?.self, column: "group_id")
+                let receiver = try row.decode(String?.self, column: "receiver")
                 let loaded = try await services.envelopes.load(
-                    envelopeID: envelopeID, sender: sender, expiresAt: try row.decode(Date.self, column: "expires_at"),
+                    envelopeID: envelopeID, sender: sender, audience: .init(receiver: receiver, group: group),
+                    expiresAt: try row.decode(Date.self, column: "expires_at"),
                     shares: try row.decode([Int64].self, column: "share_fen"))
                 try await connection.execute("UPDATE envelopes SET activated_at = now() WHERE envelope_order_id = \(envelopeID)")
                 services.logger.info("envelope available", metadata: ["envelope_id": "\(envelopeID)", "loaded": "\(loaded)"])
                 var audiences: [String] = []
-                if let group = try row.decode(String?.self, column: "group_id") { audiences.append("group:\(group)") }
-                if let receiver = try row.decode(String?.self, column: "receiver") { audiences.append(receiver) }
+                if let group { audiences.append("group:\(group)") }
+                if let receiver { audiences.append(receiver) }
                 for audience in audiences {
                     try? await services.publisher.publish(
                         push: PushMessage(

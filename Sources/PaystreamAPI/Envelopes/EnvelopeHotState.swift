@@ -1,20 +1,24 @@
 import Foundation
 import PaystreamCore
 import Redis
+import Synchronization
 
 /// An envelope's hot state in Redis, all under one hash tag so a Redis Cluster keeps it on one node:
-/// `env:{<id>}` (hash: sender, expires_ms), `env:{<id>}:shares` (the shares left, a list of fen),
+/// `env:{<id>}` (hash: sender, expires_ms, receiver or group), `env:{<id>}:shares` (the shares left, a list of fen),
 /// `env:{<id>}:grabbed` (user → "grabId|fen|ms") and `env:{<id>}:pending` (grabId → "user|fen|ms": grabs whose
-/// transfer is not known to be committed yet; compensation re-drives and clears them).
+/// transfer is not known to be committed yet; compensation re-drives and clears them). A group's members are the
+/// set `grp:{<groupId>}:members` (``GroupMembers`` keeps it).
 ///
 /// Guarantees: a grab is one Lua script (the seed's distributed lock): the envelope exists and has not
-/// expired, the user has not grabbed it, a share is popped and the grab is recorded, all at once; so N
+/// expired, the user is its receiver or a member of its group, the user has not grabbed it, a share is popped and the grab is recorded, all at once; so N
 /// grabbers of a K-share envelope get exactly min(N, K) shares, one each, and the shares sum to the total.
 /// Loading is idempotent: an envelope already in Redis is never loaded again (its shares are not refilled).
 struct EnvelopeHotState: Sendable {
     let redis: RedisClient
     /// Prepended to every key (tests isolate themselves with one).
     let prefix: String
+    /// Envelopes' groups as this process has learnt them from the grab script (a group never changes).
+    let groupOf = EnvelopeGroups()
 
     func keys(_ envelopeID: String) -> [String] {
         let base = "\(prefix)env:{\(envelopeID)}"
@@ -26,11 +30,12 @@ struct EnvelopeHotState: Sendable {
     /// Puts a funded envelope's shares in Redis (no-op when it is there already). Keys live until a day after
     /// the envelope expires.
     @discardableResult
-    func load(envelopeID: String, sender: AccountID, expiresAt: Date, shares: [Int64]) async throws -> Bool {
+    func load(envelopeID: String, sender: AccountID, audience: Audience, expiresAt: Date, shares: [Int64]) async throws -> Bool {
         let expiresMs = Int64(expiresAt.timeIntervalSince1970 * 1000)
         let reply = try await redis.evaluate(
             Self.load, keys: keys(envelopeID),
-            arguments: [sender.description, String(expiresMs), String(expiresMs + 86_400_000)] + shares.map(String.init))
+            arguments: [sender.description, String(expiresMs), String(expiresMs + 86_400_000), audience.receiver ?? "", audience.group ?? ""]
+                + shares.map(String.init))
         return reply.string == "loaded"
     }
 
@@ -39,14 +44,24 @@ struct EnvelopeHotState: Sendable {
     /// Loads an envelope Redis lost: `shares` (those no grab took) as its list, and `grabbed` (user and
     /// "grabId|fen|ms") as already grabbed. Does nothing, and answers false, when Redis holds the envelope.
     func reload(
-        envelopeID: String, sender: AccountID, expiresAt: Date, shares: [Int64], grabbed: [(user: String, record: String)]
+        envelopeID: String, sender: AccountID, audience: Audience, expiresAt: Date, shares: [Int64], grabbed: [(user: String, record: String)]
     ) async throws -> Bool {
         let expiresMs = Int64(expiresAt.timeIntervalSince1970 * 1000)
         let reply = try await redis.evaluate(
             Self.reload, keys: keys(envelopeID),
-            arguments: [sender.description, String(expiresMs), String(expiresMs + 86_400_000), String(shares.count)]
+            arguments: [
+                sender.description, String(expiresMs), String(expiresMs + 86_400_000), audience.receiver ?? "", audience.group ?? "",
+                String(shares.count),
+            ]
                 + shares.map(String.init) + grabbed.flatMap { [$0.user, $0.record] })
         return reply.string == "reloaded"
+    }
+
+    /// Who may grab an envelope: its one receiver, or the members of its group. Neither is stored only for
+    /// envelopes loaded before audiences were checked.
+    struct Audience: Sendable, Equatable {
+        var receiver: String?
+        var group: String?
     }
 
     enum GrabResult: Equatable {
@@ -55,14 +70,26 @@ struct EnvelopeHotState: Sendable {
         case empty
         case expired
         case unknown
+        /// The user is neither the envelope's receiver nor a member of its group.
+        case outsider
+        /// The envelope is sent to this group, not to the one the grab named (or none).
+        case group(String)
+        /// Redis does not hold the members of the envelope's group.
+        case membersUnknown
     }
 
     static let grab = RedisScript(EnvelopeScripts.grab)
 
-    func grab(envelopeID: String, user: AccountID, grabID: String, now: Date) async throws -> GrabResult {
+    /// The key of a group's members set.
+    func membersKey(_ groupID: String) -> String { "\(prefix)grp:{\(groupID)}:members" }
+
+    /// One grab script call. `group` is the envelope's group as the caller believes it (nil when it does not know):
+    /// a wrong belief is answered `.group` with the right one, and nothing else happens.
+    func grab(envelopeID: String, user: AccountID, grabID: String, now: Date, group: String?) async throws -> GrabResult {
+        let k = keys(envelopeID)
         let reply = try await redis.multiplexed.evaluate(
-            Self.grab, keys: keys(envelopeID),
-            arguments: [user.description, grabID, String(Int64(now.timeIntervalSince1970 * 1000))])
+            Self.grab, keys: k + [group.map(membersKey) ?? k[0] + ":nogroup"],
+            arguments: [user.description, grabID, String(Int64(now.timeIntervalSince1970 * 1000)), group ?? ""])
         let fields = reply.elements?.compactMap(\.string) ?? []
         switch fields.first {
         case "ok":
@@ -75,6 +102,9 @@ struct EnvelopeHotState: Sendable {
         case "empty": return .empty
         case "expired": return .expired
         case "unknown": return .unknown
+        case "outsider": return .outsider
+        case "group" where fields.count == 2 && !fields[1].isEmpty: return .group(fields[1])
+        case "members_unknown": return .membersUnknown
         default: throw EnvelopeStateError("grab script answered \(fields)")
         }
     }
@@ -143,6 +173,22 @@ struct EnvelopeHotState: Sendable {
     func clearPending(envelopeID: String, grabIDs: [String]) async throws {
         if grabIDs.isEmpty { return }
         _ = try await redis.send(["HDEL", keys(envelopeID)[3]] + grabIDs)
+    }
+}
+
+/// Each envelope's group as the grab script told it (an envelope's group never changes), so that a grab names the
+/// right members set at once. Bounded: forgotten all at once when full, and learnt again from the script.
+final class EnvelopeGroups: Sendable {
+    private let groups = Mutex<[String: String]>([:])
+    static let capacity = 100_000
+
+    subscript(envelopeID: String) -> String? { groups.withLock { $0[envelopeID] } }
+
+    func learn(_ group: String, of envelopeID: String) {
+        groups.withLock {
+            if $0.count >= Self.capacity { $0.removeAll(keepingCapacity: true) }
+            $0[envelopeID] = group
+        }
     }
 }
 

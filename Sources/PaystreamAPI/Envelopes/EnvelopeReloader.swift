@@ -62,6 +62,7 @@ struct EnvelopeReloader: Service {
         var liveSender: AccountID?
         var split: [Int64]
         var expiresAt: Date
+        var audience: EnvelopeHotState.Audience
     }
 
     /// Looks at the envelopes marked as lost from Redis whose mark has settled; answers how many marks it cleared.
@@ -71,7 +72,7 @@ struct EnvelopeReloader: Service {
         let rows = try await services.store.postgres.query(
             """
             SELECT e.envelope_order_id, e.reload_requested_at::text AS seen, e.reload_marks::text AS marks, e.sender, e.share_fen,
-                   e.expires_at, e.expires_at > now() AS live, o.status
+                   e.expires_at, e.expires_at > now() AS live, o.status, e.receiver, e.group_id
             FROM envelopes e
             CROSS JOIN LATERAL (SELECT status FROM orders WHERE order_id = e.envelope_order_id OFFSET 0) o
             WHERE e.reload_requested_at IS NOT NULL
@@ -87,7 +88,8 @@ struct EnvelopeReloader: Service {
                         envelopeID: try row.decode(String.self, column: "envelope_order_id"), seen: try row.decode(String.self, column: "seen"),
                         marks: try row.decode(String?.self, column: "marks").map { try JSONDecoder().decode(GrabLogWatch.Marks.self, from: Data($0.utf8)) } ?? [:],
                         liveSender: live ? AccountID(try row.decode(String.self, column: "sender")) : nil,
-                        split: try row.decode([Int64].self, column: "share_fen"), expiresAt: try row.decode(Date.self, column: "expires_at")))
+                        split: try row.decode([Int64].self, column: "share_fen"), expiresAt: try row.decode(Date.self, column: "expires_at"),
+                        audience: .init(receiver: try row.decode(String?.self, column: "receiver"), group: try row.decode(String?.self, column: "group_id"))))
             } catch {
                 services.logger.error(
                     "envelope reload: a marked envelope could not be read",
@@ -122,7 +124,7 @@ struct EnvelopeReloader: Service {
         // reload that reaches Redis but fails or crashes before its mark is cleared leaves no marks behind and a mark
         // that must settle again, so the next look waits a full settle period and takes new marks, above the grabs
         // made since.
-        let done = try await reload(loss.envelopeID, sender: sender, split: loss.split, expiresAt: loss.expiresAt)
+        let done = try await reload(loss.envelopeID, sender: sender, audience: loss.audience, split: loss.split, expiresAt: loss.expiresAt)
         let rows = try await services.store.postgres.query(
             """
             UPDATE envelopes SET reload_requested_at = \(done ? nil : Date())
@@ -187,7 +189,9 @@ struct EnvelopeReloader: Service {
     }
 
     /// Reloads one envelope; false when its grabs do not fit its split (nothing loaded, logged as critical).
-    private func reload(_ envelopeID: String, sender: AccountID, split: [Int64], expiresAt: Date) async throws -> Bool {
+    private func reload(
+        _ envelopeID: String, sender: AccountID, audience: EnvelopeHotState.Audience, split: [Int64], expiresAt: Date
+    ) async throws -> Bool {
         // Grabs Redis still holds as pending (a partial loss), read before the committed ones: a grab the worker commits
         // (and compensation then clears from pending) between the two reads is in both, and counted once, as committed.
         // Read the other way round, it could be in neither, and its share handed out again.
@@ -209,7 +213,7 @@ struct EnvelopeReloader: Service {
             committed.map { (user: $0.grab.user, record: "\($0.grab.grabId)|\($0.grab.amountFen)|\($0.atMs)") }
             + pending.map { (user: $0.user, record: "\($0.grabID)|\($0.amountFen)|\($0.atMs)") }
         let reloaded = try await services.envelopes.reload(
-            envelopeID: envelopeID, sender: sender, expiresAt: expiresAt, shares: shares, grabbed: grabbed)
+            envelopeID: envelopeID, sender: sender, audience: audience, expiresAt: expiresAt, shares: shares, grabbed: grabbed)
         services.logger.warning(
             reloaded ? "envelope reloaded into Redis from the ledger" : "envelope reload not needed: Redis holds it",
             metadata: [

@@ -12,14 +12,15 @@ import Glibc
 /// Red envelopes: send, grab, list.
 ///
 /// - `POST /v1/envelopes` `{"totalFen","shares","mode":"random"|"equal","greeting"?,"expiresInSeconds"?,"groupId"?,
-///   "receiver"?,"payWith":"wechat"|"alipay"|"wallet"}` (user) → 201 the envelope (status `created`) with the
+///   "receiver"?,"payWith":"wechat"|"alipay"|"wallet"}` (user; exactly one of `groupId`, a group the sender is a
+///   member of (``GroupRoutes``), and `receiver`, another user) → 201 the envelope (status `created`) with the
 ///   channel's `codeUrl` to pay, or, from the wallet, 201 once its funding event is queued. The split is decided
 ///   now; the shares go to Redis when the payment has been applied (status `funded`).
 /// - `POST /v1/envelopes/{id}/grab` (user) → 200 `{"grabId","amountFen"}`: one atomic Redis script, then the grab
 ///   event on Kafka (keyed by the envelope), acknowledged before the answer. 409 `envelope.already_grabbed`
-///   (with the first grab), 410 `envelope.empty` / `envelope.expired` / `envelope.unpaid` (its payment failed or was
+///   (with the first grab), 403 `envelope.not_for_you` (neither its receiver nor a member of its group), 410 `envelope.empty` / `envelope.expired` / `envelope.unpaid` (its payment failed or was
 ///   closed), 409 `envelope.not_funded`.
-/// - `GET /v1/envelopes/{id}` → the envelope and its grabs: from Redis while it holds them, from PostgreSQL
+/// - `GET /v1/envelopes/{id}` (its sender, receiver or group's members; 404 for anyone else) → the envelope and its grabs: from Redis while it holds them, from PostgreSQL
 ///   after (committed grabs), the same shape either way; `source` says which.
 struct EnvelopeRoutes: Sendable {
     let services: APIServices
@@ -62,8 +63,8 @@ struct EnvelopeRoutes: Sendable {
         }
         router.get("/v1/envelopes/:envelopeId") { request, context in
             await handle(request, services) { _ in
-                _ = try Caller.account(of: request)
-                return .json(.ok, try await listing(context.parameters.get("envelopeId") ?? ""))
+                let caller = try Caller.account(of: request)
+                return .json(.ok, try await listing(context.parameters.get("envelopeId") ?? "", for: caller))
             }
         }
     }
@@ -84,8 +85,7 @@ struct EnvelopeRoutes: Sendable {
         }
         let payWith = body.payWith ?? "wechat"
         let envelopeID = services.orderNumber(.envelope, user: sender.name)
-        let groupID = try InputText.name(body.groupId, field: "groupId")
-        let receiver = try InputText.name(body.receiver, field: "receiver")
+        let (groupID, receiver) = try await audience(body, sender: sender)
         let insertEnvelope: (PostgresConnection) async throws -> Void = { connection in
             try await services.store.insertEnvelope(
                 envelopeID, sender: sender, total: total, shares: shares, mode: mode, greeting: greeting, groupID: groupID,
@@ -125,10 +125,43 @@ struct EnvelopeRoutes: Sendable {
         return record
     }
 
+    /// Who the envelope is for: exactly one of a group the sender is a member of (404 `group.not_found`
+    /// otherwise) and one user other than the sender. 400 `envelope.audience_required` for neither or both.
+    private func audience(_ body: SendBody, sender: AccountID) async throws -> (group: String?, receiver: String?) {
+        switch (body.groupId, body.receiver) {
+        case (let group?, nil):
+            guard OrderNumbers.isWellFormed(group), try await services.groups.isMember(sender, of: group) else {
+                throw APIError.notFound("group.not_found", "no group \(group.prefix(64)) of yours")
+            }
+            return (group, nil)
+        case (nil, let receiver?):
+            guard let account = AccountID(receiver), account.kind == .user else {
+                throw APIError.badRequest("envelope.invalid_receiver", "receiver must be a user account (user:<name>)")
+            }
+            guard account != sender else { throw APIError.badRequest("envelope.invalid_receiver", "an envelope is not sent to its own sender") }
+            return (nil, account.description)
+        default:
+            throw APIError.badRequest("envelope.audience_required", "an envelope goes to exactly one of groupId and receiver")
+        }
+    }
+
     func grab(_ envelopeID: String, grabber: AccountID, correlationID: String) async throws -> Response {
         // A grab takes its envelope's route: an envelope and its grabs are applied by one worker group.
         let grabID = OrderNumbers.make(.grab, now: services.now(), route: TrafficRoute.of(orderKey: envelopeID))
-        let result = try await services.envelopes.grab(envelopeID: envelopeID, user: grabber, grabID: grabID, now: services.now())
+        let hot = services.envelopes
+        var group = hot.groupOf[envelopeID]
+        var result = try await hot.grab(envelopeID: envelopeID, user: grabber, grabID: grabID, now: services.now(), group: group)
+        // The script names the envelope's group when the grab did not (first grab here), and asks for the members
+        // when Redis lacks them; each at most once.
+        if case .group(let named) = result {
+            hot.groupOf.learn(named, of: envelopeID)
+            group = named
+            result = try await hot.grab(envelopeID: envelopeID, user: grabber, grabID: grabID, now: services.now(), group: group)
+        }
+        if case .membersUnknown = result, let group {
+            try await services.groups.loadIntoRedis(group)
+            result = try await hot.grab(envelopeID: envelopeID, user: grabber, grabID: grabID, now: services.now(), group: group)
+        }
         switch result {
         case .granted(let grabID, let fen, let senderText):
             GrabFaultInjection.afterGrabScript()
@@ -148,6 +181,10 @@ struct EnvelopeRoutes: Sendable {
             return .json(.ok, Granted(grabId: grabID, amountFen: fen, credit: "queued"))
         case .alreadyGrabbed(let grabID, let fen):
             throw APIError.conflict("envelope.already_grabbed", "you already grabbed \(fen) fen of this envelope (grab \(grabID))")
+        case .outsider:
+            throw APIError.forbidden("envelope.not_for_you", "this envelope is for its receiver or its group's members only")
+        case .group, .membersUnknown:
+            throw APIError(.serviceUnavailable, "envelope.not_ready", "this envelope's group is being loaded; try again")
         case .empty:
             throw APIError(.gone, "envelope.empty", "every share of this envelope has been grabbed")
         case .expired:
@@ -172,8 +209,16 @@ struct EnvelopeRoutes: Sendable {
         }
     }
 
-    func listing(_ envelopeID: String) async throws -> Listing {
-        guard let envelope = try await services.store.envelope(envelopeID) else {
+    /// The sender, the receiver and the group's members see an envelope; an envelope with neither receiver nor
+    /// group (sent before audiences were required) is seen by every user.
+    private func mayView(_ envelope: EnvelopeRecord, _ caller: AccountID) async throws -> Bool {
+        if caller.description == envelope.sender || caller.description == envelope.receiver { return true }
+        if let group = envelope.groupId { return try await services.groups.isMember(caller, of: group) }
+        return envelope.receiver == nil
+    }
+
+    func listing(_ envelopeID: String, for caller: AccountID) async throws -> Listing {
+        guard let envelope = try await services.store.envelope(envelopeID), try await mayView(envelope, caller) else {
             throw APIError.notFound("envelope.not_found", "no envelope \(envelopeID)")
         }
         // Redis keeps an envelope's keys for a day past its expiry, and a grab granted there may have come too late

@@ -14,6 +14,8 @@ enum OrderNumbers {
         case collectCode = "QR"
         case envelope = "EN"
         case grab = "GB"
+        /// Not an order: a group's id, made the same way.
+        case group = "GR"
     }
 
     /// `KK` + time stamp (Asia/Shanghai, to the second) + 10 random characters; a gray order's number has the

@@ -2,7 +2,8 @@ import Foundation
 import Hummingbird
 import NIOCore
 
-/// `GET /v1/events?groups=family,team` (authenticated): a Server-Sent Events stream of what happens to the
+/// `GET /v1/events?groups=GR…,GR…` (authenticated; the caller a member of each group named, 403
+/// `push.not_group_member` otherwise): a Server-Sent Events stream of what happens to the
 /// caller's money and envelopes: `envelope.available` (to the envelope's group or receiver), `grab.credited`,
 /// `envelope.finished` (to the sender), `envelope.refunded`, `refund.done`, `payment.credited`,
 /// `withdrawal.updated`. Each event is `event: <name>` and one `data:` line of JSON; a comment every 15 s
@@ -25,6 +26,12 @@ struct PushRoutes: Sendable {
                 let groups = Set(
                     (request.uri.queryParameters.get("groups").map { String($0) } ?? "").split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
                         .filter { !$0.isEmpty }.prefix(20))
+                // A group's announcements are its members' only.
+                let outside = groups.subtracting(try await services.groups.memberships(of: caller, among: Array(groups)))
+                guard outside.isEmpty else {
+                    throw APIError.forbidden(
+                        "push.not_group_member", "not a member of \(outside.sorted().joined(separator: ", ").prefix(200)): no group of yours by that id")
+                }
                 let hub = services.push
                 let (id, stream) = hub.subscribe(account: caller.description, groups: groups)
                 // The stream ends as soon as its client goes, not at the next write that fails.

@@ -58,27 +58,30 @@ struct GrabBenchmark {
         let envelopeCount = settings.hot ? 1 : settings.envelopes
         print("paystream-bench grabs: \(settings.rate)/s for \(settings.seconds) s over \(envelopeCount) envelope(s) of \(settings.sharesPerEnvelope) shares, \(settings.connections) connections, API \(settings.api)")
 
-        // Envelopes, each paid in the sandbox and waited for until it is in Redis.
+        // One group of every sender and grabber (an envelope is grabbed by its group's members only), then the
+        // envelopes sent to it, each paid in the sandbox and waited for until it is in Redis.
+        let total = settings.rate * settings.seconds
+        let grabbers = (0..<total).compactMap { AccountID("user:bench-\(run)-\($0)") }
+        let senders = (0..<envelopeCount).map { "user:bench-sender-\(run)-\($0)" }
+        let group = try await BenchHTTP.makeGroup(
+            client, identities, api: settings.api, owner: AccountID(senders[0])!, members: senders + grabbers.map(\.description))
         var envelopes: [String] = []
-        for n in 0..<envelopeCount {
-            let sender = "user:bench-sender-\(run)-\(n)"
+        for sender in senders {
             let sent = try await call(client, identities, "POST", settings.api + "/v1/envelopes",
-                #"{"totalFen":\#(settings.sharesPerEnvelope * 100),"shares":\#(settings.sharesPerEnvelope),"mode":"random","payWith":"wechat","expiresInSeconds":3600}"#, as: sender)
+                #"{"totalFen":\#(settings.sharesPerEnvelope * 100),"shares":\#(settings.sharesPerEnvelope),"mode":"random","groupId":"\#(group)","payWith":"wechat","expiresInSeconds":3600}"#, as: sender)
             guard let id = sent["envelopeId"] as? String else { throw BenchFailure(description: "envelope refused: \(sent)") }
             _ = try await call(client, identities, "POST", settings.sandbox + "/sandbox/pay", #"{"channel":"wechat","outTradeNo":"\#(id)"}"#, as: nil)
             envelopes.append(id)
         }
-        for id in envelopes {
+        for (id, sender) in zip(envelopes, senders) {
             let deadline = Date().addingTimeInterval(60)
-            while Date() < deadline, (try? await call(client, identities, "GET", settings.api + "/v1/envelopes/\(id)", nil, as: "user:bench-watch"))?["source"] as? String != "redis" {
+            while Date() < deadline, (try? await call(client, identities, "GET", settings.api + "/v1/envelopes/\(id)", nil, as: sender))?["source"] as? String != "redis" {
                 try await Task.sleep(for: .milliseconds(100))
             }
         }
         print("\(envelopes.count) envelope(s) funded and loaded")
 
         // Every grabber's API client, made before the clock starts; each grab is signed when it is sent.
-        let total = settings.rate * settings.seconds
-        let grabbers = (0..<total).compactMap { AccountID("user:bench-\(run)-\($0)") }
         try await identities.provision(grabbers)
         // And each grabber's one-time token, fetched the way a client does (its event stream open, the token
         // pushed to it), also before the clock starts: the figures are for the grabs.

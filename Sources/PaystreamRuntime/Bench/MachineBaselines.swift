@@ -38,7 +38,8 @@ enum MachineBaselines {
     }
 
     /// Loads a scratch envelope of `calls` shares with the API's own load script, then has redis-benchmark call the
-    /// API's own grab script on it, each call as a new random grabber; the keys are deleted afterwards.
+    /// API's own grab script on it, each call as a new random grabber; the keys are deleted afterwards. The envelope
+    /// has no audience (no receiver, no group), so the script's membership check is not measured: one SISMEMBER.
     static func redisGrabScript(redisURL: String, run: String, calls: Int, blocking: BlockingExecutor) async throws -> Double {
         let configuration = try RedisConfiguration(url: redisURL)
         let redis = RedisClient(configuration: configuration)
@@ -47,7 +48,7 @@ enum MachineBaselines {
         do {
             let farFuture = Int64(Date().addingTimeInterval(86_400).timeIntervalSince1970 * 1000)
             _ = try await redis.evaluate(
-                RedisScript(EnvelopeScripts.load), keys: keys, arguments: ["user:baseline", String(farFuture), String(farFuture + 86_400_000)])
+                RedisScript(EnvelopeScripts.load), keys: keys, arguments: ["user:baseline", String(farFuture), String(farFuture + 86_400_000), "", ""])
             for start in stride(from: 0, to: calls, by: 10_000) {
                 _ = try await redis.send(["RPUSH", keys[1]] + Array(repeating: "1", count: min(10_000, calls - start)))
             }
@@ -57,7 +58,7 @@ enum MachineBaselines {
             if let password = configuration.password { arguments += ["-a", password] }
             arguments += [
                 "-n", String(calls), "-c", "50", "-r", "1000000000", "-q",
-                "EVALSHA", grab.sha1, "4"] + keys + ["user:bench-__rand_int__", "grab-__rand_int__", String(Int64(Date().timeIntervalSince1970 * 1000))]
+                "EVALSHA", grab.sha1, "5"] + keys + [base + ":nogroup", "user:bench-__rand_int__", "grab-__rand_int__", String(Int64(Date().timeIntervalSince1970 * 1000)), ""]
             let command = arguments
             let output = try await blocking.run { try BenchProcess.run("redis-benchmark", command) }
             // "EVALSHA …: 84033.61 requests per second, p50=0.311 msec"; with -q, progress lines end in \r.

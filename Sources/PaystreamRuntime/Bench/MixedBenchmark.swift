@@ -174,15 +174,7 @@ struct MixedBenchmark: Sendable {
         }
         let openIDs = Dictionary(uniqueKeysWithValues: boundOpenIDs)
         let hotGrabs = counts[.grabHot] ?? 0, coldGrabs = counts[.grabCold] ?? 0
-        // Hot: one envelope of 1,000 shares at a time, the next one once it is empty. Sent, paid and loaded 16 at a
-        // time (each waits for its payment to be applied and its shares to be in Redis).
-        let hotEnvelopes = try await mapConcurrently(Array(stride(from: 0, to: hotGrabs, by: 1000)), width: 16) { n in
-            try await envelope(client, identities, sender: users[0], shares: min(1000, hotGrabs - n))
-        }
         let coldPools = Self.coldPools(grabs: coldGrabs)
-        let cold = try await mapConcurrently(Array(0..<coldPools.envelopes), width: 16) { n in
-            try await envelope(client, identities, sender: users[(n + 1) % users.count], shares: 200)
-        }
         // Grabbers: a pool of up to 1,000 for the hot envelopes (grabber i takes share i of each one, so each grabs
         // every hot envelope once), and one for the cold ones, which the grabs go round (``coldGrab(_:grabbers:envelopes:)``:
         // no one grabs one envelope twice, and each grabber's grabs are spread over the run). Each grabber spends a
@@ -190,6 +182,17 @@ struct MixedBenchmark: Sendable {
         let hotPool = min(1000, hotGrabs), coldPool = coldPools.grabbers
         let grabbers = (0..<(hotPool + coldPool)).compactMap { AccountID("user:mix-\(run)-g\($0)") }
         try await identities.provision(grabbers)
+        // Every envelope goes to one group of all the users and grabbers: only its members may grab.
+        let envelopeGroup = try await BenchHTTP.makeGroup(
+            client, identities, api: settings.api, owner: users[0], members: (users + grabbers).map(\.description))
+        // Hot: one envelope of 1,000 shares at a time, the next one once it is empty. Sent, paid and loaded 16 at a
+        // time (each waits for its payment to be applied and its shares to be in Redis).
+        let hotEnvelopes = try await mapConcurrently(Array(stride(from: 0, to: hotGrabs, by: 1000)), width: 16) { n in
+            try await envelope(client, identities, sender: users[0], group: envelopeGroup, shares: min(1000, hotGrabs - n))
+        }
+        let cold = try await mapConcurrently(Array(0..<coldPools.envelopes), width: 16) { n in
+            try await envelope(client, identities, sender: users[(n + 1) % users.count], group: envelopeGroup, shares: 200)
+        }
         print("set-up: \(users.count) users funded, \(hotEnvelopes.count) hot and \(cold.count) cold envelopes loaded; fetching one-time tokens (not timed)")
         try await identities.prefetchTokens(users + grabbers)
         // Wait for the set-up's recharges to be credited.
@@ -272,7 +275,7 @@ struct MixedBenchmark: Sendable {
                     case .send:
                         reply = await callOrFailure(
                             client, identities, "POST", "/v1/envelopes",
-                            #"{"totalFen":1000,"shares":5,"mode":"random","payWith":"wechat","expiresInSeconds":3600}"#, as: user)
+                            #"{"totalFen":1000,"shares":5,"mode":"random","groupId":"\#(envelopeGroup)","payWith":"wechat","expiresInSeconds":3600}"#, as: user)
                         answered = Date()
                         if let id = reply.json["envelopeId"] as? String {
                             _ = await callOrFailure(client, identities, "POST", settings.sandbox + "/sandbox/pay", #"{"channel":"wechat","outTradeNo":"\#(id)"}"#, as: nil)
@@ -482,10 +485,13 @@ struct MixedBenchmark: Sendable {
         }
     }
 
-    private func envelope(_ client: HTTPClient, _ identities: ProvisionedIdentities, sender: AccountID, shares: Int) async throws -> String {
+    private func envelope(
+        _ client: HTTPClient, _ identities: ProvisionedIdentities, sender: AccountID, group: String, shares: Int
+    ) async throws -> String {
         let sent = try await call(
             client, identities, "POST", "/v1/envelopes",
-            #"{"totalFen":\#(shares * 100),"shares":\#(shares),"mode":"random","payWith":"wechat","expiresInSeconds":3600}"#, as: sender)
+            #"{"totalFen":\#(shares * 100),"shares":\#(shares),"mode":"random","groupId":"\#(group)","payWith":"wechat","expiresInSeconds":3600}"#,
+            as: sender)
         guard let id = sent.json["envelopeId"] as? String else { throw BenchFailure(description: "envelope refused: \(sent.status)") }
         _ = try await call(client, identities, "POST", settings.sandbox + "/sandbox/pay", #"{"channel":"wechat","outTradeNo":"\#(id)"}"#, as: nil)
         let deadline = Date().addingTimeInterval(60)

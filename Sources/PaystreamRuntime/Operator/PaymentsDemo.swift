@@ -111,18 +111,24 @@ struct PaymentsDemo: AsyncParsableCommand {
     /// A red envelope in a group: pushed to the group, grabbed by ten users, expired, the rest refunded.
     func envelopeStory(_ story: PaymentsStory, sender: String, run: String) async throws {
         let users = (1...10).map { "user:friend\($0)-\(run)" }
-        let senderPush = try await PushPrinter(story: story, account: sender, groups: ["family-\(run)"], label: "alice")
-        let friendPush = try await PushPrinter(story: story, account: users[0], groups: ["family-\(run)"], label: "friend1")
+        let members = users.map { "\"\($0)\"" }.joined(separator: ",")
+        let family = try await story.call("POST", "/v1/groups", #"{"name":"family","members":[\#(members)]}"#, as: sender)
+        let group = family["groupId"] as! String
+        print("\n8. alice makes a family group with ten friends (\(group)); only its members see and grab what is sent to it")
+        let senderPush = try await PushPrinter(story: story, account: sender, groups: [group], label: "alice")
+        let friendPush = try await PushPrinter(story: story, account: users[0], groups: [group], label: "friend1")
         try await story.waitFor("/v1/events/ready", status: 200)
         let sent = try await story.call(
             "POST", "/v1/envelopes",
-            #"{"totalFen":10000,"shares":12,"mode":"random","greeting":"新年快乐","expiresInSeconds":10,"groupId":"family-\#(run)","payWith":"wechat"}"#,
+            #"{"totalFen":10000,"shares":12,"mode":"random","greeting":"新年快乐","expiresInSeconds":10,"groupId":"\#(group)","payWith":"wechat"}"#,
             as: sender)
         let envelope = sent["envelopeId"] as! String
-        print("\n8. alice sends a 100.00 red envelope of 12 shares to the family group, expiring in 10 s, paid by WeChat Pay (\(envelope))")
+        print("   alice sends a 100.00 red envelope of 12 shares to the family group, expiring in 10 s, paid by WeChat Pay (\(envelope))")
         try await story.pay("wechat", envelope)
         try await story.waitFor("/v1/envelopes/\(envelope)", field: "source", equals: "redis", as: sender)
         try await story.balance(sender)
+        let stranger = try await story.raw("POST", "/v1/envelopes/\(envelope)/grab", "{}", as: "user:stranger-\(run)")
+        print("   a stranger who learnt its id tries to grab it: \(stranger.status) \(stranger.json["code"] as? String ?? "")")
         var total: Int64 = 0
         for user in users {
             let grab = try await story.raw("POST", "/v1/envelopes/\(envelope)/grab", "{}", as: user)
