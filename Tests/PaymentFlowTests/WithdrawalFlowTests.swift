@@ -52,6 +52,18 @@ import TestSupport
             // A second review of the same withdrawal is refused.
             let again = try await h.post("/v1/admin/withdrawals/\(cardOrder)/reject", #"{"reason":"late"}"#, admin: "ops-kim")
             #expect(again.status == 409 && again.string("code") == "withdraw.already_reviewed")
+            // Each decision made through the JSON API is in the operators' audit trail, the refused one included.
+            func audited(_ login: String, _ action: String, _ order: String, _ outcome: String) async throws -> Int64 {
+                try await h.count(
+                    """
+                    SELECT count(*) FROM console_audit WHERE admin_login = '\(login)' AND action = '\(action)' AND subject = '\(order)'
+                      AND outcome = '\(outcome)' AND detail LIKE 'JSON API: %'
+                    """)
+            }
+            #expect(try await audited("ops-lee", "withdrawal.approve", cardOrder, "done") == 1)
+            #expect(try await audited("ops-lee", "withdrawal.approve", wechatOrder, "done") == 1)
+            #expect(try await audited("ops-kim", "withdrawal.reject", rejectedOrder, "done") == 1)
+            #expect(try await audited("ops-kim", "withdrawal.reject", cardOrder, "refused") == 1)
 
             #expect(await h.waitFor(cardOrder, status: "paidOut"))
             #expect(await h.waitFor(wechatOrder, status: "paidOut"))

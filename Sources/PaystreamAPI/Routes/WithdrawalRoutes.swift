@@ -69,25 +69,63 @@ struct WithdrawalRoutes: Sendable {
         router.post("/v1/admin/withdrawals/:orderId/approve") { request, context in
             await handle(request, services) { correlationID in
                 let admin = try Caller.admin(of: request)
-                return .json(.accepted, try await review(context.parameters.get("orderId") ?? "", admin: admin, reason: nil, correlationID: correlationID))
+                let orderID = context.parameters.get("orderId") ?? ""
+                let record = try await audited(admin: admin, action: "withdrawal.approve", orderID, correlationID: correlationID) {
+                    try await review(orderID, admin: admin, reason: nil, correlationID: correlationID)
+                }
+                return .json(.accepted, record)
             }
         }
         router.post("/v1/admin/withdrawals/:orderId/resolve") { request, context in
             await handle(request, services) { correlationID in
                 var request = request
                 let admin = try Caller.admin(of: request)
-                let body = try await request.decode(ResolveBody.self)
-                return .json(.ok, try await resolve(context.parameters.get("orderId") ?? "", admin: admin, body: body, correlationID: correlationID))
+                let orderID = context.parameters.get("orderId") ?? ""
+                let record = try await audited(admin: admin, action: "withdrawal.resolve", orderID, correlationID: correlationID) {
+                    let body = try await request.decode(ResolveBody.self)
+                    return try await resolve(orderID, admin: admin, body: body, correlationID: correlationID)
+                }
+                return .json(.ok, record)
             }
         }
         router.post("/v1/admin/withdrawals/:orderId/reject") { request, context in
             await handle(request, services) { correlationID in
                 var request = request
                 let admin = try Caller.admin(of: request)
-                let body = try await request.decode(ReviewBody.self)
-                let reason = try InputText.required(body.reason, field: "reason", maxCharacters: 200)
-                return .json(.accepted, try await review(context.parameters.get("orderId") ?? "", admin: admin, reason: reason, correlationID: correlationID))
+                let orderID = context.parameters.get("orderId") ?? ""
+                let record = try await audited(admin: admin, action: "withdrawal.reject", orderID, correlationID: correlationID) {
+                    let body = try await request.decode(ReviewBody.self)
+                    let reason = try InputText.required(body.reason, field: "reason", maxCharacters: 200)
+                    return try await review(orderID, admin: admin, reason: reason, correlationID: correlationID)
+                }
+                return .json(.accepted, record)
             }
+        }
+    }
+
+    /// Runs an operator's decision on a withdrawal and writes it to the audit trail (`console_audit`, as the
+    /// console's own actions are): done with what was decided, refused with the API's code, or failed. An audit row
+    /// that cannot be written is logged loudly (``ConsoleAudit/record(admin:action:subject:outcome:detail:correlationID:)``).
+    private func audited(
+        admin: String, action: String, _ orderID: String, correlationID: String, _ decide: () async throws -> WithdrawalRecord
+    ) async throws -> WithdrawalRecord {
+        let audit = ConsoleAudit(postgres: services.store.postgres, logger: services.logger)
+        do {
+            let record = try await decide()
+            let resolution = record.resolutionReason.map { " (\($0))" } ?? ""
+            await audit.record(
+                admin: admin, action: action, subject: orderID, outcome: .done,
+                detail: "JSON API: \(record.account) \(record.amountFen) fen via \(record.channel), now \(record.status)\(resolution)",
+                correlationID: correlationID)
+            return record
+        } catch let error as APIError {
+            await audit.record(
+                admin: admin, action: action, subject: orderID, outcome: .refused, detail: "JSON API: \(error.code): \(error.message)",
+                correlationID: correlationID)
+            throw error
+        } catch {
+            await audit.record(admin: admin, action: action, subject: orderID, outcome: .failed, detail: "JSON API: \(error)", correlationID: correlationID)
+            throw error
         }
     }
 
