@@ -216,8 +216,8 @@ final class FlowHarness: Sendable {
 
     /// Another paystream-api like this harness's, on a new port, with `extra` flags (later flags win); the
     /// caller terminates it.
-    func startSecondAPI(_ extra: [String]) throws -> ManagedProcess {
-        try ManagedProcess(executable: "paystream-api", arguments: apiArguments + ["--port", "\(try freePort())"] + extra, name: "api2")
+    func startSecondAPI(_ extra: [String], port: Int? = nil) throws -> ManagedProcess {
+        try ManagedProcess(executable: "paystream-api", arguments: apiArguments + ["--port", "\(try port ?? freePort())"] + extra, name: "api2")
     }
 
     func waitForAPI() async throws {

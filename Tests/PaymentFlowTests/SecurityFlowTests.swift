@@ -178,6 +178,18 @@ import TestSupport
             let afterReset = try await h.send(
                 .POST, h.apiURL + "/v1/auth/login", json: #"{"login":"ops-sec","password":"\#(ProvisionedIdentities.password)"}"#)
             #expect(afterReset.status == 200, "\(afterReset.text)")
+            // A login's answer is a bearer session: never kept with an idempotency key, so the key is ignored and each
+            // login opens its own session.
+            var sessions: [String] = []
+            for _ in 0..<2 {
+                let keyed = try await h.send(
+                    .POST, h.apiURL + "/v1/auth/login", json: #"{"login":"ops-sec","password":"\#(ProvisionedIdentities.password)"}"#,
+                    headers: ["Idempotency-Key": "login-once"])
+                #expect(keyed.status == 200 && keyed.headers["idempotent-replayed"] == nil, "\(keyed.text)")
+                sessions.append(keyed.string("token") ?? "")
+            }
+            #expect(Set(sessions).count == 2 && !sessions.contains(""), "\(sessions)")
+            #expect(try await h.count("SELECT count(*) FROM api_idempotency WHERE key = 'login-once'") == 0)
             #expect(try await h.count("SELECT count(*) FROM logins WHERE password_hash LIKE '%\(ProvisionedIdentities.password)%'") == 0)
         }
     }

@@ -30,6 +30,8 @@ import TestSupport
                 let user = "user:tls\(h.prefix.suffix(6))"
                 let order = try await h.post("/v1/recharges", #"{"amountFen":4321,"channel":"wechat"}"#, as: user)
                 #expect(order.status == 201, "\(order.text)")
+                // Browsers that reached it over HTTPS never fall back to plain HTTP.
+                #expect(order.headers["strict-transport-security"] == "max-age=31536000")
                 try await h.pay("wechat", try #require(order.string("orderId")))
                 #expect(await h.waitFor(try #require(order.string("orderId")), status: "paid"))
                 #expect(try await h.get("/v1/balance", as: user).int("availableFen") == 4321)

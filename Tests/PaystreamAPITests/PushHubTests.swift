@@ -9,7 +9,7 @@ struct PushHubTests {
     private func subscribe(_ hub: PushHub, count: Int, groups: (Int) -> Set<String> = { _ in [] })
         -> [AsyncStream<PushHub.Delivery>.AsyncIterator]
     {
-        (0..<count).map { n in hub.subscribe(account: "user:\(n)", groups: groups(n)).1.makeAsyncIterator() }
+        (0..<count).map { n in hub.subscribe(account: "user:\(n)", groups: groups(n))!.1.makeAsyncIterator() }
     }
 
     @Test("the turns of one interval reach every connection exactly once, in equal shares")
@@ -36,8 +36,19 @@ struct PushHubTests {
         #expect(PushHub.keepAliveTurns(every: .milliseconds(100)) == 1)
     }
 
+    @Test("one account holds at most ten streams; one closed makes room for another")
+    func streamsPerAccount() throws {
+        let hub = PushHub()
+        let held = (0..<PushHub.maxStreamsPerAccount).compactMap { _ in hub.subscribe(account: "user:busy", groups: []) }
+        #expect(held.count == 10)
+        #expect(hub.subscribe(account: "user:busy", groups: []) == nil)
+        #expect(hub.subscribe(account: "user:other", groups: []) != nil, "the cap is per account")
+        hub.unsubscribe(held[0].0)
+        #expect(hub.subscribe(account: "user:busy", groups: []) != nil)
+    }
+
     @Test("a group's event reaches its members' connections only, and none that closed")
-    func groupDelivery() async {
+    func groupDelivery() async throws {
         let hub = PushHub()
         let inGroup: (Int) -> Set<String> = { $0 % 2 == 0 ? ["group:a", "group:b"] : ["group:b"] }
         var streams = subscribe(hub, count: 4, groups: inGroup)
@@ -47,7 +58,7 @@ struct PushHubTests {
         for n in [0, 2] { #expect(await streams[n].next() == .event(event)) }
 
         // (A stream nobody holds ends at once, and its connection is forgotten: this one is held until closed.)
-        let (closing, held) = hub.subscribe(account: "user:9", groups: ["group:a"])
+        let (closing, held) = try #require(hub.subscribe(account: "user:9", groups: ["group:a"]))
         withExtendedLifetime(held) { #expect(hub.deliver(event, toGroup: "group:a") == 3) }
         hub.unsubscribe(closing)
         #expect(hub.deliver(event, toGroup: "group:a") == 2)

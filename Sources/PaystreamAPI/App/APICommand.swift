@@ -24,6 +24,8 @@ public struct APICommand: AsyncParsableCommand {
     @Option(help: "Serve HTTPS with this certificate chain (PEM). Plain HTTP is allowed only on a loopback address.")
     public var tlsCert: String?
     @Option(help: "The private key (PEM) of --tls-cert.") public var tlsKey: String?
+    @Option(help: "Close a connection on which nothing was read or written for this many seconds while no request is in flight (one whose request head or body stalls, too); an open event stream is a request in flight. Longer than clients' own pool idle time (60 s is common), so that a client does not send on a connection being closed.")
+    public var httpIdleTimeoutSeconds: Double = 75
     @Option(help: "Send every event stream a keep-alive comment this often (shorter than any proxy's idle timeout).")
     public var pushKeepAliveSeconds: Double = 15
     @Flag(help: "Do not run the dispatchers, the payment poller, the envelope activator and reloader in this process.") public var noDispatch = false
@@ -75,7 +77,7 @@ public struct APICommand: AsyncParsableCommand {
         services.refundAbnormalRecheckSeconds = Int64(refundAbnormalRecheckSeconds)
         services.refundWindowDays = [.wechat: refundWindowDaysWechat, .alipay: refundWindowDaysAlipay]
         let app = Application(
-            router: APIRouter.make(services),
+            router: APIRouter.make(services, https: tlsCert != nil),
             server: server,
             configuration: .init(address: .hostname(host, port: port), serverName: "paystream-api"),
             onServerRunning: { _ in logger.info("paystream-api listening", metadata: ["host": "\(host)", "port": "\(port)", "publicURL": "\(publicURL)"]) },
@@ -127,16 +129,20 @@ extension APICommand {
         return tls
     }
 
-    /// HTTPS with the given certificate and key, or plain HTTP/1.1 on a loopback address only.
+    /// HTTPS with the given certificate and key, or plain HTTP/1.1 on a loopback address only; either way an idle
+    /// connection is closed after `--http-idle-timeout-seconds` (a client that opens connections and sends nothing,
+    /// or trickles a request, does not hold them for ever).
     func serverBuilder() throws -> HTTPServerBuilder {
+        guard httpIdleTimeoutSeconds > 0 else { throw ValidationError("--http-idle-timeout-seconds must be above 0") }
+        let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .milliseconds(Int64(httpIdleTimeoutSeconds * 1000))))
         switch (tlsCert, tlsKey) {
         case (let cert?, let key?):
-            return try .tls(.http1(), tlsConfiguration: Self.tlsConfiguration(cert: cert, key: key))
+            return try .tls(http1, tlsConfiguration: Self.tlsConfiguration(cert: cert, key: key))
         case (nil, nil):
             guard Self.loopbackHosts.contains(host) else {
                 throw ValidationError("plain HTTP is served on loopback only; give --tls-cert and --tls-key to listen on \(host)")
             }
-            return .http1()
+            return http1
         default:
             throw ValidationError("--tls-cert and --tls-key go together")
         }

@@ -15,8 +15,10 @@ import PaystreamCore
 /// spending a token, claiming an idempotency key, turning an error into a problem document) is in functions
 /// marked `@inline(never)`, whose frames are given back before the route's frames take their place.
 enum APIRouter {
-    static func make(_ services: APIServices) -> Router<APIRequestContext> {
+    /// `https`: the API is served over TLS, and every answer says so (``StrictTransportSecurityMiddleware``).
+    static func make(_ services: APIServices, https: Bool = false) -> Router<APIRequestContext> {
         let router = Router(context: APIRequestContext.self)
+        if https { router.add(middleware: StrictTransportSecurityMiddleware()) }
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: AuthenticationMiddleware(security: services.security, now: services.now))
         router.add(middleware: OneTimeTokenMiddleware(tokens: services.security.tokens))

@@ -21,16 +21,22 @@ import Postgres
 ///   (killed, crashed): whether it took effect is not known, as with a 5xx, so from then on the key's answer is a
 ///   stored 500 `idempotency.outcome_unknown` (not 409 for the rest of its 24 h), and still never a second effect;
 /// - keys expire 24 h after their first use. Requests without the header are not affected.
+/// - `POST /v1/auth/login` is never keyed (the header is ignored): its answer is a bearer session, which must not
+///   be kept in `api_idempotency` for a day, and a login tried again just opens another session.
 struct IdempotencyMiddleware: RouterMiddleware {
     typealias Context = APIRequestContext
     static let header = "Idempotency-Key"
+    /// Routes whose answers hold a credential: never stored.
+    static let unkeyedPaths: Set<String> = ["/v1/auth/login"]
     /// Far longer than any request runs (channel calls time out in seconds).
     static let abandonedAfterSeconds = 300
     let postgres: PostgresClient
     let logger: Logger
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard request.method == .post, request.uri.path.hasPrefix("/v1/"), let key = request.header(Self.header) else {
+        guard request.method == .post, request.uri.path.hasPrefix("/v1/"), let key = request.header(Self.header),
+            !Self.unkeyedPaths.contains(request.uri.path)
+        else {
             return try await next(request, context)
         }
         return try await keyed(request, key: key, context: context, next: next)

@@ -12,7 +12,7 @@ enum OpenAPIDocument {
   "info": {
     "title": "Paystream API (paystream-api)",
     "version": "1.0.0",
-    "description": "Recharges, scan-to-collect, withdrawals with review, refunds, red envelopes, push and the channels' notifies. Conventions: JSON in and out; **amounts are integers of fen** (`\"amountFen\": 1234` is 12.34 CNY), never floats (a fractional or exponent number is 400 `request.invalid_body`); one request moves at most 5,000,000 fen. Every error is `application/problem+json` (RFC 9457) with a stable `code`. Every response carries `X-Request-Id`. Clients and merchants sign every request with their API client's secret (security scheme `signature`); merchants and operators also send a login session (`session`, from `POST /v1/auth/login`). Every `POST /v1/…` accepts `Idempotency-Key`. This file is the source of truth; `Sources/PaystreamAPI/OpenAPI/OpenAPIDocument.swift` is generated from it (see that file) and `OpenAPIContractTests` checks both against the router."
+    "description": "Recharges, scan-to-collect, withdrawals with review, refunds, red envelopes, push and the channels' notifies. Conventions: JSON in and out; **amounts are integers of fen** (`\"amountFen\": 1234` is 12.34 CNY), never floats (a fractional or exponent number is 400 `request.invalid_body`); one request moves at most 5,000,000 fen. Every error is `application/problem+json` (RFC 9457) with a stable `code`. Every response carries `X-Request-Id`. Clients and merchants sign every request with their API client's secret (security scheme `signature`); merchants and operators also send a login session (`session`, from `POST /v1/auth/login`). Every `POST /v1/…` but `POST /v1/auth/login` accepts `Idempotency-Key`. This file is the source of truth; `Sources/PaystreamAPI/OpenAPI/OpenAPIDocument.swift` is generated from it (see that file) and `OpenAPIContractTests` checks both against the router."
   },
   "servers": [
     {
@@ -9116,6 +9116,43 @@ enum OpenAPIDocument {
               }
             }
           },
+          "429": {
+            "description": "This account holds 10 event streams on this API process already: close one first. Codes: `push.too_many_streams`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "push.too_many_streams"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/push.too_many_streams",
+                  "title": "Too Many Requests",
+                  "status": 429,
+                  "code": "push.too_many_streams",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
           "500": {
             "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
             "headers": {
@@ -9648,11 +9685,8 @@ enum OpenAPIDocument {
           "Accounts"
         ],
         "summary": "Log in (merchant or operator)",
-        "description": "Checks the password (scrypt or PBKDF2-SHA256 hash, per-login salt) and answers a session valid 30 minutes. An unknown login and a wrong password get the same answer after the same work. Needs no other identity.",
+        "description": "Checks the password (scrypt or PBKDF2-SHA256 hash, per-login salt) and answers a session valid 30 minutes. An unknown login and a wrong password get the same answer after the same work. Needs no other identity. `Idempotency-Key` is ignored here: the answer is a credential, never stored, and a login tried again opens another session.",
         "parameters": [
-          {
-            "$ref": "#/components/parameters/IdempotencyKey"
-          },
           {
             "$ref": "#/components/parameters/RequestId"
           }
@@ -9688,7 +9722,7 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "The body is not the documented JSON. Codes: `request.invalid_body`, `request.missing_field`, `idempotency.invalid_key`.",
+            "description": "The body is not the documented JSON. Codes: `request.invalid_body`, `request.missing_field`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -9707,8 +9741,7 @@ enum OpenAPIDocument {
                           "type": "string",
                           "enum": [
                             "request.invalid_body",
-                            "request.missing_field",
-                            "idempotency.invalid_key"
+                            "request.missing_field"
                           ]
                         }
                       }
@@ -9772,80 +9805,6 @@ enum OpenAPIDocument {
               }
             }
           },
-          "409": {
-            "description": "A retry while the first request with this `Idempotency-Key` runs. Codes: `idempotency.in_progress`.",
-            "headers": {
-              "X-Request-Id": {
-                "$ref": "#/components/headers/X-Request-Id"
-              }
-            },
-            "content": {
-              "application/problem+json": {
-                "schema": {
-                  "allOf": [
-                    {
-                      "$ref": "#/components/schemas/Problem"
-                    },
-                    {
-                      "properties": {
-                        "code": {
-                          "type": "string",
-                          "enum": [
-                            "idempotency.in_progress"
-                          ]
-                        }
-                      }
-                    }
-                  ]
-                },
-                "example": {
-                  "type": "https://paystream.dev/problems/idempotency.in_progress",
-                  "title": "Conflict",
-                  "status": 409,
-                  "code": "idempotency.in_progress",
-                  "detail": "…",
-                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
-                }
-              }
-            }
-          },
-          "422": {
-            "description": "The `Idempotency-Key` was used for a different request. Codes: `idempotency.key_reused`.",
-            "headers": {
-              "X-Request-Id": {
-                "$ref": "#/components/headers/X-Request-Id"
-              }
-            },
-            "content": {
-              "application/problem+json": {
-                "schema": {
-                  "allOf": [
-                    {
-                      "$ref": "#/components/schemas/Problem"
-                    },
-                    {
-                      "properties": {
-                        "code": {
-                          "type": "string",
-                          "enum": [
-                            "idempotency.key_reused"
-                          ]
-                        }
-                      }
-                    }
-                  ]
-                },
-                "example": {
-                  "type": "https://paystream.dev/problems/idempotency.key_reused",
-                  "title": "Unprocessable Content",
-                  "status": 422,
-                  "code": "idempotency.key_reused",
-                  "detail": "…",
-                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
-                }
-              }
-            }
-          },
           "429": {
             "description": "Five failed logins in a row lock the login for 15 minutes (also against the right password); `Retry-After` says when to try again. Codes: `auth.locked`.",
             "headers": {
@@ -9890,7 +9849,7 @@ enum OpenAPIDocument {
             }
           },
           "500": {
-            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. A first request with the key that never answered (its process stopped) gets `idempotency.outcome_unknown` from five minutes on, with the same meaning. Codes: `internal.error`, `idempotency.outcome_unknown`.",
+            "description": "Unexpected failure. Codes: `internal.error`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -9908,8 +9867,7 @@ enum OpenAPIDocument {
                         "code": {
                           "type": "string",
                           "enum": [
-                            "internal.error",
-                            "idempotency.outcome_unknown"
+                            "internal.error"
                           ]
                         }
                       }

@@ -46,14 +46,25 @@ final class PushHub: Sendable {
     var isReady: Bool { ready.load(ordering: .acquiring) }
     func markReady() { ready.store(true, ordering: .releasing) }
 
-    func subscribe(account: String, groups: Set<String>) -> (UUID, AsyncStream<Delivery>) {
+    /// Streams one account may hold open in one process: a client needs one (a few while it reconnects); each
+    /// costs memory for as long as it is open, so one account's credentials cannot hold thousands.
+    static let maxStreamsPerAccount = 10
+
+    /// A new subscription, or nil when `account` holds ``maxStreamsPerAccount`` already.
+    func subscribe(account: String, groups: Set<String>) -> (UUID, AsyncStream<Delivery>)? {
         let (stream, continuation) = AsyncStream<Delivery>.makeStream(bufferingPolicy: .bufferingNewest(256))
         let id = UUID()
-        subscribers.withLock { registry in
+        let admitted = subscribers.withLock { registry -> Bool in
+            guard (registry.byAccount[account]?.count ?? 0) < Self.maxStreamsPerAccount else { return false }
             registry.byID[id] = Subscriber(account: account, groups: groups, continuation: continuation, number: registry.subscribed)
             registry.subscribed &+= 1
             registry.byAccount[account, default: []].insert(id)
             for group in groups { registry.byGroup[group, default: []].insert(id) }
+            return true
+        }
+        guard admitted else {
+            continuation.finish()
+            return nil
         }
         continuation.onTermination = { [weak self] _ in self?.unsubscribe(id) }
         return (id, stream)

@@ -6,7 +6,7 @@ import NIOCore
 /// `push.not_group_member` otherwise): a Server-Sent Events stream of what happens to the
 /// caller's money and envelopes: `envelope.available` (to the envelope's group or receiver), `grab.credited`,
 /// `envelope.finished` (to the sender), `envelope.refunded`, `refund.done`, `payment.credited`,
-/// `withdrawal.updated`. Each event is `event: <name>` and one `data:` line of JSON; a comment every 15 s
+/// `withdrawal.updated`. At most 10 streams per account and process (429 `push.too_many_streams`). Each event is `event: <name>` and one `data:` line of JSON; a comment every 15 s
 /// (`--push-keep-alive-seconds`) keeps the connection alive. A stream ends, and its subscription with it, as soon
 /// as its client closes the connection (``ClientDisconnectWatcher``). `GET /v1/events/ready` answers 200 once this
 /// process relays pushes.
@@ -33,7 +33,11 @@ struct PushRoutes: Sendable {
                         "push.not_group_member", "not a member of \(outside.sorted().joined(separator: ", ").prefix(200)): no group of yours by that id")
                 }
                 let hub = services.push
-                let (id, stream) = hub.subscribe(account: caller.description, groups: groups)
+                guard let (id, stream) = hub.subscribe(account: caller.description, groups: groups) else {
+                    throw APIError(
+                        .tooManyRequests, "push.too_many_streams",
+                        "\(PushHub.maxStreamsPerAccount) event streams of this account are open here already; close one first")
+                }
                 // The stream ends as soon as its client goes, not at the next write that fails.
                 let channel = context.channel
                 let watcher = ClientDisconnectWatcher { hub.unsubscribe(id) }
