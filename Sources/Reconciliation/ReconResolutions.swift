@@ -11,6 +11,10 @@ import Postgres
 /// the same transaction as the resolution row, so either both exist or neither does. Old entries are never
 /// edited. A payment whose order still waits for its payment event (`created`) takes no correction: that event
 /// books it, once, under the payment's own key (unless the payment is held for review: then no event comes).
+/// A correction is bounded by the difference it resolves: one side is the clearing account of the item's channel
+/// (a difference is between that channel and the ledger), the other a user's, a merchant's or the platform's, and
+/// the amount is at most the larger of the item's two amounts (the platform's and the channel's). An operator's
+/// slip (or worse) cannot move money between two customers, or more than the item involves.
 public struct ReconResolutions: Sendable {
     public let client: PostgresClient
 
@@ -44,6 +48,7 @@ public struct ReconResolutions: Sendable {
             let rows = try await connection.query(
                 """
                 SELECT i.classification, i.kind, i.item_key, i.out_trade_no, r.channel, o.status AS order_status,
+                       greatest(coalesce(i.platform_amount_fen, 0), coalesce(i.channel_amount_fen, 0)) AS bound_fen,
                        EXISTS (SELECT 1 FROM payment_reviews pr
                                WHERE pr.order_id = i.out_trade_no AND pr.channel = r.channel
                                  AND pr.channel_transaction_id = i.channel_transaction_id) AS held_for_review,
@@ -62,6 +67,8 @@ public struct ReconResolutions: Sendable {
             var key: String?
             if let correction {
                 let orderID = try row.decode(String.self, column: "out_trade_no")
+                let channel = try row.decode(String.self, column: "channel")
+                try Self.check(correction, channel: channel, boundFen: try row.decode(Int64.self, column: "bound_fen"), itemID: itemID)
                 // A payment the ledger has not booked yet is booked by its own event (delayed in the worker, in the dead
                 // letters, or found by the payment poller), under the payment's idempotency key: a correction now would
                 // credit it a second time then. One held for review (paid, but not as ordered) has no such event: the
@@ -104,6 +111,23 @@ public struct ReconResolutions: Sendable {
                 throw Refusal(description: "item \(itemID) is resolved already")
             }
             return Resolution(resolutionID: id, entryIdempotencyKey: key)
+        }
+    }
+
+    /// Refuses a correction that is not between the item's channel's clearing account and one customer's or the
+    /// platform's account, or that moves more than `boundFen`.
+    static func check(_ correction: Correction, channel: String, boundFen: Int64, itemID: Int64) throws {
+        let sides = [correction.debit.account, correction.credit.account]
+        let clearing = sides.filter { $0.kind == .clearing }
+        guard clearing.count == 1, clearing[0].name == channel else {
+            throw Refusal(
+                description: """
+                    a correction of item \(itemID) moves money between clearing:\(channel) (the channel this difference is with) \
+                    and one user's, merchant's or the platform's account; not \(sides.map(\.description).joined(separator: " and "))
+                    """)
+        }
+        guard correction.amountFen <= boundFen else {
+            throw Refusal(description: "a correction of item \(itemID) moves at most \(boundFen) fen (the larger of its two amounts), not \(correction.amountFen)")
         }
     }
 }

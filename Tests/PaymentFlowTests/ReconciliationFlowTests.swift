@@ -158,6 +158,19 @@ import Testing
             // An admin resolves the amount difference with a correcting entry: the user was credited 1 fen more
             // than the channel settled. A matched item cannot be "resolved".
             let amountItem = try #require(Self.item(wechat, orders["amount"]!)?["itemId"] as? Int)
+            // A correction is bounded by its difference: between this channel's clearing account and one other
+            // account, for at most the item's larger amount. Each refusal changes nothing.
+            for (debit, credit, fen) in [
+                ("\(user):available", "user:someone-else:available", "1"), ("\(user):available", "clearing:alipay:available", "1"),
+                ("\(user):available", "clearing:wechat:available", "5000000"),
+            ] {
+                let refused = try await Self.paystream(h, [
+                    "recon", "resolve", "--item", "\(amountItem)", "--by", "ops-admin", "--reason", "out of bounds",
+                    "--debit", debit, "--credit", credit, "--amount-fen", fen,
+                ])
+                #expect(refused.status == 2 && refused.output.contains("a correction of item \(amountItem) moves"), "\(refused.output)")
+            }
+            #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'correction'") == 0)
             let resolved = try await Self.paystream(h, [
                 "recon", "resolve", "--item", "\(amountItem)", "--by", "ops-admin", "--reason", "channel settled 9.99",
                 "--debit", "\(user):available", "--credit", "clearing:wechat:available", "--amount-fen", "1",

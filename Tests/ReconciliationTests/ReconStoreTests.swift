@@ -96,6 +96,30 @@ struct ReconStoreTests {
         }
     }
 
+    @Test("a correction moves money only between the item's channel's clearing account and one other, at most the item's amount")
+    func correctionIsBoundedByItsItem() async throws {
+        try await Self.withDatabase { db in
+            let runID = try #require(try await ReconStore(client: db.client).record(Self.newRun([Self.platformOnly("b", fen: 100)])))
+            let item = try #require(try await ReconStore(client: db.client).run(runID)?.items.first?.itemID)
+            let resolutions = ReconResolutions(client: db.client)
+            let (alice, bob) = (try AccountID.user("alice"), try AccountID.user("bob"))
+            for (debit, credit, fen) in [
+                (AccountID.clearing(.wechat), alice, Int64(101)), (bob, alice, 50), (AccountID.clearing(.alipay), alice, 50),
+                (AccountID.clearing(.wechat), AccountID.clearing(.wechat), 50),
+            ] {
+                await #expect(throws: ReconResolutions.Refusal.self, "\(debit) → \(credit), \(fen) fen") {
+                    try await resolutions.resolve(
+                        itemID: item, by: "ops", reason: "test", correction: .init(debit: (debit, .available), credit: (credit, .available), amountFen: fen))
+                }
+            }
+            #expect(try await db.client.query("SELECT 1 FROM recon_resolutions").isEmpty)
+            #expect(try await db.client.query("SELECT 1 FROM journal_entries").isEmpty)
+            let corrected = try await resolutions.resolve(
+                itemID: item, by: "ops", reason: "test", correction: .init(debit: (.clearing(.wechat), .available), credit: (alice, .available), amountFen: 100))
+            #expect(corrected.entryIdempotencyKey != nil)
+        }
+    }
+
     @Test("internal reconciliation names a merchant whose balance was changed behind the ledger's back, and records the run")
     func internalNamesEditedMerchant() async throws {
         try await Self.withDatabase { db in
