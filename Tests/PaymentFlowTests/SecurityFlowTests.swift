@@ -204,7 +204,7 @@ import TestSupport
             try await logins.create(login: login, role: .admin, account: nil, password: "the-right-password")
             let guesses = Task {
                 try await withThrowingTaskGroup(of: Logins.Outcome.self) { group in
-                    for n in 0..<12 { group.addTask { try await logins.verify(login: login, password: "guess-\(n)") } }
+                    for n in 0..<7 { group.addTask { try await logins.verify(login: login, password: "guess-\(n)") } }
                     return try await group.reduce(into: [Logins.Outcome]()) { $0.append($1) }
                 }
             }
@@ -213,8 +213,21 @@ import TestSupport
             let outcomes = try await guesses.value
             guard case .locked = right else { Issue.record("the right password was checked during the burst: \(right)"); return }
             #expect(outcomes.count { $0 == .rejected } == 4, "\(outcomes)")
-            #expect(outcomes.count { if case .locked = $0 { true } else { false } } == 8)
+            #expect(outcomes.count { if case .locked = $0 { true } else { false } } == 3)
             #expect(try await h.count("SELECT failed_attempts FROM login_failures WHERE login = '\(login)'") == 5)
+
+            // A flood: past 8 attempts in flight, the rest are refused at once (busy), neither hashed nor counted, so a
+            // flood queues no more than 8 slow hashes ahead of a genuine sign-in.
+            let flooded = "ops-flood\(h.prefix.suffix(6))"
+            try await logins.create(login: flooded, role: .admin, account: nil, password: "the-right-password")
+            let flood = try await withThrowingTaskGroup(of: Logins.Outcome.self) { group in
+                for n in 0..<20 { group.addTask { try await logins.verify(login: flooded, password: "flood-\(n)") } }
+                return try await group.reduce(into: [Logins.Outcome]()) { $0.append($1) }
+            }
+            let busy = flood.count { $0 == .busy }
+            #expect(busy >= 10 && busy <= 20 - Logins.maxHashesInFlight, "\(flood)")
+            #expect(try await h.count("SELECT failed_attempts FROM login_failures WHERE login = '\(flooded)'") == 5)
+            #expect(try await logins.verify(login: "ops-other\(h.prefix.suffix(6))", password: "x") == .rejected, "the flood is over")
         }
     }
 

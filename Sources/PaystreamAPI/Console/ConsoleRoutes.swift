@@ -96,6 +96,8 @@ struct ConsoleRoutes: Sendable {
             case .locked(let until):
                 await audit.record(admin: login, action: "signIn", subject: "", outcome: .refused, detail: "locked until \(ConsoleFormat.time(until))", correlationID: correlationID)
                 return signInPage(request, status: .tooManyRequests, error: "Too many failed sign-ins. Try again later.")
+            case .busy:
+                return signInPage(request, status: .serviceUnavailable, error: "Too many sign-ins at once. Try again in a moment.")
             }
         } catch {
             services.logger.error("console sign-in failed", metadata: ["error": "\(error)", "correlation_id": "\(correlationID)"])

@@ -9886,10 +9886,16 @@ enum OpenAPIDocument {
             }
           },
           "503": {
-            "description": "A service the API needs (PostgreSQL, Redis, Kafka) is not answering; retry later. Codes: `service.unavailable`.",
+            "description": "Eight sign-ins are being checked on this process already (the password hash is slow on purpose): try again after `Retry-After` (1 s); the attempt is not counted as a failure. A service the API needs (PostgreSQL, Redis, Kafka) is not answering; retry later. Codes: `auth.busy`, `service.unavailable`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Retry-After": {
+                "description": "With `auth.busy`: seconds to wait (1).",
+                "schema": {
+                  "type": "string"
+                }
               }
             },
             "content": {
@@ -9904,7 +9910,8 @@ enum OpenAPIDocument {
                         "code": {
                           "type": "string",
                           "enum": [
-                            "service.unavailable"
+                            "service.unavailable",
+                            "auth.busy"
                           ]
                         }
                       }

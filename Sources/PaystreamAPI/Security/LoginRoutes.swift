@@ -6,7 +6,8 @@ import PaystreamRuntime
 /// merchant's back office or an operator, sent as `Authorization: Bearer <token>`, valid 30 minutes.
 /// Refusals: 401 `auth.login_failed` (unknown login or wrong password — the same answer and the same work for
 /// both), 429 `auth.locked` with `Retry-After` after 5 failures in a row (15 minutes, also for the right password;
-/// counted per login name, so an unknown name is locked the same way and the lockout does not reveal which exist).
+/// counted per login name, so an unknown name is locked the same way and the lockout does not reveal which exist),
+/// 503 `auth.busy` with `Retry-After: 1` while 8 attempts are being checked already (not counted as a failure).
 struct LoginRoutes: Sendable {
     let services: APIServices
 
@@ -38,6 +39,10 @@ struct LoginRoutes: Sendable {
                 case .rejected:
                     services.logger.notice("login refused", metadata: ["login": "\(login)", "correlation_id": "\(correlationID)"])
                     throw APIError(.unauthorized, "auth.login_failed", "the login or the password is wrong")
+                case .busy:
+                    services.logger.warning("login refused: password checks saturated", metadata: ["login": "\(login)", "correlation_id": "\(correlationID)"])
+                    return APIError(.serviceUnavailable, "auth.busy", "too many sign-ins are being checked; try again in a moment")
+                        .response(correlationID: correlationID, retryAfterSeconds: 1)
                 case .locked(let until):
                     services.logger.warning("login locked", metadata: ["login": "\(login)", "until": "\(until)", "correlation_id": "\(correlationID)"])
                     return APIError(.tooManyRequests, "auth.locked", "too many failed logins; try again later")

@@ -1,4 +1,5 @@
 import BlockingIO
+import Synchronization
 import Cryptography
 import Foundation
 import PaystreamCore
@@ -47,7 +48,17 @@ public struct Logins: Sendable {
         case accepted(Principal)
         case rejected
         case locked(until: Date)
+        /// ``maxHashesInFlight`` attempts are being hashed already: this one is not counted nor checked, and is to
+        /// be tried again in a moment.
+        case busy
     }
+
+    /// Attempts one process hashes or queues for hashing at once. Hashing is one thread, on purpose slow (scrypt,
+    /// tens of milliseconds each): without a bound, a flood of guesses queued every sign-in behind it for minutes.
+    /// With it, a flood costs the thread no more than this many hashes ahead of a genuine attempt, and the rest are
+    /// refused at once.
+    public static let maxHashesInFlight = 8
+    static let hashesInFlight = Atomic<Int>(0)
 
     /// Creates (or replaces the password of) a login. `account` is required for, and only for, a merchant.
     public func create(login: String, role: Role, account: AccountID?, password: String) async throws {
@@ -64,6 +75,11 @@ public struct Logins: Sendable {
     /// `now` is the caller's clock for an answer about a lock it cannot read; the lock itself is kept on the
     /// database's clock.
     public func verify(login: String, password: String, now: Date = Date()) async throws -> Outcome {
+        guard Self.hashesInFlight.wrappingAdd(1, ordering: .acquiringAndReleasing).newValue <= Self.maxHashesInFlight else {
+            Self.hashesInFlight.wrappingSubtract(1, ordering: .acquiringAndReleasing)
+            return .busy
+        }
+        defer { Self.hashesInFlight.wrappingSubtract(1, ordering: .acquiringAndReleasing) }
         guard let reservation = try await reserveAttempt(login) else {
             let lock = try await postgres.query("SELECT locked_until FROM login_failures WHERE login = \(login)")
             _ = try? await hashOffThread(password)  // the same work as any other attempt
