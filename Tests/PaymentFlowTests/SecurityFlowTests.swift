@@ -190,6 +190,18 @@ import TestSupport
             }
             #expect(Set(sessions).count == 2 && !sessions.contains(""), "\(sessions)")
             #expect(try await h.count("SELECT count(*) FROM api_idempotency WHERE key = 'login-once'") == 0)
+
+            // Logging out ends a session at once, everywhere; the other session of the same login goes on.
+            let queue = try await h.send(.GET, h.apiURL + "/v1/admin/withdrawals", headers: ["Authorization": "Bearer " + sessions[0]])
+            #expect(queue.status == 200, "\(queue.text)")
+            let out = try await h.send(.POST, h.apiURL + "/v1/auth/logout", headers: ["Authorization": "Bearer " + sessions[0]])
+            #expect(out.status == 204, "\(out.text)")
+            let after = try await h.send(.GET, h.apiURL + "/v1/admin/withdrawals", headers: ["Authorization": "Bearer " + sessions[0]])
+            #expect(after.status == 401 && after.string("code") == "auth.session_revoked", "\(after.text)")
+            let other = try await h.send(.GET, h.apiURL + "/v1/admin/withdrawals", headers: ["Authorization": "Bearer " + sessions[1]])
+            #expect(other.status == 200, "\(other.text)")
+            let logoutWithout = try await h.send(.POST, h.apiURL + "/v1/auth/logout")
+            #expect(logoutWithout.status == 401 && logoutWithout.string("code") == "auth.session_required", "\(logoutWithout.text)")
             #expect(try await h.count("SELECT count(*) FROM logins WHERE password_hash LIKE '%\(ProvisionedIdentities.password)%'") == 0)
         }
     }

@@ -50,17 +50,14 @@ struct ConsoleSessions: Sendable {
         guard let token = Self.cookies(of: request)[Self.cookie],
             let session = try? SessionToken.verify(token, key: key, now: now), session.role == .admin
         else { return nil }
-        if case .null = try await security.redis.send(["GET", revocationKey(token)]) {
-            return Operator(login: session.login, token: token, csrf: csrf(for: token))
-        }
-        return nil
+        guard try await !security.isRevoked(token) else { return nil }
+        return Operator(login: session.login, token: token, csrf: csrf(for: token))
     }
 
     /// Revokes the operator's session until it would expire; the `Set-Cookie` value that clears the cookie.
     func close(_ signedIn: Operator, now: Date) async throws -> String {
         if let session = try? SessionToken.verify(signedIn.token, key: key, now: now) {
-            let seconds = max(1, Int(session.expiresAt.timeIntervalSince(now).rounded(.up)))
-            _ = try await security.redis.send(["SET", revocationKey(signedIn.token), "1", "EX", String(seconds)])
+            try await security.revoke(signedIn.token, session: session, now: now)
         }
         return setCookie(Self.cookie, "", maxAge: 0)
     }
@@ -90,10 +87,6 @@ struct ConsoleSessions: Sendable {
 
     private func csrf(for token: String) -> String {
         Hex.encode(HMACSHA256.authenticationCode(key: key, message: Array("csrf:\(token)".utf8)))
-    }
-
-    private func revocationKey(_ token: String) -> String {
-        "\(security.keyPrefix)console:revoked:" + Hex.encode(SHA256.hash(token))
     }
 
     private func setCookie(_ name: String, _ value: String, maxAge: Int) -> String {

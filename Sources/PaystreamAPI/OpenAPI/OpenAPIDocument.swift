@@ -85,7 +85,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "This operation needs no identity, but a request that presents credentials must present valid ones: partial or invalid signature headers, or an invalid session, are refused. Codes: `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.session_invalid`, `auth.session_expired`.",
+            "description": "This operation needs no identity, but a request that presents credentials must present valid ones: partial or invalid signature headers, or an invalid session, are refused. Codes: `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -111,7 +111,8 @@ enum OpenAPIDocument {
                             "auth.signature_invalid",
                             "auth.nonce_reused",
                             "auth.session_invalid",
-                            "auth.session_expired"
+                            "auth.session_expired",
+                            "auth.session_revoked"
                           ]
                         }
                       }
@@ -162,7 +163,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "This operation needs no identity, but a request that presents credentials must present valid ones: partial or invalid signature headers, or an invalid session, are refused. Codes: `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.session_invalid`, `auth.session_expired`.",
+            "description": "This operation needs no identity, but a request that presents credentials must present valid ones: partial or invalid signature headers, or an invalid session, are refused. Codes: `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -188,7 +189,8 @@ enum OpenAPIDocument {
                             "auth.signature_invalid",
                             "auth.nonce_reused",
                             "auth.session_invalid",
-                            "auth.session_expired"
+                            "auth.session_expired",
+                            "auth.session_revoked"
                           ]
                         }
                       }
@@ -239,7 +241,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -267,6 +269,7 @@ enum OpenAPIDocument {
                             "auth.unsigned_identity",
                             "auth.session_invalid",
                             "auth.session_expired",
+                            "auth.session_revoked",
                             "auth.session_required"
                           ]
                         }
@@ -495,7 +498,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -523,6 +526,7 @@ enum OpenAPIDocument {
                             "auth.unsigned_identity",
                             "auth.session_invalid",
                             "auth.session_expired",
+                            "auth.session_revoked",
                             "auth.session_required"
                           ]
                         }
@@ -694,7 +698,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.admin_required`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.admin_required`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -723,6 +727,7 @@ enum OpenAPIDocument {
                             "auth.unsigned_identity",
                             "auth.session_invalid",
                             "auth.session_expired",
+                            "auth.session_revoked",
                             "auth.session_required"
                           ]
                         }
@@ -897,7 +902,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.admin_required`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.admin_required`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -926,6 +931,7 @@ enum OpenAPIDocument {
                             "auth.unsigned_identity",
                             "auth.session_invalid",
                             "auth.session_expired",
+                            "auth.session_revoked",
                             "auth.session_required"
                           ]
                         }
@@ -1162,7 +1168,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -1190,6 +1196,7 @@ enum OpenAPIDocument {
                             "auth.unsigned_identity",
                             "auth.session_invalid",
                             "auth.session_expired",
+                            "auth.session_revoked",
                             "auth.session_required"
                           ]
                         }
@@ -1532,7 +1539,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -1560,6 +1567,7 @@ enum OpenAPIDocument {
                             "auth.unsigned_identity",
                             "auth.session_invalid",
                             "auth.session_expired",
+                            "auth.session_revoked",
                             "auth.session_required"
                           ]
                         }
@@ -1808,7 +1816,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "This operation needs no identity, but a request that presents credentials must present valid ones: partial or invalid signature headers, or an invalid session, are refused. Codes: `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.session_invalid`, `auth.session_expired`.",
+            "description": "This operation needs no identity, but a request that presents credentials must present valid ones: partial or invalid signature headers, or an invalid session, are refused. Codes: `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -1834,7 +1842,8 @@ enum OpenAPIDocument {
                             "auth.signature_invalid",
                             "auth.nonce_reused",
                             "auth.session_invalid",
-                            "auth.session_expired"
+                            "auth.session_expired",
+                            "auth.session_revoked"
                           ]
                         }
                       }
@@ -2001,7 +2010,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -2029,6 +2038,7 @@ enum OpenAPIDocument {
                             "auth.unsigned_identity",
                             "auth.session_invalid",
                             "auth.session_expired",
+                            "auth.session_revoked",
                             "auth.session_required"
                           ]
                         }
@@ -2234,7 +2244,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "This operation needs no identity, but a request that presents credentials must present valid ones: partial or invalid signature headers, or an invalid session, are refused. Codes: `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.session_invalid`, `auth.session_expired`.",
+            "description": "This operation needs no identity, but a request that presents credentials must present valid ones: partial or invalid signature headers, or an invalid session, are refused. Codes: `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -2260,7 +2270,8 @@ enum OpenAPIDocument {
                             "auth.signature_invalid",
                             "auth.nonce_reused",
                             "auth.session_invalid",
-                            "auth.session_expired"
+                            "auth.session_expired",
+                            "auth.session_revoked"
                           ]
                         }
                       }
@@ -2487,7 +2498,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "This operation needs no identity, but a request that presents credentials must present valid ones: partial or invalid signature headers, or an invalid session, are refused. Codes: `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.session_invalid`, `auth.session_expired`.",
+            "description": "This operation needs no identity, but a request that presents credentials must present valid ones: partial or invalid signature headers, or an invalid session, are refused. Codes: `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -2513,7 +2524,8 @@ enum OpenAPIDocument {
                             "auth.signature_invalid",
                             "auth.nonce_reused",
                             "auth.session_invalid",
-                            "auth.session_expired"
+                            "auth.session_expired",
+                            "auth.session_revoked"
                           ]
                         }
                       }
@@ -2932,7 +2944,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -2960,6 +2972,7 @@ enum OpenAPIDocument {
                             "auth.unsigned_identity",
                             "auth.session_invalid",
                             "auth.session_expired",
+                            "auth.session_revoked",
                             "auth.session_required"
                           ]
                         }
@@ -3309,7 +3322,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -3337,6 +3350,7 @@ enum OpenAPIDocument {
                             "auth.unsigned_identity",
                             "auth.session_invalid",
                             "auth.session_expired",
+                            "auth.session_revoked",
                             "auth.session_required"
                           ]
                         }
@@ -3670,7 +3684,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.admin_required`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.admin_required`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -3699,6 +3713,7 @@ enum OpenAPIDocument {
                             "auth.unsigned_identity",
                             "auth.session_invalid",
                             "auth.session_expired",
+                            "auth.session_revoked",
                             "auth.session_required"
                           ]
                         }
@@ -3947,7 +3962,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated, or credentials were presented and are not valid (see the security schemes). Codes: `auth.admin_required`, `auth.session_invalid`, `auth.session_expired`, `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`.",
+            "description": "Not authenticated, or credentials were presented and are not valid (see the security schemes). Codes: `auth.admin_required`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -3968,6 +3983,7 @@ enum OpenAPIDocument {
                             "auth.admin_required",
                             "auth.session_invalid",
                             "auth.session_expired",
+                            "auth.session_revoked",
                             "auth.unsigned_identity",
                             "auth.signature_missing",
                             "auth.timestamp_skew",
@@ -4187,7 +4203,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated, or credentials were presented and are not valid (see the security schemes). Codes: `auth.admin_required`, `auth.session_invalid`, `auth.session_expired`, `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`.",
+            "description": "Not authenticated, or credentials were presented and are not valid (see the security schemes). Codes: `auth.admin_required`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -4208,6 +4224,7 @@ enum OpenAPIDocument {
                             "auth.admin_required",
                             "auth.session_invalid",
                             "auth.session_expired",
+                            "auth.session_revoked",
                             "auth.unsigned_identity",
                             "auth.signature_missing",
                             "auth.timestamp_skew",
@@ -4558,7 +4575,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated, or credentials were presented and are not valid (see the security schemes). Codes: `auth.admin_required`, `auth.session_invalid`, `auth.session_expired`, `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`.",
+            "description": "Not authenticated, or credentials were presented and are not valid (see the security schemes). Codes: `auth.admin_required`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -4579,6 +4596,7 @@ enum OpenAPIDocument {
                             "auth.admin_required",
                             "auth.session_invalid",
                             "auth.session_expired",
+                            "auth.session_revoked",
                             "auth.unsigned_identity",
                             "auth.signature_missing",
                             "auth.timestamp_skew",
@@ -4930,7 +4948,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated, or credentials were presented and are not valid (see the security schemes). Codes: `auth.admin_required`, `auth.session_invalid`, `auth.session_expired`, `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`.",
+            "description": "Not authenticated, or credentials were presented and are not valid (see the security schemes). Codes: `auth.admin_required`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -4951,6 +4969,7 @@ enum OpenAPIDocument {
                             "auth.admin_required",
                             "auth.session_invalid",
                             "auth.session_expired",
+                            "auth.session_revoked",
                             "auth.unsigned_identity",
                             "auth.signature_missing",
                             "auth.timestamp_skew",
@@ -5242,7 +5261,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -5270,6 +5289,7 @@ enum OpenAPIDocument {
                             "auth.unsigned_identity",
                             "auth.session_invalid",
                             "auth.session_expired",
+                            "auth.session_revoked",
                             "auth.session_required"
                           ]
                         }
@@ -5501,7 +5521,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -5529,6 +5549,7 @@ enum OpenAPIDocument {
                             "auth.unsigned_identity",
                             "auth.session_invalid",
                             "auth.session_expired",
+                            "auth.session_revoked",
                             "auth.session_required"
                           ]
                         }
@@ -5890,7 +5911,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -5918,6 +5939,7 @@ enum OpenAPIDocument {
                             "auth.unsigned_identity",
                             "auth.session_invalid",
                             "auth.session_expired",
+                            "auth.session_revoked",
                             "auth.session_required"
                           ]
                         }
@@ -6241,7 +6263,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -6269,6 +6291,7 @@ enum OpenAPIDocument {
                             "auth.unsigned_identity",
                             "auth.session_invalid",
                             "auth.session_expired",
+                            "auth.session_revoked",
                             "auth.session_required"
                           ]
                         }
@@ -6474,7 +6497,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -6502,6 +6525,7 @@ enum OpenAPIDocument {
                             "auth.unsigned_identity",
                             "auth.session_invalid",
                             "auth.session_expired",
+                            "auth.session_revoked",
                             "auth.session_required"
                           ]
                         }
@@ -6745,7 +6769,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -6773,6 +6797,7 @@ enum OpenAPIDocument {
                             "auth.unsigned_identity",
                             "auth.session_invalid",
                             "auth.session_expired",
+                            "auth.session_revoked",
                             "auth.session_required"
                           ]
                         }
@@ -7023,7 +7048,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -7051,6 +7076,7 @@ enum OpenAPIDocument {
                             "auth.unsigned_identity",
                             "auth.session_invalid",
                             "auth.session_expired",
+                            "auth.session_revoked",
                             "auth.session_required"
                           ]
                         }
@@ -7316,7 +7342,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -7344,6 +7370,7 @@ enum OpenAPIDocument {
                             "auth.unsigned_identity",
                             "auth.session_invalid",
                             "auth.session_expired",
+                            "auth.session_revoked",
                             "auth.session_required"
                           ]
                         }
@@ -7670,7 +7697,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.admin_required`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.admin_required`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -7699,6 +7726,7 @@ enum OpenAPIDocument {
                             "auth.unsigned_identity",
                             "auth.session_invalid",
                             "auth.session_expired",
+                            "auth.session_revoked",
                             "auth.session_required"
                           ]
                         }
@@ -7943,7 +7971,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -7971,6 +7999,7 @@ enum OpenAPIDocument {
                             "auth.unsigned_identity",
                             "auth.session_invalid",
                             "auth.session_expired",
+                            "auth.session_revoked",
                             "auth.session_required"
                           ]
                         }
@@ -8378,7 +8407,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -8406,6 +8435,7 @@ enum OpenAPIDocument {
                             "auth.unsigned_identity",
                             "auth.session_invalid",
                             "auth.session_expired",
+                            "auth.session_revoked",
                             "auth.session_required"
                           ]
                         }
@@ -8772,7 +8802,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -8800,6 +8830,7 @@ enum OpenAPIDocument {
                             "auth.unsigned_identity",
                             "auth.session_invalid",
                             "auth.session_expired",
+                            "auth.session_revoked",
                             "auth.session_required"
                           ]
                         }
@@ -9031,7 +9062,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -9059,6 +9090,7 @@ enum OpenAPIDocument {
                             "auth.unsigned_identity",
                             "auth.session_invalid",
                             "auth.session_expired",
+                            "auth.session_revoked",
                             "auth.session_required"
                           ]
                         }
@@ -9266,7 +9298,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "This operation needs no identity, but a request that presents credentials must present valid ones: partial or invalid signature headers, or an invalid session, are refused. Codes: `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.session_invalid`, `auth.session_expired`.",
+            "description": "This operation needs no identity, but a request that presents credentials must present valid ones: partial or invalid signature headers, or an invalid session, are refused. Codes: `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -9292,7 +9324,8 @@ enum OpenAPIDocument {
                             "auth.signature_invalid",
                             "auth.nonce_reused",
                             "auth.session_invalid",
-                            "auth.session_expired"
+                            "auth.session_expired",
+                            "auth.session_revoked"
                           ]
                         }
                       }
@@ -9760,7 +9793,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "The login or the password is wrong, or credentials were presented and are not valid (partial or invalid signature headers, an invalid session). Codes: `auth.login_failed`, `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.session_invalid`, `auth.session_expired`.",
+            "description": "The login or the password is wrong, or credentials were presented and are not valid (partial or invalid signature headers, an invalid session). Codes: `auth.login_failed`, `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -9787,7 +9820,8 @@ enum OpenAPIDocument {
                             "auth.signature_invalid",
                             "auth.nonce_reused",
                             "auth.session_invalid",
-                            "auth.session_expired"
+                            "auth.session_expired",
+                            "auth.session_revoked"
                           ]
                         }
                       }
@@ -10018,7 +10052,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -10046,6 +10080,7 @@ enum OpenAPIDocument {
                             "auth.unsigned_identity",
                             "auth.session_invalid",
                             "auth.session_expired",
+                            "auth.session_revoked",
                             "auth.session_required"
                           ]
                         }
@@ -10317,7 +10352,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -10345,6 +10380,7 @@ enum OpenAPIDocument {
                             "auth.unsigned_identity",
                             "auth.session_invalid",
                             "auth.session_expired",
+                            "auth.session_revoked",
                             "auth.session_required"
                           ]
                         }
@@ -10592,7 +10628,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -10620,6 +10656,7 @@ enum OpenAPIDocument {
                             "auth.unsigned_identity",
                             "auth.session_invalid",
                             "auth.session_expired",
+                            "auth.session_revoked",
                             "auth.session_required"
                           ]
                         }
@@ -10891,7 +10928,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -10919,6 +10956,7 @@ enum OpenAPIDocument {
                             "auth.unsigned_identity",
                             "auth.session_invalid",
                             "auth.session_expired",
+                            "auth.session_revoked",
                             "auth.session_required"
                           ]
                         }
@@ -11214,7 +11252,7 @@ enum OpenAPIDocument {
             }
           },
           "401": {
-            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_required`.",
+            "description": "Not authenticated (see the security schemes). Codes: `auth.missing`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.unsigned_identity`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.session_required`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -11242,6 +11280,7 @@ enum OpenAPIDocument {
                             "auth.unsigned_identity",
                             "auth.session_invalid",
                             "auth.session_expired",
+                            "auth.session_revoked",
                             "auth.session_required"
                           ]
                         }
@@ -11454,6 +11493,152 @@ enum OpenAPIDocument {
             "signature": []
           }
         ]
+      }
+    },
+    "/v1/auth/logout": {
+      "post": {
+        "operationId": "logout",
+        "tags": [
+          "Accounts"
+        ],
+        "summary": "End a session",
+        "description": "Ends the session in `Authorization: Bearer <session>` (a merchant's or an operator's) on every API process: from now on it is refused with 401 `auth.session_revoked`, until it would have expired. The console's sign-out does the same for its cookie.",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "responses": {
+          "204": {
+            "description": "Ended.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            }
+          },
+          "401": {
+            "description": "No session to end (`Authorization: Bearer <session>`), or credentials were presented and are not valid (partial or invalid signature headers, an invalid, expired or already ended session). Codes: `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.session_required`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.unsigned_identity",
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused",
+                            "auth.session_invalid",
+                            "auth.session_expired",
+                            "auth.session_revoked",
+                            "auth.session_required"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.session_required",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.session_required",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/internal.error",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "A service the API needs (PostgreSQL, Redis, Kafka) is not answering; retry later. Codes: `service.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "service.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/service.unavailable",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "service.unavailable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        }
       }
     }
   },

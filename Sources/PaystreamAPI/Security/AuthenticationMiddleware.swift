@@ -13,7 +13,7 @@ import PaystreamRuntime
 ///   does not match (`auth.signature_invalid`), a nonce this app used before (`auth.nonce_reused`, checked after
 ///   the signature so nobody can burn another client's nonces);
 /// - `Authorization: Bearer <session>` proves a login (merchant or operator): `auth.session_invalid`,
-///   `auth.session_expired`; a merchant session with another merchant's signature is 403 `auth.session_mismatch`;
+///   `auth.session_expired`, `auth.session_revoked` (logged out: `POST /v1/auth/logout`, or the console's sign-out); a merchant session with another merchant's signature is 403 `auth.session_mismatch`;
 /// - the provisional identity headers of earlier versions are refused (`auth.unsigned_identity`), so a client
 ///   that still sends them learns it at once instead of acting as nobody.
 /// Channel notifies (`/notify/…`) are not looked at: the channels sign them their own way.
@@ -79,6 +79,11 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 identity.appID = signed.appID
             }
             try Self.addSession(of: request, to: &identity, key: security.sessionKey, now: now())
+            if identity.session != nil, let authorization = request.header("Authorization"),
+                try await security.isRevoked(String(authorization.dropFirst(7)))
+            {
+                throw Refusal(code: "auth.session_revoked", message: "this session was logged out: log in again")
+            }
             return .identified(identity)
         } catch let refusal as Refusal {
             return .refused(Self.refuse(refusal, request, logger: logger))

@@ -7,6 +7,8 @@ import PaystreamRuntime
 /// Refusals: 401 `auth.login_failed` (unknown login or wrong password — the same answer and the same work for
 /// both), 429 `auth.locked` with `Retry-After` after 5 failures in a row (15 minutes, also for the right password;
 /// counted per login name, so an unknown name is locked the same way and the lockout does not reveal which exist),
+/// `POST /v1/auth/logout` (with the session) → 204: the session is refused from then on (401 `auth.session_revoked`)
+/// on every API process, until it would have expired.
 /// 503 `auth.busy` with `Retry-After: 1` while 8 attempts are being checked already (not counted as a failure).
 struct LoginRoutes: Sendable {
     let services: APIServices
@@ -24,6 +26,16 @@ struct LoginRoutes: Sendable {
     }
 
     func register(on router: Router<APIRequestContext>) {
+        router.post("/v1/auth/logout") { request, _ in
+            await handle(request, services) { correlationID in
+                guard let session = Authenticated.current.session, let authorization = request.header("Authorization") else {
+                    throw APIError(.unauthorized, "auth.session_required", "log out with the session to end (Authorization: Bearer)")
+                }
+                try await services.security.revoke(String(authorization.dropFirst(7)), session: session, now: services.now())
+                services.logger.notice("logout", metadata: ["login": "\(session.login)", "correlation_id": "\(correlationID)"])
+                return Response(status: .noContent)
+            }
+        }
         router.post("/v1/auth/login") { request, _ in
             await handle(request, services) { correlationID in
                 var request = request
