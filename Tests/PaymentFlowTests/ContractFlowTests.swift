@@ -40,7 +40,7 @@ import TestSupport
             // Ten concurrent copies of one recharge and of one envelope send, each with one key: one order each.
             for (path, body) in [
                 ("/v1/recharges", #"{"amountFen":777,"channel":"alipay"}"#),
-                ("/v1/envelopes", #"{"totalFen":888,"shares":4,"receiver":"user:contract-friend","payWith":"wechat"}"#),
+                ("/v1/envelopes", #"{"totalFen":888,"shares":1,"receiver":"user:contract-friend","payWith":"wechat"}"#),
             ] {
                 let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
                     for _ in 0..<10 {
@@ -55,7 +55,7 @@ import TestSupport
             #expect(try await h.count("SELECT count(*) FROM orders WHERE amount_fen = 777") == 1)
             #expect(try await h.count("SELECT count(*) FROM envelopes WHERE total_fen = 888") == 1)
             let differentBody = try await h.send(
-                .POST, h.apiURL + "/v1/envelopes", json: #"{"totalFen":999,"shares":4,"receiver":"user:contract-friend","payWith":"wechat"}"#,
+                .POST, h.apiURL + "/v1/envelopes", json: #"{"totalFen":999,"shares":1,"receiver":"user:contract-friend","payWith":"wechat"}"#,
                 headers: ["X-Paystream-Account": user, "Idempotency-Key": "k-/v1/envelopes"])
             #expect(differentBody.status == 422, "\(differentBody.text)")
         }

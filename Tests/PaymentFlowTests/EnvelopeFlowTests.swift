@@ -43,8 +43,8 @@ import TestSupport
         #expect(sent.status == 201, "\(sent.text)")
         let id = try #require(sent.string("envelopeId"), "\(sent.text)")
         #expect(sent.string("codeUrl")?.hasPrefix("weixin://") == true)
-        // Not grabbable before it is paid.
-        let early = try await h.post("/v1/envelopes/\(id)/grab", "{}", as: "user:early\(h.prefix.suffix(6))")
+        // Not grabbable before it is paid (asked by the sender, a member of its group).
+        let early = try await h.post("/v1/envelopes/\(id)/grab", "{}", as: sender)
         #expect(early.status == 409 && early.string("code") == "envelope.not_funded", "\(early.text)")
         try await h.pay("wechat", id)
         #expect(await h.waitFor(id, status: "funded"))
@@ -118,6 +118,15 @@ import TestSupport
             #expect(both.status == 400 && both.string("code") == "envelope.audience_required", "\(both.text)")
             let toSelf = try await send(#""receiver":"\#(sender)","#, fen: 100, shares: 1, as: sender)
             #expect(toSelf.status == 400 && toSelf.string("code") == "envelope.invalid_receiver", "\(toSelf.text)")
+            let twoShares = try await send(#""receiver":"\#(members[0])","#, fen: 100, shares: 2, as: sender)
+            #expect(twoShares.status == 400 && twoShares.string("code") == "envelope.invalid_shares", "\(twoShares.text)")
+            #expect(try await h.get("/v1/envelopes/%00", as: sender).status == 404)
+            #expect(try await h.post("/v1/envelopes/%00/grab", "{}", as: sender).status == 404)
+
+            // The members' streams hear the group; one removed stops hearing it, wherever its stream is open.
+            #expect(await eventually(timeoutSeconds: 60) { (try? await h.get("/v1/events/ready").status) == 200 })
+            let staying = try await PushListener(h, account: members[1], groups: [group])
+            let leaving = try await PushListener(h, account: members[2], groups: [group])
 
             let sent = try await send(#""groupId":"\#(group)","#, fen: 3000, shares: 3, as: sender)
             let envelope = try #require(sent.string("envelopeId"), "\(sent.text)")
@@ -136,6 +145,13 @@ import TestSupport
             #expect(removed.status == 200 && removed.int("memberCount") == 3, "\(removed.text)")
             let gone = try await grab(envelope, as: members[2])
             #expect(gone.status == 403 && gone.string("code") == "envelope.not_for_you", "\(gone.text)")
+            #expect(await leaving.waitFor("group.left", containing: group))
+            let later = try await send(#""groupId":"\#(group)","#, fen: 100, shares: 1, as: sender)
+            let laterID = try #require(later.string("envelopeId"), "\(later.text)")
+            #expect(await staying.waitFor("envelope.available", containing: laterID))
+            try await Task.sleep(for: .seconds(1))
+            #expect(!leaving.events.contains { $0.name == "envelope.available" && $0.data.contains(laterID) }, "a removed member still hears the group")
+            for stream in [staying, leaving] { stream.close() }
 
             // Redis loses the group's members: loaded again from PostgreSQL by the next grab.
             let membersKey = "\(h.prefix):grp:{\(group)}:members"
@@ -152,6 +168,11 @@ import TestSupport
             #expect(try await grab(envelope, as: members[1]).status == 200)
             let empty = try await grab(envelope, as: sender)
             #expect(empty.status == 410 && empty.string("code") == "envelope.empty", "\(empty.text)")
+
+            // Redis no longer holds an envelope: an outsider is told nothing of it from PostgreSQL either.
+            _ = try await h.redis(["DEL", "\(h.prefix):env:{\(laterID)}"])
+            let hidden = try await grab(laterID, as: "user:stranger\(s)")
+            #expect(hidden.status == 404 && hidden.string("code") == "envelope.not_found", "\(hidden.text)")
 
             // An envelope for one receiver: theirs only.
             let single = try await send(#""receiver":"\#(members[1])","#, fen: 500, shares: 1, as: sender)
@@ -175,7 +196,7 @@ import TestSupport
 
             #expect(await h.waitFor(envelope, status: "finished"))
             #expect(await h.waitFor(singleID, status: "finished"))
-            #expect(try await h.balance(sender) == (6_500, 0))
+            #expect(try await h.balance(sender) == (6_400, 100))
             for (user, fen) in [(members[0], 1000), (members[1], 1500), (members[2], 0), (outsider, 1000)] as [(String, Int64)] {
                 #expect(try await h.balance(user) == (fen, 0), "\(user)")
             }
@@ -225,8 +246,9 @@ import TestSupport
 
             // To the wallet, by configuration.
             let walletSender = try await h.fundedUser("wexp", fen: 5000)
+            let walletGroup = try await h.group(owner: walletSender, members: ["user:w1x\(h.prefix.suffix(6))"])
             let walletSent = try await h.post(
-                "/v1/envelopes", #"{"totalFen":3000,"shares":3,"mode":"equal","expiresInSeconds":3,"receiver":"user:w1x\#(h.prefix.suffix(6))","payWith":"wallet"}"#,
+                "/v1/envelopes", #"{"totalFen":3000,"shares":3,"mode":"equal","expiresInSeconds":3,"groupId":"\#(walletGroup)","payWith":"wallet"}"#,
                 as: walletSender)
             #expect(walletSent.status == 201, "\(walletSent.text)")
             let walletEnvelope = try #require(walletSent.string("envelopeId"))
@@ -250,7 +272,7 @@ import TestSupport
             var envelopes: [String] = []
             for total in [1_000, 2_000] {
                 let sent = try await h.post(
-                    "/v1/envelopes", #"{"totalFen":\#(total),"shares":2,"mode":"equal","expiresInSeconds":2,"receiver":"user:someone","payWith":"wallet"}"#,
+                    "/v1/envelopes", #"{"totalFen":\#(total),"shares":1,"mode":"equal","expiresInSeconds":2,"receiver":"user:someone","payWith":"wallet"}"#,
                     as: sender)
                 #expect(sent.status == 201, "\(sent.text)")
                 let envelope = try #require(sent.string("envelopeId"))
@@ -712,7 +734,7 @@ import TestSupport
             #expect(try await h.count("SELECT count(*) FROM envelopes WHERE envelope_order_id = '\(paid)' AND activated_at IS NOT NULL AND abandoned_at IS NULL") == 1)
 
             // It will never be funded: gone, not "try again".
-            let grab = try await h.post("/v1/envelopes/\(unpaid)/grab", "{}", as: "user:ag\(h.prefix.suffix(6))")
+            let grab = try await h.post("/v1/envelopes/\(unpaid)/grab", "{}", as: sender)
             #expect(grab.status == 410 && grab.string("code") == "envelope.unpaid", "\(grab.text)")
             #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE order_id = '\(unpaid)'") == 0, "no money moved for it")
             _ = await poller.terminate()

@@ -190,6 +190,11 @@ import TestSupport
             }
             #expect(Set(sessions).count == 2 && !sessions.contains(""), "\(sessions)")
             #expect(try await h.count("SELECT count(*) FROM api_idempotency WHERE key = 'login-once'") == 0)
+            let slashed = try await h.send(
+                .POST, h.apiURL + "/v1/auth/login/", json: #"{"login":"ops-sec","password":"\#(ProvisionedIdentities.password)"}"#,
+                headers: ["Idempotency-Key": "login-slashed"])
+            #expect([200, 404].contains(slashed.status), "\(slashed.text)")
+            #expect(try await h.count("SELECT count(*) FROM api_idempotency WHERE key = 'login-slashed'") == 0)
 
             // Logging out ends a session at once, everywhere; the other session of the same login goes on.
             let queue = try await h.send(.GET, h.apiURL + "/v1/admin/withdrawals", headers: ["Authorization": "Bearer " + sessions[0]])

@@ -51,7 +51,7 @@ struct APIServices: Sendable {
     }
 
     /// Groups envelopes are sent to, and their members.
-    var groups: GroupMembers { GroupMembers(postgres: store.postgres, envelopes: envelopes) }
+    var groups: GroupMembers { GroupMembers(postgres: store.postgres, envelopes: envelopes, logger: logger) }
 
     func png(_ text: String) throws(APIError) -> [UInt8] {
         do { return try QRCode.png(for: text, scale: 8, border: 4) } catch {

@@ -78,8 +78,9 @@ struct EnvelopeActivator: Service {
                 }
                 let group = try row.decode(String?.self, column: "group_id")
                 let receiver = try row.decode(String?.self, column: "receiver")
+                let audience = try await EnvelopeHotState.Audience.of(receiver: receiver, group: group) { try await services.groups.exists($0) }
                 let loaded = try await services.envelopes.load(
-                    envelopeID: envelopeID, sender: sender, audience: .init(receiver: receiver, group: group),
+                    envelopeID: envelopeID, sender: sender, audience: audience,
                     expiresAt: try row.decode(Date.self, column: "expires_at"),
                     shares: try row.decode([Int64].self, column: "share_fen"))
                 try await connection.execute("UPDATE envelopes SET activated_at = now() WHERE envelope_order_id = \(envelopeID)")

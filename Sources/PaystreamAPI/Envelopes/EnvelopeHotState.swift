@@ -62,6 +62,18 @@ struct EnvelopeHotState: Sendable {
     struct Audience: Sendable, Equatable {
         var receiver: String?
         var group: String?
+
+        /// The audience an envelope's row names, as the grab script is to check it: a receiver only if it is a user
+        /// account, a group only if it exists. Rows written before audiences were checked carry free-text names
+        /// (`family`, `bob`): such an envelope stays open to every user, as it was when it was sent.
+        static func of(receiver: String?, group: String?, groupExists: (String) async throws -> Bool) async throws -> Audience {
+            let receiver = receiver.flatMap(AccountID.init).flatMap { $0.kind == .user ? $0.description : nil }
+            var existing: String?
+            if let group, try await groupExists(group) { existing = group }
+            return Audience(receiver: receiver, group: existing)
+        }
+
+        var isOpen: Bool { receiver == nil && group == nil }
     }
 
     enum GrabResult: Equatable {

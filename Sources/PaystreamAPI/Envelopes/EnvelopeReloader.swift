@@ -124,7 +124,10 @@ struct EnvelopeReloader: Service {
         // reload that reaches Redis but fails or crashes before its mark is cleared leaves no marks behind and a mark
         // that must settle again, so the next look waits a full settle period and takes new marks, above the grabs
         // made since.
-        let done = try await reload(loss.envelopeID, sender: sender, audience: loss.audience, split: loss.split, expiresAt: loss.expiresAt)
+        let audience = try await EnvelopeHotState.Audience.of(receiver: loss.audience.receiver, group: loss.audience.group) {
+            try await services.groups.exists($0)
+        }
+        let done = try await reload(loss.envelopeID, sender: sender, audience: audience, split: loss.split, expiresAt: loss.expiresAt)
         let rows = try await services.store.postgres.query(
             """
             UPDATE envelopes SET reload_requested_at = \(done ? nil : Date())

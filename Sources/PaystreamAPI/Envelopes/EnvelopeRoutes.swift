@@ -139,6 +139,8 @@ struct EnvelopeRoutes: Sendable {
                 throw APIError.badRequest("envelope.invalid_receiver", "receiver must be a user account (user:<name>)")
             }
             guard account != sender else { throw APIError.badRequest("envelope.invalid_receiver", "an envelope is not sent to its own sender") }
+            // One receiver grabs once: more shares would wait for the expiry refund.
+            guard body.shares == 1 else { throw APIError.badRequest("envelope.invalid_shares", "an envelope for one receiver has 1 share") }
             return (nil, account.description)
         default:
             throw APIError.badRequest("envelope.audience_required", "an envelope goes to exactly one of groupId and receiver")
@@ -146,6 +148,7 @@ struct EnvelopeRoutes: Sendable {
     }
 
     func grab(_ envelopeID: String, grabber: AccountID, correlationID: String) async throws -> Response {
+        guard OrderNumbers.isWellFormed(envelopeID) else { throw APIError.notFound("envelope.not_found", "no envelope \(envelopeID.prefix(64))") }
         // A grab takes its envelope's route: an envelope and its grabs are applied by one worker group.
         let grabID = OrderNumbers.make(.grab, now: services.now(), route: TrafficRoute.of(orderKey: envelopeID))
         let hot = services.envelopes
@@ -158,9 +161,15 @@ struct EnvelopeRoutes: Sendable {
             group = named
             result = try await hot.grab(envelopeID: envelopeID, user: grabber, grabID: grabID, now: services.now(), group: group)
         }
-        if case .membersUnknown = result, let group {
-            try await services.groups.loadIntoRedis(group)
-            result = try await hot.grab(envelopeID: envelopeID, user: grabber, grabID: grabID, now: services.now(), group: group)
+        // Redis lacks the group's members: this grab loads them, or, while another grab loads them (one loader per
+        // group), waits for them up to 2 s, then is told to try again.
+        if let group {
+            var waited = 0
+            while case .membersUnknown = result, waited < 40 {
+                if try await !services.groups.loadIntoRedis(group) { try await Task.sleep(for: .milliseconds(50)) }
+                waited += 1
+                result = try await hot.grab(envelopeID: envelopeID, user: grabber, grabID: grabID, now: services.now(), group: group)
+            }
         }
         switch result {
         case .granted(let grabID, let fen, let senderText):
@@ -190,7 +199,8 @@ struct EnvelopeRoutes: Sendable {
         case .expired:
             throw APIError(.gone, "envelope.expired", "this envelope has expired")
         case .unknown:
-            guard let envelope = try await services.store.envelope(envelopeID) else {
+            // Not in Redis: its audience is checked here, so that an outsider learns nothing of its state either.
+            guard let envelope = try await services.store.envelope(envelopeID), try await mayView(envelope, grabber) else {
                 throw APIError.notFound("envelope.not_found", "no envelope \(envelopeID)")
             }
             switch envelope.status {
@@ -209,16 +219,22 @@ struct EnvelopeRoutes: Sendable {
         }
     }
 
-    /// The sender, the receiver and the group's members see an envelope; an envelope with neither receiver nor
-    /// group (sent before audiences were required) is seen by every user.
+    /// The sender, the receiver and the group's members see an envelope, the same audience the grab script checks
+    /// (``EnvelopeHotState/Audience/of(receiver:group:groupExists:)``): one sent before audiences were checked, naming
+    /// neither a user nor an existing group, is seen by every user, as any user may grab it.
     private func mayView(_ envelope: EnvelopeRecord, _ caller: AccountID) async throws -> Bool {
-        if caller.description == envelope.sender || caller.description == envelope.receiver { return true }
-        if let group = envelope.groupId { return try await services.groups.isMember(caller, of: group) }
-        return envelope.receiver == nil
+        if caller.description == envelope.sender { return true }
+        if let group = envelope.groupId, try await services.groups.isMember(caller, of: group) { return true }
+        let audience = try await EnvelopeHotState.Audience.of(receiver: envelope.receiver, group: envelope.groupId) {
+            try await services.groups.exists($0)
+        }
+        return audience.isOpen || audience.receiver == caller.description
     }
 
     func listing(_ envelopeID: String, for caller: AccountID) async throws -> Listing {
-        guard let envelope = try await services.store.envelope(envelopeID), try await mayView(envelope, caller) else {
+        guard OrderNumbers.isWellFormed(envelopeID), let envelope = try await services.store.envelope(envelopeID),
+            try await mayView(envelope, caller)
+        else {
             throw APIError.notFound("envelope.not_found", "no envelope \(envelopeID)")
         }
         // Redis keeps an envelope's keys for a day past its expiry, and a grab granted there may have come too late

@@ -1,8 +1,10 @@
 import Cryptography
 import Foundation
+import Logging
 import PaystreamCore
 import Postgres
 import Redis
+import Synchronization
 
 /// Groups of users an envelope can be sent to, kept in PostgreSQL (`user_groups`, `user_group_members`: the truth)
 /// with each group's members mirrored in Redis (`grp:{<groupId>}:members`) for the grab script, which refuses
@@ -16,17 +18,19 @@ import Redis
 ///   locks the row `FOR SHARE` while it reads the members and puts them in Redis, so the two never interleave. A
 ///   change that fails anywhere, its commit included, deletes the Redis set, and the next grab that needs it loads
 ///   it again from PostgreSQL.
-/// - A set Redis lost (or that expired, ``redisLifetimeSeconds`` after its load) is loaded again when a grab needs
-///   it; the set always holds the empty string as well, so a group with no members is told from a set Redis lacks.
+/// - A set Redis lost is loaded again when a grab needs it, by one loader at a time; the set always holds the empty
+///   string as well, so a group with no members is told from a set Redis lacks. Sets do not expire: a group's
+///   members cost Redis memory from the first grab of one of its envelopes on (about 60 bytes a member).
 struct GroupMembers: Sendable {
     let postgres: PostgresClient
     let envelopes: EnvelopeHotState
+    let logger: Logger
 
     static let maxMembers = 100_000
     /// Members one request may add.
     static let maxMembersPerRequest = 1_000
-    /// How long Redis keeps a loaded set: a group no grab has needed for a week leaves Redis.
-    static let redisLifetimeSeconds = 7 * 86_400
+    /// How long one loader may hold a group's load (far longer than reading 100,000 members takes).
+    static let loadLockSeconds = 60
 
     struct Group: Encodable, Sendable {
         var groupId: String
@@ -135,7 +139,7 @@ struct GroupMembers: Sendable {
         } catch let error as APIError {
             throw error  // refused before Redis was written
         } catch {
-            _ = try? await envelopes.redis.send(["DEL", key])
+            await forget(groupID, after: error)
             throw error
         }
         guard let group = try await read(groupID) else { throw APIError.notFound("group.not_found", "no group \(groupID)") }
@@ -145,11 +149,23 @@ struct GroupMembers: Sendable {
     static let changeScript = RedisScript(EnvelopeScripts.groupChange)
     static let loadScript = RedisScript(EnvelopeScripts.groupLoad)
 
-    /// Puts the group's members in Redis from PostgreSQL, unless Redis holds them already. A group that does not
-    /// exist is loaded as one without members (every grab of its envelopes is refused).
-    func loadIntoRedis(_ groupID: String) async throws {
+    /// Puts the group's members in Redis from PostgreSQL, unless Redis holds them already; false when another
+    /// loader has the group (its grabs are asked to try again). A group that does not exist is loaded as one without
+    /// members (every grab of its envelopes is refused).
+    ///
+    /// One loader per group at a time, across processes (a Redis lock of ``loadLockSeconds``): when Redis lost a busy
+    /// group, its grabs do not each read 100,000 members. The members set is put in place only by the load script,
+    /// inside the transaction holding the group's row `FOR SHARE`; if that transaction then fails (its session lost,
+    /// so the lock may have been released early and a change applied meanwhile), the set is deleted again, to be
+    /// loaded afresh. The scratch set expires in ``loadLockSeconds`` should this process die half-way.
+    func loadIntoRedis(_ groupID: String) async throws -> Bool {
         let key = envelopes.membersKey(groupID)
-        let scratch = key + ":loading:" + Hex.encode(SecureRandom.bytes(count: 8))
+        let lock = key + ":loading"
+        let scratch = lock + ":" + Hex.encode(SecureRandom.bytes(count: 8))
+        guard case .status = try await envelopes.redis.send(["SET", lock, scratch, "NX", "EX", String(Self.loadLockSeconds)]) else {
+            return false
+        }
+        let placed = Mutex(false)
         do {
             try await postgres.withTransaction { connection in
                 _ = try await connection.query("SELECT 1 FROM user_groups WHERE group_id = \(groupID) FOR SHARE")
@@ -158,14 +174,38 @@ struct GroupMembers: Sendable {
                 let chunks = stride(from: 0, to: max(members.count, 1), by: 1_000).map { Array(members[$0..<min($0 + 1_000, members.count)]) }
                 for (index, chunk) in chunks.enumerated() {
                     _ = try await envelopes.redis.send(["SADD", scratch] + (index == 0 ? [""] : []) + chunk)
+                    if index == 0 { _ = try await envelopes.redis.send(["EXPIRE", scratch, String(Self.loadLockSeconds)]) }
                 }
-                _ = try await envelopes.redis.send(["EXPIRE", scratch, String(Self.redisLifetimeSeconds)])
-                _ = try await envelopes.redis.evaluate(Self.loadScript, keys: [key, scratch])
+                let reply = try await envelopes.redis.evaluate(Self.loadScript, keys: [key, scratch])
+                placed.withLock { $0 = reply.int64 == 1 }
             }
         } catch {
             _ = try? await envelopes.redis.send(["DEL", scratch])
+            if placed.withLock({ $0 }) { await forget(groupID, after: error) }
+            _ = try? await envelopes.redis.send(["DEL", lock])
             throw error
         }
+        _ = try? await envelopes.redis.send(["DEL", lock])
+        return true
+    }
+
+    /// Deletes the group's members set after a failure that may have left it out of step with PostgreSQL; it is
+    /// loaded again by the next grab that needs it. A delete that fails too is logged loudly: the set may then be
+    /// wrong until an operator deletes it (`DEL <prefix>grp:{<groupId>}:members`).
+    private func forget(_ groupID: String, after error: any Error) async {
+        do {
+            _ = try await envelopes.redis.send(["DEL", envelopes.membersKey(groupID)])
+        } catch let cleanup {
+            logger.critical(
+                "a group's members set in Redis may be out of step with PostgreSQL and could not be deleted; delete it by hand",
+                metadata: ["group_id": "\(groupID)", "key": "\(envelopes.membersKey(groupID))", "error": "\(error)", "cleanup_error": "\(cleanup)"])
+        }
+    }
+
+    /// True when the group exists.
+    func exists(_ groupID: String) async throws -> Bool {
+        guard OrderNumbers.isWellFormed(groupID) else { return false }
+        return try await !postgres.query("SELECT 1 FROM user_groups WHERE group_id = \(groupID)").isEmpty
     }
 
     /// True when `account` is a member of `groupID`.

@@ -10,7 +10,8 @@ import PaystreamCore
 /// - `POST /v1/groups/{groupId}/members` `{"members"}` (the owner) → 200 the group; 409 `group.full` past
 ///   100,000 members.
 /// - `DELETE /v1/groups/{groupId}/members/{accountId}` (the owner, or the member leaving) → 200 the group; the owner
-///   stays (409 `group.owner_stays`).
+///   stays (409 `group.owner_stays`). The member's open event streams are pushed `group.left` and hear the group no
+///   more.
 ///
 /// A group is 404 `group.not_found` to anyone not in it. An envelope sent to the group is announced to its members'
 /// event streams (`GET /v1/events?groups=…`, members only) and grabbed by its members only (``GroupMembers``).
@@ -59,7 +60,20 @@ struct GroupRoutes: Sendable {
             await handle(request, services) { _ in
                 let caller = try user(request)
                 let member = context.parameters.get("accountId") ?? ""
-                return .json(.ok, try await services.groups.remove(member, from: context.parameters.get("groupId") ?? "", by: caller))
+                let groupID = context.parameters.get("groupId") ?? ""
+                let group = try await services.groups.remove(member, from: groupID, by: caller)
+                // Its open event streams stop hearing the group, on every API process (a stream's groups were checked
+                // when it opened).
+                if AccountID(member) != nil {
+                    do {
+                        try await services.publisher.publish(push: PushMessage(audience: member, event: PushMessage.groupLeft, groupId: groupID))
+                    } catch {
+                        services.logger.error(
+                            "group.left not published: the removed member's open streams hear the group until they reconnect",
+                            metadata: ["group_id": "\(groupID)", "member": "\(member)", "error": "\(error)"])
+                    }
+                }
+                return .json(.ok, group)
             }
         }
     }

@@ -28,6 +28,13 @@ struct IdempotencyMiddleware: RouterMiddleware {
     static let header = "Idempotency-Key"
     /// Routes whose answers hold a credential: never stored.
     static let unkeyedPaths: Set<String> = ["/v1/auth/login"]
+
+    /// True for a path of ``unkeyedPaths``, however many slashes end it (the router takes `/v1/auth/login/` too).
+    static func isUnkeyed(_ path: String) -> Bool {
+        var path = Substring(path)
+        while path.count > 1, path.hasSuffix("/") { path = path.dropLast() }
+        return unkeyedPaths.contains(String(path))
+    }
     /// Far longer than any request runs (channel calls time out in seconds).
     static let abandonedAfterSeconds = 300
     let postgres: PostgresClient
@@ -35,7 +42,7 @@ struct IdempotencyMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.method == .post, request.uri.path.hasPrefix("/v1/"), let key = request.header(Self.header),
-            !Self.unkeyedPaths.contains(request.uri.path)
+            !Self.isUnkeyed(request.uri.path)
         else {
             return try await next(request, context)
         }

@@ -7924,7 +7924,7 @@ enum OpenAPIDocument {
             }
           },
           "400": {
-            "description": "The body is not the documented JSON, or the split, expiry, payment or audience is invalid (exactly one of `groupId` and `receiver`; the receiver another user). Malformed `Idempotency-Key`. Codes: `request.invalid_body`, `request.missing_field`, `amount.out_of_range`, `envelope.invalid_shares`, `envelope.total_too_small`, `envelope.invalid_expiry`, `envelope.invalid_payment`, `envelope.audience_required`, `envelope.invalid_receiver`, `idempotency.invalid_key`, `request.invalid_field`.",
+            "description": "The body is not the documented JSON, or the split, expiry, payment or audience is invalid (exactly one of `groupId` and `receiver`; the receiver another user, and then one share). Malformed `Idempotency-Key`. Codes: `request.invalid_body`, `request.missing_field`, `amount.out_of_range`, `envelope.invalid_shares`, `envelope.total_too_small`, `envelope.invalid_expiry`, `envelope.invalid_payment`, `envelope.audience_required`, `envelope.invalid_receiver`, `idempotency.invalid_key`, `request.invalid_field`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -9013,7 +9013,7 @@ enum OpenAPIDocument {
           "Push"
         ],
         "summary": "Server-Sent Events",
-        "description": "A stream of what happens to the caller's money and envelopes: `envelope.available`, `grab.credited`, `envelope.finished`, `envelope.refunded`, `envelope.rest_returned` (an envelope's rest the channel did not refund is back in the wallet), `envelope.funded`, `refund.done`, `refund.returned` (a refund the channel could not complete is back in the wallet), `payment.credited`, `payment.failed`, `transfer.credited`, `withdrawal.updated`. Each event is `event: <name>` and one `data:` line of JSON; a comment every 15 s keeps the connection alive. A client not connected misses events.",
+        "description": "A stream of what happens to the caller's money and envelopes: `envelope.available` (to the members of the groups named in `groups`, and to an envelope's receiver), `group.left` (the caller was removed from a group, or left it: its announcements stop), `grab.credited`, `envelope.finished`, `envelope.refunded`, `envelope.rest_returned` (an envelope's rest the channel did not refund is back in the wallet), `envelope.funded`, `refund.done`, `refund.returned` (a refund the channel could not complete is back in the wallet), `payment.credited`, `payment.failed`, `transfer.credited`, `withdrawal.updated`. Each event is `event: <name>` and one `data:` line of JSON; a comment every 15 s keeps the connection alive. A client not connected misses events.",
         "parameters": [
           {
             "name": "groups",
@@ -11217,7 +11217,7 @@ enum OpenAPIDocument {
           "Groups"
         ],
         "summary": "Remove a member",
-        "description": "The owner removes anyone but themself; a member removes themself (leaves). From then on they grab nothing sent to the group. Removing one who is not a member changes nothing.",
+        "description": "The owner removes anyone but themself; a member removes themself (leaves). From then on they grab nothing sent to the group. Removing one who is not a member changes nothing. The member's open event streams are pushed `group.left` and hear the group no more, on every API process.",
         "parameters": [
           {
             "$ref": "#/components/parameters/GroupId"
@@ -12536,7 +12536,7 @@ enum OpenAPIDocument {
           },
           "receiver": {
             "type": "string",
-            "description": "The one user it goes to (`user:<name>`, not the sender; otherwise 400 `envelope.invalid_receiver`). Exactly one of `groupId` and `receiver`."
+            "description": "The one user it goes to (`user:<name>`, not the sender; otherwise 400 `envelope.invalid_receiver`), with `shares` 1 (otherwise 400 `envelope.invalid_shares`). Exactly one of `groupId` and `receiver`."
           },
           "payWith": {
             "type": "string",

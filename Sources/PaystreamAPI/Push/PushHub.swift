@@ -24,7 +24,7 @@ final class PushHub: Sendable {
 
     private struct Subscriber {
         let account: String
-        let groups: Set<String>
+        var groups: Set<String>
         let continuation: AsyncStream<Delivery>.Continuation
         /// Numbered in subscription order: the keep-alive turn of a connection is its number modulo the turns.
         let number: Int
@@ -82,6 +82,22 @@ final class PushHub: Sendable {
             return removed
         }
         removed?.continuation.finish()
+    }
+
+    /// Takes `group` out of every subscription of `account` (it left the group, or was removed): the group's
+    /// announcements no longer reach those connections. Answers how many connections it changed.
+    @discardableResult
+    func leave(account: String, group: String) -> Int {
+        subscribers.withLock { registry in
+            var changed = 0
+            for id in registry.byAccount[account] ?? [] where registry.byID[id]?.groups.contains(group) == true {
+                registry.byID[id]?.groups.remove(group)
+                registry.byGroup[group]?.remove(id)
+                changed += 1
+            }
+            if registry.byGroup[group]?.isEmpty == true { registry.byGroup[group] = nil }
+            return changed
+        }
     }
 
     /// Delivers to the connections of `account`; returns how many got it.

@@ -9,12 +9,18 @@ import PaystreamCore
 struct PushMessage: Codable, Sendable, Equatable {
     var audience: String
     var event: String
-    var envelopeId: String
+    var envelopeId: String?
     var sender: String?
     var greeting: String?
     var totalFen: Int64?
     var shares: Int?
     var grabbedFen: Int64?
+    /// `group.left`: the group the audience (an account) is no longer a member of.
+    var groupId: String? = nil
+
+    /// Pushed to an account removed from a group (or that left it); every API process then stops relaying the
+    /// group's announcements to that account's open streams.
+    static let groupLeft = "group.left"
 }
 
 extension PushHub.Event {

@@ -76,6 +76,10 @@ struct PushRelay: Service {
             return
         }
         let event = PushHub.Event(name: message.event, data: String(decoding: APIJSON.encode(message), as: UTF8.self))
+        if message.event == PushMessage.groupLeft, let group = message.groupId {
+            // Every API process relays it: the account's streams stop hearing the group wherever they are open.
+            hub.leave(account: message.audience, group: group)
+        }
         if message.audience.hasPrefix("group:") {
             hub.deliver(event, toGroup: String(message.audience.dropFirst("group:".count)))
         } else {

@@ -55,18 +55,19 @@ public enum EnvelopeScripts {
     /// `{'already', "grabId|fen|ms"}`, `{'empty'}`, `{'expired'}`, `{'unknown'}`, `{'outsider'}` (the user is not
     /// the receiver, or not a member of the group), `{'group', groupId}` (the caller named another group, or none:
     /// ask again with this one) or `{'members_unknown'}` (Redis does not hold the group's members: load them, ask
-    /// again). All at once: the envelope exists and has not expired, the user is in its audience and has not
+    /// again). All at once: the envelope exists, the user is in its audience (asked first, so that an outsider learns
+    /// nothing of its state), the envelope has not expired, the user has not
     /// grabbed it, a share is popped and the grab recorded (also as pending until its transfer is committed).
     public static let grab = """
         local meta = redis.call('HMGET', KEYS[1], 'sender', 'expires_ms', 'receiver', 'group')
         if not meta[1] then return {'unknown'} end
-        if tonumber(ARGV[3]) >= tonumber(meta[2]) then return {'expired'} end
         if meta[3] and meta[3] ~= ARGV[1] then return {'outsider'} end
         if meta[4] then
           if meta[4] ~= ARGV[4] then return {'group', meta[4]} end
           if redis.call('EXISTS', KEYS[5]) == 0 then return {'members_unknown'} end
           if redis.call('SISMEMBER', KEYS[5], ARGV[1]) == 0 then return {'outsider'} end
         end
+        if tonumber(ARGV[3]) >= tonumber(meta[2]) then return {'expired'} end
         local prior = redis.call('HGET', KEYS[3], ARGV[1])
         if prior then return {'already', prior} end
         local share = redis.call('LPOP', KEYS[2])
@@ -82,15 +83,17 @@ public enum EnvelopeScripts {
         """
 
     /// Puts a group's members in Redis as read from PostgreSQL. KEYS[1] the members set, KEYS[2] a scratch set of
-    /// this loader's own, filled beforehand with the members and the empty string (in as many calls as it took).
-    /// The scratch set becomes the members set unless one is there already (another loader was first, or a change
-    /// was applied to it since); it is deleted otherwise. Answers 1 when it became the members set.
+    /// this loader's own, filled beforehand with the members and the empty string (in as many calls as it took; it
+    /// expires should the loader die). The scratch set becomes the members set, without expiry, unless one is there
+    /// already (another loader was first, or a change was applied to it since); it is deleted otherwise. Answers 1
+    /// when it became the members set.
     public static let groupLoad = """
         if redis.call('EXISTS', KEYS[1]) == 1 then
           redis.call('DEL', KEYS[2])
           return 0
         end
         redis.call('RENAME', KEYS[2], KEYS[1])
+        redis.call('PERSIST', KEYS[1])
         return 1
         """
 
