@@ -48,24 +48,24 @@ final class APISecurity: Sendable {
     /// differ, and one whose clock is behind still accepts a timestamp another accepted a window ago.
     static let nonceMargin: TimeInterval = 120
 
-    /// Where a revoked session token is remembered until it would have expired: the console's sign-out and
-    /// `POST /v1/auth/logout` write it, every request bearing a session reads it.
-    func sessionRevocationKey(_ token: String) -> String {
-        "\(keyPrefix)session:revoked:" + Hex.encode(SHA256.hash(Array(token.utf8)))
-    }
+    /// Where a revoked session token is remembered (by its digest) until it would have expired: the console's
+    /// sign-out and `POST /v1/auth/logout` write it, every request bearing a session reads it.
+    private func sessionRevocationKey(digest: String) -> String { "\(keyPrefix)session:revoked:" + digest }
+
+    private static func digest(_ token: String) -> String { Hex.encode(SHA256.hash(Array(token.utf8))) }
 
     /// Revokes `token` (a verified session) until it expires.
     func revoke(_ token: String, session: SessionToken, now: Date) async throws {
         let seconds = max(1, Int(session.expiresAt.timeIntervalSince(now).rounded(.up)))
-        _ = try await redis.send(["SET", sessionRevocationKey(token), "1", "EX", String(seconds)])
+        _ = try await redis.send(["SET", sessionRevocationKey(digest: Self.digest(token)), "1", "EX", String(seconds)])
     }
 
     /// True when `token` was revoked. Also reads the key the console used before API sessions could be revoked
     /// (`console:revoked:`), so that a console session signed out just before an upgrade stays signed out; such keys
     /// are gone 30 minutes after it.
     func isRevoked(_ token: String) async throws -> Bool {
-        let digest = Hex.encode(SHA256.hash(Array(token.utf8)))
-        let reply = try await redis.multiplexed.send(["EXISTS", sessionRevocationKey(token), "\(keyPrefix)console:revoked:" + digest])
+        let digest = Self.digest(token)
+        let reply = try await redis.multiplexed.send(["EXISTS", sessionRevocationKey(digest: digest), "\(keyPrefix)console:revoked:" + digest])
         return (reply.int64 ?? 0) > 0
     }
 

@@ -9,6 +9,8 @@ struct Authenticated: Sendable {
     var appID: String?
     /// A verified login session (`Authorization: Bearer`).
     var session: SessionToken?
+    /// The token ``session`` was read from, as sent (what a revocation names).
+    var sessionToken: String?
 
     @TaskLocal static var current = Authenticated()
 }

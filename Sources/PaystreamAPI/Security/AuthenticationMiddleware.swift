@@ -79,9 +79,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 identity.appID = signed.appID
             }
             try Self.addSession(of: request, to: &identity, key: security.sessionKey, now: now())
-            if identity.session != nil, let authorization = request.header("Authorization"),
-                try await security.isRevoked(String(authorization.dropFirst(7)))
-            {
+            if let token = identity.sessionToken, try await security.isRevoked(token) {
                 throw Refusal(code: "auth.session_revoked", message: "this session was logged out: log in again")
             }
             return .identified(identity)
@@ -134,8 +132,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
         guard authorization.hasPrefix("Bearer ") else {
             throw Refusal(code: "auth.session_invalid", message: "Authorization must be `Bearer <session>`")
         }
+        let token = String(authorization.dropFirst(7))
         do {
-            identity.session = try SessionToken.verify(String(authorization.dropFirst(7)), key: key, now: now)
+            identity.session = try SessionToken.verify(token, key: key, now: now)
+            identity.sessionToken = token
         } catch .expired {
             throw Refusal(code: "auth.session_expired", message: "the session has expired: log in again")
         } catch {

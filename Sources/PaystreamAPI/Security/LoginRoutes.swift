@@ -28,10 +28,10 @@ struct LoginRoutes: Sendable {
     func register(on router: Router<APIRequestContext>) {
         router.post("/v1/auth/logout") { request, _ in
             await handle(request, services) { correlationID in
-                guard let session = Authenticated.current.session, let authorization = request.header("Authorization") else {
+                guard let session = Authenticated.current.session, let token = Authenticated.current.sessionToken else {
                     throw APIError(.unauthorized, "auth.session_required", "log out with the session to end (Authorization: Bearer)")
                 }
-                try await services.security.revoke(String(authorization.dropFirst(7)), session: session, now: services.now())
+                try await services.security.revoke(token, session: session, now: services.now())
                 services.logger.notice("logout", metadata: ["login": "\(session.login)", "correlation_id": "\(correlationID)"])
                 return Response(status: .noContent)
             }
