@@ -1,4 +1,7 @@
+import Cryptography
 import Foundation
+import PaystreamCore
+import PaystreamRuntime
 import Testing
 import TestSupport
 
@@ -40,11 +43,7 @@ import Glibc
     /// events still come on the same stream between them.
     @Test func everyOpenStreamGetsKeepAlivesAndItsEvents() async throws {
         try await FlowHarness.run { h in
-            let port = try freePort()
-            let api2 = try h.startSecondAPI(["--port", "\(port)", "--push-keep-alive-seconds", "0.5"])
-            let url2 = "http://127.0.0.1:\(port)"
-            let ready = await eventually(timeoutSeconds: 60) { (try? await h.send(.GET, url2 + "/v1/events/ready", headers: [:]).status) == 200 }
-            #expect(ready, "the second API did not relay pushes; log: \(api2.logFile.path)")
+            let (api2, url2) = try await Self.startAPIWithFastKeepAlives(h)
             let account = "user:keep\(h.prefix.suffix(6))"
             let first = try await Self.openStream(h, account: account, apiURL: url2)
             let second = try await Self.openStream(h, account: account + "b", apiURL: url2)
@@ -63,6 +62,43 @@ import Glibc
             #expect(pushed.contains("event: token.issued\ndata: {"), "the token was not pushed between the keep-alives: \(pushed)")
             _ = await api2.terminate()
         }
+    }
+
+    /// A stream does not outlive the credentials that opened it: a merchant's stream ends at the first keep-alive after
+    /// its login's password is set again, with `stream.ended` naming why, and the connection is closed; another
+    /// merchant's stream on the same process goes on.
+    @Test func aStreamEndsWhenItsSessionIsRevoked() async throws {
+        try await FlowHarness.run { h in
+            let (api2, url2) = try await Self.startAPIWithFastKeepAlives(h)
+            let shop = "merchant:strm\(h.prefix.suffix(6))", other = "merchant:stay\(h.prefix.suffix(6))"
+            let ending = try await Self.openStream(h, account: shop, apiURL: url2)
+            let staying = try await Self.openStream(h, account: other, apiURL: url2)
+            defer {
+                close(ending)
+                close(staying)
+            }
+            let before = Self.read(ending, seconds: 10) { $0.contains(": keep-alive\n\n") }
+            #expect(before.contains(": keep-alive\n\n") && !before.contains("stream.ended"), "\(before)")
+
+            let logins = Logins(postgres: h.database.client, hasher: try PasswordHasher(parameters: .pbkdf2SHA256(iterations: 10_000)))
+            try await logins.create(login: shop, role: .merchant, account: AccountID(shop), password: ProvisionedIdentities.password + "-new")
+            let ended = Self.read(ending, seconds: 10) { _ in false }
+            #expect(ended.contains("event: stream.ended\ndata: {\"code\":\"auth.session_revoked\"}"), "\(ended)")
+            #expect(ended.hasSuffix("0\r\n\r\n"), "the stream's response was not ended: \(ended.suffix(80))")
+            let stayed = Self.read(staying, seconds: 2) { $0.components(separatedBy: ": keep-alive\n\n").count > 2 }
+            #expect(!stayed.contains("stream.ended") && stayed.contains(": keep-alive\n\n"), "\(stayed)")
+            _ = await api2.terminate()
+        }
+    }
+
+    /// A second API process of the harness's deployment that sends keep-alives every 0.5 s, once it relays pushes.
+    static func startAPIWithFastKeepAlives(_ h: FlowHarness) async throws -> (api: ManagedProcess, url: String) {
+        let port = try freePort()
+        let api2 = try h.startSecondAPI(["--port", "\(port)", "--push-keep-alive-seconds", "0.5"])
+        let url2 = "http://127.0.0.1:\(port)"
+        let ready = await eventually(timeoutSeconds: 60) { (try? await h.send(.GET, url2 + "/v1/events/ready", headers: [:]).status) == 200 }
+        #expect(ready, "the second API did not relay pushes; log: \(api2.logFile.path)")
+        return (api2, url2)
     }
 
     static func openDescriptors(of pid: Int32) -> Int {

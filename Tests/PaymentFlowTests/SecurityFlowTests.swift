@@ -205,6 +205,18 @@ import TestSupport
             #expect(after.status == 401 && after.string("code") == "auth.session_revoked", "\(after.text)")
             let other = try await h.send(.GET, h.apiURL + "/v1/admin/withdrawals", headers: ["Authorization": "Bearer " + sessions[1]])
             #expect(other.status == 200, "\(other.text)")
+            // A new password ends every session opened with the old one (the one still open above), everywhere; a
+            // login with the new password opens one that works.
+            try await logins.create(login: "ops-sec", role: .admin, account: nil, password: ProvisionedIdentities.password + "-2")
+            let afterChange = try await h.send(.GET, h.apiURL + "/v1/admin/withdrawals", headers: ["Authorization": "Bearer " + sessions[1]])
+            #expect(afterChange.status == 401 && afterChange.string("code") == "auth.session_revoked", "\(afterChange.text)")
+            #expect(afterChange.string("detail")?.contains("password") == true, "\(afterChange.text)")
+            let relogin = try await h.send(
+                .POST, h.apiURL + "/v1/auth/login", json: #"{"login":"ops-sec","password":"\#(ProvisionedIdentities.password)-2"}"#)
+            #expect(relogin.status == 200, "\(relogin.text)")
+            let withNew = try await h.send(
+                .GET, h.apiURL + "/v1/admin/withdrawals", headers: ["Authorization": "Bearer " + (relogin.string("token") ?? "")])
+            #expect(withNew.status == 200, "\(withNew.text)")
             let logoutWithout = try await h.send(.POST, h.apiURL + "/v1/auth/logout")
             #expect(logoutWithout.status == 401 && logoutWithout.string("code") == "auth.session_required", "\(logoutWithout.text)")
             #expect(try await h.count("SELECT count(*) FROM logins WHERE password_hash LIKE '%\(ProvisionedIdentities.password)%'") == 0)

@@ -50,7 +50,7 @@ struct ConsoleSessions: Sendable {
         guard let token = Self.cookies(of: request)[Self.cookie],
             let session = try? SessionToken.verify(token, key: key, now: now), session.role == .admin
         else { return nil }
-        guard try await !security.isRevoked(token) else { return nil }
+        guard try await security.revocation(of: token, session: session) == nil else { return nil }
         return Operator(login: session.login, token: token, csrf: csrf(for: token))
     }
 

@@ -8,8 +8,10 @@ import NIOCore
 /// `envelope.finished` (to the sender), `envelope.refunded`, `refund.done`, `payment.credited`,
 /// `withdrawal.updated`. At most 10 streams per account and process (429 `push.too_many_streams`). Each event is `event: <name>` and one `data:` line of JSON; a comment every 15 s
 /// (`--push-keep-alive-seconds`) keeps the connection alive. A stream ends, and its subscription with it, as soon
-/// as its client closes the connection (``ClientDisconnectWatcher``). `GET /v1/events/ready` answers 200 once this
-/// process relays pushes.
+/// as its client closes the connection (``ClientDisconnectWatcher``), and at the first keep-alive after its
+/// credentials stop being good (``StreamCredentials``): the API client disabled, or the merchant's session expired,
+/// logged out or older than its login's password. Such a stream's last event is `stream.ended` with the reason's
+/// code, as a request would be refused. `GET /v1/events/ready` answers 200 once this process relays pushes.
 struct PushRoutes: Sendable {
     let services: APIServices
 
@@ -32,6 +34,7 @@ struct PushRoutes: Sendable {
                     throw APIError.forbidden(
                         "push.not_group_member", "not a member of \(outside.sorted().joined(separator: ", ").prefix(200)): no group of yours by that id")
                 }
+                let credentials = StreamCredentials(Authenticated.current, security: services.security, now: services.now)
                 let hub = services.push
                 guard let (id, stream) = hub.subscribe(account: caller.description, groups: groups) else {
                     throw APIError(
@@ -50,10 +53,15 @@ struct PushRoutes: Sendable {
                         channel.pipeline.removeHandler(watcher, promise: nil)
                     }
                     try await writer.write(ByteBuffer(string: ": connected as \(caller)\n\n"))
-                    for await delivery in stream {
+                    streaming: for await delivery in stream {
                         switch delivery {
                         case .event(let event): try await writer.write(ByteBuffer(string: "event: \(event.name)\ndata: \(event.data)\n\n"))
-                        case .keepAlive: try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
+                        case .keepAlive:
+                            if let code = await credentials.refusal() {
+                                try await writer.write(ByteBuffer(string: "event: stream.ended\ndata: {\"code\":\"\(code)\"}\n\n"))
+                                break streaming
+                            }
+                            try await writer.write(ByteBuffer(string: ": keep-alive\n\n"))
                         }
                     }
                     try await writer.finish(nil)
@@ -62,5 +70,37 @@ struct PushRoutes: Sendable {
                     status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-cache"], body: body)
             }
         }
+    }
+}
+
+/// What an event stream was opened with, checked again at each keep-alive: a stream lasts longer than any one
+/// request, and must not outlive the credentials that opened it.
+struct StreamCredentials: Sendable {
+    let identity: Authenticated
+    let security: APISecurity
+    let now: @Sendable () -> Date
+
+    init(_ identity: Authenticated, security: APISecurity, now: @escaping @Sendable () -> Date) {
+        self.identity = identity
+        self.security = security
+        self.now = now
+    }
+
+    /// The code a request with these credentials would now be refused with; nil while they are good. A check that
+    /// cannot be made (Redis or PostgreSQL down) keeps the stream: it is tried again at the next keep-alive.
+    func refusal() async -> String? {
+        let now = now()
+        if let appID = identity.appID {
+            do {
+                guard try await security.client(appID, now: now) != nil else { return "auth.unknown_app" }
+            } catch { return nil }
+        }
+        if let session = identity.session, let token = identity.sessionToken {
+            guard session.expiresAt > now else { return "auth.session_expired" }
+            do {
+                if try await security.revocation(of: token, session: session) != nil { return "auth.session_revoked" }
+            } catch { return nil }
+        }
+        return nil
     }
 }

@@ -60,13 +60,25 @@ final class APISecurity: Sendable {
         _ = try await redis.send(["SET", sessionRevocationKey(digest: Self.digest(token)), "1", "EX", String(seconds)])
     }
 
-    /// True when `token` was revoked. Also reads the key the console used before API sessions could be revoked
-    /// (`console:revoked:`), so that a console session signed out just before an upgrade stays signed out; such keys
-    /// are gone 30 minutes after it.
-    func isRevoked(_ token: String) async throws -> Bool {
+    /// Why a verified session is no longer accepted.
+    enum Revocation: Sendable, Equatable {
+        /// Logged out (`POST /v1/auth/logout`, the console's sign-out).
+        case loggedOut
+        /// Its login's password was set again since it was issued, or the login is gone.
+        case passwordChanged
+    }
+
+    /// Whether `token` (verified as `session`) was revoked: logged out, or issued under an older password generation
+    /// than its login's (PostgreSQL is read on every request that bears a session: these are merchants' and
+    /// operators' requests, few, and a cache would let a session outlive a new password). Also reads the key the
+    /// console used before API sessions could be revoked (`console:revoked:`), so that a console session signed out
+    /// just before an upgrade stays signed out; such keys are gone 30 minutes after it.
+    func revocation(of token: String, session: SessionToken) async throws -> Revocation? {
         let digest = Self.digest(token)
         let reply = try await redis.multiplexed.send(["EXISTS", sessionRevocationKey(digest: digest), "\(keyPrefix)console:revoked:" + digest])
-        return (reply.int64 ?? 0) > 0
+        if (reply.int64 ?? 0) > 0 { return .loggedOut }
+        guard try await logins.generation(of: session.login) == session.generation else { return .passwordChanged }
+        return nil
     }
 
     /// Records `nonce` for `appID`; false when it was seen within twice the allowed clock skew (and the margin).

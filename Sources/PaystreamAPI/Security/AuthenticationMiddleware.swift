@@ -79,8 +79,14 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 identity.appID = signed.appID
             }
             try Self.addSession(of: request, to: &identity, key: security.sessionKey, now: now())
-            if let token = identity.sessionToken, try await security.isRevoked(token) {
-                throw Refusal(code: "auth.session_revoked", message: "this session was logged out: log in again")
+            if let token = identity.sessionToken, let session = identity.session,
+                let revocation = try await security.revocation(of: token, session: session)
+            {
+                switch revocation {
+                case .loggedOut: throw Refusal(code: "auth.session_revoked", message: "this session was logged out: log in again")
+                case .passwordChanged:
+                    throw Refusal(code: "auth.session_revoked", message: "the login's password was changed since this session began: log in again")
+                }
             }
             return .identified(identity)
         } catch let refusal as Refusal {

@@ -15,6 +15,8 @@ import Postgres
 /// and every attempt, locked or not, known or not, costs one password hash. An attempt is counted as a failure
 /// before its password is checked, in one statement that refuses it while the name is locked (and locks the name at
 /// the ``maxFailures``th): however many guesses arrive at once, at most ``maxFailures`` are checked before the lock.
+/// Setting a login's password raises its password generation, which ends every session opened before
+/// (``Principal/generation``, ``generation(of:)``).
 public struct Logins: Sendable {
     public enum Role: String, Sendable, Codable { case merchant, admin }
 
@@ -36,11 +38,15 @@ public struct Logins: Sendable {
         public let role: Role
         /// The merchant account of a merchant login.
         public let account: AccountID?
+        /// The login's password generation when the password was checked: a session issued for this principal is
+        /// valid only while the login still has it.
+        public let generation: Int64
 
-        public init(login: String, role: Role, account: AccountID?) {
+        public init(login: String, role: Role, account: AccountID?, generation: Int64 = 0) {
             self.login = login
             self.role = role
             self.account = account
+            self.generation = generation
         }
     }
 
@@ -61,13 +67,29 @@ public struct Logins: Sendable {
     static let hashesInFlight = Atomic<Int>(0)
 
     /// Creates (or replaces the password of) a login. `account` is required for, and only for, a merchant.
+    /// Replacing raises the login's password generation, so every session opened before is refused from its next
+    /// request on.
     public func create(login: String, role: Role, account: AccountID?, password: String) async throws {
+        try await save(login: login, role: role, account: account, password: password, replacing: true)
+    }
+
+    /// Creates a login with `password` unless one of that name exists with the same role and account, which is kept
+    /// as it is, its sessions too; unlocks it either way. For identities that tests and benchmarks make, each process
+    /// its own session of a shared operator login: ``create(login:role:account:password:)`` would end the sessions of
+    /// the others.
+    public func ensure(login: String, role: Role, account: AccountID?, password: String) async throws {
+        try await save(login: login, role: role, account: account, password: password, replacing: false)
+    }
+
+    /// Inserts the login, or updates it (and raises its generation) when `replacing` or when its role or account differ.
+    private func save(login: String, role: Role, account: AccountID?, password: String, replacing: Bool) async throws {
         let hash = try await hashOffThread(password)
         try await postgres.execute(
             """
-            INSERT INTO logins (login, role, account_id, password_hash) VALUES (\(login), \(role.rawValue), \(account?.description), \(hash))
+            INSERT INTO logins AS l (login, role, account_id, password_hash) VALUES (\(login), \(role.rawValue), \(account?.description), \(hash))
             ON CONFLICT (login) DO UPDATE SET role = EXCLUDED.role, account_id = EXCLUDED.account_id,
-                password_hash = EXCLUDED.password_hash
+                password_hash = EXCLUDED.password_hash, password_generation = l.password_generation + 1
+            WHERE \(replacing) OR l.role IS DISTINCT FROM EXCLUDED.role OR l.account_id IS DISTINCT FROM EXCLUDED.account_id
             """)
         try await postgres.execute("DELETE FROM login_failures WHERE login = \(login)")
     }
@@ -86,7 +108,7 @@ public struct Logins: Sendable {
             return .locked(until: try lock.first?.decode(Date?.self, column: "locked_until") ?? now.addingTimeInterval(Self.lockout))
         }
         let failed: Outcome = reservation.lockedUntil.map { .locked(until: $0) } ?? .rejected
-        let rows = try await postgres.query("SELECT role, account_id, password_hash FROM logins WHERE login = \(login)")
+        let rows = try await postgres.query("SELECT role, account_id, password_hash, password_generation FROM logins WHERE login = \(login)")
         guard let row = rows.first else {
             _ = try? await hashOffThread(password)  // the same work as for a known login
             return failed
@@ -97,7 +119,14 @@ public struct Logins: Sendable {
         guard matches, let role = Role(rawValue: try row.decode(String.self, column: "role")) else { return failed }
         try await postgres.execute("DELETE FROM login_failures WHERE login = \(login)")
         let account = try row.decode(String?.self, column: "account_id").flatMap(AccountID.init)
-        return .accepted(Principal(login: login, role: role, account: account))
+        return .accepted(
+            Principal(login: login, role: role, account: account, generation: try row.decode(Int64.self, column: "password_generation")))
+    }
+
+    /// The login's current password generation; nil when there is no such login.
+    public func generation(of login: String) async throws -> Int64? {
+        let rows = try await postgres.query("SELECT password_generation FROM logins WHERE login = \(login)")
+        return try rows.first?.decode(Int64.self, column: "password_generation")
     }
 
     /// Counts the attempt as a failure before its password is checked (a success deletes the count): nil while

@@ -67,7 +67,7 @@ public final class ProvisionedIdentities: Sendable {
         if let known = sessions.withLock({ $0[login] }) { return known }
         // Cheap hashing parameters: these are throw-away passwords; the API reads the parameters from the hash.
         let logins = Logins(postgres: postgres, hasher: try PasswordHasher(parameters: .pbkdf2SHA256(iterations: 10_000)))
-        try await logins.create(login: login, role: role, account: account, password: Self.password)
+        try await logins.ensure(login: login, role: role, account: account, password: Self.password)
         var request = HTTPClientRequest(url: apiURL + "/v1/auth/login")
         request.method = .POST
         request.headers.add(name: "Content-Type", value: "application/json")

@@ -5,8 +5,9 @@ import PaystreamCore
 /// A login session: `<Base64URL of the claims JSON>.<Base64URL of HMAC-SHA256(session key, first part)>`.
 ///
 /// Claims: `sub` (the login), `role` (`merchant` or `admin`), `acct` (the merchant account), `iat` and `exp`
-/// (seconds since 1970), `sid` (random). Verification checks the MAC in constant time first, then the expiry;
-/// a token says nothing that the server did not sign. Sessions last ``lifetime`` and are not renewable.
+/// (seconds since 1970), `sid` (random), `gen` (the login's password generation). Verification checks the MAC in
+/// constant time first, then the expiry; a token says nothing that the server did not sign. Sessions last ``lifetime``
+/// and are not renewable. Whether the session was revoked since (a logout, a new password) is the API's check.
 public struct SessionToken: Sendable, Equatable {
     public static let lifetime: TimeInterval = 30 * 60
 
@@ -14,6 +15,8 @@ public struct SessionToken: Sendable, Equatable {
     public let role: Logins.Role
     public let account: AccountID?
     public let expiresAt: Date
+    /// The login's password generation it was issued under (0 for sessions issued before generations existed).
+    public let generation: Int64
 
     private struct Claims: Codable {
         var sub: String
@@ -22,13 +25,16 @@ public struct SessionToken: Sendable, Equatable {
         var iat: Int64
         var exp: Int64
         var sid: String
+        /// The password generation (``Logins/Principal/generation``); absent in tokens issued before it existed.
+        var gen: Int64?
     }
 
     public static func issue(for principal: Logins.Principal, key: [UInt8], now: Date = Date()) throws -> (token: String, expiresAt: Date) {
         let expires = now.addingTimeInterval(lifetime)
         let claims = Claims(
             sub: principal.login, role: principal.role, acct: principal.account?.description,
-            iat: Int64(now.timeIntervalSince1970), exp: Int64(expires.timeIntervalSince1970), sid: Hex.encode(SecureRandom.bytes(count: 12)))
+            iat: Int64(now.timeIntervalSince1970), exp: Int64(expires.timeIntervalSince1970), sid: Hex.encode(SecureRandom.bytes(count: 12)),
+            gen: principal.generation)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let payload = Base64URL.encode(try encoder.encode(claims))
@@ -48,6 +54,8 @@ public struct SessionToken: Sendable, Equatable {
         guard Double(claims.exp) > now.timeIntervalSince1970 else { throw .expired }
         let account = claims.acct.flatMap(AccountID.init)
         if claims.role == .merchant && account?.kind != .merchant { throw .malformed }
-        return SessionToken(login: claims.sub, role: claims.role, account: account, expiresAt: Date(timeIntervalSince1970: TimeInterval(claims.exp)))
+        return SessionToken(
+            login: claims.sub, role: claims.role, account: account, expiresAt: Date(timeIntervalSince1970: TimeInterval(claims.exp)),
+            generation: claims.gen ?? 0)
     }
 }
