@@ -19,10 +19,14 @@ public struct DeadLetter: Sendable, Equatable {
     public let value: [UInt8]
     /// The original message's own headers (pipeline headers removed).
     public let originalHeaders: [KafkaHeader]
+    /// For the letter of a message that was itself a replay: the dead letter it was replayed from
+    /// (`<dlq topic>/<partition>/<offset>`); that letter holds the failures before this one.
+    public let replayOf: String?
 
     public init(
         originalTopic: String, originalPartition: Int32, originalOffset: Int64, errorCode: String, error: String,
-        attempts: Int, firstFailureAt: String, key: [UInt8]?, value: [UInt8], originalHeaders: [KafkaHeader]
+        attempts: Int, firstFailureAt: String, key: [UInt8]?, value: [UInt8], originalHeaders: [KafkaHeader],
+        replayOf: String? = nil
     ) {
         self.originalTopic = originalTopic
         self.originalPartition = originalPartition
@@ -34,10 +38,12 @@ public struct DeadLetter: Sendable, Equatable {
         self.key = key
         self.value = value
         self.originalHeaders = originalHeaders
+        self.replayOf = replayOf
     }
 
     /// The dead letter of a consumed message. If the message itself came from a retry topic, its origin
-    /// and first failure time are kept.
+    /// and first failure time are kept; if it was a replay (on the main topic or, after failing again, on a retry
+    /// topic), the letter it was replayed from is kept as ``replayOf``.
     public static func of(
         _ message: KafkaMessage, errorCode: String, error: String, attempts: Int, now: Date = Date()
     ) -> DeadLetter {
@@ -49,7 +55,8 @@ public struct DeadLetter: Sendable, Equatable {
             errorCode: errorCode, error: error, attempts: attempts,
             firstFailureAt: message.header(PipelineHeaders.firstFailureAt)?.stringValue ?? Self.timestamp(now),
             key: message.key, value: message.value,
-            originalHeaders: message.headers.filter { !PipelineHeaders.pipelineOwned.contains($0.name) })
+            originalHeaders: message.headers.filter { !PipelineHeaders.pipelineOwned.contains($0.name) },
+            replayOf: message.header(PipelineHeaders.replayedFrom)?.stringValue ?? message.header(PipelineHeaders.replayOf)?.stringValue)
     }
 
     /// Parses a message read from a dead-letter or retry topic; nil if it lacks the pipeline headers.
@@ -65,7 +72,8 @@ public struct DeadLetter: Sendable, Equatable {
             attempts: Int(message.header(PipelineHeaders.attempts)?.stringValue ?? "") ?? 1,
             firstFailureAt: message.header(PipelineHeaders.firstFailureAt)?.stringValue ?? "",
             key: message.key, value: message.value,
-            originalHeaders: message.headers.filter { !PipelineHeaders.pipelineOwned.contains($0.name) })
+            originalHeaders: message.headers.filter { !PipelineHeaders.pipelineOwned.contains($0.name) },
+            replayOf: message.header(PipelineHeaders.replayOf)?.stringValue)
     }
 
     /// The message to produce on `topic` (a `.dlq` or `.retry.<n>` topic), keyed like the original so
@@ -82,6 +90,7 @@ public struct DeadLetter: Sendable, Equatable {
         if let notBeforeMilliseconds {
             headers.append(KafkaHeader(name: PipelineHeaders.notBefore, string: "\(notBeforeMilliseconds)"))
         }
+        if let replayOf { headers.append(KafkaHeader(name: PipelineHeaders.replayOf, string: replayOf)) }
         return KafkaOutgoingMessage(topic: topic, key: key, value: value, headers: headers)
     }
 

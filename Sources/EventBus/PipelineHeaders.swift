@@ -20,10 +20,13 @@ public enum PipelineHeaders {
     public static let notBefore = "paystream-not-before"
     /// On a replayed message: `<dlq topic>/<partition>/<offset>` it was replayed from.
     public static let replayedFrom = "paystream-replayed-from"
+    /// On a dead letter of a replayed message: the dead letter it was replayed from (`<dlq topic>/<partition>/<offset>`),
+    /// so that a letter refused again still names the one before it.
+    public static let replayOf = "paystream-replay-of"
 
     /// The headers the pipeline adds; a replay strips them to restore the original message.
     public static let pipelineOwned: Set<String> = [
         originalTopic, originalPartition, originalOffset, errorCode, error, attempts, firstFailureAt, notBefore,
-        replayedFrom,
+        replayedFrom, replayOf,
     ]
 }

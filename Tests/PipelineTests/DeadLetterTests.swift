@@ -65,6 +65,50 @@ struct DeadLetterPipelineTests {
         await h.close()
     }
 
+    /// A replay whose cause was not fixed is refused again. Its new letter names the letter it was replayed from, so the
+    /// operator sees the whole line of failures; replaying the new one once the cause is fixed applies it once.
+    @Test func aReplayRefusedAgainNamesTheLetterItWasReplayedFrom() async throws {
+        let h = try await PipelineHarness.make(stems: ["payment.callbacks", "transfer.requests"])
+        let producer = try KafkaTestCluster.producer()
+        let worker = try h.startWorker()
+        try await h.produce([try EventFactory.payment(order: "ln-f1", user: "vic", fen: 1_000)], to: "payment.callbacks", producer: producer)
+        #expect(await eventually { (try? await h.balance("user:vic").frozen) == 1_000 })
+        try await h.produce([try EventFactory.transfer(order: "ln-t", from: "vic", to: "wes", fen: 1_500)], to: "transfer.requests", producer: producer)
+        var letters: [KafkaMessage] = []
+        #expect(await eventually { letters = (try? await h.deadLetters("transfer.requests")) ?? []; return letters.count == 1 })
+        let first = try #require(letters.first)
+        #expect(DeadLetter(message: first)?.replayOf == nil)
+        let common = ["--pg-url", h.database.url, "--kafka-bootstrap", try KafkaTestCluster.bootstrap(), "--topics-dir", h.topicsDirectory.path]
+        func dlq(_ arguments: [String]) async throws -> (status: Int32?, output: String) {
+            let process = try ManagedProcess(executable: "paystream-dlq", arguments: arguments + common, name: "dlq")
+            let status = await process.waitForExit(timeoutSeconds: 60)
+            return (status, process.tail())
+        }
+        let firstAddress = [first.topic, "\(first.partition)", "\(first.offset)"]
+        #expect(try await dlq(["replay"] + firstAddress + ["--reason", "too early"]).status == 0)
+        #expect(await eventually { letters = (try? await h.deadLetters("transfer.requests")) ?? []; return letters.count == 2 }, "\(worker.tail())")
+        let second = try #require(letters.last)
+        let letter = try #require(DeadLetter(message: second))
+        #expect(letter.replayOf == "\(first.topic)/\(first.partition)/\(first.offset)")
+        #expect(letter.errorCode == "balance.insufficient_frozen" && letter.originalTopic == h.family("transfer.requests"))
+        #expect(second.header(PipelineHeaders.replayedFrom) == nil)
+        let shown = try await dlq(["show", second.topic, "\(second.partition)", "\(second.offset)"])
+        #expect(shown.output.contains("replay of      \(first.topic)/\(first.partition)/\(first.offset)"), "\(shown.output)")
+
+        // Fixed, then the second letter replayed: applied once; its replay carries no trace of the lineage header.
+        try await h.produce([try EventFactory.payment(order: "ln-f2", user: "vic", fen: 1_000)], to: "payment.callbacks", producer: producer)
+        #expect(await eventually { (try? await h.balance("user:vic").frozen) == 2_000 })
+        #expect(try await dlq(["replay", second.topic, "\(second.partition)", "\(second.offset)", "--reason", "vic funded"]).status == 0)
+        #expect(await eventually { (try? await h.balance("user:wes").available) == 1_500 }, "\(worker.tail())")
+        #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE idempotency_key = 'transfer:ln-t'") == 1)
+        #expect(try await h.deadLetters("transfer.requests").count == 2)
+        let report = try await h.verify()
+        #expect(report.isClean, "\(report.violations)")
+        await worker.terminate()
+        await producer.shutdown()
+        await h.close()
+    }
+
     @Test func undecodableAndMisKeyedMessagesGoToTheDeadLetterTopicWithTheirReasons() async throws {
         let h = try await PipelineHarness.make(stems: ["transfer.requests"])
         let producer = try KafkaTestCluster.producer()

@@ -76,7 +76,7 @@ struct DeadLetterToolOptions: ParsableArguments {
 
 /// The selection flags of `list` and `replay --filter`.
 struct DeadLetterFilterOptions: ParsableArguments {
-    @Option(help: "A topic family declared in topics/ (e.g. paystream.withdrawals) or a dead-letter topic (<name>.dlq).")
+    @Option(help: "A topic family declared in topics/ (e.g. paystream.withdrawals: its dead-letter topic and its gray twin's) or a dead-letter topic (<name>.dlq).")
     var topic: String?
     @Option(name: .customLong("error"), help: "Only letters whose error code or message contains this text (any case).")
     var errorText: String?
@@ -96,7 +96,9 @@ struct DeadLetterFilterOptions: ParsableArguments {
         DeadLetterFilter(errorText: errorText, since: since?.date, until: until?.date, includeResolved: includeResolved)
     }
 
-    /// The dead-letter topics meant: the one named, or every one declared in topics/.
+    /// The dead-letter topics meant: the one named; a family's, with its gray twin's when it has one (a canary's
+    /// letters are the family's letters too; the twin's topics exist only where the canary has run, so missing
+    /// topics are skipped then); or every one declared in topics/.
     func topics(_ configuration: PaystreamConfiguration) throws -> (topics: [String], declared: Bool) {
         if let topic, topic.hasSuffix(".dlq") { return ([topic], false) }
         let registry = try TopicRegistry.load(directory: configuration.topicsDirectory)
@@ -105,7 +107,8 @@ struct DeadLetterFilterOptions: ParsableArguments {
             throw ValidationError("\(topic) is neither a topic family of \(configuration.topicsDirectory) nor a <name>.dlq topic")
         }
         guard let dlq = declaration.deadLetterTopic else { throw ValidationError("\(topic) declares no dead-letter topic") }
-        return ([dlq], false)
+        guard let twin = declaration.grayTwin?.deadLetterTopic else { return ([dlq], false) }
+        return ([dlq, twin], true)
     }
 }
 

@@ -51,6 +51,8 @@ enum DeadLetterRendering {
         var error: String?
         var attempts: Int?
         var firstFailureAt: String?
+        /// The dead letter this one's message was replayed from, when it was a replay refused again.
+        var replayOf: String?
         /// The key as text when it is UTF-8; otherwise nil and ``keyHex`` is set.
         var key: String?
         var keyHex: String?
@@ -65,7 +67,7 @@ enum DeadLetterRendering {
             dlqTopic: entry.address.topic, dlqPartition: entry.address.partition, dlqOffset: entry.address.offset,
             originalTopic: letter?.originalTopic, originalPartition: letter?.originalPartition,
             originalOffset: letter?.originalOffset, errorCode: letter?.errorCode, error: letter?.error,
-            attempts: letter?.attempts, firstFailureAt: letter?.firstFailureAt,
+            attempts: letter?.attempts, firstFailureAt: letter?.firstFailureAt, replayOf: letter?.replayOf,
             key: keyText, keyHex: keyText == nil ? entry.message.key.map(hex) : nil,
             status: entry.status.rawValue,
             actions: entry.actions.map {
@@ -90,6 +92,7 @@ enum DeadLetterRendering {
             field("error", escaped(letter.error))
             field("attempts", "\(letter.attempts)")
             field("first failure", letter.firstFailureAt)
+            if let replayOf = letter.replayOf { field("replay of", replayOf + " (the letter before: paystream-dlq show it)") }
         } else {
             field("original", "? (not a dead letter: the paystream-original-* headers are missing)")
         }

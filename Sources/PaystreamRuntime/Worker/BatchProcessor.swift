@@ -376,7 +376,8 @@ struct BatchProcessor: Sendable {
                 let letter = DeadLetter.of(message, errorCode: "processing.failed", error: text, attempts: attempts + 1)
                 let notBefore = next.delayMilliseconds.map { Int64(Date().timeIntervalSince1970 * 1000) + Int64($0) }
                 var forwarded = letter.message(to: next.topic, notBeforeMilliseconds: notBefore)
-                // A replay stays a replay on the retry topics, so that its rejected key is still reconsidered there.
+                // A replay stays a replay on the retry topics, so that its rejected key is still reconsidered there
+                // (and its letter, if it ends in the dead letters, names the one it was replayed from).
                 if let replayed = message.header(PipelineHeaders.replayedFrom) { forwarded.headers.append(replayed) }
                 outgoing.append(forwarded)
                 let outcome = next.delayMilliseconds == nil ? "dead_lettered" : "retried"
