@@ -399,6 +399,37 @@ import TestSupport
         }
     }
 
+    /// Once an account has a holder, every WeChat withdrawal names them, however small, and WeChat pays only the
+    /// WeChat user of that real name: a WeChat user of another name bound to the account (a stolen credential) gets
+    /// nothing, and the money comes back to the wallet.
+    @Test func aSmallWeChatWithdrawalNamesTheHolderAndIsNotPaidToAnotherPerson() async throws {
+        try await FlowHarness.run { h in
+            let user = try await h.fundedUser("wnm", fen: 10_000)
+            _ = try await h.bindCard(as: user)
+            let holders = try await h.bindWeChat(as: user, realName: "张三")
+            let strangers = try await h.bindWeChat(as: user, realName: "李四")
+            func withdraw(_ openID: String) async throws -> String {
+                let reply = try await h.post("/v1/withdrawals", #"{"amountFen":1000,"channel":"wechat","openId":"\#(openID)"}"#, as: user)
+                #expect(reply.status == 202, "\(reply.text)")
+                let order = try #require(reply.string("orderId"), "\(reply.text)")
+                #expect(await h.waitFor(order, status: "requested"))
+                #expect(try await h.post("/v1/admin/withdrawals/\(order)/approve", "{}", admin: "ops-nm").status == 202)
+                return order
+            }
+            let paid = try await withdraw(holders)
+            #expect(await h.waitFor(paid, status: "paidOut"))
+            let refused = try await withdraw(strangers)
+            #expect(await h.waitFor(refused, status: "invalid"), "\(h.api.tail())")
+            let payouts = (try JSONSerialization.jsonObject(with: Data(try await h.sandbox(.GET, "/sandbox/payouts").body)) as? [[String: Any]]) ?? []
+            let named = payouts.filter { [paid, refused].contains($0["outBillNo"] as? String ?? "") }
+            #expect(named.count == 2 && named.allSatisfy { $0["payeeName"] as? String == "张三" }, "\(named)")
+            #expect(named.first { $0["outBillNo"] as? String == refused }?["failReason"] as? String == "NAME_NOT_CORRECT", "\(named)")
+            #expect(try await h.balance(user) == (9_000, 0))
+            let report = try await h.verify()
+            #expect(report.isClean, "\(report.violations)")
+        }
+    }
+
     /// A merchant funded by a collection, with a bound WeChat account.
     static func fundedMerchant(_ h: FlowHarness, _ tag: String, fen: Int64) async throws -> (merchant: String, openID: String) {
         let merchant = "merchant:\(tag)\(h.prefix.suffix(6))"

@@ -47,6 +47,8 @@ actor SandboxIdentities {
     /// WeChat OAuth codes users authorized, by code, oldest first in `codeSequence`.
     private var codes: [String: OAuthCode] = [:]
     private var codeSequence: [String] = []
+    /// SIMULATED: the real name WeChat holds for an openid, when a test gave one (at most `maxMessages`).
+    private var realNames: [String: String] = [:]
 
     /// A code WeChat gave a user's browser after they authorized the official account (snsapi_base).
     struct OAuthCode: Sendable {
@@ -77,7 +79,17 @@ actor SandboxIdentities {
         messages = []
         codes = [:]
         codeSequence = []
+        realNames = [:]
     }
+
+    /// Records the real name WeChat holds for `openid` (its user's real-name verification).
+    func recordRealName(_ name: String, of openid: String) {
+        if realNames[openid] == nil && realNames.count >= maxMessages { realNames.removeAll() }
+        realNames[openid] = name
+    }
+
+    /// The real name WeChat holds for `openid`; nil when none was recorded (then any name passes, as before).
+    func realName(of openid: String) -> String? { realNames[openid] }
 
     /// The WeChat user `openid` authorizes the official account: a new code for them (at most `maxMessages`
     /// codes are kept, the oldest forgotten first).

@@ -77,6 +77,10 @@ public struct SandboxPayout: Codable, Sendable, Equatable {
     public let createdAt: Date
     public var updatedAt: Date
     var fingerprint: String
+
+    /// The `details` entry of a WeChat transfer whose payee name is not the openid's real name (SIMULATED record): the
+    /// fail reason the bill settles with.
+    static let nameCheckDetail = "name_check"
 }
 
 /// Faults a test or a person injects; they stay in force until replaced (`POST /sandbox/faults {}` clears all).

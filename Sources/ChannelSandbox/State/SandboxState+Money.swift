@@ -105,14 +105,15 @@ extension SandboxState {
         let finalStates: Set<String> = ["SUCCESS", "FAIL", "111", "112"]
         guard var payout = payouts[key], !finalStates.contains(payout.state) else { return nil }
         if rail == .wechatTransfer && faults.payouts?.awaitConfirmation == true { return nil }
-        let fail = faults.payouts?.fail == true
+        let nameCheck = payout.details[SandboxPayout.nameCheckDetail]
+        let fail = faults.payouts?.fail == true || nameCheck != nil
         switch rail {
         case .wechatTransfer: payout.state = fail ? "FAIL" : "SUCCESS"
         case .bill99: payout.state = fail ? "112" : "111"
         }
         if fail {
             payout.failReason =
-                faults.payouts?.failReason ?? (rail == .wechatTransfer ? "PAYEE_ACCOUNT_ABNORMAL" : "收款账户异常")
+                nameCheck ?? faults.payouts?.failReason ?? (rail == .wechatTransfer ? "PAYEE_ACCOUNT_ABNORMAL" : "收款账户异常")
         }
         payout.updatedAt = now
         payouts[key] = payout

@@ -9,7 +9,8 @@ import Hummingbird
 ///   at WeChat, with `{"errcode","errmsg"}`: 40013 invalid appid, 40125 invalid appsecret, 40029 invalid code
 ///   (unknown or older than 5 minutes), 40163 code been used, 40002 invalid grant_type.
 /// - SIMULATED user consent, which at WeChat happens in the user's WeChat app: `POST /sandbox/wechat/authorize
-///   {"openid"?}` → `{"code","openid"}` (a new openid when none is given).
+///   {"openid"?,"realName"?}` → `{"code","openid"}` (a new openid when none is given). `realName` is the SIMULATED
+///   real-name record WeChat keeps of its user: a transfer to that openid naming anyone else fails (`NAME_NOT_CORRECT`).
 ///
 /// Guarantees: a code is redeemed once; only this sandbox's AppID and AppSecret are accepted.
 struct WeChatOAuthEndpoints: Sendable {
@@ -31,7 +32,10 @@ struct WeChatOAuthEndpoints: Sendable {
         var errmsg: String
     }
 
-    struct Consent: Decodable { var openid: String? }
+    struct Consent: Decodable {
+        var openid: String?
+        var realName: String?
+    }
     struct Authorized: Encodable {
         var code: String
         var openid: String
@@ -61,6 +65,10 @@ struct WeChatOAuthEndpoints: Sendable {
                 let openid = consent.openid ?? SandboxID.wechatOpenID()
                 guard (1...128).contains(openid.utf8.count), openid.utf8.allSatisfy(Self.openidBytes.contains) else {
                     throw SandboxError(.badRequest, "openid must be 1...128 letters, digits or _-|*")
+                }
+                if let realName = consent.realName {
+                    guard (1...64).contains(realName.count) else { throw SandboxError(.badRequest, "realName is 1...64 characters") }
+                    await core.identities.recordRealName(realName, of: openid)
                 }
                 return .json(.ok, Authorized(code: await core.identities.authorize(openid: openid, now: Date()), openid: openid))
             }

@@ -83,8 +83,10 @@ extension WeChatPayEndpoints {
     /// MCHTRANSFER.BILL.FINISHED notify when notify_url was given.
     ///
     /// `user_name` is required from 2,000.00 CNY on, as WeChat Pay requires it: RSA-OAEP (SHA-1) under the platform
-    /// key that `Wechatpay-Serial` names, decrypted and kept as the payout's payee name. SIMULATED: WeChat checks the
-    /// name against the openid's real-name record; the sandbox has none and takes any name.
+    /// key that `Wechatpay-Serial` names, decrypted and kept as the payout's payee name. A name given at any amount is
+    /// checked against the openid's real-name record, as WeChat does: SIMULATED by the record a test gave at consent
+    /// (`/sandbox/wechat/authorize` `realName`); a mismatch FAILs the bill with `NAME_NOT_CORRECT` when it settles.
+    /// Without a record any name passes.
     func createTransfer(_ call: Call) async throws -> Reply {
         let request = try decode(WeChatTransferRequest.self, call)
         try checkIdentity(appid: request.appid, mchid: nil)
@@ -95,6 +97,10 @@ extension WeChatPayEndpoints {
         guard request.transfer_amount < 200_000 || payeeName != nil else {
             throw ParameterError(message: "user_name is required for a transfer of 2000 CNY or more")
         }
+        var details = ["transfer_scene_id": request.transfer_scene_id]
+        if let payeeName, let recorded = await core.identities.realName(of: request.openid), recorded != payeeName {
+            details[SandboxPayout.nameCheckDetail] = "NAME_NOT_CORRECT"
+        }
         let now = Date()
         let paidFen = request.transfer_amount + (await core.state.faults.payouts?.amountOffsetFen ?? 0)
         let (payout, isNew) = try await core.state.createPayout(
@@ -102,7 +108,7 @@ extension WeChatPayEndpoints {
                 rail: .wechatTransfer, outBillNo: request.out_bill_no, channelBillNo: SandboxID.wechatTransferBill(now),
                 amountFen: paidFen, payee: request.openid, payeeName: payeeName,
                 remark: request.transfer_remark, state: "WAIT_USER_CONFIRM", notifyURL: request.notify_url,
-                details: ["transfer_scene_id": request.transfer_scene_id], createdAt: now, updatedAt: now,
+                details: details, createdAt: now, updatedAt: now,
                 fingerprint: "\(request.openid)|\(request.transfer_amount)|\(request.transfer_remark)|\(payeeName ?? "")"))
         if isNew {
             let core = self.core

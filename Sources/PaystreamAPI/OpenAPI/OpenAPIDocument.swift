@@ -12405,7 +12405,7 @@ enum OpenAPIDocument {
           },
           "openId": {
             "type": "string",
-            "description": "The openid of a WeChat account bound to the caller (`POST /v1/wechat-accounts`), 1…128 letters, digits or `_-|*`. From 200000 fen (2,000.00 CNY) on, WeChat pays only to the openid's real name: Paystream sends the account holder's (the name on the account's first verified bank card), encrypted, and refuses the withdrawal with 409 `withdraw.payee_name_required` when the account has none.",
+            "description": "The openid of a WeChat account bound to the caller (`POST /v1/wechat-accounts`), 1…128 letters, digits or `_-|*`. WeChat pays only to the openid's real name when one is sent: Paystream sends the account holder's (the name on the account's first verified bank card), encrypted, with every WeChat withdrawal of an account that has a holder, and a WeChat user of another name is not paid (the withdrawal fails and is unfrozen). From 200000 fen (2,000.00 CNY) on WeChat requires the name, and the withdrawal of an account with none is refused with 409 `withdraw.payee_name_required`.",
             "minLength": 1,
             "maxLength": 128,
             "pattern": "^[A-Za-z0-9_|*-]{1,128}$"

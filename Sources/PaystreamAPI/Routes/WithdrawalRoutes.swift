@@ -233,16 +233,15 @@ struct WithdrawalRoutes: Sendable {
                     "withdraw.wechat_not_bound", "openId is not a WeChat account bound to this account (bind it: POST /v1/wechat-accounts)")
             }
             riskAttributes["wechat_bound_at"] = boundAt
-            // From 2,000.00 CNY on WeChat Pay needs the payee's real name, and pays only if it is the openid's: the
-            // account holder's, as their first verified card gives it (sent encrypted; sealed here at rest).
-            var payeeName: String?
-            if amount.fen >= WeChatPayV3Client.transferNameRequiredFromFen {
-                guard let name = try await services.store.holderName(of: caller.description, cipher: services.security.cipher) else {
-                    throw APIError.conflict(
-                        "withdraw.payee_name_required",
-                        "a WeChat withdrawal of 2,000.00 CNY or more needs the account holder's real name: bind a bank card first (POST /v1/cards)")
-                }
-                payeeName = name
+            // WeChat Pay pays a transfer that names its payee only if the name is the openid's real name. The account
+            // holder's name (their first verified card's) goes with every WeChat withdrawal of an account that has one,
+            // whatever the amount, so that a WeChat user other than the holder (bound with a stolen credential, say)
+            // is not paid; from 2,000.00 CNY on WeChat requires it. Sent encrypted; sealed here at rest.
+            let payeeName = try await services.store.holderName(of: caller.description, cipher: services.security.cipher)
+            guard payeeName != nil || amount.fen < WeChatPayV3Client.transferNameRequiredFromFen else {
+                throw APIError.conflict(
+                    "withdraw.payee_name_required",
+                    "a WeChat withdrawal of 2,000.00 CNY or more needs the account holder's real name: bind a bank card first (POST /v1/cards)")
             }
             destination = .init(type: "wechat", holderName: payeeName, openId: openID)
         case .alipay, nil:
