@@ -148,7 +148,7 @@ import TestSupport
             }
             // A session signed with the right key but expired.
             let expired = try SessionToken.issue(
-                for: Logins.Principal(login: "ops-sec", role: .admin, account: nil), key: h.identities.keys.sessionKey,
+                for: Logins.Principal(login: "ops-sec", role: .admin, account: nil, generation: 0), key: h.identities.keys.sessionKey,
                 now: Date().addingTimeInterval(-SessionToken.lifetime - 1)).token
             let stale = try await h.send(.GET, h.apiURL + "/v1/admin/withdrawals", headers: ["Authorization": "Bearer " + expired])
             #expect(stale.status == 401 && stale.string("code") == "auth.session_expired")

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import Synchronization
 
 /// `GET /v1/events?groups=GR…,GR…` (authenticated; the caller a member of each group named, 403
 /// `push.not_group_member` otherwise): a Server-Sent Events stream of what happens to the
@@ -8,9 +9,9 @@ import NIOCore
 /// `envelope.finished` (to the sender), `envelope.refunded`, `refund.done`, `payment.credited`,
 /// `withdrawal.updated`. At most 10 streams per account and process (429 `push.too_many_streams`). Each event is `event: <name>` and one `data:` line of JSON; a comment every 15 s
 /// (`--push-keep-alive-seconds`) keeps the connection alive. A stream ends, and its subscription with it, as soon
-/// as its client closes the connection (``ClientDisconnectWatcher``), and at the first keep-alive after its
-/// credentials stop being good (``StreamCredentials``): the API client disabled, or the merchant's session expired,
-/// logged out or older than its login's password. Such a stream's last event is `stream.ended` with the reason's
+/// as its client closes the connection (``ClientDisconnectWatcher``), and when a check at every
+/// ``StreamCredentials/keepAlivesPerCheck``th keep-alive (30 s by default) finds its credentials no longer good: the API client disabled (as the 60 s
+/// client cache sees it), or the merchant's session expired, logged out or older than its login's password. Such a stream's last event is `stream.ended` with the reason's
 /// code, as a request would be refused. `GET /v1/events/ready` answers 200 once this process relays pushes.
 struct PushRoutes: Sendable {
     let services: APIServices
@@ -57,7 +58,7 @@ struct PushRoutes: Sendable {
                         switch delivery {
                         case .event(let event): try await writer.write(ByteBuffer(string: "event: \(event.name)\ndata: \(event.data)\n\n"))
                         case .keepAlive:
-                            if let code = await credentials.refusal() {
+                            if let code = await credentials.refusalIfDue() {
                                 try await writer.write(ByteBuffer(string: "event: stream.ended\ndata: {\"code\":\"\(code)\"}\n\n"))
                                 break streaming
                             }
@@ -75,15 +76,24 @@ struct PushRoutes: Sendable {
 
 /// What an event stream was opened with, checked again at each keep-alive: a stream lasts longer than any one
 /// request, and must not outlive the credentials that opened it.
-struct StreamCredentials: Sendable {
+final class StreamCredentials: Sendable {
     let identity: Authenticated
     let security: APISecurity
     let now: @Sendable () -> Date
+    /// Checks are spread out: each costs a cache look-up, and for a merchant a Redis and a PostgreSQL round trip.
+    static let keepAlivesPerCheck = 2
+    private let keepAlives = Atomic<Int>(0)
 
     init(_ identity: Authenticated, security: APISecurity, now: @escaping @Sendable () -> Date) {
         self.identity = identity
         self.security = security
         self.now = now
+    }
+
+    /// At every ``keepAlivesPerCheck``th keep-alive, ``refusal()``; nil at the others.
+    func refusalIfDue() async -> String? {
+        let count = keepAlives.wrappingAdd(1, ordering: .relaxed).newValue
+        return count % Self.keepAlivesPerCheck == 0 ? await refusal() : nil
     }
 
     /// The code a request with these credentials would now be refused with; nil while they are good. A check that

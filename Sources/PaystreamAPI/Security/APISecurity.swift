@@ -6,8 +6,8 @@ import Postgres
 import Redis
 import Synchronization
 
-/// What authentication needs: the API clients' secrets (cached), the logins, the session key and Redis for
-/// the nonces already seen.
+/// What authentication needs: the API clients' secrets (cached), the logins (and their password generations, which
+/// end older sessions), the session key and Redis for the nonces already seen and the sessions logged out.
 final class APISecurity: Sendable {
     let clients: APIClients
     let logins: Logins

@@ -42,7 +42,7 @@ public struct Logins: Sendable {
         /// valid only while the login still has it.
         public let generation: Int64
 
-        public init(login: String, role: Role, account: AccountID?, generation: Int64 = 0) {
+        public init(login: String, role: Role, account: AccountID?, generation: Int64) {
             self.login = login
             self.role = role
             self.account = account
