@@ -29,6 +29,20 @@ public struct ReconRun: Sendable, Codable {
         /// The latest resolution of this key on this day and channel (of this item or of the same difference in an
         /// earlier run): "item 12 by ops-lee: ledgerCorrection recon-resolution:12 (why)".
         public var resolution: String?
+        /// The correction proposed for this difference (this item, or the same key in another run of the day) and not
+        /// decided yet: it waits for a second operator.
+        public var proposal: PendingCorrection?
+    }
+
+    /// A correction one operator proposed and no one has approved or declined yet.
+    public struct PendingCorrection: Sendable, Codable {
+        public var proposalID: Int64
+        public var proposedBy: String
+        public var reason: String
+        /// `account:bucket`.
+        public var debit: String
+        public var credit: String
+        public var amountFen: Int64
     }
 
     public func count(_ classification: ReconClassification) -> Int { items.count { $0.item.classification == classification } }
@@ -115,8 +129,16 @@ public struct ReconStore: Sendable {
             SELECT i.item_id, i.classification, i.item_key, r.channel, i.platform_record::text AS platform,
                    i.bill_record::text AS bill, i.note,
                    'item ' || res.item_id || ' by ' || res.resolved_by || ': ' || res.action
-                       || coalesce(' ' || res.entry_idempotency_key, '') || ' (' || res.reason || ')' AS resolution
+                       || coalesce(' ' || res.entry_idempotency_key, '') || ' (' || res.reason || ')' AS resolution,
+                   prop.proposal_id, prop.proposed_by, prop.reason AS proposal_reason, prop.debit_account || ':' || prop.debit_bucket AS debit,
+                   prop.credit_account || ':' || prop.credit_bucket AS credit, prop.amount_fen
             FROM recon_items i JOIN recon_runs r ON r.run_id = i.run_id
+            LEFT JOIN LATERAL (
+                SELECT p.* FROM recon_correction_proposals p
+                JOIN recon_items i3 ON i3.item_id = p.item_id JOIN recon_runs r3 ON r3.run_id = i3.run_id
+                WHERE i3.item_key = i.item_key AND r3.channel = r.channel AND r3.bill_day = r.bill_day
+                  AND NOT EXISTS (SELECT 1 FROM recon_correction_decisions d WHERE d.proposal_id = p.proposal_id)
+                ORDER BY p.proposal_id DESC LIMIT 1) prop ON true
             LEFT JOIN LATERAL (
                 SELECT rr.item_id, rr.resolved_by, rr.action, rr.entry_idempotency_key, rr.reason
                 FROM recon_resolutions rr
@@ -146,7 +168,13 @@ public struct ReconStore: Sendable {
                         platform: try decode(PlatformRecord.self, try item.decode(String?.self, column: "platform")),
                         bill: try decode(ChannelBillRecord.self, try item.decode(String?.self, column: "bill")),
                         note: try item.decode(String?.self, column: "note")),
-                    resolution: try item.decode(String?.self, column: "resolution"))
+                    resolution: try item.decode(String?.self, column: "resolution"),
+                    proposal: try item.decode(Int64?.self, column: "proposal_id").map { id in
+                        ReconRun.PendingCorrection(
+                            proposalID: id, proposedBy: try item.decode(String.self, column: "proposed_by"),
+                            reason: try item.decode(String.self, column: "proposal_reason"), debit: try item.decode(String.self, column: "debit"),
+                            credit: try item.decode(String.self, column: "credit"), amountFen: try item.decode(Int64.self, column: "amount_fen"))
+                    })
             },
             changes: try decode([ReconChange].self, try row.decode(String.self, column: "changes")) ?? [])
     }

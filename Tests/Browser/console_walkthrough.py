@@ -11,7 +11,8 @@ The one argument is a JSON object:
   withdrawal   the order id of a withdrawal waiting for review
   letter       the row id of a pending dead letter (letter-<topic>-<partition>-<offset>)
   day, item    a reconciliation day and the id of a difference of that day
-  correction   {"debit": "...", "credit": "...", "amountFen": "..."} for that difference
+  correction   {"debit": "...", "credit": "...", "amountFen": "..."} for that difference, which the operator proposes
+  approver     a second operator's login (same password), who approves the correction: one operator alone cannot
   screenshots  a directory for a PNG of each main page
 
 Every step checks what the page shows. Exit status 0 when every step passed; 1 (and the failed step with the
@@ -77,14 +78,17 @@ def main() -> int:
         submit("sign-in")
         check("wrong" in text("error"), "no refusal shown")
 
+        def sign_in(login: str) -> None:
+            driver.find_element(By.ID, "login").clear()
+            driver.find_element(By.ID, "login").send_keys(login)
+            driver.find_element(By.ID, "password").send_keys(spec["password"])
+            submit("sign-in")
+            check(driver.current_url.endswith("/console/withdrawals"), "landed on " + driver.current_url)
+            check(text("operator") == login, "the operator is not named")
+
         step = "sign in"
-        driver.find_element(By.ID, "login").clear()
-        driver.find_element(By.ID, "login").send_keys(spec["login"])
-        driver.find_element(By.ID, "password").send_keys(spec["password"])
         shot("sign-in")
-        submit("sign-in")
-        check(driver.current_url.endswith("/console/withdrawals"), "landed on " + driver.current_url)
-        check(text("operator") == spec["login"], "the operator is not named")
+        sign_in(spec["login"])
 
         step = "the withdrawal waits for review"
         order = spec["withdrawal"]
@@ -121,7 +125,7 @@ def main() -> int:
         driver.get(base + "/console/dead-letters?all=1")
         check("replayed by " + spec["login"] in driver.find_element(By.ID, letter).text, "the replay is not shown with its operator")
 
-        step = "resolve the difference with a correcting entry"
+        step = "propose a correcting entry for the difference"
         item = str(spec["item"])
         driver.get(base + "/console/reconciliation?day=" + spec["day"])
         row = driver.find_element(By.ID, "item-" + item)
@@ -133,8 +137,24 @@ def main() -> int:
         driver.find_element(By.ID, "resolve-credit-" + item).send_keys(correction["credit"])
         driver.find_element(By.ID, "resolve-amount-" + item).send_keys(correction["amountFen"])
         submit("resolve-" + item)
-        check("Resolved difference item " + item in text("notice"), "notice: " + text("notice"))
-        check("ledgerCorrection" in driver.find_element(By.ID, "item-" + item).text, "the resolution is not shown")
+        check("Proposed a correction of difference item " + item in text("notice"), "notice: " + text("notice"))
+        row = driver.find_element(By.ID, "item-" + item)
+        check("proposed by " + spec["login"] in row.text and "waiting for another operator" in row.text, "row: " + row.text)
+        proposal = row.find_element(By.CSS_SELECTOR, "span.proposal").get_attribute("id").removeprefix("proposal-")
+        check(len(driver.find_elements(By.ID, "approve-proposal-" + proposal)) == 0, "the proposer is offered an approve button")
+        check("ledgerCorrection" not in row.text, "resolved by its proposer alone: " + row.text)
+        shot("reconciliation-proposed")
+
+        step = "a second operator approves the correction"
+        submit("sign-out")
+        sign_in(spec["approver"])
+        driver.get(base + "/console/reconciliation?day=" + spec["day"])
+        check("proposed by " + spec["login"] in driver.find_element(By.ID, "item-" + item).text, "the proposal is not shown")
+        submit("approve-proposal-" + proposal)
+        check("Approved correction proposal " + proposal in text("notice"), "notice: " + text("notice"))
+        row = driver.find_element(By.ID, "item-" + item)
+        check("ledgerCorrection" in row.text and spec["approver"] in row.text and "proposed by " + spec["login"] in row.text,
+              "the resolution is not shown: " + row.text)
 
         step = "look up the account and its ledger history"
         driver.get(base + "/console/accounts")
@@ -148,7 +168,7 @@ def main() -> int:
         step = "every action is in the audit trail"
         driver.get(base + "/console/audit")
         audit = text("audit")
-        for action in ("withdrawal.approve", "deadLetter.replay", "recon.resolve", "signIn"):
+        for action in ("withdrawal.approve", "deadLetter.replay", "recon.propose", "recon.approve", "signIn"):
             check(action in audit, action + " is not in the audit trail")
         shot("audit")
 

@@ -27,8 +27,9 @@ import Testing
         try await FlowHarness.run { h in
             let user = "user:console\(h.prefix.suffix(6))"
             let payer = "user:sender\(h.prefix.suffix(6))", payee = "user:payee\(h.prefix.suffix(6))"
-            let operatorLogin = "ops-console"
+            let operatorLogin = "ops-console", approverLogin = "ops-checker"
             _ = try await h.identities.session(login: operatorLogin, role: .admin, account: nil)
+            _ = try await h.identities.session(login: approverLogin, role: .admin, account: nil)
 
             // A withdrawal waiting for review: recharged, card bound, requested (frozen).
             let recharge = try await h.post("/v1/recharges", #"{"amountFen":5000,"channel":"wechat"}"#, as: user)
@@ -97,6 +98,7 @@ import Testing
                 "withdrawal": withdrawalOrder, "letter": "letter-\(letter.topic)-\(letter.partition)-\(letter.offset)",
                 "day": day, "item": strayItem, "screenshots": Self.screenshotDirectory,
                 "correction": ["debit": "clearing:wechat:available", "credit": "\(user):available", "amountFen": "777"],
+                "approver": approverLogin,
             ]
             let walk = try await Self.browser(spec)
             #expect(walk.status == 0, "\(walk.output)")
@@ -108,10 +110,14 @@ import Testing
             #expect(try await h.balance(payer) == (0, 500))
             #expect(try await h.count(
                 "SELECT count(*) FROM dead_letter_actions WHERE dlq_topic = '\(dlq)' AND dlq_offset = \(letter.offset) AND action = 'replayed' AND actor = '\(operatorLogin)'") == 1)
-            #expect(try await h.count("SELECT count(*) FROM recon_resolutions WHERE item_id = \(strayItem) AND resolved_by = '\(operatorLogin)' AND action = 'ledgerCorrection'") == 1)
+            // The correction was proposed by one operator and approved, then posted, by the other.
+            #expect(try await h.count(
+                "SELECT count(*) FROM recon_resolutions r JOIN recon_correction_proposals p ON p.proposal_id = r.proposal_id WHERE r.item_id = \(strayItem) AND r.resolved_by = '\(approverLogin)' AND p.proposed_by = '\(operatorLogin)' AND r.action = 'ledgerCorrection'") == 1)
             #expect(try await h.balance(user).available == before + 777)
-            for action in ["withdrawal.approve", "deadLetter.replay", "recon.resolve"] {
-                #expect(try await h.count("SELECT count(*) FROM console_audit WHERE admin_login = '\(operatorLogin)' AND action = '\(action)' AND outcome = 'done'") == 1, "\(action)")
+            for (admin, action) in [
+                (operatorLogin, "withdrawal.approve"), (operatorLogin, "deadLetter.replay"), (operatorLogin, "recon.propose"), (approverLogin, "recon.approve"),
+            ] {
+                #expect(try await h.count("SELECT count(*) FROM console_audit WHERE admin_login = '\(admin)' AND action = '\(action)' AND outcome = 'done'") == 1, "\(action)")
             }
             #expect(try await h.count("SELECT count(*) FROM console_audit WHERE action = 'signIn' AND outcome = 'refused' AND admin_login = '\(operatorLogin)'") >= 1)
             // The audit trail is append-only.

@@ -35,6 +35,18 @@ import Testing
         return Outcome(status: status, output: (try? String(contentsOf: process.logFile, encoding: .utf8)) ?? "")
     }
 
+    /// A correction as two operators make it: `ops-admin` proposes it, and, if that was accepted, `ops-second` approves
+    /// it. The outcome of the proposal when it was refused, else of the approval.
+    static func correct(_ h: FlowHarness, item: Int, reason: String, debit: String, credit: String, fen: String) async throws -> Outcome {
+        let proposed = try await paystream(h, [
+            "recon", "resolve", "--item", "\(item)", "--by", "ops-admin", "--reason", reason, "--debit", debit, "--credit", credit, "--amount-fen", fen,
+        ])
+        guard proposed.status == 0 else { return proposed }
+        let proposal = try #require(proposed.output.firstMatch(of: /proposal (\d+)\)/)?.1, "\(proposed.output)")
+        #expect(proposed.output.contains("another operator posts it"), "\(proposed.output)")
+        return try await paystream(h, ["recon", "approve", "--proposal", String(proposal), "--by", "ops-second"])
+    }
+
     static func recon(_ h: FlowHarness, day: String, channel: String = "wechat") async throws -> Outcome {
         try await paystream(h, ["recon", "run", "--date", day, "--channel", channel, "--sandbox-state-dir", h.stateDirectory.path, "--json"])
     }
@@ -164,26 +176,33 @@ import Testing
                 ("\(user):available", "user:someone-else:available", "1"), ("\(user):available", "clearing:alipay:available", "1"),
                 ("\(user):available", "clearing:wechat:available", "5000000"),
             ] {
-                let refused = try await Self.paystream(h, [
-                    "recon", "resolve", "--item", "\(amountItem)", "--by", "ops-admin", "--reason", "out of bounds",
-                    "--debit", debit, "--credit", credit, "--amount-fen", fen,
-                ])
+                let refused = try await Self.correct(h, item: amountItem, reason: "out of bounds", debit: debit, credit: credit, fen: fen)
                 #expect(refused.status == 2 && refused.output.contains("a correction of item \(amountItem) moves"), "\(refused.output)")
             }
             #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'correction'") == 0)
-            let resolved = try await Self.paystream(h, [
+            // One operator alone moves nothing: the proposer's own approval is refused, and a second operator's posts it.
+            let proposed = try await Self.paystream(h, [
                 "recon", "resolve", "--item", "\(amountItem)", "--by", "ops-admin", "--reason", "channel settled 9.99",
                 "--debit", "\(user):available", "--credit", "clearing:wechat:available", "--amount-fen", "1",
             ])
+            #expect(proposed.status == 0, "\(proposed.output)")
+            let proposal = String(try #require(proposed.output.firstMatch(of: /proposal (\d+)\)/)?.1, "\(proposed.output)"))
+            #expect(try await h.balance(user) == (3100, 0))
+            let pending = try await Self.paystream(h, ["recon", "show", "--date", day, "--json"])
+            let pendingRun = (pending.json["runs"] as? [[String: Any]] ?? []).last { $0["channel"] as? String == "wechat" }
+            #expect((Self.item(pendingRun, orders["amount"]!)?["proposal"] as? [String: Any])?["proposedBy"] as? String == "ops-admin", "\(pending.output)")
+            let byProposer = try await Self.paystream(h, ["recon", "approve", "--proposal", proposal, "--by", "ops-admin"])
+            #expect(byProposer.status == 2 && byProposer.output.contains("another operator"), "\(byProposer.output)")
+            let resolved = try await Self.paystream(h, ["recon", "approve", "--proposal", proposal, "--by", "ops-second"])
             #expect(resolved.status == 0, "\(resolved.output)")
             #expect(try await h.balance(user) == (3099, 0))
             #expect(try await h.balance("clearing:wechat") == (-4699, 0))
             let entryKey = "recon-resolution:wechat:payment:\(orders["amount"]!)"
             #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'correction' AND idempotency_key = '\(entryKey)'") == 1)
-            #expect(try await h.count("SELECT count(*) FROM recon_resolutions WHERE resolved_by = 'ops-admin' AND action = 'ledgerCorrection'") == 1)
+            #expect(try await h.count("SELECT count(*) FROM recon_resolutions WHERE resolved_by = 'ops-second' AND action = 'ledgerCorrection' AND proposal_id = \(proposal)") == 1)
             let shown = try await Self.paystream(h, ["recon", "show", "--date", day, "--json"])
             let lastWeChat = (shown.json["runs"] as? [[String: Any]] ?? []).last { $0["channel"] as? String == "wechat" }
-            #expect((Self.item(lastWeChat, orders["amount"]!)?["resolution"] as? String)?.contains("by ops-admin: ledgerCorrection") == true,
+            #expect((Self.item(lastWeChat, orders["amount"]!)?["resolution"] as? String)?.contains("by ops-second: ledgerCorrection") == true,
                     "\(shown.output)")
             let twice = try await Self.paystream(h, ["recon", "resolve", "--item", "\(amountItem)", "--by", "ops-admin", "--reason", "again"])
             #expect(twice.status == 2, "\(twice.output)")
@@ -208,10 +227,8 @@ import Testing
             let balances = (try await h.balance(user), try await h.balance("clearing:wechat"))
             for (number, refusal) in [(orders["amount"]!, "corrected already"), (unpaid, "still waiting for its payment event")] {
                 let itemID = try #require(Self.item(third.runs["wechat"], number)?["itemId"] as? Int, "\(third.output)")
-                let corrected = try await Self.paystream(h, [
-                    "recon", "resolve", "--item", "\(itemID)", "--by", "ops-admin", "--reason", "again",
-                    "--debit", "clearing:wechat:available", "--credit", "\(user):available", "--amount-fen", "1",
-                ])
+                let corrected = try await Self.correct(
+                    h, item: itemID, reason: "again", debit: "clearing:wechat:available", credit: "\(user):available", fen: "1")
                 #expect(corrected.status == 2 && corrected.output.contains(refusal), "\(corrected.output)")
             }
             let userAfter = try await h.balance(user), clearingAfter = try await h.balance("clearing:wechat")
@@ -241,10 +258,9 @@ import Testing
             let open = try #require(try await heldRow())
             #expect(open.contains("9.00") && open.contains("10.00") && open.contains(">open<") && open.contains(user), "\(open)")
             let before = try await h.balance(user)
-            let credited = try await Self.paystream(h, [
-                "recon", "resolve", "--item", "\(heldItem)", "--by", "ops-admin", "--reason", "paid 9.00 of 10.00; credited what was paid",
-                "--debit", "clearing:wechat:available", "--credit", "\(user):available", "--amount-fen", "900",
-            ])
+            let credited = try await Self.correct(
+                h, item: heldItem, reason: "paid 9.00 of 10.00; credited what was paid", debit: "clearing:wechat:available",
+                credit: "\(user):available", fen: "900")
             #expect(credited.status == 0, "\(credited.output)")
             #expect(try await h.balance(user) == (before.available + 900, before.frozen))
             let closed = try #require(try await heldRow())

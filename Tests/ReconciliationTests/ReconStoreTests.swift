@@ -81,22 +81,27 @@ struct ReconStoreTests {
             let item = try #require(try await ReconStore(client: db.client).run(runID)?.items.first?.itemID)
             let resolutions = ReconResolutions(client: db.client)
             let broke = try AccountID.user("nobody")
-            await #expect(throws: (any Error).self) {
-                try await resolutions.resolve(
-                    itemID: item, by: "ops", reason: "test",
-                    correction: .init(debit: (broke, .available), credit: (.clearing(.wechat), .available), amountFen: 100))
-            }
+            // Proposed (the balance is the ledger's to check, when the entry is posted), then refused at the approval.
+            let proposal = try await resolutions.propose(
+                itemID: item, by: "ops", reason: "test", correction: .init(debit: (broke, .available), credit: (.clearing(.wechat), .available), amountFen: 100))
+            await #expect(throws: (any Error).self) { try await resolutions.approve(proposalID: proposal.proposalID, by: "ops-2") }
             #expect(try await db.client.query("SELECT 1 FROM recon_resolutions").isEmpty)
             #expect(try await db.client.query("SELECT 1 FROM journal_entries").isEmpty)
-            // Acknowledged without moving money, once.
-            let ack = try await resolutions.resolve(itemID: item, by: "ops", reason: "known test order", correction: nil)
+            #expect(try await db.client.query("SELECT 1 FROM recon_correction_decisions").isEmpty)
+            #expect(try await ReconStore(client: db.client).run(runID)?.items.first?.proposal?.proposedBy == "ops")
+            // Acknowledging waits for the open proposal to be decided; once declined, the item is acknowledged, once.
+            await #expect(throws: ReconResolutions.Refusal.self) { try await resolutions.resolve(itemID: item, by: "ops-2", reason: "moot") }
+            try await resolutions.decline(proposalID: proposal.proposalID, by: "ops-2", reason: "it would overdraw")
+            await #expect(throws: ReconResolutions.Refusal.self) { try await resolutions.approve(proposalID: proposal.proposalID, by: "ops-3") }
+            #expect(try await ReconStore(client: db.client).run(runID)?.items.first?.proposal == nil)
+            let ack = try await resolutions.resolve(itemID: item, by: "ops", reason: "known test order")
             #expect(ack.entryIdempotencyKey == nil)
-            await #expect(throws: (any Error).self) { try await resolutions.resolve(itemID: item, by: "ops", reason: "again", correction: nil) }
+            await #expect(throws: (any Error).self) { try await resolutions.resolve(itemID: item, by: "ops", reason: "again") }
             #expect(try await ReconStore(client: db.client).run(runID)?.items.first?.resolution?.contains("by ops: acknowledged") == true)
         }
     }
 
-    @Test("a correction moves money only between the item's channel's clearing account and one other, at most the item's amount")
+    @Test("a correction moves money only between the item's channel's clearing account and one other, at most the item's amount, and only once a second operator approves it")
     func correctionIsBoundedByItsItem() async throws {
         try await Self.withDatabase { db in
             let runID = try #require(try await ReconStore(client: db.client).record(Self.newRun([Self.platformOnly("b", fen: 100)])))
@@ -108,15 +113,36 @@ struct ReconStoreTests {
                 (AccountID.clearing(.wechat), AccountID.clearing(.wechat), 50),
             ] {
                 await #expect(throws: ReconResolutions.Refusal.self, "\(debit) → \(credit), \(fen) fen") {
-                    try await resolutions.resolve(
+                    try await resolutions.propose(
                         itemID: item, by: "ops", reason: "test", correction: .init(debit: (debit, .available), credit: (credit, .available), amountFen: fen))
                 }
             }
+            #expect(try await db.client.query("SELECT 1 FROM recon_correction_proposals").isEmpty)
+            let proposal = try await resolutions.propose(
+                itemID: item, by: "ops", reason: "test", correction: .init(debit: (.clearing(.wechat), .available), credit: (alice, .available), amountFen: 100))
+            // One open proposal per item; nothing moves until a second operator approves.
+            await #expect(throws: ReconResolutions.Refusal.self) {
+                try await resolutions.propose(
+                    itemID: item, by: "ops-2", reason: "mine", correction: .init(debit: (.clearing(.wechat), .available), credit: (bob, .available), amountFen: 1))
+            }
+            #expect(try await db.client.query("SELECT 1 FROM journal_entries").isEmpty)
+            await #expect(throws: ReconResolutions.Refusal.self) { try await resolutions.approve(proposalID: proposal.proposalID, by: "ops") }
+            // The database refuses the proposer's approval too, whatever code writes it.
+            await #expect(throws: (any Error).self) {
+                try await db.client.execute(
+                    "INSERT INTO recon_correction_decisions (proposal_id, decided_by, decision) VALUES (\(proposal.proposalID), 'ops', 'approved')")
+            }
             #expect(try await db.client.query("SELECT 1 FROM recon_resolutions").isEmpty)
             #expect(try await db.client.query("SELECT 1 FROM journal_entries").isEmpty)
-            let corrected = try await resolutions.resolve(
-                itemID: item, by: "ops", reason: "test", correction: .init(debit: (.clearing(.wechat), .available), credit: (alice, .available), amountFen: 100))
+            let corrected = try await resolutions.approve(proposalID: proposal.proposalID, by: "ops-2")
             #expect(corrected.entryIdempotencyKey != nil)
+            let resolution = try #require(try await ReconStore(client: db.client).run(runID)?.items.first?.resolution)
+            #expect(resolution.contains("by ops-2: ledgerCorrection") && resolution.contains("(proposed by ops)"), "\(resolution)")
+            await #expect(throws: ReconResolutions.Refusal.self) { try await resolutions.approve(proposalID: proposal.proposalID, by: "ops-3") }
+            for statement in ["UPDATE recon_correction_proposals SET amount_fen = 1", "DELETE FROM recon_correction_decisions"] {
+                await #expect(throws: (any Error).self, "\(statement)") { try await db.client.execute(PostgresQuery(sql: statement, bindings: [])) }
+            }
+            #expect(try await db.client.query("SELECT 1 FROM journal_entries").count == 1)
         }
     }
 

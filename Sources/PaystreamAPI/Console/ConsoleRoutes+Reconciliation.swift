@@ -5,9 +5,11 @@ import Reconciliation
 
 /// Reconciliation runs: `GET /console/reconciliation?day=yyyy-MM-dd` (default: yesterday in Asia/Shanghai) shows
 /// the day's runs of every channel with their differences; `POST /console/reconciliation/items/{itemId}/resolve`
-/// (form `reason`, and for a correcting entry `debit`, `credit` as `account:bucket` with `amountFen`) resolves a
-/// difference through ``ReconResolutions``: once, by the signed-in operator, a correction as a new balanced
-/// journal entry beside the resolution row.
+/// (form `reason`, and for a correcting entry `debit`, `credit` as `account:bucket` with `amountFen`) acknowledges a
+/// difference, or proposes its correction, through ``ReconResolutions``. A proposed correction is shown with who
+/// proposed it; another operator approves it (`POST /console/reconciliation/proposals/{id}/approve`: the entry is
+/// posted and the difference resolved) and anyone may decline it (`…/decline`, form `reason`). The proposer is
+/// offered no approve button, and the approval would be refused anyway.
 extension ConsoleRoutes {
     func registerReconciliation(on router: Router<APIRequestContext>) {
         router.get("/console/reconciliation") { request, _ in
@@ -28,21 +30,65 @@ extension ConsoleRoutes {
             return await action(request, name: "recon.resolve", subject: "item \(item)") { signedIn, form, correlationID in
                 guard let itemID = Int64(item), itemID > 0 else { throw APIError.notFound("recon.item_not_found", "no recon item \(item)") }
                 let reason = try InputText.required(form["reason"], field: "reason", maxCharacters: 200)
-                let correction = try Self.correction(form)
+                let resolutions = ReconResolutions(client: services.store.postgres)
+                let day = form.text("day").flatMap { ReconDays.adjacent($0, by: 0) }
+                if let correction = try Self.correction(form) {
+                    let proposal: ReconResolutions.Proposal
+                    do {
+                        proposal = try await resolutions.propose(itemID: itemID, by: signedIn.login, reason: reason, correction: correction)
+                    } catch let refusal as ReconResolutions.Refusal {
+                        throw APIError.conflict("recon.not_resolvable", refusal.description)
+                    }
+                    let audited = await audit.record(
+                        admin: signedIn.login, action: "recon.propose", subject: "item \(itemID)", outcome: .done,
+                        detail: "proposal \(proposal.proposalID): \(correction.amountFen) fen \(correction.debit.account):\(correction.debit.bucket.rawValue) -> "
+                            + "\(correction.credit.account):\(correction.credit.bucket.rawValue): \(reason)",
+                        correlationID: correlationID)
+                    return Self.doneRedirect(
+                        "/console/reconciliation", [("day", day), ("done", "proposed"), ("subject", "item \(itemID)")], audited: audited)
+                }
                 let resolution: ReconResolutions.Resolution
                 do {
-                    resolution = try await ReconResolutions(client: services.store.postgres).resolve(
-                        itemID: itemID, by: signedIn.login, reason: reason, correction: correction)
+                    resolution = try await resolutions.resolve(itemID: itemID, by: signedIn.login, reason: reason)
                 } catch let refusal as ReconResolutions.Refusal {
                     throw APIError.conflict("recon.not_resolvable", refusal.description)
                 }
-                let how = resolution.entryIdempotencyKey.map { "correcting entry \($0)" } ?? "acknowledged"
                 let audited = await audit.record(
-                    admin: signedIn.login, action: "recon.resolve", subject: "item \(itemID)", outcome: .done, detail: "\(how): \(reason)",
+                    admin: signedIn.login, action: "recon.resolve", subject: "item \(itemID)", outcome: .done,
+                    detail: "acknowledged (resolution \(resolution.resolutionID)): \(reason)", correlationID: correlationID)
+                return Self.doneRedirect(
+                    "/console/reconciliation", [("day", day), ("done", "resolved"), ("subject", "item \(itemID)")], audited: audited)
+            }
+        }
+        router.post("/console/reconciliation/proposals/:proposalId/:decision") { request, context in
+            let proposal = context.parameters.get("proposalId") ?? "", decision = context.parameters.get("decision") ?? ""
+            let name = decision == "approve" ? "recon.approve" : "recon.decline"
+            return await action(request, name: name, subject: "proposal \(proposal)") { signedIn, form, correlationID in
+                guard let proposalID = Int64(proposal), proposalID > 0, ["approve", "decline"].contains(decision) else {
+                    throw APIError.notFound("recon.proposal_not_found", "no correction proposal \(proposal)")
+                }
+                let resolutions = ReconResolutions(client: services.store.postgres)
+                let detail: String
+                do {
+                    if decision == "approve" {
+                        let resolution = try await resolutions.approve(proposalID: proposalID, by: signedIn.login)
+                        detail = "posted \(resolution.entryIdempotencyKey ?? "") (resolution \(resolution.resolutionID))"
+                    } else {
+                        let reason = try InputText.required(form["reason"], field: "reason", maxCharacters: 200)
+                        try await resolutions.decline(proposalID: proposalID, by: signedIn.login, reason: reason)
+                        detail = "declined: \(reason)"
+                    }
+                } catch let refusal as ReconResolutions.Refusal {
+                    throw APIError.conflict("recon.not_resolvable", refusal.description)
+                }
+                let audited = await audit.record(
+                    admin: signedIn.login, action: name, subject: "proposal \(proposalID)", outcome: .done, detail: detail,
                     correlationID: correlationID)
                 let day = form.text("day").flatMap { ReconDays.adjacent($0, by: 0) }
                 return Self.doneRedirect(
-                    "/console/reconciliation", [("day", day), ("done", "resolved"), ("subject", "item \(itemID)")], audited: audited)
+                    "/console/reconciliation",
+                    [("day", day), ("done", decision == "approve" ? "correction-approved" : "correction-declined"), ("subject", "proposal \(proposalID)")],
+                    audited: audited)
             }
         }
     }
@@ -80,6 +126,30 @@ extension ConsoleRoutes {
         return navigation + HTML.joined(runs.reversed().map { run in runSection(run, signedIn: signedIn) })
     }
 
+    /// A correction waiting for a second operator: what it moves and who proposed it; for anyone else an approve button,
+    /// and for everyone a decline (the proposer's is a withdrawal).
+    private func proposalCell(_ proposal: ReconRun.PendingCorrection, day: String, signedIn: ConsoleSessions.Operator) -> HTML {
+        let id = proposal.proposalID
+        let what: HTML = """
+            <span class="proposal" id="proposal-\(id)">correction \(id) proposed by \(proposal.proposedBy): \
+            \(ConsoleFormat.yuan(proposal.amountFen)) from <code>\(proposal.debit)</code> to <code>\(proposal.credit)</code> \
+            (\(proposal.reason))</span>
+            """
+        let approve: HTML =
+            proposal.proposedBy == signedIn.login
+            ? "<span class=\"muted\" id=\"proposal-\(id)-waiting\">waiting for another operator's approval</span>"
+            : """
+                <form method="post" action="/console/reconciliation/proposals/\(id)/approve">\(Self.csrfField(signedIn))\
+                <input type="hidden" name="day" value="\(day)"><button type="submit" id="approve-proposal-\(id)">Approve</button></form>
+                """
+        return what + approve + """
+            <form method="post" action="/console/reconciliation/proposals/\(id)/decline">\(Self.csrfField(signedIn))\
+            <input type="hidden" name="day" value="\(day)">\
+            <input type="text" name="reason" placeholder="why not" required maxlength="200" id="decline-reason-\(id)">\
+            <button type="submit" id="decline-proposal-\(id)">\(proposal.proposedBy == signedIn.login ? "Withdraw" : "Decline")</button></form>
+            """
+    }
+
     private func runSection(_ run: ReconRun, signedIn: ConsoleSessions.Operator) -> HTML {
         let counts = ReconClassification.allCases.compactMap { kind -> String? in
             let n = run.count(kind)
@@ -90,6 +160,8 @@ extension ConsoleRoutes {
             let resolve: HTML =
                 if let resolution = stored.resolution {
                     "<span class=\"resolution\">\(resolution)</span>"
+                } else if let proposal = stored.proposal {
+                    proposalCell(proposal, day: run.day, signedIn: signedIn)
                 } else {
                     """
                     <form method="post" action="/console/reconciliation/items/\(stored.itemID)/resolve">\(Self.csrfField(signedIn))\

@@ -179,6 +179,9 @@ struct ConsoleRoutes: Sendable {
         case "replayed": "Replayed dead letter \(subject)."
         case "dropped": "Dropped dead letter \(subject)."
         case "resolved": "Resolved difference \(subject)."
+        case "proposed": "Proposed a correction of difference \(subject): another operator approves it before anything moves."
+        case "correction-approved": "Approved correction \(subject): its entry is posted and its difference resolved."
+        case "correction-declined": "Declined correction \(subject): its difference stays open."
         case "payout-resolved": "Resolved held payout \(subject)."
         default: nil
         }

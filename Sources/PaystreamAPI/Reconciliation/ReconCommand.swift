@@ -15,7 +15,7 @@ import Reconciliation
 struct ReconCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "recon", abstract: "Reconciliation: external (channel bills) and internal (ledger invariants).",
-        subcommands: [Run.self, Internal.self, Show.self, Resolve.self, Requery.self])
+        subcommands: [Run.self, Internal.self, Show.self, Resolve.self, Approve.self, Decline.self, Requery.self])
 
     static func postgres(_ runtime: RuntimeOptions, role: String, logger: Logger) throws -> PostgresClient {
         let configuration = try runtime.resolve()
@@ -141,11 +141,12 @@ struct ReconCommand: AsyncParsableCommand {
 
     struct Resolve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Resolve a reported difference, optionally with a correcting journal entry.",
+            abstract: "Resolve a reported difference, or propose a correcting journal entry for it.",
             discussion: """
-                Without --debit/--credit the difference is acknowledged (no money moves). With them, a new balanced \
-                entry of kind correction moves --amount-fen from --debit to --credit (account:bucket, e.g. \
-                clearing:wechat:available, user:42:available); old entries are never edited.
+                Without --debit/--credit the difference is acknowledged (no money moves). With them, a correction is \
+                proposed: a new balanced entry of kind correction that moves --amount-fen from --debit to --credit \
+                (account:bucket, e.g. clearing:wechat:available, user:42:available), posted only when another operator \
+                approves it (`recon approve`); old entries are never edited.
                 """)
 
         @OptionGroup var runtime: RuntimeOptions
@@ -169,11 +170,19 @@ struct ReconCommand: AsyncParsableCommand {
             if let debit, let credit, let amountFen {
                 correction = .init(debit: try Self.side(debit), credit: try Self.side(credit), amountFen: amountFen)
             }
-            let resolution = try await ReconCommand.withPostgres(runtime, role: "paystream-recon-resolve") { client, _ in
-                try await ReconResolutions(client: client).resolve(itemID: item, by: by, reason: reason, correction: correction)
+            if let correction {
+                let proposal = try await ReconCommand.withPostgres(runtime, role: "paystream-recon-resolve") { client, _ in
+                    try await ReconResolutions(client: client).propose(itemID: item, by: by, reason: reason, correction: correction)
+                }
+                print(
+                    "correction of item \(item) proposed (proposal \(proposal.proposalID)); another operator posts it with "
+                        + "`paystream recon approve --proposal \(proposal.proposalID) --by <login>`")
+                return
             }
-            print("item \(item) resolved (resolution \(resolution.resolutionID))"
-                + (resolution.entryIdempotencyKey.map { ", correcting entry \($0)" } ?? ", acknowledged"))
+            let resolution = try await ReconCommand.withPostgres(runtime, role: "paystream-recon-resolve") { client, _ in
+                try await ReconResolutions(client: client).resolve(itemID: item, by: by, reason: reason)
+            }
+            print("item \(item) resolved (resolution \(resolution.resolutionID)), acknowledged")
         }
 
         /// `kind:name:bucket` → (account, bucket).
@@ -187,6 +196,42 @@ struct ReconCommand: AsyncParsableCommand {
 }
 
 extension ReconCommand {
+    /// `paystream recon approve --proposal N --by <login>`: a second operator posts a proposed correction.
+    struct Approve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Approve a proposed correction: its entry is posted and its difference resolved.",
+            discussion: "Refused for the operator who proposed it, for a proposal decided already, and when a check fails now.")
+        @OptionGroup var runtime: RuntimeOptions
+        @Option(help: "The proposal (from `recon resolve` or `recon show`).") var proposal: Int64
+        @Option(help: "The approving admin: not the one who proposed it.") var by: String
+
+        func run() async throws {
+            let resolution = try await ReconCommand.withPostgres(runtime, role: "paystream-recon-approve") { client, _ in
+                try await ReconResolutions(client: client).approve(proposalID: proposal, by: by)
+            }
+            print(
+                "proposal \(proposal) approved: resolution \(resolution.resolutionID)"
+                    + (resolution.entryIdempotencyKey.map { ", correcting entry \($0)" } ?? ""))
+        }
+    }
+
+    /// `paystream recon decline --proposal N --by <login> --reason R`: a proposed correction is not posted.
+    struct Decline: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Decline (or, as its proposer, withdraw) a proposed correction; its difference stays open.")
+        @OptionGroup var runtime: RuntimeOptions
+        @Option(help: "The proposal.") var proposal: Int64
+        @Option(help: "The admin declining it.") var by: String
+        @Option(help: "Why.") var reason: String
+
+        func run() async throws {
+            try await ReconCommand.withPostgres(runtime, role: "paystream-recon-decline") { client, _ in
+                try await ReconResolutions(client: client).decline(proposalID: proposal, by: by, reason: reason)
+            }
+            print("proposal \(proposal) declined")
+        }
+    }
+
     /// `paystream recon requery --order N`: a payment the channel has and the ledger has not booked (its order still
     /// `created`), found by reconciliation after the payment poller stopped asking (it asks about a day's orders).
     struct Requery: AsyncParsableCommand {

@@ -21,7 +21,11 @@ enum ReconOutput {
                     "  \(label) item \(stored.itemID) \(item.classification.rawValue) \(item.key): platform "
                         + "\(item.platform.map { "\($0.amountFen) fen \($0.status)" } ?? "-"), channel "
                         + "\(item.bill.map { "\($0.amountFen) fen \($0.status)" } ?? "-")" + (item.note.map { " (\($0))" } ?? "")
-                        + (stored.resolution.map { "; RESOLVED \($0)" } ?? ""))
+                        + (stored.resolution.map { "; RESOLVED \($0)" } ?? "")
+                        + (stored.proposal.map {
+                            "; PROPOSED correction \($0.proposalID) by \($0.proposedBy): \($0.amountFen) fen \($0.debit) -> \($0.credit) (\($0.reason)), "
+                                + "waiting for another operator's approval"
+                        } ?? ""))
             }
             for change in run.changes {
                 lines.append(
@@ -33,7 +37,8 @@ enum ReconOutput {
 
     /// `{"runs":[{"runId","day","channel","trigger","billRows","nextDayBill","previousRunId","counts":{…},
     /// "items":[{"itemId","classification","key","platformAmountFen","channelAmountFen","platformStatus",
-    /// "channelStatus","note","resolution"}],"changes":[{"key","before","after"}]}]}` on one line, keys sorted.
+    /// "channelStatus","note","resolution","proposal":{"proposalId","proposedBy","reason","debit","credit","amountFen"}}],
+    /// "changes":[{"key","before","after"}]}]}` on one line, keys sorted (`proposal`: a correction waiting for approval).
     static func json(_ runs: [ReconRun]) -> String {
         let objects: [[String: Any]] = runs.map { run in
             var counts: [String: Int] = [:]
@@ -53,6 +58,12 @@ enum ReconOutput {
                     fields["channelStatus"] = item.bill?.status
                     fields["note"] = item.note
                     fields["resolution"] = stored.resolution
+                    fields["proposal"] = stored.proposal.map { proposal -> [String: Any] in
+                        [
+                            "proposalId": proposal.proposalID, "proposedBy": proposal.proposedBy, "reason": proposal.reason,
+                            "debit": proposal.debit, "credit": proposal.credit, "amountFen": proposal.amountFen,
+                        ]
+                    }
                     return fields
                 },
                 "changes": run.changes.map { change -> [String: Any] in
