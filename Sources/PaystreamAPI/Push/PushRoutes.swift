@@ -90,10 +90,13 @@ final class StreamCredentials: Sendable {
         self.now = now
     }
 
-    /// At every ``keepAlivesPerCheck``th keep-alive, ``refusal()``; nil at the others.
+    /// At every ``keepAlivesPerCheck``th keep-alive, ``refusal()``; nil at the others. The check runs in a task of
+    /// its own: the stream's connection task keeps the high-water mark of its frames for as long as it is open
+    /// (docs/benchmarks.md, "Memory per open event stream"), and the check's calls into Redis and PostgreSQL are deep.
     func refusalIfDue() async -> String? {
         let count = keepAlives.wrappingAdd(1, ordering: .relaxed).newValue
-        return count % Self.keepAlivesPerCheck == 0 ? await refusal() : nil
+        guard count % Self.keepAlivesPerCheck == 0 else { return nil }
+        return await Task { await self.refusal() }.value
     }
 
     /// The code a request with these credentials would now be refused with; nil while they are good. A check that
