@@ -568,6 +568,67 @@ import TestSupport
         }
     }
 
+    /// Redis loses an envelope while grabbers keep asking at two API processes, each with its own reloader: both mark
+    /// the loss and both reloaders race for it, and the envelope is loaded once. Every share goes to one grabber,
+    /// none twice, the amounts sum to the envelope, and the ledger verifies clean.
+    @Test func anEnvelopeLostUnderGrabsAtTwoAPIProcessesIsReloadedOnce() async throws {
+        try await FlowHarness.run { h in
+            let sender = "user:two\(h.prefix.suffix(6))"
+            let users = (0..<30).map { "user:t\($0)x\(h.prefix.suffix(6))" }
+            let envelope = try await Self.fundedEnvelope(h, sender: sender, totalFen: 2_000, shares: 20, mode: "random", grabbers: users)
+            let port2 = try freePort()
+            let api2 = try h.startSecondAPI([], port: port2)
+            let url2 = "http://127.0.0.1:\(port2)"
+            #expect(await eventually(timeoutSeconds: 60) { (try? await h.send(.GET, url2 + "/healthz").status) == 200 }, "\(api2.tail())")
+            let path = "/v1/envelopes/\(envelope)/grab"
+            /// Grabs as `user` at `base` until the answer is final: granted, empty, or already grabbed.
+            @Sendable func grab(_ user: String, at base: String) async throws -> FlowHarness.Reply {
+                while true {
+                    var headers = ["X-Paystream-Unsigned": "1"]
+                    for (name, value) in try await h.authenticated(["X-Paystream-Account": user], method: "POST", url: h.apiURL + path, body: Array("{}".utf8)) {
+                        headers[name] = value
+                    }
+                    let reply = try await h.send(.POST, base + path, json: "{}", headers: headers)
+                    guard reply.status == 503 && reply.string("code") == "envelope.not_ready" else { return reply }
+                    try await Task.sleep(for: .milliseconds(200))
+                }
+            }
+            var amounts: [String: Int64] = [:]
+            for user in users.prefix(5) {
+                let reply = try await grab(user, at: h.apiURL)
+                #expect(reply.status == 200, "\(reply.text)")
+                amounts[user] = reply.int("amountFen")
+            }
+            #expect(await eventually(timeoutSeconds: 60) {
+                (try? await h.count("SELECT count(*) FROM envelope_grabbers WHERE envelope_order_id = '\(envelope)'")) == 5
+            })
+
+            // Redis loses it; the other 25 ask at both processes at once, until they are answered for good.
+            let key = "\(h.prefix):env:{\(envelope)}"
+            _ = try await h.redis(["DEL", key, "\(key):shares", "\(key):grabbed", "\(key):pending"])
+            let answers = try await withThrowingTaskGroup(of: (String, FlowHarness.Reply).self) { group in
+                for (index, user) in users.dropFirst(5).enumerated() {
+                    group.addTask { (user, try await grab(user, at: index % 2 == 0 ? h.apiURL : url2)) }
+                }
+                return try await group.reduce(into: [(String, FlowHarness.Reply)]()) { $0.append($1) }
+            }
+            for (user, reply) in answers {
+                #expect([200, 410].contains(reply.status), "\(user): \(reply.text)")
+                if reply.status == 200 { amounts[user] = reply.int("amountFen") }
+            }
+            #expect(amounts.count == 20 && amounts.values.reduce(0, +) == 2_000, "\(amounts)")
+            #expect(await h.waitFor(envelope, status: "finished"))
+            for (user, fen) in amounts { #expect(try await h.balance(user) == (fen, 0)) }
+            #expect(try await h.balance(sender) == (0, 0))
+            let logs = [h.api.logFile, api2.logFile].map { (try? String(contentsOf: $0, encoding: .utf8)) ?? "" }
+            let reloads = logs.map { $0.components(separatedBy: "envelope reloaded into Redis from the ledger").count - 1 }.reduce(0, +)
+            #expect(reloads == 1, "reloaded \(reloads) times")
+            let report = try await h.verify()
+            #expect(report.isClean, "\(report.violations)")
+            _ = await api2.terminate()
+        }
+    }
+
     /// Redis loses an envelope while the worker is down with grabs of it in Kafka: the reload waits until the
     /// worker has committed them, instead of offering their shares again after the settle period.
     @Test func anEnvelopeRedisLostIsReloadedOnlyOnceTheWorkerCommittedItsGrabs() async throws {
