@@ -185,7 +185,6 @@ struct DeadLetterToolTests {
     /// `--topic <family>` reads the family's dead-letter topic and its gray twin's: a canary's letters are the family's.
     @Test func aFamilysLettersIncludeItsGrayTwins() async throws {
         let f = try await DeadLetterFixture.make()
-        try KafkaTestCluster.control("CREATE \(f.topic).gray.dlq \(DeadLetterFixture.partitions) 3")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("dlq-topics-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -196,6 +195,14 @@ struct DeadLetterToolTests {
              "deadLetter": {"retentionMs": "-1"}, "gray": true}
             """
         try Data(declaration.utf8).write(to: directory.appendingPathComponent("family.json"))
+        // Where the canary never ran, its twin's topic is missing: skipped with a warning. The family's own is not.
+        let withoutTwin = await f.run(["list", "--topic", f.topic, "--topics-dir", directory.path, "--json"])
+        #expect(withoutTwin.status == 0 && withoutTwin.output.warnings.contains { $0.contains("\(f.topic).gray.dlq does not exist") },
+                "\(withoutTwin.output.warnings)")
+        let orphan = declaration.replacingOccurrences(of: "\"\(f.topic)\"", with: "\"\(f.topic)-none\"")
+        try Data(orphan.utf8).write(to: directory.appendingPathComponent("orphan.json"))
+        #expect(await f.run(["list", "--topic", f.topic + "-none", "--topics-dir", directory.path, "--json"]).status != 0)
+        try KafkaTestCluster.control("CREATE \(f.topic).gray.dlq \(DeadLetterFixture.partitions) 3")
         _ = try await f.produce([DeadLetter.of(f.original(key: "order-main", value: "m", offset: 1), errorCode: "main.refused", error: "main", attempts: 1)])
         let producer = try KafkaTestCluster.producer()
         let canary = KafkaMessage(

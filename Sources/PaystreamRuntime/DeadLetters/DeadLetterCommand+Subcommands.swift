@@ -15,9 +15,9 @@ extension DeadLetterCommand {
         func run() async throws { try await runAsExecutable() }
 
         func execute(configuration: PaystreamConfiguration, output: any DeadLetterOutput) async throws {
-            let (topics, declared) = try filters.topics(configuration)
+            let (topics, optional) = try filters.topics(configuration)
             let listing = try await withDeadLetterService(configuration, readTimeoutMilliseconds: options.readTimeoutMs) {
-                try await $0.list(topics: topics, filter: filters.filter(includeResolved: all), skipMissingTopics: declared)
+                try await $0.list(topics: topics, filter: filters.filter(includeResolved: all), optionalTopics: optional)
             }
             for topic in listing.missingTopics { output.warn("warning: \(topic) does not exist on the cluster; skipped") }
             if json {
@@ -112,9 +112,9 @@ extension DeadLetterCommand {
                     }
                     entries = [entry]
                 } else {
-                    let (topics, declared) = try filters.topics(configuration)
+                    let (topics, optional) = try filters.topics(configuration)
                     let listing = try await service.list(
-                        topics: topics, filter: filters.filter(includeResolved: force), skipMissingTopics: declared)
+                        topics: topics, filter: filters.filter(includeResolved: force), optionalTopics: optional)
                     for topic in listing.missingTopics { output.warn("warning: \(topic) does not exist on the cluster; skipped") }
                     entries = listing.entries
                 }

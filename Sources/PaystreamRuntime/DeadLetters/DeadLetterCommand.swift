@@ -96,19 +96,23 @@ struct DeadLetterFilterOptions: ParsableArguments {
         DeadLetterFilter(errorText: errorText, since: since?.date, until: until?.date, includeResolved: includeResolved)
     }
 
-    /// The dead-letter topics meant: the one named; a family's, with its gray twin's when it has one (a canary's
-    /// letters are the family's letters too; the twin's topics exist only where the canary has run, so missing
-    /// topics are skipped then); or every one declared in topics/.
-    func topics(_ configuration: PaystreamConfiguration) throws -> (topics: [String], declared: Bool) {
-        if let topic, topic.hasSuffix(".dlq") { return ([topic], false) }
+    /// The dead-letter topics meant, and those of them that may be missing on the cluster (skipped with a warning):
+    /// the one named (never missing); a family's, with its gray twin's when it has one (a canary's letters are the
+    /// family's letters too; the twin's topics exist only where the canary has run, so the twin's may be missing);
+    /// or every one declared in topics/ (any may be missing).
+    func topics(_ configuration: PaystreamConfiguration) throws -> (topics: [String], optional: Set<String>) {
+        if let topic, topic.hasSuffix(".dlq") { return ([topic], []) }
         let registry = try TopicRegistry.load(directory: configuration.topicsDirectory)
-        guard let topic else { return (registry.declarations.compactMap(\.deadLetterTopic), true) }
+        guard let topic else {
+            let all = registry.declarations.compactMap(\.deadLetterTopic)
+            return (all, Set(all))
+        }
         guard let declaration = registry.declaration(named: topic) else {
             throw ValidationError("\(topic) is neither a topic family of \(configuration.topicsDirectory) nor a <name>.dlq topic")
         }
         guard let dlq = declaration.deadLetterTopic else { throw ValidationError("\(topic) declares no dead-letter topic") }
-        guard let twin = declaration.grayTwin?.deadLetterTopic else { return ([dlq], false) }
-        return ([dlq, twin], true)
+        guard let twin = declaration.grayTwin?.deadLetterTopic else { return ([dlq], []) }
+        return ([dlq, twin], [twin])
     }
 }
 

@@ -61,10 +61,11 @@ public final class DeadLetterService: Sendable {
 
     /// Every letter of `topics` that matches `filter`, or with `newestPerPartition` only among the newest that
     /// many letters of each partition (``Listing/notRead`` counts the others), so that a page stays bounded
-    /// however many letters pile up. A topic missing on the cluster is an error unless `skipMissingTopics` (then
-    /// it is reported in ``Listing/missingTopics``).
+    /// however many letters pile up. A topic missing on the cluster is an error unless `skipMissingTopics`, or it is
+    /// one of `optionalTopics` (then it is reported in ``Listing/missingTopics``).
     public func list(
-        topics: [String], filter: DeadLetterFilter, skipMissingTopics: Bool = false, newestPerPartition: Int? = nil
+        topics: [String], filter: DeadLetterFilter, skipMissingTopics: Bool = false, optionalTopics: Set<String> = [],
+        newestPerPartition: Int? = nil
     ) async throws -> Listing {
         precondition(newestPerPartition.map { $0 > 0 } ?? true, "newestPerPartition must be positive")
         var entries: [DeadLetterEntry] = []
@@ -83,7 +84,7 @@ public final class DeadLetterService: Sendable {
                 }
                 messages = try await reader.readAll(topic: topic, from: starts, timeoutMilliseconds: readTimeoutMilliseconds)
             } catch let error as KafkaError
-                where skipMissingTopics && KafkaTopicReader.isUnknownTopic(error)
+                where (skipMissingTopics || optionalTopics.contains(topic)) && KafkaTopicReader.isUnknownTopic(error)
             {
                 missing.append(topic)
                 continue
