@@ -72,6 +72,7 @@ public struct ReconResolutions: Sendable {
             let item = try await Self.difference(itemID, on: connection)
             _ = try Self.entry(for: correction, of: item)
             try await Self.refuseIfProposed(itemID, on: connection)
+            try await Self.refuseOverdraw(correction, on: connection)
             let inserted = try await connection.query(
                 """
                 INSERT INTO recon_correction_proposals
@@ -97,7 +98,13 @@ public struct ReconResolutions: Sendable {
             }
             let item = try await Self.difference(proposal.itemID, on: connection)
             let entry = try Self.entry(for: proposal.correction, of: item)
-            guard try await LedgerCorrection.post(entry, correlationID: "recon-item-\(proposal.itemID)", on: connection) else {
+            let posted: Bool
+            do {
+                posted = try await LedgerCorrection.post(entry, correlationID: "recon-item-\(proposal.itemID)", on: connection)
+            } catch let error as LedgerStoreError {
+                throw Refusal(description: "proposal \(proposalID) cannot be posted now: \(error.message)")
+            }
+            guard posted else {
                 throw Refusal(description: "the difference of item \(proposal.itemID) has a correcting entry already (\(entry.idempotencyKey))")
             }
             try await connection.execute(
@@ -121,8 +128,8 @@ public struct ReconResolutions: Sendable {
         }
     }
 
-    /// A difference as a correction needs it, read with its item locked (so proposals and approvals of one item
-    /// take turns).
+    /// A difference as a correction needs it, read with its item locked and its difference (channel and key, whichever
+    /// run reported it) under a transaction lock, so that proposals and approvals of one difference take turns.
     private struct Difference {
         var itemID: Int64
         var orderID: String
@@ -156,6 +163,9 @@ public struct ReconResolutions: Sendable {
             throw Refusal(description: "item \(itemID) is \(classification?.rawValue ?? "?"), not a difference")
         }
         guard try !row.decode(Bool.self, column: "resolved") else { throw Refusal(description: "item \(itemID) is resolved already") }
+        // One difference may be reported by several runs' items: proposals and approvals of any of them take turns.
+        _ = try await connection.query(
+            "SELECT pg_advisory_xact_lock(hashtext(\("recon-difference:" + (try row.decode(String.self, column: "channel")) + ":" + (try row.decode(String.self, column: "item_key")))))")
         return Difference(
             itemID: itemID, orderID: try row.decode(String.self, column: "out_trade_no"), channel: try row.decode(String.self, column: "channel"),
             itemKey: try row.decode(String.self, column: "item_key"), boundFen: try row.decode(Int64.self, column: "bound_fen"),
@@ -213,6 +223,20 @@ public struct ReconResolutions: Sendable {
                 """)
     }
 
+    /// Refuses a correction that would take its debited account below zero as the balances stand now (a clearing
+    /// account may go below zero); the approval checks again, under the account's lock, when it posts.
+    private static func refuseOverdraw(_ correction: Correction, on connection: PostgresConnection) async throws {
+        let (account, bucket) = correction.debit
+        guard !account.mayGoNegative else { return }
+        let rows = try await connection.query(
+            "SELECT available_fen, frozen_fen FROM accounts WHERE account_id = \(account.description)")
+        let balance = try rows.first.map { bucket == .available ? try $0.decode(Int64.self, column: "available_fen") : try $0.decode(Int64.self, column: "frozen_fen") } ?? 0
+        guard balance >= correction.amountFen else {
+            throw Refusal(
+                description: "the correction would take \(account).\(bucket.rawValue) below zero: it holds \(balance) fen, not \(correction.amountFen)")
+        }
+    }
+
     private struct Undecided {
         var itemID: Int64
         var proposedBy: String
@@ -224,14 +248,16 @@ public struct ReconResolutions: Sendable {
     private static func undecided(_ proposalID: Int64, on connection: PostgresConnection) async throws -> Undecided {
         let rows = try await connection.query(
             """
-            SELECT p.item_id, p.proposed_by, p.reason, p.debit_account, p.debit_bucket, p.credit_account, p.credit_bucket, p.amount_fen,
-                   d.decision, d.decided_by
-            FROM recon_correction_proposals p LEFT JOIN recon_correction_decisions d ON d.proposal_id = p.proposal_id
-            WHERE p.proposal_id = \(proposalID) FOR UPDATE OF p
+            SELECT p.item_id, p.proposed_by, p.reason, p.debit_account, p.debit_bucket, p.credit_account, p.credit_bucket, p.amount_fen
+            FROM recon_correction_proposals p WHERE p.proposal_id = \(proposalID) FOR UPDATE
             """)
         guard let row = rows.first else { throw Refusal(description: "no correction proposal \(proposalID)") }
-        if let decision = try row.decode(String?.self, column: "decision") {
-            throw Refusal(description: "proposal \(proposalID) was \(decision) already, by \(try row.decode(String.self, column: "decided_by"))")
+        // Read after the lock, in a statement of its own: a decision committed while this waited for the lock is seen.
+        let decided = try await connection.query(
+            "SELECT decision, decided_by FROM recon_correction_decisions WHERE proposal_id = \(proposalID)")
+        if let decision = decided.first {
+            throw Refusal(
+                description: "proposal \(proposalID) was \(try decision.decode(String.self, column: "decision")) already, by \(try decision.decode(String.self, column: "decided_by"))")
         }
         guard let debit = AccountID(try row.decode(String.self, column: "debit_account")),
             let debitBucket = Bucket(rawValue: try row.decode(String.self, column: "debit_bucket")),

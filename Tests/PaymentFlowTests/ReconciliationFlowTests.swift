@@ -1,5 +1,6 @@
 import Foundation
 import PaystreamCore
+import PaystreamRuntime
 import Postgres
 import TestSupport
 import Testing
@@ -28,9 +29,12 @@ import Testing
         }
     }
 
-    static func paystream(_ h: FlowHarness, _ arguments: [String]) async throws -> Outcome {
+    /// `paystream <arguments>` against the harness's database; `password` is its standard input (the `--by` admin's
+    /// password, for the commands that record an admin's decision).
+    static func paystream(_ h: FlowHarness, _ arguments: [String], password: String = ProvisionedIdentities.password) async throws -> Outcome {
         let process = try ManagedProcess(
-            executable: "paystream", arguments: arguments + ["--pg-url", h.database.url, "--log-format", "text"], name: "paystream-recon")
+            executable: "paystream", arguments: arguments + ["--pg-url", h.database.url, "--log-format", "text"], name: "paystream-recon",
+            standardInput: password + "\n")
         let status = await process.waitForExit(timeoutSeconds: 120)
         return Outcome(status: status, output: (try? String(contentsOf: process.logFile, encoding: .utf8)) ?? "")
     }
@@ -38,6 +42,7 @@ import Testing
     /// A correction as two operators make it: `ops-admin` proposes it, and, if that was accepted, `ops-second` approves
     /// it. The outcome of the proposal when it was refused, else of the approval.
     static func correct(_ h: FlowHarness, item: Int, reason: String, debit: String, credit: String, fen: String) async throws -> Outcome {
+        for login in ["ops-admin", "ops-second"] { _ = try await h.identities.session(login: login, role: .admin, account: nil) }
         let proposed = try await paystream(h, [
             "recon", "resolve", "--item", "\(item)", "--by", "ops-admin", "--reason", reason, "--debit", debit, "--credit", credit, "--amount-fen", fen,
         ])
@@ -181,6 +186,8 @@ import Testing
             }
             #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'correction'") == 0)
             // One operator alone moves nothing: the proposer's own approval is refused, and a second operator's posts it.
+            // Each --by is a login proved by its password: a name alone, or the wrong password, records nothing.
+            for login in ["ops-admin", "ops-second"] { _ = try await h.identities.session(login: login, role: .admin, account: nil) }
             let proposed = try await Self.paystream(h, [
                 "recon", "resolve", "--item", "\(amountItem)", "--by", "ops-admin", "--reason", "channel settled 9.99",
                 "--debit", "\(user):available", "--credit", "clearing:wechat:available", "--amount-fen", "1",
@@ -191,6 +198,11 @@ import Testing
             let pending = try await Self.paystream(h, ["recon", "show", "--date", day, "--json"])
             let pendingRun = (pending.json["runs"] as? [[String: Any]] ?? []).last { $0["channel"] as? String == "wechat" }
             #expect((Self.item(pendingRun, orders["amount"]!)?["proposal"] as? [String: Any])?["proposedBy"] as? String == "ops-admin", "\(pending.output)")
+            for (login, password) in [("ops-second", "not-the-password"), ("ops-ghost", ProvisionedIdentities.password)] {
+                let unproved = try await Self.paystream(h, ["recon", "approve", "--proposal", proposal, "--by", login], password: password)
+                #expect(unproved.status == 2 && unproved.output.contains("wrong login or password"), "\(unproved.output)")
+            }
+            #expect(try await h.count("SELECT count(*) FROM recon_correction_decisions") == 0)
             let byProposer = try await Self.paystream(h, ["recon", "approve", "--proposal", proposal, "--by", "ops-admin"])
             #expect(byProposer.status == 2 && byProposer.output.contains("another operator"), "\(byProposer.output)")
             let resolved = try await Self.paystream(h, ["recon", "approve", "--proposal", proposal, "--by", "ops-second"])

@@ -74,30 +74,46 @@ struct ReconStoreTests {
         }
     }
 
-    @Test("a correction that would take a wallet below zero is refused, and nothing is recorded")
+    @Test("a correction that would take a wallet below zero is refused when proposed and when approved, and nothing is recorded")
     func correctionKeepsWalletsNonNegative() async throws {
         try await Self.withDatabase { db in
-            let runID = try #require(try await ReconStore(client: db.client).record(Self.newRun([Self.platformOnly("a")])))
-            let item = try #require(try await ReconStore(client: db.client).run(runID)?.items.first?.itemID)
+            let runID = try #require(try await ReconStore(client: db.client).record(Self.newRun([Self.platformOnly("a"), Self.platformOnly("a2")])))
+            let items = try #require(try await ReconStore(client: db.client).run(runID)?.items.map(\.itemID))
+            let (item, other) = (items[0], items[1])
             let resolutions = ReconResolutions(client: db.client)
             let broke = try AccountID.user("nobody")
-            // Proposed (the balance is the ledger's to check, when the entry is posted), then refused at the approval.
-            let proposal = try await resolutions.propose(
-                itemID: item, by: "ops", reason: "test", correction: .init(debit: (broke, .available), credit: (.clearing(.wechat), .available), amountFen: 100))
-            await #expect(throws: (any Error).self) { try await resolutions.approve(proposalID: proposal.proposalID, by: "ops-2") }
-            #expect(try await db.client.query("SELECT 1 FROM recon_resolutions").isEmpty)
-            #expect(try await db.client.query("SELECT 1 FROM journal_entries").isEmpty)
-            #expect(try await db.client.query("SELECT 1 FROM recon_correction_decisions").isEmpty)
+            await #expect(throws: ReconResolutions.Refusal.self) {
+                try await resolutions.propose(
+                    itemID: item, by: "ops", reason: "test", correction: .init(debit: (broke, .available), credit: (.clearing(.wechat), .available), amountFen: 100))
+            }
+            // A merchant holding 100 fen: two corrections of 100 are each proposable, and the second approved is refused
+            // when it is posted (the balance moved since it was proposed).
+            let merchant = try AccountID.merchant("m-drain")
+            try await Self.collect(db, merchant: merchant, fen: 100, order: "CO-drain-1")
+            let drain = ReconResolutions.Correction(debit: (merchant, .available), credit: (.clearing(.wechat), .available), amountFen: 100)
+            let first = try await resolutions.propose(itemID: item, by: "ops", reason: "test", correction: drain)
+            let second = try await resolutions.propose(itemID: other, by: "ops", reason: "test", correction: drain)
+            _ = try await resolutions.approve(proposalID: second.proposalID, by: "ops-2")
+            let before = try await db.client.query("SELECT count(*) AS n FROM journal_entries").first?.decode(Int.self, column: "n")
+            await #expect(throws: ReconResolutions.Refusal.self) { try await resolutions.approve(proposalID: first.proposalID, by: "ops-2") }
+            #expect(try await db.client.query("SELECT count(*) AS n FROM journal_entries").first?.decode(Int.self, column: "n") == before)
+            #expect(try await db.client.query("SELECT 1 FROM recon_resolutions WHERE item_id = \(item)").isEmpty)
+            #expect(try await db.client.query("SELECT 1 FROM recon_correction_decisions WHERE proposal_id = \(first.proposalID)").isEmpty)
             #expect(try await ReconStore(client: db.client).run(runID)?.items.first?.proposal?.proposedBy == "ops")
             // Acknowledging waits for the open proposal to be decided; once declined, the item is acknowledged, once.
             await #expect(throws: ReconResolutions.Refusal.self) { try await resolutions.resolve(itemID: item, by: "ops-2", reason: "moot") }
-            try await resolutions.decline(proposalID: proposal.proposalID, by: "ops-2", reason: "it would overdraw")
-            await #expect(throws: ReconResolutions.Refusal.self) { try await resolutions.approve(proposalID: proposal.proposalID, by: "ops-3") }
+            try await resolutions.decline(proposalID: first.proposalID, by: "ops-2", reason: "it would overdraw")
+            await #expect(throws: ReconResolutions.Refusal.self) { try await resolutions.approve(proposalID: first.proposalID, by: "ops-3") }
             #expect(try await ReconStore(client: db.client).run(runID)?.items.first?.proposal == nil)
             let ack = try await resolutions.resolve(itemID: item, by: "ops", reason: "known test order")
             #expect(ack.entryIdempotencyKey == nil)
             await #expect(throws: (any Error).self) { try await resolutions.resolve(itemID: item, by: "ops", reason: "again") }
             #expect(try await ReconStore(client: db.client).run(runID)?.items.first?.resolution?.contains("by ops: acknowledged") == true)
+            // The database keeps the rule for resolutions too: a correcting one names an approved proposal, by its approver.
+            await #expect(throws: (any Error).self) {
+                try await db.client.execute(
+                    "INSERT INTO recon_resolutions (item_id, resolved_by, reason, action, entry_idempotency_key) SELECT \(other), 'ops', 'x', 'ledgerCorrection', idempotency_key FROM journal_entries LIMIT 1")
+            }
         }
     }
 

@@ -21,7 +21,11 @@ public final class ManagedProcess: @unchecked Sendable {
         return url
     }
 
-    public init(executable: String, arguments: [String], environment: [String: String] = [:], name: String? = nil) throws {
+    /// `standardInput`, when given, is what the process reads on its standard input (then end of file); otherwise it
+    /// reads nothing.
+    public init(
+        executable: String, arguments: [String], environment: [String: String] = [:], name: String? = nil, standardInput: String? = nil
+    ) throws {
         self.name = name ?? executable
         process.executableURL = Self.binDirectory.appendingPathComponent(executable)
         process.arguments = arguments
@@ -36,8 +40,16 @@ public final class ManagedProcess: @unchecked Sendable {
         let handle = try FileHandle(forWritingTo: logFile)
         process.standardOutput = handle
         process.standardError = handle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        if let standardInput {
+            let pipe = Pipe()
+            process.standardInput = pipe
+            try process.run()
+            pipe.fileHandleForWriting.write(Data(standardInput.utf8))
+            try pipe.fileHandleForWriting.close()
+        } else {
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+        }
     }
 
     /// A test that fails before stopping its process must not leave it running.

@@ -17,6 +17,22 @@ struct ReconCommand: AsyncParsableCommand {
         commandName: "recon", abstract: "Reconciliation: external (channel bills) and internal (ledger invariants).",
         subcommands: [Run.self, Internal.self, Show.self, Resolve.self, Approve.self, Decline.self, Requery.self])
 
+    /// The admin login `login`, proved by its password on standard input (one line), as the console's sign-in proves
+    /// it: a decision is recorded under a name only its holder can give, so the four-eyes rule of corrections holds
+    /// for the command line too. Throws (exit status 2) for a wrong password, a locked login or one that is no admin's.
+    static func authenticatedAdmin(_ login: String, client: PostgresClient) async throws -> String {
+        guard let password = readLine(strippingNewline: true), !password.isEmpty else {
+            throw ValidationError("--by \(login): the login's password is read from standard input")
+        }
+        switch try await Logins(postgres: client).verify(login: login, password: password) {
+        case .accepted(let principal) where principal.role == .admin: return principal.login
+        case .accepted: throw ValidationError("\(login) is not an operator's (admin) login")
+        case .rejected: throw ValidationError("--by \(login): wrong login or password")
+        case .locked(let until): throw ValidationError("--by \(login): locked after too many failures, until \(until)")
+        case .busy: throw ValidationError("--by \(login): too many sign-ins at once; try again")
+        }
+    }
+
     static func postgres(_ runtime: RuntimeOptions, role: String, logger: Logger) throws -> PostgresClient {
         let configuration = try runtime.resolve()
         Observability.bootstrap(configuration)
@@ -146,12 +162,13 @@ struct ReconCommand: AsyncParsableCommand {
                 Without --debit/--credit the difference is acknowledged (no money moves). With them, a correction is \
                 proposed: a new balanced entry of kind correction that moves --amount-fen from --debit to --credit \
                 (account:bucket, e.g. clearing:wechat:available, user:42:available), posted only when another operator \
-                approves it (`recon approve`); old entries are never edited.
+                approves it (`recon approve`); old entries are never edited. --by is an admin login, proved by its \
+                password on standard input.
                 """)
 
         @OptionGroup var runtime: RuntimeOptions
         @Option(help: "The recon item id (from `recon run` or `recon show`).") var item: Int64
-        @Option(help: "The admin resolving it.") var by: String
+        @Option(help: "The admin login resolving it (its password on standard input).") var by: String
         @Option(help: "Why.") var reason: String
         @Option(help: "account:bucket debited by the correction.") var debit: String?
         @Option(help: "account:bucket credited by the correction.") var credit: String?
@@ -172,7 +189,8 @@ struct ReconCommand: AsyncParsableCommand {
             }
             if let correction {
                 let proposal = try await ReconCommand.withPostgres(runtime, role: "paystream-recon-resolve") { client, _ in
-                    try await ReconResolutions(client: client).propose(itemID: item, by: by, reason: reason, correction: correction)
+                    try await ReconResolutions(client: client).propose(
+                        itemID: item, by: try await ReconCommand.authenticatedAdmin(by, client: client), reason: reason, correction: correction)
                 }
                 print(
                     "correction of item \(item) proposed (proposal \(proposal.proposalID)); another operator posts it with "
@@ -180,7 +198,8 @@ struct ReconCommand: AsyncParsableCommand {
                 return
             }
             let resolution = try await ReconCommand.withPostgres(runtime, role: "paystream-recon-resolve") { client, _ in
-                try await ReconResolutions(client: client).resolve(itemID: item, by: by, reason: reason)
+                try await ReconResolutions(client: client).resolve(
+                    itemID: item, by: try await ReconCommand.authenticatedAdmin(by, client: client), reason: reason)
             }
             print("item \(item) resolved (resolution \(resolution.resolutionID)), acknowledged")
         }
@@ -200,14 +219,18 @@ extension ReconCommand {
     struct Approve: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Approve a proposed correction: its entry is posted and its difference resolved.",
-            discussion: "Refused for the operator who proposed it, for a proposal decided already, and when a check fails now.")
+            discussion: """
+                Refused for the operator who proposed it, for a proposal decided already, and when a check fails now. \
+                --by is an admin login, proved by its password on standard input.
+                """)
         @OptionGroup var runtime: RuntimeOptions
         @Option(help: "The proposal (from `recon resolve` or `recon show`).") var proposal: Int64
-        @Option(help: "The approving admin: not the one who proposed it.") var by: String
+        @Option(help: "The approving admin login (its password on standard input): not the one who proposed it.") var by: String
 
         func run() async throws {
             let resolution = try await ReconCommand.withPostgres(runtime, role: "paystream-recon-approve") { client, _ in
-                try await ReconResolutions(client: client).approve(proposalID: proposal, by: by)
+                try await ReconResolutions(client: client).approve(
+                    proposalID: proposal, by: try await ReconCommand.authenticatedAdmin(by, client: client))
             }
             print(
                 "proposal \(proposal) approved: resolution \(resolution.resolutionID)"
@@ -221,12 +244,13 @@ extension ReconCommand {
             abstract: "Decline (or, as its proposer, withdraw) a proposed correction; its difference stays open.")
         @OptionGroup var runtime: RuntimeOptions
         @Option(help: "The proposal.") var proposal: Int64
-        @Option(help: "The admin declining it.") var by: String
+        @Option(help: "The admin login declining it (its password on standard input).") var by: String
         @Option(help: "Why.") var reason: String
 
         func run() async throws {
             try await ReconCommand.withPostgres(runtime, role: "paystream-recon-decline") { client, _ in
-                try await ReconResolutions(client: client).decline(proposalID: proposal, by: by, reason: reason)
+                try await ReconResolutions(client: client).decline(
+                    proposalID: proposal, by: try await ReconCommand.authenticatedAdmin(by, client: client), reason: reason)
             }
             print("proposal \(proposal) declined")
         }
