@@ -425,6 +425,16 @@ import TestSupport
             #expect(named.count == 2 && named.allSatisfy { $0["payeeName"] as? String == "张三" }, "\(named)")
             #expect(named.first { $0["outBillNo"] as? String == refused }?["failReason"] as? String == "NAME_NOT_CORRECT", "\(named)")
             #expect(try await h.balance(user) == (9_000, 0))
+
+            // A holder whose name is longer than WeChat Pay takes is refused before anything is frozen, not at payout.
+            let longNamed = try await h.fundedUser("wnl", fen: 1_000)
+            let card = FlowHarness.newCard(name: String(repeating: "长", count: 61))
+            try await h.register(card)
+            _ = try await h.bindCard(card, as: longNamed)
+            let theirs = try await h.bindWeChat(as: longNamed)
+            let tooLong = try await h.post("/v1/withdrawals", #"{"amountFen":100,"channel":"wechat","openId":"\#(theirs)"}"#, as: longNamed)
+            #expect(tooLong.status == 409 && tooLong.string("code") == "withdraw.payee_name_unsupported", "\(tooLong.text)")
+            #expect(try await h.balance(longNamed) == (1_000, 0))
             let report = try await h.verify()
             #expect(report.isClean, "\(report.violations)")
         }

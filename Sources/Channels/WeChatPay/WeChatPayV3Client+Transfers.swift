@@ -15,6 +15,8 @@ extension WeChatPayV3Client {
     /// From this amount on (2,000.00 CNY) WeChat Pay needs the payee's real name (`user_name`), which it checks
     /// against the openid's: a transfer without one is refused before sending.
     public static let transferNameRequiredFromFen: Int64 = 200_000
+    /// The longest `user_name` WeChat Pay takes.
+    public static let transferNameMaxCharacters = 60
 
     /// POST /v3/fund-app/mch-transfer/transfer-bills (商家转账 to the user's balance).
     ///
@@ -31,7 +33,8 @@ extension WeChatPayV3Client {
         try ChannelIdentifiers.checkPositive(request.amount, "transfer_amount", channel: .wechat, operation: operation)
         try ChannelIdentifiers.checkText(request.remark, "transfer_remark", maxCharacters: 32, channel: .wechat, operation: operation)
         if let userName {
-            try ChannelIdentifiers.checkText(userName, "user_name", maxCharacters: 60, channel: .wechat, operation: operation)
+            try ChannelIdentifiers.checkText(
+                userName, "user_name", maxCharacters: Self.transferNameMaxCharacters, channel: .wechat, operation: operation)
         }
         guard request.amount.fen < Self.transferNameRequiredFromFen || userName?.isEmpty == false else {
             throw ChannelError(

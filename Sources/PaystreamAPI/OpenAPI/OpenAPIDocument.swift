@@ -3455,7 +3455,7 @@ enum OpenAPIDocument {
             }
           },
           "409": {
-            "description": "The available balance is less than the amount, or a WeChat withdrawal of 2,000.00 CNY or more is asked by an account with no holder's name (no bank card bound yet). A request with the same `Idempotency-Key` is still running. Codes: `balance.insufficient_available`, `withdraw.payee_name_required`, `idempotency.in_progress`. A spent one-time token: `token.reused`.",
+            "description": "The available balance is less than the amount, or a WeChat withdrawal of 2,000.00 CNY or more is asked by an account with no holder's name (no bank card bound yet). A request with the same `Idempotency-Key` is still running. Codes: `balance.insufficient_available`, `withdraw.payee_name_required`, `withdraw.payee_name_unsupported` (the holder's name is longer than WeChat Pay's 60 characters), `idempotency.in_progress`. A spent one-time token: `token.reused`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -3475,6 +3475,7 @@ enum OpenAPIDocument {
                           "enum": [
                             "balance.insufficient_available",
                             "withdraw.payee_name_required",
+                            "withdraw.payee_name_unsupported",
                             "idempotency.in_progress",
                             "token.reused"
                           ]

@@ -243,6 +243,12 @@ struct WithdrawalRoutes: Sendable {
                     "withdraw.payee_name_required",
                     "a WeChat withdrawal of 2,000.00 CNY or more needs the account holder's real name: bind a bank card first (POST /v1/cards)")
             }
+            // Refused here, before anything is frozen, rather than by the client at payout.
+            guard (payeeName?.count ?? 0) <= WeChatPayV3Client.transferNameMaxCharacters else {
+                throw APIError.conflict(
+                    "withdraw.payee_name_unsupported",
+                    "the account holder's name is longer than WeChat Pay takes (\(WeChatPayV3Client.transferNameMaxCharacters) characters): withdraw to the bank card")
+            }
             destination = .init(type: "wechat", holderName: payeeName, openId: openID)
         case .alipay, nil:
             throw APIError.badRequest("withdraw.channel_unsupported", "channel must be bill99 (bank card) or wechat (balance)")
