@@ -128,8 +128,9 @@ public struct ReconResolutions: Sendable {
         }
     }
 
-    /// A difference as a correction needs it, read with its item locked and its difference (channel and key, whichever
-    /// run reported it) under a transaction lock, so that proposals and approvals of one difference take turns.
+    /// A difference as a correction needs it, read once its difference (channel and key, whichever run reported it)
+    /// is under a transaction lock and its item locked, so that proposals, approvals and acknowledgements of one
+    /// difference take turns. Locks are taken in one order everywhere: a proposal's row, the difference, the item.
     private struct Difference {
         var itemID: Int64
         var orderID: String
@@ -142,6 +143,15 @@ public struct ReconResolutions: Sendable {
     }
 
     private static func difference(_ itemID: Int64, on connection: PostgresConnection) async throws -> Difference {
+        // The locks first, then the checks in a statement of their own: a statement that waited for a lock still
+        // reads the other tables as they were when it began, and would miss a resolution committed meanwhile.
+        // One difference may be reported by several runs' items: proposals and approvals of any of them take turns.
+        let named = try await connection.query(
+            "SELECT r.channel, i.item_key FROM recon_items i JOIN recon_runs r ON r.run_id = i.run_id WHERE i.item_id = \(itemID)")
+        guard let name = named.first else { throw Refusal(description: "no recon item \(itemID)") }
+        let lockName = "recon-difference:\(try name.decode(String.self, column: "channel")):\(try name.decode(String.self, column: "item_key"))"
+        _ = try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(lockName)))")
+        _ = try await connection.query("SELECT 1 FROM recon_items WHERE item_id = \(itemID) FOR UPDATE")
         let rows = try await connection.query(
             """
             SELECT i.classification, i.kind, i.item_key, i.out_trade_no, r.channel, o.status AS order_status,
@@ -155,7 +165,7 @@ public struct ReconResolutions: Sendable {
                        AS corrected_before,
                    EXISTS (SELECT 1 FROM recon_resolutions rr WHERE rr.item_id = i.item_id) AS resolved
             FROM recon_items i JOIN recon_runs r ON r.run_id = i.run_id LEFT JOIN orders o ON o.order_id = i.out_trade_no
-            WHERE i.item_id = \(itemID) FOR UPDATE OF i
+            WHERE i.item_id = \(itemID)
             """)
         guard let row = rows.first else { throw Refusal(description: "no recon item \(itemID)") }
         let classification = ReconClassification(rawValue: try row.decode(String.self, column: "classification"))
@@ -163,9 +173,6 @@ public struct ReconResolutions: Sendable {
             throw Refusal(description: "item \(itemID) is \(classification?.rawValue ?? "?"), not a difference")
         }
         guard try !row.decode(Bool.self, column: "resolved") else { throw Refusal(description: "item \(itemID) is resolved already") }
-        // One difference may be reported by several runs' items: proposals and approvals of any of them take turns.
-        _ = try await connection.query(
-            "SELECT pg_advisory_xact_lock(hashtext(\("recon-difference:" + (try row.decode(String.self, column: "channel")) + ":" + (try row.decode(String.self, column: "item_key")))))")
         return Difference(
             itemID: itemID, orderID: try row.decode(String.self, column: "out_trade_no"), channel: try row.decode(String.self, column: "channel"),
             itemKey: try row.decode(String.self, column: "item_key"), boundFen: try row.decode(Int64.self, column: "bound_fen"),

@@ -207,6 +207,12 @@ import Testing
             #expect(byProposer.status == 2 && byProposer.output.contains("another operator"), "\(byProposer.output)")
             let resolved = try await Self.paystream(h, ["recon", "approve", "--proposal", proposal, "--by", "ops-second"])
             #expect(resolved.status == 0, "\(resolved.output)")
+            // The command line's decisions are in the operators' audit trail, the refused one too.
+            for (admin, action, outcome) in [("ops-admin", "recon.propose", "done"), ("ops-admin", "recon.approve", "refused"), ("ops-second", "recon.approve", "done")] {
+                #expect(try await h.count(
+                    "SELECT count(*) FROM console_audit WHERE admin_login = '\(admin)' AND action = '\(action)' AND outcome = '\(outcome)' AND subject LIKE '%' AND detail LIKE 'command line:%'") >= 1,
+                    "\(admin) \(action) \(outcome)")
+            }
             #expect(try await h.balance(user) == (3099, 0))
             #expect(try await h.balance("clearing:wechat") == (-4699, 0))
             let entryKey = "recon-resolution:wechat:payment:\(orders["amount"]!)"

@@ -77,9 +77,10 @@ struct ReconStoreTests {
     @Test("a correction that would take a wallet below zero is refused when proposed and when approved, and nothing is recorded")
     func correctionKeepsWalletsNonNegative() async throws {
         try await Self.withDatabase { db in
-            let runID = try #require(try await ReconStore(client: db.client).record(Self.newRun([Self.platformOnly("a"), Self.platformOnly("a2")])))
+            let runID = try #require(
+                try await ReconStore(client: db.client).record(Self.newRun([Self.platformOnly("a"), Self.platformOnly("a2"), Self.platformOnly("a3")])))
             let items = try #require(try await ReconStore(client: db.client).run(runID)?.items.map(\.itemID))
-            let (item, other) = (items[0], items[1])
+            let (item, other, open) = (items[0], items[1], items[2])
             let resolutions = ReconResolutions(client: db.client)
             let broke = try AccountID.user("nobody")
             await #expect(throws: ReconResolutions.Refusal.self) {
@@ -109,10 +110,19 @@ struct ReconStoreTests {
             #expect(ack.entryIdempotencyKey == nil)
             await #expect(throws: (any Error).self) { try await resolutions.resolve(itemID: item, by: "ops", reason: "again") }
             #expect(try await ReconStore(client: db.client).run(runID)?.items.first?.resolution?.contains("by ops: acknowledged") == true)
-            // The database keeps the rule for resolutions too: a correcting one names an approved proposal, by its approver.
-            await #expect(throws: (any Error).self) {
-                try await db.client.execute(
-                    "INSERT INTO recon_resolutions (item_id, resolved_by, reason, action, entry_idempotency_key) SELECT \(other), 'ops', 'x', 'ledgerCorrection', idempotency_key FROM journal_entries LIMIT 1")
+            // The database keeps the rule for resolutions too: a correcting one names an approved proposal (the check) and
+            // is recorded by its approver (the trigger). `open` is unresolved, so only these rules can refuse the rows.
+            let entryKey = "(SELECT idempotency_key FROM journal_entries WHERE kind = 'correction' LIMIT 1)"
+            for (statement, rule) in [
+                ("INSERT INTO recon_resolutions (item_id, resolved_by, reason, action, entry_idempotency_key) VALUES (\(open), 'ops-2', 'x', 'ledgerCorrection', \(entryKey))", "no proposal"),
+                ("INSERT INTO recon_resolutions (item_id, resolved_by, reason, action, entry_idempotency_key, proposal_id) VALUES (\(open), 'ops', 'x', 'ledgerCorrection', \(entryKey), \(second.proposalID))", "not its approver"),
+            ] {
+                do {
+                    try await db.client.execute(PostgresQuery(sql: statement, bindings: []))
+                    Issue.record("a correcting resolution with \(rule) was stored")
+                } catch let error as PostgresError {
+                    #expect(error.sqlState == "23514", "\(rule): \(error)")
+                }
             }
         }
     }

@@ -17,11 +17,16 @@ struct ReconCommand: AsyncParsableCommand {
         commandName: "recon", abstract: "Reconciliation: external (channel bills) and internal (ledger invariants).",
         subcommands: [Run.self, Internal.self, Show.self, Resolve.self, Approve.self, Decline.self, Requery.self])
 
-    /// The admin login `login`, proved by its password on standard input (one line), as the console's sign-in proves
-    /// it: a decision is recorded under a name only its holder can give, so the four-eyes rule of corrections holds
-    /// for the command line too. Throws (exit status 2) for a wrong password, a locked login or one that is no admin's.
+    /// The admin login `login`, proved by its password on standard input (one line; typed without echo on a
+    /// terminal), as the console's sign-in proves it: a decision is recorded under a name only its holder can give.
+    /// A wrong password counts against the login as a failed sign-in (five lock it for 15 minutes, the console too).
+    /// Throws (exit status 2) for a wrong password, a locked login or one that is no admin's.
+    ///
+    /// This holds against a mistaken or casual second name, not against whoever holds the database URL the command
+    /// runs with: that person can write any row, or set any login's password with `paystream logins create`. Give
+    /// operators the console; keep the command line for those trusted with the database.
     static func authenticatedAdmin(_ login: String, client: PostgresClient) async throws -> String {
-        guard let password = readLine(strippingNewline: true), !password.isEmpty else {
+        guard let password = readPassword(prompt: "password of \(login): "), !password.isEmpty else {
             throw ValidationError("--by \(login): the login's password is read from standard input")
         }
         switch try await Logins(postgres: client).verify(login: login, password: password) {
@@ -30,6 +35,39 @@ struct ReconCommand: AsyncParsableCommand {
         case .rejected: throw ValidationError("--by \(login): wrong login or password")
         case .locked(let until): throw ValidationError("--by \(login): locked after too many failures, until \(until)")
         case .busy: throw ValidationError("--by \(login): too many sign-ins at once; try again")
+        }
+    }
+
+    /// One line of standard input; on a terminal, after `prompt` (on standard error) and without echo.
+    static func readPassword(prompt: String) -> String? {
+        guard isatty(STDIN_FILENO) != 0 else { return readLine(strippingNewline: true) }
+        FileHandle.standardError.write(Data(prompt.utf8))
+        var original = termios()
+        guard tcgetattr(STDIN_FILENO, &original) == 0 else { return readLine(strippingNewline: true) }
+        var silent = original
+        silent.c_lflag &= ~tcflag_t(ECHO)
+        _ = tcsetattr(STDIN_FILENO, TCSANOW, &silent)
+        defer {
+            _ = tcsetattr(STDIN_FILENO, TCSANOW, &original)
+            FileHandle.standardError.write(Data("\n".utf8))
+        }
+        return readLine(strippingNewline: true)
+    }
+
+    /// Runs an admin's decision, recorded in the console's audit trail as done or refused (marked as made on the
+    /// command line), as the console records its own.
+    static func audited<T>(
+        _ client: PostgresClient, logger: Logger, admin: String, action: String, subject: String, _ decide: () async throws -> (T, String)
+    ) async throws -> T {
+        let audit = ConsoleAudit(postgres: client, logger: logger)
+        let correlationID = "cli-" + UUID().uuidString.lowercased()
+        do {
+            let (result, detail) = try await decide()
+            await audit.record(admin: admin, action: action, subject: subject, outcome: .done, detail: "command line: \(detail)", correlationID: correlationID)
+            return result
+        } catch {
+            await audit.record(admin: admin, action: action, subject: subject, outcome: .refused, detail: "command line: \(error)", correlationID: correlationID)
+            throw error
         }
     }
 
@@ -188,18 +226,24 @@ struct ReconCommand: AsyncParsableCommand {
                 correction = .init(debit: try Self.side(debit), credit: try Self.side(credit), amountFen: amountFen)
             }
             if let correction {
-                let proposal = try await ReconCommand.withPostgres(runtime, role: "paystream-recon-resolve") { client, _ in
-                    try await ReconResolutions(client: client).propose(
-                        itemID: item, by: try await ReconCommand.authenticatedAdmin(by, client: client), reason: reason, correction: correction)
+                let proposal = try await ReconCommand.withPostgres(runtime, role: "paystream-recon-resolve") { client, logger in
+                    let admin = try await ReconCommand.authenticatedAdmin(by, client: client)
+                    return try await ReconCommand.audited(client, logger: logger, admin: admin, action: "recon.propose", subject: "item \(item)") {
+                        let proposal = try await ReconResolutions(client: client).propose(itemID: item, by: admin, reason: reason, correction: correction)
+                        return (proposal, "proposal \(proposal.proposalID): \(correction.amountFen) fen: \(reason)")
+                    }
                 }
                 print(
                     "correction of item \(item) proposed (proposal \(proposal.proposalID)); another operator posts it with "
                         + "`paystream recon approve --proposal \(proposal.proposalID) --by <login>`")
                 return
             }
-            let resolution = try await ReconCommand.withPostgres(runtime, role: "paystream-recon-resolve") { client, _ in
-                try await ReconResolutions(client: client).resolve(
-                    itemID: item, by: try await ReconCommand.authenticatedAdmin(by, client: client), reason: reason)
+            let resolution = try await ReconCommand.withPostgres(runtime, role: "paystream-recon-resolve") { client, logger in
+                let admin = try await ReconCommand.authenticatedAdmin(by, client: client)
+                return try await ReconCommand.audited(client, logger: logger, admin: admin, action: "recon.resolve", subject: "item \(item)") {
+                    let resolution = try await ReconResolutions(client: client).resolve(itemID: item, by: admin, reason: reason)
+                    return (resolution, "acknowledged (resolution \(resolution.resolutionID)): \(reason)")
+                }
             }
             print("item \(item) resolved (resolution \(resolution.resolutionID)), acknowledged")
         }
@@ -228,9 +272,12 @@ extension ReconCommand {
         @Option(help: "The approving admin login (its password on standard input): not the one who proposed it.") var by: String
 
         func run() async throws {
-            let resolution = try await ReconCommand.withPostgres(runtime, role: "paystream-recon-approve") { client, _ in
-                try await ReconResolutions(client: client).approve(
-                    proposalID: proposal, by: try await ReconCommand.authenticatedAdmin(by, client: client))
+            let resolution = try await ReconCommand.withPostgres(runtime, role: "paystream-recon-approve") { client, logger in
+                let admin = try await ReconCommand.authenticatedAdmin(by, client: client)
+                return try await ReconCommand.audited(client, logger: logger, admin: admin, action: "recon.approve", subject: "proposal \(proposal)") {
+                    let resolution = try await ReconResolutions(client: client).approve(proposalID: proposal, by: admin)
+                    return (resolution, "posted \(resolution.entryIdempotencyKey ?? "") (resolution \(resolution.resolutionID))")
+                }
             }
             print(
                 "proposal \(proposal) approved: resolution \(resolution.resolutionID)"
@@ -248,9 +295,12 @@ extension ReconCommand {
         @Option(help: "Why.") var reason: String
 
         func run() async throws {
-            try await ReconCommand.withPostgres(runtime, role: "paystream-recon-decline") { client, _ in
-                try await ReconResolutions(client: client).decline(
-                    proposalID: proposal, by: try await ReconCommand.authenticatedAdmin(by, client: client), reason: reason)
+            try await ReconCommand.withPostgres(runtime, role: "paystream-recon-decline") { client, logger in
+                let admin = try await ReconCommand.authenticatedAdmin(by, client: client)
+                try await ReconCommand.audited(client, logger: logger, admin: admin, action: "recon.decline", subject: "proposal \(proposal)") {
+                    try await ReconResolutions(client: client).decline(proposalID: proposal, by: admin, reason: reason)
+                    return ((), "declined: \(reason)")
+                }
             }
             print("proposal \(proposal) declined")
         }
