@@ -10,9 +10,10 @@ import Synchronization
 /// `withdrawal.updated`. At most 10 streams per account and process (429 `push.too_many_streams`). Each event is `event: <name>` and one `data:` line of JSON; a comment every 15 s
 /// (`--push-keep-alive-seconds`) keeps the connection alive. A stream ends, and its subscription with it, as soon
 /// as its client closes the connection (``ClientDisconnectWatcher``), and when a check at every
-/// ``StreamCredentials/keepAlivesPerCheck``th keep-alive (30 s by default) finds its credentials no longer good: the API client disabled (as the 60 s
-/// client cache sees it), or the merchant's session expired, logged out or older than its login's password. Such a stream's last event is `stream.ended` with the reason's
-/// code, as a request would be refused. `GET /v1/events/ready` answers 200 once this process relays pushes.
+/// ``StreamCredentials/keepAlivesPerCheck``th keep-alive (30 s by default) finds its credentials no longer good:
+/// the API client disabled (as the 60 s client cache sees it), or the merchant's session expired, logged out or
+/// older than its login's password. Such a stream's last event is `stream.ended` with the code a request would be
+/// refused with. `GET /v1/events/ready` answers 200 once this process relays pushes.
 struct PushRoutes: Sendable {
     let services: APIServices
 
@@ -74,8 +75,8 @@ struct PushRoutes: Sendable {
     }
 }
 
-/// What an event stream was opened with, checked again at each keep-alive: a stream lasts longer than any one
-/// request, and must not outlive the credentials that opened it.
+/// What an event stream was opened with, checked again at every ``keepAlivesPerCheck``th keep-alive: a stream lasts
+/// longer than any one request, and must not outlive the credentials that opened it.
 final class StreamCredentials: Sendable {
     let identity: Authenticated
     let security: APISecurity
