@@ -29,8 +29,8 @@ public struct ReconRun: Sendable, Codable {
         /// The latest resolution of this key on this day and channel (of this item or of the same difference in an
         /// earlier run): "item 12 by ops-lee: ledgerCorrection recon-resolution:12 (why)".
         public var resolution: String?
-        /// The correction proposed for this difference (this item, or the same key in another run of the day) and not
-        /// decided yet: it waits for a second operator.
+        /// The correction proposed for this difference (this item, or the same key in another run, of any day: one
+        /// difference has one open proposal) and not decided yet: it waits for a second operator.
         public var proposal: PendingCorrection?
     }
 
@@ -136,7 +136,7 @@ public struct ReconStore: Sendable {
             LEFT JOIN LATERAL (
                 SELECT p.* FROM recon_correction_proposals p
                 JOIN recon_items i3 ON i3.item_id = p.item_id JOIN recon_runs r3 ON r3.run_id = i3.run_id
-                WHERE i3.item_key = i.item_key AND r3.channel = r.channel AND r3.bill_day = r.bill_day
+                WHERE i3.item_key = i.item_key AND r3.channel = r.channel
                   AND NOT EXISTS (SELECT 1 FROM recon_correction_decisions d WHERE d.proposal_id = p.proposal_id)
                 ORDER BY p.proposal_id DESC LIMIT 1) prop ON true
             LEFT JOIN LATERAL (

@@ -581,15 +581,17 @@ import TestSupport
             let url2 = "http://127.0.0.1:\(port2)"
             #expect(await eventually(timeoutSeconds: 60) { (try? await h.send(.GET, url2 + "/healthz").status) == 200 }, "\(api2.tail())")
             let path = "/v1/envelopes/\(envelope)/grab"
-            /// Grabs as `user` at `base` until the answer is final: granted, empty, or already grabbed.
+            /// Grabs as `user` at `base` until the answer is final (granted, empty, or already grabbed), or the last
+            /// answer after two minutes, so that a reload that never comes fails the test instead of hanging it.
             @Sendable func grab(_ user: String, at base: String) async throws -> FlowHarness.Reply {
+                let deadline = Date().addingTimeInterval(120)
                 while true {
                     var headers = ["X-Paystream-Unsigned": "1"]
                     for (name, value) in try await h.authenticated(["X-Paystream-Account": user], method: "POST", url: h.apiURL + path, body: Array("{}".utf8)) {
                         headers[name] = value
                     }
                     let reply = try await h.send(.POST, base + path, json: "{}", headers: headers)
-                    guard reply.status == 503 && reply.string("code") == "envelope.not_ready" else { return reply }
+                    guard reply.status == 503 && reply.string("code") == "envelope.not_ready", Date() < deadline else { return reply }
                     try await Task.sleep(for: .milliseconds(200))
                 }
             }

@@ -6,9 +6,9 @@ import PaystreamCore
 /// (authentic payments the intake did not credit: another amount or channel, no transaction id, or an order
 /// failed here before the channel took the money), each with whether a reconciliation correction has credited it.
 ///
-/// What an operator does with one: credit what was paid with a correction on the day's reconciliation item
-/// (`recon resolve`, also on the reconciliation page), or refund it in the channel's merchant portal and resolve the
-/// item without an entry. This page has no action of its own.
+/// What an operator does with one: propose a correction of what was paid on the day's reconciliation item (on the
+/// reconciliation page, or `recon resolve`), which a second operator approves, or refund it in the channel's
+/// merchant portal and acknowledge the item without an entry. This page has no action of its own.
 extension ConsoleRoutes {
     func registerHeldPayments(on router: Router<APIRequestContext>) {
         router.get("/console/held-payments") { request, _ in
@@ -40,8 +40,8 @@ extension ConsoleRoutes {
                     "Held payments", section: "/console/held-payments", signedIn: signedIn,
                     """
                     <p class="muted">Authentic payments that were not credited: the channel holds the payer's money and no wallet has it. \
-                    Credit what was paid with a correction on the day's <a href="/console/reconciliation">reconciliation</a> item, or \
-                    refund it in the channel's merchant portal and resolve the item without an entry.</p>
+                    Propose a correction of what was paid on the day's <a href="/console/reconciliation">reconciliation</a> item, \
+                    which another operator approves, or refund it in the channel's merchant portal and resolve the item without an entry.</p>
                     <table id="held-payments"><thead><tr><th>Review</th><th>Held at</th><th>Channel</th><th>Order</th><th>Transaction</th>\
                     <th>Payer</th><th>Order status</th><th class="amount">Ordered</th><th class="amount">Paid</th><th>Reason</th><th>State</th>\
                     </tr></thead><tbody>\(HTML.list(lines, or: "<tr><td colspan=\"11\" class=\"muted\" id=\"no-held\">No payment is held.</td></tr>"))\
