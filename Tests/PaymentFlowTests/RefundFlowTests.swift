@@ -338,9 +338,15 @@ import TestSupport
                 (try? await h.count("SELECT attempts FROM refund_requests WHERE refund_order_id = '\(refundID)'")) ?? 0 >= attempts + 2
             })
             #expect(try await h.get("/v1/refunds/\(refundID)", as: user).string("channelState") == "abnormal")
+            // Held for an operator meanwhile, with the reason.
+            let held = try await h.get("/v1/refunds/\(refundID)", admin: "ops-lee")
+            #expect(held.string("heldReason")?.contains("abnormal at the channel") == true, "\(held.text)")
 
             #expect(try await h.sandbox(.POST, "/sandbox/refunds/\(refundID)/finish-abnormal").status == 200)
             #expect(await eventually(timeoutSeconds: 60) { (try? await h.get("/v1/refunds/\(refundID)", as: user).string("channelState")) == "succeeded" })
+            // The channel settled it: no longer held.
+            let settled = try await h.get("/v1/refunds/\(refundID)", admin: "ops-lee")
+            #expect(settled.json["heldReason"] == nil && settled.json["resolution"] == nil, "\(settled.text)")
             #expect(try await h.balance(user) == (0, 0))
             #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'refundReturned' AND order_id = '\(order)'") == 0)
             #expect(try await h.count("SELECT count(*) FROM refund_requests WHERE next_attempt_at IS NOT NULL AND refund_order_id = '\(refundID)'") == 0)
@@ -368,6 +374,8 @@ import TestSupport
                 (try? await h.count("SELECT attempts FROM refund_requests WHERE refund_order_id = '\(refundID)'")) ?? 0 > attempts
             })
             #expect(try await h.get("/v1/refunds/\(refundID)", as: user).string("channelState") == "processing")
+            let held = try await h.get("/v1/refunds/\(refundID)", admin: "ops-lee")
+            #expect(held.string("heldReason")?.contains("reported 1999 fen") == true, "\(held.text)")
             #expect(try await h.balance(user) == (1000, 0))
             #expect(try await h.balance("clearing:wechat") == (-1000, 0), "the 2,000 fen wait in the clearing account")
             let log = (try? String(contentsOf: h.api.logFile, encoding: .utf8)) ?? ""

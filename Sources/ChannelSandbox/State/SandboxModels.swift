@@ -139,6 +139,9 @@ public struct SandboxFaults: Codable, Sendable, Equatable {
         /// The refund is made (WeChat: it stays PROCESSING, nothing settles it), but the request is answered with the
         /// same refusal as `refuse`: what a repeat of an accepted request can get. Only asking about the refund tells.
         public var refuseAnswer: Bool?
+        /// WeChat only: queries about a refund answer 404 RESOURCE_NOT_EXISTS (signed) even for refunds it made, as a
+        /// query side that lost the refund would. The refunds themselves go on and settle as usual (with their notify).
+        public var unknownToQueries: Bool?
         public init() {}
     }
     public struct Bills: Codable, Sendable, Equatable {

@@ -41,7 +41,7 @@ extension WeChatPayEndpoints {
 
     func queryRefund(_ call: Call) async throws -> Reply {
         let number = call.parameters.get("no") ?? ""
-        guard let refund = await core.state.refund(.wechat, number) else {
+        guard let refund = await core.state.refund(.wechat, number), await core.state.faults.refunds?.unknownToQueries != true else {
             throw SandboxFailure.notFound("refund \(number)")
         }
         return try json(refundResponse(refund))

@@ -6,7 +6,8 @@ enum ConsoleLayout {
     /// Sections of the console, in the order of the navigation bar.
     static let sections: [(path: String, title: String)] = [
         ("/console/withdrawals", "Withdrawals"), ("/console/dead-letters", "Dead letters"),
-        ("/console/reconciliation", "Reconciliation"), ("/console/held-payments", "Held payments"), ("/console/accounts", "Accounts"),
+        ("/console/reconciliation", "Reconciliation"), ("/console/held-payments", "Held payments"),
+        ("/console/refunds", "Held refunds"), ("/console/accounts", "Accounts"),
         ("/console/audit", "Audit"),
     ]
 

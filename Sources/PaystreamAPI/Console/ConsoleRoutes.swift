@@ -9,6 +9,7 @@ import PaystreamRuntime
 /// - Dead letters: every dead-letter topic's letters, replay or drop with a reason (``ConsoleRoutes+DeadLetters``).
 /// - Reconciliation: a day's runs and their differences, resolve with or without a correcting entry.
 /// - Held payments: the authentic payments the intake did not credit, and whether a correction has (read only).
+/// - Held refunds: the refunds the refund dispatcher holds for an operator, resolved there (``ConsoleRoutes+Refunds``).
 /// - Accounts: balances and the ledger history of one account. Audit: the console's own trail.
 ///
 /// Guarantees: a page without a console session redirects to the sign-in page; an action without one, or
@@ -46,6 +47,7 @@ struct ConsoleRoutes: Sendable {
         registerDeadLetters(on: router)
         registerReconciliation(on: router)
         registerHeldPayments(on: router)
+        registerRefunds(on: router)
         registerAccounts(on: router)
     }
 
@@ -183,6 +185,7 @@ struct ConsoleRoutes: Sendable {
         case "correction-approved": "Approved correction \(subject): its entry is posted and its difference resolved."
         case "correction-declined": "Declined correction \(subject): its difference stays open."
         case "payout-resolved": "Resolved held payout \(subject)."
+        case "refund-resolved": "Resolved held refund \(subject)."
         default: nil
         }
         let warning = request.consoleQuery("audit") == "missing" ? " The audit row of this action could NOT be written: tell the platform team." : ""

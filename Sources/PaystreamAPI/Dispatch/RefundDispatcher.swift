@@ -18,9 +18,15 @@ import ServiceLifecycle
 /// (WeChat: the payer's card no longer takes money; the merchant finishes it in its platform, and it ends
 /// `succeeded`): it is logged as critical for an operator once, and asked about every
 /// `APIServices.refundAbnormalRecheckSeconds` (or told by a notify) until it ends `succeeded` (recorded, nothing returned) or
-/// `closed` (returned). The rest of an expired envelope that fails at the channel goes to the sender's wallet. A report contradicting a recorded final state is logged as critical, and so
-/// is a report of another amount than the refund's (answer, query or WeChat notify), which records nothing: the
-/// channel is asked again with back-off until an operator reconciles it.
+/// `closed` (returned). The rest of an expired envelope that fails at the channel goes to the sender's wallet. A report
+/// contradicting a recorded final state is logged as critical.
+///
+/// Held for an operator (`held_reason`, `held_since`; ``hold(_:reason:asked:on:)``), as no answer of the channel can
+/// settle them safely: an abnormal refund it accepted, a report of another amount than the refund's (answer, query or
+/// WeChat notify: nothing is recorded on it), and a refund it accepted and later, in a verified answer, knows nothing
+/// of. A held refund is still asked about every `refundAbnormalRecheckSeconds`; the channel settling it ends the hold.
+/// Otherwise an operator resolves it once (`POST /v1/admin/refunds/{id}/resolve`, ``RefundRoutes``), after which the
+/// dispatcher leaves it alone and logs as critical any final report that contradicts the resolution.
 struct RefundDispatcher: Service {
     let services: APIServices
     var interval: Duration = .milliseconds(500)
@@ -67,7 +73,7 @@ struct RefundDispatcher: Service {
                 SELECT r.refund_order_id, r.original_order_id, r.channel, r.amount_fen, r.total_fen, r.reason, r.channel_state, r.attempts,
                        r.refusal, (r.refused_at < now() - \(refusalSettlesAfter) * interval '1 second') AS refusal_settled
                 FROM refund_requests r JOIN orders o ON o.order_id = coalesce(r.ledger_order_id, r.refund_order_id)
-                WHERE o.status IN ('refunded', 'expired')
+                WHERE o.status IN ('refunded', 'expired') AND r.resolved_at IS NULL
                   AND (r.channel_state IS NULL OR r.channel_state = 'processing' OR (r.channel_state = 'abnormal' AND r.given_up_at IS NULL))
                   AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= now())
                 ORDER BY r.updated_at LIMIT 10
@@ -106,7 +112,6 @@ struct RefundDispatcher: Service {
             }
             let expected = try row.decode(Int64.self, column: "amount_fen")
             if status.refundAmount.fen != expected {
-                amountDiffers(refundOrderID: refundOrderID, reported: status.refundAmount.fen, expected: expected, rawState: status.rawState)
                 // The channel holds a refund under this number: asked about from now on, not sent again, and a refusal
                 // noted before no longer counts (a later "no such refund" must not return money the channel holds).
                 try await connection.execute(
@@ -114,7 +119,9 @@ struct RefundDispatcher: Service {
                     UPDATE refund_requests SET channel_state = coalesce(channel_state, 'processing'), refusal = NULL, refused_at = NULL
                     WHERE refund_order_id = \(refundOrderID)
                     """)
-                try await later(refundOrderID, attempts: attempts, on: connection)
+                try await amountDiffers(
+                    refundOrderID: refundOrderID, reported: status.refundAmount.fen, expected: expected, rawState: status.rawState,
+                    on: connection)
                 return
             }
             try await apply(refundOrderID: refundOrderID, state: status.state, rawState: status.rawState, refundID: status.refundID, attempts: attempts, on: connection)
@@ -128,6 +135,14 @@ struct RefundDispatcher: Service {
             // to a timeout): noted, and the refund itself is asked about before any money comes back.
             try await noteRefusal(
                 "\(error.channelCode ?? ""): \(error.channelMessage ?? error.message)", refundOrderID: refundOrderID, attempts: attempts,
+                on: connection)
+        } catch let error as ChannelError where !isFirstAsk && error.code == .notFound && refusal == nil {
+            // The channel answered for this refund before (it accepted it) and now, in a verified answer, holds none
+            // under its number. Neither outcome can be taken on that word: returning the money could pay the payer
+            // twice, calling it done could pay them nothing. An operator finds out at the channel and resolves it.
+            try await hold(
+                refundOrderID,
+                reason: "the channel accepted this refund and now knows none under its number (\(error.channelCode ?? error.code.rawValue))",
                 on: connection)
         } catch let error as ChannelError where !isFirstAsk && error.code == .notFound && refusal != nil {
             if refusalSettled {
@@ -221,14 +236,46 @@ struct RefundDispatcher: Service {
     }
 
     /// A channel report of another amount than the refund's: nothing is recorded on its word (the money stays in
-    /// the channel's clearing account, the payer is neither told it is done nor given it back); an operator
-    /// reconciles it, and the channel is asked again meanwhile.
-    private func amountDiffers(refundOrderID: String, reported: Int64, expected: Int64, rawState: String) {
+    /// the channel's clearing account, the payer is neither told it is done nor given it back); the refund is held
+    /// for an operator, who reconciles it with the channel, and the channel is asked again meanwhile.
+    private func amountDiffers(
+        refundOrderID: String, reported: Int64, expected: Int64, rawState: String, on connection: PostgresConnection
+    ) async throws {
         services.logger.critical(
             "refund amount differs from the refund; nothing recorded, reconcile it with the channel",
             metadata: [
                 "refund_order_id": "\(refundOrderID)", "reported_fen": "\(reported)", "refund_fen": "\(expected)", "reported_state": "\(rawState)",
             ])
+        try await hold(
+            refundOrderID, reason: "the channel reported \(reported) fen (\(rawState)) for this refund of \(expected) fen", on: connection)
+    }
+
+    /// Holds a refund for an operator (``RefundRoutes/resolve(_:admin:body:correlationID:)``): why, and since when, are
+    /// recorded the first time (a later reason for the same refund is logged, the first one kept), and the channel is
+    /// asked again every `APIServices.refundAbnormalRecheckSeconds`, not every minute: its answer may still settle it
+    /// (which ends the hold). A new hold is logged as critical once; asking again is not.
+    /// `asked`: the hold follows a question to the channel (counted in `attempts`), not a state already recorded.
+    private func hold(_ refundOrderID: String, reason: String, asked: Bool = true, on connection: PostgresConnection) async throws {
+        let rows = try await connection.query(
+            """
+            WITH before AS (SELECT held_since FROM refund_requests WHERE refund_order_id = \(refundOrderID))
+            UPDATE refund_requests SET held_reason = coalesce(held_reason, \(String(reason.prefix(300)))), held_since = coalesce(held_since, now()),
+                   attempts = attempts + \(asked ? 1 : 0), next_attempt_at = now() + \(services.refundAbnormalRecheckSeconds) * interval '1 second',
+                   updated_at = now()
+            WHERE refund_order_id = \(refundOrderID) AND resolved_at IS NULL AND given_up_at IS NULL
+              AND coalesce(channel_state, 'processing') IN ('processing', 'abnormal')
+            RETURNING (SELECT held_since IS NULL FROM before) AS newly_held
+            """)
+        // A refund already final (settled by the channel, given up, resolved) is not held: the report is logged only.
+        guard let row = rows.first else { return }
+        if try row.decode(Bool.self, column: "newly_held") {
+            services.logger.critical(
+                "refund held for an operator: check it with the channel, then resolve it (POST /v1/admin/refunds/{id}/resolve)",
+                metadata: ["refund_order_id": "\(refundOrderID)", "held_reason": "\(reason)"])
+        } else {
+            services.logger.warning(
+                "held refund still unsettled at the channel", metadata: ["refund_order_id": "\(refundOrderID)", "reason": "\(reason)"])
+        }
     }
 
     /// Records a refund's state reported by a notify; `amount` is the refund's amount the notify reports, when it
@@ -243,7 +290,7 @@ struct RefundDispatcher: Service {
             }
             let expected = try row.decode(Int64.self, column: "amount_fen")
             if let amount, amount.fen != expected {
-                amountDiffers(refundOrderID: refundOrderID, reported: amount.fen, expected: expected, rawState: rawState)
+                try await amountDiffers(refundOrderID: refundOrderID, reported: amount.fen, expected: expected, rawState: rawState, on: connection)
                 return
             }
             try await apply(
@@ -260,9 +307,20 @@ struct RefundDispatcher: Service {
     ) async throws {
         let name = state?.rawValue ?? "processing"
         let current = try await connection.query(
-            "SELECT channel_state, given_up_at IS NOT NULL AS given_up FROM refund_requests WHERE refund_order_id = \(refundOrderID)")
+            """
+            SELECT channel_state, given_up_at IS NOT NULL AS given_up, resolution FROM refund_requests WHERE refund_order_id = \(refundOrderID)
+            """)
         let existing = try current.first?.decode(String?.self, column: "channel_state")
         let givenUp = try current.first?.decode(Bool.self, column: "given_up") ?? false
+        if let resolution = try current.first?.decode(String?.self, column: "resolution") {
+            // An operator resolved it: final. A final report the other way is an operator's case again.
+            if let state, state != .processing, (state == .succeeded) != (resolution == "succeeded") {
+                services.logger.critical(
+                    "refund reported \(name) after an operator resolved it \(resolution); reconcile it with the channel",
+                    metadata: ["refund_order_id": "\(refundOrderID)"])
+            }
+            return
+        }
         // An abnormal refund the channel accepted is followed until it ends; anything else but `processing` is final.
         let wasAbnormal = existing == "abnormal" && !givenUp
         if let existing, existing != "processing", !wasAbnormal {
@@ -275,6 +333,8 @@ struct RefundDispatcher: Service {
             return
         }
         let givesUp = state == .closed || (state == .abnormal && neverAccepted)
+        // Settled by the channel: a hold for an operator ends (an abnormal refund stays held until it ends).
+        let settles = givesUp || state == .succeeded
         let askAgainSeconds: Int64? =
             switch state {
             case nil, .processing?: Int64(PayoutDispatcher.backoffSeconds(attempts))
@@ -288,6 +348,8 @@ struct RefundDispatcher: Service {
                    refusal = CASE WHEN \(neverAccepted) THEN refusal END, refused_at = CASE WHEN \(neverAccepted) THEN refused_at END,
                    next_attempt_at = \(askAgainSeconds) * interval '1 second' + now(),
                    given_up_at = CASE WHEN \(givesUp) THEN now() END,
+                   held_reason = CASE WHEN \(settles) THEN NULL ELSE held_reason END,
+                   held_since = CASE WHEN \(settles) THEN NULL ELSE held_since END,
                    updated_at = now()
             WHERE refund_order_id = \(refundOrderID)
             """)
@@ -302,10 +364,13 @@ struct RefundDispatcher: Service {
             // Not final at the channel: WeChat's ABNORMAL (the payer's card no longer takes money) is finished by the
             // merchant in its platform (to the payer's balance, or another card), and then ends SUCCESS. Returning
             // the money here as well would pay the payer twice; the money waits in the channel's clearing account,
-            // and the refund is asked about until it ends.
+            // and the refund is asked about until it ends, held for an operator meanwhile.
             services.logger.critical(
                 "refund is abnormal at the channel; an operator finishes it there (the payer is owed the money)",
                 metadata: ["refund_order_id": "\(refundOrderID)", "state": "\(rawState)"])
+            try await hold(
+                refundOrderID, reason: "abnormal at the channel (\(rawState)): the merchant finishes it in the channel's platform",
+                asked: false, on: connection)
         default: break
         }
     }
@@ -314,7 +379,8 @@ struct RefundDispatcher: Service {
     /// (`refundReturned`, exactly once: its key names the refund order). An expired envelope's rest, which has no
     /// refund order of its own, goes back to the sender's wallet (`envelopeRestReturned`, once per envelope), on the
     /// envelope's topic, behind its expiry.
-    private func returnToPayer(refundOrderID: String, rawState: String, on connection: PostgresConnection) async throws {
+    /// `reason`: the event's reason, when not the channel's state (an operator's resolution).
+    func returnToPayer(refundOrderID: String, rawState: String, reason given: String? = nil, on connection: PostgresConnection) async throws {
         let rows = try await connection.query(
             """
             SELECT original_order_id, account_id, channel, amount_fen, ledger_order_id FROM refund_requests
@@ -328,7 +394,7 @@ struct RefundDispatcher: Service {
                 metadata: ["refund_order_id": "\(refundOrderID)", "state": "\(rawState)"])
             return
         }
-        let reason = PayoutDispatcher.eventReason("\(channel.rawValue) refund \(rawState)", state: rawState)
+        let reason = PayoutDispatcher.eventReason(given ?? "\(channel.rawValue) refund \(rawState)", state: rawState)
         if let envelopeID = try row.decode(String?.self, column: "ledger_order_id") {
             // The rest of an expired envelope (no refund order of its own): back to the sender's wallet.
             let event = try MoneyEvent(

@@ -7868,6 +7868,622 @@ enum OpenAPIDocument {
         ]
       }
     },
+    "/v1/admin/refunds/held": {
+      "get": {
+        "operationId": "listHeldRefunds",
+        "tags": [
+          "Back office"
+        ],
+        "summary": "Refunds held for an operator",
+        "description": "The refunds the refund dispatcher holds for an operator and no one has resolved yet, oldest hold first, each with `heldReason` and `heldSince` (see `POST /v1/admin/refunds/{refundOrderId}/resolve`).",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RequestId"
+          },
+          {
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "description": "At most this many, 1...500 (default 100); another value is 400 `request.invalid_field`.",
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 500,
+              "default": 100
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The held refunds.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/HeldRefunds"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "`limit` is not 1...500. Codes: `request.invalid_field`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "request.invalid_field"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/request.invalid_field",
+                  "title": "Bad Request",
+                  "status": 400,
+                  "code": "request.invalid_field",
+                  "detail": "limit is 1...500",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not authenticated, or credentials were presented and are not valid (see the security schemes). Codes: `auth.admin_required`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.admin_required",
+                            "auth.session_invalid",
+                            "auth.session_expired",
+                            "auth.session_revoked",
+                            "auth.unsigned_identity",
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.admin_required",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.admin_required",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "A user's or merchant's identity on a back-office route. Codes: `auth.admin_required`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.admin_required"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.admin_required",
+                  "title": "Forbidden",
+                  "status": 403,
+                  "code": "auth.admin_required",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. Codes: `internal.error`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "internal.error"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/internal.error",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "A service the API needs (PostgreSQL, Redis, Kafka) is not answering; retry later. Codes: `service.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "service.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/service.unavailable",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "service.unavailable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        },
+        "security": [
+          {
+            "session": []
+          }
+        ]
+      }
+    },
+    "/v1/admin/refunds/{refundOrderId}/resolve": {
+      "post": {
+        "operationId": "resolveRefund",
+        "tags": [
+          "Back office"
+        ],
+        "summary": "Resolve a held refund",
+        "description": "A refund the refund dispatcher holds for an operator (`heldReason` set, not settled by the channel, not resolved: abnormal at the channel, reported for another amount, or accepted and then unknown to the channel), resolved after checking with the channel: `succeeded` records it paid (nothing moves: the money left the wallet when the refund was applied); `returned` sends the money back to the payer's wallet (the refund order becomes `failed`; for an expired envelope's rest, to the sender's). Once; the operator and the reason are kept (`resolution`, `resolvedBy`, `resolutionReason`, `resolvedAt`) and written to the audit trail. Afterwards the channel is no longer asked about it, and a later report of the channel that contradicts the resolution is logged as critical. 200 with the refund (operator view).",
+        "parameters": [
+          {
+            "$ref": "#/components/parameters/RefundOrderId"
+          },
+          {
+            "$ref": "#/components/parameters/IdempotencyKey"
+          },
+          {
+            "$ref": "#/components/parameters/RequestId"
+          }
+        ],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "$ref": "#/components/schemas/ResolveRefundRequest"
+              },
+              "example": {
+                "outcome": "succeeded",
+                "reason": "SUCCESS in the WeChat Pay merchant platform",
+                "channelReference": "50300000002026112800000000001"
+              }
+            }
+          }
+        },
+        "responses": {
+          "200": {
+            "description": "The refund, resolved.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              },
+              "Idempotent-Replayed": {
+                "$ref": "#/components/headers/Idempotent-Replayed"
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/RefundRecord"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "The body is not the documented JSON, `outcome` is not `succeeded` or `returned`, `reason` is not 1…200 characters, or `channelReference` is not 1…64 letters, digits or `_-|*`. Malformed `Idempotency-Key`. Codes: `request.invalid_body`, `request.invalid_field`, `idempotency.invalid_key`, `request.missing_field`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "request.invalid_body",
+                            "request.invalid_field",
+                            "idempotency.invalid_key",
+                            "request.missing_field"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/request.invalid_body",
+                  "title": "Bad Request",
+                  "status": 400,
+                  "code": "request.invalid_body",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Not authenticated, or credentials were presented and are not valid (see the security schemes). Codes: `auth.admin_required`, `auth.session_invalid`, `auth.session_expired`, `auth.session_revoked`, `auth.unsigned_identity`, `auth.signature_missing`, `auth.timestamp_skew`, `auth.nonce_invalid`, `auth.unknown_app`, `auth.signature_invalid`, `auth.nonce_reused`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.admin_required",
+                            "auth.session_invalid",
+                            "auth.session_expired",
+                            "auth.session_revoked",
+                            "auth.unsigned_identity",
+                            "auth.signature_missing",
+                            "auth.timestamp_skew",
+                            "auth.nonce_invalid",
+                            "auth.unknown_app",
+                            "auth.signature_invalid",
+                            "auth.nonce_reused"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.admin_required",
+                  "title": "Unauthorized",
+                  "status": 401,
+                  "code": "auth.admin_required",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "A user's or merchant's identity on a back-office route. Codes: `auth.admin_required`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "auth.admin_required"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/auth.admin_required",
+                  "title": "Forbidden",
+                  "status": 403,
+                  "code": "auth.admin_required",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such refund. Codes: `refund.not_found`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "refund.not_found"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/refund.not_found",
+                  "title": "Not Found",
+                  "status": 404,
+                  "code": "refund.not_found",
+                  "detail": "No such refund",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "Not a held refund (never held, settled by the channel, given up, or resolved already). A request with the same `Idempotency-Key` is still running. Codes: `refund.not_resolvable`, `idempotency.in_progress`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "refund.not_resolvable",
+                            "idempotency.in_progress"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/refund.not_resolvable",
+                  "title": "Conflict",
+                  "status": 409,
+                  "code": "refund.not_resolvable",
+                  "detail": "Not a held refund (never held, settled by the channel, given up, or resolved already). A request with the same `Idempotency-Key` is still running",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "The `Idempotency-Key` was used for a different request. Codes: `idempotency.key_reused`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "idempotency.key_reused"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/idempotency.key_reused",
+                  "title": "Unprocessable Content",
+                  "status": 422,
+                  "code": "idempotency.key_reused",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "500": {
+            "description": "Unexpected failure; whether the request took effect is not known. A retry with the same `Idempotency-Key` gets this answer again for 24 h, never a second effect: look the result up (`GET /v1/orders`, once the ledger has applied it) before trying again with a new key. A first request with the key that never answered (its process stopped) gets `idempotency.outcome_unknown` from five minutes on, with the same meaning. Codes: `internal.error`, `idempotency.outcome_unknown`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "internal.error",
+                            "idempotency.outcome_unknown"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/internal.error",
+                  "title": "Internal Server Error",
+                  "status": 500,
+                  "code": "internal.error",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          },
+          "503": {
+            "description": "A service the API needs (PostgreSQL, Redis, Kafka) is not answering; retry later. Codes: `service.unavailable`.",
+            "headers": {
+              "X-Request-Id": {
+                "$ref": "#/components/headers/X-Request-Id"
+              }
+            },
+            "content": {
+              "application/problem+json": {
+                "schema": {
+                  "allOf": [
+                    {
+                      "$ref": "#/components/schemas/Problem"
+                    },
+                    {
+                      "properties": {
+                        "code": {
+                          "type": "string",
+                          "enum": [
+                            "service.unavailable"
+                          ]
+                        }
+                      }
+                    }
+                  ]
+                },
+                "example": {
+                  "type": "https://paystream.dev/problems/service.unavailable",
+                  "title": "Service Unavailable",
+                  "status": 503,
+                  "code": "service.unavailable",
+                  "detail": "…",
+                  "correlationId": "req-7GQ2M9XK4TBC3VHP"
+                }
+              }
+            }
+          }
+        },
+        "security": [
+          {
+            "session": []
+          }
+        ]
+      }
+    },
     "/v1/envelopes": {
       "post": {
         "operationId": "sendEnvelope",
@@ -12056,7 +12672,7 @@ enum OpenAPIDocument {
           },
           "status": {
             "type": "string",
-            "description": "The ledger's refund order status (`refunded` once the money left the wallet; `failed` when the channel closed it, or never knew the paid order, and the money came back to the wallet; an `abnormal` one stays `refunded` until an operator finishes it at the channel), `refused` when the ledger refused the request (`refusal` says why; nothing moved, and its amount no longer counts against the order), or `pending`."
+            "description": "The ledger's refund order status (`refunded` once the money left the wallet; `failed` when the channel closed it, or never knew the paid order, and the money came back to the wallet; an `abnormal` one stays `refunded` until an operator finishes it at the channel), `refused` when the ledger refused the request (`refusal` says why; nothing moved, and its amount no longer counts against the order), or `pending`. A held refund resolved `returned` by an operator becomes `failed` too."
           },
           "refusal": {
             "type": "string",
@@ -12078,6 +12694,36 @@ enum OpenAPIDocument {
             "type": "string",
             "format": "date-time",
             "description": "When it was requested (ISO 8601, UTC)."
+          },
+          "heldReason": {
+            "type": "string",
+            "description": "Operators only: why the refund dispatcher holds the refund for an operator (abnormal at the channel; the channel reported another amount; the channel accepted it and now knows none under its number). Absent when it is not held, or once the channel settled it."
+          },
+          "heldSince": {
+            "type": "string",
+            "format": "date-time",
+            "description": "Operators only: when it was first held (ISO 8601, UTC)."
+          },
+          "resolution": {
+            "type": "string",
+            "enum": [
+              "succeeded",
+              "returned"
+            ],
+            "description": "Operators only: an operator's resolution of the held refund (`POST /v1/admin/refunds/{refundOrderId}/resolve`)."
+          },
+          "resolvedBy": {
+            "type": "string",
+            "description": "Operators only: the operator who resolved it."
+          },
+          "resolutionReason": {
+            "type": "string",
+            "description": "Operators only: what the operator checked with the channel."
+          },
+          "resolvedAt": {
+            "type": "string",
+            "format": "date-time",
+            "description": "Operators only: when it was resolved (ISO 8601, UTC)."
           }
         },
         "required": [
@@ -12944,6 +13590,52 @@ enum OpenAPIDocument {
           "owner",
           "memberCount",
           "members"
+        ]
+      },
+      "ResolveRefundRequest": {
+        "type": "object",
+        "properties": {
+          "outcome": {
+            "type": "string",
+            "enum": [
+              "succeeded",
+              "returned"
+            ],
+            "description": "`succeeded`: the channel paid the payer (recorded; nothing moves). `returned`: the channel holds no refund and will pay none (the money goes back to the payer's wallet)."
+          },
+          "reason": {
+            "type": "string",
+            "description": "What the operator checked with the channel, 1…200 characters.",
+            "minLength": 1,
+            "maxLength": 200,
+            "pattern": "^[^\\u0000-\\u001f\\u007f-\\u009f]*$"
+          },
+          "channelReference": {
+            "type": "string",
+            "description": "The channel's refund id, when `succeeded` (WeChat refund_id).",
+            "minLength": 1,
+            "maxLength": 64,
+            "pattern": "^[A-Za-z0-9_|*-]+$"
+          }
+        },
+        "required": [
+          "outcome",
+          "reason"
+        ]
+      },
+      "HeldRefunds": {
+        "type": "object",
+        "properties": {
+          "refunds": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/RefundRecord"
+            },
+            "description": "Held and not resolved, oldest hold first."
+          }
+        },
+        "required": [
+          "refunds"
         ]
       }
     },

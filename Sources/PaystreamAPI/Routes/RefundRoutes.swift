@@ -1,3 +1,4 @@
+import Channels
 import EventBus
 import Foundation
 import Hummingbird
@@ -12,6 +13,12 @@ import Postgres
 /// (idempotent on the refund order number) and follows it to the channel's refund notify or query.
 /// `GET /v1/refunds/{refundOrderId}` shows both sides. A payment older than its channel's refund window
 /// (`APIServices.refundWindowDays`) is refused at once, 409 `refund.window_closed`.
+///
+/// Back office (an operator's session): `GET /v1/admin/refunds/held?limit=N` lists the refunds the dispatcher holds
+/// for an operator (``RefundDispatcher``: abnormal at the channel, reported for another amount, or accepted and then
+/// unknown to it), oldest first; `POST /v1/admin/refunds/{refundOrderId}/resolve`
+/// `{"outcome":"succeeded"|"returned","reason","channelReference"?}` resolves one once
+/// (``resolve(_:admin:body:correlationID:)``). Both kinds of decision go to the audit trail.
 struct RefundRoutes: Sendable {
     let services: APIServices
 
@@ -37,8 +44,16 @@ struct RefundRoutes: Sendable {
         var channelRefundId: String?
         var reason: String?
         var createdAt: Date
+        /// Operators only: why the dispatcher holds the refund for an operator, and since when (nil when it is not held).
+        var heldReason: String?
+        var heldSince: Date?
+        /// Operators only: an operator's resolution of a held refund, `succeeded` or `returned`, by whom, why and when.
+        var resolution: String?
+        var resolvedBy: String?
+        var resolutionReason: String?
+        var resolvedAt: Date?
 
-        init(row: PostgresRow) throws {
+        init(row: PostgresRow, forOperator: Bool) throws {
             refundOrderId = try row.decode(String.self, column: "refund_order_id")
             originalOrderId = try row.decode(String.self, column: "original_order_id")
             account = try row.decode(String.self, column: "account_id")
@@ -50,7 +65,20 @@ struct RefundRoutes: Sendable {
             channelRefundId = try row.decode(String?.self, column: "channel_refund_id")
             reason = try row.decode(String?.self, column: "reason")
             createdAt = try row.decode(Date.self, column: "created_at")
+            guard forOperator else { return }
+            heldReason = try row.decode(String?.self, column: "held_reason")
+            heldSince = try row.decode(Date?.self, column: "held_since")
+            resolution = try row.decode(String?.self, column: "resolution")
+            resolvedBy = try row.decode(String?.self, column: "resolved_by")
+            resolutionReason = try row.decode(String?.self, column: "resolution_reason")
+            resolvedAt = try row.decode(Date?.self, column: "resolved_at")
         }
+    }
+
+    struct ResolveBody: Decodable {
+        var outcome: String?
+        var reason: String?
+        var channelReference: String?
     }
 
     func register(on router: Router<APIRequestContext>) {
@@ -66,13 +94,119 @@ struct RefundRoutes: Sendable {
         router.get("/v1/refunds/:refundOrderId") { request, context in
             await handle(request, services) { _ in
                 let viewer = try Caller.viewer(of: request)
-                let refund = try await record(context.parameters.get("refundOrderId") ?? "")
+                let isOperator = if case .admin = viewer { true } else { false }
+                let refund = try await record(context.parameters.get("refundOrderId") ?? "", forOperator: isOperator)
                 guard viewer.mayRead(refund.account) else {
                     throw APIError.notFound("refund.not_found", "no refund for this caller")
                 }
                 return .json(.ok, refund)
             }
         }
+        router.get("/v1/admin/refunds/held") { request, _ in
+            await handle(request, services) { _ in
+                _ = try Caller.admin(of: request)
+                let limit = try request.uri.queryParameters.get("limit").map { text throws(APIError) -> Int in
+                    guard let limit = Int(text), (1...500).contains(limit) else {
+                        throw APIError.badRequest("request.invalid_field", "limit is 1...500")
+                    }
+                    return limit
+                } ?? 100
+                return .json(.ok, ["refunds": try await held(limit: limit)])
+            }
+        }
+        router.post("/v1/admin/refunds/:refundOrderId/resolve") { request, context in
+            await handle(request, services) { correlationID in
+                var request = request
+                let admin = try Caller.admin(of: request)
+                let refundOrderID = context.parameters.get("refundOrderId") ?? ""
+                let audit = ConsoleAudit(postgres: services.store.postgres, logger: services.logger)
+                do {
+                    let body = try await request.decode(ResolveBody.self)
+                    let record = try await resolve(refundOrderID, admin: admin, body: body, correlationID: correlationID)
+                    await audit.record(
+                        admin: admin, action: "refund.resolve", subject: refundOrderID, outcome: .done,
+                        detail: "JSON API: \(record.account) \(record.amountFen) fen via \(record.channel), \(record.resolution ?? "") (\(record.resolutionReason ?? ""))",
+                        correlationID: correlationID)
+                    return .json(.ok, record)
+                } catch let error as APIError {
+                    await audit.record(
+                        admin: admin, action: "refund.resolve", subject: refundOrderID, outcome: .refused,
+                        detail: "JSON API: \(error.code): \(error.message)", correlationID: correlationID)
+                    throw error
+                } catch {
+                    await audit.record(
+                        admin: admin, action: "refund.resolve", subject: refundOrderID, outcome: .failed, detail: "JSON API: \(error)",
+                        correlationID: correlationID)
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// An operator's resolution of a refund the dispatcher holds (`held_reason`), after checking it with the channel:
+    /// - `succeeded`: the channel paid the payer (`channelReference`, the channel's refund id, when known). Recorded
+    ///   `succeeded`; nothing moves (the money left the wallet when the refund was applied).
+    /// - `returned`: the channel holds no refund and will pay none. The money goes back to the payer's wallet
+    ///   (`refundReturned`, or the sender's for an expired envelope's rest: `envelopeRestReturned`), through the
+    ///   outbox in the same transaction, with the operator's name and reason in the event's reason.
+    ///
+    /// Under the row's lock, so the dispatcher (which claims rows with SKIP LOCKED) cannot act on it meanwhile; once
+    /// resolved, it asks the channel no more, and a later report of the channel the other way is logged as critical.
+    /// A refund not held, already settled, given up or resolved is refused: 409 `refund.not_resolvable`.
+    func resolve(_ refundOrderID: String, admin: String, body: ResolveBody, correlationID: String) async throws -> RefundRecord {
+        guard let outcome = body.outcome, ["succeeded", "returned"].contains(outcome) else {
+            throw APIError.badRequest("request.invalid_field", "outcome must be succeeded or returned")
+        }
+        let reason = try InputText.required(body.reason, field: "reason", maxCharacters: 200)
+        if let reference = body.channelReference, !ChannelIdentifiers.isIdentifier(reference, lengths: 1...64) {
+            throw APIError.badRequest("request.invalid_field", "channelReference is 1...64 letters, digits or _-|*")
+        }
+        try await services.store.postgres.withTransaction { connection in
+            let rows = try await connection.query(
+                """
+                SELECT r.channel_state, r.held_reason, r.resolved_by, r.given_up_at IS NOT NULL AS given_up, o.status
+                FROM refund_requests r LEFT JOIN orders o ON o.order_id = coalesce(r.ledger_order_id, r.refund_order_id)
+                WHERE r.refund_order_id = \(refundOrderID) FOR UPDATE OF r
+                """)
+            guard let row = rows.first else { throw APIError.notFound("refund.not_found", "no refund \(refundOrderID)") }
+            let state = try row.decode(String?.self, column: "channel_state") ?? "not sent"
+            let held = try row.decode(String?.self, column: "held_reason") != nil
+            let status = try row.decode(String?.self, column: "status") ?? "pending"
+            guard try row.decode(String?.self, column: "resolved_by") == nil, held, try !row.decode(Bool.self, column: "given_up"),
+                ["processing", "abnormal"].contains(state), ["refunded", "expired"].contains(status)
+            else {
+                throw APIError.conflict(
+                    "refund.not_resolvable",
+                    "refund \(refundOrderID) is \(status), at the channel \(state)\(held ? "" : ", not held"): only a refund the dispatcher holds is resolved, once")
+            }
+            try await connection.execute(
+                """
+                UPDATE refund_requests SET resolved_by = \(admin), resolution = \(outcome), resolution_reason = \(reason), resolved_at = now(),
+                       channel_state = CASE WHEN \(outcome) = 'succeeded' THEN 'succeeded' ELSE channel_state END,
+                       channel_refund_id = coalesce(\(body.channelReference), channel_refund_id),
+                       given_up_at = CASE WHEN \(outcome) = 'returned' THEN now() END,
+                       next_attempt_at = NULL, updated_at = now()
+                WHERE refund_order_id = \(refundOrderID)
+                """)
+            if outcome == "returned" {
+                try await RefundDispatcher(services: services).returnToPayer(
+                    refundOrderID: refundOrderID, rawState: "RESOLVED", reason: "returned by \(admin): \(reason)", on: connection)
+            }
+        }
+        services.logger.notice(
+            "held refund resolved",
+            metadata: [
+                "refund_order_id": "\(refundOrderID)", "admin": "\(admin)", "outcome": "\(outcome)", "reason": "\(reason)",
+                "correlation_id": "\(correlationID)",
+            ])
+        return try await record(refundOrderID, forOperator: true)
+    }
+
+    /// The refunds held for an operator and not resolved, oldest hold first.
+    func held(limit: Int) async throws -> [RefundRecord] {
+        let rows = try await services.store.postgres.query(
+            "\(unsafeRaw: Self.recordSelect) WHERE r.held_since IS NOT NULL AND r.resolved_at IS NULL ORDER BY r.held_since, r.refund_order_id LIMIT \(limit)")
+        return try rows.map { try RefundRecord(row: $0, forOperator: true) }
     }
 
     func requestRefund(_ caller: AccountID, _ body: Body, correlationID: String) async throws -> String {
@@ -147,18 +281,20 @@ struct RefundRoutes: Sendable {
         return try rows.first?.decode(Int64.self, column: "fen") ?? 0
     }
 
-    func record(_ refundOrderID: String) async throws -> RefundRecord {
-        let rows = try await services.store.postgres.query(
-            """
-            SELECT r.refund_order_id, r.original_order_id, r.account_id, r.channel, r.amount_fen,
-                   CASE WHEN o.status IS NOT NULL THEN o.status WHEN k.result LIKE 'rejected:%' THEN 'refused' ELSE 'pending' END AS status,
-                   CASE WHEN o.status IS NULL AND k.result LIKE 'rejected:%' THEN substr(k.result, 10) END AS refusal,
-                   r.channel_state, r.channel_refund_id, r.reason, r.created_at
-            FROM refund_requests r LEFT JOIN orders o ON o.order_id = r.refund_order_id
-                 LEFT JOIN processed_keys k ON k.idempotency_key = 'refund:' || r.refund_order_id
-            WHERE r.refund_order_id = \(refundOrderID)
-            """)
+    /// A refund's columns as ``RefundRecord`` reads them.
+    static let recordSelect = """
+        SELECT r.refund_order_id, r.original_order_id, r.account_id, r.channel, r.amount_fen,
+               CASE WHEN o.status IS NOT NULL THEN o.status WHEN k.result LIKE 'rejected:%' THEN 'refused' ELSE 'pending' END AS status,
+               CASE WHEN o.status IS NULL AND k.result LIKE 'rejected:%' THEN substr(k.result, 10) END AS refusal,
+               r.channel_state, r.channel_refund_id, r.reason, r.created_at,
+               r.held_reason, r.held_since, r.resolution, r.resolved_by, r.resolution_reason, r.resolved_at
+        FROM refund_requests r LEFT JOIN orders o ON o.order_id = r.refund_order_id
+             LEFT JOIN processed_keys k ON k.idempotency_key = 'refund:' || r.refund_order_id
+        """
+
+    func record(_ refundOrderID: String, forOperator: Bool = false) async throws -> RefundRecord {
+        let rows = try await services.store.postgres.query("\(unsafeRaw: Self.recordSelect) WHERE r.refund_order_id = \(refundOrderID)")
         guard let row = rows.first else { throw APIError.notFound("refund.not_found", "no refund \(refundOrderID)") }
-        return try RefundRecord(row: row)
+        return try RefundRecord(row: row, forOperator: forOperator)
     }
 }
