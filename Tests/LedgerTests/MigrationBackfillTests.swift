@@ -88,4 +88,38 @@ struct MigrationBackfillTests {
             #expect(acknowledged == ["W-unsent": false, "W-processing": true, "W-reset": true, "W-id-only": true, "W-paid": true])
         }
     }
+
+    /// 0044: a refund the channel accepted and left abnormal before holds existed is held from its last update, so it is
+    /// in the operators' queue and can be resolved; one given up (its money already back), or not abnormal, is not.
+    @Test("0044 held refunds: abnormal ones not given up")
+    func abnormalRefundsHeld() async throws {
+        try await PostgresTestDatabase.with(poolSize: 1, through: 43) { db in
+            func refund(_ id: String, state: String?, givenUp: Bool) async throws {
+                _ = try await db.client.execute(
+                    PostgresQuery(
+                        sql: """
+                            INSERT INTO refund_requests (refund_order_id, original_order_id, account_id, channel, amount_fen, total_fen,
+                                                         channel_state, given_up_at, updated_at)
+                            VALUES ($1, 'RC-1', 'user:r', 'wechat', 100, 100, $2, \(givenUp ? "now()" : "NULL"), now() - interval '1 day')
+                            """,
+                        bindings: [.text(id), state.map { .text($0) } ?? .null]))
+            }
+            try await refund("RF-abnormal", state: "abnormal", givenUp: false)
+            try await refund("RF-abnormal-returned", state: "abnormal", givenUp: true)
+            try await refund("RF-processing", state: "processing", givenUp: false)
+            try await refund("RF-unsent", state: nil, givenUp: false)
+
+            try await db.migrateRest()
+
+            let rows = try await db.client.query(
+                "SELECT refund_order_id, held_reason IS NOT NULL AS held, held_since = updated_at AS at_update FROM refund_requests")
+            var held: [String: Bool] = [:]
+            for row in rows {
+                let id = try row.decode(String.self, column: "refund_order_id")
+                held[id] = try row.decode(Bool.self, column: "held")
+                if held[id] == true { #expect(try row.decode(Bool?.self, column: "at_update") == true, "\(id)") }
+            }
+            #expect(held == ["RF-abnormal": true, "RF-abnormal-returned": false, "RF-processing": false, "RF-unsent": false])
+        }
+    }
 }

@@ -79,7 +79,6 @@ import TestSupport
 
             // The channel's notify, delivered late, agrees: nothing changes, nothing is returned.
             try await Self.replayNotify(h, refundID)
-            try await Task.sleep(for: .seconds(3))
             #expect(try await h.balance(user) == (0, 0))
             #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'refundReturned' AND order_id = '\(order)'") == 0)
             #expect(Self.logLines(h, refundID, containing: "after an operator resolved it") == 0)
@@ -126,7 +125,10 @@ import TestSupport
                 "SELECT count(*) FROM console_audit WHERE action = 'refund.resolve' AND subject = '\(closed)' AND outcome = 'done' AND admin_login = 'ops-refunds'") == 1)
             #expect(try await h.balance(user) == (2500, 0))
             #expect(try await h.post("/v1/admin/refunds/\(closed)/resolve", #"{"outcome":"returned","reason":"again"}"#, admin: "ops-lee").status == 409)
+            // The channel's CLOSED notify, late, agrees: no second return is even put in the outbox.
             try await Self.replayNotify(h, closed)
+            let closedReturns = try await Self.returnsInOutbox(h, closed)
+            #expect(closedReturns == 1, "closed: \(closedReturns) refundReturned events in the outbox")
 
             // Paid at the channel, resolved `returned` by mistake: the payer has it twice, and the notify says so loudly.
             let paid = try await RefundFlowTests.refund(
@@ -135,6 +137,8 @@ import TestSupport
             #expect(try await h.post("/v1/admin/refunds/\(paid)/resolve", #"{"outcome":"returned","reason":"mistaken"}"#, admin: "ops-kim").status == 200)
             #expect(await h.waitFor(paid, status: "failed"))
             try await Self.replayNotify(h, paid)
+            let paidReturns = try await Self.returnsInOutbox(h, paid)
+            #expect(paidReturns == 1, "paid: \(paidReturns) refundReturned events in the outbox")
             #expect(await eventually(timeoutSeconds: 30) { Self.logLines(h, paid, containing: "after an operator resolved it returned") == 1 })
             #expect(Self.logLines(h, closed, containing: "after an operator resolved it") == 0)
 
@@ -142,6 +146,16 @@ import TestSupport
             #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'refundReturned' AND order_id = '\(order)'") == 2)
             #expect(try await h.verify().isClean)
         }
+    }
+
+    /// How many `refundReturned` events of `refundID` the outbox holds for the refunds topic (sent or not; the
+    /// worker's own follow-ups, pushes to the payer, go elsewhere).
+    static func returnsInOutbox(_ h: FlowHarness, _ refundID: String) async throws -> Int64 {
+        try await h.count(
+            """
+            SELECT count(*) FROM outbox WHERE topic = 'paystream.refunds' AND convert_from(payload, 'UTF8') LIKE '%"refundReturned"%'
+              AND convert_from(payload, 'UTF8') LIKE '%\(refundID)%'
+            """)
     }
 
     /// Delivers the channel's notify about the refund that the `notify.drop` fault kept back.

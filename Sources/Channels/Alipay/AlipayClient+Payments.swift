@@ -118,7 +118,8 @@ extension AlipayClient {
             AlipayWireRefundQuery.self,
             try await call(method, biz: ["out_trade_no": outTradeNo, "out_request_no": outRefundNo]), method)
         guard let amountText = answer.refund_amount, let amount = try yuan(amountText, "refund_amount", method) else {
-            throw ChannelError(.notFound, channel: .alipay, operation: method, message: "Alipay knows no such refund")
+            // A signed answer (``call(_:biz:)`` verified it) that names no refund.
+            throw ChannelError(.notFound, channel: .alipay, operation: method, message: "Alipay knows no such refund", isVerifiedAnswer: true)
         }
         let succeeded = answer.refund_status == "REFUND_SUCCESS"
         return RefundStatus(

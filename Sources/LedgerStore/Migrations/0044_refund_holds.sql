@@ -16,5 +16,11 @@ ALTER TABLE refund_requests
         (resolved_by IS NULL) = (resolved_at IS NULL) AND (resolved_by IS NULL) = (resolution IS NULL)
         AND (resolved_by IS NULL) = (resolution_reason IS NULL));
 
+-- Abnormal refunds the channel accepted, from before: held now, from their last update (the dispatcher holds a refund
+-- only when it turns abnormal, which these did already).
+UPDATE refund_requests SET held_reason = 'abnormal at the channel: the merchant finishes it in the channel''s platform',
+       held_since = updated_at
+WHERE channel_state = 'abnormal' AND given_up_at IS NULL;
+
 -- The operators' queue: refunds held and not resolved, oldest first.
 CREATE INDEX refund_requests_held ON refund_requests (held_since) WHERE held_since IS NOT NULL AND resolved_at IS NULL;

@@ -38,7 +38,7 @@ public struct APICommand: AsyncParsableCommand {
     public var payoutRefusalSettleSeconds = 600
     @Option(help: "Seconds after a grab finds an activated envelope missing from Redis before it is loaded again from the ledger (grabs whose produce was in flight reach Kafka meanwhile; the reload then also waits for the worker to commit them).")
     public var envelopeReloadSettleSeconds = 30
-    @Option(help: "Seconds between questions to the channel about a refund it reported abnormal, until the merchant finishes it there.")
+    @Option(help: "Seconds between questions to the channel about a refund held for an operator (abnormal at the channel, reported for another amount, or no longer known to it), until the channel settles it or an operator resolves it.")
     public var refundAbnormalRecheckSeconds = 600
     @Option(help: "Seconds a refund the channel refused for good must stay unknown to it before its money comes back to the payer.")
     public var refundRefusalSettleSeconds = 600

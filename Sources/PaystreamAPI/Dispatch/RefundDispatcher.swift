@@ -71,7 +71,8 @@ struct RefundDispatcher: Service {
             let rows = try await connection.query(
                 """
                 SELECT r.refund_order_id, r.original_order_id, r.channel, r.amount_fen, r.total_fen, r.reason, r.channel_state, r.attempts,
-                       r.refusal, (r.refused_at < now() - \(refusalSettlesAfter) * interval '1 second') AS refusal_settled
+                       r.refusal, (r.refused_at < now() - \(refusalSettlesAfter) * interval '1 second') AS refusal_settled,
+                       (r.created_at < now() - \(refusalSettlesAfter) * interval '1 second') AS request_settled
                 FROM refund_requests r JOIN orders o ON o.order_id = coalesce(r.ledger_order_id, r.refund_order_id)
                 WHERE o.status IN ('refunded', 'expired') AND r.resolved_at IS NULL
                   AND (r.channel_state IS NULL OR r.channel_state = 'processing' OR (r.channel_state = 'abnormal' AND r.given_up_at IS NULL))
@@ -121,7 +122,7 @@ struct RefundDispatcher: Service {
                     """)
                 try await amountDiffers(
                     refundOrderID: refundOrderID, reported: status.refundAmount.fen, expected: expected, rawState: status.rawState,
-                    on: connection)
+                    asked: true, on: connection)
                 return
             }
             try await apply(refundOrderID: refundOrderID, state: status.state, rawState: status.rawState, refundID: status.refundID, attempts: attempts, on: connection)
@@ -136,10 +137,18 @@ struct RefundDispatcher: Service {
             try await noteRefusal(
                 "\(error.channelCode ?? ""): \(error.channelMessage ?? error.message)", refundOrderID: refundOrderID, attempts: attempts,
                 on: connection)
-        } catch let error as ChannelError where !isFirstAsk && error.code == .notFound && refusal == nil {
+        } catch let error as ChannelError where !isFirstAsk && error.code == .notFound && refusal == nil && error.isVerifiedAnswer {
             // The channel answered for this refund before (it accepted it) and now, in a verified answer, holds none
             // under its number. Neither outcome can be taken on that word: returning the money could pay the payer
-            // twice, calling it done could pay them nothing. An operator finds out at the channel and resolves it.
+            // twice, calling it done could pay them nothing. A channel's query side can lag just after a refund is
+            // made, so it is asked again with back-off for a settle period first; after that an operator finds out at
+            // the channel and resolves it.
+            guard try row.decode(Bool?.self, column: "request_settled") ?? false else {
+                services.logger.warning(
+                    "the channel knows no refund it accepted; asking again", metadata: ["refund_order_id": "\(refundOrderID)"])
+                try await later(refundOrderID, attempts: attempts, on: connection)
+                return
+            }
             try await hold(
                 refundOrderID,
                 reason: "the channel accepted this refund and now knows none under its number (\(error.channelCode ?? error.code.rawValue))",
@@ -239,7 +248,7 @@ struct RefundDispatcher: Service {
     /// the channel's clearing account, the payer is neither told it is done nor given it back); the refund is held
     /// for an operator, who reconciles it with the channel, and the channel is asked again meanwhile.
     private func amountDiffers(
-        refundOrderID: String, reported: Int64, expected: Int64, rawState: String, on connection: PostgresConnection
+        refundOrderID: String, reported: Int64, expected: Int64, rawState: String, asked: Bool, on connection: PostgresConnection
     ) async throws {
         services.logger.critical(
             "refund amount differs from the refund; nothing recorded, reconcile it with the channel",
@@ -247,19 +256,23 @@ struct RefundDispatcher: Service {
                 "refund_order_id": "\(refundOrderID)", "reported_fen": "\(reported)", "refund_fen": "\(expected)", "reported_state": "\(rawState)",
             ])
         try await hold(
-            refundOrderID, reason: "the channel reported \(reported) fen (\(rawState)) for this refund of \(expected) fen", on: connection)
+            refundOrderID, reason: "the channel reported \(reported) fen (\(rawState)) for this refund of \(expected) fen", asked: asked,
+            on: connection)
     }
 
     /// Holds a refund for an operator (``RefundRoutes/resolve(_:admin:body:correlationID:)``): why, and since when, are
     /// recorded the first time (a later reason for the same refund is logged, the first one kept), and the channel is
     /// asked again every `APIServices.refundAbnormalRecheckSeconds`, not every minute: its answer may still settle it
-    /// (which ends the hold). A new hold is logged as critical once; asking again is not.
+    /// (which ends the hold). A new hold is logged as critical once; asking again is not. A hold means the channel holds
+    /// (or held) a refund under this number, so it is asked about from now on, never sent again, and a refusal noted
+    /// before no longer counts: a later "no such refund" must not return money the channel may pay.
     /// `asked`: the hold follows a question to the channel (counted in `attempts`), not a state already recorded.
     private func hold(_ refundOrderID: String, reason: String, asked: Bool = true, on connection: PostgresConnection) async throws {
         let rows = try await connection.query(
             """
             WITH before AS (SELECT held_since FROM refund_requests WHERE refund_order_id = \(refundOrderID))
             UPDATE refund_requests SET held_reason = coalesce(held_reason, \(String(reason.prefix(300)))), held_since = coalesce(held_since, now()),
+                   channel_state = coalesce(channel_state, 'processing'), refusal = NULL, refused_at = NULL,
                    attempts = attempts + \(asked ? 1 : 0), next_attempt_at = now() + \(services.refundAbnormalRecheckSeconds) * interval '1 second',
                    updated_at = now()
             WHERE refund_order_id = \(refundOrderID) AND resolved_at IS NULL AND given_up_at IS NULL
@@ -290,7 +303,8 @@ struct RefundDispatcher: Service {
             }
             let expected = try row.decode(Int64.self, column: "amount_fen")
             if let amount, amount.fen != expected {
-                try await amountDiffers(refundOrderID: refundOrderID, reported: amount.fen, expected: expected, rawState: rawState, on: connection)
+                try await amountDiffers(
+                    refundOrderID: refundOrderID, reported: amount.fen, expected: expected, rawState: rawState, asked: false, on: connection)
                 return
             }
             try await apply(
@@ -360,14 +374,17 @@ struct RefundDispatcher: Service {
         case .succeeded: services.logger.info("refund completed at the channel", metadata: ["refund_order_id": "\(refundOrderID)"])
         case .closed: try await returnToPayer(refundOrderID: refundOrderID, rawState: rawState, on: connection)
         case .abnormal where neverAccepted: try await returnToPayer(refundOrderID: refundOrderID, rawState: rawState, on: connection)
-        case .abnormal where !wasAbnormal:
+        case .abnormal:
             // Not final at the channel: WeChat's ABNORMAL (the payer's card no longer takes money) is finished by the
             // merchant in its platform (to the payer's balance, or another card), and then ends SUCCESS. Returning
             // the money here as well would pay the payer twice; the money waits in the channel's clearing account,
-            // and the refund is asked about until it ends, held for an operator meanwhile.
-            services.logger.critical(
-                "refund is abnormal at the channel; an operator finishes it there (the payer is owed the money)",
-                metadata: ["refund_order_id": "\(refundOrderID)", "state": "\(rawState)"])
+            // and the refund is asked about until it ends, held for an operator meanwhile (every report holds it: one
+            // abnormal before holds existed is held at its next report).
+            if !wasAbnormal {
+                services.logger.critical(
+                    "refund is abnormal at the channel; an operator finishes it there (the payer is owed the money)",
+                    metadata: ["refund_order_id": "\(refundOrderID)", "state": "\(rawState)"])
+            }
             try await hold(
                 refundOrderID, reason: "abnormal at the channel (\(rawState)): the merchant finishes it in the channel's platform",
                 asked: false, on: connection)
@@ -379,8 +396,12 @@ struct RefundDispatcher: Service {
     /// (`refundReturned`, exactly once: its key names the refund order). An expired envelope's rest, which has no
     /// refund order of its own, goes back to the sender's wallet (`envelopeRestReturned`, once per envelope), on the
     /// envelope's topic, behind its expiry.
-    /// `reason`: the event's reason, when not the channel's state (an operator's resolution).
-    func returnToPayer(refundOrderID: String, rawState: String, reason given: String? = nil, on connection: PostgresConnection) async throws {
+    /// `reason`: the event's reason, when not the channel's state (an operator's resolution), and `correlationID` the
+    /// event's. Answers false when the row cannot say whom to pay (nothing is enqueued; logged as critical).
+    @discardableResult
+    func returnToPayer(
+        refundOrderID: String, rawState: String, reason given: String? = nil, correlationID: String? = nil, on connection: PostgresConnection
+    ) async throws -> Bool {
         let rows = try await connection.query(
             """
             SELECT original_order_id, account_id, channel, amount_fen, ledger_order_id FROM refund_requests
@@ -392,7 +413,7 @@ struct RefundDispatcher: Service {
             services.logger.critical(
                 "refund did not complete at the channel; the payer is owed the money",
                 metadata: ["refund_order_id": "\(refundOrderID)", "state": "\(rawState)"])
-            return
+            return false
         }
         let reason = PayoutDispatcher.eventReason(given ?? "\(channel.rawValue) refund \(rawState)", state: rawState)
         if let envelopeID = try row.decode(String?.self, column: "ledger_order_id") {
@@ -402,12 +423,12 @@ struct RefundDispatcher: Service {
                     try EnvelopeRestReturned(
                         envelopeOrderID: envelopeID, sender: payer, channel: channel,
                         amount: try Amount(fen: row.decode(Int64.self, column: "amount_fen")), reason: reason)),
-                occurredAt: services.now(), correlationID: "refund-\(refundOrderID)")
+                occurredAt: services.now(), correlationID: correlationID ?? "refund-\(refundOrderID)")
             try await services.publisher.enqueue(event, family: .envelopeGrabs, on: connection)
             services.logger.warning(
                 "the rest of an expired envelope did not reach the sender through the channel; it goes back to their wallet",
                 metadata: ["refund_order_id": "\(refundOrderID)", "envelope_id": "\(envelopeID)", "state": "\(rawState)"])
-            return
+            return true
         }
         let event = try MoneyEvent(
             payload: .refundReturned(
@@ -415,10 +436,11 @@ struct RefundDispatcher: Service {
                     refundOrderID: refundOrderID, originalOrderID: try row.decode(String.self, column: "original_order_id"),
                     payer: payer, channel: channel, amount: try Amount(fen: row.decode(Int64.self, column: "amount_fen")),
                     reason: reason)),
-            occurredAt: services.now(), correlationID: "refund-\(refundOrderID)")
+            occurredAt: services.now(), correlationID: correlationID ?? "refund-\(refundOrderID)")
         try await services.publisher.enqueue(event, family: .refunds, on: connection)
         services.logger.warning(
             "refund did not complete at the channel; its money goes back to the payer's wallet",
             metadata: ["refund_order_id": "\(refundOrderID)", "state": "\(rawState)"])
+        return true
     }
 }

@@ -179,18 +179,24 @@ struct RefundRoutes: Sendable {
                     "refund.not_resolvable",
                     "refund \(refundOrderID) is \(status), at the channel \(state)\(held ? "" : ", not held"): only a refund the dispatcher holds is resolved, once")
             }
+            // The channel's refund id is kept only for a refund it paid.
+            let reference = outcome == "succeeded" ? body.channelReference : nil
             try await connection.execute(
                 """
                 UPDATE refund_requests SET resolved_by = \(admin), resolution = \(outcome), resolution_reason = \(reason), resolved_at = now(),
                        channel_state = CASE WHEN \(outcome) = 'succeeded' THEN 'succeeded' ELSE channel_state END,
-                       channel_refund_id = coalesce(\(body.channelReference), channel_refund_id),
+                       channel_refund_id = coalesce(\(reference), channel_refund_id),
                        given_up_at = CASE WHEN \(outcome) = 'returned' THEN now() END,
                        next_attempt_at = NULL, updated_at = now()
                 WHERE refund_order_id = \(refundOrderID)
                 """)
             if outcome == "returned" {
-                try await RefundDispatcher(services: services).returnToPayer(
-                    refundOrderID: refundOrderID, rawState: "RESOLVED", reason: "returned by \(admin): \(reason)", on: connection)
+                // Nothing is resolved unless the money's return is in the outbox with it (the transaction rolls back).
+                guard
+                    try await RefundDispatcher(services: services).returnToPayer(
+                        refundOrderID: refundOrderID, rawState: "RESOLVED", reason: "returned by \(admin): \(reason)",
+                        correlationID: correlationID, on: connection)
+                else { throw ResolveFailure(refundOrderID: refundOrderID) }
             }
         }
         services.logger.notice(
@@ -200,6 +206,12 @@ struct RefundRoutes: Sendable {
                 "correlation_id": "\(correlationID)",
             ])
         return try await record(refundOrderID, forOperator: true)
+    }
+
+    /// A refund whose row does not say whom to return its money to (logged as critical by the dispatcher): a 500.
+    struct ResolveFailure: Error, CustomStringConvertible {
+        let refundOrderID: String
+        var description: String { "refund \(refundOrderID): its channel or payer cannot be read; nothing was resolved" }
     }
 
     /// The refunds held for an operator and not resolved, oldest hold first.
