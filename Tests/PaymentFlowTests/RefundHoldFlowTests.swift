@@ -48,6 +48,8 @@ import TestSupport
                 (try? await h.count("SELECT attempts FROM refund_requests WHERE refund_order_id = '\(refundID)'")) ?? 0 >= attempts + 2
             })
             #expect(Self.logLines(h, refundID, containing: "refund held for an operator") == 1)
+            // Held only after the channel had said so for the settle period (3 s here), asked again meanwhile.
+            #expect(Self.logLines(h, refundID, containing: "the channel knows no refund it accepted; asking again") >= 1)
             #expect(try await h.balance(user) == (0, 0))
 
             // Only an operator resolves, with an outcome it knows and a reason.
@@ -81,6 +83,8 @@ import TestSupport
             try await Self.replayNotify(h, refundID)
             #expect(try await h.balance(user) == (0, 0))
             #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'refundReturned' AND order_id = '\(order)'") == 0)
+            let returns = try await Self.returnsInOutbox(h, refundID)
+            #expect(returns == 0, "\(returns) refundReturned events in the outbox")
             #expect(Self.logLines(h, refundID, containing: "after an operator resolved it") == 0)
             #expect(try await h.verify().isClean)
         }

@@ -6,6 +6,9 @@
 -- (the channel holds none and will pay none: the money goes back to the payer's wallet), with their name and reason.
 ALTER TABLE refund_requests
     ADD COLUMN held_reason       text,
+    -- Since when the channel, asked about a refund it accepted, answers that it knows none (cleared when it knows it
+    -- again): such a refund is held only once this is a settle period old.
+    ADD COLUMN unknown_since     timestamptz,
     ADD COLUMN held_since        timestamptz,
     ADD COLUMN resolved_by       text,
     ADD COLUMN resolution        text CHECK (resolution IN ('succeeded', 'returned')),

@@ -72,7 +72,7 @@ struct RefundDispatcher: Service {
                 """
                 SELECT r.refund_order_id, r.original_order_id, r.channel, r.amount_fen, r.total_fen, r.reason, r.channel_state, r.attempts,
                        r.refusal, (r.refused_at < now() - \(refusalSettlesAfter) * interval '1 second') AS refusal_settled,
-                       (r.created_at < now() - \(refusalSettlesAfter) * interval '1 second') AS request_settled
+                       (r.unknown_since < now() - \(refusalSettlesAfter) * interval '1 second') AS unknown_settled
                 FROM refund_requests r JOIN orders o ON o.order_id = coalesce(r.ledger_order_id, r.refund_order_id)
                 WHERE o.status IN ('refunded', 'expired') AND r.resolved_at IS NULL
                   AND (r.channel_state IS NULL OR r.channel_state = 'processing' OR (r.channel_state = 'abnormal' AND r.given_up_at IS NULL))
@@ -111,22 +111,19 @@ struct RefundDispatcher: Service {
             } else {
                 status = try await client.queryRefund(outTradeNo: originalOrderID, outRefundNo: refundOrderID)
             }
+            // The channel knows the refund (again): a "knows none" noted before is over, and so is a hold it caused.
+            try await knownAgain(refundOrderID, on: connection)
             let expected = try row.decode(Int64.self, column: "amount_fen")
             if status.refundAmount.fen != expected {
-                // The channel holds a refund under this number: asked about from now on, not sent again, and a refusal
-                // noted before no longer counts (a later "no such refund" must not return money the channel holds).
-                try await connection.execute(
-                    """
-                    UPDATE refund_requests SET channel_state = coalesce(channel_state, 'processing'), refusal = NULL, refused_at = NULL
-                    WHERE refund_order_id = \(refundOrderID)
-                    """)
+                // The channel holds a refund under this number: the hold marks it asked about from now on, never sent
+                // again, and forgets a refusal noted before.
                 try await amountDiffers(
                     refundOrderID: refundOrderID, reported: status.refundAmount.fen, expected: expected, rawState: status.rawState,
                     asked: true, on: connection)
                 return
             }
             try await apply(refundOrderID: refundOrderID, state: status.state, rawState: status.rawState, refundID: status.refundID, attempts: attempts, on: connection)
-        } catch let error as ChannelError where isFirstAsk && error.code == .notFound {
+        } catch let error as ChannelError where isFirstAsk && error.code == .notFound && error.isVerifiedAnswer {
             // The channel does not know the paid order, so it holds no refund of it: final, and the money comes back.
             try await apply(
                 refundOrderID: refundOrderID, state: .abnormal, rawState: error.channelCode ?? error.code.rawValue,
@@ -140,20 +137,19 @@ struct RefundDispatcher: Service {
         } catch let error as ChannelError where !isFirstAsk && error.code == .notFound && refusal == nil && error.isVerifiedAnswer {
             // The channel answered for this refund before (it accepted it) and now, in a verified answer, holds none
             // under its number. Neither outcome can be taken on that word: returning the money could pay the payer
-            // twice, calling it done could pay them nothing. A channel's query side can lag just after a refund is
-            // made, so it is asked again with back-off for a settle period first; after that an operator finds out at
-            // the channel and resolves it.
-            guard try row.decode(Bool?.self, column: "request_settled") ?? false else {
+            // twice, calling it done could pay them nothing. A channel's query side can lag (just after a refund is
+            // made, or while it is down), so it is asked again with back-off until it has said so for a settle period
+            // (`unknown_since`, from its first such answer); after that an operator finds out at the channel.
+            guard try row.decode(Bool?.self, column: "unknown_settled") ?? false else {
+                try await connection.execute(
+                    "UPDATE refund_requests SET unknown_since = coalesce(unknown_since, now()) WHERE refund_order_id = \(refundOrderID)")
                 services.logger.warning(
                     "the channel knows no refund it accepted; asking again", metadata: ["refund_order_id": "\(refundOrderID)"])
                 try await later(refundOrderID, attempts: attempts, on: connection)
                 return
             }
-            try await hold(
-                refundOrderID,
-                reason: "the channel accepted this refund and now knows none under its number (\(error.channelCode ?? error.code.rawValue))",
-                on: connection)
-        } catch let error as ChannelError where !isFirstAsk && error.code == .notFound && refusal != nil {
+            try await hold(refundOrderID, reason: "\(Self.unknownHoldReason) (\(error.channelCode ?? error.code.rawValue))", on: connection)
+        } catch let error as ChannelError where !isFirstAsk && error.code == .notFound && refusal != nil && error.isVerifiedAnswer {
             if refusalSettled {
                 // Refused, and still unknown to the channel a settle period later: it will never be refunded there.
                 try await apply(
@@ -165,6 +161,30 @@ struct RefundDispatcher: Service {
         } catch let error as ChannelError {
             services.logger.warning("refund call failed; will retry", metadata: ["refund_order_id": "\(refundOrderID)", "error": "\(error)"])
             try await later(refundOrderID, attempts: attempts, on: connection)
+        }
+    }
+
+    /// The start of a hold for a refund the channel accepted and then knew none of.
+    static let unknownHoldReason = "the channel accepted this refund and now knows none under its number"
+
+    /// The channel answered about the refund: a "knows none" streak noted before ends, and so does a hold it caused
+    /// (its reason would mislead an operator into returning money the channel holds). Holds for other reasons stay.
+    private func knownAgain(_ refundOrderID: String, on connection: PostgresConnection) async throws {
+        let rows = try await connection.query(
+            """
+            WITH before AS (
+                SELECT coalesce(held_reason LIKE \(Self.unknownHoldReason + "%"), false) AS unknown_hold
+                FROM refund_requests WHERE refund_order_id = \(refundOrderID)
+            )
+            UPDATE refund_requests SET unknown_since = NULL,
+                   held_reason = CASE WHEN held_reason LIKE \(Self.unknownHoldReason + "%") THEN NULL ELSE held_reason END,
+                   held_since = CASE WHEN held_reason LIKE \(Self.unknownHoldReason + "%") THEN NULL ELSE held_since END
+            WHERE refund_order_id = \(refundOrderID) AND resolved_at IS NULL
+              AND (unknown_since IS NOT NULL OR held_reason LIKE \(Self.unknownHoldReason + "%"))
+            RETURNING (SELECT unknown_hold FROM before) AS released
+            """)
+        if try rows.first?.decode(Bool.self, column: "released") == true {
+            services.logger.notice("the channel knows the held refund again; hold released", metadata: ["refund_order_id": "\(refundOrderID)"])
         }
     }
 
