@@ -41,6 +41,30 @@ struct ConsoleAudit: Sendable {
         }
     }
 
+    /// Runs an operator's decision made through the JSON API and records it, prefixed "JSON API:": done with
+    /// `detail(result)`, refused with the API's code and message, or failed with the error. The decision's outcome
+    /// (its result or its error) is passed on unchanged.
+    func decision<Result>(
+        admin: String, action: String, subject: String, correlationID: String, _ decide: () async throws -> Result,
+        detail: (Result) -> String
+    ) async throws -> Result {
+        do {
+            let result = try await decide()
+            await record(
+                admin: admin, action: action, subject: subject, outcome: .done, detail: "JSON API: \(detail(result))",
+                correlationID: correlationID)
+            return result
+        } catch let error as APIError {
+            await record(
+                admin: admin, action: action, subject: subject, outcome: .refused, detail: "JSON API: \(error.code): \(error.message)",
+                correlationID: correlationID)
+            throw error
+        } catch {
+            await record(admin: admin, action: action, subject: subject, outcome: .failed, detail: "JSON API: \(error)", correlationID: correlationID)
+            throw error
+        }
+    }
+
     /// The latest `limit` rows, newest first, optionally of one operator.
     func recent(limit: Int, admin: String?) async throws -> [Row] {
         let rows = try await postgres.query(

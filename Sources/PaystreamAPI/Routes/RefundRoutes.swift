@@ -119,26 +119,14 @@ struct RefundRoutes: Sendable {
                 var request = request
                 let admin = try Caller.admin(of: request)
                 let refundOrderID = context.parameters.get("refundOrderId") ?? ""
-                let audit = ConsoleAudit(postgres: services.store.postgres, logger: services.logger)
-                do {
-                    let body = try await request.decode(ResolveBody.self)
-                    let record = try await resolve(refundOrderID, admin: admin, body: body, correlationID: correlationID)
-                    await audit.record(
-                        admin: admin, action: "refund.resolve", subject: refundOrderID, outcome: .done,
-                        detail: "JSON API: \(record.account) \(record.amountFen) fen via \(record.channel), \(record.resolution ?? "") (\(record.resolutionReason ?? ""))",
-                        correlationID: correlationID)
-                    return .json(.ok, record)
-                } catch let error as APIError {
-                    await audit.record(
-                        admin: admin, action: "refund.resolve", subject: refundOrderID, outcome: .refused,
-                        detail: "JSON API: \(error.code): \(error.message)", correlationID: correlationID)
-                    throw error
-                } catch {
-                    await audit.record(
-                        admin: admin, action: "refund.resolve", subject: refundOrderID, outcome: .failed, detail: "JSON API: \(error)",
-                        correlationID: correlationID)
-                    throw error
+                let record = try await ConsoleAudit(postgres: services.store.postgres, logger: services.logger).decision(
+                    admin: admin, action: "refund.resolve", subject: refundOrderID, correlationID: correlationID
+                ) {
+                    try await resolve(refundOrderID, admin: admin, body: try await request.decode(ResolveBody.self), correlationID: correlationID)
+                } detail: { record in
+                    "\(record.account) \(record.amountFen) fen via \(record.channel), \(record.resolution ?? "") (\(record.resolutionReason ?? ""))"
                 }
+                return .json(.ok, record)
             }
         }
     }

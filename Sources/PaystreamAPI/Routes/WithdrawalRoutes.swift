@@ -109,23 +109,10 @@ struct WithdrawalRoutes: Sendable {
     private func audited(
         admin: String, action: String, _ orderID: String, correlationID: String, _ decide: () async throws -> WithdrawalRecord
     ) async throws -> WithdrawalRecord {
-        let audit = ConsoleAudit(postgres: services.store.postgres, logger: services.logger)
-        do {
-            let record = try await decide()
-            let resolution = record.resolutionReason.map { " (\($0))" } ?? ""
-            await audit.record(
-                admin: admin, action: action, subject: orderID, outcome: .done,
-                detail: "JSON API: \(record.account) \(record.amountFen) fen via \(record.channel), now \(record.status)\(resolution)",
-                correlationID: correlationID)
-            return record
-        } catch let error as APIError {
-            await audit.record(
-                admin: admin, action: action, subject: orderID, outcome: .refused, detail: "JSON API: \(error.code): \(error.message)",
-                correlationID: correlationID)
-            throw error
-        } catch {
-            await audit.record(admin: admin, action: action, subject: orderID, outcome: .failed, detail: "JSON API: \(error)", correlationID: correlationID)
-            throw error
+        try await ConsoleAudit(postgres: services.store.postgres, logger: services.logger).decision(
+            admin: admin, action: action, subject: orderID, correlationID: correlationID, decide
+        ) { record in
+            "\(record.account) \(record.amountFen) fen via \(record.channel), now \(record.status)\(record.resolutionReason.map { " (\($0))" } ?? "")"
         }
     }
 
