@@ -153,7 +153,9 @@ struct EnvelopeRoutes: Sendable {
         let grabID = OrderNumbers.make(.grab, now: services.now(), route: TrafficRoute.of(orderKey: envelopeID))
         let hot = services.envelopes
         var group = hot.groupOf[envelopeID]
-        var result = try await hot.grab(envelopeID: envelopeID, user: grabber, grabID: grabID, now: services.now(), group: group)
+        var result = try await APIStages.grabScript.measure {
+            try await hot.grab(envelopeID: envelopeID, user: grabber, grabID: grabID, now: services.now(), group: group)
+        }
         // The script names the envelope's group when the grab did not (first grab here), and asks for the members
         // when Redis lacks them; each at most once.
         if case .group(let named) = result {
@@ -181,7 +183,7 @@ struct EnvelopeRoutes: Sendable {
                 occurredAt: services.now(), correlationID: correlationID)
             struct Granted: Encodable { var grabId: String; var amountFen: Int64; var credit: String }
             do {
-                try await services.publisher.publish(event, family: .envelopeGrabs)
+                try await APIStages.grabProduce.measure { try await services.publisher.publish(event, family: .envelopeGrabs) }
             } catch {
                 // The grab is recorded in Redis (pending): compensation produces it again. The user has it.
                 services.logger.error("grab event not acknowledged; compensation will re-drive it", metadata: ["grab_id": "\(grabID)", "error": "\(error)"])

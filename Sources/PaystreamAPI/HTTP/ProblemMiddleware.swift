@@ -10,7 +10,7 @@ struct ProblemMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
-            return try await next(request, context)
+            return try await APIStages.request.measure { try await next(request, context) }
         } catch {
             return Self.response(to: error, of: request, logger: context.logger)
         }

@@ -67,12 +67,12 @@ struct AuthenticationMiddleware: RouterMiddleware {
         do {
             var identity = Authenticated()
             if let signed = try Self.signedHeaders(of: request, now: now()) {
-                guard signed.appID.utf8.count <= 64, let client = try await security.client(signed.appID, now: signed.at) else {
+                guard signed.appID.utf8.count <= 64, let client = try await APIStages.signatureClient.measure({ try await security.client(signed.appID, now: signed.at) }) else {
                     throw Refusal(code: "auth.unknown_app", message: "no enabled API client \(signed.appID.prefix(64))")
                 }
-                let body = try await request.collectBody(upTo: maxRequestBodyBytes)
+                let body = try await APIStages.signatureBody.measure { try await request.collectBody(upTo: maxRequestBodyBytes) }
                 try Self.checkSignature(signed, of: request, body: body, secret: client.secret)
-                guard try await security.claimNonce(appID: signed.appID, nonce: signed.nonce) else {
+                guard try await APIStages.signatureNonce.measure({ try await security.claimNonce(appID: signed.appID, nonce: signed.nonce) }) else {
                     throw Refusal(code: "auth.nonce_reused", message: "this nonce was used before: every request needs a new one")
                 }
                 identity.account = client.account

@@ -95,7 +95,7 @@ struct OneTimeTokenMiddleware: RouterMiddleware {
                 .preconditionRequired, "token.required",
                 "a money-moving request carries a one-time token in \(OneTimeTokenRule.header) (POST /v1/tokens, delivered on GET /v1/events)"))
         }
-        switch try await tokens.spend(token, account: account.description) {
+        switch try await APIStages.tokenSpend.measure({ try await tokens.spend(token, account: account.description) }) {
         case .accepted: return nil
         case .reused: return refuse(.conflict("token.reused", "this one-time token was spent already: ask for a new one"))
         case .invalid: return refuse(.forbidden("token.invalid", "this one-time token is unknown, expired or another account's"))
