@@ -326,4 +326,63 @@ import TestSupport
             #expect(try await h.count("SELECT count(*) FROM bank_cards WHERE account_id = '\(user)' AND status = 'bound'") == 10)
         }
     }
+
+    /// Removing a card stops every withdrawal to it that has not been sent to Bill99: one waiting for review is
+    /// rejected at once, one approved and not sent yet is failed by the payout dispatcher, one the worker freezes
+    /// after the removal cannot be approved. Each comes back to the available balance once, and nothing is paid.
+    @Test func removingACardStopsTheWithdrawalsToItThatWereNotSent() async throws {
+        try await FlowHarness.run { h in
+            let user = try await h.fundedUser("rm", fen: 50_000)
+            let card = FlowHarness.newCard(name: "赵六")
+            try await h.register(card)
+            let cardID = try await h.bindCard(card, as: user)
+            func withdraw(_ fen: Int) async throws -> String {
+                let reply = try await h.post("/v1/withdrawals", #"{"amountFen":\#(fen),"channel":"bill99","cardId":"\#(cardID)"}"#, as: user)
+                #expect(reply.status == 202, "\(reply.text)")
+                return try #require(reply.string("orderId"))
+            }
+
+            // Waiting for review.
+            let waiting = try await withdraw(1_000)
+            #expect(await h.waitFor(waiting, status: "requested"))
+            // Approved, not sent yet: the dispatcher is kept off it as a failed send's back-off keeps it (an hour).
+            let approved = try await withdraw(2_000)
+            #expect(await h.waitFor(approved, status: "requested"))
+            _ = try await h.database.client.execute(
+                "UPDATE withdrawal_requests SET next_attempt_at = now() + interval '1 hour' WHERE order_id = \(approved)")
+            #expect(try await h.post("/v1/admin/withdrawals/\(approved)/approve", "{}", admin: "ops-lee").status == 202)
+            #expect(await h.waitFor(approved, status: "approved"))
+            // Requested while the worker is down: not frozen yet when the card goes.
+            await h.killWorker()
+            let late = try await withdraw(3_000)
+            #expect(try await h.balance(user) == (47_000, 3_000), "the first two frozen, the last not yet")
+
+            #expect(try await h.delete("/v1/cards/\(cardID)", as: user).status == 204)
+            // The waiting one is rejected in the removal's transaction, reviewed by the account itself.
+            let record = try await h.get("/v1/withdrawals/\(waiting)", as: user)
+            #expect(record.string("reviewedBy") == user && record.string("reviewReason") == "the card was removed by its holder", "\(record.text)")
+            let approveAfter = try await h.post("/v1/admin/withdrawals/\(waiting)/approve", "{}", admin: "ops-lee")
+            #expect(approveAfter.status == 409 && approveAfter.string("code") == "withdraw.already_reviewed", "\(approveAfter.text)")
+
+            try h.startWorker()
+            #expect(await h.waitFor(waiting, status: "invalid"))
+            // Frozen after the removal: an approval is refused, a rejection goes through.
+            #expect(await h.waitFor(late, status: "requested"))
+            let refused = try await h.post("/v1/admin/withdrawals/\(late)/approve", "{}", admin: "ops-lee")
+            #expect(refused.status == 409 && refused.string("code") == "withdraw.card_removed", "\(refused.text)")
+            #expect(try await h.post("/v1/admin/withdrawals/\(late)/reject", #"{"reason":"card removed"}"#, admin: "ops-lee").status == 202)
+            #expect(await h.waitFor(late, status: "invalid"))
+            // The approved one: once the dispatcher gets to it, it fails instead of being sent.
+            _ = try await h.database.client.execute("UPDATE withdrawal_requests SET next_attempt_at = NULL WHERE order_id = \(approved)")
+            #expect(await h.waitFor(approved, status: "invalid"))
+            let failed = try await h.get("/v1/withdrawals/\(approved)", as: user)
+            #expect(failed.string("failureReason")?.contains("the card was removed by its holder before the payout was sent") == true, "\(failed.text)")
+
+            // Every fen is back, none was paid, and the card is not listed.
+            #expect(await eventually { (try? await h.balance(user)).map { $0 == (50_000, 0) } == true }, "all 6,000 fen back in the available balance")
+            let payouts = try JSONSerialization.jsonObject(with: Data(try await h.sandbox(.GET, "/sandbox/payouts").body)) as? [[String: Any]] ?? []
+            #expect(payouts.allSatisfy { ![waiting, approved, late].contains($0["outBillNo"] as? String ?? "") }, "\(payouts)")
+            #expect((try await h.get("/v1/cards", as: user).json["cards"] as? [Any])?.isEmpty == true)
+        }
+    }
 }

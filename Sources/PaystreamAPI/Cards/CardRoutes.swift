@@ -11,6 +11,12 @@ import Postgres
 /// - `POST /v1/cards/{cardId}/confirm` (the bindingId) `{"code"}` → 201 the card, `bound`.
 /// - `GET /v1/cards` → the caller's bound cards (masked); `DELETE /v1/cards/{cardId}` → 204, removed.
 ///
+/// Removing a card stops the withdrawals to it that have not been sent to Bill99: one still waiting for review is
+/// rejected in the same transaction ("the card was removed by its holder", reviewed by the account), and its money
+/// comes back to the available balance; one approved but not sent yet is failed by the payout dispatcher instead of
+/// sent; one frozen after the removal cannot be approved (409 `withdraw.card_removed`). A payout already sent goes
+/// on: the bank has it.
+///
 /// Guarantees: an account's cards are all in the name of one person, its holder: the first card confirmed makes
 /// the holder (`account_holders`), and a card of anyone else is 409 `card.holder_mismatch`, before the bank is
 /// asked and again at confirmation; withdrawals go only to the holder's cards. An account sees and uses only its own cards (another's is 404 `card.not_found`, never 403, so
@@ -71,13 +77,21 @@ struct CardRoutes: Sendable {
             await handle(request, services) { correlationID in
                 let caller = try Caller.account(of: request)
                 let cardID = context.parameters.get("cardId") ?? ""
-                let rows = try await services.store.postgres.query(
-                    """
-                    UPDATE bank_cards SET status = 'removed', removed_at = now()
-                    WHERE card_id = \(cardID) AND account_id = \(caller.description) AND status = 'bound' RETURNING card_id
-                    """)
-                guard !rows.isEmpty else { throw Self.notFound(cardID) }
-                services.logger.notice("bank card removed", metadata: ["card_id": "\(cardID)", "account": "\(caller)", "correlation_id": "\(correlationID)"])
+                let stopped = try await services.store.postgres.withTransaction { connection in
+                    let rows = try await connection.query(
+                        """
+                        UPDATE bank_cards SET status = 'removed', removed_at = now()
+                        WHERE card_id = \(cardID) AND account_id = \(caller.description) AND status = 'bound' RETURNING card_id
+                        """)
+                    guard !rows.isEmpty else { throw Self.notFound(cardID) }
+                    return try await Self.rejectWaitingWithdrawals(to: cardID, of: caller.description, services: services, correlationID: correlationID, on: connection)
+                }
+                services.logger.notice(
+                    "bank card removed",
+                    metadata: [
+                        "card_id": "\(cardID)", "account": "\(caller)", "withdrawals_rejected": "\(stopped.joined(separator: ","))",
+                        "correlation_id": "\(correlationID)",
+                    ])
                 return Response(status: .noContent)
             }
         }
@@ -87,6 +101,42 @@ struct CardRoutes: Sendable {
     static func rateLimited(_ limited: SMSCodes.RateLimited, correlationID: String) -> Response {
         APIError(.tooManyRequests, "sms.rate_limited", "this phone had its codes for now; retry later")
             .response(correlationID: correlationID, retryAfterSeconds: limited.retryAfterSeconds)
+    }
+
+    /// Why a withdrawal to a removed card is stopped: its review reason or its failure.
+    static let removedCardReason = "the card was removed by its holder"
+
+    /// Rejects the withdrawals to `cardID` that the worker has frozen and nobody has reviewed yet, as a review would
+    /// (``WithdrawalRoutes/review(_:admin:reason:correlationID:)``: the row locked, marked reviewed, the rejection in
+    /// the outbox), reviewed by the account itself. Returns their order ids.
+    static func rejectWaitingWithdrawals(
+        to cardID: String, of account: String, services: APIServices, correlationID: String, on connection: PostgresConnection
+    ) async throws -> [String] {
+        let waiting = try await connection.query(
+            """
+            SELECT w.order_id FROM withdrawal_requests w JOIN orders o ON o.order_id = w.order_id
+            WHERE w.account_id = \(account) AND w.channel = 'bill99' AND w.destination->>'cardId' = \(cardID)
+              AND o.status = 'requested' AND w.reviewed_by IS NULL
+            ORDER BY w.order_id
+            FOR UPDATE OF w
+            """)
+        var rejected: [String] = []
+        for row in waiting {
+            // A row an operator reviewed while this waited for its lock is left out (FOR UPDATE checks the condition
+            // again on the row it locks): the decision stands, and an approval is stopped by the payout dispatcher.
+            let orderID = try row.decode(String.self, column: "order_id")
+            try await connection.execute(
+                """
+                UPDATE withdrawal_requests SET reviewed_by = \(account), review_reason = \(removedCardReason), updated_at = now()
+                WHERE order_id = \(orderID)
+                """)
+            let event = try MoneyEvent(
+                payload: .withdrawalRejected(try WithdrawalRejected(orderID: orderID, reason: removedCardReason)),
+                occurredAt: services.now(), correlationID: correlationID)
+            try await services.publisher.enqueue(event, family: .withdrawals, on: connection)
+            rejected.append(orderID)
+        }
+        return rejected
     }
 
     static func notFound(_ id: String) -> APIError {

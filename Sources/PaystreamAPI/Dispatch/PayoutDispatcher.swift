@@ -29,7 +29,9 @@ import ServiceLifecycle
 ///   channel is asked again later, and it is logged as critical (once per reason); an operator resolves such a held
 ///   withdrawal (``WithdrawalRoutes/resolve(_:admin:body:correlationID:)``);
 /// - a report that contradicts a final result already recorded (paid after failed, say) changes nothing and is
-///   logged as critical: an operator reconciles it with the channel.
+///   logged as critical: an operator reconciles it with the channel;
+/// - a bank-card payout whose card its holder removed before it was sent is not sent: it fails, and is unfrozen
+///   (one whose send began before the removal goes on: the bank has it).
 struct PayoutDispatcher: Service {
     let services: APIServices
     var interval: Duration = .milliseconds(500)
@@ -47,7 +49,9 @@ struct PayoutDispatcher: Service {
                 """
                 SELECT w.order_id, w.channel, w.amount_fen, w.destination::text AS destination, w.payout_state, w.payout_attempts,
                        w.failure_reason, (w.refused_at < now() - \(refusalSettlesAfter) * interval '1 second') AS refusal_settled,
-                       w.acknowledged_at IS NOT NULL AS acknowledged
+                       w.acknowledged_at IS NOT NULL AS acknowledged,
+                       EXISTS (SELECT 1 FROM bank_cards c WHERE c.card_id = w.destination->>'cardId' AND c.account_id = w.account_id
+                               AND c.status = 'removed' AND w.channel = 'bill99') AS card_removed
                 FROM withdrawal_requests w JOIN orders o ON o.order_id = w.order_id
                 WHERE o.status = 'approved'
                   AND (w.payout_state IS NULL OR w.payout_state IN ('processing', 'awaitingUserConfirmation'))
@@ -79,6 +83,9 @@ struct PayoutDispatcher: Service {
             let status: PayoutStatus
             if sent {
                 status = try await client.queryPayout(payoutID: orderID)
+            } else if try row.decode(Bool.self, column: "card_removed") {
+                try await apply(failure: "\(CardRoutes.removedCardReason) before the payout was sent", orderID: orderID, on: connection)
+                return
             } else {
                 let destination = try JSONDecoder().decode(
                     WithdrawalRecord.Destination.self, from: Data(try row.decode(String.self, column: "destination").utf8)

@@ -4325,7 +4325,7 @@ enum OpenAPIDocument {
             }
           },
           "409": {
-            "description": "Already reviewed (a second review is refused), or not `requested`, or it pays a card not in the name of the account's holder (requested before holders were kept; reject it). A request with the same `Idempotency-Key` is still running. Codes: `withdraw.already_reviewed`, `withdraw.not_reviewable`, `withdraw.card_not_holders`, `idempotency.in_progress`.",
+            "description": "Already reviewed (a second review is refused), or not `requested`, or it pays a card not in the name of the account's holder (requested before holders were kept; reject it), or a card its holder removed after requesting it (reject it). A request with the same `Idempotency-Key` is still running. Codes: `withdraw.already_reviewed`, `withdraw.not_reviewable`, `withdraw.card_not_holders`, `withdraw.card_removed`, `idempotency.in_progress`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -4346,6 +4346,7 @@ enum OpenAPIDocument {
                             "withdraw.already_reviewed",
                             "withdraw.not_reviewable",
                             "withdraw.card_not_holders",
+                            "withdraw.card_removed",
                             "idempotency.in_progress"
                           ]
                         }
@@ -6234,7 +6235,7 @@ enum OpenAPIDocument {
           "Cards"
         ],
         "summary": "Remove a bound card",
-        "description": "The card can no longer be withdrawn to; past withdrawals keep their destination.",
+        "description": "The card can no longer be withdrawn to; past withdrawals keep their destination. Withdrawals to it that were not sent to Bill99 are stopped: one waiting for review is rejected at once (`reviewedBy` the account, `reviewReason` \"the card was removed by its holder\"), one approved and not sent yet fails instead of being sent, one frozen after the removal cannot be approved; their money comes back to the available balance. A payout already sent goes on.",
         "parameters": [
           {
             "name": "cardId",

@@ -317,6 +317,17 @@ struct WithdrawalRoutes: Sendable {
         ).first?.decode(Bool.self, column: "foreign") ?? false
     }
 
+    /// Whether bank-card withdrawal `orderID` pays a card its account has removed since it was requested.
+    static func paysARemovedCard(_ orderID: String, on connection: PostgresConnection) async throws -> Bool {
+        try await !connection.query(
+            """
+            SELECT 1 FROM withdrawal_requests w
+            JOIN bank_cards c ON c.card_id = w.destination->>'cardId' AND c.account_id = w.account_id
+            WHERE w.order_id = \(orderID) AND w.channel = 'bill99' AND c.status = 'removed'
+            """
+        ).isEmpty
+    }
+
     /// Approve (reason nil) or reject: only a withdrawal the worker has frozen (`requested`) can be reviewed,
     /// once, and only one that pays the account holder's own card is approved (``paysAnotherPersonsCard(_:on:)``).
     /// The decision is an event in the outbox, written with the review in one transaction.
@@ -340,6 +351,12 @@ struct WithdrawalRoutes: Sendable {
             }
             guard status == "requested" else {
                 throw APIError.conflict("withdraw.not_reviewable", "withdrawal \(orderID) is \(status), not requested")
+            }
+            // Its card was removed after it was requested, before the worker froze it (a waiting one is rejected with
+            // the removal): it is not paid to a card its holder gave up.
+            if reason == nil, try await Self.paysARemovedCard(orderID, on: connection) {
+                throw APIError.conflict(
+                    "withdraw.card_removed", "withdrawal \(orderID) pays a card its holder has removed since: reject it")
             }
             // A withdrawal requested before account holders were kept (migration 0033) may pay another person's card.
             if reason == nil, try await Self.paysAnotherPersonsCard(orderID, on: connection) {
