@@ -1,4 +1,5 @@
 import Foundation
+import Kafka
 import Redis
 import Testing
 import TestSupport
@@ -328,14 +329,12 @@ import TestSupport
     }
 
     /// Removing a card stops every withdrawal to it that has not been sent to Bill99: one waiting for review is
-    /// rejected at once, one approved and not sent yet is failed by the payout dispatcher, one the worker freezes
-    /// after the removal cannot be approved. Each comes back to the available balance once, and nothing is paid.
+    /// rejected at once, one approved and not sent yet fails once Bill99 says it holds no such payout, one the worker
+    /// freezes after the removal cannot be approved. Each comes back to the available balance once, nothing is paid,
+    /// and nothing is dead-lettered.
     @Test func removingACardStopsTheWithdrawalsToItThatWereNotSent() async throws {
         try await FlowHarness.run { h in
-            let user = try await h.fundedUser("rm", fen: 50_000)
-            let card = FlowHarness.newCard(name: "赵六")
-            try await h.register(card)
-            let cardID = try await h.bindCard(card, as: user)
+            let (user, cardID) = try await h.fundedUserWithCard("rm", fen: 50_000, holder: "赵六")
             func withdraw(_ fen: Int) async throws -> String {
                 let reply = try await h.post("/v1/withdrawals", #"{"amountFen":\#(fen),"channel":"bill99","cardId":"\#(cardID)"}"#, as: user)
                 #expect(reply.status == 202, "\(reply.text)")
@@ -383,6 +382,42 @@ import TestSupport
             let payouts = try JSONSerialization.jsonObject(with: Data(try await h.sandbox(.GET, "/sandbox/payouts").body)) as? [[String: Any]] ?? []
             #expect(payouts.allSatisfy { ![waiting, approved, late].contains($0["outBillNo"] as? String ?? "") }, "\(payouts)")
             #expect((try await h.get("/v1/cards", as: user).json["cards"] as? [Any])?.isEmpty == true)
+            // No event of these was refused by the worker (a second unfreeze would be, and dead-lettered).
+            let reader = try KafkaTopicReader(configuration: KafkaTestCluster.configuration())
+            let letters = (try? await reader.readAll(topic: "\(h.prefix).withdrawals.dlq", timeoutMilliseconds: 5_000)) ?? []
+            await reader.close()
+            #expect(letters.isEmpty, "\(letters.count) withdrawal event(s) dead-lettered")
+        }
+    }
+
+    /// A payout whose send reached Bill99 but whose answer was lost (a 504) is not marked sent, so removing its card
+    /// must not unfreeze it: Bill99 pays it. The dispatcher does not send it again; it asks Bill99, finds the payout,
+    /// and follows it to its end (no notify comes: the sandbox drops them). Paid once, nothing given back.
+    @Test func aPayoutWhoseAnswerWasLostGoesOnWhenItsCardIsRemoved() async throws {
+        try await FlowHarness.run { h in
+            let (user, cardID) = try await h.fundedUserWithCard("rl", fen: 10_000, holder: "钱七")
+            #expect(try await h.sandbox(.POST, "/sandbox/faults", #"{"payouts":{"dropAnswer":true},"notify":{"drop":true}}"#).status == 200)
+            let reply = try await h.post("/v1/withdrawals", #"{"amountFen":4000,"channel":"bill99","cardId":"\#(cardID)"}"#, as: user)
+            let orderID = try #require(reply.string("orderId"), "\(reply.text)")
+            #expect(await h.waitFor(orderID, status: "requested"))
+            #expect(try await h.post("/v1/admin/withdrawals/\(orderID)/approve", "{}", admin: "ops-lee").status == 202)
+            @Sendable func payouts() async throws -> [[String: Any]] {
+                let all = try JSONSerialization.jsonObject(with: Data(try await h.sandbox(.GET, "/sandbox/payouts").body)) as? [[String: Any]] ?? []
+                return all.filter { $0["outBillNo"] as? String == orderID }
+            }
+            // Bill99 made the payout; the dispatcher got no answer, and its row does not say it was sent.
+            #expect(await eventually { (try? await payouts().count) == 1 })
+            #expect(await eventually {
+                (try? await h.count(
+                    "SELECT count(*) FROM withdrawal_requests WHERE order_id = '\(orderID)' AND payout_state IS NULL AND payout_attempts >= 1")) == 1
+            })
+
+            #expect(try await h.delete("/v1/cards/\(cardID)", as: user).status == 204)
+            #expect(await h.waitFor(orderID, status: "paidOut"))
+            #expect(try await h.balance(user) == (6_000, 0))
+            #expect(try await payouts().count == 1)
+            let record = try await h.get("/v1/withdrawals/\(orderID)", as: user)
+            #expect(record.string("payoutState") == "succeeded", "\(record.text)")
         }
     }
 }

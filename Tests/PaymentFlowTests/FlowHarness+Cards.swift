@@ -70,6 +70,14 @@ extension FlowHarness {
         return cardID
     }
 
+    /// A new user with `fen` available and a card of its own (a new card of `holder`, registered at the bank) bound.
+    func fundedUserWithCard(_ label: String, fen: Int64, holder: String) async throws -> (user: String, cardID: String) {
+        let user = try await fundedUser(label, fen: fen)
+        let card = FlowHarness.newCard(name: holder)
+        try await register(card)
+        return (user, try await bindCard(card, as: user))
+    }
+
     /// The id of the first card `account` has bound.
     func firstCard(of account: String) async throws -> String {
         let cards = try await get("/v1/cards", as: account).json["cards"] as? [[String: Any]]

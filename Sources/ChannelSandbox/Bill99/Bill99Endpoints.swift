@@ -50,6 +50,7 @@ struct Bill99Endpoints: Sendable {
                     throw Refusal(code: "0003", message: "订单号重复 (fault payouts.refuseDuplicates): \(orderID)")
                 }
                 payout = try await create(orderID: orderID, original: original)
+                if faults?.dropAnswer == true { return Response(status: .gatewayTimeout) }
                 if faults?.refuseAnswer == true {
                     throw Refusal(code: "9999", message: "系统繁忙 (fault payouts.refuseAnswer: the payout was accepted)")
                 }

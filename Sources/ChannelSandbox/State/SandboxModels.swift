@@ -112,6 +112,9 @@ public struct SandboxFaults: Codable, Sendable, Equatable {
         public var refuseAnswer: Bool?
         /// Bill99 only: the request is refused and no payout is made (errorCode 0006 账户状态异常, unsigned).
         public var refuse: Bool?
+        /// Bill99 only: the payout is made (and settles as usual), but the request is answered HTTP 504 with no body,
+        /// as when the answer was lost on its way back: the platform cannot tell whether it was made.
+        public var dropAnswer: Bool?
         /// WeChat only: the simulated user does not confirm, so a transfer made meanwhile stays WAIT_USER_CONFIRM.
         public var awaitConfirmation: Bool?
         /// A payout made meanwhile is made for the requested amount plus this many fen (a channel that paid

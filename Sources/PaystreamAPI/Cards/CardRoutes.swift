@@ -13,9 +13,10 @@ import Postgres
 ///
 /// Removing a card stops the withdrawals to it that have not been sent to Bill99: one still waiting for review is
 /// rejected in the same transaction ("the card was removed by its holder", reviewed by the account), and its money
-/// comes back to the available balance; one approved but not sent yet is failed by the payout dispatcher instead of
-/// sent; one frozen after the removal cannot be approved (409 `withdraw.card_removed`). A payout already sent goes
-/// on: the bank has it.
+/// comes back to the available balance; one approved is not sent again, and the payout dispatcher fails it once
+/// Bill99 confirms it holds no such payout (a try may have reached it before: then that payout goes on); one
+/// frozen after the removal cannot be approved (409 `withdraw.card_removed`) and waits for an operator's rejection.
+/// A payout already sent goes on: the bank has it.
 ///
 /// Guarantees: an account's cards are all in the name of one person, its holder: the first card confirmed makes
 /// the holder (`account_holders`), and a card of anyone else is 409 `card.holder_mismatch`, before the bank is

@@ -30,8 +30,10 @@ import ServiceLifecycle
 ///   withdrawal (``WithdrawalRoutes/resolve(_:admin:body:correlationID:)``);
 /// - a report that contradicts a final result already recorded (paid after failed, say) changes nothing and is
 ///   logged as critical: an operator reconciles it with the channel;
-/// - a bank-card payout whose card its holder removed before it was sent is not sent: it fails, and is unfrozen
-///   (one whose send began before the removal goes on: the bank has it).
+/// - a bank-card payout whose card its holder removed before it was sent is not sent again. A row not marked sent
+///   may have reached Bill99 all the same (an answer lost or timed out, a crash during the call), so it is not failed
+///   at once: the removal is noted as a refusal, and Bill99 is asked; a payout it holds is followed to its end, and
+///   one it still does not hold ``refusalSettlesAfter`` fails and is unfrozen.
 struct PayoutDispatcher: Service {
     let services: APIServices
     var interval: Duration = .milliseconds(500)
@@ -84,7 +86,8 @@ struct PayoutDispatcher: Service {
             if sent {
                 status = try await client.queryPayout(payoutID: orderID)
             } else if try row.decode(Bool.self, column: "card_removed") {
-                try await apply(failure: "\(CardRoutes.removedCardReason) before the payout was sent", orderID: orderID, on: connection)
+                // Not sent again; an earlier try may have reached Bill99, so ask it before unfreezing (see above).
+                try await noteRefusal("\(CardRoutes.removedCardReason) before the payout was sent", orderID: orderID, attempts: attempts, on: connection)
                 return
             } else {
                 let destination = try JSONDecoder().decode(

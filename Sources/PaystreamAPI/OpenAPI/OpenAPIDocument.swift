@@ -6235,7 +6235,7 @@ enum OpenAPIDocument {
           "Cards"
         ],
         "summary": "Remove a bound card",
-        "description": "The card can no longer be withdrawn to; past withdrawals keep their destination. Withdrawals to it that were not sent to Bill99 are stopped: one waiting for review is rejected at once (`reviewedBy` the account, `reviewReason` \"the card was removed by its holder\"), one approved and not sent yet fails instead of being sent, one frozen after the removal cannot be approved; their money comes back to the available balance. A payout already sent goes on.",
+        "description": "The card can no longer be withdrawn to; past withdrawals keep their destination. Withdrawals to it that were not sent to Bill99 are stopped: one waiting for review is rejected at once (`reviewedBy` the account, `reviewReason` \"the card was removed by its holder\") and its money comes back to the available balance; one approved is not sent again, and fails (unfrozen) once Bill99 confirms it holds no such payout (an earlier try whose answer was lost goes on to its end); one frozen after the removal cannot be approved and waits for an operator's rejection. A payout already sent goes on.",
         "parameters": [
           {
             "name": "cardId",
