@@ -344,13 +344,9 @@ import TestSupport
             // Waiting for review.
             let waiting = try await withdraw(1_000)
             #expect(await h.waitFor(waiting, status: "requested"))
-            // Approved, not sent yet: the dispatcher is kept off it as a failed send's back-off keeps it (an hour).
+            // Approved, not sent yet.
             let approved = try await withdraw(2_000)
-            #expect(await h.waitFor(approved, status: "requested"))
-            _ = try await h.database.client.execute(
-                "UPDATE withdrawal_requests SET next_attempt_at = now() + interval '1 hour' WHERE order_id = \(approved)")
-            #expect(try await h.post("/v1/admin/withdrawals/\(approved)/approve", "{}", admin: "ops-lee").status == 202)
-            #expect(await h.waitFor(approved, status: "approved"))
+            try await h.approveWithoutSending(approved)
             // Requested while the worker is down: not frozen yet when the card goes.
             await h.killWorker()
             let late = try await withdraw(3_000)
@@ -368,11 +364,11 @@ import TestSupport
             // Frozen after the removal: an approval is refused, a rejection goes through.
             #expect(await h.waitFor(late, status: "requested"))
             let refused = try await h.post("/v1/admin/withdrawals/\(late)/approve", "{}", admin: "ops-lee")
-            #expect(refused.status == 409 && refused.string("code") == "withdraw.card_removed", "\(refused.text)")
+            #expect(refused.status == 409 && refused.string("code") == "withdraw.destination_removed", "\(refused.text)")
             #expect(try await h.post("/v1/admin/withdrawals/\(late)/reject", #"{"reason":"card removed"}"#, admin: "ops-lee").status == 202)
             #expect(await h.waitFor(late, status: "invalid"))
             // The approved one: once the dispatcher gets to it, it fails instead of being sent.
-            _ = try await h.database.client.execute("UPDATE withdrawal_requests SET next_attempt_at = NULL WHERE order_id = \(approved)")
+            try await h.releaseToDispatcher(approved)
             #expect(await h.waitFor(approved, status: "invalid"))
             let failed = try await h.get("/v1/withdrawals/\(approved)", as: user)
             #expect(failed.string("failureReason")?.contains("the card was removed by its holder before the payout was sent") == true, "\(failed.text)")

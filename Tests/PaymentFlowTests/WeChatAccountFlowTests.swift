@@ -49,8 +49,13 @@ import TestSupport
             #expect(notTheirs.status == 403 && notTheirs.string("code") == "withdraw.wechat_not_bound", "\(notTheirs.text)")
             #expect(try await h.delete("/v1/wechat-accounts/\(bindingID)", as: other).status == 404)
 
-            // Removed: no new withdrawal may name it; another account may bind that WeChat user now.
+            // Removed: no new withdrawal may name it; the one waiting for review is rejected with the removal; another
+            // account may bind that WeChat user now.
             #expect(try await h.delete("/v1/wechat-accounts/\(bindingID)", as: user).status == 204)
+            let stopped = try await h.get("/v1/withdrawals/\(orderID)", as: user)
+            #expect(
+                stopped.string("reviewedBy") == user && stopped.string("reviewReason") == "the WeChat account was unbound by its holder", "\(stopped.text)")
+            #expect(await h.waitFor(orderID, status: "invalid"))
             #expect(try await h.delete("/v1/wechat-accounts/\(bindingID)", as: user).status == 404)
             let afterRemoval = try await withdraw(openID, user)
             #expect(afterRemoval.status == 403 && afterRemoval.string("code") == "withdraw.wechat_not_bound", "\(afterRemoval.text)")
@@ -61,9 +66,48 @@ import TestSupport
             let sixth = try await h.post("/v1/wechat-accounts", #"{"code":"\#(try await h.wechatCode().code)"}"#, as: user)
             #expect(sixth.status == 409 && sixth.string("code") == "wechat.limit_reached", "\(sixth.text)")
 
-            #expect(try await h.balance(user) == (49_000, 1_000))
+            #expect(try await h.balance(user) == (50_000, 0))
             #expect(try await h.balance(other) == (10_000, 0))
             #expect(try await h.count("SELECT count(*) FROM withdrawal_requests") == 1)
+        }
+    }
+
+    /// Unbinding a WeChat account stops the WeChat withdrawals to it that were not sent, as removing a card does:
+    /// an approved one is not sent, and fails once WeChat says it holds no such transfer; one requested before the
+    /// unbinding and frozen after it cannot be approved. Both come back to the available balance; nothing is paid.
+    @Test func unbindingAWeChatAccountStopsTheWithdrawalsToItThatWereNotSent() async throws {
+        try await FlowHarness.run { h in
+            let user = try await h.fundedUser("wxu", fen: 10_000)
+            let openID = try await h.bindWeChat(as: user)
+            let bindingID = try #require(
+                ((try await h.get("/v1/wechat-accounts", as: user)).json["wechatAccounts"] as? [[String: Any]])?.first?["bindingId"] as? String)
+            func withdraw(_ fen: Int) async throws -> String {
+                let reply = try await h.post("/v1/withdrawals", #"{"amountFen":\#(fen),"channel":"wechat","openId":"\#(openID)"}"#, as: user)
+                return try #require(reply.string("orderId"), "\(reply.text)")
+            }
+            // Approved, and not sent yet.
+            let approved = try await withdraw(1_000)
+            try await h.approveWithoutSending(approved)
+            // Requested while the worker is down.
+            await h.killWorker()
+            let late = try await withdraw(2_000)
+
+            #expect(try await h.delete("/v1/wechat-accounts/\(bindingID)", as: user).status == 204)
+            try h.startWorker()
+            #expect(await h.waitFor(late, status: "requested"))
+            let refused = try await h.post("/v1/admin/withdrawals/\(late)/approve", "{}", admin: "ops-lee")
+            #expect(refused.status == 409 && refused.string("code") == "withdraw.destination_removed", "\(refused.text)")
+            #expect(try await h.post("/v1/admin/withdrawals/\(late)/reject", #"{"reason":"unbound"}"#, admin: "ops-lee").status == 202)
+            try await h.releaseToDispatcher(approved)
+            #expect(await h.waitFor(approved, status: "invalid"))
+            let failed = try await h.get("/v1/withdrawals/\(approved)", as: user)
+            #expect(
+                failed.string("failureReason")?.contains("the WeChat account was unbound by its holder before the payout was sent") == true,
+                "\(failed.text)")
+            #expect(await h.waitFor(late, status: "invalid"))
+            #expect(await eventually { (try? await h.balance(user)).map { $0 == (10_000, 0) } == true }, "both 3,000 fen back")
+            let payouts = try JSONSerialization.jsonObject(with: Data(try await h.sandbox(.GET, "/sandbox/payouts").body)) as? [[String: Any]] ?? []
+            #expect(payouts.allSatisfy { ![approved, late].contains($0["outBillNo"] as? String ?? "") }, "\(payouts)")
         }
     }
 }

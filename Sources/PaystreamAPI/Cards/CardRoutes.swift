@@ -15,7 +15,8 @@ import Postgres
 /// rejected in the same transaction ("the card was removed by its holder", reviewed by the account), and its money
 /// comes back to the available balance; one approved is not sent again, and the payout dispatcher fails it once
 /// Bill99 confirms it holds no such payout (a try may have reached it before: then that payout goes on); one
-/// frozen after the removal cannot be approved (409 `withdraw.card_removed`) and waits for an operator's rejection.
+/// frozen after the removal cannot be approved (409 `withdraw.destination_removed`) and waits for an operator's
+/// rejection. Unbinding a WeChat account does the same for the WeChat withdrawals to it (``WeChatAccountRoutes``).
 /// A payout already sent goes on: the bank has it.
 ///
 /// Guarantees: an account's cards are all in the name of one person, its holder: the first card confirmed makes
@@ -85,7 +86,8 @@ struct CardRoutes: Sendable {
                         WHERE card_id = \(cardID) AND account_id = \(caller.description) AND status = 'bound' RETURNING card_id
                         """)
                     guard !rows.isEmpty else { throw Self.notFound(cardID) }
-                    return try await Self.rejectWaitingWithdrawals(to: cardID, of: caller.description, services: services, correlationID: correlationID, on: connection)
+                    return try await WithdrawalRoutes.rejectWaiting(
+                        to: .card(cardID), of: caller.description, services: services, correlationID: correlationID, on: connection)
                 }
                 services.logger.notice(
                     "bank card removed",
@@ -102,42 +104,6 @@ struct CardRoutes: Sendable {
     static func rateLimited(_ limited: SMSCodes.RateLimited, correlationID: String) -> Response {
         APIError(.tooManyRequests, "sms.rate_limited", "this phone had its codes for now; retry later")
             .response(correlationID: correlationID, retryAfterSeconds: limited.retryAfterSeconds)
-    }
-
-    /// Why a withdrawal to a removed card is stopped: its review reason or its failure.
-    static let removedCardReason = "the card was removed by its holder"
-
-    /// Rejects the withdrawals to `cardID` that the worker has frozen and nobody has reviewed yet, as a review would
-    /// (``WithdrawalRoutes/review(_:admin:reason:correlationID:)``: the row locked, marked reviewed, the rejection in
-    /// the outbox), reviewed by the account itself. Returns their order ids.
-    static func rejectWaitingWithdrawals(
-        to cardID: String, of account: String, services: APIServices, correlationID: String, on connection: PostgresConnection
-    ) async throws -> [String] {
-        let waiting = try await connection.query(
-            """
-            SELECT w.order_id FROM withdrawal_requests w JOIN orders o ON o.order_id = w.order_id
-            WHERE w.account_id = \(account) AND w.channel = 'bill99' AND w.destination->>'cardId' = \(cardID)
-              AND o.status = 'requested' AND w.reviewed_by IS NULL
-            ORDER BY w.order_id
-            FOR UPDATE OF w
-            """)
-        var rejected: [String] = []
-        for row in waiting {
-            // A row an operator reviewed while this waited for its lock is left out (FOR UPDATE checks the condition
-            // again on the row it locks): the decision stands, and an approval is stopped by the payout dispatcher.
-            let orderID = try row.decode(String.self, column: "order_id")
-            try await connection.execute(
-                """
-                UPDATE withdrawal_requests SET reviewed_by = \(account), review_reason = \(removedCardReason), updated_at = now()
-                WHERE order_id = \(orderID)
-                """)
-            let event = try MoneyEvent(
-                payload: .withdrawalRejected(try WithdrawalRejected(orderID: orderID, reason: removedCardReason)),
-                occurredAt: services.now(), correlationID: correlationID)
-            try await services.publisher.enqueue(event, family: .withdrawals, on: connection)
-            rejected.append(orderID)
-        }
-        return rejected
     }
 
     static func notFound(_ id: String) -> APIError {

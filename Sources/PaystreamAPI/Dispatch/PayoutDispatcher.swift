@@ -30,10 +30,10 @@ import ServiceLifecycle
 ///   withdrawal (``WithdrawalRoutes/resolve(_:admin:body:correlationID:)``);
 /// - a report that contradicts a final result already recorded (paid after failed, say) changes nothing and is
 ///   logged as critical: an operator reconciles it with the channel;
-/// - a bank-card payout whose card its holder removed before it was sent is not sent again. A row not marked sent
-///   may have reached Bill99 all the same (an answer lost or timed out, a crash during the call), so it is not failed
-///   at once: the removal is noted as a refusal, and Bill99 is asked; a payout it holds is followed to its end, and
-///   one it still does not hold ``refusalSettlesAfter`` fails and is unfrozen.
+/// - a payout whose card or WeChat account its holder removed before it was sent is not sent again. A row not marked
+///   sent may have reached the channel all the same (an answer lost or timed out, a crash during the call), so it is
+///   not failed at once: the removal is noted as a refusal, and the channel is asked; a payout it holds is followed
+///   to its end, and one it still does not hold ``refusalSettlesAfter`` fails and is unfrozen.
 struct PayoutDispatcher: Service {
     let services: APIServices
     var interval: Duration = .milliseconds(500)
@@ -52,8 +52,7 @@ struct PayoutDispatcher: Service {
                 SELECT w.order_id, w.channel, w.amount_fen, w.destination::text AS destination, w.payout_state, w.payout_attempts,
                        w.failure_reason, (w.refused_at < now() - \(refusalSettlesAfter) * interval '1 second') AS refusal_settled,
                        w.acknowledged_at IS NOT NULL AS acknowledged,
-                       EXISTS (SELECT 1 FROM bank_cards c WHERE c.card_id = w.destination->>'cardId' AND c.account_id = w.account_id
-                               AND c.status = 'removed' AND w.channel = 'bill99') AS card_removed
+                       \(literalSQL: WithdrawalRoutes.destinationRemoved) AS destination_removed
                 FROM withdrawal_requests w JOIN orders o ON o.order_id = w.order_id
                 WHERE o.status = 'approved'
                   AND (w.payout_state IS NULL OR w.payout_state IN ('processing', 'awaitingUserConfirmation'))
@@ -85,9 +84,11 @@ struct PayoutDispatcher: Service {
             let status: PayoutStatus
             if sent {
                 status = try await client.queryPayout(payoutID: orderID)
-            } else if try row.decode(Bool.self, column: "card_removed") {
-                // Not sent again; an earlier try may have reached Bill99, so ask it before unfreezing (see above).
-                try await noteRefusal("\(CardRoutes.removedCardReason) before the payout was sent", orderID: orderID, attempts: attempts, on: connection)
+            } else if try row.decode(Bool.self, column: "destination_removed") {
+                // Not sent again; an earlier try may have reached the channel, so ask it before unfreezing (see above).
+                try await noteRefusal(
+                    WithdrawalRoutes.RemovedDestination.reason(channel: channel.rawValue) + " before the payout was sent", orderID: orderID,
+                    attempts: attempts, on: connection)
                 return
             } else {
                 let destination = try JSONDecoder().decode(

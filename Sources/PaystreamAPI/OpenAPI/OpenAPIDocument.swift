@@ -4325,7 +4325,7 @@ enum OpenAPIDocument {
             }
           },
           "409": {
-            "description": "Already reviewed (a second review is refused), or not `requested`, or it pays a card not in the name of the account's holder (requested before holders were kept; reject it), or a card its holder removed after requesting it (reject it). A request with the same `Idempotency-Key` is still running. Codes: `withdraw.already_reviewed`, `withdraw.not_reviewable`, `withdraw.card_not_holders`, `withdraw.card_removed`, `idempotency.in_progress`.",
+            "description": "Already reviewed (a second review is refused), or not `requested`, or it pays a card not in the name of the account's holder (requested before holders were kept; reject it), or a card or WeChat account its holder removed after requesting it (reject it). A request with the same `Idempotency-Key` is still running. Codes: `withdraw.already_reviewed`, `withdraw.not_reviewable`, `withdraw.card_not_holders`, `withdraw.destination_removed`, `idempotency.in_progress`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -4346,7 +4346,7 @@ enum OpenAPIDocument {
                             "withdraw.already_reviewed",
                             "withdraw.not_reviewable",
                             "withdraw.card_not_holders",
-                            "withdraw.card_removed",
+                            "withdraw.destination_removed",
                             "idempotency.in_progress"
                           ]
                         }
@@ -7020,7 +7020,7 @@ enum OpenAPIDocument {
           "WeChat accounts"
         ],
         "summary": "Remove a bound WeChat account",
-        "description": "Its openid can no longer be named by new withdrawals; past withdrawals keep their destination. The WeChat user may then be bound again, by any account.",
+        "description": "Its openid can no longer be named by new withdrawals; past withdrawals keep their destination. The WeChat user may then be bound again, by any account. Unbinding stops the WeChat withdrawals to this openid that were not sent, as removing a card does (`DELETE /v1/cards/{cardId}`): one waiting for review is rejected at once, one approved is not sent again and fails once WeChat confirms it holds no such transfer, one frozen after the unbinding cannot be approved.",
         "parameters": [
           {
             "name": "bindingId",

@@ -317,15 +317,82 @@ struct WithdrawalRoutes: Sendable {
         ).first?.decode(Bool.self, column: "foreign") ?? false
     }
 
-    /// Whether bank-card withdrawal `orderID` pays a card its account has removed since it was requested.
-    static func paysARemovedCard(_ orderID: String, on connection: PostgresConnection) async throws -> Bool {
-        try await !connection.query(
+    /// Whether withdrawal `orderID` pays a destination its account has removed since it was requested.
+    static func paysARemovedDestination(_ orderID: String, on connection: PostgresConnection) async throws -> Bool {
+        try await connection.query(
+            "SELECT \(literalSQL: destinationRemoved) AS removed FROM withdrawal_requests w WHERE w.order_id = \(orderID)"
+        ).first?.decode(Bool.self, column: "removed") ?? false
+    }
+
+    /// SQL, over `w` (a `withdrawal_requests` row): whether the account removed the withdrawal's destination since it
+    /// was requested: its bank card (Bill99), or its WeChat account, unbound and not bound again (WeChat). A
+    /// withdrawal from before cards or WeChat accounts were bound names neither, and is never stopped.
+    static let destinationRemoved: StaticString = """
+        CASE w.channel
+          WHEN 'bill99' THEN EXISTS (SELECT 1 FROM bank_cards c WHERE c.card_id = w.destination->>'cardId'
+                                     AND c.account_id = w.account_id AND c.status = 'removed')
+          WHEN 'wechat' THEN EXISTS (SELECT 1 FROM wechat_accounts a WHERE a.openid = w.destination->>'openId'
+                                     AND a.account_id = w.account_id AND a.removed_at IS NOT NULL)
+                         AND NOT EXISTS (SELECT 1 FROM wechat_accounts a WHERE a.openid = w.destination->>'openId'
+                                         AND a.account_id = w.account_id AND a.removed_at IS NULL)
+          ELSE false
+        END
+        """
+
+    /// A destination an account removed: a bound card, or the openid of a WeChat account it unbound.
+    enum RemovedDestination {
+        case card(String)
+        case wechat(String)
+
+        /// The withdrawals' channel, the destination's field that names it, and its value.
+        var match: (channel: String, field: String, value: String) {
+            switch self {
+            case .card(let cardID): ("bill99", "cardId", cardID)
+            case .wechat(let openID): ("wechat", "openId", openID)
+            }
+        }
+
+        /// Why a withdrawal to it is stopped while waiting for review.
+        var reason: String { Self.reason(channel: match.channel) }
+
+        /// Why a withdrawal of `channel` to a removed destination is stopped.
+        static func reason(channel: String) -> String {
+            channel == "wechat" ? "the WeChat account was unbound by its holder" : "the card was removed by its holder"
+        }
+    }
+
+    /// Rejects the withdrawals to `destination` that the worker has frozen and nobody has reviewed yet, as a review
+    /// would (``review(_:admin:reason:correlationID:)``: the row locked, marked reviewed, the rejection in the
+    /// outbox), reviewed by the account itself. Returns their order ids.
+    static func rejectWaiting(
+        to destination: RemovedDestination, of account: String, services: APIServices, correlationID: String, on connection: PostgresConnection
+    ) async throws -> [String] {
+        let (channel, key, value) = destination.match
+        let waiting = try await connection.query(
             """
-            SELECT 1 FROM withdrawal_requests w
-            JOIN bank_cards c ON c.card_id = w.destination->>'cardId' AND c.account_id = w.account_id
-            WHERE w.order_id = \(orderID) AND w.channel = 'bill99' AND c.status = 'removed'
-            """
-        ).isEmpty
+            SELECT w.order_id FROM withdrawal_requests w JOIN orders o ON o.order_id = w.order_id
+            WHERE w.account_id = \(account) AND w.channel = \(channel) AND w.destination->>\(key) = \(value)
+              AND o.status = 'requested' AND w.reviewed_by IS NULL
+            ORDER BY w.order_id
+            FOR UPDATE OF w
+            """)
+        var rejected: [String] = []
+        for row in waiting {
+            // A row an operator reviewed while this waited for its lock is left out (FOR UPDATE checks the condition
+            // again on the row it locks): the decision stands, and an approval is not paid out (payout dispatcher).
+            let orderID = try row.decode(String.self, column: "order_id")
+            try await connection.execute(
+                """
+                UPDATE withdrawal_requests SET reviewed_by = \(account), review_reason = \(destination.reason), updated_at = now()
+                WHERE order_id = \(orderID)
+                """)
+            let event = try MoneyEvent(
+                payload: .withdrawalRejected(try WithdrawalRejected(orderID: orderID, reason: destination.reason)),
+                occurredAt: services.now(), correlationID: correlationID)
+            try await services.publisher.enqueue(event, family: .withdrawals, on: connection)
+            rejected.append(orderID)
+        }
+        return rejected
     }
 
     /// Approve (reason nil) or reject: only a withdrawal the worker has frozen (`requested`) can be reviewed,
@@ -352,11 +419,12 @@ struct WithdrawalRoutes: Sendable {
             guard status == "requested" else {
                 throw APIError.conflict("withdraw.not_reviewable", "withdrawal \(orderID) is \(status), not requested")
             }
-            // Its card was removed after it was requested, before the worker froze it (a waiting one is rejected with
-            // the removal): it is not paid to a card its holder gave up.
-            if reason == nil, try await Self.paysARemovedCard(orderID, on: connection) {
+            // Its card or WeChat account was removed after it was requested, before the worker froze it or while the
+            // removal ran (a waiting one is rejected with the removal): it is not paid where its holder gave up.
+            if reason == nil, try await Self.paysARemovedDestination(orderID, on: connection) {
                 throw APIError.conflict(
-                    "withdraw.card_removed", "withdrawal \(orderID) pays a card its holder has removed since: reject it")
+                    "withdraw.destination_removed",
+                    "withdrawal \(orderID) pays a card or WeChat account its holder has removed since: reject it")
             }
             // A withdrawal requested before account holders were kept (migration 0033) may pay another person's card.
             if reason == nil, try await Self.paysAnotherPersonsCard(orderID, on: connection) {

@@ -11,7 +11,8 @@ import Postgres
 ///   official account, scope `snsapi_base`) → the API exchanges it at WeChat for the user's openid → 201 the
 ///   binding `{"bindingId","openId","appId","boundAt"}` (200 with the existing binding when this account already
 ///   has that openid).
-/// - `GET /v1/wechat-accounts` → the caller's bindings; `DELETE /v1/wechat-accounts/{bindingId}` → 204.
+/// - `GET /v1/wechat-accounts` → the caller's bindings; `DELETE /v1/wechat-accounts/{bindingId}` → 204. Unbinding
+///   stops the WeChat withdrawals to that openid not sent yet, as removing a card does (``CardRoutes``).
 ///
 /// Guarantees: an openid is bound only from WeChat's answer to a code, never from the client's word; one WeChat
 /// user is bound to one account at a time (another's binding of it is 409 `wechat.bound_elsewhere`); an account
@@ -44,14 +45,22 @@ struct WeChatAccountRoutes: Sendable {
             await handle(request, services) { correlationID in
                 let caller = try Caller.account(of: request)
                 let bindingID = context.parameters.get("bindingId") ?? ""
-                let rows = try await services.store.postgres.query(
-                    """
-                    UPDATE wechat_accounts SET removed_at = now()
-                    WHERE binding_id = \(bindingID) AND account_id = \(caller.description) AND removed_at IS NULL RETURNING binding_id
-                    """)
-                guard !rows.isEmpty else { throw Self.notFound(bindingID) }
+                let stopped = try await services.store.postgres.withTransaction { connection in
+                    let rows = try await connection.query(
+                        """
+                        UPDATE wechat_accounts SET removed_at = now()
+                        WHERE binding_id = \(bindingID) AND account_id = \(caller.description) AND removed_at IS NULL RETURNING openid
+                        """)
+                    guard let openID = try rows.first?.decode(String.self, column: "openid") else { throw Self.notFound(bindingID) }
+                    return try await WithdrawalRoutes.rejectWaiting(
+                        to: .wechat(openID), of: caller.description, services: services, correlationID: correlationID, on: connection)
+                }
                 services.logger.notice(
-                    "WeChat account removed", metadata: ["binding_id": "\(bindingID)", "account": "\(caller)", "correlation_id": "\(correlationID)"])
+                    "WeChat account removed",
+                    metadata: [
+                        "binding_id": "\(bindingID)", "account": "\(caller)", "withdrawals_rejected": "\(stopped.joined(separator: ","))",
+                        "correlation_id": "\(correlationID)",
+                    ])
                 return Response(status: .noContent)
             }
         }
