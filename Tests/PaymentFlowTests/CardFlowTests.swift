@@ -363,6 +363,7 @@ import TestSupport
             #expect(await h.waitFor(waiting, status: "invalid"))
             // Frozen after the removal: an approval is refused, a rejection goes through.
             #expect(await h.waitFor(late, status: "requested"))
+            #expect((try await h.get("/v1/withdrawals/\(late)", as: user)).json["destinationRemoved"] as? Bool == true)
             let refused = try await h.post("/v1/admin/withdrawals/\(late)/approve", "{}", admin: "ops-lee")
             #expect(refused.status == 409 && refused.string("code") == "withdraw.destination_removed", "\(refused.text)")
             #expect(try await h.post("/v1/admin/withdrawals/\(late)/reject", #"{"reason":"card removed"}"#, admin: "ops-lee").status == 202)
@@ -380,15 +381,15 @@ import TestSupport
             #expect((try await h.get("/v1/cards", as: user).json["cards"] as? [Any])?.isEmpty == true)
             // No event of these was refused by the worker (a second unfreeze would be, and dead-lettered).
             let reader = try KafkaTopicReader(configuration: KafkaTestCluster.configuration())
-            let letters = (try? await reader.readAll(topic: "\(h.prefix).withdrawals.dlq", timeoutMilliseconds: 5_000)) ?? []
+            let letters = try await reader.readAll(topic: "\(h.prefix).withdrawals.dlq", timeoutMilliseconds: 5_000)
             await reader.close()
             #expect(letters.isEmpty, "\(letters.count) withdrawal event(s) dead-lettered")
         }
     }
 
     /// A payout whose send reached Bill99 but whose answer was lost (a 504) is not marked sent, so removing its card
-    /// must not unfreeze it: Bill99 pays it. The dispatcher does not send it again; it asks Bill99, finds the payout,
-    /// and follows it to its end (no notify comes: the sandbox drops them). Paid once, nothing given back.
+    /// must not unfreeze it: Bill99 pays it. The dispatcher asks Bill99, finds the payout, and follows it to its end
+    /// (no notify comes: the sandbox drops them). Paid once, nothing given back.
     @Test func aPayoutWhoseAnswerWasLostGoesOnWhenItsCardIsRemoved() async throws {
         try await FlowHarness.run { h in
             let (user, cardID) = try await h.fundedUserWithCard("rl", fen: 10_000, holder: "钱七")

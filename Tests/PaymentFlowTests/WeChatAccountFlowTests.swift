@@ -74,7 +74,9 @@ import TestSupport
 
     /// Unbinding a WeChat account stops the WeChat withdrawals to it that were not sent, as removing a card does:
     /// an approved one is not sent, and fails once WeChat says it holds no such transfer; one requested before the
-    /// unbinding and frozen after it cannot be approved. Both come back to the available balance; nothing is paid.
+    /// unbinding and frozen after it cannot be approved, and is marked for the operator. Both come back to the
+    /// available balance; nothing is paid. A transfer already waiting for the user's confirmation is not cancelled
+    /// (not done yet), but its package_info is no longer answered.
     @Test func unbindingAWeChatAccountStopsTheWithdrawalsToItThatWereNotSent() async throws {
         try await FlowHarness.run { h in
             let user = try await h.fundedUser("wxu", fen: 10_000)
@@ -85,6 +87,12 @@ import TestSupport
                 let reply = try await h.post("/v1/withdrawals", #"{"amountFen":\#(fen),"channel":"wechat","openId":"\#(openID)"}"#, as: user)
                 return try #require(reply.string("orderId"), "\(reply.text)")
             }
+            // Sent, waiting for the WeChat user's confirmation (the sandbox's user does not confirm).
+            #expect(try await h.sandbox(.POST, "/sandbox/faults", #"{"payouts":{"awaitConfirmation":true}}"#).status == 200)
+            let confirming = try await withdraw(500)
+            #expect(await h.waitFor(confirming, status: "requested"))
+            #expect(try await h.post("/v1/admin/withdrawals/\(confirming)/approve", "{}", admin: "ops-lee").status == 202)
+            #expect(await eventually { (try? await h.get("/v1/withdrawals/\(confirming)", as: user))?.string("packageInfo") != nil })
             // Approved, and not sent yet.
             let approved = try await withdraw(1_000)
             try await h.approveWithoutSending(approved)
@@ -93,8 +101,12 @@ import TestSupport
             let late = try await withdraw(2_000)
 
             #expect(try await h.delete("/v1/wechat-accounts/\(bindingID)", as: user).status == 204)
+            let unconfirmable = try await h.get("/v1/withdrawals/\(confirming)", as: user)
+            #expect(unconfirmable.string("payoutState") == "awaitingUserConfirmation" && unconfirmable.string("packageInfo") == nil, "\(unconfirmable.text)")
             try h.startWorker()
             #expect(await h.waitFor(late, status: "requested"))
+            #expect((try await h.get("/v1/withdrawals/\(late)", admin: "ops-lee")).json["destinationRemoved"] as? Bool == true)
+            #expect((try await h.get("/v1/withdrawals/\(approved)", admin: "ops-lee")).json["destinationRemoved"] as? Bool == true)
             let refused = try await h.post("/v1/admin/withdrawals/\(late)/approve", "{}", admin: "ops-lee")
             #expect(refused.status == 409 && refused.string("code") == "withdraw.destination_removed", "\(refused.text)")
             #expect(try await h.post("/v1/admin/withdrawals/\(late)/reject", #"{"reason":"unbound"}"#, admin: "ops-lee").status == 202)
@@ -105,7 +117,8 @@ import TestSupport
                 failed.string("failureReason")?.contains("the WeChat account was unbound by its holder before the payout was sent") == true,
                 "\(failed.text)")
             #expect(await h.waitFor(late, status: "invalid"))
-            #expect(await eventually { (try? await h.balance(user)).map { $0 == (10_000, 0) } == true }, "both 3,000 fen back")
+            // Both 3,000 fen back; the 500 waiting for confirmation stay frozen until WeChat ends the transfer.
+            #expect(await eventually { (try? await h.balance(user)).map { $0 == (9_500, 500) } == true }, "3,000 fen back, 500 still frozen")
             let payouts = try JSONSerialization.jsonObject(with: Data(try await h.sandbox(.GET, "/sandbox/payouts").body)) as? [[String: Any]] ?? []
             #expect(payouts.allSatisfy { ![approved, late].contains($0["outBillNo"] as? String ?? "") }, "\(payouts)")
         }

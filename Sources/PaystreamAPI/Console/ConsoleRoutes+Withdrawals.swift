@@ -75,7 +75,15 @@ extension ConsoleRoutes {
                 ? "WeChat \(row.destination.openId ?? "")"
                 : [row.destination.bankName, row.destination.accountNumber, row.destination.holderName].compactMap { $0 }.joined(separator: " ")
             let review: HTML =
-                if reviewing {
+                if reviewing, row.destinationRemoved {
+                    // Its card or WeChat account was removed since it was requested: it cannot be approved.
+                    """
+                    <strong id="removed-\(row.orderId)">destination removed by its holder: reject it</strong>\
+                    <form method="post" action="/console/withdrawals/\(ConsoleFormat.encode(row.orderId))/reject">\(Self.csrfField(signedIn))\
+                    <input type="text" name="reason" placeholder="reason" required maxlength="200" id="reason-\(row.orderId)">\
+                    <button type="submit" id="reject-\(row.orderId)">Reject</button></form>
+                    """
+                } else if reviewing {
                     """
                     <form method="post" action="/console/withdrawals/\(ConsoleFormat.encode(row.orderId))/approve">\(Self.csrfField(signedIn))\
                     <button type="submit" id="approve-\(row.orderId)">Approve</button></form>\

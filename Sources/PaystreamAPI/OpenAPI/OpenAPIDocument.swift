@@ -7020,7 +7020,7 @@ enum OpenAPIDocument {
           "WeChat accounts"
         ],
         "summary": "Remove a bound WeChat account",
-        "description": "Its openid can no longer be named by new withdrawals; past withdrawals keep their destination. The WeChat user may then be bound again, by any account. Unbinding stops the WeChat withdrawals to this openid that were not sent, as removing a card does (`DELETE /v1/cards/{cardId}`): one waiting for review is rejected at once, one approved is not sent again and fails once WeChat confirms it holds no such transfer, one frozen after the unbinding cannot be approved.",
+        "description": "Its openid can no longer be named by new withdrawals; past withdrawals keep their destination. The WeChat user may then be bound again, by any account. Unbinding stops the WeChat withdrawals to this openid that were not sent, as removing a card does (`DELETE /v1/cards/{cardId}`): one waiting for review is rejected at once, one approved is not sent again and fails once WeChat confirms it holds no such transfer, one frozen after the unbinding cannot be approved. A transfer already waiting for the user's confirmation is not cancelled at WeChat; its `packageInfo` is no longer answered. Binding the same WeChat user again before the dispatcher has stopped an approved withdrawal lets it go on.",
         "parameters": [
           {
             "name": "bindingId",
@@ -12589,7 +12589,11 @@ enum OpenAPIDocument {
           },
           "packageInfo": {
             "type": "string",
-            "description": "WeChat only, while `payoutState` is `awaitingUserConfirmation`: the transfer's package_info, which the app passes to WeChat's confirmation (`wx.requestMerchantTransfer`, with the merchant's mchId and appId) so that the user confirms receipt. Unconfirmed transfers are cancelled by WeChat and the money unfrozen."
+            "description": "WeChat only, while `payoutState` is `awaitingUserConfirmation`: the transfer's package_info, which the app passes to WeChat's confirmation (`wx.requestMerchantTransfer`, with the merchant's mchId and appId) so that the user confirms receipt. Unconfirmed transfers are cancelled by WeChat and the money unfrozen. Withheld once the WeChat account is unbound (`destinationRemoved`)."
+          },
+          "destinationRemoved": {
+            "type": "boolean",
+            "description": "The account removed the card or unbound the WeChat account since this withdrawal was requested: it is not paid there. One waiting for review cannot be approved (409 `withdraw.destination_removed`): an operator rejects it."
           },
           "failureReason": {
             "type": "string",

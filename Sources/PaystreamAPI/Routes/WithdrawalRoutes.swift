@@ -325,8 +325,9 @@ struct WithdrawalRoutes: Sendable {
     }
 
     /// SQL, over `w` (a `withdrawal_requests` row): whether the account removed the withdrawal's destination since it
-    /// was requested: its bank card (Bill99), or its WeChat account, unbound and not bound again (WeChat). A
-    /// withdrawal from before cards or WeChat accounts were bound names neither, and is never stopped.
+    /// was requested: its bank card (Bill99), or its WeChat account, unbound and not bound again (WeChat). A Bill99
+    /// withdrawal from before cards were bound names no card and is never stopped; a WeChat one from before bindings
+    /// names its openid, and is stopped only if the account binds that openid and unbinds it again.
     static let destinationRemoved: StaticString = """
         CASE w.channel
           WHEN 'bill99' THEN EXISTS (SELECT 1 FROM bank_cards c WHERE c.card_id = w.destination->>'cardId'

@@ -22,7 +22,11 @@ struct WithdrawalRecord: Sendable, Encodable {
     var channelPayoutId: String?
     /// WeChat's package_info while the transfer waits for the user's confirmation (`awaitingUserConfirmation`): the
     /// app hands it to WeChat's confirmation page (`wx.requestMerchantTransfer` with the merchant's mchId and appId).
+    /// Withheld once the WeChat account was unbound: that WeChat user is no longer to confirm it.
     var packageInfo: String?
+    /// The account removed the card or unbound the WeChat account since this withdrawal was requested: it is not
+    /// paid there (``WithdrawalRoutes/destinationRemoved``); one waiting for review is for an operator to reject.
+    var destinationRemoved = false
     var failureReason: String?
     /// An operator's resolution of a held payout (``WithdrawalRoutes/resolve(_:admin:body:correlationID:)``).
     var resolvedBy: String?
@@ -35,7 +39,7 @@ struct WithdrawalRecord: Sendable, Encodable {
 
     private enum CodingKeys: String, CodingKey {
         case orderId, account, channel, amountFen, status, statusReason, destination, reviewedBy, reviewReason, payoutState
-        case channelPayoutId, packageInfo, failureReason, resolvedBy, resolutionReason, resolvedAt, createdAt
+        case channelPayoutId, packageInfo, destinationRemoved, failureReason, resolvedBy, resolutionReason, resolvedAt, createdAt
     }
 
     /// Where the money goes. Card numbers are shown masked.
@@ -126,7 +130,8 @@ struct WithdrawalRecord: Sendable, Encodable {
                w.destination::text AS destination, w.reviewed_by, w.review_reason, w.payout_state, w.channel_payout_id,
                w.failure_reason, w.package_info, w.resolved_by, w.resolution_reason, w.resolved_at, w.created_at,
                coalesce(w.acknowledged_at IS NOT NULL AND w.failure_reason IS NOT NULL AND w.resolved_by IS NULL
-                        AND w.payout_state IN ('processing', 'awaitingUserConfirmation'), false) AS held
+                        AND w.payout_state IN ('processing', 'awaitingUserConfirmation'), false) AS held,
+               (\(WithdrawalRoutes.destinationRemoved)) AS destination_removed
         FROM withdrawal_requests w LEFT JOIN orders o ON o.order_id = w.order_id
         """
 
@@ -148,8 +153,11 @@ struct WithdrawalRecord: Sendable, Encodable {
         resolutionReason = try row.decode(String?.self, column: "resolution_reason")
         resolvedAt = try row.decode(Date?.self, column: "resolved_at")
         isHeld = try row.decode(Bool.self, column: "held")
-        // Only while it can be used: once the transfer is final, confirming it is no longer possible.
-        packageInfo = payoutState == "awaitingUserConfirmation" ? try row.decode(String?.self, column: "package_info") : nil
+        destinationRemoved = try row.decode(Bool.self, column: "destination_removed")
+        // Only while it can be used: once the transfer is final, confirming it is no longer possible; nor once the
+        // WeChat account is unbound (the transfer itself is not cancelled at WeChat: see docs/api.md).
+        packageInfo =
+            payoutState == "awaitingUserConfirmation" && !destinationRemoved ? try row.decode(String?.self, column: "package_info") : nil
         createdAt = try row.decode(Date.self, column: "created_at")
     }
 }
