@@ -45,4 +45,15 @@ public protocol PayoutChannel: Sendable {
 
     /// The payout's current state at the channel.
     func queryPayout(payoutID: String) async throws(ChannelError) -> PayoutStatus
+
+    /// Cancels a payout the channel has not paid yet (a WeChat transfer waiting for the user's confirmation) and
+    /// answers its state: `.cancelled`, or `.processing` while the channel is cancelling it. Throws `.rejected` when
+    /// the payout can no longer be cancelled, `.invalidRequest` for a channel that cancels nothing.
+    func cancelPayout(payoutID: String) async throws(ChannelError) -> PayoutStatus
+}
+
+extension PayoutChannel {
+    public func cancelPayout(payoutID: String) async throws(ChannelError) -> PayoutStatus {
+        throw ChannelError(.invalidRequest, channel: channel, operation: "\(channel.rawValue).cancel_payout", message: "this channel cancels no payout")
+    }
 }

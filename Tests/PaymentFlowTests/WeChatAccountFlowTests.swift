@@ -75,8 +75,8 @@ import TestSupport
     /// Unbinding a WeChat account stops the WeChat withdrawals to it that were not sent, as removing a card does:
     /// an approved one is not sent, and fails once WeChat says it holds no such transfer; one requested before the
     /// unbinding and frozen after it cannot be approved, and is marked for the operator. Both come back to the
-    /// available balance; nothing is paid. A transfer already waiting for the user's confirmation is not cancelled
-    /// (not done yet), but its package_info is no longer answered.
+    /// available balance; nothing is paid. A transfer already waiting for the user's confirmation is cancelled at
+    /// WeChat, and its package_info is no longer answered.
     @Test func unbindingAWeChatAccountStopsTheWithdrawalsToItThatWereNotSent() async throws {
         try await FlowHarness.run { h in
             let user = try await h.fundedUser("wxu", fen: 10_000)
@@ -102,8 +102,12 @@ import TestSupport
 
             #expect(try await h.delete("/v1/wechat-accounts/\(bindingID)", as: user).status == 204)
             let unconfirmable = try await h.get("/v1/withdrawals/\(confirming)", as: user)
-            #expect(unconfirmable.string("payoutState") == "awaitingUserConfirmation" && unconfirmable.string("packageInfo") == nil, "\(unconfirmable.text)")
+            #expect(unconfirmable.string("packageInfo") == nil, "\(unconfirmable.text)")
             try h.startWorker()
+            // The dispatcher's next look at it (now, not after its back-off) cancels the transfer at WeChat.
+            try await h.releaseToDispatcher(confirming)
+            #expect(await h.waitFor(confirming, status: "invalid"))
+            #expect((try await h.get("/v1/withdrawals/\(confirming)", as: user)).string("payoutState") == "cancelled")
             #expect(await h.waitFor(late, status: "requested"))
             #expect((try await h.get("/v1/withdrawals/\(late)", admin: "ops-lee")).json["destinationRemoved"] as? Bool == true)
             #expect((try await h.get("/v1/withdrawals/\(approved)", admin: "ops-lee")).json["destinationRemoved"] as? Bool == true)
@@ -117,10 +121,10 @@ import TestSupport
                 failed.string("failureReason")?.contains("the WeChat account was unbound by its holder before the payout was sent") == true,
                 "\(failed.text)")
             #expect(await h.waitFor(late, status: "invalid"))
-            // Both 3,000 fen back; the 500 waiting for confirmation stay frozen until WeChat ends the transfer.
-            #expect(await eventually { (try? await h.balance(user)).map { $0 == (9_500, 500) } == true }, "3,000 fen back, 500 still frozen")
+            #expect(await eventually { (try? await h.balance(user)).map { $0 == (10_000, 0) } == true }, "all 3,500 fen back")
             let payouts = try JSONSerialization.jsonObject(with: Data(try await h.sandbox(.GET, "/sandbox/payouts").body)) as? [[String: Any]] ?? []
             #expect(payouts.allSatisfy { ![approved, late].contains($0["outBillNo"] as? String ?? "") }, "\(payouts)")
+            #expect(payouts.first { $0["outBillNo"] as? String == confirming }?["state"] as? String == "CANCELLED", "\(payouts)")
         }
     }
 }

@@ -100,9 +100,23 @@ extension SandboxState {
 
     /// Moves a payout to its final state, taking the payout faults in force now into account. Returns nil when
     /// the payout is unknown or already final.
+    /// Cancels a WeChat transfer still waiting for the user's confirmation: CANCELLED, final. A cancelled one is
+    /// answered again as it is; nil when there is no such transfer; `.invalid` in any other state (the user
+    /// confirmed it, or it is final).
+    func cancelTransfer(_ outBillNo: String, now: Date) throws(SandboxFailure) -> SandboxPayout? {
+        let key = SandboxPayout.Rail.wechatTransfer.rawValue + "/" + outBillNo
+        guard var payout = payouts[key] else { return nil }
+        if payout.state == "CANCELLED" { return payout }
+        guard payout.state == "WAIT_USER_CONFIRM" else { throw .invalid("transfer \(outBillNo) is \(payout.state): it can no longer be cancelled") }
+        payout.state = "CANCELLED"
+        payout.updatedAt = now
+        payouts[key] = payout
+        return payout
+    }
+
     func finishPayout(_ rail: SandboxPayout.Rail, _ outBillNo: String, now: Date) -> SandboxPayout? {
         let key = rail.rawValue + "/" + outBillNo
-        let finalStates: Set<String> = ["SUCCESS", "FAIL", "111", "112"]
+        let finalStates: Set<String> = ["SUCCESS", "FAIL", "CANCELLED", "111", "112"]
         guard var payout = payouts[key], !finalStates.contains(payout.state) else { return nil }
         if rail == .wechatTransfer && faults.payouts?.awaitConfirmation == true { return nil }
         let nameCheck = payout.details[SandboxPayout.nameCheckDetail]

@@ -148,6 +148,25 @@ extension WeChatPayEndpoints {
         return try json(transferBill(payout))
     }
 
+    /// POST /v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel (撤销转账): a transfer waiting
+    /// for the user's confirmation is CANCELLED at once (WeChat may answer CANCELING first), with its
+    /// MCHTRANSFER.BILL.FINISHED notify; any other state is 400 INVALID_REQUEST, no such transfer 404.
+    func cancelTransfer(_ call: Call) async throws -> Reply {
+        let number = call.parameters.get("no") ?? ""
+        let payout: SandboxPayout?
+        do {
+            payout = try await core.state.cancelTransfer(number, now: Date())
+        } catch {
+            throw CodedError(status: .badRequest, code: "INVALID_REQUEST", message: error.description)
+        }
+        guard let payout else { throw SandboxFailure.notFound("transfer bill \(number)") }
+        await core.send(transferNotify(payout))
+        return try json(
+            WeChatTransferCancelResponse(
+                out_bill_no: payout.outBillNo, transfer_bill_no: payout.channelBillNo, state: payout.state,
+                update_time: ShanghaiTime.rfc3339(payout.updatedAt)))
+    }
+
     func transferBill(_ payout: SandboxPayout) -> WeChatTransferBill {
         WeChatTransferBill(
             mch_id: core.configuration.wechatMerchantID, out_bill_no: payout.outBillNo,

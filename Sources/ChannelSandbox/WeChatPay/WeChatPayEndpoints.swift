@@ -49,6 +49,9 @@ struct WeChatPayEndpoints: Sendable {
         router.get("/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/:no") { request, context -> Response in
             await handle(request, context, queryTransfer)
         }
+        router.post("/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/:no/cancel") { request, context -> Response in
+            await handle(request, context, cancelTransfer)
+        }
         router.get("/v3/bill/tradebill") { request, context -> Response in await handle(request, context, tradeBill) }
         router.get("/v3/billdownload/file") { request, context -> Response in await handle(request, context, downloadBill) }
     }

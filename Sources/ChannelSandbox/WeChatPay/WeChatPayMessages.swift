@@ -110,6 +110,14 @@ struct WeChatTransferResponse: Codable, Sendable {
     var package_info: String?
 }
 
+/// The answer to a transfer's cancellation (撤销转账).
+struct WeChatTransferCancelResponse: Codable, Sendable {
+    var out_bill_no: String
+    var transfer_bill_no: String
+    var state: String
+    var update_time: String
+}
+
 /// The transfer as the query answers it and as MCHTRANSFER.BILL.FINISHED carries it (decrypted).
 struct WeChatTransferBill: Codable, Sendable {
     var mch_id: String

@@ -73,6 +73,16 @@ extension WeChatPayV3Client {
         return try payoutStatus(response, operation, payoutID: payoutID)
     }
 
+    /// POST /v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel (撤销转账): only a transfer
+    /// waiting for the user's confirmation can be cancelled; the answer is CANCELING or CANCELLED.
+    public func cancelPayout(payoutID: String) async throws(ChannelError) -> PayoutStatus {
+        let operation = "wechat.transfer_cancel"
+        try ChannelIdentifiers.check(payoutID, "out_bill_no", lengths: 5...32, channel: .wechat, operation: operation)
+        let response = try await perform(
+            operation, .POST, "/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/\(Self.segment(payoutID))/cancel")
+        return try payoutStatus(response, operation, payoutID: payoutID)
+    }
+
     private func payoutStatus(_ response: ChannelHTTPResponse, _ operation: String, payoutID: String) throws(ChannelError)
         -> PayoutStatus
     {

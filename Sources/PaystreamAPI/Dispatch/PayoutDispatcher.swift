@@ -33,7 +33,9 @@ import ServiceLifecycle
 /// - a payout whose card or WeChat account its holder removed before it was sent is not sent again. A row not marked
 ///   sent may have reached the channel all the same (an answer lost or timed out, a crash during the call), so it is
 ///   not failed at once: the removal is noted as a refusal, and the channel is asked; a payout it holds is followed
-///   to its end, and one it still does not hold ``refusalSettlesAfter`` fails and is unfrozen.
+///   to its end, and one it still does not hold ``refusalSettlesAfter`` fails and is unfrozen. A WeChat transfer
+///   waiting for the user's confirmation is cancelled at WeChat instead of asked about (the unbound WeChat user is
+///   not to confirm it); one WeChat no longer lets cancel is asked about as before.
 struct PayoutDispatcher: Service {
     let services: APIServices
     var interval: Duration = .milliseconds(500)
@@ -82,7 +84,11 @@ struct PayoutDispatcher: Service {
         let acknowledged = try row.decode(Bool.self, column: "acknowledged")
         do {
             let status: PayoutStatus
-            if sent {
+            if sent, try row.decode(Bool.self, column: "destination_removed"),
+                try row.decode(String?.self, column: "payout_state") == PayoutState.awaitingUserConfirmation.rawValue
+            {
+                status = try await cancelOrQuery(client, orderID: orderID)
+            } else if sent {
                 status = try await client.queryPayout(payoutID: orderID)
             } else if try row.decode(Bool.self, column: "destination_removed") {
                 // Not sent again; an earlier try may have reached the channel, so ask it before unfreezing (see above).
@@ -133,6 +139,21 @@ struct PayoutDispatcher: Service {
                 services.logger.warning("payout call failed; will retry", metadata: ["order_id": "\(orderID)", "error": "\(error)"])
                 try await later(orderID, attempts: attempts, on: connection)
             }
+        }
+    }
+
+    /// Cancels a transfer whose WeChat account was unbound while it waited for the user's confirmation; asks about
+    /// it instead when WeChat no longer lets cancel it (the user confirmed meanwhile, say).
+    private func cancelOrQuery(_ client: any PayoutChannel, orderID: String) async throws(ChannelError) -> PayoutStatus {
+        do {
+            let status = try await client.cancelPayout(payoutID: orderID)
+            services.logger.notice(
+                "transfer to an unbound WeChat account cancelled", metadata: ["order_id": "\(orderID)", "state": "\(status.rawState)"])
+            return status
+        } catch {
+            services.logger.warning(
+                "transfer to an unbound WeChat account not cancelled; asking about it", metadata: ["order_id": "\(orderID)", "error": "\(error)"])
+            return try await client.queryPayout(payoutID: orderID)
         }
     }
 

@@ -7020,7 +7020,7 @@ enum OpenAPIDocument {
           "WeChat accounts"
         ],
         "summary": "Remove a bound WeChat account",
-        "description": "Its openid can no longer be named by new withdrawals; past withdrawals keep their destination. The WeChat user may then be bound again, by any account. Unbinding stops the WeChat withdrawals to this openid that were not sent, as removing a card does (`DELETE /v1/cards/{cardId}`): one waiting for review is rejected at once, one approved is not sent again and fails once WeChat confirms it holds no such transfer, one frozen after the unbinding cannot be approved. A transfer already waiting for the user's confirmation is not cancelled at WeChat; its `packageInfo` is no longer answered. Binding the same WeChat user again before the dispatcher has stopped an approved withdrawal lets it go on.",
+        "description": "Its openid can no longer be named by new withdrawals; past withdrawals keep their destination. The WeChat user may then be bound again, by any account. Unbinding stops the WeChat withdrawals to this openid that were not sent, as removing a card does (`DELETE /v1/cards/{cardId}`): one waiting for review is rejected at once, one approved is not sent again and fails once WeChat confirms it holds no such transfer, one frozen after the unbinding cannot be approved. A transfer already waiting for the user's confirmation is cancelled at WeChat and unfrozen; its `packageInfo` is no longer answered meanwhile. Binding the same WeChat user again before the dispatcher has stopped an approved withdrawal lets it go on.",
         "parameters": [
           {
             "name": "bindingId",

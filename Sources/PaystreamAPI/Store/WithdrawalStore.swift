@@ -155,7 +155,7 @@ struct WithdrawalRecord: Sendable, Encodable {
         isHeld = try row.decode(Bool.self, column: "held")
         destinationRemoved = try row.decode(Bool.self, column: "destination_removed")
         // Only while it can be used: once the transfer is final, confirming it is no longer possible; nor once the
-        // WeChat account is unbound (the transfer itself is not cancelled at WeChat: see docs/api.md).
+        // WeChat account is unbound (the payout dispatcher cancels the transfer at WeChat).
         packageInfo =
             payoutState == "awaitingUserConfirmation" && !destinationRemoved ? try row.decode(String?.self, column: "package_info") : nil
         createdAt = try row.decode(Date.self, column: "created_at")
