@@ -77,20 +77,20 @@ struct PayoutDispatcher: Service {
         let attempts = try row.decode(Int.self, column: "payout_attempts")
         guard let channel = Channel(rawValue: try row.decode(String.self, column: "channel")) else { return }
         let client = services.channels.payouts(channel)
-        let sent = try row.decode(String?.self, column: "payout_state") != nil
+        let payoutState = try row.decode(String?.self, column: "payout_state")
+        let sent = payoutState != nil
+        let destinationRemoved = try row.decode(Bool.self, column: "destination_removed")
         // A refusal noted on a request that may have been accepted anyway (see the type's guarantees).
         let refusal = sent ? try row.decode(String?.self, column: "failure_reason") : nil
         let refusalSettled = try row.decode(Bool?.self, column: "refusal_settled") ?? false
         let acknowledged = try row.decode(Bool.self, column: "acknowledged")
         do {
             let status: PayoutStatus
-            if sent, try row.decode(Bool.self, column: "destination_removed"),
-                try row.decode(String?.self, column: "payout_state") == PayoutState.awaitingUserConfirmation.rawValue
-            {
+            if destinationRemoved, payoutState == PayoutState.awaitingUserConfirmation.rawValue {
                 status = try await cancelOrQuery(client, orderID: orderID)
             } else if sent {
                 status = try await client.queryPayout(payoutID: orderID)
-            } else if try row.decode(Bool.self, column: "destination_removed") {
+            } else if destinationRemoved {
                 // Not sent again; an earlier try may have reached the channel, so ask it before unfreezing (see above).
                 try await noteRefusal(
                     WithdrawalRoutes.RemovedDestination.reason(channel: channel.rawValue) + " before the payout was sent", orderID: orderID,
