@@ -126,6 +126,33 @@ struct BenchObserver: Sendable {
         return found
     }
 
+    /// Waits until `sql` (a count over the ids bound as `$1`) is 0, or `timeoutSeconds` passed; no error either way.
+    static func waitUntilNone(_ postgres: PostgresClient, sql: String, ids: [String], timeoutSeconds: Double) async throws {
+        guard !ids.isEmpty else { return }
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while Date() < deadline {
+            let rows = try await postgres.query(PostgresQuery(sql: sql, bindings: [.textArray(ids)]))
+            if try rows.first?.decode(Int64.self, at: 0) ?? 0 == 0 { return }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+    }
+
+    /// The orders' statuses, counted, once none of them is in a state that has yet to end (`pending`, `requested`,
+    /// `approved`) or after `settledWithin` seconds.
+    static func statuses(_ postgres: PostgresClient, orderIDs: [String], settledWithin seconds: Double) async throws -> [String: Int] {
+        guard !orderIDs.isEmpty else { return [:] }
+        let deadline = Date().addingTimeInterval(seconds)
+        while true {
+            var counts: [String: Int] = [:]
+            for row in try await postgres.query("SELECT status, count(*) AS n FROM orders WHERE order_id = ANY(\(orderIDs)::text[]) GROUP BY status") {
+                counts[try row.decode(String.self, column: "status")] = Int(try row.decode(Int64.self, column: "n"))
+            }
+            let open = ["pending", "requested", "approved"].reduce(0) { $0 + (counts[$1] ?? 0) }
+            if open == 0 || Date() >= deadline { return counts }
+            try await Task.sleep(for: .milliseconds(500))
+        }
+    }
+
     static func waitForCount(_ postgres: PostgresClient, sql: String, count: Int, timeoutSeconds: Double) async throws {
         let deadline = Date().addingTimeInterval(timeoutSeconds)
         while Date() < deadline {

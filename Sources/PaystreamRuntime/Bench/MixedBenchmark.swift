@@ -83,6 +83,19 @@ struct MixedBenchmark: Sendable {
         let all = Mutex<[Sample]>([])
     }
 
+    /// What the back-office loop did: approvals accepted, refusals (409, by code: another review came first) and
+    /// failures (any other answer, by call, status and code). A failure fails the run at the end, so that an
+    /// operator who cannot approve is never mistaken for a load without payouts (before, a `limit` over the API's
+    /// 100 had every listing refused, silently, and no withdrawal of any run was approved).
+    final class BackOffice: Sendable {
+        struct Tally: Sendable {
+            var approved = 0
+            var refused: [String: Int] = [:]
+            var failed: [String: Int] = [:]
+        }
+        let tally = Mutex(Tally())
+    }
+
     /// Which grabber and envelope the next grab takes: every grabber grabs once.
     private final class GrabCounter: Sendable {
         let counts = Mutex((hot: 0, cold: 0))
@@ -201,7 +214,8 @@ struct MixedBenchmark: Sendable {
             count: users.count, timeoutSeconds: 120)
 
         // The back office approves withdrawals as they arrive.
-        let approver = Task { await approveWithdrawals(client, identities) }
+        let backOffice = BackOffice()
+        let approver = Task { await approveWithdrawals(client, identities, backOffice) }
         // The clients keep their one-time tokens fresh on a timer, each at its own renewal time.
         let renewer = Task {
             while !Task.isCancelled {
@@ -291,8 +305,14 @@ struct MixedBenchmark: Sendable {
             }
         }
         let elapsed = Date().timeIntervalSince(start)
-        approver.cancel()
         renewer.cancel()
+        // The back office goes on until the run's withdrawals are reviewed (at most 60 s): their payouts are part
+        // of the load.
+        let requested = samples.all.withLock { $0 }.compactMap { $0.kind == .withdraw && (200..<300).contains($0.status) ? $0.reference : nil }
+        try await BenchObserver.waitUntilNone(
+            postgres, sql: "SELECT count(*) FROM withdrawal_requests WHERE reviewed_by IS NULL AND order_id = ANY($1::text[])", ids: requested,
+            timeoutSeconds: 60)
+        approver.cancel()
         // A few more samples while the workers catch up, so the lag's tail is on the timeline.
         try? await Task.sleep(for: .milliseconds(Int(sampleInterval * 2500)))
         progress.cancel()
@@ -300,7 +320,9 @@ struct MixedBenchmark: Sendable {
         await monitor.close()
         let all = samples.all.withLock { $0 }
         let loadWindow = (from: start.timeIntervalSince(monitor.started), to: start.timeIntervalSince(monitor.started) + elapsed)
-        try await report(all, elapsed: elapsed, postgres: postgres, monitor: monitor, loadWindow: loadWindow, client: client, run: run)
+        try await report(
+            all, elapsed: elapsed, postgres: postgres, monitor: monitor, loadWindow: loadWindow, client: client, run: run,
+            backOffice: backOffice.tally.withLock { $0 })
     }
 
     /// The consumer lag and the busiest programs of one sample, for the progress line.
@@ -315,7 +337,7 @@ struct MixedBenchmark: Sendable {
 
     private func report(
         _ all: [Sample], elapsed: Double, postgres: PostgresClient, monitor: SystemMonitor, loadWindow: (from: Double, to: Double),
-        client: HTTPClient, run: String
+        client: HTTPClient, run: String, backOffice: BackOffice.Tally
     ) async throws {
         func ms(_ v: Double) -> String { v.isNaN ? "-" : String(format: "%.1f", v) }
         func column(_ text: String, _ width: Int, right: Bool = false) -> String {
@@ -386,6 +408,18 @@ struct MixedBenchmark: Sendable {
         print("to ledger    \(effects.count)/\(wanted.count) grabs and withdrawals committed; p50 \(ms(toEffect.value(atPercentile: 50))) ms  "
             + "p99 \(ms(toEffect.value(atPercentile: 99))) ms  max \(ms(toEffect.maxMilliseconds)) ms")
 
+        // The withdrawals' way through the back office and the payout channel, after up to 60 s more for the
+        // payouts in flight to end.
+        let withdrawals = ok.compactMap { $0.kind == .withdraw ? $0.reference : nil }
+        let outcomes = try await BenchObserver.statuses(postgres, orderIDs: withdrawals, settledWithin: 60)
+        func counts(_ named: [String: Int]) -> String { named.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") }
+        if !withdrawals.isEmpty || backOffice.approved > 0 || !backOffice.failed.isEmpty {
+            print("withdrawals  \(withdrawals.count) accepted; the back office approved \(backOffice.approved)"
+                + (backOffice.refused.isEmpty ? "" : ", was refused \(counts(backOffice.refused))")
+                + (backOffice.failed.isEmpty ? "" : ", FAILED \(counts(backOffice.failed))")
+                + "; at the end: \(outcomes.isEmpty ? "-" : counts(outcomes))")
+        }
+
         // The system while it ran.
         let programs = monitor.programs(from: loadWindow.from, to: loadWindow.to)
         print("")
@@ -430,6 +464,10 @@ struct MixedBenchmark: Sendable {
                 "allHistogram": overall.buckets.map { [$0.upToMilliseconds, Double($0.count)] as [Double] },
                 "toLedger": ["committed": effects.count, "expected": wanted.count].merging(percentiles(toEffect)) { a, _ in a },
                 "ledgerClean": verify.isClean,
+                "withdrawals": [
+                    "accepted": withdrawals.count, "approved": backOffice.approved, "refusedByCode": backOffice.refused,
+                    "failedByCall": backOffice.failed, "statusAtEnd": outcomes,
+                ] as [String: Any],
                 "loadWindowSeconds": [loadWindow.from, loadWindow.to],
                 "programs": programs.map {
                     ["program": $0.program, "processes": $0.processes, "meanCores": $0.meanCores, "maxCores": $0.maxCores,
@@ -451,6 +489,7 @@ struct MixedBenchmark: Sendable {
             print("figures written to \(path)")
         }
         if !verify.isClean || effects.count < wanted.count { throw BenchFailure(description: "not every effect was committed cleanly") }
+        if !backOffice.failed.isEmpty { throw BenchFailure(description: "the back office's calls failed: \(counts(backOffice.failed))") }
     }
 
     /// NaN (no sample) as null: JSON has no NaN.
@@ -502,16 +541,43 @@ struct MixedBenchmark: Sendable {
         throw BenchFailure(description: "envelope \(id) was not loaded within 60 s")
     }
 
-    /// Every half second: approve the withdrawals waiting for review, as an operator would.
-    private func approveWithdrawals(_ client: HTTPClient, _ identities: ProvisionedIdentities) async {
+    /// Every half second: approve the withdrawals waiting for review, as an operator would: every page of the
+    /// queue (oldest first), each withdrawal not reviewed yet whose destination is still bound. What each call
+    /// answered goes into `office`.
+    private func approveWithdrawals(_ client: HTTPClient, _ identities: ProvisionedIdentities, _ office: BackOffice) async {
+        func failed(_ call: String, _ reply: Reply?, _ error: (any Error)? = nil) {
+            let what = reply.map { "\($0.status) \($0.json["code"] as? String ?? "")" } ?? "\(error.map { "\($0)" } ?? "no answer")"
+            office.tally.withLock { $0.failed["\(call) \(what)", default: 0] += 1 }
+        }
         while !Task.isCancelled {
-            if let page = try? await call(client, identities, "GET", "/v1/admin/withdrawals?status=requested&limit=200", nil, as: nil, admin: "ops-bench"),
-                let rows = page.json["withdrawals"] as? [[String: Any]]
-            {
-                for id in rows.compactMap({ $0["orderId"] as? String }) {
-                    _ = try? await call(client, identities, "POST", "/v1/admin/withdrawals/\(id)/approve", "{}", as: nil, admin: "ops-bench")
+            var cursor: String?
+            repeat {
+                let path = "/v1/admin/withdrawals?status=requested&limit=100" + (cursor.map { "&cursor=\($0)" } ?? "")
+                cursor = nil
+                let page: Reply
+                do { page = try await call(client, identities, "GET", path, nil, as: nil, admin: "ops-bench") } catch {
+                    if !Task.isCancelled { failed("list", nil, error) }
+                    break
                 }
-            }
+                guard page.status == 200, let rows = page.json["withdrawals"] as? [[String: Any]] else {
+                    failed("list", page)
+                    break
+                }
+                for row in rows where row["reviewedBy"] == nil && row["destinationRemoved"] as? Bool != true {
+                    guard let id = row["orderId"] as? String, !Task.isCancelled else { continue }
+                    do {
+                        let answer = try await call(client, identities, "POST", "/v1/admin/withdrawals/\(id)/approve", "{}", as: nil, admin: "ops-bench")
+                        switch answer.status {
+                        case 202: office.tally.withLock { $0.approved += 1 }
+                        case 409: office.tally.withLock { $0.refused[answer.json["code"] as? String ?? "409", default: 0] += 1 }
+                        default: failed("approve", answer)
+                        }
+                    } catch {
+                        if !Task.isCancelled { failed("approve", nil, error) }
+                    }
+                }
+                cursor = page.json["nextCursor"] as? String
+            } while cursor != nil && !Task.isCancelled
             try? await Task.sleep(for: .milliseconds(500))
         }
     }
