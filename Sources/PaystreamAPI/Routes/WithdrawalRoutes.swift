@@ -29,8 +29,8 @@ struct WithdrawalRoutes: Sendable {
 
     struct ReviewBody: Decodable { var reason: String? }
 
-    /// The statuses the review queue can be listed by.
-    static let listableStatuses: Set<String> = ["pending", "requested", "approved", "paidOut", "invalid"]
+    /// The statuses the review queue can be listed by (``PaymentStore/queueConditions``).
+    static let listableStatuses = Set(PaymentStore.queueConditions.keys)
 
     func register(on router: Router<APIRequestContext>) {
         router.post("/v1/withdrawals") { request, _ in

@@ -168,6 +168,21 @@ extension PaymentStore {
         return try rows.first.map { try WithdrawalRecord(row: $0) }
     }
 
+    /// The condition of each queue of ``withdrawals(status:limit:after:)``, over `w` and its order `o`, written for
+    /// the indexes that keep a queue's cost to its own size rather than to the history of orders (migration 0045).
+    /// The statuses are literals, so that any plan, generic ones included, can use the partial indexes:
+    /// - `requested`, `approved`, `invalid`: the partial indexes of orders in those states;
+    /// - `pending` (the worker has not frozen it yet): no order, and not sent. Only an approved withdrawal is ever
+    ///   sent, so a pending one has no payout state, which lets the partial index of unsent withdrawals find it;
+    /// - `paidOut`: the history, walked in the queue's order (`withdrawal_requests_created`).
+    static let queueConditions: [String: StaticString] = [
+        "pending": "o.order_id IS NULL AND w.payout_state IS NULL",
+        "requested": "o.kind = 'withdraw' AND o.status = 'requested'",
+        "approved": "o.status = 'approved'",
+        "paidOut": "o.status = 'paidOut'",
+        "invalid": "o.kind = 'withdraw' AND o.status = 'invalid'",
+    ]
+
     /// A withdrawal just written by this request: 500 `store.lost` if it is not there.
     func recordedWithdrawal(_ orderID: String) async throws -> WithdrawalRecord {
         guard let record = try await withdrawal(orderID) else {
@@ -179,9 +194,10 @@ extension PaymentStore {
     /// Withdrawals whose ledger order is in `status` (`pending` for not applied yet), oldest first (created_at,
     /// then order id), after `cursor`.
     func withdrawals(status: String, limit: Int, after cursor: PageCursor?) async throws -> [WithdrawalRecord] {
+        guard let condition = Self.queueConditions[status] else { return [] }
         let rows = try await postgres.query(
             """
-            \(unsafeRaw: WithdrawalRecord.selectSQL) WHERE coalesce(o.status, 'pending') = \(status)
+            \(unsafeRaw: WithdrawalRecord.selectSQL) WHERE \(literalSQL: condition)
               AND (\(cursor?.id)::text IS NULL
                    OR (w.created_at, w.order_id) > ((SELECT c.created_at FROM withdrawal_requests c WHERE c.order_id = \(cursor?.id)), \(cursor?.id)))
             ORDER BY w.created_at, w.order_id LIMIT \(limit)
