@@ -127,4 +127,44 @@ import TestSupport
             #expect(payouts.first { $0["outBillNo"] as? String == confirming }?["state"] as? String == "CANCELLED", "\(payouts)")
         }
     }
+
+    /// The user confirmed the transfer in WeChat, its notify was lost, and then they unbound the account: the
+    /// dispatcher's cancel is refused (a confirmed transfer can no longer be cancelled), so it asks about the transfer
+    /// instead, and finds it paid. The withdrawal is paid out once; nothing is unfrozen.
+    @Test func aTransferTheUserConfirmedBeforeUnbindingIsPaidOutNotCancelled() async throws {
+        try await FlowHarness.run { h in
+            let user = try await h.fundedUser("wxc", fen: 10_000)
+            let openID = try await h.bindWeChat(as: user)
+            let bindingID = try #require(
+                ((try await h.get("/v1/wechat-accounts", as: user)).json["wechatAccounts"] as? [[String: Any]])?.first?["bindingId"] as? String)
+            #expect(try await h.sandbox(.POST, "/sandbox/faults", #"{"payouts":{"awaitConfirmation":true}}"#).status == 200)
+            let reply = try await h.post("/v1/withdrawals", #"{"amountFen":700,"channel":"wechat","openId":"\#(openID)"}"#, as: user)
+            let order = try #require(reply.string("orderId"), "\(reply.text)")
+            #expect(await h.waitFor(order, status: "requested"))
+            #expect(try await h.post("/v1/admin/withdrawals/\(order)/approve", "{}", admin: "ops-lee").status == 202)
+            #expect(await eventually { (try? await h.get("/v1/withdrawals/\(order)", as: user))?.string("packageInfo") != nil })
+            // Kept from the dispatcher's regular look meanwhile (as a back-off would), so that the unbinding comes first.
+            _ = try await h.database.client.execute(
+                "UPDATE withdrawal_requests SET next_attempt_at = now() + interval '1 hour' WHERE order_id = \(order)")
+
+            // The user confirms; the notify of the paid transfer never arrives.
+            #expect(
+                try await h.sandbox(.POST, "/sandbox/faults", #"{"payouts":{"awaitConfirmation":true},"notify":{"drop":true}}"#).status == 200)
+            let confirmed = try await h.sandbox(.POST, "/sandbox/wechat/transfers/\(order)/confirm")
+            #expect(confirmed.status == 200 && confirmed.string("state") == "SUCCESS", "\(confirmed.text)")
+            #expect(try await h.sandbox(.POST, "/sandbox/wechat/transfers/\(order)/confirm").status == 409, "confirmed once")
+            #expect(try await h.sandbox(.POST, "/sandbox/wechat/transfers/WD0/confirm").status == 404)
+            #expect(try await h.delete("/v1/wechat-accounts/\(bindingID)", as: user).status == 204)
+            #expect(try await h.balance(user) == (9_300, 700), "still frozen, waiting for the payout's end")
+
+            try await h.releaseToDispatcher(order)
+            #expect(await h.waitFor(order, status: "paidOut"))
+            let paid = try await h.get("/v1/withdrawals/\(order)", as: user)
+            #expect(paid.string("payoutState") == "succeeded", "\(paid.text)")
+            #expect(try await h.balance(user) == (9_300, 0), "paid out once, nothing given back")
+            let payouts = try JSONSerialization.jsonObject(with: Data(try await h.sandbox(.GET, "/sandbox/payouts").body)) as? [[String: Any]] ?? []
+            #expect(payouts.filter { $0["outBillNo"] as? String == order }.map { $0["state"] as? String } == ["SUCCESS"], "\(payouts)")
+            #expect(try await h.count("SELECT count(*) FROM order_flows WHERE order_id = '\(order)' AND to_status = 'invalid'") == 0)
+        }
+    }
 }

@@ -75,6 +75,22 @@ struct ControlEndpoints: Sendable {
                 return .json(.ok, finished)
             }
         }
+        // SIMULATED WeChat user: confirms a transfer waiting for them (WAIT_USER_CONFIRM) in their WeChat app, also while
+        // the `awaitConfirmation` fault keeps the simulated users from confirming on their own. It ends as any transfer
+        // does (SUCCESS, or FAIL under the payout faults), with its notify (under the notify faults).
+        router.post("/sandbox/wechat/transfers/:no/confirm") { _, context -> Response in
+            await run {
+                let number = context.parameters.get("no") ?? ""
+                guard let payout = await core.state.payout(.wechatTransfer, number) else {
+                    throw SandboxError(.notFound, "no WeChat transfer \(number)")
+                }
+                guard payout.state == "WAIT_USER_CONFIRM",
+                    let finished = await core.state.finishPayout(.wechatTransfer, number, now: Date(), confirmedByUser: true)
+                else { throw SandboxError(.conflict, "transfer \(number) is \(payout.state), not waiting for the user's confirmation") }
+                await core.send(WeChatPayEndpoints(core: core).transferNotify(finished))
+                return .json(.ok, finished)
+            }
+        }
         router.get("/sandbox/notifies") { request, _ -> Response in
             await run {
                 let filter = Dictionary(FormCoding.decode(request.uri.query ?? ""), uniquingKeysWith: { _, last in last })

@@ -98,8 +98,6 @@ extension SandboxState {
 
     func allPayouts() -> [SandboxPayout] { payoutSequence.compactMap { payouts[$0] } }
 
-    /// Moves a payout to its final state, taking the payout faults in force now into account. Returns nil when
-    /// the payout is unknown or already final.
     /// Cancels a WeChat transfer still waiting for the user's confirmation: CANCELLED, final. A cancelled one is
     /// answered again as it is; nil when there is no such transfer; `.invalid` in any other state (the user
     /// confirmed it, or it is final).
@@ -114,11 +112,14 @@ extension SandboxState {
         return payout
     }
 
-    func finishPayout(_ rail: SandboxPayout.Rail, _ outBillNo: String, now: Date) -> SandboxPayout? {
+    /// Moves a payout to its final state, taking the payout faults in force now into account. Returns nil when
+    /// the payout is unknown or already final, or when it is a WeChat transfer whose user does not confirm
+    /// (`awaitConfirmation`) and `confirmedByUser` is false.
+    func finishPayout(_ rail: SandboxPayout.Rail, _ outBillNo: String, now: Date, confirmedByUser: Bool = false) -> SandboxPayout? {
         let key = rail.rawValue + "/" + outBillNo
         let finalStates: Set<String> = ["SUCCESS", "FAIL", "CANCELLED", "111", "112"]
         guard var payout = payouts[key], !finalStates.contains(payout.state) else { return nil }
-        if rail == .wechatTransfer && faults.payouts?.awaitConfirmation == true { return nil }
+        if rail == .wechatTransfer && faults.payouts?.awaitConfirmation == true && !confirmedByUser { return nil }
         let nameCheck = payout.details[SandboxPayout.nameCheckDetail]
         let fail = faults.payouts?.fail == true || nameCheck != nil
         switch rail {
