@@ -24,4 +24,13 @@ extension FlowHarness {
         guard [200, 201].contains(bound.status), bound.string("openId") == openid else { throw HarnessError("binding refused: \(bound.text)") }
         return openid
     }
+
+    /// A funded user with one WeChat account bound: the user, the openid and the binding's id.
+    func fundedUserWithWeChat(_ label: String, fen: Int64) async throws -> (user: String, openID: String, bindingID: String) {
+        let user = try await fundedUser(label, fen: fen)
+        let openID = try await bindWeChat(as: user)
+        let bindings = try await get("/v1/wechat-accounts", as: user).json["wechatAccounts"] as? [[String: Any]]
+        guard let bindingID = bindings?.first?["bindingId"] as? String else { throw HarnessError("\(user) has no WeChat binding") }
+        return (user, openID, bindingID)
+    }
 }

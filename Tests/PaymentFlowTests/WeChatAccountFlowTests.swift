@@ -79,10 +79,7 @@ import TestSupport
     /// WeChat, and its package_info is no longer answered.
     @Test func unbindingAWeChatAccountStopsTheWithdrawalsToItThatWereNotSent() async throws {
         try await FlowHarness.run { h in
-            let user = try await h.fundedUser("wxu", fen: 10_000)
-            let openID = try await h.bindWeChat(as: user)
-            let bindingID = try #require(
-                ((try await h.get("/v1/wechat-accounts", as: user)).json["wechatAccounts"] as? [[String: Any]])?.first?["bindingId"] as? String)
+            let (user, openID, bindingID) = try await h.fundedUserWithWeChat("wxu", fen: 10_000)
             func withdraw(_ fen: Int) async throws -> String {
                 let reply = try await h.post("/v1/withdrawals", #"{"amountFen":\#(fen),"channel":"wechat","openId":"\#(openID)"}"#, as: user)
                 return try #require(reply.string("orderId"), "\(reply.text)")
@@ -133,10 +130,7 @@ import TestSupport
     /// instead, and finds it paid. The withdrawal is paid out once; nothing is unfrozen.
     @Test func aTransferTheUserConfirmedBeforeUnbindingIsPaidOutNotCancelled() async throws {
         try await FlowHarness.run { h in
-            let user = try await h.fundedUser("wxc", fen: 10_000)
-            let openID = try await h.bindWeChat(as: user)
-            let bindingID = try #require(
-                ((try await h.get("/v1/wechat-accounts", as: user)).json["wechatAccounts"] as? [[String: Any]])?.first?["bindingId"] as? String)
+            let (user, openID, bindingID) = try await h.fundedUserWithWeChat("wxc", fen: 10_000)
             #expect(try await h.sandbox(.POST, "/sandbox/faults", #"{"payouts":{"awaitConfirmation":true}}"#).status == 200)
             let reply = try await h.post("/v1/withdrawals", #"{"amountFen":700,"channel":"wechat","openId":"\#(openID)"}"#, as: user)
             let order = try #require(reply.string("orderId"), "\(reply.text)")
