@@ -39,6 +39,7 @@ import TestSupport
             #expect(withdrawals["approved"] as? Int == accepted, "\(withdrawals)")
             #expect((withdrawals["failedByCall"] as? [String: Int])?.isEmpty == true, "\(withdrawals)")
             #expect(withdrawals["statusAtEnd"] as? [String: Int] == ["paidOut": accepted], "\(withdrawals)")
+            #expect(withdrawals["unreviewedAtEnd"] as? Int == 0, "\(withdrawals)")
         }
     }
 }

@@ -151,10 +151,17 @@ import TestSupport
             #expect(try await h.delete("/v1/wechat-accounts/\(bindingID)", as: user).status == 204)
             #expect(try await h.balance(user) == (9_300, 700), "still frozen, waiting for the payout's end")
 
+            #expect((try await h.get("/v1/withdrawals/\(order)", admin: "ops-lee")).json["destinationRemoved"] as? Bool == true)
+
             try await h.releaseToDispatcher(order)
             #expect(await h.waitFor(order, status: "paidOut"))
             let paid = try await h.get("/v1/withdrawals/\(order)", as: user)
             #expect(paid.string("payoutState") == "succeeded", "\(paid.text)")
+            // It got there through the refused cancel, not through a plain query.
+            let log = (try? String(contentsOf: h.api.logFile, encoding: .utf8)) ?? ""
+            #expect(
+                log.split(separator: "\n").contains { $0.contains("not cancelled; asking about it") && $0.contains(order) && $0.contains("INVALID_REQUEST") },
+                "the dispatcher's refused cancel is logged")
             #expect(try await h.balance(user) == (9_300, 0), "paid out once, nothing given back")
             let payouts = try JSONSerialization.jsonObject(with: Data(try await h.sandbox(.GET, "/sandbox/payouts").body)) as? [[String: Any]] ?? []
             #expect(payouts.filter { $0["outBillNo"] as? String == order }.map { $0["state"] as? String } == ["SUCCESS"], "\(payouts)")

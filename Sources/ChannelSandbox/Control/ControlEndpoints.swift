@@ -81,14 +81,13 @@ struct ControlEndpoints: Sendable {
         router.post("/sandbox/wechat/transfers/:no/confirm") { _, context -> Response in
             await run {
                 let number = context.parameters.get("no") ?? ""
-                guard let payout = await core.state.payout(.wechatTransfer, number) else {
-                    throw SandboxError(.notFound, "no WeChat transfer \(number)")
+                switch await core.state.confirmTransfer(number, now: Date()) {
+                case .unknown: throw SandboxError(.notFound, "no WeChat transfer \(number)")
+                case .notWaiting(let state): throw SandboxError(.conflict, "transfer \(number) is \(state), not waiting for the user's confirmation")
+                case .finished(let finished):
+                    await core.send(WeChatPayEndpoints(core: core).transferNotify(finished))
+                    return .json(.ok, finished)
                 }
-                guard payout.state == "WAIT_USER_CONFIRM",
-                    let finished = await core.state.finishPayout(.wechatTransfer, number, now: Date(), confirmedByUser: true)
-                else { throw SandboxError(.conflict, "transfer \(number) is \(payout.state), not waiting for the user's confirmation") }
-                await core.send(WeChatPayEndpoints(core: core).transferNotify(finished))
-                return .json(.ok, finished)
             }
         }
         router.get("/sandbox/notifies") { request, _ -> Response in

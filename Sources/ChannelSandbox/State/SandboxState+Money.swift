@@ -112,6 +112,22 @@ extension SandboxState {
         return payout
     }
 
+    enum TransferConfirmation: Sendable {
+        case finished(SandboxPayout)
+        case unknown
+        case notWaiting(state: String)
+    }
+
+    /// SIMULATED: the WeChat user confirms transfer `outBillNo`, checked and finished in one step of this actor (a
+    /// cancel cannot come in between): it ends as ``finishPayout(_:_:now:confirmedByUser:)`` ends it.
+    func confirmTransfer(_ outBillNo: String, now: Date) -> TransferConfirmation {
+        guard let payout = payout(.wechatTransfer, outBillNo) else { return .unknown }
+        guard payout.state == "WAIT_USER_CONFIRM", let finished = finishPayout(.wechatTransfer, outBillNo, now: now, confirmedByUser: true) else {
+            return .notWaiting(state: payout.state)
+        }
+        return .finished(finished)
+    }
+
     /// Moves a payout to its final state, taking the payout faults in force now into account. Returns nil when
     /// the payout is unknown or already final, or when it is a WeChat transfer whose user does not confirm
     /// (`awaitConfirmation`) and `confirmedByUser` is false.

@@ -126,13 +126,15 @@ struct BenchObserver: Sendable {
         return found
     }
 
-    /// Waits until `sql` (a count over the ids bound as `$1`) is 0, or `timeoutSeconds` passed; no error either way.
-    static func waitUntilNone(_ postgres: PostgresClient, sql: String, ids: [String], timeoutSeconds: Double) async throws {
-        guard !ids.isEmpty else { return }
+    /// Waits until `sql` (a count over the ids bound as `$1`) is 0, or `timeoutSeconds` passed; answers the count
+    /// it last read (0 when it got there).
+    static func waitUntilNone(_ postgres: PostgresClient, sql: String, ids: [String], timeoutSeconds: Double) async throws -> Int {
+        guard !ids.isEmpty else { return 0 }
         let deadline = Date().addingTimeInterval(timeoutSeconds)
-        while Date() < deadline {
+        while true {
             let rows = try await postgres.query(PostgresQuery(sql: sql, bindings: [.textArray(ids)]))
-            if try rows.first?.decode(Int64.self, at: 0) ?? 0 == 0 { return }
+            let left = Int(try rows.first?.decode(Int64.self, at: 0) ?? 0)
+            if left == 0 || Date() >= deadline { return left }
             try await Task.sleep(for: .milliseconds(200))
         }
     }
