@@ -66,20 +66,22 @@ extension WeChatPayV3Client {
 
     /// GET /v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}.
     public func queryPayout(payoutID: String) async throws(ChannelError) -> PayoutStatus {
-        let operation = "wechat.transfer_query"
-        try ChannelIdentifiers.check(payoutID, "out_bill_no", lengths: 5...32, channel: .wechat, operation: operation)
-        let response = try await perform(
-            operation, .GET, "/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/\(Self.segment(payoutID))")
-        return try payoutStatus(response, operation, payoutID: payoutID)
+        try await transferBill(payoutID, "wechat.transfer_query", .GET)
     }
 
     /// POST /v3/fund-app/mch-transfer/transfer-bills/out-bill-no/{out_bill_no}/cancel (撤销转账): only a transfer
     /// waiting for the user's confirmation can be cancelled; the answer is CANCELING or CANCELLED.
     public func cancelPayout(payoutID: String) async throws(ChannelError) -> PayoutStatus {
-        let operation = "wechat.transfer_cancel"
+        try await transferBill(payoutID, "wechat.transfer_cancel", .POST, action: "/cancel")
+    }
+
+    /// `method` on transfer bill `payoutID` (`…/out-bill-no/{out_bill_no}` and `action`), answered with the bill.
+    private func transferBill(
+        _ payoutID: String, _ operation: String, _ method: ChannelHTTPRequest.Method, action: String = ""
+    ) async throws(ChannelError) -> PayoutStatus {
         try ChannelIdentifiers.check(payoutID, "out_bill_no", lengths: 5...32, channel: .wechat, operation: operation)
         let response = try await perform(
-            operation, .POST, "/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/\(Self.segment(payoutID))/cancel")
+            operation, method, "/v3/fund-app/mch-transfer/transfer-bills/out-bill-no/\(Self.segment(payoutID))\(action)")
         return try payoutStatus(response, operation, payoutID: payoutID)
     }
 
