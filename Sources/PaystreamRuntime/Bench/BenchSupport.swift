@@ -139,8 +139,8 @@ struct BenchObserver: Sendable {
         }
     }
 
-    /// The orders' statuses, counted, once none of them is in a state that has yet to end (`pending`, `requested`,
-    /// `approved`) or after `settledWithin` seconds.
+    /// The orders' statuses, counted, once none of them is still on its way (`requested`, `approved`, or no order yet:
+    /// not applied by the worker) or after `settledWithin` seconds.
     static func statuses(_ postgres: PostgresClient, orderIDs: [String], settledWithin seconds: Double) async throws -> [String: Int] {
         guard !orderIDs.isEmpty else { return [:] }
         let deadline = Date().addingTimeInterval(seconds)
@@ -149,7 +149,7 @@ struct BenchObserver: Sendable {
             for row in try await postgres.query("SELECT status, count(*) AS n FROM orders WHERE order_id = ANY(\(orderIDs)::text[]) GROUP BY status") {
                 counts[try row.decode(String.self, column: "status")] = Int(try row.decode(Int64.self, column: "n"))
             }
-            let open = ["pending", "requested", "approved"].reduce(0) { $0 + (counts[$1] ?? 0) }
+            let open = (counts["requested"] ?? 0) + (counts["approved"] ?? 0) + orderIDs.count - counts.values.reduce(0, +)
             if open == 0 || Date() >= deadline { return counts }
             try await Task.sleep(for: .milliseconds(500))
         }
