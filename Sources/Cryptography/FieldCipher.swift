@@ -10,21 +10,21 @@
 ///   keep GCM safe for up to 2^32 seals per key, NIST SP 800-38D §8.3: rotate long before that);
 /// - the field label (for example `"users.phone"`) is authenticated together with the key version: a text
 ///   copied into another column, or relabelled with another version, fails to open with
-///   ``CryptoError/Code/authenticationFailed``. To also bind a text to its row, put the row's identity into the
-///   label (`"users.phone#<user id>"`);
+///   ``CryptoError/Code/authenticationFailed``. ``seal(_:field:row:)`` also binds a text to its row (the label
+///   `"<field>#<row>"`): copied into another row, it fails to open there (``open(_:field:row:)``);
 /// - ``open(_:field:)`` picks the key by the text's version, so texts sealed under older versions still open
 ///   while the keyring holds those versions; a version it does not hold throws
 ///   ``CryptoError/Code/unknownKeyVersion``; a tampered text throws and never returns plaintext;
 /// - the text reveals the key version and the plaintext's length in UTF-8 bytes, nothing else.
 ///
-/// Field labels are 1 to 128 printable ASCII characters without spaces (``CryptoError/Code/invalidArgument``
+/// Field labels are 1 to 256 printable ASCII characters without spaces (``CryptoError/Code/invalidArgument``
 /// otherwise). The value is immutable and safe to share between tasks; `description` never shows key bytes.
 public struct FieldCipher: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// Longer plaintexts are refused; these are database fields, not documents.
     public static let maximumPlaintextByteCount = 64 * 1024
     static let nonceByteCount = AES256GCM.nonceByteCount
     static let tagByteCount = AES256GCM.tagByteCount
-    static let maximumLabelByteCount = 128
+    static let maximumLabelByteCount = 256
 
     public let keyring: FieldKeyring
 

@@ -3,8 +3,11 @@ import Foundation
 /// The key file format:
 ///
 /// ```json
-/// {"current": 2, "keys": {"1": "<base64 of 32 bytes>", "2": "<base64 of 32 bytes>"}, "index": "<base64 of 32 bytes>"}
+/// {"current": 2, "keys": {"1": "<base64 of 32 bytes>", "2": "<base64 of 32 bytes>"}, "index": "<base64 of 32 bytes>",
+///  "rowsBoundFrom": 2}
 /// ```
+///
+/// `rowsBoundFrom` (``FieldKeyring/rowsBoundFrom``) is absent from key files made before rows were bound.
 ///
 /// Keys are standard padded Base64 (as `openssl rand -base64 32` prints them); versions are the decimal names
 /// of `keys`; other members are ignored. Error messages name members and versions, never key text.
@@ -16,6 +19,7 @@ extension FieldKeyring {
         var current: Int
         var keys: [String: String]
         var index: String
+        var rowsBoundFrom: Int?
     }
 
     /// Reads the JSON form. Throws ``CryptoError/Code/invalidEncoding`` if it is not JSON or a key is not
@@ -47,7 +51,8 @@ extension FieldKeyring {
             keys[version] = try Self.decodeKey(text, "data key version \(version)")
         }
         try self.init(
-            currentVersion: file.current, keys: keys, indexKey: try Self.decodeKey(file.index, "blind-index key"))
+            currentVersion: file.current, keys: keys, indexKey: try Self.decodeKey(file.index, "blind-index key"),
+            rowsBoundFrom: file.rowsBoundFrom)
     }
 
     /// Reads the JSON form from a string.
@@ -88,7 +93,7 @@ extension FieldKeyring {
         let file = File(
             current: currentVersion,
             keys: Dictionary(uniqueKeysWithValues: dataKeys.map { (String($0.key), Base64.encode($0.value)) }),
-            index: Base64.encode(indexKey))
+            index: Base64.encode(indexKey), rowsBoundFrom: rowsBoundFrom)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         // Encoding a struct of an Int and Strings cannot fail.

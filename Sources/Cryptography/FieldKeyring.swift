@@ -14,6 +14,10 @@
 ///
 /// Rotation: ``addingGeneratedKey()`` adds a new current version; texts sealed under older versions still open
 /// as long as their version stays in the keyring, and ``FieldCipher/needsRotation(_:)`` finds them.
+///
+/// Rows: from version ``rowsBoundFrom`` on, every text was sealed for one row (``FieldCipher/seal(_:field:row:)``),
+/// and ``FieldCipher/open(_:field:row:)`` opens it only for that row. A keyring made before rows were bound has no
+/// such version (nil): its texts open for their field alone too, until a rotation, which binds from the new version.
 public struct FieldKeyring: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     public static let keyByteCount = 32
     /// Key versions have 1 to 3 decimal digits, so the `v<version>.` prefix of a sealed text never holds a
@@ -24,10 +28,17 @@ public struct FieldKeyring: Sendable, CustomStringConvertible, CustomDebugString
     public let currentVersion: Int
     let dataKeys: [Int: [UInt8]]
     let indexKey: [UInt8]
+    /// The first version under which every text is bound to its row; nil when none is (a keyring older than row
+    /// binding). Texts under a lower version may also open for their field alone.
+    public let rowsBoundFrom: Int?
 
-    /// A keyring from raw keys. See the type's guarantees for what throws.
-    public init(currentVersion: Int, keys: [Int: [UInt8]], indexKey: [UInt8]) throws(CryptoError) {
+    /// A keyring from raw keys. See the type's guarantees for what throws; `rowsBoundFrom`, when given, is in
+    /// ``versionRange``.
+    public init(currentVersion: Int, keys: [Int: [UInt8]], indexKey: [UInt8], rowsBoundFrom: Int? = nil) throws(CryptoError) {
         guard !keys.isEmpty else { throw CryptoError(.invalidKeyring, "the keyring has no data keys") }
+        if let rowsBoundFrom, !Self.versionRange.contains(rowsBoundFrom) {
+            throw CryptoError(.invalidKeyring, "rowsBoundFrom \(rowsBoundFrom) is outside \(Self.versionRange)")
+        }
         for version in keys.keys.sorted() {
             guard Self.versionRange.contains(version) else {
                 throw CryptoError(.invalidKeyring, "key version \(version) is outside \(Self.versionRange)")
@@ -52,23 +63,31 @@ public struct FieldKeyring: Sendable, CustomStringConvertible, CustomDebugString
         self.currentVersion = currentVersion
         self.dataKeys = keys
         self.indexKey = indexKey
+        self.rowsBoundFrom = rowsBoundFrom
     }
 
     /// A new keyring of one random data key with `version` and a random index key, for tests and for creating
-    /// the first key file.
+    /// the first key file. Its texts are bound to their rows from the start.
     public static func generate(version: Int = 1) throws(CryptoError) -> FieldKeyring {
         try FieldKeyring(
             currentVersion: version, keys: [version: SecureRandom.bytes(count: keyByteCount)],
-            indexKey: SecureRandom.bytes(count: keyByteCount))
+            indexKey: SecureRandom.bytes(count: keyByteCount), rowsBoundFrom: version)
     }
 
     /// This keyring with a new random data key as the current version (the highest version plus one). Older
-    /// versions and the index key stay, so existing texts still open and existing blind indexes still match.
+    /// versions and the index key stay, so existing texts still open and existing blind indexes still match. A
+    /// keyring older than row binding binds rows from the new version on (re-seal every text under it, as
+    /// `paystream keys rotate` does).
     public func addingGeneratedKey() throws(CryptoError) -> FieldKeyring {
         let version = (dataKeys.keys.max() ?? 0) + 1
         var keys = dataKeys
         keys[version] = SecureRandom.bytes(count: Self.keyByteCount)
-        return try FieldKeyring(currentVersion: version, keys: keys, indexKey: indexKey)
+        return try FieldKeyring(currentVersion: version, keys: keys, indexKey: indexKey, rowsBoundFrom: rowsBoundFrom ?? version)
+    }
+
+    /// Whether a text under `version` may have been sealed for its field alone, before rows were bound.
+    public func mayHoldUnboundTexts(version: Int) -> Bool {
+        rowsBoundFrom.map { version < $0 } ?? true
     }
 
     /// This keyring without `version`, once nothing is sealed under it any more. The current version cannot be
@@ -79,7 +98,7 @@ public struct FieldKeyring: Sendable, CustomStringConvertible, CustomDebugString
         }
         var keys = dataKeys
         keys[version] = nil
-        return try FieldKeyring(currentVersion: currentVersion, keys: keys, indexKey: indexKey)
+        return try FieldKeyring(currentVersion: currentVersion, keys: keys, indexKey: indexKey, rowsBoundFrom: rowsBoundFrom)
     }
 
     /// Every data key version held, ascending.
@@ -96,7 +115,9 @@ public struct FieldKeyring: Sendable, CustomStringConvertible, CustomDebugString
         return key
     }
 
-    public var description: String { "FieldKeyring(current version \(currentVersion), versions \(versions))" }
+    public var description: String {
+        "FieldKeyring(current version \(currentVersion), versions \(versions)\(rowsBoundFrom.map { ", rows bound from \($0)" } ?? ""))"
+    }
     public var debugDescription: String { description }
     public var customMirror: Mirror {
         Mirror(self, children: ["currentVersion": currentVersion, "versions": versions], displayStyle: .struct)

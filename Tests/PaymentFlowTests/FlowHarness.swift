@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Cryptography
 import EventBus
 import Foundation
 import Kafka
@@ -47,9 +48,12 @@ final class FlowHarness: Sendable {
 
     /// `grayTwins`: also create the families' gray twin topics (for a canary worker); off by default, as every
     /// topic is a blocking round trip to the broker's control port that a test starting pays for.
+    /// `keysOlderThanRowBinding`: a keys file as made before sealed values were bound to their rows (its keyring has
+    /// no `rowsBoundFrom`), as a deployment of before has. `apiOptions`: more command-line options of paystream-api.
     static func start(
         riskRules: String? = nil, paymentQueryAfterSeconds: Double = 300, apiEnvironment: [String: String] = [:],
-        apiTLS: (cert: String, key: String, client: HTTPClient)? = nil, grayTwins: Bool = false
+        apiTLS: (cert: String, key: String, client: HTTPClient)? = nil, grayTwins: Bool = false, keysOlderThanRowBinding: Bool = false,
+        apiOptions: [String] = []
     ) async throws -> FlowHarness {
         let prefix = "f" + TestEnvironment.uniqueName("").replacingOccurrences(of: "-", with: "")
         let topics = FileManager.default.temporaryDirectory.appendingPathComponent(prefix)
@@ -71,7 +75,12 @@ final class FlowHarness: Sendable {
             _ = try? KafkaTestCluster.control("CREATE \(spec.name) \(spec.partitions) 3")
         }
         let database = try await PostgresTestDatabase.create()
-        let securityKeys = try SecurityKeys.generate()
+        let securityKeys =
+            keysOlderThanRowBinding
+            ? try SecurityKeys(
+                fields: FieldKeyring(currentVersion: 1, keys: [1: SecureRandom.bytes(count: 32)], indexKey: SecureRandom.bytes(count: 32)),
+                sessionKey: SecureRandom.bytes(count: 32))
+            : try SecurityKeys.generate()
         let keysFile = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-keys.json")
         try securityKeys.jsonRepresentation().write(to: keysFile, atomically: true, encoding: .utf8)
         let state = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-sim")
@@ -97,7 +106,7 @@ final class FlowHarness: Sendable {
             "--port", "\(port)", "--sandbox-state-dir", state.path, "--risk-rules", rules, "--redis-key-prefix", "\(prefix):",
             "--payment-query-after-seconds", "\(paymentQueryAfterSeconds)", "--payout-refusal-settle-seconds", "3",
             "--envelope-reload-settle-seconds", "1", "--refund-abnormal-recheck-seconds", "2", "--refund-refusal-settle-seconds", "3",
-        ] + keys + (apiTLS.map { ["--tls-cert", $0.cert, "--tls-key", $0.key] } ?? [])
+        ] + keys + (apiTLS.map { ["--tls-cert", $0.cert, "--tls-key", $0.key] } ?? []) + apiOptions
         let api = try ManagedProcess(executable: "paystream-api", arguments: apiArguments, environment: apiEnvironment, name: "api")
         let workerArguments = common + [
             "--families", families.filter { !$0.hasSuffix("notifications.outbound") }.joined(separator: ","), "--batch-wait-ms", "20",
@@ -122,12 +131,12 @@ final class FlowHarness: Sendable {
     /// when `body` fails.
     static func run(
         riskRules: String? = nil, paymentQueryAfterSeconds: Double = 300, apiEnvironment: [String: String] = [:],
-        apiTLS: (cert: String, key: String, client: HTTPClient)? = nil, grayTwins: Bool = false,
-        _ body: (FlowHarness) async throws -> Void
+        apiTLS: (cert: String, key: String, client: HTTPClient)? = nil, grayTwins: Bool = false, keysOlderThanRowBinding: Bool = false,
+        apiOptions: [String] = [], _ body: (FlowHarness) async throws -> Void
     ) async throws {
         let h = try await start(
             riskRules: riskRules, paymentQueryAfterSeconds: paymentQueryAfterSeconds, apiEnvironment: apiEnvironment, apiTLS: apiTLS,
-            grayTwins: grayTwins)
+            grayTwins: grayTwins, keysOlderThanRowBinding: keysOlderThanRowBinding, apiOptions: apiOptions)
         do {
             try await body(h)
             let report = try await h.verify()

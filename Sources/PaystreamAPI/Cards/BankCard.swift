@@ -30,8 +30,8 @@ struct BankCardRecord: Sendable, Encodable {
     }
 }
 
-/// The four elements as stored: each sealed under its own field label (``SealedColumns``), the card number, ID
-/// number and phone also as blind indexes.
+/// The four elements as stored: each sealed under its own field label (``SealedColumns``) for the card's row (its
+/// id and account), the card number, ID number and phone also as blind indexes.
 struct SealedCardElements: Sendable {
     var number: String
     var name: String
@@ -41,11 +41,12 @@ struct SealedCardElements: Sendable {
     var idNumberIndex: String
     var phoneIndex: String
 
-    init(_ elements: CardElements, cipher: FieldCipher) throws {
-        number = try cipher.seal(elements.cardNumber, field: SealedColumns.cardNumber)
-        name = try cipher.seal(elements.realName, field: SealedColumns.cardHolderName)
-        idNumber = try cipher.seal(elements.idNumber, field: SealedColumns.cardIDNumber)
-        phone = try cipher.seal(elements.phone, field: SealedColumns.cardPhone)
+    init(_ elements: CardElements, cardID: String, account: String, cipher: FieldCipher) throws {
+        let row = SealedColumns.cardRow(cardID: cardID, account: account)
+        number = try cipher.seal(elements.cardNumber, field: SealedColumns.cardNumber, row: row)
+        name = try cipher.seal(elements.realName, field: SealedColumns.cardHolderName, row: row)
+        idNumber = try cipher.seal(elements.idNumber, field: SealedColumns.cardIDNumber, row: row)
+        phone = try cipher.seal(elements.phone, field: SealedColumns.cardPhone, row: row)
         numberIndex = try Self.numberIndex(elements.cardNumber, cipher: cipher)
         idNumberIndex = try Self.idNumberIndex(elements.idNumber, cipher: cipher)
         phoneIndex = try Self.phoneIndex(elements.phone, cipher: cipher)
@@ -101,11 +102,13 @@ extension PaymentStore {
     func holderName(of account: String, cipher: FieldCipher) async throws -> String? {
         let rows = try await postgres.query(
             """
-            SELECT c.name_sealed FROM account_holders h JOIN bank_cards c ON c.card_id = h.first_card_id
+            SELECT c.card_id, c.account_id, c.name_sealed FROM account_holders h JOIN bank_cards c ON c.card_id = h.first_card_id
             WHERE h.account_id = \(account)
             """)
-        guard let sealed = try rows.first?.decode(String.self, column: "name_sealed") else { return nil }
-        return try cipher.open(sealed, field: SealedColumns.cardHolderName)
+        guard let row = rows.first else { return nil }
+        return try cipher.open(
+            try row.decode(String.self, column: "name_sealed"), field: SealedColumns.cardHolderName,
+            row: SealedColumns.cardRow(cardID: try row.decode(String.self, column: "card_id"), account: try row.decode(String.self, column: "account_id")))
     }
 
     /// A bound card opened for a payout, with what the risk rules read of it: when it was bound (`card_bound_at`)
@@ -129,11 +132,12 @@ extension PaymentStore {
             throw APIError.forbidden(
                 "withdraw.card_not_holders", "card \(cardID.prefix(64)) is not in the name of this account's holder; withdraw to the holder's own card")
         }
+        let sealedFor = SealedColumns.cardRow(cardID: cardID, account: account)
         let opened = BankAccount(
-            accountNumber: try cipher.open(try row.decode(String.self, column: "number_sealed"), field: SealedColumns.cardNumber),
-            holderName: try cipher.open(try row.decode(String.self, column: "name_sealed"), field: SealedColumns.cardHolderName),
+            accountNumber: try cipher.open(try row.decode(String.self, column: "number_sealed"), field: SealedColumns.cardNumber, row: sealedFor),
+            holderName: try cipher.open(try row.decode(String.self, column: "name_sealed"), field: SealedColumns.cardHolderName, row: sealedFor),
             bankName: try row.decode(String?.self, column: "bank_name") ?? "UNKNOWN",
-            mobile: try cipher.open(try row.decode(String.self, column: "phone_sealed"), field: SealedColumns.cardPhone))
+            mobile: try cipher.open(try row.decode(String.self, column: "phone_sealed"), field: SealedColumns.cardPhone, row: sealedFor))
         return OpenedCard(
             account: opened, boundAt: try row.decode(Date.self, column: "bound_at"), numberIndex: try row.decode(String.self, column: "number_index"))
     }

@@ -199,7 +199,7 @@ struct CardRoutes: Sendable {
         } catch let limited as SMSCodes.RateLimited {
             return Self.rateLimited(limited, correlationID: correlationID)
         }
-        let sealed = try SealedCardElements(elements, cipher: cipher)
+        let sealed = try SealedCardElements(elements, cardID: bindingID, account: caller.description, cipher: cipher)
         try await services.store.postgres.execute(
             """
             INSERT INTO bank_cards (card_id, account_id, status, number_sealed, name_sealed, id_number_sealed, phone_sealed,

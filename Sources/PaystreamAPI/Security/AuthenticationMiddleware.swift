@@ -67,7 +67,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         do {
             var identity = Authenticated()
             if let signed = try Self.signedHeaders(of: request, now: now()) {
-                guard signed.appID.utf8.count <= 64, let client = try await APIStages.signatureClient.measure({ try await security.client(signed.appID, now: signed.at) }) else {
+                guard signed.appID.utf8.count <= 64, let client = try await Self.client(signed.appID, at: signed.at, security, logger: logger) else {
                     throw Refusal(code: "auth.unknown_app", message: "no enabled API client \(signed.appID.prefix(64))")
                 }
                 let body = try await APIStages.signatureBody.measure { try await request.collectBody(upTo: maxRequestBodyBytes) }
@@ -91,6 +91,19 @@ struct AuthenticationMiddleware: RouterMiddleware {
             return .identified(identity)
         } catch let refusal as Refusal {
             return .refused(Self.refuse(refusal, request, logger: logger))
+        }
+    }
+
+    /// The enabled client `appID`, nil when there is none. A client whose stored secret does not open for it (damaged,
+    /// or copied from another client's row: ``SealedColumns``) signs nothing: it is refused as unknown, and logged.
+    private static func client(_ appID: String, at: Date, _ security: APISecurity, logger: Logger) async throws -> APIClients.Credentials? {
+        do {
+            return try await APIStages.signatureClient.measure { try await security.client(appID, now: at) }
+        } catch let error as CryptoError {
+            logger.error(
+                "an API client's stored secret does not open for it (damaged, or copied from another client); its requests are refused",
+                metadata: ["app_id": "\(appID)", "error": "\(error)"])
+            return nil
         }
     }
 

@@ -61,7 +61,8 @@ struct WithdrawalRecord: Sendable, Encodable {
         var accountDigits: Int?
         var accountIndex: String?
 
-        /// The fields sealed at rest (AES-256-GCM under the field keyring, the field label as associated data).
+        /// The fields sealed at rest (AES-256-GCM under the field keyring, the field label and the withdrawal's order
+        /// id as associated data: ``SealedColumns/withdrawalRow(orderID:)``).
         static var sealedFields: [(key: WritableKeyPath<Destination, String?>, label: String)] {
             [
                 (\.accountNumber, SealedColumns.withdrawalAccountNumber), (\.holderName, SealedColumns.withdrawalHolderName),
@@ -70,7 +71,7 @@ struct WithdrawalRecord: Sendable, Encodable {
         }
 
         /// As stored: the card number, holder name and phone sealed; last four digits, length and blind index beside.
-        func sealed(with cipher: FieldCipher) throws -> Destination {
+        func sealed(for orderID: String, with cipher: FieldCipher) throws -> Destination {
             var copy = self
             if let number = accountNumber {
                 copy.accountLast4 = String(number.suffix(4))
@@ -78,17 +79,19 @@ struct WithdrawalRecord: Sendable, Encodable {
                 copy.accountIndex = try cipher.blindIndex(field: SealedColumns.withdrawalAccountNumber, value: number)
             }
             for field in Self.sealedFields {
-                if let plain = self[keyPath: field.key] { copy[keyPath: field.key] = try cipher.seal(plain, field: field.label) }
+                if let plain = self[keyPath: field.key] {
+                    copy[keyPath: field.key] = try cipher.seal(plain, field: field.label, row: SealedColumns.withdrawalRow(orderID: orderID))
+                }
             }
             return copy
         }
 
         /// As the payout needs it: the sealed fields opened. Rows written before encryption (plain) pass as they are.
-        func opened(with cipher: FieldCipher) throws -> Destination {
+        func opened(for orderID: String, with cipher: FieldCipher) throws -> Destination {
             var copy = self
             for field in Self.sealedFields {
                 if let text = self[keyPath: field.key], (try? FieldCipher.keyVersion(of: text)) != nil {
-                    copy[keyPath: field.key] = try cipher.open(text, field: field.label)
+                    copy[keyPath: field.key] = try cipher.open(text, field: field.label, row: SealedColumns.withdrawalRow(orderID: orderID))
                 }
             }
             return copy

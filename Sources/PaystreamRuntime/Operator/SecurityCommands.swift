@@ -22,9 +22,11 @@ struct KeysCommand: AsyncParsableCommand {
             abstract: "Add a new current field key to the keys file and re-seal every stored secret under it.",
             discussion: """
                 Writes the keys file with the new version first (old versions stay, so every process can still open \
-                what it reads), then re-seals each sealed column row by row. Run it again after an interruption: \
-                rows already under the current version are skipped. Restart the API and schedulers afterwards so \
-                that they seal with the new version.
+                what it reads), then re-seals each sealed column row by row, each value for its row. Run it again \
+                after an interruption: values already under the current version and bound to their row are \
+                skipped. Restart the API and schedulers afterwards so that they seal with the new version. A keys \
+                file made before values were bound to their rows binds them from the new version on: once this \
+                has run, remove the old version from the file.
                 """)
         @OptionGroup var runtime: RuntimeOptions
         @Option(help: "The keys file to rotate (also PAYSTREAM_KEYS_FILE).") var keysFile: String?

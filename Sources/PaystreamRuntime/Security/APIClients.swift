@@ -5,7 +5,8 @@ import Postgres
 
 /// API clients: an app id bound to one user or merchant account, with an HMAC secret that signs its requests
 /// (``RequestSignature``). The secret is stored sealed with the field keyring (AES-256-GCM, field label
-/// `api_clients.secret`) and shown once, when the client is created.
+/// `api_clients.secret`, bound to the client's app id and account: ``SealedColumns/apiClientRow(appID:account:)``)
+/// and shown once, when the client is created.
 public struct APIClients: Sendable {
     public let postgres: PostgresClient
     public let cipher: FieldCipher
@@ -33,7 +34,7 @@ public struct APIClients: Sendable {
 
     /// Stores given credentials (tests and the demo provision known clients this way).
     public func insert(_ credentials: Credentials) async throws {
-        let sealed = try cipher.seal(Base64.encode(credentials.secret), field: Self.field)
+        let sealed = try Self.seal(credentials, cipher)
         try await postgres.execute(
             """
             INSERT INTO api_clients (app_id, account_id, secret_sealed)
@@ -47,7 +48,7 @@ public struct APIClients: Sendable {
         for c in credentials {
             ids.append(c.appID)
             accounts.append(c.account.description)
-            secrets.append(try cipher.seal(Base64.encode(c.secret), field: Self.field))
+            secrets.append(try Self.seal(c, cipher))
         }
         try await postgres.execute(
             """
@@ -61,8 +62,17 @@ public struct APIClients: Sendable {
         let rows = try await postgres.query(
             "SELECT account_id, secret_sealed FROM api_clients WHERE app_id = \(appID) AND disabled_at IS NULL")
         guard let row = rows.first, let account = AccountID(try row.decode(String.self, column: "account_id")) else { return nil }
-        let secret = try Base64.decode(cipher.open(try row.decode(String.self, column: "secret_sealed"), field: Self.field))
+        let secret = try Base64.decode(
+            cipher.open(
+                try row.decode(String.self, column: "secret_sealed"), field: Self.field,
+                row: SealedColumns.apiClientRow(appID: appID, account: account.description)))
         return Credentials(appID: appID, account: account, secret: secret)
+    }
+
+    static func seal(_ credentials: Credentials, _ cipher: FieldCipher) throws -> String {
+        try cipher.seal(
+            Base64.encode(credentials.secret), field: field,
+            row: SealedColumns.apiClientRow(appID: credentials.appID, account: credentials.account.description))
     }
 
     public func disable(_ appID: String) async throws {

@@ -5,6 +5,10 @@ import Postgres
 /// Every stored value sealed with the field keyring, for key rotation (`paystream keys rotate`). The code that
 /// seals takes its field labels from here (`APIClients`, `WithdrawalRecord.Destination`, `SealedCardElements`), so what is sealed and
 /// what is rotated cannot drift apart.
+///
+/// Each value is sealed for its row (``FieldCipher/seal(_:field:row:)``), whose identity is given here too: an API
+/// client's app id and account, a card's id and account, a withdrawal's order id. A value copied into another row,
+/// or a row moved to another account, no longer opens.
 public enum SealedColumns {
     /// The field label (associated data) of an API client's secret.
     public static let apiClientSecret = "api_clients.secret"
@@ -18,32 +22,45 @@ public enum SealedColumns {
     public static let cardIDNumber = "bank_cards.id_number"
     public static let cardPhone = "bank_cards.phone"
 
-    /// Plain columns: (table, key column, sealed column, field label).
-    static let columns: [(table: String, key: String, column: String, field: String)] = [
-        ("api_clients", "app_id", "secret_sealed", apiClientSecret),
-        ("bank_cards", "card_id", "number_sealed", cardNumber),
-        ("bank_cards", "card_id", "name_sealed", cardHolderName),
-        ("bank_cards", "card_id", "id_number_sealed", cardIDNumber),
-        ("bank_cards", "card_id", "phone_sealed", cardPhone),
+    /// The row identity an API client's secret is sealed for.
+    public static func apiClientRow(appID: String, account: String) -> String { "\(appID)/\(account)" }
+    /// The row identity a bank card's four elements are sealed for.
+    public static func cardRow(cardID: String, account: String) -> String { "\(cardID)/\(account)" }
+    /// The row identity a withdrawal's sealed destination is sealed for.
+    public static func withdrawalRow(orderID: String) -> String { orderID }
+
+    /// Plain columns: (table, key column, the row identity's second column, sealed column, field label, row identity).
+    static let columns: [(table: String, key: String, owner: String, column: String, field: String, row: @Sendable (String, String) -> String)] = [
+        ("api_clients", "app_id", "account_id", "secret_sealed", apiClientSecret, { apiClientRow(appID: $0, account: $1) }),
+        ("bank_cards", "card_id", "account_id", "number_sealed", cardNumber, { cardRow(cardID: $0, account: $1) }),
+        ("bank_cards", "card_id", "account_id", "name_sealed", cardHolderName, { cardRow(cardID: $0, account: $1) }),
+        ("bank_cards", "card_id", "account_id", "id_number_sealed", cardIDNumber, { cardRow(cardID: $0, account: $1) }),
+        ("bank_cards", "card_id", "account_id", "phone_sealed", cardPhone, { cardRow(cardID: $0, account: $1) }),
     ]
-    /// Members of a JSON column: (table, key column, JSON column, [(member, field label)]).
+    /// Members of a JSON column: (table, key column, JSON column, [(member, field label)]); the row identity is the key.
     static let jsonMembers: [(table: String, key: String, column: String, members: [(String, String)])] = [
         ("withdrawal_requests", "order_id", "destination",
          [("accountNumber", withdrawalAccountNumber), ("holderName", withdrawalHolderName), ("mobile", withdrawalMobile)])
     ]
 
-    /// Re-seals every value not under the current key version; returns how many were re-sealed. Each row is
-    /// updated only if it still holds what was read, so a concurrent writer is never overwritten.
+    /// Re-seals, for its row and under the current key version, every value that is not both; returns how many
+    /// were re-sealed. Each row is updated only if it still holds what was read, so a concurrent writer is never
+    /// overwritten. A value that opens neither for its row nor (sealed before rows were bound) for its field alone
+    /// throws: it was damaged or copied from another row.
     static func reseal(postgres: PostgresClient, cipher: FieldCipher) async throws -> Int {
         var count = 0
         for column in columns {
             let rows = try await postgres.query(
-                "SELECT \(identifier: column.key) AS k, \(identifier: column.column) AS v FROM \(identifier: column.table)")
+                """
+                SELECT \(identifier: column.key) AS k, \(identifier: column.owner) AS o, \(identifier: column.column) AS v
+                FROM \(identifier: column.table)
+                """)
             for row in rows {
                 let key = try row.decode(String.self, column: "k")
                 let sealed = try row.decode(String.self, column: "v")
-                guard try cipher.needsRotation(sealed) else { continue }
-                let fresh = try cipher.resealed(sealed, field: column.field)
+                let identity = column.row(key, try row.decode(String.self, column: "o"))
+                let (fresh, changed) = try cipher.resealed(sealed, field: column.field, row: identity)
+                guard changed else { continue }
                 try await postgres.execute(
                     """
                     UPDATE \(identifier: column.table) SET \(identifier: column.column) = \(fresh)
@@ -61,10 +78,10 @@ public enum SealedColumns {
                 guard var object = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else { continue }
                 var changed = 0
                 for (member, field) in json.members {
-                    guard let value = object[member] as? String, (try? FieldCipher.keyVersion(of: value)) != nil,
-                        try cipher.needsRotation(value)
-                    else { continue }
-                    object[member] = try cipher.resealed(value, field: field)
+                    guard let value = object[member] as? String, (try? FieldCipher.keyVersion(of: value)) != nil else { continue }
+                    let (fresh, resealed) = try cipher.resealed(value, field: field, row: withdrawalRow(orderID: key))
+                    guard resealed else { continue }
+                    object[member] = fresh
                     changed += 1
                 }
                 guard changed > 0 else { continue }
