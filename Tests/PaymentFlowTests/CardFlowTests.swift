@@ -331,9 +331,10 @@ import TestSupport
     /// Removing a card stops every withdrawal to it that has not been sent to Bill99: one waiting for review is
     /// rejected at once, one approved and not sent yet fails once Bill99 says it holds no such payout, one the worker
     /// freezes after the removal cannot be approved. Each comes back to the available balance once, nothing is paid,
-    /// and nothing is dead-lettered.
+    /// and nothing is dead-lettered. The API's sweep of those frozen after the removal is off here, so that the
+    /// approval's own guard is seen (`WeChatAccountFlowTests` has the sweep reject one).
     @Test func removingACardStopsTheWithdrawalsToItThatWereNotSent() async throws {
-        try await FlowHarness.run { h in
+        try await FlowHarness.run(apiOptions: ["--removed-destination-sweep-seconds", "0"]) { h in
             let (user, cardID) = try await h.fundedUserWithCard("rm", fen: 50_000, holder: "赵六")
             func withdraw(_ fen: Int) async throws -> String {
                 let reply = try await h.post("/v1/withdrawals", #"{"amountFen":\#(fen),"channel":"bill99","cardId":"\#(cardID)"}"#, as: user)

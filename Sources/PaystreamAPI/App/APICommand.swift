@@ -28,7 +28,9 @@ public struct APICommand: AsyncParsableCommand {
     public var httpIdleTimeoutSeconds: Double = 75
     @Option(help: "Send every event stream a keep-alive comment this often (shorter than any proxy's idle timeout).")
     public var pushKeepAliveSeconds: Double = 15
-    @Flag(help: "Do not run the dispatchers, the payment poller, the envelope activator and reloader in this process.") public var noDispatch = false
+    @Flag(help: "Do not run the dispatchers, the payment poller, the envelope activator and reloader, the removed-destination sweep in this process.") public var noDispatch = false
+    @Option(help: "Seconds between looks for withdrawals frozen after their holder removed the card or unbound the WeChat account they pay, which are then rejected as the removal would have; 0 turns the sweep off (an operator rejects them).")
+    public var removedDestinationSweepSeconds: Double = 2
     @Option(help: "Ask the channel about an unpaid order this many seconds after it was created (its notify may be lost).")
     public var paymentQueryAfterSeconds = 60.0
     @Option(help: "Close at the channel, and mark failed, an order still unpaid this many seconds after it was created. At least 7200: the channels keep an order payable for 2 hours.")
@@ -101,6 +103,9 @@ public struct APICommand: AsyncParsableCommand {
                     grabLog: GrabLogWatch(kafka: built.configuration.kafka(clientID: "paystream-api-grab-log"), registry: built.registry, logger: logger),
                     settleSeconds: envelopeReloadSettleSeconds),
             ]
+            if removedDestinationSweepSeconds > 0 {
+                group.append(RemovedDestinationSweep(services: services, interval: .milliseconds(Int64(removedDestinationSweepSeconds * 1000))))
+            }
         }
         if built.configuration.opsPort > 0 {
             let probe = built.probe

@@ -15,8 +15,8 @@ import Postgres
 /// rejected in the same transaction ("the card was removed by its holder", reviewed by the account), and its money
 /// comes back to the available balance; one approved is not sent again, and the payout dispatcher fails it once
 /// Bill99 confirms it holds no such payout (a try may have reached it before: then that payout goes on); one
-/// frozen after the removal cannot be approved (409 `withdraw.destination_removed`) and waits for an operator's
-/// rejection. Unbinding a WeChat account does the same for the WeChat withdrawals to it (``WeChatAccountRoutes``).
+/// frozen after the removal cannot be approved (409 `withdraw.destination_removed`), and the API's sweep rejects it
+/// within seconds as the removal would have (``RemovedDestinationSweep``). Unbinding a WeChat account does the same for the WeChat withdrawals to it (``WeChatAccountRoutes``).
 /// A payout already sent goes on: the bank has it.
 ///
 /// Guarantees: an account's cards are all in the name of one person, its holder: the first card confirmed makes

@@ -4325,7 +4325,7 @@ enum OpenAPIDocument {
             }
           },
           "409": {
-            "description": "Already reviewed (a second review is refused), or not `requested`, or it pays a card not in the name of the account's holder (requested before holders were kept; reject it), or a card or WeChat account its holder removed after requesting it (reject it). A request with the same `Idempotency-Key` is still running. Codes: `withdraw.already_reviewed`, `withdraw.not_reviewable`, `withdraw.card_not_holders`, `withdraw.destination_removed`, `idempotency.in_progress`.",
+            "description": "Already reviewed (a second review is refused), or not `requested`, or it pays a card not in the name of the account's holder (requested before holders were kept; reject it), or a card or WeChat account its holder removed after requesting it (the API rejects it within seconds). A request with the same `Idempotency-Key` is still running. Codes: `withdraw.already_reviewed`, `withdraw.not_reviewable`, `withdraw.card_not_holders`, `withdraw.destination_removed`, `idempotency.in_progress`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -12593,7 +12593,7 @@ enum OpenAPIDocument {
           },
           "destinationRemoved": {
             "type": "boolean",
-            "description": "The account removed the card or unbound the WeChat account since this withdrawal was requested: it is not paid there. One waiting for review cannot be approved (409 `withdraw.destination_removed`): an operator rejects it."
+            "description": "The account removed the card or unbound the WeChat account since this withdrawal was requested: it is not paid there. One waiting for review cannot be approved (409 `withdraw.destination_removed`); the API rejects it within seconds, as the removal does (`reviewedBy` the account, `reviewReason` the removal)."
           },
           "failureReason": {
             "type": "string",

@@ -382,18 +382,26 @@ struct WithdrawalRoutes: Sendable {
             // A row an operator reviewed while this waited for its lock is left out (FOR UPDATE checks the condition
             // again on the row it locks): the decision stands, and an approval is not paid out (payout dispatcher).
             let orderID = try row.decode(String.self, column: "order_id")
-            try await connection.execute(
-                """
-                UPDATE withdrawal_requests SET reviewed_by = \(account), review_reason = \(destination.reason), updated_at = now()
-                WHERE order_id = \(orderID)
-                """)
-            let event = try MoneyEvent(
-                payload: .withdrawalRejected(try WithdrawalRejected(orderID: orderID, reason: destination.reason)),
-                occurredAt: services.now(), correlationID: correlationID)
-            try await services.publisher.enqueue(event, family: .withdrawals, on: connection)
+            try await rejectLocked(orderID, reviewer: account, reason: destination.reason, services: services, correlationID: correlationID, on: connection)
             rejected.append(orderID)
         }
         return rejected
+    }
+
+    /// Marks withdrawal `orderID` (its row locked by the caller, not reviewed) rejected by `reviewer` for `reason`,
+    /// with its rejection in the outbox, in the caller's transaction.
+    static func rejectLocked(
+        _ orderID: String, reviewer: String, reason: String, services: APIServices, correlationID: String, on connection: PostgresConnection
+    ) async throws {
+        try await connection.execute(
+            """
+            UPDATE withdrawal_requests SET reviewed_by = \(reviewer), review_reason = \(reason), updated_at = now()
+            WHERE order_id = \(orderID)
+            """)
+        let event = try MoneyEvent(
+            payload: .withdrawalRejected(try WithdrawalRejected(orderID: orderID, reason: reason)), occurredAt: services.now(),
+            correlationID: correlationID)
+        try await services.publisher.enqueue(event, family: .withdrawals, on: connection)
     }
 
     /// Approve (reason nil) or reject: only a withdrawal the worker has frozen (`requested`) can be reviewed,

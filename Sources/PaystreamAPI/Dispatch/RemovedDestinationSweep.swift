@@ -1,0 +1,60 @@
+import Foundation
+import Logging
+import Postgres
+import ServiceLifecycle
+
+/// Rejects the withdrawals frozen after their holder removed their card or unbound their WeChat account.
+///
+/// Removing a card rejects, in the same transaction, the withdrawals to it that wait for review
+/// (``WithdrawalRoutes/rejectWaiting(to:of:services:correlationID:on:)``). A withdrawal requested just before the
+/// removal but frozen by the worker only after it is not among them: it cannot be approved (409
+/// `withdraw.destination_removed`), and it used to wait, its money frozen, until an operator rejected it. This
+/// sweep rejects it as the removal would have: reviewed by the account, for the removal's reason, the rejection in
+/// the outbox with the review in one transaction; the worker then unfreezes its money.
+///
+/// Guarantees: only withdrawals that are `requested` (frozen), not reviewed and whose destination is removed now
+/// (``WithdrawalRoutes/destinationRemoved``) are rejected, each once (`reviewed_by` is set under the row's lock, and
+/// rows another API process or a review holds are skipped, `SKIP LOCKED`); an operator's review that got the row
+/// first stands.
+struct RemovedDestinationSweep: Service {
+    let services: APIServices
+    var interval: Duration = .seconds(2)
+    /// Withdrawals rejected per transaction.
+    static let batch = 100
+
+    func run() async throws {
+        await runDispatchLoop("removed-destination sweep", interval: interval, logger: services.logger) { try await sweepOnce() }
+    }
+
+    /// Rejects up to ``batch`` such withdrawals; returns how many.
+    func sweepOnce() async throws -> Int {
+        let correlationID = "sweep-" + OrderNumbers.random(12)
+        let rejected = try await services.store.postgres.withTransaction { connection in
+            let rows = try await connection.query(
+                """
+                SELECT w.order_id, w.account_id, w.channel FROM withdrawal_requests w JOIN orders o ON o.order_id = w.order_id
+                WHERE o.kind = 'withdraw' AND o.status = 'requested' AND w.reviewed_by IS NULL
+                  AND \(literalSQL: WithdrawalRoutes.destinationRemoved)
+                ORDER BY w.order_id
+                LIMIT \(Self.batch)
+                FOR UPDATE OF w SKIP LOCKED
+                """)
+            var rejected: [(order: String, account: String)] = []
+            for row in rows {
+                let orderID = try row.decode(String.self, column: "order_id")
+                let account = try row.decode(String.self, column: "account_id")
+                let reason = WithdrawalRoutes.RemovedDestination.reason(channel: try row.decode(String.self, column: "channel"))
+                try await WithdrawalRoutes.rejectLocked(
+                    orderID, reviewer: account, reason: reason, services: services, correlationID: correlationID, on: connection)
+                rejected.append((orderID, account))
+            }
+            return rejected
+        }
+        for (orderID, account) in rejected {
+            services.logger.notice(
+                "withdrawal frozen after its destination was removed: rejected",
+                metadata: ["order_id": "\(orderID)", "account": "\(account)", "correlation_id": "\(correlationID)"])
+        }
+        return rejected.count
+    }
+}
