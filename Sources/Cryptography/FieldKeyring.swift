@@ -33,7 +33,7 @@ public struct FieldKeyring: Sendable, CustomStringConvertible, CustomDebugString
     public let rowsBoundFrom: Int?
 
     /// A keyring from raw keys. See the type's guarantees for what throws; `rowsBoundFrom`, when given, is in
-    /// ``versionRange``.
+    /// ``versionRange`` and not above the highest version.
     public init(currentVersion: Int, keys: [Int: [UInt8]], indexKey: [UInt8], rowsBoundFrom: Int? = nil) throws(CryptoError) {
         guard !keys.isEmpty else { throw CryptoError(.invalidKeyring, "the keyring has no data keys") }
         if let rowsBoundFrom, !Self.versionRange.contains(rowsBoundFrom) {
@@ -60,6 +60,9 @@ public struct FieldKeyring: Sendable, CustomStringConvertible, CustomDebugString
                 throw CryptoError(.invalidKeyring, "data key versions \(version) and \(otherVersion) are equal")
             }
         }
+        if let rowsBoundFrom, let highest = keys.keys.max(), rowsBoundFrom > highest {
+            throw CryptoError(.invalidKeyring, "rowsBoundFrom \(rowsBoundFrom) is above the highest key version \(highest)")
+        }
         self.currentVersion = currentVersion
         self.dataKeys = keys
         self.indexKey = indexKey
@@ -83,6 +86,12 @@ public struct FieldKeyring: Sendable, CustomStringConvertible, CustomDebugString
         var keys = dataKeys
         keys[version] = SecureRandom.bytes(count: Self.keyByteCount)
         return try FieldKeyring(currentVersion: version, keys: keys, indexKey: indexKey, rowsBoundFrom: rowsBoundFrom ?? version)
+    }
+
+    /// This keyring with every version bound to rows: once every stored text was re-sealed for its row (as
+    /// `paystream keys rotate` does), none sealed for its field alone opens any more, whatever its version.
+    public func bindingRowsUnderEveryVersion() throws(CryptoError) -> FieldKeyring {
+        try FieldKeyring(currentVersion: currentVersion, keys: dataKeys, indexKey: indexKey, rowsBoundFrom: versions.first ?? currentVersion)
     }
 
     /// Whether a text under `version` may have been sealed for its field alone, before rows were bound.

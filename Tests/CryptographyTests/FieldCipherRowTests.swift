@@ -63,6 +63,12 @@ import Testing
         // An unbound text under version 3 could only be forged by someone holding the key: it is refused all the same.
         let forged = try rotated.seal("13900000000", field: "bank_cards.phone")
         #expect(throws: CryptoError.self) { try rotated.open(forged, field: "bank_cards.phone", row: "BC1/user:alice") }
+        // Once every value is re-sealed, the keyring binds rows under every version: version 2's unbound text (kept
+        // from before, say) no longer opens, while the texts sealed for their rows do.
+        let everywhere = FieldCipher(keyring: try rotated.keyring.bindingRowsUnderEveryVersion())
+        #expect(everywhere.keyring.rowsBoundFrom == 1 && !everywhere.keyring.mayHoldUnboundTexts(version: 1))
+        #expect(throws: CryptoError.self) { try everywhere.open(before, field: "bank_cards.phone", row: "BC1/user:alice") }
+        #expect(try everywhere.open(resealed.text, field: "bank_cards.phone", row: "BC1/user:alice") == "13800138000")
         // Once version 2 is retired, nothing unbound can open any more.
         let retired = FieldCipher(keyring: try rotated.keyring.removingKey(version: 2))
         do {
@@ -81,9 +87,11 @@ import Testing
         // A key file of before row binding has no such member, and keeps none when written again.
         #expect(try FieldKeyring(json: Self.legacy().jsonRepresentation()).rowsBoundFrom == nil)
         #expect(!(try Self.legacy().jsonRepresentation().contains("rowsBoundFrom")))
-        // Out of range: refused.
-        #expect(throws: CryptoError.self) {
-            try FieldKeyring(json: #"{"current": 1, "keys": {"1": "\#(FieldKeyFixtures.key1)"}, "index": "\#(FieldKeyFixtures.index)", "rowsBoundFrom": 0}"#)
+        // Out of range, or above every version (it would leave every version open to unbound texts): refused.
+        for from in [0, 2] {
+            #expect(throws: CryptoError.self) {
+                try FieldKeyring(json: #"{"current": 1, "keys": {"1": "\#(FieldKeyFixtures.key1)"}, "index": "\#(FieldKeyFixtures.index)", "rowsBoundFrom": \#(from)}"#)
+            }
         }
     }
 

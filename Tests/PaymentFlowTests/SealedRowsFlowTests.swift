@@ -34,6 +34,15 @@ import Testing
         return (words[at], try Base64.decode(words[at + 1]))
     }
 
+    /// Whether the payout dispatcher logs, within 20 s, that withdrawal `orderID` cannot be dispatched and waits.
+    static func waits(_ h: FlowHarness, _ orderID: String) async -> Bool {
+        await eventually(timeoutSeconds: 20) {
+            ((try? String(contentsOf: h.api.logFile, encoding: .utf8)) ?? "").split(separator: "\n").contains {
+                $0.contains("it waits, the others go on") && $0.contains(orderID)
+            }
+        }
+    }
+
     static func sealedSecret(_ h: FlowHarness, _ appID: String) async throws -> String {
         let rows = try await h.database.client.query("SELECT secret_sealed FROM api_clients WHERE app_id = \(appID)")
         return try #require(try rows.first?.decode(String.self, column: "secret_sealed"))
@@ -112,12 +121,27 @@ import Testing
             }
             // Hers is paid to her card; the victim's is not sent anywhere: it waits, approved, its money frozen.
             #expect(await h.waitFor(hers, status: "paidOut"))
-            #expect(await eventually(timeoutSeconds: 20) {
-                ((try? String(contentsOf: h.api.logFile, encoding: .utf8)) ?? "").contains("it waits, the others go on")
-            })
+            #expect(await Self.waits(h, victims))
             #expect(try await h.orderStatus(victims) == "approved")
-            #expect(try await h.balance(victim.user) == (47_000, 3_000))
+
+            // 3. Nor written in plain text (as destinations were before they were sealed), nor sent to another WeChat
+            // account: the route sealed with each destination no longer matches.
+            let plain = try #require(
+                try await h.post("/v1/withdrawals", #"{"amountFen":4000,"channel":"bill99","cardId":"\#(victim.cardID)"}"#, as: victim.user)
+                    .string("orderId"))
+            #expect(await h.waitFor(plain, status: "requested"))
+            _ = try await h.database.client.execute(
+                """
+                UPDATE withdrawal_requests SET destination = destination || '{"accountNumber": "6217000000000000001", "accountLast4": "0001"}'::jsonb
+                WHERE order_id = \(plain)
+                """)
+            #expect(try await h.post("/v1/admin/withdrawals/\(plain)/approve", "{}", admin: "ops-lee").status == 202)
+            #expect(await Self.waits(h, plain))
+            #expect(try await h.orderStatus(plain) == "approved")
+            #expect(try await h.balance(victim.user) == (43_000, 7_000))
             #expect(try await h.balance(mallory.user) == (49_000, 0))
+            let payouts = try JSONSerialization.jsonObject(with: Data(try await h.sandbox(.GET, "/sandbox/payouts").body)) as? [[String: Any]] ?? []
+            #expect(payouts.allSatisfy { ![victims, plain].contains($0["outBillNo"] as? String ?? "") }, "\(payouts)")
         }
     }
 
@@ -136,15 +160,13 @@ import Testing
             let other = try await Self.newClient(h, for: "user:srr-other-\(Int.random(in: 100_000...999_999))")
 
             // Seal the client's secret, the card's elements and the withdrawal's destination again for their field
-            // alone, as the version before wrote them.
+            // alone, as the versions before wrote them.
             func unbound(_ sealed: String, _ field: String, row: String) throws -> String {
                 try cipher.seal(try cipher.open(sealed, field: field, row: row), field: field)
             }
-            _ = try await h.database.client.execute(
-                """
-                UPDATE api_clients SET secret_sealed = \(try unbound(try await Self.sealedSecret(h, client.appID), SealedColumns.apiClientSecret, row: SealedColumns.apiClientRow(appID: client.appID, account: user)))
-                WHERE app_id = \(client.appID)
-                """)
+            let unboundSecret = try unbound(
+                try await Self.sealedSecret(h, client.appID), SealedColumns.apiClientSecret, row: SealedColumns.apiClientRow(appID: client.appID, account: user))
+            _ = try await h.database.client.execute("UPDATE api_clients SET secret_sealed = \(unboundSecret) WHERE app_id = \(client.appID)")
             let card = try #require(try await h.database.client.query("SELECT number_sealed, name_sealed, phone_sealed, id_number_sealed FROM bank_cards WHERE card_id = \(cardID)").first)
             let cardRow = SealedColumns.cardRow(cardID: cardID, account: user)
             _ = try await h.database.client.execute(
@@ -161,6 +183,8 @@ import Testing
             for (member, field) in [("accountNumber", SealedColumns.withdrawalAccountNumber), ("holderName", SealedColumns.withdrawalHolderName), ("mobile", SealedColumns.withdrawalMobile)] {
                 destination[member] = try unbound(try #require(destination[member] as? String), field, row: SealedColumns.withdrawalRow(orderID: order))
             }
+            // Nor had destinations a sealed route.
+            #expect(destination.removeValue(forKey: "route") != nil)
             let rewritten = String(decoding: try JSONSerialization.data(withJSONObject: destination), as: UTF8.self)
             _ = try await h.database.client.execute("UPDATE withdrawal_requests SET destination = \(rewritten)::jsonb WHERE order_id = \(order)")
             // Under the old keys they open, as they did before the upgrade.
@@ -169,13 +193,15 @@ import Testing
             // The rotation binds them: a new version, bound from it on, every value re-sealed for its row.
             let rotated = try await h.paystream(["keys", "rotate"])
             #expect(rotated.status == 0, "\(rotated.output)")
+            // Every value re-sealed, the keys bind rows under every version: nothing unbound opens any more.
             let keys = try SecurityKeys(json: try String(contentsOf: h.keysFile, encoding: .utf8))
-            #expect(keys.fields.currentVersion == 2 && keys.fields.rowsBoundFrom == 2)
+            #expect(keys.fields.currentVersion == 2 && keys.fields.rowsBoundFrom == 1)
             let newCipher = keys.cipher
             for (text, field, row) in [
                 (try await Self.sealedSecret(h, client.appID), SealedColumns.apiClientSecret, SealedColumns.apiClientRow(appID: client.appID, account: user)),
                 (try #require(try await h.database.client.query("SELECT number_sealed FROM bank_cards WHERE card_id = \(cardID)").first?.decode(String.self, column: "number_sealed")), SealedColumns.cardNumber, cardRow),
                 (try #require(try await h.database.client.query("SELECT destination->>'accountNumber' AS n FROM withdrawal_requests WHERE order_id = \(order)").first?.decode(String.self, column: "n")), SealedColumns.withdrawalAccountNumber, SealedColumns.withdrawalRow(orderID: order)),
+                (try #require(try await h.database.client.query("SELECT destination->>'route' AS n FROM withdrawal_requests WHERE order_id = \(order)").first?.decode(String.self, column: "n")), SealedColumns.withdrawalRoute, SealedColumns.withdrawalRow(orderID: order)),
             ] {
                 #expect(try newCipher.openReportingBinding(text, field: field, row: row).bound, "\(field) not bound after the rotation")
                 #expect(try FieldCipher.keyVersion(of: text) == 2)
@@ -190,10 +216,12 @@ import Testing
             let second = try #require(
                 try await h.post("/v1/withdrawals", #"{"amountFen":1000,"channel":"bill99","cardId":"\#(cardID)"}"#, as: user).string("orderId"))
             #expect(await h.waitFor(second, status: "requested"))
-            // And a value copied to another row no longer opens there.
-            _ = try await h.database.client.execute(
-                "UPDATE api_clients SET secret_sealed = \(try await Self.sealedSecret(h, client.appID)) WHERE app_id = \(other.appID)")
-            #expect(try await Self.balance(h, appID: other.appID, secret: client.secret).status == 401)
+            // And a value copied to another row no longer opens there, neither as re-sealed nor as it was before
+            // (unbound, under version 1).
+            for text in [try await Self.sealedSecret(h, client.appID), unboundSecret] {
+                _ = try await h.database.client.execute("UPDATE api_clients SET secret_sealed = \(text) WHERE app_id = \(other.appID)")
+                #expect(try await Self.balance(h, appID: other.appID, secret: client.secret).status == 401)
+            }
         }
     }
 }

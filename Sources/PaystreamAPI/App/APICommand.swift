@@ -10,7 +10,8 @@ import Risk
 import ServiceLifecycle
 
 /// `paystream-api`: the HTTP API for clients, merchants, the back office and the channels' notifies, plus the
-/// payout and refund dispatchers, the payment poller, the envelope activator and the envelope reloader.
+/// payout and refund dispatchers, the payment poller, the envelope activator and the envelope reloader, and the sweep
+/// that rejects withdrawals frozen after their destination was removed.
 public struct APICommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "paystream-api",
@@ -60,6 +61,9 @@ public struct APICommand: AsyncParsableCommand {
         // paid. Tests shorten it with a flag nothing else passes.
         guard paymentExpireSeconds >= 7_200 || (testShortPaymentExpiry && paymentExpireSeconds > 0) else {
             throw ValidationError("--payment-expire-seconds must be at least 7200 (the channels' own expiry of an order), not \(paymentExpireSeconds)")
+        }
+        guard removedDestinationSweepSeconds == 0 || (0.1...3600).contains(removedDestinationSweepSeconds) else {
+            throw ValidationError("--removed-destination-sweep-seconds must be 0 (off) or between 0.1 and 3600, not \(removedDestinationSweepSeconds)")
         }
         guard envelopeReloadSettleSeconds >= 0 else { throw ValidationError("--envelope-reload-settle-seconds must be at least 0") }
         guard refundAbnormalRecheckSeconds >= 1 else { throw ValidationError("--refund-abnormal-recheck-seconds must be at least 1") }

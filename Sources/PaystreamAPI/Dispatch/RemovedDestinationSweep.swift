@@ -40,14 +40,15 @@ struct RemovedDestinationSweep: Service {
                 FOR UPDATE OF w SKIP LOCKED
                 """)
             var rejected: [(order: String, account: String)] = []
-            for row in rows {
+            // One row that fails is rolled back alone and looked at again next round; the others go on.
+            try await forEachClaimedRow(rows, on: connection, logger: services.logger, what: "removed-destination sweep", key: "order_id") { row in
                 let orderID = try row.decode(String.self, column: "order_id")
                 let account = try row.decode(String.self, column: "account_id")
                 let reason = WithdrawalRoutes.RemovedDestination.reason(channel: try row.decode(String.self, column: "channel"))
                 try await WithdrawalRoutes.rejectLocked(
                     orderID, reviewer: account, reason: reason, services: services, correlationID: correlationID, on: connection)
                 rejected.append((orderID, account))
-            }
+            } putOff: { _ in }
             return rejected
         }
         for (orderID, account) in rejected {

@@ -4325,7 +4325,7 @@ enum OpenAPIDocument {
             }
           },
           "409": {
-            "description": "Already reviewed (a second review is refused), or not `requested`, or it pays a card not in the name of the account's holder (requested before holders were kept; reject it), or a card or WeChat account its holder removed after requesting it (the API rejects it within seconds). A request with the same `Idempotency-Key` is still running. Codes: `withdraw.already_reviewed`, `withdraw.not_reviewable`, `withdraw.card_not_holders`, `withdraw.destination_removed`, `idempotency.in_progress`.",
+            "description": "Already reviewed (a second review is refused), or not `requested`, or it pays a card not in the name of the account's holder (requested before holders were kept; reject it), or a card or WeChat account its holder removed after requesting it (the API rejects it within seconds, unless its sweep is turned off). A request with the same `Idempotency-Key` is still running. Codes: `withdraw.already_reviewed`, `withdraw.not_reviewable`, `withdraw.card_not_holders`, `withdraw.destination_removed`, `idempotency.in_progress`.",
             "headers": {
               "X-Request-Id": {
                 "$ref": "#/components/headers/X-Request-Id"
@@ -6235,7 +6235,7 @@ enum OpenAPIDocument {
           "Cards"
         ],
         "summary": "Remove a bound card",
-        "description": "The card can no longer be withdrawn to; past withdrawals keep their destination. Withdrawals to it that were not sent to Bill99 are stopped: one waiting for review is rejected at once (`reviewedBy` the account, `reviewReason` \"the card was removed by its holder\") and its money comes back to the available balance; one approved is not sent again, and fails (unfrozen) once Bill99 confirms it holds no such payout (an earlier try whose answer was lost goes on to its end); one frozen after the removal cannot be approved and waits for an operator's rejection. A payout already sent goes on.",
+        "description": "The card can no longer be withdrawn to; past withdrawals keep their destination. Withdrawals to it that were not sent to Bill99 are stopped: one waiting for review is rejected at once (`reviewedBy` the account, `reviewReason` \"the card was removed by its holder\") and its money comes back to the available balance; one approved is not sent again, and fails (unfrozen) once Bill99 confirms it holds no such payout (an earlier try whose answer was lost goes on to its end); one frozen after the removal cannot be approved, and the API rejects it within seconds as the removal would have (unless its sweep is turned off, `--removed-destination-sweep-seconds 0`: then an operator rejects it). A payout already sent goes on.",
         "parameters": [
           {
             "name": "cardId",
@@ -7020,7 +7020,7 @@ enum OpenAPIDocument {
           "WeChat accounts"
         ],
         "summary": "Remove a bound WeChat account",
-        "description": "Its openid can no longer be named by new withdrawals; past withdrawals keep their destination. The WeChat user may then be bound again, by any account. Unbinding stops the WeChat withdrawals to this openid that were not sent, as removing a card does (`DELETE /v1/cards/{cardId}`): one waiting for review is rejected at once, one approved is not sent again and fails once WeChat confirms it holds no such transfer, one frozen after the unbinding cannot be approved. A transfer already waiting for the user's confirmation is cancelled at WeChat and unfrozen; its `packageInfo` is no longer answered meanwhile. Binding the same WeChat user again before the dispatcher has stopped an approved withdrawal lets it go on.",
+        "description": "Its openid can no longer be named by new withdrawals; past withdrawals keep their destination. The WeChat user may then be bound again, by any account. Unbinding stops the WeChat withdrawals to this openid that were not sent, as removing a card does (`DELETE /v1/cards/{cardId}`): one waiting for review is rejected at once, one approved is not sent again and fails once WeChat confirms it holds no such transfer, one frozen after the unbinding cannot be approved and is rejected by the API within seconds. A transfer already waiting for the user's confirmation is cancelled at WeChat and unfrozen; its `packageInfo` is no longer answered meanwhile. Binding the same WeChat user again before the dispatcher has stopped an approved withdrawal lets it go on.",
         "parameters": [
           {
             "name": "bindingId",

@@ -99,7 +99,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
     private static func client(_ appID: String, at: Date, _ security: APISecurity, logger: Logger) async throws -> APIClients.Credentials? {
         do {
             return try await APIStages.signatureClient.measure { try await security.client(appID, now: at) }
-        } catch let error as CryptoError {
+        } catch let error as CryptoError where error.code == .authenticationFailed {
             logger.error(
                 "an API client's stored secret does not open for it (damaged, or copied from another client); its requests are refused",
                 metadata: ["app_id": "\(appID)", "error": "\(error)"])

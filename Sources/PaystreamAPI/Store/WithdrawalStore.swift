@@ -25,7 +25,8 @@ struct WithdrawalRecord: Sendable, Encodable {
     /// Withheld once the WeChat account was unbound: that WeChat user is no longer to confirm it.
     var packageInfo: String?
     /// The account removed the card or unbound the WeChat account since this withdrawal was requested: it is not
-    /// paid there (``WithdrawalRoutes/destinationRemoved``); one waiting for review is for an operator to reject.
+    /// paid there (``WithdrawalRoutes/destinationRemoved``); one waiting for review cannot be approved, and the API
+    /// rejects it (``RemovedDestinationSweep``).
     var destinationRemoved = false
     var failureReason: String?
     /// An operator's resolution of a held payout (``WithdrawalRoutes/resolve(_:admin:body:correlationID:)``).
@@ -60,6 +61,9 @@ struct WithdrawalRecord: Sendable, Encodable {
         var accountLast4: String?
         var accountDigits: Int?
         var accountIndex: String?
+        /// The members above that say where the money goes (``SealedColumns/withdrawalRouteMembers``), sealed for the
+        /// order: a payout checks that they are unchanged. Never in an answer.
+        var route: String?
 
         /// The fields sealed at rest (AES-256-GCM under the field keyring, the field label and the withdrawal's order
         /// id as associated data: ``SealedColumns/withdrawalRow(orderID:)``).
@@ -83,18 +87,48 @@ struct WithdrawalRecord: Sendable, Encodable {
                     copy[keyPath: field.key] = try cipher.seal(plain, field: field.label, row: SealedColumns.withdrawalRow(orderID: orderID))
                 }
             }
+            copy.route = nil
+            copy.route = try cipher.seal(try copy.routeText(), field: SealedColumns.withdrawalRoute, row: SealedColumns.withdrawalRow(orderID: orderID))
             return copy
         }
 
-        /// As the payout needs it: the sealed fields opened. Rows written before encryption (plain) pass as they are.
+        /// As the payout needs it: the sealed fields opened, and the route checked. Under a keyring that binds rows
+        /// (``FieldKeyring/rowsBoundFrom``) every field is sealed and the route is there; under one older than that,
+        /// fields written before destinations were sealed (plain) pass as they are, and a missing route is not
+        /// checked, until `paystream keys rotate` seals them. Throws ``Tampered`` or a `CryptoError` for a destination
+        /// changed since it was written.
         func opened(for orderID: String, with cipher: FieldCipher) throws -> Destination {
+            let row = SealedColumns.withdrawalRow(orderID: orderID)
+            let bound = cipher.keyring.rowsBoundFrom != nil
             var copy = self
             for field in Self.sealedFields {
-                if let text = self[keyPath: field.key], (try? FieldCipher.keyVersion(of: text)) != nil {
-                    copy[keyPath: field.key] = try cipher.open(text, field: field.label, row: SealedColumns.withdrawalRow(orderID: orderID))
+                guard let text = self[keyPath: field.key] else { continue }
+                if (try? FieldCipher.keyVersion(of: text)) != nil {
+                    copy[keyPath: field.key] = try cipher.open(text, field: field.label, row: row)
+                } else if bound {
+                    throw Tampered(description: "withdrawal \(orderID)'s \(field.label) is not sealed")
                 }
             }
+            if let route {
+                var plain = self
+                plain.route = nil
+                guard try cipher.open(route, field: SealedColumns.withdrawalRoute, row: row) == plain.routeText() else {
+                    throw Tampered(description: "withdrawal \(orderID)'s destination was changed since it was requested (its route does not match)")
+                }
+            } else if bound {
+                throw Tampered(description: "withdrawal \(orderID)'s destination has no route")
+            }
+            copy.route = nil
             return copy
+        }
+
+        /// A destination changed since it was written.
+        struct Tampered: Error, CustomStringConvertible { let description: String }
+
+        /// ``SealedColumns/withdrawalRouteText(_:)`` of this destination, as stored.
+        func routeText() throws -> String {
+            let object = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(self)) as? [String: Any] ?? [:]
+            return SealedColumns.withdrawalRouteText(object)
         }
 
         /// As answered: the card number as stars and its last four digits; the holder's name and phone left out.
@@ -110,6 +144,7 @@ struct WithdrawalRecord: Sendable, Encodable {
             copy.accountLast4 = nil
             copy.accountDigits = nil
             copy.accountIndex = nil
+            copy.route = nil
             return copy
         }
 

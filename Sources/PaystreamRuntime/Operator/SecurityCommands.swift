@@ -25,8 +25,10 @@ struct KeysCommand: AsyncParsableCommand {
                 what it reads), then re-seals each sealed column row by row, each value for its row. Run it again \
                 after an interruption: values already under the current version and bound to their row are \
                 skipped. Restart the API and schedulers afterwards so that they seal with the new version. A keys \
-                file made before values were bound to their rows binds them from the new version on: once this \
-                has run, remove the old version from the file.
+                file made before values were bound to their rows is marked, once every value is re-sealed for its \
+                row, as binding rows under every version: from then on no value sealed for its field alone opens. \
+                Run it only once every process runs a version that binds rows (they seal for the row whatever their \
+                keys file says).
                 """)
         @OptionGroup var runtime: RuntimeOptions
         @Option(help: "The keys file to rotate (also PAYSTREAM_KEYS_FILE).") var keysFile: String?
@@ -42,7 +44,12 @@ struct KeysCommand: AsyncParsableCommand {
             let postgres = PostgresClient(configuration: try PostgresConfiguration(url: configuration.postgresURL), logger: Logger(label: "paystream.keys"))
             defer { Task { await postgres.shutdown() } }
             let resealed = try await SealedColumns.reseal(postgres: postgres, cipher: rotated.cipher)
-            print("keys rotate: current version \(rotated.fields.currentVersion); re-sealed \(resealed) value(s)")
+            // Every stored value is sealed for its row now: no version needs to open values sealed for a field alone.
+            let bound = try SecurityKeys(fields: rotated.fields.bindingRowsUnderEveryVersion(), sessionKey: rotated.sessionKey)
+            if bound.fields.rowsBoundFrom != rotated.fields.rowsBoundFrom {
+                try bound.jsonRepresentation().write(toFile: path, atomically: true, encoding: .utf8)
+            }
+            print("keys rotate: current version \(rotated.fields.currentVersion); re-sealed \(resealed) value(s); rows bound under every version")
             await postgres.shutdown()
         }
     }
