@@ -34,11 +34,12 @@ import Testing
         return (words[at], try Base64.decode(words[at + 1]))
     }
 
-    /// Whether the payout dispatcher logs, within 20 s, that withdrawal `orderID` cannot be dispatched and waits.
-    static func waits(_ h: FlowHarness, _ orderID: String) async -> Bool {
+    /// Whether the payout dispatcher logs, within 20 s, that withdrawal `orderID` cannot be dispatched, for `reason`,
+    /// and waits.
+    static func waits(_ h: FlowHarness, _ orderID: String, for reason: String) async -> Bool {
         await eventually(timeoutSeconds: 20) {
             ((try? String(contentsOf: h.api.logFile, encoding: .utf8)) ?? "").split(separator: "\n").contains {
-                $0.contains("it waits, the others go on") && $0.contains(orderID)
+                $0.contains("it waits, the others go on") && $0.contains(orderID) && $0.contains(reason)
             }
         }
     }
@@ -121,7 +122,7 @@ import Testing
             }
             // Hers is paid to her card; the victim's is not sent anywhere: it waits, approved, its money frozen.
             #expect(await h.waitFor(hers, status: "paidOut"))
-            #expect(await Self.waits(h, victims))
+            #expect(await Self.waits(h, victims, for: "does not open for this row of withdrawal."))
             #expect(try await h.orderStatus(victims) == "approved")
 
             // 3. Nor written in plain text (as destinations were before they were sealed), nor sent to another WeChat
@@ -136,12 +137,43 @@ import Testing
                 WHERE order_id = \(plain)
                 """)
             #expect(try await h.post("/v1/admin/withdrawals/\(plain)/approve", "{}", admin: "ops-lee").status == 202)
-            #expect(await Self.waits(h, plain))
+            #expect(await Self.waits(h, plain, for: "withdrawal.accountNumber is not sealed"))
             #expect(try await h.orderStatus(plain) == "approved")
+
+            // 4. Nor paid more than was frozen, nor at another bank: Mallory raises her own withdrawal's amount, and
+            // moves another one's bank, leaving every sealed member as it was.
+            var changed: [String] = []
+            for (fen, change) in [
+                (1_000, "SET amount_fen = 20000"),
+                (1_000, #"SET destination = destination || '{"bankName": "Mallory Savings"}'::jsonb"#),
+            ] {
+                let order = try #require(
+                    try await h.post("/v1/withdrawals", #"{"amountFen":\#(fen),"channel":"bill99","cardId":"\#(mallory.cardID)"}"#, as: mallory.user)
+                        .string("orderId"))
+                #expect(await h.waitFor(order, status: "requested"))
+                _ = try await h.database.client.execute("UPDATE withdrawal_requests \(unsafeRaw: change) WHERE order_id = \(order)")
+                #expect(try await h.post("/v1/admin/withdrawals/\(order)/approve", "{}", admin: "ops-lee").status == 202)
+                #expect(await Self.waits(h, order, for: "its route does not match"), "\(change)")
+                changed.append(order)
+            }
             #expect(try await h.balance(victim.user) == (43_000, 7_000))
-            #expect(try await h.balance(mallory.user) == (49_000, 0))
+            #expect(try await h.balance(mallory.user) == (47_000, 2_000))
             let payouts = try JSONSerialization.jsonObject(with: Data(try await h.sandbox(.GET, "/sandbox/payouts").body)) as? [[String: Any]] ?? []
-            #expect(payouts.allSatisfy { ![victims, plain].contains($0["outBillNo"] as? String ?? "") }, "\(payouts)")
+            #expect(payouts.contains { $0["outBillNo"] as? String == hers }, "\(payouts)")
+            #expect(payouts.allSatisfy { !([victims, plain] + changed).contains($0["outBillNo"] as? String ?? "") }, "\(payouts)")
+
+            // 5. A rotation does not make them payable: it seals no plain member and gives no route under keys that bind
+            // rows, lists them, and fails; after it, with the new keys, they still wait.
+            let rotated = try await h.paystream(["keys", "rotate"])
+            #expect(rotated.status != 0 && rotated.output.contains("\(plain) destination: accountNumber not sealed"), "\(rotated.output)")
+            #expect(rotated.output.contains("\(victims) destination"), "\(rotated.output)")
+            await h.killAPI()
+            try await h.restartAPI()
+            for (order, reason) in [(plain, "withdrawal.accountNumber is not sealed"), (changed[0], "its route does not match")] {
+                try await h.releaseToDispatcher(order)
+                #expect(await Self.waits(h, order, for: reason))
+                #expect(try await h.orderStatus(order) == "approved")
+            }
         }
     }
 

@@ -78,7 +78,7 @@ extension ConsoleRoutes {
                 if reviewing, row.destinationRemoved {
                     // Its card or WeChat account was removed since it was requested: it cannot be approved.
                     """
-                    <strong id="removed-\(row.orderId)">destination removed by its holder: it cannot be approved (the API rejects it within seconds)</strong>\
+                    <strong id="removed-\(row.orderId)">destination removed by its holder: it cannot be approved (the API rejects it within seconds, unless its sweep is off)</strong>\
                     <form method="post" action="/console/withdrawals/\(ConsoleFormat.encode(row.orderId))/reject">\(Self.csrfField(signedIn))\
                     <input type="text" name="reason" placeholder="reason" required maxlength="200" id="reason-\(row.orderId)">\
                     <button type="submit" id="reject-\(row.orderId)">Reject</button></form>

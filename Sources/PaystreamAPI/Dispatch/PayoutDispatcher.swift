@@ -99,7 +99,8 @@ struct PayoutDispatcher: Service {
             } else {
                 let destination = try JSONDecoder().decode(
                     WithdrawalRecord.Destination.self, from: Data(try row.decode(String.self, column: "destination").utf8)
-                ).opened(for: orderID, with: services.security.cipher)
+                ).opened(
+                    for: orderID, amountFen: try row.decode(Int64.self, column: "amount_fen"), channel: channel.rawValue, with: services.security.cipher)
                 guard let to = destination.payout else {
                     try await apply(failure: "destination is incomplete", orderID: orderID, on: connection)
                     return

@@ -275,7 +275,7 @@ struct WithdrawalRoutes: Sendable {
         let event = try MoneyEvent(
             payload: .withdrawalRequested(try WithdrawalRequested(orderID: orderID, account: caller, amount: amount, channel: channel)),
             occurredAt: services.now(), correlationID: correlationID)
-        let destinationJSON = String(decoding: APIJSON.encode(try destination.sealed(for: orderID, with: services.security.cipher)), as: UTF8.self)
+        let destinationJSON = String(decoding: APIJSON.encode(try destination.sealed(for: orderID, amountFen: amount.fen, channel: channel.rawValue, with: services.security.cipher)), as: UTF8.self)
         do {
             try await services.store.postgres.withTransaction { connection in
                 try await connection.execute(

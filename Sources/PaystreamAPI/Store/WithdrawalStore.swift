@@ -61,8 +61,9 @@ struct WithdrawalRecord: Sendable, Encodable {
         var accountLast4: String?
         var accountDigits: Int?
         var accountIndex: String?
-        /// The members above that say where the money goes (``SealedColumns/withdrawalRouteMembers``), sealed for the
-        /// order: a payout checks that they are unchanged. Never in an answer.
+        /// Where the money goes, sealed for the order (``SealedColumns/withdrawalRouteText(_:amountFen:channel:)``): the
+        /// amount and channel, the plain members above that name the payee, and the sealed ones' plaintexts. A payout
+        /// checks that none of them changed. Never in an answer.
         var route: String?
 
         /// The fields sealed at rest (AES-256-GCM under the field keyring, the field label and the withdrawal's order
@@ -74,8 +75,9 @@ struct WithdrawalRecord: Sendable, Encodable {
             ]
         }
 
-        /// As stored: the card number, holder name and phone sealed; last four digits, length and blind index beside.
-        func sealed(for orderID: String, with cipher: FieldCipher) throws -> Destination {
+        /// As stored: the card number, holder name and phone sealed; last four digits, length and blind index beside;
+        /// the route sealed (for withdrawal `orderID` of `amountFen` through `channel`).
+        func sealed(for orderID: String, amountFen: Int64, channel: String, with cipher: FieldCipher) throws -> Destination {
             var copy = self
             if let number = accountNumber {
                 copy.accountLast4 = String(number.suffix(4))
@@ -87,17 +89,21 @@ struct WithdrawalRecord: Sendable, Encodable {
                     copy[keyPath: field.key] = try cipher.seal(plain, field: field.label, row: SealedColumns.withdrawalRow(orderID: orderID))
                 }
             }
-            copy.route = nil
-            copy.route = try cipher.seal(try copy.routeText(), field: SealedColumns.withdrawalRoute, row: SealedColumns.withdrawalRow(orderID: orderID))
+            // Over the plaintexts, with the masked form and blind index that go with them.
+            var plain = copy
+            for field in Self.sealedFields { plain[keyPath: field.key] = self[keyPath: field.key] }
+            copy.route = try cipher.seal(
+                try plain.routeText(amountFen: amountFen, channel: channel), field: SealedColumns.withdrawalRoute,
+                row: SealedColumns.withdrawalRow(orderID: orderID))
             return copy
         }
 
-        /// As the payout needs it: the sealed fields opened, and the route checked. Under a keyring that binds rows
-        /// (``FieldKeyring/rowsBoundFrom``) every field is sealed and the route is there; under one older than that,
-        /// fields written before destinations were sealed (plain) pass as they are, and a missing route is not
-        /// checked, until `paystream keys rotate` seals them. Throws ``Tampered`` or a `CryptoError` for a destination
-        /// changed since it was written.
-        func opened(for orderID: String, with cipher: FieldCipher) throws -> Destination {
+        /// As the payout needs it: the sealed fields opened, and the route checked against them, `amountFen` and
+        /// `channel` (the withdrawal's row). Under a keyring that binds rows (``FieldKeyring/rowsBoundFrom``) every field
+        /// is sealed and the route is there; under one older than that, fields written before destinations were sealed
+        /// (plain) pass as they are, and a missing route is not checked, until `paystream keys rotate` seals them.
+        /// Throws ``Tampered`` or a `CryptoError` for a destination (or amount, or channel) changed since it was written.
+        func opened(for orderID: String, amountFen: Int64, channel: String, with cipher: FieldCipher) throws -> Destination {
             let row = SealedColumns.withdrawalRow(orderID: orderID)
             let bound = cipher.keyring.rowsBoundFrom != nil
             var copy = self
@@ -109,26 +115,27 @@ struct WithdrawalRecord: Sendable, Encodable {
                     throw Tampered(description: "withdrawal \(orderID)'s \(field.label) is not sealed")
                 }
             }
+            copy.route = nil
             if let route {
-                var plain = self
-                plain.route = nil
-                guard try cipher.open(route, field: SealedColumns.withdrawalRoute, row: row) == plain.routeText() else {
-                    throw Tampered(description: "withdrawal \(orderID)'s destination was changed since it was requested (its route does not match)")
+                guard try cipher.open(route, field: SealedColumns.withdrawalRoute, row: row) == copy.routeText(amountFen: amountFen, channel: channel) else {
+                    throw Tampered(
+                        description: "withdrawal \(orderID)'s destination, amount or channel was changed since it was requested (its route does not match)")
                 }
             } else if bound {
                 throw Tampered(description: "withdrawal \(orderID)'s destination has no route")
             }
-            copy.route = nil
             return copy
         }
 
         /// A destination changed since it was written.
         struct Tampered: Error, CustomStringConvertible { let description: String }
 
-        /// ``SealedColumns/withdrawalRouteText(_:)`` of this destination, as stored.
-        func routeText() throws -> String {
-            let object = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(self)) as? [String: Any] ?? [:]
-            return SealedColumns.withdrawalRouteText(object)
+        /// ``SealedColumns/withdrawalRouteText(_:amountFen:channel:)`` of this destination, its sealed fields opened.
+        func routeText(amountFen: Int64, channel: String) throws -> String {
+            var plain = self
+            plain.route = nil
+            let object = try JSONSerialization.jsonObject(with: try JSONEncoder().encode(plain)) as? [String: Any] ?? [:]
+            return SealedColumns.withdrawalRouteText(object, amountFen: amountFen, channel: channel)
         }
 
         /// As answered: the card number as stars and its last four digits; the holder's name and phone left out.

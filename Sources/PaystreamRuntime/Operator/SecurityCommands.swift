@@ -5,6 +5,10 @@ import Logging
 import PaystreamCore
 import Postgres
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// `paystream keys`: make and rotate the platform's secret keys (see ``SecurityKeys``).
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,11 +28,12 @@ struct KeysCommand: AsyncParsableCommand {
                 Writes the keys file with the new version first (old versions stay, so every process can still open \
                 what it reads), then re-seals each sealed column row by row, each value for its row. Run it again \
                 after an interruption: values already under the current version and bound to their row are \
-                skipped. Restart the API and schedulers afterwards so that they seal with the new version. A keys \
-                file made before values were bound to their rows is marked, once every value is re-sealed for its \
-                row, as binding rows under every version: from then on no value sealed for its field alone opens. \
-                Run it only once every process runs a version that binds rows (they seal for the row whatever their \
-                keys file says).
+                skipped. Values that do not open for their row are left as they are and listed, and the command \
+                fails. Restart the API and schedulers afterwards so that they seal with the new version (until \
+                then, they cannot open what was re-sealed). Once every value is re-sealed for its row, the keyring \
+                is marked as binding rows under every version: from then on no value sealed for its field alone \
+                opens. Run it only once every process runs a version that binds rows. The keys file is written \
+                with mode 0600.
                 """)
         @OptionGroup var runtime: RuntimeOptions
         @Option(help: "The keys file to rotate (also PAYSTREAM_KEYS_FILE).") var keysFile: String?
@@ -39,18 +44,44 @@ struct KeysCommand: AsyncParsableCommand {
             }
             let old = try SecurityKeys.require(path: path)
             let rotated = try SecurityKeys(fields: old.fields.addingGeneratedKey(), sessionKey: old.sessionKey)
-            try rotated.jsonRepresentation().write(toFile: path, atomically: true, encoding: .utf8)
+            try Self.write(rotated, to: path)
             let configuration = try runtime.resolve()
             let postgres = PostgresClient(configuration: try PostgresConfiguration(url: configuration.postgresURL), logger: Logger(label: "paystream.keys"))
-            defer { Task { await postgres.shutdown() } }
-            let resealed = try await SealedColumns.reseal(postgres: postgres, cipher: rotated.cipher)
+            // Keys older than row binding: destinations written before they were sealed get sealed, and routed.
+            let report: SealedColumns.ResealReport
+            do {
+                report = try await SealedColumns.reseal(
+                    postgres: postgres, cipher: rotated.cipher, backfillDestinations: old.fields.rowsBoundFrom == nil)
+            } catch {
+                await postgres.shutdown()
+                throw error
+            }
+            await postgres.shutdown()
+            print("keys rotate: current version \(rotated.fields.currentVersion); re-sealed \(report.resealed) value(s)")
+            guard report.failures.isEmpty else {
+                for failure in report.failures { print("  not re-sealed: \(failure)") }
+                print("keys rotate: \(report.failures.count) value(s) not re-sealed; the keys file keeps both versions; look at them, then run it again")
+                throw ExitCode.failure
+            }
             // Every stored value is sealed for its row now: no version needs to open values sealed for a field alone.
             let bound = try SecurityKeys(fields: rotated.fields.bindingRowsUnderEveryVersion(), sessionKey: rotated.sessionKey)
             if bound.fields.rowsBoundFrom != rotated.fields.rowsBoundFrom {
-                try bound.jsonRepresentation().write(toFile: path, atomically: true, encoding: .utf8)
+                try Self.write(bound, to: path)
+                print("keys rotate: rows bound under every key version from now on")
             }
-            print("keys rotate: current version \(rotated.fields.currentVersion); re-sealed \(resealed) value(s); rows bound under every version")
-            await postgres.shutdown()
+        }
+
+        /// Replaces the keys file in one step, readable by its owner only (0600), whatever the umask and the old
+        /// file's mode.
+        static func write(_ keys: SecurityKeys, to path: String) throws {
+            let temporary = path + ".rotating-\(getpid())"
+            guard FileManager.default.createFile(
+                atPath: temporary, contents: Data(try keys.jsonRepresentation().utf8), attributes: [.posixPermissions: 0o600])
+            else { throw ValidationError("cannot write \(temporary)") }
+            guard chmod(temporary, 0o600) == 0, rename(temporary, path) == 0 else {
+                unlink(temporary)
+                throw ValidationError("cannot replace \(path): \(String(cString: strerror(errno)))")
+            }
         }
     }
 }
