@@ -1,4 +1,5 @@
 import Channels
+import Cryptography
 import Foundation
 import Logging
 import PaystreamCore
@@ -35,7 +36,12 @@ import ServiceLifecycle
 ///   not failed at once: the removal is noted as a refusal, and the channel is asked; a payout it holds is followed
 ///   to its end, and one it still does not hold ``refusalSettlesAfter`` fails and is unfrozen. A WeChat transfer
 ///   waiting for the user's confirmation is cancelled at WeChat instead of asked about (the unbound WeChat user is
-///   not to confirm it); one WeChat no longer lets cancel is asked about as before.
+///   not to confirm it); one WeChat no longer lets cancel is asked about as before;
+/// - a payout whose destination, amount or channel was changed in the database without the keys (its sealed members
+///   do not open for its row, or its route does not match: ``WithdrawalRecord/Destination/opened(for:amountFen:channel:with:)``)
+///   is not sent, and is logged as critical; like a removed destination, it is noted as a refusal and the channel is
+///   asked, and one it does not hold fails and is unfrozen. Before, it was retried for ever, its money frozen, with
+///   nothing an operator could do.
 struct PayoutDispatcher: Service {
     let services: APIServices
     var interval: Duration = .milliseconds(500)
@@ -97,10 +103,20 @@ struct PayoutDispatcher: Service {
                     attempts: attempts, on: connection)
                 return
             } else {
-                let destination = try JSONDecoder().decode(
-                    WithdrawalRecord.Destination.self, from: Data(try row.decode(String.self, column: "destination").utf8)
-                ).opened(
-                    for: orderID, amountFen: try row.decode(Int64.self, column: "amount_fen"), channel: channel.rawValue, with: services.security.cipher)
+                let stored = try JSONDecoder().decode(
+                    WithdrawalRecord.Destination.self, from: Data(try row.decode(String.self, column: "destination").utf8))
+                let destination: WithdrawalRecord.Destination
+                do {
+                    destination = try stored.opened(
+                        for: orderID, amountFen: try row.decode(Int64.self, column: "amount_fen"), channel: channel.rawValue,
+                        with: services.security.cipher)
+                } catch let error as WithdrawalRecord.Destination.Tampered {
+                    try await refuseChanged("\(error)", orderID: orderID, attempts: attempts, on: connection)
+                    return
+                } catch let error as CryptoError where error.code == .authenticationFailed {
+                    try await refuseChanged("\(error)", orderID: orderID, attempts: attempts, on: connection)
+                    return
+                }
                 guard let to = destination.payout else {
                     try await apply(failure: "destination is incomplete", orderID: orderID, on: connection)
                     return
@@ -246,6 +262,18 @@ struct PayoutDispatcher: Service {
         services.logger.warning(
             "payout refused; asking the channel before unfreezing", metadata: ["order_id": "\(orderID)", "reason": "\(reason)"])
     }
+
+    /// A destination (or amount, or channel) changed without the keys: not sent; noted as a refusal, so that the channel
+    /// is asked and, holding nothing, the withdrawal fails and is unfrozen (see the type's guarantees).
+    private func refuseChanged(_ detail: String, orderID: String, attempts: Int, on connection: PostgresConnection) async throws {
+        services.logger.critical(
+            "a withdrawal's destination, amount or channel was changed in the database without the keys; not sent",
+            metadata: ["order_id": "\(orderID)", "error": "\(detail)"])
+        try await noteRefusal(Self.changedWithoutKeys + " before the payout was sent", orderID: orderID, attempts: attempts, on: connection)
+    }
+
+    /// The reason a withdrawal whose destination was changed without the keys fails with.
+    static let changedWithoutKeys = "its destination, amount or channel was changed without the keys"
 
     private func apply(failure reason: String, orderID: String, on connection: PostgresConnection, state: String = "failed") async throws {
         let reason = Self.eventReason(reason, state: state)
