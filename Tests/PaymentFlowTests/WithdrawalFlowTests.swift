@@ -1,4 +1,5 @@
 import Foundation
+import Postgres
 import Testing
 import TestSupport
 
@@ -289,12 +290,26 @@ import TestSupport
                 #expect(await h.waitFor(orderID, status: "requested"))
                 orders.append(orderID)
             }
-            // The first one, approved first, then its destination made undecodable (its type a number): it fails every
-            // round, ahead of the second in the queue. (One whose sealed values do not open, or were changed, is refused
-            // and failed instead: SealedRowsFlowTests.)
+            // The first one, approved first, cannot be dispatched: its destination made undecodable (so that it is refused
+            // without reaching the channel), and a trigger refusing any change of its payout state (so that the refusal
+            // cannot be recorded either). It fails every round, ahead of the second in the queue. (Refused and failed
+            // without the trigger: aWithdrawalWhoseDestinationNoLongerDecodesIsRefusedAndUnfrozen.)
             try await h.approveWithoutSending(orders[0])
             _ = try await h.database.client.execute(
                 "UPDATE withdrawal_requests SET destination = jsonb_set(destination, '{type}', '5') WHERE order_id = \(orders[0])")
+            for sql in [
+                """
+                CREATE FUNCTION refuse_payout_state() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'payout state of % refused by the test', OLD.order_id; END $$
+                """,
+                """
+                CREATE TRIGGER refuse_payout_state BEFORE UPDATE ON withdrawal_requests FOR EACH ROW
+                WHEN (OLD.order_id = '\(orders[0])' AND NEW.payout_state IS DISTINCT FROM OLD.payout_state)
+                EXECUTE FUNCTION refuse_payout_state()
+                """,
+            ] {
+                _ = try await h.database.client.execute(PostgresQuery(sql: sql, bindings: []))
+            }
             try await h.releaseToDispatcher(orders[0])
             #expect(try await h.post("/v1/admin/withdrawals/\(orders[1])/approve", "{}", admin: "ops-lee").status == 202)
             #expect(await h.waitFor(orders[1], status: "paidOut"))
@@ -303,6 +318,36 @@ import TestSupport
                 ((try? String(contentsOf: h.api.logFile, encoding: .utf8)) ?? "").contains("it waits, the others go on")
             })
             #expect(try await h.balance(user) == (47_000, 1_000))
+        }
+    }
+
+    /// A withdrawal whose destination no longer decodes (its JSON changed in the database: no version of Paystream
+    /// wrote it) is not sent; like one changed without the keys, the refusal is noted, the channel is asked, and,
+    /// holding no such payout, it fails and its money comes back. It used to fail every round and wait, frozen.
+    @Test func aWithdrawalWhoseDestinationNoLongerDecodesIsRefusedAndUnfrozen() async throws {
+        try await FlowHarness.run { h in
+            let user = try await h.fundedUser("wdec", fen: 50_000)
+            let card = try await h.bindCard(as: user)
+            let request = try await h.post("/v1/withdrawals", #"{"amountFen":1500,"channel":"bill99","cardId":"\#(card)"}"#, as: user)
+            let orderID = try #require(request.string("orderId"), "\(request.text)")
+            try await h.approveWithoutSending(orderID)
+            _ = try await h.database.client.execute(
+                "UPDATE withdrawal_requests SET destination = jsonb_set(destination, '{type}', '5') WHERE order_id = \(orderID)")
+            // Shown, as unreadable, to its holder and in the operators' queue (one bad row used to fail the whole queue).
+            let shown = try await h.get("/v1/withdrawals/\(orderID)", as: user)
+            #expect((shown.json["destination"] as? [String: Any])?["type"] as? String == "unreadable", "\(shown.text)")
+            let queue = try await h.get("/v1/admin/withdrawals?status=approved", admin: "ops-lee")
+            #expect(queue.status == 200 && queue.text.contains(orderID), "\(queue.text)")
+            try await h.releaseToDispatcher(orderID)
+
+            #expect(await h.waitFor(orderID, status: "invalid"))
+            let record = try await h.get("/v1/withdrawals/\(orderID)", as: user)
+            #expect(record.string("failureReason")?.contains("changed without the keys before the payout was sent") == true, "\(record.text)")
+            #expect(await eventually { (try? await h.balance(user)).map { $0 == (50_000, 0) } == true }, "the 1,500 fen back in the available balance")
+            let payouts = try JSONSerialization.jsonObject(with: Data(try await h.sandbox(.GET, "/sandbox/payouts").body)) as? [[String: Any]] ?? []
+            #expect(payouts.allSatisfy { $0["outBillNo"] as? String != orderID }, "never sent: \(payouts)")
+            #expect(((try? String(contentsOf: h.api.logFile, encoding: .utf8)) ?? "").contains("its destination does not decode"))
+            #expect(try await h.verify().isClean)
         }
     }
 

@@ -41,7 +41,8 @@ import ServiceLifecycle
 ///   do not open for its row, or its route does not match: ``WithdrawalRecord/Destination/opened(for:amountFen:channel:with:)``)
 ///   is not sent, and is logged as critical; like a removed destination, it is noted as a refusal and the channel is
 ///   asked, and one it does not hold fails and is unfrozen. Before, it was retried for ever, its money frozen, with
-///   nothing an operator could do.
+///   nothing an operator could do. A destination that does not even decode (its JSON changed in the database) is
+///   refused the same way; it used to fail every round and wait, its money frozen, until someone edited the row.
 struct PayoutDispatcher: Service {
     let services: APIServices
     var interval: Duration = .milliseconds(500)
@@ -103,11 +104,10 @@ struct PayoutDispatcher: Service {
                     attempts: attempts, on: connection)
                 return
             } else {
-                let stored = try JSONDecoder().decode(
-                    WithdrawalRecord.Destination.self, from: Data(try row.decode(String.self, column: "destination").utf8))
+                let stored = try row.decode(String.self, column: "destination")
                 let destination: WithdrawalRecord.Destination
                 do {
-                    destination = try stored.opened(
+                    destination = try JSONDecoder().decode(WithdrawalRecord.Destination.self, from: Data(stored.utf8)).opened(
                         for: orderID, amountFen: try row.decode(Int64.self, column: "amount_fen"), channel: channel.rawValue,
                         with: services.security.cipher)
                 } catch let error as WithdrawalRecord.Destination.Tampered {
@@ -115,6 +115,10 @@ struct PayoutDispatcher: Service {
                     return
                 } catch let error as CryptoError where error.code == .authenticationFailed {
                     try await refuseChanged("\(error)", orderID: orderID, attempts: attempts, on: connection)
+                    return
+                } catch let error as DecodingError {
+                    // No version of Paystream wrote it in this shape: it was written without the code, as without the keys.
+                    try await refuseChanged("its destination does not decode: \(error)", orderID: orderID, attempts: attempts, on: connection)
                     return
                 }
                 guard let to = destination.payout else {

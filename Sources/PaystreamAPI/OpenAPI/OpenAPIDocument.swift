@@ -12496,10 +12496,11 @@ enum OpenAPIDocument {
         "properties": {
           "type": {
             "type": "string",
-            "description": "`bankAccount` (Bill99) or `wechat` (WeChat balance).",
+            "description": "`bankAccount` (Bill99) or `wechat` (WeChat balance); `unreadable` when the stored destination no longer reads (it was changed in the database): such a withdrawal is never paid, and fails once the channel confirms it holds no such payout.",
             "enum": [
               "bankAccount",
-              "wechat"
+              "wechat",
+              "unreadable"
             ]
           },
           "accountNumber": {

@@ -45,6 +45,7 @@ struct WithdrawalRecord: Sendable, Encodable {
 
     /// Where the money goes. Card numbers are shown masked.
     struct Destination: Codable, Sendable {
+        /// `bankAccount`, `wechat`, or ``unreadable`` in an answer.
         var type: String
         /// The bound card paid to (``CardRoutes``); absent in requests made before cards were bound.
         var cardId: String?
@@ -65,6 +66,9 @@ struct WithdrawalRecord: Sendable, Encodable {
         /// amount and channel, the plain members above that name the payee, and the sealed ones' plaintexts. A payout
         /// checks that none of them changed. Never in an answer.
         var route: String?
+
+        /// The type answered for a stored destination that does not decode.
+        static let unreadable = "unreadable"
 
         /// The fields sealed at rest (AES-256-GCM under the field keyring, the field label and the withdrawal's order
         /// id as associated data: ``SealedColumns/withdrawalRow(orderID:)``).
@@ -187,7 +191,11 @@ struct WithdrawalRecord: Sendable, Encodable {
         amountFen = try row.decode(Int64.self, column: "amount_fen")
         status = try row.decode(String.self, column: "status")
         statusReason = try row.decode(String?.self, column: "status_reason")
-        let destination = try JSONDecoder().decode(Destination.self, from: Data(try row.decode(String.self, column: "destination").utf8))
+        // One that no longer decodes (changed in the database) is shown as such, and never paid (``PayoutDispatcher``):
+        // its holder and the operators still see the withdrawal, and one bad row does not fail a whole queue.
+        let destination =
+            (try? JSONDecoder().decode(Destination.self, from: Data(try row.decode(String.self, column: "destination").utf8)))
+            ?? Destination(type: Destination.unreadable)
         self.destination = masked ? destination.masked : destination
         reviewedBy = try row.decode(String?.self, column: "reviewed_by")
         reviewReason = try row.decode(String?.self, column: "review_reason")
