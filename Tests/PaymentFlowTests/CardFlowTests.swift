@@ -1,5 +1,6 @@
 import Foundation
 import Kafka
+import Postgres
 import Redis
 import Testing
 import TestSupport
@@ -385,6 +386,54 @@ import TestSupport
             let letters = try await reader.readAll(topic: "\(h.prefix).withdrawals.dlq", timeoutMilliseconds: 5_000)
             await reader.close()
             #expect(letters.isEmpty, "\(letters.count) withdrawal event(s) dead-lettered")
+        }
+    }
+
+    /// The API's sweep rejects the withdrawals to a removed card that the worker froze after the removal, as the removal
+    /// would have. One whose rejection fails (here a trigger refuses its review) is rolled back alone and put off, and
+    /// the sweep goes on to the next, even one batch of a single row at a time: without the put-off, the failing row
+    /// would be taken first every round and the other would never be rejected. Once the cause is gone, it is
+    /// rejected too, and every fen comes back.
+    @Test func theSweepRejectsLateWithdrawalsToARemovedCardPastOneThatFails() async throws {
+        try await FlowHarness.run(apiOptions: ["--removed-destination-sweep-seconds", "0.5", "--removed-destination-sweep-batch", "1"]) { h in
+            let (user, cardID) = try await h.fundedUserWithCard("rs", fen: 50_000, holder: "孙八")
+            // Requested while the worker is down: frozen only after the card is gone.
+            await h.killWorker()
+            var orders: [String] = []
+            for fen in [1_000, 2_000] {
+                let reply = try await h.post("/v1/withdrawals", #"{"amountFen":\#(fen),"channel":"bill99","cardId":"\#(cardID)"}"#, as: user)
+                #expect(reply.status == 202, "\(reply.text)")
+                orders.append(try #require(reply.string("orderId")))
+            }
+            // The one the sweep takes first (order-id order) cannot be reviewed until the trigger goes.
+            let failing = orders.min()!, other = orders.max()!
+            for sql in [
+                """
+                CREATE FUNCTION refuse_review() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN RAISE EXCEPTION 'review of % refused by the test', OLD.order_id; END $$
+                """,
+                """
+                CREATE TRIGGER refuse_review BEFORE UPDATE ON withdrawal_requests FOR EACH ROW
+                WHEN (OLD.order_id = '\(failing)' AND NEW.reviewed_by IS NOT NULL) EXECUTE FUNCTION refuse_review()
+                """,
+            ] {
+                _ = try await h.database.client.execute(PostgresQuery(sql: sql, bindings: []))
+            }
+            #expect(try await h.delete("/v1/cards/\(cardID)", as: user).status == 204)
+            try h.startWorker()
+
+            #expect(await h.waitFor(other, status: "invalid"), "rejected past the one that fails")
+            let record = try await h.get("/v1/withdrawals/\(other)", as: user)
+            #expect(record.string("reviewedBy") == user && record.string("reviewReason") == "the card was removed by its holder", "\(record.text)")
+            #expect(try await h.orderStatus(failing) == "requested")
+            #expect(((try? String(contentsOf: h.api.logFile, encoding: .utf8)) ?? "").contains("refused by the test"))
+
+            // The cause fixed: the put-off one is rejected at its next turn.
+            _ = try await h.database.client.execute(PostgresQuery(sql: "DROP TRIGGER refuse_review ON withdrawal_requests", bindings: []))
+            #expect(await eventually(timeoutSeconds: 90) { (try? await h.orderStatus(failing)) == "invalid" })
+            #expect(await eventually { (try? await h.balance(user)).map { $0 == (50_000, 0) } == true }, "all 3,000 fen back in the available balance")
+            #expect(try await h.count("SELECT count(*) FROM withdrawal_requests WHERE payout_state IS NOT NULL") == 0, "nothing sent")
+            #expect(try await h.verify().isClean)
         }
     }
 

@@ -32,6 +32,8 @@ public struct APICommand: AsyncParsableCommand {
     @Flag(help: "Do not run the dispatchers, the payment poller, the envelope activator and reloader, the removed-destination sweep in this process.") public var noDispatch = false
     @Option(help: "Seconds between looks for withdrawals frozen after their holder removed the card or unbound the WeChat account they pay, which are then rejected as the removal would have; 0 turns the sweep off (an operator rejects them).")
     public var removedDestinationSweepSeconds: Double = 2
+    @Option(help: "Withdrawals the removed-destination sweep rejects in one transaction.")
+    public var removedDestinationSweepBatch = 100
     @Option(help: "Ask the channel about an unpaid order this many seconds after it was created (its notify may be lost).")
     public var paymentQueryAfterSeconds = 60.0
     @Option(help: "Close at the channel, and mark failed, an order still unpaid this many seconds after it was created. At least 7200: the channels keep an order payable for 2 hours.")
@@ -64,6 +66,9 @@ public struct APICommand: AsyncParsableCommand {
         }
         guard removedDestinationSweepSeconds == 0 || (0.1...3600).contains(removedDestinationSweepSeconds) else {
             throw ValidationError("--removed-destination-sweep-seconds must be 0 (off) or between 0.1 and 3600, not \(removedDestinationSweepSeconds)")
+        }
+        guard (1...10_000).contains(removedDestinationSweepBatch) else {
+            throw ValidationError("--removed-destination-sweep-batch must be between 1 and 10000, not \(removedDestinationSweepBatch)")
         }
         guard envelopeReloadSettleSeconds >= 0 else { throw ValidationError("--envelope-reload-settle-seconds must be at least 0") }
         guard refundAbnormalRecheckSeconds >= 1 else { throw ValidationError("--refund-abnormal-recheck-seconds must be at least 1") }
@@ -108,7 +113,8 @@ public struct APICommand: AsyncParsableCommand {
                     settleSeconds: envelopeReloadSettleSeconds),
             ]
             if removedDestinationSweepSeconds > 0 {
-                group.append(RemovedDestinationSweep(services: services, interval: .milliseconds(Int64(removedDestinationSweepSeconds * 1000))))
+                group.append(RemovedDestinationSweep(
+                    services: services, interval: .milliseconds(Int64(removedDestinationSweepSeconds * 1000)), batch: removedDestinationSweepBatch))
             }
         }
         if built.configuration.opsPort > 0 {

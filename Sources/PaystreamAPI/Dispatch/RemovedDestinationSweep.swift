@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import Postgres
 import ServiceLifecycle
+import Synchronization
 
 /// Rejects the withdrawals frozen after their holder removed their card or unbound their WeChat account.
 ///
@@ -15,18 +16,22 @@ import ServiceLifecycle
 /// Guarantees: only withdrawals that are `requested` (frozen), not reviewed and whose destination is removed now
 /// (``WithdrawalRoutes/destinationRemoved``) are rejected, each once (`reviewed_by` is set under the row's lock, and
 /// rows another API process or a review holds are skipped, `SKIP LOCKED`); an operator's review that got the row
-/// first stands.
+/// first stands. A row whose rejection fails (logged) is rolled back alone and left out of this process's rounds for
+/// a while (2 s, doubling up to 60 s: ``PutOff``), so that rows failing for ever cannot fill every batch and hold back
+/// the ones behind them.
 struct RemovedDestinationSweep: Service {
     let services: APIServices
     var interval: Duration = .seconds(2)
-    /// Withdrawals rejected per transaction.
-    static let batch = 100
+    /// Withdrawals rejected per transaction (`--removed-destination-sweep-batch`).
+    var batch = 100
+    /// The rows this process has put off, and until when.
+    let putOff = PutOff()
 
     func run() async throws {
         await runDispatchLoop("removed-destination sweep", interval: interval, logger: services.logger) { try await sweepOnce() }
     }
 
-    /// Rejects up to ``batch`` such withdrawals; returns how many.
+    /// Rejects up to `batch` such withdrawals; returns how many.
     func sweepOnce() async throws -> Int {
         let correlationID = "sweep-" + OrderNumbers.random(12)
         let rejected = try await services.store.postgres.withTransaction { connection in
@@ -35,8 +40,9 @@ struct RemovedDestinationSweep: Service {
                 SELECT w.order_id, w.account_id, w.channel FROM withdrawal_requests w JOIN orders o ON o.order_id = w.order_id
                 WHERE o.kind = 'withdraw' AND o.status = 'requested' AND w.reviewed_by IS NULL
                   AND \(literalSQL: WithdrawalRoutes.destinationRemoved)
+                  AND NOT (w.order_id = ANY(\(putOff.waiting())::text[]))
                 ORDER BY w.order_id
-                LIMIT \(Self.batch)
+                LIMIT \(batch)
                 FOR UPDATE OF w SKIP LOCKED
                 """)
             var rejected: [(order: String, account: String)] = []
@@ -48,7 +54,9 @@ struct RemovedDestinationSweep: Service {
                 try await WithdrawalRoutes.rejectLocked(
                     orderID, reviewer: account, reason: reason, services: services, correlationID: correlationID, on: connection)
                 rejected.append((orderID, account))
-            } putOff: { _ in }
+            } putOff: { row in
+                putOff.note(try row.decode(String.self, column: "order_id"))
+            }
             return rejected
         }
         for (orderID, account) in rejected {
@@ -56,6 +64,36 @@ struct RemovedDestinationSweep: Service {
                 "withdrawal frozen after its destination was removed: rejected",
                 metadata: ["order_id": "\(orderID)", "account": "\(account)", "correlation_id": "\(correlationID)"])
         }
+        for (orderID, _) in rejected { putOff.forget(orderID) }
         return rejected.count
+    }
+
+    /// Order ids whose rejection failed, each left out until its time: 2 s after the first failure, doubling up to
+    /// 60 s. Kept in memory: another process, or this one after a restart, tries them at once, which is harmless.
+    final class PutOff: Sendable {
+        private let rows = Mutex<[String: (failures: Int, until: ContinuousClock.Instant)]>([:])
+
+        /// The order ids still put off now (the others are forgotten, and their failure counts kept).
+        func waiting(now: ContinuousClock.Instant = .now) -> [String] {
+            rows.withLock { rows in rows.filter { $0.value.until > now }.map(\.key) }
+        }
+
+        /// Puts `orderID` off after one more failure. Rows whose time ended ten minutes ago are forgotten (they were
+        /// rejected by someone else, or their next failure starts again at 2 s), so the map stays small.
+        func note(_ orderID: String, now: ContinuousClock.Instant = .now) {
+            rows.withLock { rows in
+                rows = rows.filter { $0.value.until > now - .seconds(600) }
+                let failures = (rows[orderID]?.failures ?? 0) + 1
+                rows[orderID] = (failures, now + .seconds(min(60, 1 << min(failures, 6))))
+            }
+        }
+
+        /// How many rows are remembered (expired or not).
+        var count: Int { rows.withLock(\.count) }
+
+        /// Forgets `orderID` once it was rejected.
+        func forget(_ orderID: String) {
+            _ = rows.withLock { $0.removeValue(forKey: orderID) }
+        }
     }
 }
