@@ -95,6 +95,51 @@ import TestSupport
     /// `failed`. A refund that is not held (one the channel settled) is not resolvable. A second refund, which the
     /// channel in fact paid, resolved `returned` by mistake: the channel's notify then contradicts the resolution and
     /// is logged as critical; nothing is returned twice.
+    /// Alipay answers a refund that did not go through with fund_change "N" and then an empty refund query, and
+    /// documents that the refund is to be asked for again with the same out_request_no (it refunds at most once).
+    /// The dispatcher does so once per streak of empty answers instead of holding the refund for an operator: the
+    /// first refund here goes through at its second request. One that still does not go through is asked for again
+    /// once only, then held as before (the "N" to the repeat does not start the settle period over), and nothing is
+    /// refunded twice or given back.
+    @Test func anAlipayRefundThatDidNotGoThroughIsAskedForAgainOnceBeforeItIsHeld() async throws {
+        try await FlowHarness.run { h in
+            let user = "user:ra\(h.prefix.suffix(6))"
+            var orders: [String] = []
+            for _ in 0..<2 {
+                let recharge = try await h.post("/v1/recharges", #"{"amountFen":2000,"channel":"alipay"}"#, as: user)
+                let order = try #require(recharge.string("orderId"), "\(recharge.text)")
+                try await h.pay("alipay", order)
+                #expect(await h.waitFor(order, status: "paid"))
+                orders.append(order)
+            }
+            func atChannel(_ refundID: String) async throws -> [[String: Any]] {
+                let all = (try JSONSerialization.jsonObject(with: Data(try await h.sandbox(.GET, "/sandbox/refunds").body)) as? [[String: Any]]) ?? []
+                return all.filter { $0["outRefundNo"] as? String == refundID }
+            }
+
+            // Goes through when asked for again.
+            let again = try await RefundFlowTests.refund(h, of: orders[0], fen: 2000, as: user, under: #"{"refunds":{"unmovedAnswers":1}}"#)
+            #expect(await eventually(timeoutSeconds: 60) {
+                (try? await h.get("/v1/refunds/\(again)", as: user).string("channelState")) == "succeeded"
+            })
+            #expect(Self.logLines(h, again, containing: "asking for it again with the same number") == 1)
+            #expect(try await atChannel(again).count == 1)
+            #expect(try await Self.shown(h, again).string("heldReason") == nil)
+
+            // Never goes through: asked for again once, then held with the reason, not refunded, not given back.
+            let never = try await RefundFlowTests.refund(h, of: orders[1], fen: 2000, as: user, under: #"{"refunds":{"unmovedAnswers":100}}"#)
+            #expect(await eventually(timeoutSeconds: 60) { (try? await Self.shown(h, never).string("heldReason")) != nil })
+            let held = try await Self.shown(h, never)
+            #expect(held.string("heldReason")?.contains("now knows none under its number") == true, "\(held.text)")
+            #expect(Self.logLines(h, never, containing: "asking for it again with the same number") == 1)
+            #expect(try await atChannel(never).isEmpty)
+            #expect(try await h.balance(user) == (0, 0), "both refunds left the wallet; the second is not given back")
+            #expect(try await h.balance("clearing:alipay") == (0, 0), "two recharges in, two refunds out, none given back")
+            #expect(try await h.count("SELECT count(*) FROM orders WHERE order_id = '\(never)' AND status = 'refunded'") == 1)
+            #expect(try await h.verify().isClean)
+        }
+    }
+
     @Test func aHeldRefundResolvedReturnedComesBackToTheWalletOnce() async throws {
         try await FlowHarness.run { h in
             let user = "user:rr\(h.prefix.suffix(6))"

@@ -203,6 +203,14 @@ struct AlipayEndpoints: Sendable {
         let order = try await findOrder(call)
         let fen = try amount(call, "refund_amount")
         let requestNo = try string(call, "out_request_no", required: false) ?? order.outTradeNo
+        if await core.state.takeUnmovedRefundAnswer(outTradeNo: order.outTradeNo, outRequestNo: requestNo) {
+            // Fault refunds.unmovedAnswers: the refund did not go through; nothing moved, and no refund is held.
+            let refunded = await core.state.order(.alipay, order.outTradeNo)?.refundedFen ?? 0
+            return Self.success([
+                "trade_no": order.tradeNo, "out_trade_no": order.outTradeNo, "buyer_logon_id": "sim***@example.com",
+                "fund_change": "N", "refund_fee": yuan(refunded), "buyer_user_id": order.payer ?? "",
+            ])
+        }
         let (refund, isNew) = try await core.state.createRefund(
             .alipay, outTradeNo: order.outTradeNo, outRefundNo: requestNo, amountFen: fen,
             reason: try string(call, "refund_reason", required: false), notifyURL: nil, final: true,

@@ -145,6 +145,10 @@ public struct SandboxFaults: Codable, Sendable, Equatable {
         /// WeChat only: queries about a refund answer 404 RESOURCE_NOT_EXISTS (signed) even for refunds it made, as a
         /// query side that lost the refund would. The refunds themselves go on and settle as usual (with their notify).
         public var unknownToQueries: Bool?
+        /// Alipay only: this many new refund requests make no refund and are answered code 10000 with fund_change "N",
+        /// as a refund that did not go through is: only the refund query's empty answer says so, and Alipay's
+        /// documentation says to ask for the refund again with the same out_request_no. Counts down as it is used.
+        public var unmovedAnswers: Int?
         public init() {}
     }
     public struct Bills: Codable, Sendable, Equatable {

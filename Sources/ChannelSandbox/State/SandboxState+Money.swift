@@ -47,6 +47,16 @@ extension SandboxState {
 
     func refund(_ channel: Channel, _ outRefundNo: String) -> SandboxRefund? { refunds[Key(channel: channel, id: outRefundNo)] }
 
+    /// True (and one fewer left) when fault `refunds.unmovedAnswers` makes this Alipay refund request, for a refund
+    /// not made yet, go through without a refund.
+    func takeUnmovedRefundAnswer(outTradeNo: String, outRequestNo: String) -> Bool {
+        guard let left = faults.refunds?.unmovedAnswers, left > 0,
+            refunds[Key(channel: .alipay, id: "\(outTradeNo)#\(outRequestNo)")] == nil
+        else { return false }
+        faults.refunds?.unmovedAnswers = left - 1
+        return true
+    }
+
     func allRefunds() -> [SandboxRefund] { refundSequence.compactMap { refunds[$0] } }
 
     /// Finishes a PROCESSING refund as `status` (SUCCESS, ABNORMAL or CLOSED; a CLOSED refund gives the amount

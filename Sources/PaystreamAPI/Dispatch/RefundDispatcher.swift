@@ -24,7 +24,8 @@ import ServiceLifecycle
 /// Held for an operator (`held_reason`, `held_since`; ``hold(_:reason:asked:on:)``), as no answer of the channel can
 /// settle them safely: an abnormal refund it accepted, a report of another amount than the refund's (answer, query or
 /// WeChat notify: nothing is recorded on it), and a refund it accepted and later, in a verified answer, knows nothing
-/// of. A held refund is still asked about every `refundAbnormalRecheckSeconds`; the channel settling it ends the hold.
+/// of (Alipay: after it was asked for once more with the same out_request_no, as Alipay documents for an empty refund
+/// query: a refund that did not go through is answered fund_change "N", and Alipay refunds one number at most once). A held refund is still asked about every `refundAbnormalRecheckSeconds`; the channel settling it ends the hold.
 /// Otherwise an operator resolves it once (`POST /v1/admin/refunds/{id}/resolve`, ``RefundRoutes``), after which the
 /// dispatcher leaves it alone and logs as critical any final report that contradicts the resolution.
 struct RefundDispatcher: Service {
@@ -72,7 +73,8 @@ struct RefundDispatcher: Service {
                 """
                 SELECT r.refund_order_id, r.original_order_id, r.channel, r.amount_fen, r.total_fen, r.reason, r.channel_state, r.attempts,
                        r.refusal, (r.refused_at < now() - \(refusalSettlesAfter) * interval '1 second') AS refusal_settled,
-                       (r.unknown_since < now() - \(refusalSettlesAfter) * interval '1 second') AS unknown_settled
+                       (r.unknown_since < now() - \(refusalSettlesAfter) * interval '1 second') AS unknown_settled,
+                       r.unknown_since IS NULL AS known, r.held_reason IS NOT NULL AS held
                 FROM refund_requests r JOIN orders o ON o.order_id = coalesce(r.ledger_order_id, r.refund_order_id)
                 WHERE o.status IN ('refunded', 'expired') AND r.resolved_at IS NULL
                   AND (r.channel_state IS NULL OR r.channel_state = 'processing' OR (r.channel_state = 'abnormal' AND r.given_up_at IS NULL))
@@ -111,8 +113,12 @@ struct RefundDispatcher: Service {
             } else {
                 status = try await client.queryRefund(outTradeNo: originalOrderID, outRefundNo: refundOrderID)
             }
-            // The channel knows the refund (again): a "knows none" noted before is over, and so is a hold it caused.
-            try await knownAgain(refundOrderID, on: connection)
+            // The channel knows the refund (again): a "knows none" noted before is over, and so is a hold it caused. Not
+            // Alipay's fund_change "N" to a request: it says no money moved, which a refund that did not go through says
+            // too (asked again after an empty query, below, it must not start the settle period over, or it never ends).
+            if !(channel == .alipay && isFirstAsk && status.state == .processing) {
+                try await knownAgain(refundOrderID, on: connection)
+            }
             let expected = try row.decode(Int64.self, column: "amount_fen")
             if status.refundAmount.fen != expected {
                 // The channel holds a refund under this number: the hold marks it asked about from now on, never sent
@@ -141,6 +147,21 @@ struct RefundDispatcher: Service {
             // made, or while it is down), so it is asked again with back-off until it has said so for a settle period
             // (`unknown_since`, from its first such answer); after that an operator finds out at the channel.
             guard try row.decode(Bool?.self, column: "unknown_settled") ?? false else {
+                if channel == .alipay, try row.decode(Bool.self, column: "known"), try !row.decode(Bool.self, column: "held") {
+                    // Alipay documents an empty refund query as "not refunded": the refund did not go through, and is
+                    // to be asked for again with the same out_request_no, which Alipay refunds at most once. Done once
+                    // per streak of empty answers (`unknown_since` stays set); still empty a settle period after the
+                    // first, it is held as below. Never for a held refund: a hold is never sent again.
+                    try await connection.execute(
+                        """
+                        UPDATE refund_requests SET unknown_since = now(), channel_state = NULL WHERE refund_order_id = \(refundOrderID)
+                        """)
+                    services.logger.warning(
+                        "Alipay holds no such refund; asking for it again with the same number",
+                        metadata: ["refund_order_id": "\(refundOrderID)"])
+                    try await later(refundOrderID, attempts: attempts, on: connection)
+                    return
+                }
                 try await connection.execute(
                     "UPDATE refund_requests SET unknown_since = coalesce(unknown_since, now()) WHERE refund_order_id = \(refundOrderID)")
                 services.logger.warning(
