@@ -71,9 +71,13 @@ extension ConsoleRoutes {
         let reviewing = status == "requested"
         let lines = rows.map { row -> HTML in
             let destination: String =
-                row.destination.type == "wechat"
-                ? "WeChat \(row.destination.openId ?? "")"
-                : [row.destination.bankName, row.destination.accountNumber, row.destination.holderName].compactMap { $0 }.joined(separator: " ")
+                switch row.destination.type {
+                case "wechat": "WeChat \(row.destination.openId ?? "")"
+                case WithdrawalRecord.Destination.unreadable:
+                    "unreadable: changed in the database; it will not be paid out, reject it"
+                default:
+                    [row.destination.bankName, row.destination.accountNumber, row.destination.holderName].compactMap { $0 }.joined(separator: " ")
+                }
             let review: HTML =
                 if reviewing, row.destinationRemoved {
                     // Its card or WeChat account was removed since it was requested: it cannot be approved.

@@ -122,7 +122,15 @@ struct PayoutDispatcher: Service {
                     return
                 }
                 guard let to = destination.payout else {
-                    try await apply(failure: "destination is incomplete", orderID: orderID, on: connection)
+                    // Incomplete, or of a type this version does not pay (a newer one's): not sent, and, like a changed
+                    // one, failed only once the channel confirms it holds no such payout (an earlier try may have
+                    // reached it), never failed at once.
+                    services.logger.critical(
+                        "a withdrawal's destination names no payee this version can pay; not sent",
+                        metadata: ["order_id": "\(orderID)", "type": "\(destination.type)"])
+                    try await noteRefusal(
+                        "its destination is incomplete or of a type this version does not pay (\(destination.type)) before the payout was sent",
+                        orderID: orderID, attempts: attempts, on: connection)
                     return
                 }
                 status = try await client.requestPayout(

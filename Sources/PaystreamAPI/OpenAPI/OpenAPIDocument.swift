@@ -12496,7 +12496,7 @@ enum OpenAPIDocument {
         "properties": {
           "type": {
             "type": "string",
-            "description": "`bankAccount` (Bill99) or `wechat` (WeChat balance); `unreadable` when the stored destination no longer reads (it was changed in the database): such a withdrawal is never paid, and fails once the channel confirms it holds no such payout.",
+            "description": "`bankAccount` (Bill99) or `wechat` (WeChat balance); `unreadable` when the stored destination no longer reads (it was changed in the database). Approved and not yet sent, it is not sent, and fails (unfrozen) once the channel confirms it holds no such payout; waiting for review, it should be rejected (approved, it would fail so); sent before it changed, it goes on to its end.",
             "enum": [
               "bankAccount",
               "wechat",

@@ -191,11 +191,11 @@ struct WithdrawalRecord: Sendable, Encodable {
         amountFen = try row.decode(Int64.self, column: "amount_fen")
         status = try row.decode(String.self, column: "status")
         statusReason = try row.decode(String?.self, column: "status_reason")
-        // One that no longer decodes (changed in the database) is shown as such, and never paid (``PayoutDispatcher``):
-        // its holder and the operators still see the withdrawal, and one bad row does not fail a whole queue.
-        let destination =
-            (try? JSONDecoder().decode(Destination.self, from: Data(try row.decode(String.self, column: "destination").utf8)))
-            ?? Destination(type: Destination.unreadable)
+        // One that no longer decodes (changed in the database) is shown as such, so that its holder and the operators
+        // still see the withdrawal and one bad row does not fail a whole queue. Not yet sent, it is not sent
+        // (``PayoutDispatcher``); one sent before it changed is followed to its end as any other.
+        let stored = try row.decode(String.self, column: "destination")
+        let destination = (try? JSONDecoder().decode(Destination.self, from: Data(stored.utf8))) ?? Destination(type: Destination.unreadable)
         self.destination = masked ? destination.masked : destination
         reviewedBy = try row.decode(String?.self, column: "reviewed_by")
         reviewReason = try row.decode(String?.self, column: "review_reason")
