@@ -166,10 +166,27 @@ import Testing
             #expect(payouts.allSatisfy { !([victims, plain] + changed).contains($0["outBillNo"] as? String ?? "") }, "\(payouts)")
 
             // 5. A rotation does not vouch for them: under keys that bind rows it seals no plain member and gives no
-            // route; it lists them, and fails.
+            // route. One still waiting for review fails it, named; the refused ones, now invalid and never paid again,
+            // are listed and left as they are. Once the waiting one is rejected, the rotation goes through.
+            let waiting = try #require(
+                try await h.post("/v1/withdrawals", #"{"amountFen":1000,"channel":"bill99","cardId":"\#(victim.cardID)"}"#, as: victim.user)
+                    .string("orderId"))
+            #expect(await h.waitFor(waiting, status: "requested"))
+            _ = try await h.database.client.execute(
+                "UPDATE withdrawal_requests SET destination = destination || '{\"accountNumber\": \"6217000000000000001\"}'::jsonb WHERE order_id = \(waiting)")
             let rotated = try await h.paystream(["keys", "rotate"])
-            #expect(rotated.status != 0 && rotated.output.contains("\(plain) destination: accountNumber not sealed"), "\(rotated.output)")
-            #expect(rotated.output.contains("\(victims) destination"), "\(rotated.output)")
+            #expect(rotated.status != 0, "\(rotated.output)")
+            #expect(rotated.output.contains("not re-sealed: withdrawal_requests \(waiting) destination: accountNumber not sealed"), "\(rotated.output)")
+            // (The changed amount and bank are re-sealed as they are: their routes, re-sealed unchanged, still refuse them.)
+            for order in [plain, victims] {
+                #expect(rotated.output.contains("left as it is: withdrawal_requests \(order) destination (invalid, never paid again)"), "\(rotated.output)")
+                #expect(!rotated.output.contains("not re-sealed: withdrawal_requests \(order)"), "\(rotated.output)")
+            }
+            #expect(try await h.post("/v1/admin/withdrawals/\(waiting)/reject", #"{"reason":"destination written without the keys"}"#, admin: "ops-lee").status == 202)
+            #expect(await h.waitFor(waiting, status: "invalid"))
+            let again = try await h.paystream(["keys", "rotate"])
+            #expect(again.status == 0 && again.output.contains("left as it is: withdrawal_requests \(waiting) destination (invalid"), "\(again.output)")
+            #expect(await eventually { (try? await h.balance(victim.user)).map { $0 == (50_000, 0) } == true })
         }
     }
 

@@ -73,10 +73,12 @@ extension ConsoleRoutes {
             let destination: String =
                 switch row.destination.type {
                 case "wechat": "WeChat \(row.destination.openId ?? "")"
-                case WithdrawalRecord.Destination.unreadable:
-                    "unreadable: changed in the database; it will not be paid out, reject it"
-                default:
+                case "bankAccount":
                     [row.destination.bankName, row.destination.accountNumber, row.destination.holderName].compactMap { $0 }.joined(separator: " ")
+                case WithdrawalRecord.Destination.unreadable:
+                    "unreadable: changed in the database; not sent if it was not sent before (reject it while it waits for review)"
+                default:
+                    "of type \(row.destination.type), which this version does not pay; not sent if it was not sent before"
                 }
             let review: HTML =
                 if reviewing, row.destinationRemoved {

@@ -25,7 +25,8 @@ import ServiceLifecycle
 /// settle them safely: an abnormal refund it accepted, a report of another amount than the refund's (answer, query or
 /// WeChat notify: nothing is recorded on it), and a refund it accepted and later, in a verified answer, knows nothing
 /// of (Alipay: after it was asked for once more with the same out_request_no, as Alipay documents for an empty refund
-/// query: a refund that did not go through is answered fund_change "N", and Alipay refunds one number at most once). A held refund is still asked about every `refundAbnormalRecheckSeconds`; the channel settling it ends the hold.
+/// query: a refund that did not go through is answered fund_change "N", and Alipay refunds one number at most once; that
+/// repeat refused, it is held too). A held refund is still asked about every `refundAbnormalRecheckSeconds`; the channel settling it ends the hold.
 /// Otherwise an operator resolves it once (`POST /v1/admin/refunds/{id}/resolve`, ``RefundRoutes``), after which the
 /// dispatcher leaves it alone and logs as critical any final report that contradicts the resolution.
 struct RefundDispatcher: Service {
@@ -129,6 +130,17 @@ struct RefundDispatcher: Service {
                 return
             }
             try await apply(refundOrderID: refundOrderID, state: status.state, rawState: status.rawState, refundID: status.refundID, attempts: attempts, on: connection)
+        } catch let error as ChannelError
+            where isFirstAsk && (try? row.decode(Bool.self, column: "known")) == false
+            && ((error.code == .notFound && error.isVerifiedAnswer) || Self.isPermanentRefusal(error))
+        {
+            // Refused when asked for again after Alipay's empty query (below): it accepted this refund before, and may
+            // have made it since (a trade refunded in full is closed, and a repeat then refused), so the money is
+            // neither given back on this word nor called refunded: held for an operator.
+            try await hold(
+                refundOrderID,
+                reason: "\(Self.unknownHoldReason), and refused it when asked for again (\(error.channelCode ?? error.code.rawValue))",
+                on: connection)
         } catch let error as ChannelError where isFirstAsk && error.code == .notFound && error.isVerifiedAnswer {
             // The channel does not know the paid order, so it holds no refund of it: final, and the money comes back.
             try await apply(

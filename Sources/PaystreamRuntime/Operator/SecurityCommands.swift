@@ -29,7 +29,8 @@ struct KeysCommand: AsyncParsableCommand {
                 what it reads), then re-seals each sealed column row by row, each value for its row. Run it again \
                 after an interruption: values already under the current version and bound to their row are \
                 skipped. Values that do not open for their row are left as they are and listed, and the command \
-                fails. Restart the API and schedulers afterwards so that they seal with the new version (until \
+                fails; a withdrawal already paid out or invalid (never paid again) whose destination does not open \
+                is listed and left without failing it. Restart the API and schedulers afterwards so that they seal with the new version (until \
                 then, they cannot open what was re-sealed). Once every value is re-sealed for its row, the keyring \
                 is marked as binding rows under every version: from then on no value sealed for its field alone \
                 opens. Run it only once every process runs a version that binds rows. The keys file is written \
@@ -58,6 +59,7 @@ struct KeysCommand: AsyncParsableCommand {
             }
             await postgres.shutdown()
             print("keys rotate: current version \(rotated.fields.currentVersion); re-sealed \(report.resealed) value(s)")
+            for left in report.leftAsTheyAre { print("  left as it is: \(left)") }
             guard report.failures.isEmpty else {
                 for failure in report.failures { print("  not re-sealed: \(failure)") }
                 print("keys rotate: \(report.failures.count) value(s) not re-sealed; the keys file keeps both versions; look at them, then run it again")

@@ -70,6 +70,11 @@ public enum SealedColumns {
     public struct ResealReport: Sendable {
         public var resealed = 0
         public var failures: [String] = []
+        /// Withdrawals already final (paid out, or invalid) whose destination could not be re-sealed: never paid
+        /// again, so they are listed and left as they are without failing the rotation. Otherwise a withdrawal the
+        /// payout dispatcher refused and failed as changed without the keys would fail every rotation for ever, with
+        /// nothing an operator could do about it.
+        public var leftAsTheyAre: [String] = []
     }
 
     /// Re-seals, for its row and under the current key version, every value that is not both. Each row is updated
@@ -112,7 +117,10 @@ public enum SealedColumns {
             }
         }
         let withdrawals = try await postgres.query(
-            "SELECT order_id, amount_fen, channel, destination::text AS d FROM withdrawal_requests")
+            """
+            SELECT w.order_id, w.amount_fen, w.channel, w.destination::text AS d, o.status
+            FROM withdrawal_requests w LEFT JOIN orders o ON o.order_id = w.order_id
+            """)
         for row in withdrawals {
             let orderID = try row.decode(String.self, column: "order_id")
             let text = try row.decode(String.self, column: "d")
@@ -125,7 +133,11 @@ public enum SealedColumns {
                 else { continue }
                 fresh = resealed
             } catch {
-                report.failures.append("withdrawal_requests \(orderID) destination: \(error)")
+                if let status = try row.decode(String?.self, column: "status"), ["paidOut", "invalid"].contains(status) {
+                    report.leftAsTheyAre.append("withdrawal_requests \(orderID) destination (\(status), never paid again): \(error)")
+                } else {
+                    report.failures.append("withdrawal_requests \(orderID) destination: \(error)")
+                }
                 continue
             }
             let updated = try await postgres.execute(
