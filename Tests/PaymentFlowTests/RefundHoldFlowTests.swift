@@ -112,8 +112,11 @@ import TestSupport
                 return all.filter { $0["outRefundNo"] as? String == refundID }
             }
 
-            // Goes through when asked for again.
+            // Goes through when asked for again. Asked about 10 s after the request at the earliest, as Alipay asks.
+            let requestedAt = Date()
             let again = try await RefundFlowTests.refund(h, of: orders[0], fen: 2000, as: user, under: #"{"refunds":{"unmovedAnswers":1}}"#)
+            #expect(await eventually(timeoutSeconds: 60, every: 50) { Self.logLines(h, again, containing: "asking for it again with the same number") == 1 })
+            #expect(Date().timeIntervalSince(requestedAt) >= 9.5, "queried \(Date().timeIntervalSince(requestedAt)) s after the request")
             #expect(await eventually(timeoutSeconds: 60) {
                 (try? await h.get("/v1/refunds/\(again)", as: user).string("channelState")) == "succeeded"
             })

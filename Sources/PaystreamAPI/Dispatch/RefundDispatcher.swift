@@ -130,6 +130,15 @@ struct RefundDispatcher: Service {
                 return
             }
             try await apply(refundOrderID: refundOrderID, state: status.state, rawState: status.rawState, refundID: status.refundID, attempts: attempts, on: connection)
+            if channel == .alipay && isFirstAsk && status.state == .processing {
+                // Alipay asks for 10 s at least between a refund request and its query: one sooner can answer empty
+                // for a refund it is still making.
+                try await connection.execute(
+                    """
+                    UPDATE refund_requests SET next_attempt_at = greatest(next_attempt_at, now() + \(Self.alipayQueryAfterSeconds) * interval '1 second')
+                    WHERE refund_order_id = \(refundOrderID)
+                    """)
+            }
         } catch let error as ChannelError
             where isFirstAsk && (try? row.decode(Bool.self, column: "known")) == false
             && ((error.code == .notFound && error.isVerifiedAnswer) || Self.isPermanentRefusal(error))
@@ -196,6 +205,9 @@ struct RefundDispatcher: Service {
             try await later(refundOrderID, attempts: attempts, on: connection)
         }
     }
+
+    /// Seconds Alipay asks merchants to wait between a refund request and its query (alipay.trade.fastpay.refund.query).
+    static let alipayQueryAfterSeconds = 10
 
     /// The start of a hold for a refund the channel accepted and then knew none of.
     static let unknownHoldReason = "the channel accepted this refund and now knows none under its number"
