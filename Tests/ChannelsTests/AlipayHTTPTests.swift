@@ -103,6 +103,36 @@ import Testing
         }
     }
 
+    /// Only REFUND_SUCCESS is a refund made; Alipay documents any other answer (no refund data, or data whose
+    /// refund_status is absent or another value) as not refunded, to be asked for again with the same number.
+    @Test func aRefundQueryIsSucceededOnlyForRefundSuccess() async throws {
+        let method = "alipay.trade.fastpay.refund.query"
+        let answers: [String: String] = [
+            "done": #"{"code":"10000","msg":"Success","out_trade_no":"A1","out_request_no":"done","total_amount":"88.88","refund_amount":"5.00","refund_status":"REFUND_SUCCESS","gmt_refund_pay":"2024-06-08 10:34:56"}"#,
+            "empty": #"{"code":"10000","msg":"Success","out_trade_no":"A1","out_request_no":"empty"}"#,
+            "nostatus": #"{"code":"10000","msg":"Success","out_trade_no":"A1","out_request_no":"nostatus","total_amount":"88.88","refund_amount":"5.00"}"#,
+            "other": #"{"code":"10000","msg":"Success","out_trade_no":"A1","out_request_no":"other","total_amount":"88.88","refund_amount":"5.00","refund_status":"REFUND_PROCESSING"}"#,
+        ]
+        try await withServer({ _, request in
+            guard let p = Self.verifiedParameters(request), p["method"] == method,
+                let biz = try? JSONSerialization.jsonObject(with: Data((p["biz_content"] ?? "").utf8)) as? [String: String],
+                biz["out_trade_no"] == "A1", let number = biz["out_request_no"], let inner = answers[number]
+            else { return Self.bad(method) }
+            return Self.answer(method, inner)
+        }) { server in
+            try await withHTTPClient { http in
+                let (client, _) = try Self.client(server, http)
+                let done = try await client.queryRefund(outTradeNo: "A1", outRefundNo: "done")
+                #expect(done.state == .succeeded && done.refundAmount.fen == 500 && done.rawState == "REFUND_SUCCESS")
+                for number in ["empty", "nostatus", "other"] {
+                    var failure: ChannelError?
+                    do { _ = try await client.queryRefund(outTradeNo: "A1", outRefundNo: number) } catch { failure = error as? ChannelError }
+                    #expect(failure?.code == .notFound && failure?.isVerifiedAnswer == true, "\(number): \(String(describing: failure))")
+                }
+            }
+        }
+    }
+
     @Test func refundCarriesOutRequestNo() async throws {
         try await withServer({ _, request in
             let method = "alipay.trade.refund"

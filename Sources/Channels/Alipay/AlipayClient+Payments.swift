@@ -108,8 +108,11 @@ extension AlipayClient {
             completedAt: answer.gmt_refund_pay.flatMap(ChannelTime.parseShanghaiDateTime))
     }
 
-    /// alipay.trade.fastpay.refund.query: REFUND_SUCCESS is `.succeeded`; a known refund without that status is
-    /// `.processing`; an answer with no refund at all is `.notFound`.
+    /// alipay.trade.fastpay.refund.query: REFUND_SUCCESS is `.succeeded`. Anything else is `.notFound` (verified): an
+    /// answer with no refund at all, and one whose `refund_status` is absent or another value, which Alipay documents
+    /// as "the refund was not received, or failed" (to be asked for again with the same out_request_no). It used to be
+    /// `.processing`, asked about for ever. (An older edition of the documentation read any refund data as success:
+    /// such a refund, asked for again, is answered fund_change "N", and is then held for an operator, never returned.)
     public func queryRefund(outTradeNo: String, outRefundNo: String) async throws(ChannelError) -> RefundStatus {
         let method = "alipay.trade.fastpay.refund.query"
         try ChannelIdentifiers.check(outTradeNo, "out_trade_no", lengths: 1...64, channel: .alipay, operation: method)
@@ -121,10 +124,15 @@ extension AlipayClient {
             // A signed answer (``call(_:biz:)`` verified it) that names no refund.
             throw ChannelError(.notFound, channel: .alipay, operation: method, message: "Alipay knows no such refund", isVerifiedAnswer: true)
         }
-        let succeeded = answer.refund_status == "REFUND_SUCCESS"
+        guard answer.refund_status == "REFUND_SUCCESS" else {
+            throw ChannelError(
+                .notFound, channel: .alipay, operation: method,
+                message: "Alipay reports no successful refund under this number (refund_status \(answer.refund_status ?? "absent"))",
+                isVerifiedAnswer: true)
+        }
         return RefundStatus(
             channel: .alipay, outTradeNo: outTradeNo, outRefundNo: outRefundNo, refundID: nil,
-            state: succeeded ? .succeeded : .processing, rawState: answer.refund_status ?? "",
+            state: .succeeded, rawState: "REFUND_SUCCESS",
             refundAmount: amount, totalRefunded: nil,
             completedAt: answer.gmt_refund_pay.flatMap(ChannelTime.parseShanghaiDateTime))
     }
