@@ -126,6 +126,33 @@ import TestSupport
         }
     }
 
+    /// Unbound and bound again before the worker froze the withdrawal: the account pays that WeChat user again, so the
+    /// API's sweep leaves the withdrawal alone (it rejects only withdrawals whose destination is removed now), and
+    /// once approved it is paid, once.
+    @Test func aWithdrawalToAWeChatAccountBoundAgainIsLeftByTheSweepAndPaid() async throws {
+        try await FlowHarness.run(apiOptions: ["--removed-destination-sweep-seconds", "0.5"]) { h in
+            let (user, openID, bindingID) = try await h.fundedUserWithWeChat("wxr", fen: 10_000)
+            await h.killWorker()
+            let reply = try await h.post("/v1/withdrawals", #"{"amountFen":1500,"channel":"wechat","openId":"\#(openID)"}"#, as: user)
+            let order = try #require(reply.string("orderId"), "\(reply.text)")
+            #expect(try await h.delete("/v1/wechat-accounts/\(bindingID)", as: user).status == 204)
+            #expect(try await h.bindWeChat(as: user, openID: openID) == openID)
+            try h.startWorker()
+            #expect(await h.waitFor(order, status: "requested"))
+            // Several sweeps later it still waits for review, reviewed by nobody.
+            try await Task.sleep(for: .seconds(3))
+            let waiting = try await h.get("/v1/withdrawals/\(order)", admin: "ops-lee")
+            #expect(
+                waiting.string("status") == "requested" && waiting.string("reviewedBy") == nil
+                    && waiting.json["destinationRemoved"] as? Bool == false, "\(waiting.text)")
+            #expect(try await h.post("/v1/admin/withdrawals/\(order)/approve", "{}", admin: "ops-lee").status == 202)
+            #expect(await h.waitFor(order, status: "paidOut"))
+            #expect(try await h.balance(user) == (8_500, 0))
+            let payouts = try JSONSerialization.jsonObject(with: Data(try await h.sandbox(.GET, "/sandbox/payouts").body)) as? [[String: Any]] ?? []
+            #expect(payouts.filter { $0["outBillNo"] as? String == order }.count == 1, "\(payouts)")
+        }
+    }
+
     /// The user confirmed the transfer in WeChat, its notify was lost, and then they unbound the account: the
     /// dispatcher's cancel is refused (a confirmed transfer can no longer be cancelled), so it asks about the transfer
     /// instead, and finds it paid. The withdrawal is paid out once; nothing is unfrozen.
