@@ -113,6 +113,14 @@ public struct FieldKeyring: Sendable, CustomStringConvertible, CustomDebugString
     /// Every data key version held, ascending.
     public var versions: [Int] { dataKeys.keys.sorted() }
 
+    /// Whether this keyring opens everything `earlier` opens and finds every blind index it made: it holds each of
+    /// its data keys unchanged, under the same version, and the same blind-index key. A keys file replaced under a
+    /// running process must be such a successor (``FieldKeyring/addingGeneratedKey()`` makes one).
+    public func succeeds(_ earlier: FieldKeyring) -> Bool {
+        guard constantTimeEquals(indexKey, earlier.indexKey) else { return false }
+        return earlier.dataKeys.allSatisfy { version, key in dataKeys[version].map { constantTimeEquals($0, key) } ?? false }
+    }
+
     /// The data key of `version`, or ``CryptoError/Code/unknownKeyVersion``.
     func dataKey(version: Int) throws(CryptoError) -> [UInt8] {
         guard let key = dataKeys[version] else {

@@ -238,4 +238,24 @@ import Testing
             #expect(error?.code == code)
         }
     }
+
+    /// A keys file replaced under a running API is taken only if it keeps every key of the one in force and its
+    /// blind-index key: a rotation's successor is, a file that dropped a version, changed a key or came from another
+    /// deployment is not.
+    @Test func aSuccessorKeepsEveryKeyAndTheIndexKey() throws {
+        let first = try FieldKeyring.generate()
+        let rotated = try first.addingGeneratedKey()
+        #expect(rotated.succeeds(first))
+        #expect(first.succeeds(first))
+        #expect(try rotated.bindingRowsUnderEveryVersion().succeeds(rotated))
+        #expect(!first.succeeds(rotated), "version 2 missing")
+        #expect(!(try rotated.removingKey(version: 1)).succeeds(rotated), "version 1 dropped")
+        #expect(!(try FieldKeyring.generate()).succeeds(first), "another deployment's keys")
+        // The same version with another key, and the same data keys with another blind-index key.
+        let index = [UInt8](repeating: 7, count: 32)
+        let a = try FieldKeyring(currentVersion: 1, keys: [1: [UInt8](repeating: 1, count: 32)], indexKey: index)
+        let changedKey = try FieldKeyring(currentVersion: 1, keys: [1: [UInt8](repeating: 2, count: 32)], indexKey: index)
+        let changedIndex = try FieldKeyring(currentVersion: 1, keys: [1: [UInt8](repeating: 1, count: 32)], indexKey: [UInt8](repeating: 8, count: 32))
+        #expect(!changedKey.succeeds(a) && !changedIndex.succeeds(a))
+    }
 }

@@ -32,6 +32,8 @@ public struct APICommand: AsyncParsableCommand {
     @Flag(help: "Do not run the dispatchers, the payment poller, the envelope activator and reloader, the removed-destination sweep in this process.") public var noDispatch = false
     @Option(help: "Seconds between looks for withdrawals frozen after their holder removed the card or unbound the WeChat account they pay, which are then rejected as the removal would have; 0 turns the sweep off (an operator rejects them).")
     public var removedDestinationSweepSeconds: Double = 2
+    @Option(help: "Seconds between looks at the keys file (--keys-file or PAYSTREAM_KEYS_FILE): replaced by a successor (`paystream keys rotate`), it is taken without a restart; 0 turns it off.")
+    public var keysReloadSeconds: Double = 5
     @Option(help: "Withdrawals the removed-destination sweep rejects in one transaction.")
     public var removedDestinationSweepBatch = 100
     @Option(help: "Ask the channel about an unpaid order this many seconds after it was created (its notify may be lost).")
@@ -67,6 +69,9 @@ public struct APICommand: AsyncParsableCommand {
         guard removedDestinationSweepSeconds == 0 || (0.1...3600).contains(removedDestinationSweepSeconds) else {
             throw ValidationError("--removed-destination-sweep-seconds must be 0 (off) or between 0.1 and 3600, not \(removedDestinationSweepSeconds)")
         }
+        guard keysReloadSeconds == 0 || (0.1...3600).contains(keysReloadSeconds) else {
+            throw ValidationError("--keys-reload-seconds must be 0 (off) or between 0.1 and 3600, not \(keysReloadSeconds)")
+        }
         guard (1...10_000).contains(removedDestinationSweepBatch) else {
             throw ValidationError("--removed-destination-sweep-batch must be between 1 and 10000, not \(removedDestinationSweepBatch)")
         }
@@ -98,8 +103,11 @@ public struct APICommand: AsyncParsableCommand {
             PushKeepAlive(hub: services.push, interval: .milliseconds(Int64(pushKeepAliveSeconds * 1000))),
             PushRelay(
                 hub: services.push, registry: built.registry, kafka: built.configuration.kafka(clientID: "paystream-api-push"), logger: logger,
-                cipher: services.security.cipher),
+                security: services.security),
         ]
+        if keysReloadSeconds > 0, let path = options.keysFile ?? ProcessInfo.processInfo.environment["PAYSTREAM_KEYS_FILE"] {
+            group.append(KeysReloader(path: path, security: services.security, logger: logger, interval: .milliseconds(Int64(keysReloadSeconds * 1000))))
+        }
         if !noDispatch {
             group += [
                 PayoutDispatcher(services: services, refusalSettlesAfter: payoutRefusalSettleSeconds), RefundDispatcher(services: services, refusalSettlesAfter: refundRefusalSettleSeconds),

@@ -16,8 +16,9 @@ struct PushRelay: Service {
     let registry: TopicRegistry
     let kafka: KafkaConfiguration
     let logger: Logger
-    /// Opens the one-time tokens of ``TokenPush`` messages (nil: tokens are not relayed).
-    var cipher: FieldCipher?
+    /// Opens the one-time tokens of ``TokenPush`` messages, with the keys in force when each arrives (nil: tokens are
+    /// not relayed).
+    var security: APISecurity?
 
     func run() async throws {
         guard let family = registry.resolve(family: OutboundNotification.topicFamily) else {
@@ -48,7 +49,7 @@ struct PushRelay: Service {
 
     /// Issued one-time tokens: opened here, pushed to the audience's own connections only.
     func deliver(_ push: TokenPush) {
-        guard let cipher, let json = try? cipher.open(push.sealed, field: TokenPush.label),
+        guard let cipher = security?.cipher, let json = try? cipher.open(push.sealed, field: TokenPush.label),
             let tokens = try? JSONDecoder().decode([String].self, from: Data(json.utf8))
         else {
             logger.warning("unreadable token push skipped", metadata: ["to": "\(push.audience)"])

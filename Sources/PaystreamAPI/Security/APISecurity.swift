@@ -7,14 +7,25 @@ import Redis
 import Synchronization
 
 /// What authentication needs: the API clients' secrets (cached), the logins (and their password generations, which
-/// end older sessions), the session key and Redis for the nonces already seen and the sessions logged out.
+/// end older sessions), the session key and Redis for the nonces already seen and the sessions logged out. Also the
+/// platform's keys, which a running process takes again when its keys file is replaced by a successor
+/// (``replaceKeys(_:)``, ``KeysReloader``): after `paystream keys rotate`, a process not restarted opens what the
+/// rotation re-sealed under the new version.
 final class APISecurity: Sendable {
-    let clients: APIClients
     let logins: Logins
-    let sessionKey: [UInt8]
     let redis: RedisClient
     let keyPrefix: String
-    let cipher: FieldCipher
+    private let postgres: PostgresClient
+    private let keys: Mutex<SecurityKeys>
+
+    /// The field cipher of the keys in force now.
+    var cipher: FieldCipher { keys.withLock { $0.cipher } }
+    /// The session key in force now.
+    var sessionKey: [UInt8] { keys.withLock { $0.sessionKey } }
+    /// The keys in force now.
+    var currentKeys: SecurityKeys { keys.withLock { $0 } }
+    /// The API clients, opened with the keys in force now.
+    var clients: APIClients { APIClients(postgres: postgres, cipher: cipher) }
     /// A request's timestamp may differ from the server's clock by at most this many seconds.
     static let clockSkew: TimeInterval = 300
     /// How long a client's secret is kept in memory; a disabled client is refused at most this long after.
@@ -23,12 +34,37 @@ final class APISecurity: Sendable {
     private let cache = Mutex<[String: (credentials: APIClients.Credentials, until: Date)]>([:])
 
     init(postgres: PostgresClient, redis: RedisClient, keys: SecurityKeys, keyPrefix: String) {
-        self.clients = APIClients(postgres: postgres, cipher: keys.cipher)
+        self.postgres = postgres
         self.logins = Logins(postgres: postgres)
-        self.sessionKey = keys.sessionKey
+        self.keys = Mutex(keys)
         self.redis = redis
         self.keyPrefix = keyPrefix
-        self.cipher = keys.cipher
+    }
+
+    /// Why replacement keys were refused.
+    struct KeysNotASuccessor: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Puts `new` in force, if it is a successor of the keys in force (``FieldKeyring/succeeds(_:)``: every data key
+    /// kept, the same blind-index key), so that nothing this process could open or find becomes unreadable. A keys
+    /// file that drops a version, or changes a key, is refused: that is a mistake or another deployment's file.
+    /// Returns false when `new` is the keys in force already.
+    @discardableResult
+    func replaceKeys(_ new: SecurityKeys) throws -> Bool {
+        try keys.withLock { current in
+            guard new.fields.succeeds(current.fields) else {
+                throw KeysNotASuccessor(
+                    description: "the new keys (\(new.fields)) do not keep every key of the ones in force (\(current.fields)) and their blind-index key")
+            }
+            let same =
+                new.fields.currentVersion == current.fields.currentVersion && new.fields.versions == current.fields.versions
+                && new.fields.rowsBoundFrom == current.fields.rowsBoundFrom && constantTimeEquals(new.sessionKey, current.sessionKey)
+            guard !same else { return false }
+            current = new
+            // Cached clients were opened with the old keys; they stay valid (the old keys are kept).
+            return true
+        }
     }
 
     /// One-time tokens of money-moving requests, in the same Redis.
