@@ -128,6 +128,8 @@ import Testing
                     var failure: ChannelError?
                     do { _ = try await client.queryRefund(outTradeNo: "A1", outRefundNo: number) } catch { failure = error as? ChannelError }
                     #expect(failure?.code == .notFound && failure?.isVerifiedAnswer == true, "\(number): \(String(describing: failure))")
+                    // Refund data without REFUND_SUCCESS is told apart from no data: a caller must not return its money.
+                    #expect(failure?.channelCode == (number == "empty" ? nil : AlipayClient.refundDataWithoutSuccess), "\(number)")
                 }
             }
         }

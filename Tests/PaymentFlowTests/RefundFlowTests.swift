@@ -249,6 +249,29 @@ import TestSupport
         }
     }
 
+    /// The same at Alipay when its query shows the refund's data without REFUND_SUCCESS (an older edition of Alipay's
+    /// documentation reads that as refunded, the current one as not): after a refusal, that is not taken as "no such
+    /// refund", so nothing is given back; the refund is held for an operator.
+    @Test func anAlipayRefusalOfARefundItShowsWithoutSuccessReturnsNothing() async throws {
+        try await FlowHarness.run { h in
+            let user = "user:rq\(h.prefix.suffix(6))"
+            let recharge = try await h.post("/v1/recharges", #"{"amountFen":2000,"channel":"alipay"}"#, as: user)
+            let order = try #require(recharge.string("orderId"), "\(recharge.text)")
+            try await h.pay("alipay", order)
+            #expect(await h.waitFor(order, status: "paid"))
+            let refund = try await Self.refund(h, of: order, fen: 800, as: user, under: #"{"refunds":{"refuseAnswer":true,"queryWithoutStatus":true}}"#)
+            #expect(await eventually(timeoutSeconds: 60) {
+                (try? await h.get("/v1/refunds/\(refund)", admin: "ops-lee").string("heldReason"))?.contains("without REFUND_SUCCESS") == true
+            })
+            // Well past the 3 s settle period: nothing given back.
+            try await Task.sleep(for: .seconds(5))
+            #expect(try await h.orderStatus(refund) == "refunded")
+            #expect(try await h.balance(user) == (1200, 0))
+            #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'refundReturned'") == 0)
+            #expect(try await h.sandbox(.GET, "/sandbox/refunds").text.contains(refund))
+        }
+    }
+
     /// A refused request whose refund the channel turns out to hold, for another amount: the refusal no longer
     /// counts, so no later "no such refund" could return money the channel holds.
     @Test func aRefusedRefundFoundForAnotherAmountForgetsTheRefusal() async throws {

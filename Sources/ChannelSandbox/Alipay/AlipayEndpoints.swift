@@ -232,7 +232,7 @@ struct AlipayEndpoints: Sendable {
         if let refund = await core.state.refund(.alipay, "\(order.outTradeNo)#\(requestNo)") {
             fields["refund_amount"] = yuan(refund.amountFen)
             fields["total_amount"] = yuan(order.paidFen ?? refund.orderTotalFen)
-            fields["refund_status"] = "REFUND_SUCCESS"
+            if await core.state.faults.refunds?.queryWithoutStatus != true { fields["refund_status"] = "REFUND_SUCCESS" }
             fields["gmt_refund_pay"] = ShanghaiTime.dateTime(refund.finishedAt ?? refund.createdAt)
         }
         return Self.success(fields)

@@ -149,6 +149,9 @@ public struct SandboxFaults: Codable, Sendable, Equatable {
         /// as a refund that did not go through is: only the refund query's empty answer says so, and Alipay's
         /// documentation says to ask for the refund again with the same out_request_no. Counts down as it is used.
         public var unmovedAnswers: Int?
+        /// Alipay only: queries about a refund it made answer the refund's data without `refund_status`, as an older
+        /// edition of Alipay's documentation describes a refund made (the current one: not received, or failed).
+        public var queryWithoutStatus: Bool?
         public init() {}
     }
     public struct Bills: Codable, Sendable, Equatable {

@@ -108,12 +108,18 @@ extension AlipayClient {
             completedAt: answer.gmt_refund_pay.flatMap(ChannelTime.parseShanghaiDateTime))
     }
 
+    /// The `channelCode` of the `.notFound` that ``queryRefund(outTradeNo:outRefundNo:)`` throws for an answer that holds
+    /// refund data without REFUND_SUCCESS (an empty answer has none): not a refund made by the current documentation,
+    /// one by an older edition, so a caller must not give its money back on that word alone.
+    public static let refundDataWithoutSuccess = "REFUND_DATA_WITHOUT_SUCCESS"
+
     /// alipay.trade.fastpay.refund.query: REFUND_SUCCESS is `.succeeded`. Anything else is `.notFound` (verified): an
     /// answer with no refund at all, and one whose `refund_status` is absent or another value, which Alipay documents
     /// as "the refund was not received, or failed" (to be asked for again with the same out_request_no). It used to be
     /// `.processing`, asked about for ever. (An older edition of the documentation read any refund data as success:
     /// such a refund, asked for again, is answered fund_change "N", and is then held for an operator, never returned.)
     public func queryRefund(outTradeNo: String, outRefundNo: String) async throws(ChannelError) -> RefundStatus {
+        // (The channel code of a `.notFound` whose answer held refund data, without REFUND_SUCCESS: see above.)
         let method = "alipay.trade.fastpay.refund.query"
         try ChannelIdentifiers.check(outTradeNo, "out_trade_no", lengths: 1...64, channel: .alipay, operation: method)
         try ChannelIdentifiers.check(outRefundNo, "out_request_no", lengths: 1...64, channel: .alipay, operation: method)
@@ -128,7 +134,7 @@ extension AlipayClient {
             throw ChannelError(
                 .notFound, channel: .alipay, operation: method,
                 message: "Alipay reports no successful refund under this number (refund_status \(answer.refund_status ?? "absent"))",
-                isVerifiedAnswer: true)
+                channelCode: Self.refundDataWithoutSuccess, isVerifiedAnswer: true)
         }
         return RefundStatus(
             channel: .alipay, outTradeNo: outTradeNo, outRefundNo: outRefundNo, refundID: nil,

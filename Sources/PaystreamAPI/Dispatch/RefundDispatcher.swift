@@ -192,6 +192,14 @@ struct RefundDispatcher: Service {
             }
             try await hold(refundOrderID, reason: "\(Self.unknownHoldReason) (\(error.channelCode ?? error.code.rawValue))", on: connection)
         } catch let error as ChannelError where !isFirstAsk && error.code == .notFound && refusal != nil && error.isVerifiedAnswer {
+            if error.channelCode == AlipayClient.refundDataWithoutSuccess {
+                // Refused, yet Alipay holds refund data under the number (without REFUND_SUCCESS): not a refund made by
+                // its current documentation, one by an older edition. Its money is not given back on that word.
+                try await hold(
+                    refundOrderID, reason: "Alipay refused this refund, yet holds refund data under its number without REFUND_SUCCESS",
+                    on: connection)
+                return
+            }
             if refusalSettled {
                 // Refused, and still unknown to the channel a settle period later: it will never be refunded there.
                 try await apply(

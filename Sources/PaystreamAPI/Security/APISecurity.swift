@@ -46,20 +46,41 @@ final class APISecurity: Sendable {
         let description: String
     }
 
-    /// Puts `new` in force, if it is a successor of the keys in force (``FieldKeyring/succeeds(_:)``: every data key
-    /// kept, the same blind-index key), so that nothing this process could open or find becomes unreadable. A keys
-    /// file that drops a version, or changes a key, is refused: that is a mistake or another deployment's file.
-    /// Returns false when `new` is the keys in force already.
+    /// Why `new` cannot replace `current` (``replaceKeys(_:)``), or nil when it can.
+    static func refusal(of new: SecurityKeys, replacing current: SecurityKeys) -> KeysNotASuccessor? {
+        let was = current.fields, now = new.fields
+        guard now.succeeds(was) else {
+            return KeysNotASuccessor(description: "the new keys (\(now)) do not keep every key of the ones in force (\(was)) and their blind-index key")
+        }
+        guard now.currentVersion >= was.currentVersion else {
+            return KeysNotASuccessor(description: "the new keys (\(now)) seal under an older version than the ones in force (\(was))")
+        }
+        if let bound = was.rowsBoundFrom, now.rowsBoundFrom.map({ $0 > bound }) ?? true {
+            return KeysNotASuccessor(description: "the new keys (\(now)) bind fewer versions to their rows than the ones in force (\(was))")
+        }
+        guard constantTimeEquals(new.sessionKey, current.sessionKey) else {
+            return KeysNotASuccessor(description: "the new keys change the session key, which signs every session out: restart to take it")
+        }
+        return nil
+    }
+
+    /// Puts `new` in force, if it is what a rotation makes of the keys in force, so that nothing this process could
+    /// open or find becomes unreadable and nothing it refused opens again:
+    /// - every data key kept and the same blind-index key (``FieldKeyring/succeeds(_:)``);
+    /// - a current version no lower;
+    /// - rows bound from no later a version (a rotation binds more versions, never fewer: a file that binds fewer, an
+    ///   old backup or the one a rotation writes before it binds every version, would let values sealed for their
+    ///   field alone open again);
+    /// - the same session key (`paystream keys rotate` keeps it; a new one would sign out every session, pod by pod as
+    ///   each takes the file: that takes a restart).
+    /// Anything else is refused: a mistake, or another deployment's file. Returns false when `new` is the keys in
+    /// force already.
     @discardableResult
     func replaceKeys(_ new: SecurityKeys) throws -> Bool {
         try keys.withLock { current in
-            guard new.fields.succeeds(current.fields) else {
-                throw KeysNotASuccessor(
-                    description: "the new keys (\(new.fields)) do not keep every key of the ones in force (\(current.fields)) and their blind-index key")
-            }
-            let same =
-                new.fields.currentVersion == current.fields.currentVersion && new.fields.versions == current.fields.versions
-                && new.fields.rowsBoundFrom == current.fields.rowsBoundFrom && constantTimeEquals(new.sessionKey, current.sessionKey)
+            if let refusal = Self.refusal(of: new, replacing: current) { throw refusal }
+            let was = current.fields, now = new.fields
+            let same = now.currentVersion == was.currentVersion && now.versions == was.versions && now.rowsBoundFrom == was.rowsBoundFrom
             guard !same else { return false }
             current = new
             // Cached clients were opened with the old keys; they stay valid (the old keys are kept).

@@ -19,20 +19,24 @@ struct KeysReloader: Service {
     var interval: Duration = .seconds(5)
 
     func run() async throws {
-        var seen = try? String(contentsOfFile: path, encoding: .utf8)
+        // Not seeded with the file's text now: the keys in force were read earlier, and the file may have been
+        // replaced since. The first look compares the keys themselves (the same keys change nothing).
+        var seen: String?
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            try? await Task.sleep(for: interval)
             let text: String
             do {
                 text = try String(contentsOfFile: path, encoding: .utf8)
             } catch {
-                if seen != nil { logger.error("keys file unreadable; the keys in force stay", metadata: ["path": "\(path)", "error": "\(error)"]) }
-                seen = nil
+                if seen != "" { logger.error("keys file unreadable; the keys in force stay", metadata: ["path": "\(path)", "error": "\(error)"]) }
+                seen = ""
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
                 continue
             }
-            guard text != seen else { continue }
-            seen = text
-            reload(text)
+            if text != seen {
+                seen = text
+                reload(text)
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 

@@ -30,7 +30,8 @@ struct KeysCommand: AsyncParsableCommand {
                 after an interruption: values already under the current version and bound to their row are \
                 skipped. Values that do not open for their row are left as they are and listed, and the command \
                 fails; a withdrawal already paid out or invalid (never paid again) whose destination does not open \
-                is listed and left without failing it. Restart the API and schedulers afterwards so that they seal with the new version (until \
+                is listed and left without failing it. paystream-api processes that read the keys from a file take \
+                the new one within --keys-reload-seconds; restart the others afterwards so that they seal with the new version (until \
                 then, they cannot open what was re-sealed). Once every value is re-sealed for its row, the keyring \
                 is marked as binding rows under every version: from then on no value sealed for its field alone \
                 opens. Run it only once every process runs a version that binds rows. The keys file is written \
