@@ -184,8 +184,11 @@ import Testing
             }
             #expect(try await h.post("/v1/admin/withdrawals/\(waiting)/reject", #"{"reason":"destination written without the keys"}"#, admin: "ops-lee").status == 202)
             #expect(await h.waitFor(waiting, status: "invalid"))
-            let again = try await h.paystream(["keys", "rotate"])
+            // Run again without adding another key version.
+            let version = try #require(rotated.output.firstMatch(of: /current version ([0-9]+);/)?.1)
+            let again = try await h.paystream(["keys", "rotate", "--again"])
             #expect(again.status == 0 && again.output.contains("left as it is: withdrawal_requests \(waiting) destination (invalid"), "\(again.output)")
+            #expect(again.output.contains("current version \(version);"), "\(again.output)")
             #expect(await eventually { (try? await h.balance(victim.user)).map { $0 == (50_000, 0) } == true })
         }
     }

@@ -27,7 +27,7 @@ struct KeysCommand: AsyncParsableCommand {
             discussion: """
                 Writes the keys file with the new version first (old versions stay, so every process can still open \
                 what it reads), then re-seals each sealed column row by row, each value for its row. Run it again \
-                after an interruption: values already under the current version and bound to their row are \
+                with --again after an interruption or a failure (no new version is added then): values already under the current version and bound to their row are \
                 skipped. Values that do not open for their row are left as they are and listed, and the command \
                 fails; a withdrawal already paid out or invalid (never paid again) whose destination does not open \
                 is listed and left without failing it. paystream-api processes that read the keys from a file take \
@@ -39,14 +39,16 @@ struct KeysCommand: AsyncParsableCommand {
                 """)
         @OptionGroup var runtime: RuntimeOptions
         @Option(help: "The keys file to rotate (also PAYSTREAM_KEYS_FILE).") var keysFile: String?
+        @Flag(help: "Add no key: re-seal under the current version, to run the command again after a rotation that failed or was interrupted (each run otherwise adds a version).")
+        var again = false
 
         func run() async throws {
             guard let path = keysFile ?? ProcessInfo.processInfo.environment["PAYSTREAM_KEYS_FILE"] else {
                 throw ValidationError("give --keys-file or PAYSTREAM_KEYS_FILE")
             }
             let old = try SecurityKeys.require(path: path)
-            let rotated = try SecurityKeys(fields: old.fields.addingGeneratedKey(), sessionKey: old.sessionKey)
-            try Self.write(rotated, to: path)
+            let rotated = again ? old : try SecurityKeys(fields: old.fields.addingGeneratedKey(), sessionKey: old.sessionKey)
+            if !again { try Self.write(rotated, to: path) }
             let configuration = try runtime.resolve()
             let postgres = PostgresClient(configuration: try PostgresConfiguration(url: configuration.postgresURL), logger: Logger(label: "paystream.keys"))
             // Keys older than row binding: destinations written before they were sealed get sealed, and routed.
@@ -63,7 +65,7 @@ struct KeysCommand: AsyncParsableCommand {
             for left in report.leftAsTheyAre { print("  left as it is: \(left)") }
             guard report.failures.isEmpty else {
                 for failure in report.failures { print("  not re-sealed: \(failure)") }
-                print("keys rotate: \(report.failures.count) value(s) not re-sealed; the keys file keeps both versions; look at them, then run it again")
+                print("keys rotate: \(report.failures.count) value(s) not re-sealed; the keys file keeps every version; look at them, then run it again with --again")
                 throw ExitCode.failure
             }
             // Every stored value is sealed for its row now: no version needs to open values sealed for a field alone.
