@@ -53,10 +53,12 @@ struct OutboxWatchTests {
         // A worker with its relay: the row is published and marked, and the gauges read zero.
         let relayPort = try freePort()
         let relaying = try h.startWorker(extraArguments: ["--ops-port", "\(relayPort)"] + watchFlags)
+        // (The gauges exist from the watch's first reading on: before it, a scrape finds none, never a false 0.)
         let cleared = await eventually(timeoutSeconds: 60, every: 200) {
             let rows = await Self.gauge("paystream_outbox_unsent_rows", port: relayPort)
             let age = await Self.gauge("paystream_outbox_oldest_unsent_seconds", port: relayPort)
-            return rows == 0 && age == 0
+            let unsentInDatabase = (try? await h.count("SELECT count(*) FROM outbox WHERE sent_at IS NULL")) ?? -1
+            return rows == 0 && age == 0 && unsentInDatabase == 0
         }
         #expect(cleared, "\(relaying.tail())")
         #expect(try await h.count("SELECT count(*) FROM outbox WHERE sent_at IS NULL") == 0)

@@ -21,12 +21,15 @@ struct OutboxWatch: Sendable {
     static let oldestGauge = "paystream_outbox_oldest_unsent_seconds"
 
     func run() async {
-        let unsent = Gauge(label: Self.unsentGauge)
-        let oldest = Gauge(label: Self.oldestGauge)
+        // Made at the first reading, not before: a gauge exists (and is scraped) from its creation, and would read 0,
+        // "nothing waits", while a worker that just started has not looked yet (its first query also connects).
+        var gauges: (unsent: Gauge, oldest: Gauge)?
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             do {
                 let backlog = try await OutboxBacklog.read(from: postgres)
                 let ageSeconds = Double(backlog.oldestUnsentMilliseconds ?? 0) / 1000
+                let (unsent, oldest) = gauges ?? (Gauge(label: Self.unsentGauge), Gauge(label: Self.oldestGauge))
+                gauges = (unsent, oldest)
                 unsent.record(backlog.unsentRows)
                 oldest.record(ageSeconds)
                 if ageSeconds > staleAfterSeconds {
