@@ -119,7 +119,6 @@ extension AlipayClient {
     /// `.processing`, asked about for ever. (An older edition of the documentation read any refund data as success:
     /// such a refund, asked for again, is answered fund_change "N", and is then held for an operator, never returned.)
     public func queryRefund(outTradeNo: String, outRefundNo: String) async throws(ChannelError) -> RefundStatus {
-        // (The channel code of a `.notFound` whose answer held refund data, without REFUND_SUCCESS: see above.)
         let method = "alipay.trade.fastpay.refund.query"
         try ChannelIdentifiers.check(outTradeNo, "out_trade_no", lengths: 1...64, channel: .alipay, operation: method)
         try ChannelIdentifiers.check(outRefundNo, "out_request_no", lengths: 1...64, channel: .alipay, operation: method)

@@ -73,7 +73,8 @@ struct RemovedDestinationSweep: Service {
     final class PutOff: Sendable {
         private let rows = Mutex<[String: (failures: Int, until: ContinuousClock.Instant)]>([:])
 
-        /// The order ids still put off now (the others are forgotten, and their failure counts kept).
+        /// The order ids still put off now. Those whose time is over are not listed, but stay remembered, with their
+        /// failure count, until ``note(_:now:)`` forgets them.
         func waiting(now: ContinuousClock.Instant = .now) -> [String] {
             rows.withLock { rows in rows.filter { $0.value.until > now }.map(\.key) }
         }

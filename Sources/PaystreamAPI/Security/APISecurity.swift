@@ -22,8 +22,6 @@ final class APISecurity: Sendable {
     var cipher: FieldCipher { keys.withLock { $0.cipher } }
     /// The session key in force now.
     var sessionKey: [UInt8] { keys.withLock { $0.sessionKey } }
-    /// The keys in force now.
-    var currentKeys: SecurityKeys { keys.withLock { $0 } }
     /// The API clients, opened with the keys in force now.
     var clients: APIClients { APIClients(postgres: postgres, cipher: cipher) }
     /// A request's timestamp may differ from the server's clock by at most this many seconds.
