@@ -87,8 +87,12 @@ start_postgres() {
     log "PostgreSQL already running on 127.0.0.1:$PG_PORT"
   else
     log "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+    # The flow tests start a whole stack per test (API, worker, scheduler: pools of 8 each, and the test's own), and
+    # their suites start together: 200 was once exceeded in the first seconds of a run ("too many clients already").
+    local connections=200
+    [ "$PROFILE" = test ] && connections=500
     as_pg_owner "$bin/pg_ctl" -D "$PG_DATA" -w -t 60 -l "$PG_SOCKET_DIR/postgresql.log" \
-      -o "-p $PG_PORT -k $PG_SOCKET_DIR -c listen_addresses=127.0.0.1 -c max_connections=200" start >/dev/null
+      -o "-p $PG_PORT -k $PG_SOCKET_DIR -c listen_addresses=127.0.0.1 -c max_connections=$connections" start >/dev/null
   fi
   psql "postgres://paystream@127.0.0.1:$PG_PORT/postgres" -tAc "SELECT 1 FROM pg_database WHERE datname='paystream'" | grep -q 1 \
     || psql "postgres://paystream@127.0.0.1:$PG_PORT/postgres" -qc "CREATE DATABASE paystream" >/dev/null
