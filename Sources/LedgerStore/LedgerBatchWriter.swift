@@ -40,6 +40,9 @@ public enum LedgerOutcome: Sendable, Equatable {
 ///   reconsidered when its input is a replay, any other existing key is left alone); only keys that are new (or
 ///   rejected before and replayed) are applied, and their effects are written in the same transaction,
 ///   so a key is applied at most once and, with redelivery until commit, exactly once.
+/// - A key rejected before is ``LedgerOutcome/rejected(_:)`` again when the same message (the same source) is
+///   delivered again, so that a dead letter lost after the commit is sent on redelivery; from another message it
+///   is a duplicate.
 /// - Events are evaluated in order by the pure ``LedgerRules`` against balances and orders read with
 ///   `FOR UPDATE` (accounts locked in sorted order, so concurrent batches cannot deadlock on them).
 /// - Postings of one account are aggregated into one UPDATE per batch: a thousand grabs of one envelope
@@ -119,6 +122,27 @@ public struct LedgerBatchWriter: Sendable {
         }
         let candidates = firstIndex.filter { open.contains($0.key) }.map(\.value).sorted()
         for (key, index) in firstIndex where !open.contains(key) { outcomes[index] = .duplicate }
+        // A key rejected by this very message before (its source is the key's first source) is this message delivered
+        // again: the transaction that recorded the rejection committed, but its dead letter may never have been sent
+        // (the process died before the broker acknowledged it, or the send failed and the poll is processed again).
+        // It is refused again with the recorded code, so that its dead letter is sent; a second letter for one
+        // message is harmless, a missing one loses the message. Another message with the key stays a duplicate.
+        let unopened = delivered.filter { !open.contains($0) }
+        if !unopened.isEmpty {
+            let rows = try await connection.query(
+                """
+                SELECT idempotency_key, source, result FROM processed_keys
+                WHERE idempotency_key = ANY(\(unopened)::text[]) AND result LIKE 'rejected:%'
+                """)
+            for row in rows {
+                let key = try row.decode(String.self, column: "idempotency_key")
+                let result = try row.decode(String.self, column: "result")
+                guard let index = firstIndex[key], inputs[index].source == (try row.decode(String.self, column: "source")) else { continue }
+                let code = String(result.dropFirst("rejected:".count))
+                outcomes[index] = .rejected(
+                    Rejection(code: code, message: "refused (\(code)) when this message was first delivered; delivered again, it stays refused"))
+            }
+        }
         if candidates.isEmpty { return Claim(inputs: inputs, outcomes: outcomes, candidates: [], orders: []) }
 
         // 2. The orders the candidates touch, locked.

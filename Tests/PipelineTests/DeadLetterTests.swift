@@ -65,6 +65,39 @@ struct DeadLetterPipelineTests {
         await h.close()
     }
 
+    /// The worker dies after the transaction that recorded a rejection committed and before its dead letter was sent
+    /// (or the send failed and the poll is processed again): the message, delivered again, is dead-lettered then. Its
+    /// key was kept as rejected, so it used to count as a duplicate, and the message was in neither the ledger nor a
+    /// dead-letter topic.
+    @Test func aRejectionWhoseDeadLetterWasNotSentIsDeadLetteredWhenDeliveredAgain() async throws {
+        let h = try await PipelineHarness.make(stems: ["payment.callbacks", "transfer.requests"])
+        let producer = try KafkaTestCluster.producer()
+        // Killed right after its second ledger commit: the payment's, then the rejection's.
+        let doomed = try h.startWorker(environment: ["PAYSTREAM_TEST_KILL_AFTER_LEDGER_COMMIT": "2"])
+        try await h.produce([try EventFactory.payment(order: "lost-f1", user: "lou", fen: 1_000)], to: "payment.callbacks", producer: producer)
+        #expect(await eventually { (try? await h.balance("user:lou").frozen) == 1_000 })
+        try await h.produce([try EventFactory.transfer(order: "lost-t", from: "lou", to: "max", fen: 1_500)], to: "transfer.requests", producer: producer)
+        let died = await doomed.waitForExit(timeoutSeconds: 60)
+        #expect(died == SIGKILL || doomed.tail().contains("FAULT INJECTION"), "the fault fired:\n\(doomed.tail())")
+        #expect(
+            try await h.count("SELECT count(*) FROM processed_keys WHERE idempotency_key = 'transfer:lost-t' AND result = 'rejected:balance.insufficient_frozen'") == 1)
+        #expect(try await h.deadLetters("transfer.requests").isEmpty, "the letter was not sent before the kill")
+
+        let worker = try h.startWorker()
+        var letters: [KafkaMessage] = []
+        #expect(await eventually { letters = (try? await h.deadLetters("transfer.requests")) ?? []; return letters.count == 1 }, "\(worker.tail())")
+        let letter = try #require(letters.first.flatMap(DeadLetter.init(message:)))
+        #expect(letter.errorCode == "balance.insufficient_frozen")
+        #expect(letter.originalTopic == h.family("transfer.requests"))
+        #expect(try await h.balance("user:lou") == (0, 1_000))
+        #expect(try await h.balance("user:max") == (0, 0))
+        let report = try await h.verify()
+        #expect(report.isClean, "\(report.violations)")
+        await worker.terminate()
+        await producer.shutdown()
+        await h.close()
+    }
+
     /// A replay whose cause was not fixed is refused again. Its new letter names the letter it was replayed from, so the
     /// operator sees the whole line of failures; replaying the new one once the cause is fixed applies it once.
     @Test func aReplayRefusedAgainNamesTheLetterItWasReplayedFrom() async throws {
