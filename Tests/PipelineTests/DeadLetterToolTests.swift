@@ -328,6 +328,12 @@ struct DeadLetterToolTests {
         #expect(onMain.count == 2)
         #expect(onMain.allSatisfy { $0.partition == original.partition && $0.value == original.value })
         #expect(try await f.actions().map(\.action) == ["replayed", "replayed"])
+        // A replayed letter is not dropped afterwards: its record would say the message was left out.
+        let dropped = await f.run(["drop"] + coordinates + ["--reason", "duplicate of a refund"])
+        #expect(dropped.status == 1)
+        #expect(dropped.output.warnings.contains { $0.contains("already replayed") && $0.contains("nothing recorded") })
+        #expect(try await f.actions().map(\.action) == ["replayed", "replayed"])
+        #expect(await f.run(["show"] + coordinates).output.text.contains("status         replayed"))
         await f.close()
     }
 

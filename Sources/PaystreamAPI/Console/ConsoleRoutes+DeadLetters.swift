@@ -78,6 +78,9 @@ extension ConsoleRoutes {
                     return Self.doneRedirect("/console/dead-letters", [("done", "dropped"), ("subject", address.description)], audited: audited)
                 case .alreadyDropped(let earlier):
                     throw APIError.conflict("dead_letter.already_dropped", "\(address) was dropped by \(earlier.actor) already")
+                case .alreadyReplayed(let earlier):
+                    throw APIError.conflict(
+                        "dead_letter.already_replayed", "\(address) was replayed by \(earlier.actor) already; a drop cannot take it back")
                 case .notFound:
                     throw APIError.notFound("dead_letter.not_found", "no message at \(address)")
                 }

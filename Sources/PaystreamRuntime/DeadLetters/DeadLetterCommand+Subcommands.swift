@@ -178,6 +178,11 @@ extension DeadLetterCommand {
                 output.write("dropped \(address) by \(action.actor) at \(DeadLetterTime.format(action.createdAt)): \(action.reason)")
             case .alreadyDropped(let action):
                 output.write("\(address) was already dropped by \(action.actor) at \(DeadLetterTime.format(action.createdAt)); nothing recorded")
+            case .alreadyReplayed(let action):
+                output.warn(
+                    "\(address) was already replayed by \(action.actor) at \(DeadLetterTime.format(action.createdAt)) (\(action.reason)); "
+                        + "a drop cannot take a replay back; nothing recorded")
+                throw ExitCode.failure
             case .notFound:
                 output.warn("no message at \(address)")
                 throw ExitCode.failure

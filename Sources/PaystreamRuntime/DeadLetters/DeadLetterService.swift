@@ -268,17 +268,22 @@ public final class DeadLetterService: Sendable {
         case dropped(DeadLetterAction)
         /// The latest decision is already a drop; nothing was recorded.
         case alreadyDropped(DeadLetterAction)
+        /// The latest decision is a replay: the message is back on its topic, and a drop cannot take that back;
+        /// nothing was recorded (a replay refused again has a letter of its own, which may be dropped).
+        case alreadyReplayed(DeadLetterAction)
         /// The topic holds no message at that address; nothing was recorded.
         case notFound
     }
 
-    /// Records that the letter at `address` will not be replayed. Deletes nothing.
+    /// Records that the letter at `address` will not be replayed. Deletes nothing. A letter whose latest decision
+    /// is a replay is not marked dropped: its record would say the message was left out while it was applied.
     public func drop(_ address: DeadLetterAddress, reason: String, actor: String) async throws -> DropOutcome {
         precondition(!reason.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty, "a drop needs a reason")
         guard try await entry(at: address) != nil else { return .notFound }
         return try await store.withLetterLock(address) { connection in
             let actions = try await DeadLetterActionStore.actions(for: address, on: connection)
             if let last = actions.last, last.kind == .dropped { return .alreadyDropped(last) }
+            if let last = actions.last, last.kind == .replayed { return .alreadyReplayed(last) }
             return .dropped(
                 try await DeadLetterActionStore.record(address, kind: .dropped, reason: reason, actor: actor, on: connection))
         }
