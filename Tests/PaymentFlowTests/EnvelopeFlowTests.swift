@@ -318,6 +318,24 @@ import TestSupport
         }
     }
 
+    /// One run expires every due envelope, page after page: it used to stop after one page (500), fewer than a busy
+    /// day brings, and what it left aged out of the scanned window with its money frozen.
+    @Test func oneExpiryRunExpiresEveryDueEnvelopePageAfterPage() async throws {
+        try await FlowHarness.run { h in
+            let sender = "user:pages\(h.prefix.suffix(6))"
+            var envelopes: [String] = []
+            for _ in 0..<5 { envelopes.append(try await Self.fundedEnvelope(h, sender: sender, totalFen: 200, shares: 2, mode: "equal")) }
+            #expect(try await h.balance(sender) == (0, 1000))
+            #expect(try await h.count(
+                "WITH e AS (UPDATE envelopes SET expires_at = now() - interval '10 seconds' WHERE sender = '\(sender)' RETURNING 1) SELECT count(*) FROM e") == 5)
+            let run = try await h.runSchedulerOnce(["--expiry-grace-seconds", "0", "--envelope-refund-to", "wallet", "--expiry-page", "2"])
+            #expect(run.status == 0 && run.output.contains("envelope-expiry: found 5, expired 5"), "\(run.output)")
+            for envelope in envelopes { #expect(await h.waitFor(envelope, status: "expired")) }
+            #expect(await eventually { (try? await h.balance(sender)).map { $0 == (1000, 0) } ?? false })
+            #expect(try await h.count("SELECT count(*) FROM journal_entries WHERE kind = 'envelopeRefund'") == 5)
+        }
+    }
+
     /// The rest of an expired envelope goes back through WeChat Pay's refund API; when WeChat closes that refund, the
     /// rest comes back to the sender's wallet, once, instead of staying in the channel's clearing account.
     @Test func anEnvelopeRestTheChannelDoesNotRefundComesBackToTheSendersWallet() async throws {

@@ -31,6 +31,8 @@ struct EnvelopeCompensation: Sendable {
     var refundToChannel = true
     /// How many envelopes one page of the re-drive reads, with one Redis round trip for all their pending grabs.
     var redrivePage = 500
+    /// How many due envelopes one page of the expiry reads; a run goes on page after page until none is left.
+    var expiryPage = 500
 
     struct RunResult: Sendable, Equatable {
         var found = 0
@@ -121,21 +123,38 @@ struct EnvelopeCompensation: Sendable {
         return result
     }
 
-    /// Expires every funded envelope past its expiry (and grace), up to 500 a run, each in a transaction of its own:
-    /// a run that fails half-way keeps what it did, and no envelope's row stays locked while the others are expired.
+    /// Expires every funded envelope past its expiry (and grace), each in a transaction of its own: a run that fails
+    /// half-way keeps what it did, and no envelope's row stays locked while the others are expired. The due envelopes
+    /// are read a page at a time, in expiry order, until none is left: a run that stopped at one page (it did, at 500)
+    /// expired fewer a day than a busy day brings, and the rest fell out of the scanned window unrefunded.
     @discardableResult
     func expireEnvelopes() async throws -> RunResult {
         let started = Date()
         var result = RunResult()
-        let due = try await services.store.postgres.query(
-            """
-            SELECT e.envelope_order_id FROM envelopes e JOIN orders o ON o.order_id = e.envelope_order_id
-            WHERE \(unsafeRaw: Self.expiryDue(graceSeconds: expiryGraceSeconds, windowSeconds: windowSeconds))
-            ORDER BY e.expires_at LIMIT 500
-            """)
-        result.found = due.count
-        for candidate in due {
-            let id = try candidate.decode(String.self, column: "envelope_order_id")
+        // The last envelope read: its expiry as PostgreSQL's text (exact to the microsecond) and its id.
+        var after = (expiresAt: "-infinity", id: "")
+        while true {
+            let due = try await services.store.postgres.query(
+                """
+                SELECT e.envelope_order_id, e.expires_at::text AS expires FROM envelopes e JOIN orders o ON o.order_id = e.envelope_order_id
+                WHERE \(unsafeRaw: Self.expiryDue(graceSeconds: expiryGraceSeconds, windowSeconds: windowSeconds))
+                  AND (e.expires_at, e.envelope_order_id) > (\(after.expiresAt)::timestamptz, \(after.id))
+                ORDER BY e.expires_at, e.envelope_order_id LIMIT \(expiryPage)
+                """)
+            guard let last = due.last else { break }
+            after = (try last.decode(String.self, column: "expires"), try last.decode(String.self, column: "envelope_order_id"))
+            result.found += due.count
+            result.acted += try await expire(due.map { try $0.decode(String.self, column: "envelope_order_id") })
+            if due.count < expiryPage { break }
+        }
+        try await record("envelope-expiry", started: started, result, notes: nil)
+        return result
+    }
+
+    /// Expires the envelopes `ids` that are still due, one transaction each; returns how many it expired.
+    private func expire(_ ids: [String]) async throws -> Int {
+        var expiredCount = 0
+        for id in ids {
             let expired = try await services.store.postgres.withTransaction { connection -> Bool in
                 // Still due and not taken by another scheduler run meanwhile.
                 let rows = try await connection.query(
@@ -165,10 +184,9 @@ struct EnvelopeCompensation: Sendable {
                 services.logger.info("envelope expired", metadata: ["envelope_id": "\(envelopeID)", "destination": "\(destination.account)"])
                 return true
             }
-            if expired { result.acted += 1 }
+            if expired { expiredCount += 1 }
         }
-        try await record("envelope-expiry", started: started, result, notes: nil)
-        return result
+        return expiredCount
     }
 
     /// The condition on `envelopes e JOIN orders o` of an envelope due for expiry: funded, past its expiry and the

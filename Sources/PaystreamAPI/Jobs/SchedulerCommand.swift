@@ -27,6 +27,8 @@ public struct SchedulerCommand: AsyncParsableCommand {
     @Option(help: "A grab pending in Redis this many seconds is re-driven.") public var grabGraceSeconds = 30.0
     @Option(help: "Envelopes the grab compensation reads at a time (one Redis round trip each page).")
     public var grabRedrivePage = 500
+    @Option(help: "Due envelopes the expiry reads at a time (a run reads page after page until none is left).")
+    public var expiryPage = 500
     @Option(help: "Seconds after its expiry before an envelope is expired (grabs in flight land first).") public var expiryGraceSeconds = 5
     @Option(help: "Where the rest of a channel-paid expired envelope goes: channel (its refund API) or wallet.")
     public var envelopeRefundTo = "channel"
@@ -47,6 +49,7 @@ public struct SchedulerCommand: AsyncParsableCommand {
         let logger = Logger(label: "paystream.scheduler")
         guard ["channel", "wallet"].contains(envelopeRefundTo) else { throw ValidationError("--envelope-refund-to is channel or wallet") }
         guard (1...10_000).contains(grabRedrivePage) else { throw ValidationError("--grab-redrive-page is 1...10000") }
+        guard (1...10_000).contains(expiryPage) else { throw ValidationError("--expiry-page is 1...10000") }
         let retention: Retention
         do {
             retention = try Retention(outboxSeconds: outboxRetentionHours * 3600, apiIdempotencySeconds: apiIdempotencyRetentionHours * 3600)
@@ -56,7 +59,8 @@ public struct SchedulerCommand: AsyncParsableCommand {
         let built = try await options.build(role: "paystream-scheduler", publicURL: "http://127.0.0.1", logger: logger)
         let jobs = EnvelopeCompensation(
             services: built.services, windowSeconds: windowDays * 86_400, grabGraceMilliseconds: Int64(grabGraceSeconds * 1000),
-            expiryGraceSeconds: expiryGraceSeconds, refundToChannel: envelopeRefundTo == "channel", redrivePage: grabRedrivePage)
+            expiryGraceSeconds: expiryGraceSeconds, refundToChannel: envelopeRefundTo == "channel", redrivePage: grabRedrivePage,
+            expiryPage: expiryPage)
         let reconJobs = recon.jobs(built.services, logger: logger)
         let retentionJob = RetentionJob(retention: retention, postgres: built.services.store.postgres)
         if once {
