@@ -65,7 +65,7 @@ public struct ExternalReconciler: Sendable {
                 throw Failure(
                     description: "\(none), but the platform booked \(unexplained.count) record(s) of \(channel.rawValue) that day: the bill is not out yet; run the day again later")
             }
-            bill = []
+            bill = none.otherRows
         }
         var nextDayBill: [ChannelBillRecord]?
         do {

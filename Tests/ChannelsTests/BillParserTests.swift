@@ -90,6 +90,10 @@ struct BillParserTests {
         #expect(throws: BillFormatError.self) { try AlipayTradeBill(Array(wrong.utf8)) }
         #expect(throws: BillFormatError.self) { try AlipayTradeBill([0x50, 0x4B, 0x03, 0x04, 0, 0]) }
         #expect(throws: BillFormatError.self) { try AlipayTradeBill([0x23, 0xFF, 0xFF, 0x80, 0x0A]) }
+        // Amounts whose sum does not fit in Int64 are a malformed bill, not a trap that kills the scheduler.
+        let huge = text.replacingOccurrences(of: ",0.01,0.01,", with: ",0.01,92233720368547758.07,")
+        #expect(huge != text)
+        #expect(throws: BillFormatError.self) { try AlipayTradeBill(Array(huge.utf8)) }
     }
 
     @Test("bill decimals are exact and malformed ones refused")

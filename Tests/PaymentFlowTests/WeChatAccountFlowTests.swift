@@ -1,4 +1,5 @@
 import Foundation
+import PaystreamCore
 import Testing
 import TestSupport
 
@@ -150,6 +151,13 @@ import TestSupport
             #expect(try await h.balance(user) == (8_500, 0))
             let payouts = try JSONSerialization.jsonObject(with: Data(try await h.sandbox(.GET, "/sandbox/payouts").body)) as? [[String: Any]] ?? []
             #expect(payouts.filter { $0["outBillNo"] as? String == order }.count == 1, "\(payouts)")
+            // The day's WeChat reconciliation asks WeChat about the transfer, which no trade bill lists: matched. It was
+            // reported `platformOnly`, every WeChat withdrawal of every day, and never compared with WeChat's word.
+            let recon = try await ReconciliationFlowTests.recon(h, day: ReconDays.shanghai(Date()), channel: "wechat")
+            #expect(recon.status == 0, "\(recon.output)")
+            let run = recon.runs["wechat"]
+            #expect(ReconciliationFlowTests.classifications(run)[order] == "matched", "\(recon.output)")
+            #expect(run?["differences"] as? Int == 0, "\(recon.output)")
         }
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import PaystreamCore
 import Postgres
 import Testing
 import TestSupport
@@ -258,6 +259,11 @@ import TestSupport
             let record = try await h.get("/v1/withdrawals/\(orderID)", as: user)
             #expect(record.string("payoutState") == "failed" && record.string("failureReason")?.contains("账户状态异常") == true, "\(record.text)")
             #expect(!(try await h.sandbox(.GET, "/sandbox/payouts").text.contains(orderID)))
+            // The day's Bill99 reconciliation asks about it too: Bill99's "no such payout" is no row and no difference
+            // (it used to fail the whole day's run, leaving every payout of the day unreconciled).
+            let recon = try await ReconciliationFlowTests.recon(h, day: ReconDays.shanghai(Date()), channel: "bill99")
+            #expect(recon.status == 0, "\(recon.output)")
+            #expect(recon.runs["bill99"]?["differences"] as? Int == 0 && recon.runs["bill99"]?["billRows"] as? Int == 0, "\(recon.output)")
         }
     }
 

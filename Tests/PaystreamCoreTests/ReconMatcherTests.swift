@@ -51,6 +51,20 @@ struct ReconMatcherTests {
         #expect(items["x"]?.bill?.amountFen == 777)
     }
 
+    /// A payment the bill lists three times: the first row pairs with the booking, each repeat is a difference of its
+    /// own under a key of its own (a run's items must have distinct keys to be stored).
+    @Test func aRowTheBillHasTwiceIsADifferenceOfItsOwn() {
+        let items = Self.run(bill: [Self.bill("a"), Self.bill("a"), Self.bill("a")], booked: [Self.booked("a")])
+        #expect(items.count == 3)
+        #expect(items["a"]?.classification == .matched)
+        for n in [2, 3] {
+            let repeated = items["a#dup\(n)"]
+            #expect(repeated?.classification == .channelOnly)
+            #expect(repeated?.bill?.outTradeNo == "a" && repeated?.platform == nil)
+            #expect(repeated?.note == "duplicate bill row: row \(n) for payment:a")
+        }
+    }
+
     @Test func amountDiffers() {
         let items = Self.run(bill: [Self.bill("a", fen: 99)], booked: [Self.booked("a", fen: 100)])
         #expect(items["a"]?.classification == .amountDiffers)
@@ -137,6 +151,12 @@ struct ReconMatcherTests {
         #expect(ReconMatcher.unexplainedByNoBill(booked: [late], held: [heldBooking], channel: .wechat).map(\.orderID) == ["d"])
         let alipayRow = ReconItem(.held, key: row.key, channel: .alipay, platform: nil, bill: row)
         #expect(ReconMatcher.unexplainedByNoBill(booked: [late], held: [alipayRow], channel: .wechat).map(\.orderID) == ["d"])
+        // A payout (a WeChat transfer) is on no bill file: a day of transfers only, which WeChat has no trade bill for, is
+        // not a bill still to come.
+        let transfer = PlatformRecord(
+            channel: .wechat, kind: .payout, orderID: "w", transactionID: "tb-w", status: "paidOut", booked: true, amountFen: 100,
+            bookedAt: "\(Self.nextDay) 09:00:00")
+        #expect(ReconMatcher.unexplainedByNoBill(booked: [transfer], held: [], channel: .wechat).isEmpty)
     }
 
     @Test func heldBillRowStillAloneIsChannelOnly() {

@@ -60,6 +60,25 @@ struct ReconStoreTests {
         }
     }
 
+    @Test("a run whose bill has a row twice is stored, its repeat as a difference of its own")
+    func duplicateBillRowsAreStored() async throws {
+        try await Self.withDatabase { db in
+            let store = ReconStore(client: db.client)
+            let row = ChannelBillRecord(
+                channel: .wechat, kind: .payment, transactionID: "tx-d", outTradeNo: "d", status: "SUCCESS", succeeded: true, amountFen: 100,
+                billedAt: "\(Self.day) 10:00:00")
+            let booked = PlatformRecord(
+                channel: .wechat, kind: .payment, orderID: "d", transactionID: "tx-d", status: "paid", booked: true, amountFen: 100,
+                bookedAt: "\(Self.day) 10:00:01")
+            let items = ReconMatcher.match(
+                ReconInput(day: Self.day, channel: .wechat, bill: [row, row], nextDayBill: [], booked: [booked], held: [], platformByKey: [:]))
+            let runID = try #require(try await store.record(Self.newRun(items, trigger: .schedule)))
+            let run = try #require(try await store.run(runID))
+            #expect(run.items.map(\.item) == items)
+            #expect(run.differences.map(\.item.key.description) == ["payment:d#dup2"])
+        }
+    }
+
     @Test("held items come to the next day that has a run, even when the day in between was never run")
     func heldItemsCarry() async throws {
         try await Self.withDatabase { db in

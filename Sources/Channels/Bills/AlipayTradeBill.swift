@@ -99,14 +99,20 @@ public struct AlipayTradeBill: Sendable {
             throw BillFormatError("the bill has no 业务类型 or 商家实收（元） column")
         }
         var found = Totals(tradeCount: 0, tradeReceivedFen: 0, refundCount: 0, refundReceivedFen: 0)
+        // Sums that do not fit are a malformed bill, not a trap: a bill is the channel's input.
+        func add(_ fen: Int64, to total: inout Int64) throws(BillFormatError) {
+            let (sum, overflow) = total.addingReportingOverflow(fen)
+            guard !overflow else { throw BillFormatError("the 商家实收（元） column's sum does not fit in Int64") }
+            total = sum
+        }
         for row in rows {
             let fen = try BillDecimal.fen(row[received])
             if row[type] == "退款" {
                 found.refundCount += 1
-                found.refundReceivedFen += fen
+                try add(fen, to: &found.refundReceivedFen)
             } else {
                 found.tradeCount += 1
-                found.tradeReceivedFen += fen
+                try add(fen, to: &found.tradeReceivedFen)
             }
         }
         guard found == totals else { throw BillFormatError("the rows add up to \(found), the footer says \(totals)") }

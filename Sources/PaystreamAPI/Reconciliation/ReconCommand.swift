@@ -365,7 +365,7 @@ enum ReconSources {
 
     static func make(_ channels: ChannelSet, postgres: PostgresClient) -> [any BillSource] {
         [
-            WeChatBillSource(client: channels.wechat), AlipayBillSource(client: channels.alipay),
+            WeChatBillSource(client: channels.wechat, payoutsFrom: postgres), AlipayBillSource(client: channels.alipay),
             Bill99QuerySource(client: channels.bill99, postgres: postgres),
         ]
     }

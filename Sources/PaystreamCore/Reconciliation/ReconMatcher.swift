@@ -36,7 +36,8 @@ public struct ReconInput: Sendable {
 ///
 /// Guarantees:
 /// - every key on the day's bill, every booking of the day and every held item gets exactly one item, sorted
-///   by key; the same input always gives the same items;
+///   by key; the same input always gives the same items; a key's second and later rows on the bill are
+///   `channelOnly` items of their own, keyed `<key>#dup<n>`, so that no two items of a run share a key;
 /// - records pair by ``ReconKey`` (out trade number, or out refund number); a bill row whose key the platform
 ///   does not have pairs with a lone booking of the same transaction id;
 /// - a cross-day timing difference is `held`, never reported: a booking that the next day's bill has (or, while
@@ -51,9 +52,18 @@ public enum ReconMatcher {
         for record in input.booked where record.booked && record.day == input.day && record.channel == input.channel {
             platform[record.key] = (record, false)
         }
+        var repeats: [ReconKey: Int] = [:]
         for row in input.bill where row.channel == input.channel {
             if bill[row.key] != nil {
-                items.append(ReconItem(.channelOnly, key: row.key, channel: input.channel, platform: nil, bill: row, note: "duplicate bill row"))
+                // A row the bill has twice (a payment charged twice?) is a difference of its own, under a key of its own
+                // (`payment:<number>#dup2` for the second row), so that it is stored, shown and resolved apart from the
+                // first row's item. `#` is in no channel's numbers.
+                let n = repeats[row.key, default: 1] + 1
+                repeats[row.key] = n
+                items.append(
+                    ReconItem(
+                        .channelOnly, key: ReconKey(kind: row.key.kind, number: "\(row.key.number)#dup\(n)"), channel: input.channel,
+                        platform: nil, bill: row, note: "duplicate bill row: row \(n) for \(row.key)"))
             } else {
                 bill[row.key] = (row, false)
             }
@@ -82,14 +92,15 @@ public enum ReconMatcher {
 
     /// The bookings of a day a channel's "no bill for this day" does not explain. A booking is explained when the
     /// earlier run holds its bill row (billed the day before, booked after midnight: it pairs with the held row as
-    /// ``match(_:)`` pairs them, by key or by transaction id). Any other booking says the channel has not made the
-    /// day's bill yet, or has lost a payment.
+    /// ``match(_:)`` pairs them, by key or by transaction id). A payout is explained too: no bill file lists payouts
+    /// (they are asked about one by one). Any other booking says the channel has not made the day's bill yet, or has
+    /// lost a payment.
     public static func unexplainedByNoBill(booked: [PlatformRecord], held: [ReconItem], channel: Channel) -> [PlatformRecord] {
         let heldRows = held.compactMap { $0.channel == channel && $0.platform == nil ? $0.bill : nil }
         let keys = Set(heldRows.map(\.key))
         let transactions = Set(heldRows.map { "\($0.key.kind):\($0.transactionID)" })
         return booked.filter { record in
-            guard record.booked, record.channel == channel, !keys.contains(record.key) else { return false }
+            guard record.booked, record.channel == channel, record.kind != .payout, !keys.contains(record.key) else { return false }
             guard let id = record.transactionID, !id.isEmpty else { return true }
             return !transactions.contains("\(record.key.kind):\(id)")
         }
