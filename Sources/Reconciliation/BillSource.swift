@@ -9,6 +9,13 @@ public protocol BillSource: Sendable {
     /// The day's bill rows; throws ``NoBillForDay`` when the channel says it has no bill for the day (no
     /// transactions), anything else when it does not serve the bill (not out yet, refused, malformed).
     func records(day: String) async throws -> [ChannelBillRecord]
+    /// The next day's rows, read only to tell a cross-day timing difference from a missing record: by default its
+    /// ``records(day:)``.
+    func peek(day: String) async throws -> [ChannelBillRecord]
+}
+
+extension BillSource {
+    public func peek(day: String) async throws -> [ChannelBillRecord] { try await records(day: day) }
 }
 
 /// The channel answered that there is no bill for the day: WeChat Pay `NO_STATEMENT_EXIST`, Alipay
@@ -43,23 +50,27 @@ public struct WeChatBillSource: BillSource {
     }
 
     public func records(day: String) async throws -> [ChannelBillRecord] {
-        let trades: Result<[ChannelBillRecord], any Error>
         do {
-            let location = try await client.tradeBillLocation(day: day)
-            trades = .success(try WeChatTradeBill(try await client.downloadBill(location)).records())
-        } catch let error as ChannelError {
-            trades = .failure(NoBillForDay.check(error, day: day, codes: ["NO_STATEMENT_EXIST"]))
-        } catch {
-            trades = .failure(error)
-        }
-        let transfers = try await payouts?.rows(day: day) ?? []
-        switch trades {
-        case .success(let rows): return rows + transfers
-        case .failure(var none as NoBillForDay):
-            none.otherRows = transfers
+            let rows = try await tradeBill(day: day)
+            return rows + (try await payouts?.rows(day: day) ?? [])
+        } catch var none as NoBillForDay {
+            none.otherRows = try await payouts?.rows(day: day) ?? []
             throw none
-        case .failure(let error): throw error
         }
+    }
+
+    /// The next day's trade bill alone: its transfers tell nothing about this day's (a transfer is asked about on
+    /// the days the platform's records name), and asking about them would double the queries of a run.
+    public func peek(day: String) async throws -> [ChannelBillRecord] { try await tradeBill(day: day) }
+
+    private func tradeBill(day: String) async throws -> [ChannelBillRecord] {
+        let location: WeChatPayBillLocation
+        do {
+            location = try await client.tradeBillLocation(day: day)
+        } catch {
+            throw NoBillForDay.check(error, day: day, codes: ["NO_STATEMENT_EXIST"])
+        }
+        return try WeChatTradeBill(try await client.downloadBill(location)).records()
     }
 }
 
@@ -95,9 +106,12 @@ public struct Bill99QuerySource: BillSource {
 }
 
 /// A channel's payouts of a day, as rows of a bill: the channel is asked about every withdrawal the platform sent it
-/// that the day concerns (``PlatformRecords/payoutCandidates(channel:day:)``). A payout whose final answer carries a
-/// time on another day belongs to that day; one still processing stays on this day. So the rows can show amount and
-/// status differences and missing payouts on the platform's side, never a payout the platform did not send.
+/// that the day concerns (``PlatformRecords/payoutCandidates(channel:day:)``). A row carries the channel's time, also
+/// when that is on another day than the platform's booking (a payout made at 23:59:30 and booked at 00:00:20): it
+/// pairs with the booking and is matched with a cross-day note, instead of leaving the booking alone on its day. So
+/// the rows can show amount and status differences and missing payouts on the platform's side, never a payout the
+/// platform did not send. A payout the channel did not answer for in a readable way is a row that says so, a
+/// difference for an operator; only an answer worth asking again for (a timeout, a channel busy) fails the run.
 public struct PayoutQueries: Sendable {
     public let client: any PayoutChannel
     public let platform: PlatformRecords
@@ -111,9 +125,18 @@ public struct PayoutQueries: Sendable {
         let channel = client.channel
         var records: [ChannelBillRecord] = []
         for orderID in try await platform.payoutCandidates(channel: channel, day: day) {
-            guard let status = try await query(orderID) else { continue }
+            let status: PayoutStatus
+            switch try await query(orderID) {
+            case .none: continue
+            case .unreadable(let error)?:
+                records.append(
+                    ChannelBillRecord(
+                        channel: channel, kind: .payout, transactionID: "", outTradeNo: orderID, status: "unanswered (\(error.code))",
+                        succeeded: false, amountFen: 0, billedAt: "\(day) 00:00:00"))
+                continue
+            case .status(let answered)?: status = answered
+            }
             let at = status.updatedAt.map(ChannelTime.shanghaiDateTime) ?? "\(day) 00:00:00"
-            guard status.state != .succeeded || at.hasPrefix(day) else { continue }
             records.append(
                 ChannelBillRecord(
                     channel: channel, kind: .payout, transactionID: status.channelPayoutID ?? "", outTradeNo: orderID,
@@ -123,18 +146,25 @@ public struct PayoutQueries: Sendable {
         return records
     }
 
-    /// The payout's status, or nil when the channel holds no such payout (it refused the request, or the request
+    enum Answer {
+        case status(PayoutStatus)
+        /// An answer that will not change by asking again (malformed, badly signed, refused).
+        case unreadable(ChannelError)
+    }
+
+    /// The payout's answer, or nil when the channel holds no such payout (it refused the request, or the request
     /// never reached it): no row, as a bill file would have none. A withdrawal the platform booked as paid out is then
-    /// `platformOnly`; one it did not book is no difference. Thrown, that answer failed the whole day's run (every
-    /// payout of the day unreconciled, day after day). Bill99 signs no refusal, so there it is unverified: it can
-    /// only add a difference to the report, never settle or unfreeze anything.
-    private func query(_ orderID: String) async throws -> PayoutStatus? {
+    /// `platformOnly`. Thrown, that answer failed the whole day's run (every payout of the day unreconciled, day after
+    /// day). Bill99 signs no refusal, so there it is unverified: it cannot hide a payout the platform booked, and it
+    /// settles or unfreezes nothing. Throws only what is worth asking again (``ChannelError/isRetriable``).
+    private func query(_ orderID: String) async throws -> Answer? {
         let answer: Result<PayoutStatus, ChannelError>
         do { answer = .success(try await client.queryPayout(payoutID: orderID)) } catch { answer = .failure(error) }
         switch answer {
-        case .success(let status): return status
+        case .success(let status): return .status(status)
         case .failure(let error) where error.code == .notFound: return nil
-        case .failure(let error): throw error
+        case .failure(let error) where error.isRetriable: throw error
+        case .failure(let error): return .unreadable(error)
         }
     }
 }

@@ -69,7 +69,7 @@ public struct ExternalReconciler: Sendable {
         }
         var nextDayBill: [ChannelBillRecord]?
         do {
-            nextDayBill = try await source.records(day: nextDay)
+            nextDayBill = try await source.peek(day: nextDay)
         } catch {
             logger.info("next day's bill not available", metadata: ["channel": "\(channel.rawValue)", "day": "\(nextDay)", "error": "\(error)"])
         }

@@ -158,6 +158,17 @@ import TestSupport
             let run = recon.runs["wechat"]
             #expect(ReconciliationFlowTests.classifications(run)[order] == "matched", "\(recon.output)")
             #expect(run?["differences"] as? Int == 0, "\(recon.output)")
+            // WeChat's time for the transfer is yesterday 23:59:30, the platform's today (the user confirmed just before
+            // midnight, the poll saw it just after): still matched, with a cross-day note. The row used to be left out
+            // as "another day's" (whose run never asked about it), and the booking reported platformOnly.
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = try #require(TimeZone(identifier: "Asia/Shanghai"))
+            let shift = -Int(Date().timeIntervalSince(calendar.startOfDay(for: Date()))) - 30
+            #expect(try await h.sandbox(.POST, "/sandbox/faults", #"{"payouts":{"queryTimeOffsetSeconds":\#(shift)}}"#).status == 200)
+            let crossDay = try await ReconciliationFlowTests.recon(h, day: ReconDays.shanghai(Date()), channel: "wechat")
+            #expect(crossDay.status == 0, "\(crossDay.output)")
+            let item = (crossDay.runs["wechat"]?["items"] as? [[String: Any]])?.first { $0["key"] as? String == "payout:\(order)" }
+            #expect(item?["classification"] as? String == "matched" && (item?["note"] as? String)?.contains("cross-day") == true, "\(crossDay.output)")
         }
     }
 

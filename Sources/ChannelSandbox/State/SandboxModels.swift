@@ -126,6 +126,9 @@ public struct SandboxFaults: Codable, Sendable, Equatable {
         /// Bill99 only: a request for an orderId it already holds is refused, errorCode 0003 订单号重复 (unsigned),
         /// instead of answered with that payout.
         public var refuseDuplicates: Bool?
+        /// WeChat only: queries about a transfer report its `update_time` this many seconds later (negative: earlier),
+        /// as for a transfer the user confirmed just before midnight and the platform booked just after.
+        public var queryTimeOffsetSeconds: Int?
         public init() {}
     }
     public struct Refunds: Codable, Sendable, Equatable {

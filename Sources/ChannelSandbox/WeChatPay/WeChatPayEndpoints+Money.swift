@@ -142,8 +142,11 @@ extension WeChatPayEndpoints {
 
     func queryTransfer(_ call: Call) async throws -> Reply {
         let number = call.parameters.get("no") ?? ""
-        guard let payout = await core.state.payout(.wechatTransfer, number) else {
+        guard var payout = await core.state.payout(.wechatTransfer, number) else {
             throw SandboxFailure.notFound("transfer bill \(number)")
+        }
+        if let shift = await core.state.faults.payouts?.queryTimeOffsetSeconds {
+            payout.updatedAt = payout.updatedAt.addingTimeInterval(TimeInterval(shift))
         }
         return try json(transferBill(payout))
     }
