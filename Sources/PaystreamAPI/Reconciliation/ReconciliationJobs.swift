@@ -10,7 +10,8 @@ import Reconciliation
 ///
 /// Guarantees: the daily job runs a day once per channel whatever the number of schedulers or ticks (a
 /// scheduled run is recorded once per day and channel, and checked before any download); a channel that fails
-/// (its bill not out yet, the channel down) is tried again at the next tick without affecting the others.
+/// (its bill not out yet, the channel down) is tried again at the next tick without affecting the others, and its
+/// later days wait until that day has run (``inOrder(days:channels:run:)``).
 struct ReconciliationJobs: Sendable {
     let external: ExternalReconciler
     let internalRecon: InternalReconciler
@@ -33,19 +34,37 @@ struct ReconciliationJobs: Sendable {
         } else {
             return "not due yet"
         }
-        var results: [String] = []
-        for day in days {
-            for channel in channels {
-                results.append(contentsOf: await runScheduled(day: day, channel: channel))
-            }
-        }
+        let results = await Self.inOrder(days: days, channels: channels) { day, channel in await runScheduled(day: day, channel: channel) }
         return results.isEmpty ? "nothing to do" : results.joined(separator: "; ")
     }
 
-    private func runScheduled(day: String, channel: Channel) async -> [String] {
+    /// Runs each channel's `days` oldest first, and none of a channel's days after one that failed: a day takes the
+    /// items its predecessor held, so a day run while the one before it has no run yet takes the items of the day
+    /// before that (reporting them as missing from a bill they were never meant for), and the failed day, once run,
+    /// holds items no later run reads. `run` answers the lines to report and whether the day failed.
+    static func inOrder(
+        days: [String], channels: [Channel], run: (String, Channel) async -> (lines: [String], failed: Bool)
+    ) async -> [String] {
+        var results: [String] = []
+        var waiting: [Channel: String] = [:]
+        for day in days {
+            for channel in channels {
+                if let failed = waiting[channel] {
+                    results.append("\(channel.rawValue) \(day): waits for \(failed)")
+                    continue
+                }
+                let outcome = await run(day, channel)
+                results.append(contentsOf: outcome.lines)
+                if outcome.failed { waiting[channel] = day }
+            }
+        }
+        return results
+    }
+
+    private func runScheduled(day: String, channel: Channel) async -> (lines: [String], failed: Bool) {
         do {
             guard let run = try await external.run(day: day, channel: channel, trigger: .schedule) else {
-                return ["\(channel.rawValue) \(day): done already"]
+                return (["\(channel.rawValue) \(day): done already"], false)
             }
             for item in run.differences {
                 logger.warning(
@@ -53,10 +72,12 @@ struct ReconciliationJobs: Sendable {
                     metadata: ["channel": "\(channel.rawValue)", "day": "\(day)", "item": "\(item.itemID)",
                                "classification": "\(item.item.classification.rawValue)", "key": "\(item.item.key)"])
             }
-            return ["\(channel.rawValue) \(day): run \(run.runID), \(run.differences.count) difference(s), \(run.count(.held)) held"]
+            return (["\(channel.rawValue) \(day): run \(run.runID), \(run.differences.count) difference(s), \(run.count(.held)) held"], false)
         } catch {
-            logger.error("reconciliation failed; the next tick retries", metadata: ["channel": "\(channel.rawValue)", "day": "\(day)", "error": "\(error)"])
-            return ["\(channel.rawValue) \(day): failed"]
+            logger.error(
+                "reconciliation failed; the next tick retries it, and the channel's later days wait for it",
+                metadata: ["channel": "\(channel.rawValue)", "day": "\(day)", "error": "\(error)"])
+            return (["\(channel.rawValue) \(day): failed"], true)
         }
     }
 
