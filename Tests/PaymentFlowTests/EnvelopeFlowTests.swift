@@ -649,6 +649,43 @@ import TestSupport
         }
     }
 
+    /// The expiry job takes the rest of an envelope while a reload of it is between reading its grabs and writing it to
+    /// Redis: the job's close finds nothing in Redis, and the reload wrote the envelope back open, so a grab was granted
+    /// a share the ledger refuses (the grabber told "queued", never paid). The reload now closes it again.
+    @Test func anEnvelopeExpiredWhileItIsReloadedStaysClosed() async throws {
+        try await FlowHarness.run(apiEnvironment: ["PAYSTREAM_TEST_RELOAD_PAUSE_MS": "15000"]) { h in
+            let sender = "user:rex\(h.prefix.suffix(6))"
+            let users = ["user:rx1x\(h.prefix.suffix(6))", "user:rx2x\(h.prefix.suffix(6))"]
+            let envelope = try await Self.fundedEnvelope(h, sender: sender, totalFen: 3000, shares: 3, mode: "equal", grabbers: users)
+            #expect(try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: users[0]).status == 200)
+            #expect(await eventually(timeoutSeconds: 60) {
+                (try? await h.count("SELECT count(*) FROM envelope_grabbers WHERE envelope_order_id = '\(envelope)'")) == 1
+            })
+            // Redis loses it; a grab marks it for reload, and the reload pauses after reading its grabs.
+            let key = "\(h.prefix):env:{\(envelope)}"
+            _ = try await h.redis(["DEL", key, "\(key):shares", "\(key):grabbed", "\(key):pending"])
+            let early = try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: users[1])
+            #expect(early.status == 503 && early.string("code") == "envelope.not_ready", "\(early.text)")
+            #expect(await eventually(timeoutSeconds: 30) {
+                ((try? String(contentsOf: h.api.logFile, encoding: .utf8)) ?? "").contains("envelope reload paused before its write")
+            })
+            // Meanwhile it expires: PostgreSQL's time is past its expiry, and the job takes the rest.
+            #expect(try await h.count(
+                "WITH e AS (UPDATE envelopes SET expires_at = now() - interval '10 seconds' WHERE envelope_order_id = '\(envelope)' RETURNING 1) SELECT count(*) FROM e") == 1)
+            #expect(try await h.runSchedulerOnce(["--expiry-grace-seconds", "0", "--envelope-refund-to", "wallet"]).status == 0)
+            #expect(await h.waitFor(envelope, status: "expired"))
+            // The reload writes it back, with the expiry it read before (a day ahead), and closes it again.
+            #expect(await eventually(timeoutSeconds: 30) {
+                ((try? String(contentsOf: h.api.logFile, encoding: .utf8)) ?? "").contains("envelope expired while it was reloaded")
+            }, "\(h.api.tail())")
+            let late = try await h.post("/v1/envelopes/\(envelope)/grab", "{}", as: users[1])
+            #expect(late.status == 410 && late.string("code") == "envelope.expired", "\(late.status) \(late.text)")
+            #expect(await eventually(timeoutSeconds: 60) { (try? await h.balance(sender)).map { $0 == (2000, 0) } ?? false })
+            #expect(try await h.balance(users[1]) == (0, 0))
+            #expect(try await h.verify().isClean)
+        }
+    }
+
     /// Redis loses an envelope while the worker is down with grabs of it in Kafka: the reload waits until the
     /// worker has committed them, instead of offering their shares again after the settle period.
     @Test func anEnvelopeRedisLostIsReloadedOnlyOnceTheWorkerCommittedItsGrabs() async throws {

@@ -26,6 +26,9 @@ import ServiceLifecycle
 ///   reloading one envelope at once load it once. One envelope that fails waits another settle period, with new
 ///   marks, while the others go on.
 ///
+/// An envelope the expiry job expired while it was being reloaded (the job's close found nothing in Redis) is closed
+/// again right after its write, under its row lock.
+///
 /// A grab Redis granted whose produce failed is answered 200 with `credit: "pending"` and left pending in Redis for
 /// compensation; if Redis loses it too, it is in neither place: that user was promised an amount never credited,
 /// and its share is offered again. Should anything still be missed, the ledger credits each grabber once and never
@@ -191,6 +194,21 @@ struct EnvelopeReloader: Service {
             "UPDATE envelopes SET reload_requested_at = now(), reload_marks = \(marks)::jsonb WHERE envelope_order_id = \(envelopeID)")
     }
 
+    /// Whether the envelope is still funded and not asked to expire, read under its row lock: an expiry that has its
+    /// lock (it closes Redis, takes the rest and marks the row in one transaction) is waited for; one that comes after
+    /// finds the envelope in Redis and closes it itself.
+    private func stillOpen(_ envelopeID: String) async throws -> Bool {
+        try await services.store.postgres.withTransaction { connection in
+            let rows = try await connection.query(
+                """
+                SELECT (o.status = 'funded' AND e.expiry_requested_at IS NULL) AS open
+                FROM envelopes e JOIN orders o ON o.order_id = e.envelope_order_id
+                WHERE e.envelope_order_id = \(envelopeID) FOR UPDATE OF e
+                """)
+            return try rows.first?.decode(Bool.self, column: "open") ?? false
+        }
+    }
+
     /// Reloads one envelope; false when its grabs do not fit its split (nothing loaded, logged as critical).
     private func reload(
         _ envelopeID: String, sender: AccountID, audience: EnvelopeHotState.Audience, split: [Int64], expiresAt: Date
@@ -215,8 +233,16 @@ struct EnvelopeReloader: Service {
         let grabbed =
             committed.map { (user: $0.grab.user, record: "\($0.grab.grabId)|\($0.grab.amountFen)|\($0.atMs)") }
             + pending.map { (user: $0.user, record: "\($0.grabID)|\($0.amountFen)|\($0.atMs)") }
+        await ReloadFaultInjection.pauseBeforeWrite(services.logger, envelopeID: envelopeID)
         let reloaded = try await services.envelopes.reload(
             envelopeID: envelopeID, sender: sender, audience: audience, expiresAt: expiresAt, shares: shares, grabbed: grabbed)
+        if reloaded, try await !stillOpen(envelopeID) {
+            // The expiry job took the rest while this reload read its grabs: it closed the envelope in Redis when Redis
+            // held nothing, so this reload reopened it, and a grab whose API's clock is behind would be granted a share
+            // the ledger then refuses. Closed again, as the expiry would have closed it.
+            try await services.envelopes.close(envelopeID: envelopeID)
+            services.logger.warning("envelope expired while it was reloaded: closed in Redis again", metadata: ["envelope_id": "\(envelopeID)"])
+        }
         services.logger.warning(
             reloaded ? "envelope reloaded into Redis from the ledger" : "envelope reload not needed: Redis holds it",
             metadata: [
@@ -224,5 +250,17 @@ struct EnvelopeReloader: Service {
                 "pending_grabs": "\(pending.count)",
             ])
         return true
+    }
+}
+
+/// Test-only switch: `PAYSTREAM_TEST_RELOAD_PAUSE_MS=N` makes the reloader wait N ms after reading an envelope's grabs
+/// and before writing it to Redis, so that a test can expire the envelope in between. Production never sets it.
+enum ReloadFaultInjection {
+    static let pauseMilliseconds: Int? = ProcessInfo.processInfo.environment["PAYSTREAM_TEST_RELOAD_PAUSE_MS"].flatMap(Int.init)
+
+    static func pauseBeforeWrite(_ logger: Logger, envelopeID: String) async {
+        guard let pauseMilliseconds else { return }
+        logger.warning("FAULT INJECTION: envelope reload paused before its write", metadata: ["envelope_id": "\(envelopeID)"])
+        try? await Task.sleep(for: .milliseconds(pauseMilliseconds))
     }
 }
