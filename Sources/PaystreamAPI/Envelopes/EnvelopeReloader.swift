@@ -149,7 +149,8 @@ struct EnvelopeReloader: Service {
         try await services.store.postgres.withTransaction { connection in
             let claimed = try await connection.query(
                 """
-                SELECT (o.status = 'funded' AND e.expires_at > now() AND e.expiry_requested_at IS NULL) AS live
+                SELECT (o.status = 'funded' AND e.expires_at > now() AND e.expiry_requested_at IS NULL) AS live,
+                       (o.status = 'expired' OR e.expiry_requested_at IS NOT NULL) AS expiring
                 FROM envelopes e JOIN orders o ON o.order_id = e.envelope_order_id
                 WHERE e.envelope_order_id = \(loss.envelopeID) AND e.reload_requested_at::text = \(loss.seen)
                 FOR UPDATE OF e SKIP LOCKED
@@ -158,6 +159,9 @@ struct EnvelopeReloader: Service {
             // Live when it was read, and still, under the lock: the expiry job (which closes the envelope in Redis and
             // takes the rest) may have run since, and a reload would reopen it to grabs the ledger then refuses.
             guard let sender = loss.liveSender, try row.decode(Bool.self, column: "live") else {
+                // One expired: closed in Redis too (nothing happens when Redis does not hold it), in case an earlier
+                // reload wrote it back after its expiry and failed before closing it again (see `reload`).
+                if try row.decode(Bool.self, column: "expiring") { try await services.envelopes.close(envelopeID: loss.envelopeID) }
                 try await connection.execute(
                     "UPDATE envelopes SET reload_requested_at = NULL, reload_marks = NULL WHERE envelope_order_id = \(loss.envelopeID)")
                 return nil
@@ -194,14 +198,17 @@ struct EnvelopeReloader: Service {
             "UPDATE envelopes SET reload_requested_at = now(), reload_marks = \(marks)::jsonb WHERE envelope_order_id = \(envelopeID)")
     }
 
-    /// Whether the envelope is still funded and not asked to expire, read under its row lock: an expiry that has its
-    /// lock (it closes Redis, takes the rest and marks the row in one transaction) is waited for; one that comes after
-    /// finds the envelope in Redis and closes it itself.
+    /// Whether the envelope is not expired nor asked to expire, read under its row lock: an expiry that has its lock
+    /// (it closes Redis, takes the rest and marks the row in one transaction) is waited for, at most 5 s (it publishes to
+    /// Kafka meanwhile; the reload fails then, and its envelope is looked at again after a settle period, when the claim
+    /// closes an expired one); one that comes after finds the envelope in Redis and closes it itself. A finished
+    /// envelope (every share grabbed) stays open: its grabbers are answered "already grabbed", not "expired".
     private func stillOpen(_ envelopeID: String) async throws -> Bool {
         try await services.store.postgres.withTransaction { connection in
+            try await connection.execute("SET LOCAL lock_timeout = '5s'")
             let rows = try await connection.query(
                 """
-                SELECT (o.status = 'funded' AND e.expiry_requested_at IS NULL) AS open
+                SELECT (o.status IN ('funded', 'finished') AND e.expiry_requested_at IS NULL) AS open
                 FROM envelopes e JOIN orders o ON o.order_id = e.envelope_order_id
                 WHERE e.envelope_order_id = \(envelopeID) FOR UPDATE OF e
                 """)
