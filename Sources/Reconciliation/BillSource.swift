@@ -110,8 +110,9 @@ public struct Bill99QuerySource: BillSource {
 /// when that is on another day than the platform's booking (a payout made at 23:59:30 and booked at 00:00:20): it
 /// pairs with the booking and is matched with a cross-day note, instead of leaving the booking alone on its day. So
 /// the rows can show amount and status differences and missing payouts on the platform's side, never a payout the
-/// platform did not send. A payout the channel did not answer for in a readable way is a row that says so, a
-/// difference for an operator; only an answer worth asking again for (a timeout, a channel busy) fails the run.
+/// platform did not send. A payout whose answer does not read (malformed, about another payout, an unknown state) is a
+/// row that says so, a difference for an operator; any other error fails the run, to be tried again: a timeout, a
+/// busy channel, and a refusal, which is usually the channel's for every query (a system error, a key it refuses).
 public struct PayoutQueries: Sendable {
     public let client: any PayoutChannel
     public let platform: PlatformRecords
@@ -131,7 +132,8 @@ public struct PayoutQueries: Sendable {
             case .unreadable(let error)?:
                 records.append(
                     ChannelBillRecord(
-                        channel: channel, kind: .payout, transactionID: "", outTradeNo: orderID, status: "unanswered (\(error.code))",
+                        channel: channel, kind: .payout, transactionID: "", outTradeNo: orderID,
+                        status: "\(ReconMatcher.unansweredStatus) (\(error.code))",
                         succeeded: false, amountFen: 0, billedAt: "\(day) 00:00:00"))
                 continue
             case .status(let answered)?: status = answered
@@ -148,7 +150,7 @@ public struct PayoutQueries: Sendable {
 
     enum Answer {
         case status(PayoutStatus)
-        /// An answer that will not change by asking again (malformed, badly signed, refused).
+        /// An answer about this payout that does not read.
         case unreadable(ChannelError)
     }
 
@@ -156,15 +158,15 @@ public struct PayoutQueries: Sendable {
     /// never reached it): no row, as a bill file would have none. A withdrawal the platform booked as paid out is then
     /// `platformOnly`. Thrown, that answer failed the whole day's run (every payout of the day unreconciled, day after
     /// day). Bill99 signs no refusal, so there it is unverified: it cannot hide a payout the platform booked, and it
-    /// settles or unfreezes nothing. Throws only what is worth asking again (``ChannelError/isRetriable``).
+    /// settles or unfreezes nothing. A malformed answer is `.unreadable`; anything else is thrown.
     private func query(_ orderID: String) async throws -> Answer? {
         let answer: Result<PayoutStatus, ChannelError>
         do { answer = .success(try await client.queryPayout(payoutID: orderID)) } catch { answer = .failure(error) }
         switch answer {
         case .success(let status): return .status(status)
         case .failure(let error) where error.code == .notFound: return nil
-        case .failure(let error) where error.isRetriable: throw error
-        case .failure(let error): return .unreadable(error)
+        case .failure(let error) where error.code == .malformedResponse: return .unreadable(error)
+        case .failure(let error): throw error
         }
     }
 }

@@ -65,6 +65,35 @@ struct ReconMatcherTests {
         }
     }
 
+    /// Payout rows (a channel asked about each payout): one the channel made after the day, which the platform has
+    /// not booked yet, is held for the next day (it was a status difference on a run made before the platform heard of
+    /// it); one whose answer did not read is a status difference that says so, whatever the platform's side.
+    @Test func payoutRowsPaidAfterTheDayAreHeldAndUnansweredOnesSaySo() {
+        func payout(_ number: String, status: String, succeeded: Bool, fen: Int64, at: String) -> ChannelBillRecord {
+            ChannelBillRecord(
+                channel: .wechat, kind: .payout, transactionID: succeeded ? "tb-\(number)" : "", outTradeNo: number, status: status,
+                succeeded: succeeded, amountFen: fen, billedAt: at)
+        }
+        func inFlight(_ number: String) -> PlatformRecord {
+            PlatformRecord(channel: .wechat, kind: .payout, orderID: number, transactionID: nil, status: "approved", booked: false, amountFen: 500, bookedAt: nil)
+        }
+        let rows = [
+            payout("late", status: "SUCCESS", succeeded: true, fen: 500, at: "\(Self.nextDay) 00:05:00"),
+            payout("same", status: "SUCCESS", succeeded: true, fen: 500, at: "\(Self.day) 18:00:00"),
+            payout("odd", status: "\(ReconMatcher.unansweredStatus) (channel.malformed_response)", succeeded: false, fen: 0, at: "\(Self.day) 00:00:00"),
+        ]
+        let items = Dictionary(uniqueKeysWithValues: ReconMatcher.match(
+            ReconInput(
+                day: Self.day, channel: .wechat, bill: rows, nextDayBill: nil, booked: [], held: [],
+                platformByKey: Dictionary(uniqueKeysWithValues: ["late", "same", "odd"].map { (ReconKey(kind: .payout, number: $0), inFlight($0)) }))
+        ).map { ($0.key.number, $0) })
+        #expect(items["late"]?.classification == .held)
+        #expect(items["late"]?.note == "paid out by the channel on \(Self.nextDay); the platform has not booked it yet")
+        #expect(items["same"]?.classification == .statusDiffers)
+        #expect(items["odd"]?.classification == .statusDiffers)
+        #expect(items["odd"]?.note?.hasPrefix("the channel's answer about this payout did not read") == true)
+    }
+
     @Test func amountDiffers() {
         let items = Self.run(bill: [Self.bill("a", fen: 99)], booked: [Self.booked("a", fen: 100)])
         #expect(items["a"]?.classification == .amountDiffers)

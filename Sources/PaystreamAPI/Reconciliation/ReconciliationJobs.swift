@@ -34,7 +34,11 @@ struct ReconciliationJobs: Sendable {
         } else {
             return "not due yet"
         }
-        let results = await Self.inOrder(days: days, channels: channels) { day, channel in await runScheduled(day: day, channel: channel) }
+        // The oldest day is on its last day in the window: a failure now is not tried again by the scheduler.
+        let lastChance = day == nil && days.count > 1 ? days.first : nil
+        let results = await Self.inOrder(days: days, channels: channels) { day, channel in
+            await runScheduled(day: day, channel: channel, lastChance: day == lastChance)
+        }
         return results.isEmpty ? "nothing to do" : results.joined(separator: "; ")
     }
 
@@ -61,7 +65,7 @@ struct ReconciliationJobs: Sendable {
         return results
     }
 
-    private func runScheduled(day: String, channel: Channel) async -> (lines: [String], failed: Bool) {
+    private func runScheduled(day: String, channel: Channel, lastChance: Bool = false) async -> (lines: [String], failed: Bool) {
         do {
             guard let run = try await external.run(day: day, channel: channel, trigger: .schedule) else {
                 return (["\(channel.rawValue) \(day): done already"], false)
@@ -74,6 +78,11 @@ struct ReconciliationJobs: Sendable {
             }
             return (["\(channel.rawValue) \(day): run \(run.runID), \(run.differences.count) difference(s), \(run.count(.held)) held"], false)
         } catch {
+            if lastChance {
+                logger.critical(
+                    "reconciliation failed on the last day the scheduler tries it: run it by hand (paystream recon run --date), or the channel's later days go on without it",
+                    metadata: ["channel": "\(channel.rawValue)", "day": "\(day)", "error": "\(error)"])
+            }
             logger.error(
                 "reconciliation failed; the next tick retries it, and the channel's later days wait for it",
                 metadata: ["channel": "\(channel.rawValue)", "day": "\(day)", "error": "\(error)"])

@@ -122,7 +122,15 @@ public enum ReconMatcher {
         }
     }
 
+    /// The status of a payout row whose channel answer did not read (the row carries no amount and no transaction id).
+    public static let unansweredStatus = "unanswered"
+
     static func compare(_ p: PlatformRecord, _ b: ChannelBillRecord, key: ReconKey, channel: Channel, note: String? = nil) -> ReconItem {
+        if b.kind == .payout, b.status.hasPrefix(unansweredStatus) {
+            return ReconItem(
+                .statusDiffers, key: key, channel: channel, platform: p, bill: b,
+                note: "the channel's answer about this payout did not read (\(b.status)); the platform order is \(p.status)")
+        }
         var notes: [String] = note.map { [$0] } ?? []
         if let booked = p.day, booked != b.day { notes.append("cross-day: billed \(b.day), booked \(booked)") }
         let classification: ReconClassification
@@ -173,6 +181,13 @@ public enum ReconMatcher {
         if known.booked, let bookedDay = known.day, bookedDay > input.day {
             return ReconItem(
                 .held, key: key, channel: input.channel, platform: nil, bill: b, note: "booked by the platform on \(bookedDay)")
+        }
+        if b.kind == .payout, b.succeeded, !known.booked, b.day > input.day {
+            // Paid out by the channel after the day, not booked yet (the run came before the platform heard of it): the
+            // next day's run pairs it with its booking, or reports it.
+            return ReconItem(
+                .held, key: key, channel: input.channel, platform: nil, bill: b,
+                note: "paid out by the channel on \(b.day); the platform has not booked it yet")
         }
         return compare(known, b, key: key, channel: input.channel)
     }
