@@ -73,7 +73,8 @@ public struct ExternalReconciler: Sendable {
         } catch {
             logger.info("next day's bill not available", metadata: ["channel": "\(channel.rawValue)", "day": "\(nextDay)", "error": "\(error)"])
         }
-        let known = try await platform.known(channel: channel, keys: bill.map(\.key))
+        // Held rows too: a payout row held for a booking that comes later may be booked a day after that.
+        let known = try await platform.known(channel: channel, keys: bill.map(\.key) + held.compactMap { $0.bill?.key })
         let items = ReconMatcher.match(
             ReconInput(
                 day: day, channel: channel, bill: bill, nextDayBill: nextDayBill, booked: booked, held: held, platformByKey: known,

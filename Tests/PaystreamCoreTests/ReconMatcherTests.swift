@@ -68,30 +68,48 @@ struct ReconMatcherTests {
     /// Payout rows (a channel asked about each payout): one the channel made after the day, which the platform has
     /// not booked yet, is held for the next day (it was a status difference on a run made before the platform heard of
     /// it); one whose answer did not read is a status difference that says so, whatever the platform's side.
-    @Test func payoutRowsPaidAfterTheDayAreHeldAndUnansweredOnesSaySo() {
+    @Test func payoutRowsPaidAfterTheDayAreHeldAndUnansweredOnesSaySo() throws {
         func payout(_ number: String, status: String, succeeded: Bool, fen: Int64, at: String) -> ChannelBillRecord {
             ChannelBillRecord(
                 channel: .wechat, kind: .payout, transactionID: succeeded ? "tb-\(number)" : "", outTradeNo: number, status: status,
                 succeeded: succeeded, amountFen: fen, billedAt: at)
         }
-        func inFlight(_ number: String) -> PlatformRecord {
-            PlatformRecord(channel: .wechat, kind: .payout, orderID: number, transactionID: nil, status: "approved", booked: false, amountFen: 500, bookedAt: nil)
+        func platform(_ number: String, status: String = "approved", bookedAt: String? = nil) -> PlatformRecord {
+            PlatformRecord(
+                channel: .wechat, kind: .payout, orderID: number, transactionID: nil, status: status, booked: bookedAt != nil, amountFen: 500,
+                bookedAt: bookedAt)
         }
-        let rows = [
-            payout("late", status: "SUCCESS", succeeded: true, fen: 500, at: "\(Self.nextDay) 00:05:00"),
+        func match(day: String, _ rows: [ChannelBillRecord], held: [ReconItem] = [], known: [PlatformRecord]) -> [String: ReconItem] {
+            Dictionary(uniqueKeysWithValues: ReconMatcher.match(
+                ReconInput(
+                    day: day, channel: .wechat, bill: rows, nextDayBill: nil, booked: [], held: held,
+                    platformByKey: Dictionary(uniqueKeysWithValues: known.map { ($0.key, $0) }))
+            ).map { ($0.key.number, $0) })
+        }
+        let late = payout("late", status: "SUCCESS", succeeded: true, fen: 500, at: "\(Self.nextDay) 00:05:00")
+        let items = match(day: Self.day, [
+            late,
             payout("same", status: "SUCCESS", succeeded: true, fen: 500, at: "\(Self.day) 18:00:00"),
             payout("odd", status: "\(ReconMatcher.unansweredStatus) (channel.malformed_response)", succeeded: false, fen: 0, at: "\(Self.day) 00:00:00"),
-        ]
-        let items = Dictionary(uniqueKeysWithValues: ReconMatcher.match(
-            ReconInput(
-                day: Self.day, channel: .wechat, bill: rows, nextDayBill: nil, booked: [], held: [],
-                platformByKey: Dictionary(uniqueKeysWithValues: ["late", "same", "odd"].map { (ReconKey(kind: .payout, number: $0), inFlight($0)) }))
-        ).map { ($0.key.number, $0) })
+            payout("failed", status: "SUCCESS", succeeded: true, fen: 500, at: "\(Self.nextDay) 00:05:00"),
+        ], known: [platform("late"), platform("same"), platform("odd"), platform("failed", status: "invalid")])
         #expect(items["late"]?.classification == .held)
         #expect(items["late"]?.note == "paid out by the channel on \(Self.nextDay); the platform has not booked it yet")
         #expect(items["same"]?.classification == .statusDiffers)
         #expect(items["odd"]?.classification == .statusDiffers)
         #expect(items["odd"]?.note?.hasPrefix("the channel's answer about this payout did not read") == true)
+        // The platform failed it (the money is back in the wallet) and the channel paid it: paid twice, reported at once.
+        #expect(items["failed"]?.classification == .statusDiffers)
+
+        // The next day's run has no row for it (not a candidate that day) and the platform books it the night after:
+        // held again, not reported as a payout the platform never booked; the day after, it pairs.
+        let heldLate = try #require(items["late"])
+        let dayAfter = try #require(ReconDays.adjacent(Self.nextDay, by: 1))
+        let next = match(day: Self.nextDay, [], held: [heldLate], known: [platform("late", status: "paidOut", bookedAt: "\(dayAfter) 00:00:10")])
+        #expect(next["late"]?.classification == .held && next["late"]?.note == "booked by the platform on \(dayAfter)")
+        // Held, and still not booked the next day: compared with the platform's record, a status difference.
+        let stuck = match(day: Self.nextDay, [], held: [heldLate], known: [platform("late")])
+        #expect(stuck["late"]?.classification == .statusDiffers && stuck["late"]?.note?.contains("held from an earlier run") == true)
     }
 
     @Test func amountDiffers() {

@@ -4,6 +4,7 @@ import Logging
 import PaystreamCore
 import Postgres
 import Reconciliation
+import Synchronization
 
 /// paystream-scheduler's reconciliation jobs: the daily external reconciliation of the previous day's bills at
 /// a configured Asia/Shanghai time (10:00 by default: WeChat Pay makes the previous day's bill from 09:00, Alipay by then), and the internal reconciliation.
@@ -22,6 +23,8 @@ struct ReconciliationJobs: Sendable {
 
     /// Days before the due one that are run too if they have no scheduled run (the scheduler was down then).
     let catchUpDays: Int
+    /// The days whose last-chance failure this process has raised as critical (once each, not every tick).
+    let alerted = LastChanceAlerts()
 
     /// Runs the due day (yesterday once `dueAfterSeconds` have passed) and the `catchUpDays` before it, oldest first
     /// so that held items carry forward, for every channel without a scheduled run of that day; or `day` alone.
@@ -35,7 +38,7 @@ struct ReconciliationJobs: Sendable {
             return "not due yet"
         }
         // The oldest day is on its last day in the window: a failure now is not tried again by the scheduler.
-        let lastChance = day == nil && days.count > 1 ? days.first : nil
+        let lastChance = day == nil ? days.first : nil
         let results = await Self.inOrder(days: days, channels: channels) { day, channel in
             await runScheduled(day: day, channel: channel, lastChance: day == lastChance)
         }
@@ -78,7 +81,7 @@ struct ReconciliationJobs: Sendable {
             }
             return (["\(channel.rawValue) \(day): run \(run.runID), \(run.differences.count) difference(s), \(run.count(.held)) held"], false)
         } catch {
-            if lastChance {
+            if lastChance, alerted.first(channel: channel, day: day) {
                 logger.critical(
                     "reconciliation failed on the last day the scheduler tries it: run it by hand (paystream recon run --date), or the channel's later days go on without it",
                     metadata: ["channel": "\(channel.rawValue)", "day": "\(day)", "error": "\(error)"])
@@ -105,6 +108,16 @@ struct ReconciliationJobs: Sendable {
             logger.error("ledger invariant broken", metadata: ["rule": "\(violation.rule)", "subject": "\(violation.subject)", "detail": "\(violation)"])
         }
         return "run \(outcome.runID): \(outcome.report.totalViolations) violation(s)"
+    }
+}
+
+/// The channel-days a process has raised a last-chance failure for.
+final class LastChanceAlerts: Sendable {
+    private let raised = Mutex<Set<String>>([])
+
+    /// True the first time for `channel` and `day`.
+    func first(channel: Channel, day: String) -> Bool {
+        raised.withLock { $0.insert("\(channel.rawValue) \(day)").inserted }
     }
 }
 

@@ -124,6 +124,8 @@ public enum ReconMatcher {
 
     /// The status of a payout row whose channel answer did not read (the row carries no amount and no transaction id).
     public static let unansweredStatus = "unanswered"
+    /// The platform's status of a withdrawal sent to its channel and not settled yet.
+    static let payoutInFlightStatus = OrderStatus.approved.rawValue
 
     static func compare(_ p: PlatformRecord, _ b: ChannelBillRecord, key: ReconKey, channel: Channel, note: String? = nil) -> ReconItem {
         if b.kind == .payout, b.status.hasPrefix(unansweredStatus) {
@@ -170,6 +172,15 @@ public enum ReconMatcher {
     }
 
     private static func billAlone(_ b: ChannelBillRecord, wasHeld: Bool, key: ReconKey, input: ReconInput) -> ReconItem {
+        if wasHeld, b.kind == .payout, let known = input.platformByKey[key] {
+            // A payout row held for its booking: held again while the booking is on a later day still (a payout the
+            // channel made at 00:05 and the platform booked the night after), else compared with the platform's record.
+            if known.booked, let bookedDay = known.day, bookedDay > input.day {
+                return ReconItem(
+                    .held, key: key, channel: input.channel, platform: nil, bill: b, note: "booked by the platform on \(bookedDay)")
+            }
+            return compare(known, b, key: key, channel: input.channel, note: "held from an earlier run")
+        }
         if wasHeld {
             return ReconItem(
                 .channelOnly, key: key, channel: input.channel, platform: nil, bill: b,
@@ -182,9 +193,10 @@ public enum ReconMatcher {
             return ReconItem(
                 .held, key: key, channel: input.channel, platform: nil, bill: b, note: "booked by the platform on \(bookedDay)")
         }
-        if b.kind == .payout, b.succeeded, !known.booked, b.day > input.day {
-            // Paid out by the channel after the day, not booked yet (the run came before the platform heard of it): the
-            // next day's run pairs it with its booking, or reports it.
+        if b.kind == .payout, b.succeeded, !known.booked, known.status == Self.payoutInFlightStatus, b.day > input.day {
+            // Paid out by the channel after the day while the platform's payout is still in flight (the run came before
+            // the platform heard of it): the next day's run pairs it with its booking, or reports it. A payout the platform
+            // failed (its money given back) is a difference at once: paid twice.
             return ReconItem(
                 .held, key: key, channel: input.channel, platform: nil, bill: b,
                 note: "paid out by the channel on \(b.day); the platform has not booked it yet")
