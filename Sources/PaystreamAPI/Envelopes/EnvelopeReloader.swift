@@ -29,7 +29,8 @@ import ServiceLifecycle
 /// An envelope the expiry job expired while it was being reloaded (the job's close found nothing in Redis) is closed
 /// again right after its write, under its row lock.
 ///
-/// A grab Redis granted whose produce failed is answered 200 with `credit: "pending"` and left pending in Redis for
+/// A grab Redis granted whose produce failed is kept in the outbox (`credit: "queued"`); only when that fails too is it
+/// answered 200 with `credit: "pending"` and left pending in Redis for
 /// compensation; if Redis loses it too, it is in neither place: that user was promised an amount never credited,
 /// and its share is offered again. Should anything still be missed, the ledger credits each grabber once and never
 /// more than the envelope, and refuses the grabs that come last.

@@ -185,9 +185,22 @@ struct EnvelopeRoutes: Sendable {
             do {
                 try await APIStages.grabProduce.measure { try await services.publisher.publish(event, family: .envelopeGrabs) }
             } catch {
-                // The grab is recorded in Redis (pending): compensation produces it again. The user has it.
-                services.logger.error("grab event not acknowledged; compensation will re-drive it", metadata: ["grab_id": "\(grabID)", "error": "\(error)"])
-                return .json(.ok, Granted(grabId: grabID, amountFen: fen, credit: "pending"))
+                // Kafka did not take it. The grab goes to the outbox, which the worker's relay publishes once Kafka takes
+                // messages again: then it is in PostgreSQL, not only in Redis' pending record, which Redis can lose (the
+                // reload then offered its share again, and the user never had what they were told). A second copy, from
+                // the pending record's re-drive, is a duplicate the ledger ignores.
+                do {
+                    try await services.store.postgres.withTransaction { try await services.publisher.enqueue(event, family: .envelopeGrabs, on: $0) }
+                    services.logger.warning(
+                        "grab event not acknowledged by Kafka; kept in the outbox", metadata: ["grab_id": "\(grabID)", "error": "\(error)"])
+                    return .json(.ok, Granted(grabId: grabID, amountFen: fen, credit: "queued"))
+                } catch let outboxError {
+                    // In Redis alone (pending): compensation produces it again, unless Redis loses it first.
+                    services.logger.error(
+                        "grab event neither acknowledged nor kept in the outbox; compensation will re-drive it from Redis",
+                        metadata: ["grab_id": "\(grabID)", "error": "\(error)", "outbox_error": "\(outboxError)"])
+                    return .json(.ok, Granted(grabId: grabID, amountFen: fen, credit: "pending"))
+                }
             }
             return .json(.ok, Granted(grabId: grabID, amountFen: fen, credit: "queued"))
         case .alreadyGrabbed(let grabID, let fen):

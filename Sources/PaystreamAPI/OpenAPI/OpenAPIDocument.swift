@@ -12912,7 +12912,7 @@ enum OpenAPIDocument {
           },
           "credit": {
             "type": "string",
-            "description": "`queued`: the grab event is on Kafka and will be credited; `pending`: it is recorded in Redis and compensation will produce it.",
+            "description": "`queued`: the grab event is on Kafka, or (Kafka did not take it) in the outbox that the worker publishes, and will be credited; `pending`: neither took it, it is recorded in Redis and compensation will produce it.",
             "enum": [
               "queued",
               "pending"
